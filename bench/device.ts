@@ -1,0 +1,2 @@
+// PLACEHOLDER: on-device benchmark entry (issue 3)
+print('bench: nothing yet');

@@ -1,0 +1,31 @@
+import type { ButtonService, LedService } from '../types';
+
+/** Pins of the board, from the device configuration (ESP32 has no LED1/BTN1 names). */
+export interface PinConfig {
+  button: string;
+  /** true when the button pulls the pin low */
+  buttonActiveLow: boolean;
+  led: string;
+}
+
+export function createButton(pins: PinConfig): ButtonService {
+  return {
+    watch(opts) {
+      const pin = pins.button;
+      pinMode(pin, pins.buttonActiveLow ? 'input_pullup' : 'input_pulldown');
+      setWatch(
+        (e) => opts.onChange(pins.buttonActiveLow ? !e.state : e.state, e.time * 1000),
+        pin,
+        { repeat: true, edge: 'both', debounce: 25 },
+      );
+    },
+  };
+}
+
+export function createLed(pins: PinConfig): LedService {
+  return {
+    set(on: boolean): void {
+      digitalWrite(pins.led, on);
+    },
+  };
+}

@@ -1,0 +1,25 @@
+/**
+ * Names of the Storage files on the board (Espruino Storage: names of at most 28 characters).
+ * The flash tool writes them, hal/espruino/ reads them, firmware/store/ owns the records it writes.
+ * Secrets are separate files, never inside the bundle.
+ */
+export const FILES = {
+  /** JSON: product index, device details, DSS host/port, enabled flows, pins, mesh options */
+  config: 'ffs.cfg',
+  /** device P-256 private key: PKCS#8 or SEC1 DER (secret) */
+  deviceKey: 'ffs.devkey',
+  /** device certificate chain: concatenated DER certificates, leaf first */
+  certChain: 'ffs.certs',
+  /** device-type (DSS) public key: 91-byte SubjectPublicKeyInfo DER */
+  deviceTypeKey: 'ffs.dtkey',
+  /** precomputed fixed-base table for the device-type key (optional, speeds up verify/ECDH) */
+  deviceTypeTable: 'ffs.dttab',
+  /** precomputed fixed-base table for the P-256 generator (optional) */
+  generatorTable: 'ffs.gtab',
+  /** JSON: mesh Device UUID, static OOB (secret), OOB information bits */
+  mesh: 'ffs.mesh',
+  /** 32-byte per-device DRBG seed (secret) */
+  seed: 'ffs.seed',
+  /** DRBG boot counter / reseed state */
+  bootCounter: 'ffs.boot',
+} as const;
