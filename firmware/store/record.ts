@@ -1,0 +1,91 @@
+/**
+ * Power-safe, versioned records on top of the HAL's key-value storage.
+ *
+ * A record lives in two slots (`<name>.a`, `<name>.b`). Each slot holds one line of text:
+ *   <crc32 hex 8>:<sequence>:<schema version>:<payload>
+ * `save` writes the slot that does NOT hold the newest valid copy, with sequence + 1, so a power cut at
+ * any point leaves either the old record or the new one readable — never a mix. `load` takes the valid
+ * slot with the highest sequence. A payload may be sealed (authenticated encryption) by a `Sealer`.
+ */
+import type { HalError, StorageService } from '../../hal/types';
+import { crc32 } from './crc32';
+
+/** Optional authenticated encryption of payloads at rest. `open` returns null if tampered. */
+export interface Sealer {
+  seal(plain: string): string;
+  open(sealed: string): string | null;
+}
+
+export interface RecordStore<T> {
+  load(): T | null;
+  save(value: T): HalError | null;
+  erase(): void;
+}
+
+interface Slot {
+  seq: number;
+  payload: string;
+}
+
+function hex8(n: number): string {
+  return ('0000000' + n.toString(16)).slice(-8);
+}
+
+function parseSlot(text: string | null, version: number): Slot | null {
+  if (text === null) return null;
+  const a = text.indexOf(':');
+  const b = a < 0 ? -1 : text.indexOf(':', a + 1);
+  const c = b < 0 ? -1 : text.indexOf(':', b + 1);
+  if (a !== 8 || b < 0 || c < 0) return null;
+  const body = text.substring(a + 1);
+  if (parseInt(text.substring(0, 8), 16) !== crc32(body)) return null;
+  const seq = parseInt(text.substring(a + 1, b), 10);
+  if (!(seq >= 0) || parseInt(text.substring(b + 1, c), 10) !== version) return null;
+  return { seq: seq, payload: text.substring(c + 1) };
+}
+
+export function createRecordStore<T>(opts: {
+  storage: StorageService;
+  name: string;
+  version: number;
+  sealer?: Sealer;
+}): RecordStore<T> {
+  const storage = opts.storage;
+  const names = [opts.name + '.a', opts.name + '.b'];
+
+  function newest(): { index: number; slot: Slot } | null {
+    let best: { index: number; slot: Slot } | null = null;
+    for (let i = 0; i < 2; i++) {
+      const slot = parseSlot(storage.readString(names[i]), opts.version);
+      if (slot && (!best || slot.seq > best.slot.seq)) best = { index: i, slot: slot };
+    }
+    return best;
+  }
+
+  return {
+    load(): T | null {
+      const best = newest();
+      if (!best) return null;
+      const plain = opts.sealer ? opts.sealer.open(best.slot.payload) : best.slot.payload;
+      if (plain === null) return null;
+      try {
+        return JSON.parse(plain) as T;
+      } catch (e) {
+        return null;
+      }
+    },
+    save(value: T): HalError | null {
+      const best = newest();
+      const target = best ? 1 - best.index : 0;
+      const seq = best ? best.slot.seq + 1 : 1;
+      const json = JSON.stringify(value);
+      const payload = opts.sealer ? opts.sealer.seal(json) : json;
+      const body = seq + ':' + opts.version + ':' + payload;
+      return storage.write(names[target], hex8(crc32(body)) + ':' + body);
+    },
+    erase(): void {
+      storage.erase(names[0]);
+      storage.erase(names[1]);
+    },
+  };
+}
