@@ -1,0 +1,104 @@
+// Byte-string helpers shared by the crypto modules. Espruino-safe: no spread, no Array.from,
+// no TextEncoder; copies are made with `new Uint8Array(n)` + `set`, never typed-array `.slice()`.
+
+const HEX = '0123456789abcdef';
+
+/** Lower- or upper-case hex (even length, no separators) to bytes. Throws on malformed input. */
+export function hexToBytes(hex: string): Uint8Array {
+  if (hex.length % 2) throw new Error('bytes: odd hex length');
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) {
+    const hi = HEX.indexOf(hex.charAt(2 * i).toLowerCase());
+    const lo = HEX.indexOf(hex.charAt(2 * i + 1).toLowerCase());
+    if (hi < 0 || lo < 0) throw new Error('bytes: bad hex digit');
+    out[i] = (hi << 4) | lo;
+  }
+  return out;
+}
+
+/** Bytes to lower-case hex. */
+export function bytesToHex(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += HEX.charAt(b[i] >> 4) + HEX.charAt(b[i] & 15);
+  return s;
+}
+
+/** Concatenate a list of byte strings (an array, not rest parameters) into a new Uint8Array. */
+export function concatBytes(list: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (let i = 0; i < list.length; i++) n += list[i].length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (let i = 0; i < list.length; i++) {
+    out.set(list[i], o);
+    o += list[i].length;
+  }
+  return out;
+}
+
+/**
+ * Equality without an early exit: the time depends only on the lengths, never on where the
+ * contents differ (use it for MICs, confirmations, MACs). Different lengths are unequal.
+ */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
+  return d === 0;
+}
+
+/** Overwrite a secret with zeros (keys, seeds, intermediate MAC state). */
+export function wipe(b: Uint8Array | null | undefined): void {
+  if (b) b.fill(0);
+}
+
+/** A fresh copy (typed-array `.slice()` returns a plain Array on Espruino). */
+export function copyBytes(b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(b.length);
+  out.set(b);
+  return out;
+}
+
+/** Characters 0..255 of a binary string to bytes (higher code units keep their low 8 bits). */
+export function binaryStringToBytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 255;
+  return out;
+}
+
+/** ASCII text to bytes (same as binaryStringToBytes for 7-bit text). */
+export function asciiToBytes(s: string): Uint8Array {
+  return binaryStringToBytes(s);
+}
+
+/** Bytes to a binary string, one character per byte (in chunks: fromCharCode.apply has an argument limit). */
+export function bytesToBinaryString(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i += 256) {
+    const end = i + 256 < b.length ? i + 256 : b.length;
+    const chunk: number[] = [];
+    for (let j = i; j < end; j++) chunk.push(b[j]);
+    s += String.fromCharCode.apply(null, chunk);
+  }
+  return s;
+}
+
+/** UTF-8 encoding of a JavaScript string (surrogate pairs combined; lone surrogates become U+FFFD). */
+export function utf8ToBytes(s: string): Uint8Array {
+  const out: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+      } else c = 0xfffd;
+    } else if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
+    if (c < 0x80) out.push(c);
+    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
+    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+  }
+  return new Uint8Array(out);
+}
