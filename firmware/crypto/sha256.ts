@@ -1,0 +1,146 @@
+// SHA-256 (FIPS 180-4) and HMAC-SHA-256 (RFC 2104 / FIPS 198-1).
+//
+// Why not @noble/hashes here: its code (v2.x, and v1.x alike) uses destructuring, default and rest
+// parameters, async functions and class fields, which esbuild cannot lower for the Espruino dialect
+// (the build fails), so it cannot run on the interpreter. This small implementation is checked
+// against @noble/hashes and Node's crypto on the host (test/crypto/sha256.test.ts).
+//
+// Interpreter rules kept: every 32-bit word is a signed int32 and additions are done pairwise as
+// `(a + b) | 0`, so no value handed to `|0` reaches 2^32. No Math.imul. Tables are built lazily.
+//
+// The HAL can plug in the board's native SHA-256 (`require("crypto").SHA256`) with setNativeSha256.
+
+import { wipe } from './bytes';
+
+// The first 32 bits of the fractional parts of the cube roots of the first 64 primes (FIPS 180-4 4.2.2).
+const K_HEX =
+  '428a2f9871374491b5c0fbcfe9b5dba53956c25b59f111f1923f82a4ab1c5ed5d807aa9812835b01243185be550c7dc3' +
+  '72be5d7480deb1fe9bdc06a7c19bf174e49b69c1efbe47860fc19dc6240ca1cc2de92c6f4a7484aa5cb0a9dc76f988da' +
+  '983e5152a831c66db00327c8bf597fc7c6e00bf3d5a7914706ca63511429296727b70a852e1b21384d2c6dfc53380d13' +
+  '650a7354766a0abb81c2c92e92722c85a2bfe8a1a81a664bc24b8b70c76c51a3d192e819d6990624f40e3585106aa070' +
+  '19a4c1161e376c082748774c34b0bcb5391c0cb34ed8aa4a5b9cca4f682e6ff3748f82ee78a5636f84c878148cc70208' +
+  '90befffaa4506cebbef9a3f7c67178f2';
+const H0_HEX = '6a09e667bb67ae853c6ef372a54ff53a510e527f9b05688c1f83d9ab5be0cd19';
+
+let K: Int32Array | null = null;
+let W: Int32Array | null = null;
+
+function words(hex: string): Int32Array {
+  const out = new Int32Array(hex.length / 8);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(8 * i, 8), 16) | 0;
+  return out;
+}
+
+/** One 64-byte block at `p` of `m` into the state `h` (8 words). */
+function compress(h: Int32Array, m: Uint8Array, p: number): void {
+  const k = K as Int32Array;
+  const w = W as Int32Array;
+  for (let i = 0; i < 16; i++) {
+    const j = p + 4 * i;
+    w[i] = (m[j] << 24) | (m[j + 1] << 16) | (m[j + 2] << 8) | m[j + 3];
+  }
+  for (let i = 16; i < 64; i++) {
+    const x = w[i - 15];
+    const y = w[i - 2];
+    const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
+    const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
+    w[i] = (((s0 + w[i - 16]) | 0) + ((s1 + w[i - 7]) | 0)) | 0;
+  }
+  let a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
+  for (let i = 0; i < 64; i++) {
+    const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+    const ch = (e & f) ^ (~e & g);
+    const t1 = (((hh + S1) | 0) + ((((ch + k[i]) | 0) + w[i]) | 0)) | 0;
+    const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+    const t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
+    hh = g;
+    g = f;
+    f = e;
+    e = (d + t1) | 0;
+    d = c;
+    c = b;
+    b = a;
+    a = (t1 + t2) | 0;
+  }
+  h[0] = (h[0] + a) | 0;
+  h[1] = (h[1] + b) | 0;
+  h[2] = (h[2] + c) | 0;
+  h[3] = (h[3] + d) | 0;
+  h[4] = (h[4] + e) | 0;
+  h[5] = (h[5] + f) | 0;
+  h[6] = (h[6] + g) | 0;
+  h[7] = (h[7] + hh) | 0;
+}
+
+/** The portable SHA-256 (always available; the native one is preferred by `sha256`). */
+export function sha256Pure(data: Uint8Array): Uint8Array {
+  if (!K) {
+    K = words(K_HEX);
+    W = new Int32Array(64);
+  }
+  const h = words(H0_HEX);
+  const n = data.length;
+  const full = n - (n % 64);
+  for (let p = 0; p < full; p += 64) compress(h, data, p);
+  // Padding: 0x80, zeros, then the bit length as a 64-bit big-endian integer (n < 2^32 bytes here).
+  const tail = new Uint8Array(n % 64 < 56 ? 64 : 128);
+  tail.set(data.subarray(full), 0);
+  tail[n - full] = 0x80;
+  const bitsHi = Math.floor(n / 536870912); // n * 8 / 2^32
+  const bitsLo = (n % 536870912) * 8;
+  const e = tail.length;
+  tail[e - 8] = 0;
+  tail[e - 7] = 0;
+  tail[e - 6] = 0;
+  tail[e - 5] = bitsHi & 255;
+  tail[e - 4] = (bitsLo >>> 24) & 255;
+  tail[e - 3] = (bitsLo >>> 16) & 255;
+  tail[e - 2] = (bitsLo >>> 8) & 255;
+  tail[e - 1] = bitsLo & 255;
+  for (let p = 0; p < e; p += 64) compress(h, tail, p);
+  wipe(tail);
+  (W as Int32Array).fill(0);
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 8; i++) {
+    out[4 * i] = h[i] >>> 24;
+    out[4 * i + 1] = (h[i] >>> 16) & 255;
+    out[4 * i + 2] = (h[i] >>> 8) & 255;
+    out[4 * i + 3] = h[i] & 255;
+  }
+  return out;
+}
+
+let nativeSha256: ((data: Uint8Array) => Uint8Array) | null = null;
+
+/** Plug in (or, with null, remove) a native SHA-256 such as Espruino's `crypto.SHA256`. */
+export function setNativeSha256(fn: ((data: Uint8Array) => Uint8Array) | null): void {
+  nativeSha256 = fn;
+}
+
+/** SHA-256 of `data`: the native one when the HAL plugged it in, else the portable one. */
+export function sha256(data: Uint8Array): Uint8Array {
+  return nativeSha256 ? nativeSha256(data) : sha256Pure(data);
+}
+
+/** HMAC-SHA-256 (RFC 2104): H((K ^ opad) || H((K ^ ipad) || m)), keys over 64 bytes hashed first. */
+export function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
+  const k = new Uint8Array(64);
+  if (key.length > 64) {
+    const hk = sha256(key);
+    k.set(hk);
+    wipe(hk);
+  } else k.set(key);
+  const inner = new Uint8Array(64 + data.length);
+  for (let i = 0; i < 64; i++) inner[i] = k[i] ^ 0x36;
+  inner.set(data, 64);
+  const ih = sha256(inner);
+  const outer = new Uint8Array(96);
+  for (let i = 0; i < 64; i++) outer[i] = k[i] ^ 0x5c;
+  outer.set(ih, 64);
+  const mac = sha256(outer);
+  wipe(k);
+  wipe(inner);
+  wipe(ih);
+  wipe(outer);
+  return mac;
+}
