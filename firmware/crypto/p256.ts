@@ -309,9 +309,9 @@ function hmacCat(key: Uint8Array, parts: Uint8Array[]): Uint8Array {
  * bits2octets(h) = (h mod n)), with optional extra entropy k' (3.6). Returns next() giving candidates.
  */
 function rfc6979(priv: Uint8Array, h: Uint8Array, extra: Uint8Array | null): () => Uint8Array {
-  let V = new Uint8Array(32);
+  let V: Uint8Array = new Uint8Array(32);
   V.fill(1);
-  let K = new Uint8Array(32);
+  let K: Uint8Array = new Uint8Array(32);
   const hm = snToBytes(snFromBytes(h, 0));
   const tail = extra ? [priv, hm, extra] : [priv, hm];
   K = hmacCat(K, [V, new Uint8Array([0])].concat(tail));
