@@ -1,5 +1,21 @@
-// PLACEHOLDER (replaced by the mesh work, issue 4): the BLE Mesh provisionee's entry point.
+// The BLE Mesh provisionee (BSS): entry point called by app.ts when the configuration has
+// flows.mesh = true. Unprovisioned: make the key pair while idle, beacon, accept one link at a time
+// over PB-ADV and/or PB-GATT and run the provisioning protocol on it. Provisioned: stay quiet.
 import type { Hal } from '../../hal/types';
+import { FILES } from '../../hal/storage-layout';
+import type { BearerLink, BearerEvents } from './bearer';
+import { CLOSE_SUCCESS } from './bearer';
+import { createAdvertiser, type AdvSpec } from './advertiser';
+import { unprovisionedBeacon, pbGattAdvertisement, uriHash, eachAd, AD_PB_ADV } from './ad';
+import { createPbAdv, type PbAdv } from './pb-adv';
+import { createPbGatt, type PbGatt } from './pb-gatt';
+import { createSession, type Session } from './prov';
+import { capabilitiesParams, ALG_BIT_CMAC } from './pdu';
+import { createKeyHolder } from './keys';
+import { createFirmwareEcc, type MeshEcc, type SliceStats } from './ecc';
+import { readIdentity, type MeshConfig, type MeshIdentity } from './identity';
+import { createMeshState } from './state';
+import { bytesToHex, wipe } from '../crypto/bytes';
 
 export interface MeshController {
   isProvisioned(): boolean;
@@ -8,7 +24,199 @@ export interface MeshController {
   stop(): void;
 }
 
-export function startMesh(hal: Hal, opts: {}): MeshController {
-  hal.log.log('warn', 'mesh', 'BLE Mesh provisioning is not built yet');
-  return { isProvisioned: () => false, factoryReset() {}, stop() {} };
+export interface MeshOptions {
+  /** Test seam: the elliptic-curve provider (default: firmware/crypto/p256, sliced). */
+  ecc?: MeshEcc;
+  /** Test seam: the identity instead of FILES.mesh. */
+  identity?: MeshIdentity;
+  /** Overrides of the FILES.config "mesh" section. */
+  config?: MeshConfig;
+  /** Receives slice statistics of the key generation and the ECDH (benchmarks). */
+  stats?: { keygen: SliceStats; ecdh: SliceStats };
+}
+
+export const DEFAULT_BEACON_INTERVAL_MS = 1000;
+const PB_GATT_ADV_INTERVAL_MS = 200;
+
+export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
+  const log = hal.log;
+  const state = createMeshState(hal.storage);
+  let provisioned = state.load() !== null;
+  const inert: MeshController = {
+    isProvisioned: () => provisioned,
+    factoryReset(): void {
+      state.erase();
+      provisioned = false;
+      log.log('info', 'mesh', 'factory reset: mesh records erased');
+    },
+    stop(): void {},
+  };
+  if (provisioned) {
+    const node = state.load();
+    if (node) {
+      log.log('info', 'mesh', 'provisioned node, address 0x' + node.address.toString(16) + ': not beaconing');
+      wipe(node.netKey);
+      wipe(node.devKey);
+    }
+    return inert;
+  }
+
+  const fileCfg = hal.storage.readJSON<{ mesh?: MeshConfig }>(FILES.config);
+  const cfg: MeshConfig = opts.config || (fileCfg && fileCfg.mesh) || {};
+  const ident = opts.identity || readIdentity(hal.storage, cfg);
+  if (typeof ident === 'string') {
+    log.log('error', 'mesh', ident);
+    return inert;
+  }
+  const identity: MeshIdentity = ident;
+  const elements = cfg.elements || 1;
+  if (elements < 1 || elements > 255) {
+    log.log('error', 'mesh', 'mesh.elements must be 1..255');
+    return inert;
+  }
+  const want = cfg.bearers || 'both';
+  const useAdv = __FEATURE_PB_ADV__ && (want === 'both' || want === 'pb-adv') && hal.ble.supports.pbAdv;
+  const useGatt = __FEATURE_PB_GATT__ && (want === 'both' || want === 'pb-gatt') && hal.ble.supports.pbGatt;
+  if (!useAdv && !useGatt) {
+    log.log('error', 'mesh', 'no usable bearer: wanted ' + want + ', this firmware supports' +
+      (hal.ble.supports.pbAdv ? ' pb-adv' : '') + (hal.ble.supports.pbGatt ? ' pb-gatt' : '') +
+      (hal.ble.supports.pbAdv || hal.ble.supports.pbGatt ? '' : ' neither'));
+    return inert;
+  }
+  const beaconMs = cfg.beaconIntervalMs || DEFAULT_BEACON_INTERVAL_MS;
+  const capabilities = capabilitiesParams({ elements: elements, algorithms: ALG_BIT_CMAC, staticOob: true });
+  const ecc = opts.ecc || createFirmwareEcc({ clock: hal.clock, randomBytes: hal.crypto.randomBytes, stats: opts.stats });
+  const keys = createKeyHolder({ ecc: ecc, log: log, defer: hal.clock.defer });
+  const advertiser = createAdvertiser({ ble: hal.ble, clock: hal.clock, log: log });
+  const idleAds: AdvSpec[] = [];
+  if (useAdv) {
+    const hash = identity.uri ? uriHash(identity.uri) : null;
+    idleAds.push({ data: unprovisionedBeacon(identity.uuid, identity.oobInfo, hash), connectable: false, intervalMs: beaconMs });
+  }
+  if (useGatt) {
+    idleAds.push({ data: pbGattAdvertisement(identity.uuid, identity.oobInfo), connectable: true, intervalMs: PB_GATT_ADV_INTERVAL_MS });
+  }
+
+  let session: Session | null = null;
+  let current: BearerLink | null = null;
+  let keyUsed = false;
+  let stopped = false;
+  let pbAdv: PbAdv | null = null;
+  let pbGatt: PbGatt | null = null;
+
+  function beacon(): void {
+    if (stopped || provisioned) return;
+    advertiser.setIdle(idleAds);
+  }
+
+  function endLink(): void {
+    if (session) session.stop();
+    session = null;
+    current = null;
+    if (provisioned) {
+      shutdown();
+      return;
+    }
+    if (keyUsed) {
+      keyUsed = false;
+      keys.renew();
+    }
+    log.log('info', 'mesh', 'beaconing again');
+    beacon();
+  }
+
+  function shutdown(): void {
+    stopped = true;
+    keys.stop();
+    if (pbAdv) pbAdv.stop();
+    if (pbGatt) pbGatt.stop();
+    if (useAdv) hal.ble.stopScan();
+    advertiser.stop();
+  }
+
+  const events: BearerEvents = {
+    onLinkOpen(link: BearerLink): boolean {
+      if (stopped || provisioned || current) return false;
+      current = link;
+      advertiser.setIdle([]); // the beacon stops while a link is open
+      session = createSession({
+        clock: hal.clock,
+        log: log,
+        ecc: ecc,
+        keys: keys,
+        randomBytes: hal.crypto.randomBytes,
+        capabilities: capabilities,
+        staticOob: identity.staticOob,
+        allowNoOob: !!cfg.allowNoOob,
+        elements: elements,
+        send(pdu: Uint8Array): void {
+          if (pdu[0] === 0x03) keyUsed = true;
+          link.send(pdu);
+        },
+        close(reason: number): void {
+          link.close(reason);
+          endLink();
+        },
+        store(data) {
+          return state.save(data, elements);
+        },
+        onEnd(how, detail): void {
+          if (how === 'complete') {
+            provisioned = true;
+            log.log('info', 'mesh', 'provisioned over ' + link.bearer + ': ' + detail);
+          } else {
+            log.log('warn', 'mesh', 'provisioning ended: ' + how + ' (' + detail + ')');
+          }
+        },
+      });
+      log.log('info', 'mesh', 'link open over ' + link.bearer);
+      return true;
+    },
+    onPdu(link: BearerLink, pdu: Uint8Array): void {
+      if (link === current && session) session.onPdu(pdu);
+    },
+    onLinkClose(link: BearerLink, reason: number): void {
+      if (link !== current) return;
+      log.log('info', 'mesh', 'link closed over ' + link.bearer + ' (reason ' + reason + (reason === CLOSE_SUCCESS ? ' success' : '') + ')');
+      endLink();
+    },
+  };
+
+  if (useAdv) {
+    const adv = createPbAdv({ clock: hal.clock, log: log, uuid: identity.uuid, advertiser: advertiser, events: events });
+    pbAdv = adv;
+    adv.start();
+    const err = hal.ble.startScan({
+      onPacket(data: Uint8Array): void {
+        eachAd(data, function (type, start, end) {
+          if (type === AD_PB_ADV) adv.onAdPayload(data.subarray(start, end));
+        });
+      },
+    });
+    if (err) log.log('warn', 'mesh', 'scanning failed: ' + err.code);
+  }
+  if (useGatt) {
+    pbGatt = createPbGatt({ ble: hal.ble, clock: hal.clock, log: log, events: events });
+    pbGatt.start();
+  }
+  keys.prepare();
+  log.log('info', 'mesh', 'unprovisioned: beaconing uuid ' + bytesToHex(identity.uuid) + ' oob info 0x' +
+    ('000' + identity.oobInfo.toString(16)).slice(-4) + ' over' + (useAdv ? ' pb-adv' : '') + (useGatt ? ' pb-gatt' : ''));
+  beacon();
+
+  return {
+    isProvisioned: () => provisioned,
+    factoryReset(): void {
+      state.erase();
+      provisioned = false;
+      log.log('info', 'mesh', 'factory reset: mesh records erased');
+    },
+    stop(): void {
+      if (current) current.close(0x02);
+      if (session) session.stop();
+      session = null;
+      current = null;
+      shutdown();
+    },
+  };
 }

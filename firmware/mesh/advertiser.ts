@@ -1,0 +1,102 @@
+// One advertising set shared by everything the provisionee sends: short bursts of PB-ADV packets
+// (each advertised for a few advertising events), and between them the idle advertisements (the
+// unprovisioned beacon, the PB-GATT connectable advertisement), rotated when there are several.
+import type { BleService, ClockService, LogService } from '../../hal/types';
+
+export interface AdvSpec {
+  data: Uint8Array;
+  connectable: boolean;
+  intervalMs: number;
+}
+
+export interface Advertiser {
+  setIdle(list: AdvSpec[]): void;
+  /** Queue one non-connectable packet for a short burst. */
+  burst(packet: Uint8Array): void;
+  /** Drop queued bursts (link gone). */
+  flush(): void;
+  stop(): void;
+}
+
+/** PB-ADV packets go out at the fastest interval for about three advertising events. */
+export const BURST_INTERVAL_MS = 20;
+export const BURST_MS = 60;
+/** With several idle advertisements, each is shown this long in turn. */
+export const ROTATE_MS = 1000;
+/** Bursts are bounded: a stuck peer cannot grow the queue. */
+const MAX_QUEUE = 24;
+
+export function createAdvertiser(o: { ble: BleService; clock: ClockService; log: LogService }): Advertiser {
+  let idle: AdvSpec[] = [];
+  let idleIndex = 0;
+  let queue: Uint8Array[] = [];
+  let timer: number | null = null;
+  let bursting = false;
+  let stopped = false;
+
+  function clear(): void {
+    if (timer !== null) o.clock.clearTimeout(timer);
+    timer = null;
+  }
+
+  function apply(spec: AdvSpec): void {
+    const err = o.ble.setAdvertising({ data: spec.data, connectable: spec.connectable, intervalMs: spec.intervalMs });
+    if (err) o.log.log('warn', 'mesh', 'advertising failed: ' + err.code);
+  }
+
+  function showIdle(): void {
+    clear();
+    bursting = false;
+    if (stopped) return;
+    if (idle.length === 0) {
+      o.ble.stopAdvertising();
+      return;
+    }
+    if (idleIndex >= idle.length) idleIndex = 0;
+    apply(idle[idleIndex]);
+    if (idle.length > 1) {
+      timer = o.clock.setTimeout(function () {
+        timer = null;
+        idleIndex++;
+        showIdle();
+      }, ROTATE_MS);
+    }
+  }
+
+  function next(): void {
+    clear();
+    if (stopped) return;
+    if (queue.length === 0) {
+      showIdle();
+      return;
+    }
+    bursting = true;
+    const p = queue[0];
+    queue.splice(0, 1);
+    apply({ data: p, connectable: false, intervalMs: BURST_INTERVAL_MS });
+    timer = o.clock.setTimeout(next, BURST_MS);
+  }
+
+  return {
+    setIdle(list: AdvSpec[]): void {
+      idle = list;
+      idleIndex = 0;
+      if (!bursting) showIdle();
+    },
+    burst(packet: Uint8Array): void {
+      if (stopped) return;
+      if (queue.length >= MAX_QUEUE) queue.splice(0, 1);
+      queue.push(packet);
+      if (!bursting) next();
+    },
+    flush(): void {
+      queue = [];
+    },
+    stop(): void {
+      stopped = true;
+      clear();
+      queue = [];
+      o.ble.stopAdvertising();
+    },
+  };
+}

@@ -1,0 +1,71 @@
+// The mesh identity written by the flash tool (FILES.mesh) and the mesh options of the device
+// configuration (FILES.config "mesh" section). Both validated here, once, at boot.
+import type { StorageService } from '../../hal/types';
+import { FILES } from '../../hal/storage-layout';
+import { hexToBytes } from '../crypto/bytes';
+
+/** FILES.mesh JSON as flash/image.ts writes it (docs/MESH.md): { deviceUuid, staticOob, oobInfo } */
+interface MeshIdentityFile {
+  /** Device UUID, 32 hex digits */
+  deviceUuid?: string;
+  /** Static OOB value, 2..32 hex digits (zero-padded to 16 bytes) — a secret */
+  staticOob?: string;
+  /** OOB Information bits of the beacon (e.g. 0x0804 = 2D code + on box) */
+  oobInfo?: number;
+}
+
+export interface MeshIdentity {
+  uuid: Uint8Array;
+  /** 16 bytes, zero-padded; a secret */
+  staticOob: Uint8Array;
+  oobInfo: number;
+  uri: Uint8Array | null;
+}
+
+/** FILES.config "mesh" section. */
+export interface MeshConfig {
+  /** 'pb-adv', 'pb-gatt' or 'both' (default 'both', limited to what the HAL supports) */
+  bearers?: string;
+  beaconIntervalMs?: number;
+  elements?: number;
+  /** also accept No OOB authentication (default false: Static OOB only) */
+  allowNoOob?: boolean;
+  /** Optional URI for the beacon's URI hash, hex, starting with its scheme code point (0x17 = https:) */
+  uri?: string;
+}
+
+const HEX = /^[0-9a-fA-F]*$/;
+
+function hexField(v: unknown, name: string, minLen: number, maxLen: number): Uint8Array | string {
+  if (typeof v !== 'string' || v.length % 2 || !HEX.test(v)) return name + ' must be a hex string';
+  if (v.length / 2 < minLen || v.length / 2 > maxLen) return name + ' must be ' + minLen + '..' + maxLen + ' bytes';
+  return hexToBytes(v);
+}
+
+/** Parse and validate; returns the identity or one clear error line (never echoing the OOB value). */
+export function parseIdentity(f: MeshIdentityFile | null, cfg: MeshConfig): MeshIdentity | string {
+  if (!f || typeof f !== 'object') return FILES.mesh + ' is missing or not JSON';
+  const uuid = hexField(f.deviceUuid, 'deviceUuid', 16, 16);
+  if (typeof uuid === 'string') return FILES.mesh + ': ' + uuid;
+  const oob = hexField(f.staticOob, 'staticOob', 1, 16);
+  if (typeof oob === 'string') return FILES.mesh + ': ' + oob;
+  const info = f.oobInfo === undefined ? 0 : f.oobInfo;
+  if (typeof info !== 'number' || info < 0 || info > 0xffff || Math.floor(info) !== info) {
+    return FILES.mesh + ': oobInfo must be an integer 0..65535';
+  }
+  let uri: Uint8Array | null = null;
+  if (cfg.uri !== undefined) {
+    const u = hexField(cfg.uri, 'uri', 1, 256);
+    if (typeof u === 'string') return FILES.config + ': mesh.' + u;
+    uri = u;
+  }
+  // Static OOB shorter than 16 bytes is zero-padded (at the end).
+  const padded = new Uint8Array(16);
+  padded.set(oob);
+  oob.fill(0);
+  return { uuid: uuid, staticOob: padded, oobInfo: info, uri: uri };
+}
+
+export function readIdentity(storage: StorageService, cfg: MeshConfig): MeshIdentity | string {
+  return parseIdentity(storage.readJSON<MeshIdentityFile>(FILES.mesh), cfg);
+}

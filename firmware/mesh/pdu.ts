@@ -1,0 +1,82 @@
+// Provisioning PDUs (Mesh Profile 1.0.1 ≈§5.4.1): type octet, length table, error codes.
+// A PDU is [Type:1][Parameters]; the type sits in bits 0-5, bits 6-7 are padding (must be 0).
+
+export const PDU_INVITE = 0x00;
+export const PDU_CAPABILITIES = 0x01;
+export const PDU_START = 0x02;
+export const PDU_PUBLIC_KEY = 0x03;
+export const PDU_INPUT_COMPLETE = 0x04;
+export const PDU_CONFIRMATION = 0x05;
+export const PDU_RANDOM = 0x06;
+export const PDU_DATA = 0x07;
+export const PDU_COMPLETE = 0x08;
+export const PDU_FAILED = 0x09;
+
+/** Total PDU sizes including the type octet, indexed by type (BlueZ expected_pdu_size). */
+export const PDU_LENGTHS = [2, 12, 6, 65, 1, 17, 17, 34, 1, 2];
+/** Mesh 1.1 HMAC-SHA-256 algorithm: Confirmation and Random carry 32 octets. */
+export const PDU_LENGTH_CONF_RANDOM_HMAC = 33;
+
+/** Provisioning Failed error codes (≈§5.4.1.10). */
+export const ERR_PROHIBITED = 0x00;
+export const ERR_INVALID_PDU = 0x01;
+export const ERR_INVALID_FORMAT = 0x02;
+export const ERR_UNEXPECTED_PDU = 0x03;
+export const ERR_CONFIRMATION_FAILED = 0x04;
+export const ERR_OUT_OF_RESOURCES = 0x05;
+export const ERR_DECRYPTION_FAILED = 0x06;
+export const ERR_UNEXPECTED_ERROR = 0x07;
+export const ERR_CANNOT_ASSIGN_ADDRESSES = 0x08;
+
+const PDU_NAMES = ['Invite', 'Capabilities', 'Start', 'Public Key', 'Input Complete', 'Confirmation', 'Random', 'Data', 'Complete', 'Failed'];
+
+/** A name for logs; never includes parameters. */
+export function pduName(type: number): string {
+  return type < PDU_NAMES.length ? PDU_NAMES[type] : 'type 0x' + type.toString(16);
+}
+
+/** Algorithms bitmask bits (Capabilities) and Start algorithm values. */
+export const ALG_BIT_CMAC = 0x0001;
+export const ALG_BIT_HMAC = 0x0002;
+export const ALG_CMAC = 0x00;
+export const ALG_HMAC = 0x01;
+
+/** Authentication methods in Start. */
+export const AUTH_NO_OOB = 0x00;
+export const AUTH_STATIC_OOB = 0x01;
+
+/** The 11 Capabilities parameters for a device offering Static OOB (and No OOB always allowed). */
+export function capabilitiesParams(opts: { elements: number; algorithms: number; staticOob: boolean }): Uint8Array {
+  const p = new Uint8Array(11);
+  p[0] = opts.elements;
+  p[1] = (opts.algorithms >> 8) & 0xff;
+  p[2] = opts.algorithms & 0xff;
+  p[3] = 0x00; // no OOB public key
+  p[4] = opts.staticOob ? 0x01 : 0x00;
+  // Output OOB and Input OOB: not supported (size 0, actions 0).
+  return p;
+}
+
+/**
+ * Validates Start parameters against what Capabilities advertised (BlueZ prov_start_check facts).
+ * Returns null when acceptable, else the Failed error code (always Invalid Format here).
+ */
+export function checkStart(start: Uint8Array, caps: Uint8Array, allowNoOob: boolean): number | null {
+  const alg = start[0];
+  const pubKey = start[1];
+  const method = start[2];
+  const action = start[3];
+  const size = start[4];
+  const algMask = (caps[1] << 8) | caps[2];
+  if (alg > 1 || (alg === ALG_CMAC && !(algMask & ALG_BIT_CMAC)) || (alg === ALG_HMAC && !(algMask & ALG_BIT_HMAC))) {
+    return ERR_INVALID_FORMAT;
+  }
+  if (pubKey > 1 || (pubKey === 1 && !(caps[3] & 1))) return ERR_INVALID_FORMAT;
+  if (method > 3) return ERR_INVALID_FORMAT;
+  if (method === AUTH_STATIC_OOB && !(caps[4] & 1)) return ERR_INVALID_FORMAT;
+  if (method === AUTH_NO_OOB && !allowNoOob) return ERR_INVALID_FORMAT;
+  // Output / Input OOB are never advertised by this device.
+  if (method === 2 || method === 3) return ERR_INVALID_FORMAT;
+  if (action !== 0 || size !== 0) return ERR_INVALID_FORMAT;
+  return null;
+}
