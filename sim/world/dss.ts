@@ -1,0 +1,662 @@
+// The simulated Device Setup Service: a real HTTPS server on 127.0.0.1 with client-certificate
+// authentication, speaking the operations of wss-protocol.md §3.5 with compact key-sorted JSON, every
+// body signed with the device-type key (§3.3), a customer "Wi-Fi locker" that hands out only the
+// networks the device posted (§8, certification rule), a state machine driven by `report`, strict
+// request checks (a 400 that names the problem), and faults on demand.
+//
+// Two listeners: the one the world routes to for port 443, and the provisioner's transparent relay
+// for port 8888 (§3.2 [inference]: TLS stays end to end with the DSS).
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { createHash, createPrivateKey, randomUUID, sign, type KeyObject } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { VirtualClock } from '../clock.ts';
+import type { Timeline } from '../timeline.ts';
+import { Rng } from '../rng.ts';
+import { DSS_DEFAULT_HOST, type WssPki } from './test-pki.ts';
+import { authMaterialIndexOf, sortedJson, unquoteSsid } from './wss-codec.ts';
+
+export type Security = 'OPEN' | 'WPA_PSK' | 'WEP' | 'OTHER';
+
+export interface SavedNetwork {
+  ssid: string;
+  securityProtocol: Security;
+  /** passphrase (WPA) or key (WEP); absent for OPEN */
+  key?: string;
+  keyIndex?: number;
+  /** lower = tried first (the DSS lists WPA first, then by priority) */
+  priority?: number;
+}
+
+export interface DssAccount {
+  networks: SavedNetwork[];
+  /** when set, the DSS asks for PIN-based setup and checks hashedPin against it */
+  pin?: string;
+}
+
+export const FAULT_KINDS = [
+  'drop', // close the connection without answering
+  'stall', // never answer; the device's own timeout must fire (virtual time runs)
+  'status', // answer with `status` (4xx/5xx); body {"message"} signed unless signed:false
+  'badSignature', // a valid-looking DER signature over other bytes
+  'tamper', // sign the body, then change one value in it
+  'duplicateSignature', // two x-amzn-dss-signature headers
+  'noSignature', // no x-amzn-dss-signature header
+  'redirect', // 307 or 308 with Location https://<location>/api/v1/<op>
+  'canProceedFalse', // a normal answer with canProceed:false
+  'unknownState', // report answers nextProvisioningState it never defined
+  'malformed', // signed body that is not JSON
+  'huge', // signed body of `size` bytes (default 64 KiB)
+  'trailingNewline', // signed body, then "\n" appended (the signature no longer matches)
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export interface DssFault {
+  /** operation name (report, getWifiCredentials...) or '*' */
+  op: string;
+  /** only report calls for this currentProvisioningState */
+  state?: string;
+  /** first matching call it strikes (1-based, counting every matching call); default 1 */
+  call?: number;
+  /** how many consecutive matching calls it strikes; default 1; 0 = every one from `call` on */
+  times?: number;
+  do: FaultKind;
+  status?: number;
+  signed?: boolean;
+  location?: string;
+  stallMs?: number;
+  size?: number;
+}
+
+export interface DssOptions {
+  pki: WssPki;
+  clock: VirtualClock;
+  timeline: Timeline;
+  /** seed for session ids, salts, nonces */
+  seed?: number | string;
+  /** host names this DSS answers for (default dp-sps-na.amazon.com) */
+  hosts?: string[];
+  /** refuse a TLS ClientHello whose SNI is not one of `hosts` (production is reported to) */
+  requireSni?: boolean;
+  account?: DssAccount;
+  faults?: DssFault[];
+  /** extra computeConfigurationData values */
+  configuration?: Record<string, string | boolean>;
+  registrationDetails?: { registrationToken: string; expiresInMs: number };
+  /** credentials returned per getWifiCredentials page (default: all) */
+  credentialsPageSize?: number;
+  /** impostor mode: sign with this key and serve this certificate instead of the real ones */
+  impostor?: { signingKeyPem: string; certPem: string; keyPem: string };
+  /** root the DSS trusts for client certificates (default: the pki's DHA root + intermediates) */
+  clientCaPem?: string[];
+  /** the device's real I/O hold must be released (stall): called with the client's local port */
+  onStall?: (clientPort: number) => void;
+  /** virtual-time start of the epoch for Time.UTC (default 2026-01-01T00:00:00Z) */
+  epochMs?: number;
+}
+
+export interface DssCall {
+  t: number;
+  port: 443 | 8888;
+  op: string;
+  status: number;
+  request: unknown;
+  response: string;
+  fault?: FaultKind;
+  signed: 'valid' | 'bad' | 'none' | 'duplicate' | 'tampered';
+}
+
+export interface AttemptRecord {
+  ssid: string;
+  securityProtocol: string;
+  wifiConnectionState: string;
+  errorDetails?: Record<string, string>;
+}
+
+interface Session {
+  id: string;
+  deviceKeyHex: string;
+  salt: string;
+  state: string; // the state the DSS expects the next report for
+  posted: Map<string, string>; // ssid -> security
+  scanSeq: number;
+  credSeq: number;
+  credsServed: number;
+  reportSeq: number;
+  pinOk: boolean;
+  failed: boolean;
+  done: boolean;
+  nonce: string;
+}
+
+export const PROVISIONING_STATES = [
+  'NOT_PROVISIONED', 'START_PROVISIONING', 'START_PIN_BASED_SETUP', 'COMPUTE_CONFIGURATION', 'POST_WIFI_SCAN_DATA',
+  'GET_WIFI_LIST', 'CONNECTING_TO_USER_NETWORK', 'CONNECTED_TO_USER_NETWORK', 'DONE',
+];
+const CONNECTION_STATES = ['IDLE', 'DISCONNECTED', 'UNAUTHENTICATED', 'AUTHENTICATED', 'ASSOCIATED', 'FAILED'];
+const REGISTRATION_STATES = ['NOT_REGISTERED', 'IN_PROGRESS', 'COMPLETE', 'FAILED'];
+const SECURITIES = ['OPEN', 'WPA_PSK', 'WEP', 'OTHER'];
+const NONCE_RE = /^[A-Za-z0-9+/]{31}$/;
+const BSSID_RE = /^[0-9A-F]{2}(:[0-9A-F]{2}){5}$/;
+const ERROR_CODE_RE = /^\d+:\d+:\d+:\d+$/;
+
+class Reject extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+export class DssServer {
+  readonly hosts: string[];
+  readonly calls: DssCall[] = [];
+  /** every connection attempt the device reported, in order */
+  readonly attempts: AttemptRecord[] = [];
+  /** devices that reached DONE (public key hex) */
+  readonly provisioned = new Set<string>();
+  private servers = new Map<443 | 8888, https.Server>();
+  private ports = new Map<443 | 8888, number>();
+  private sessions = new Map<string, Session>();
+  private counters = new Map<string, number>();
+  private rng: Rng;
+  private signingKey: KeyObject;
+  private account: DssAccount;
+  private openSockets = new Set<TLSSocket>();
+
+  constructor(readonly opts: DssOptions) {
+    this.hosts = opts.hosts && opts.hosts.length ? opts.hosts : [DSS_DEFAULT_HOST];
+    this.rng = new Rng(opts.seed ?? 'dss');
+    this.signingKey = createPrivateKey(opts.impostor ? opts.impostor.signingKeyPem : opts.pki.deviceType.privateKeyPem);
+    this.account = opts.account ?? { networks: [] };
+  }
+
+  /** The real loopback port behind a virtual DSS port. */
+  realPort(port: 443 | 8888): number {
+    const p = this.ports.get(port);
+    if (p === undefined) throw new Error('dss: not started');
+    return p;
+  }
+
+  async start(): Promise<void> {
+    for (const label of [443, 8888] as const) {
+      const server = https.createServer(
+        {
+          cert: this.opts.impostor ? this.opts.impostor.certPem : this.opts.pki.serverCertPem,
+          key: this.opts.impostor ? this.opts.impostor.keyPem : this.opts.pki.serverKeyPem,
+          ca: this.opts.clientCaPem ?? [this.opts.pki.dhaRootPem, ...this.opts.pki.dhaIntermediatesPem],
+          requestCert: true,
+          rejectUnauthorized: true,
+          minVersion: 'TLSv1.2',
+          SNICallback: (name, cb) => {
+            this.emit('tls', `:${label} ClientHello server name ${JSON.stringify(name)}`, { serverName: name, port: label });
+            if (this.opts.requireSni && !this.hosts.includes(name)) {
+              this.emit('tls', `:${label} refused: server name ${JSON.stringify(name)} is not ${this.hosts[0]}`, { serverName: name });
+              cb(new Error('unrecognized server name'), undefined);
+              return;
+            }
+            cb(null, undefined);
+          },
+        },
+        (req, res) => this.onRequest(label, req, res),
+      );
+      server.on('tlsClientError', (err) => {
+        this.emit('tls', `:${label} handshake failed: ${err.message}`, { error: err.message });
+      });
+      server.on('secureConnection', (sock: TLSSocket) => {
+        this.openSockets.add(sock);
+        sock.on('close', () => this.openSockets.delete(sock));
+      });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => resolve());
+      });
+      this.ports.set(label, (server.address() as AddressInfo).port);
+      this.servers.set(label, server);
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.openSockets) s.destroy();
+    await Promise.all([...this.servers.values()].map((s) => new Promise<void>((r) => s.close(() => r()))));
+    this.servers.clear();
+  }
+
+  private emit(kind: string, summary: string, fields?: Record<string, unknown>): void {
+    this.opts.timeline.emit({ actor: 'dss', kind, summary, fields });
+  }
+
+  // ---------------------------------------------------------------- request handling
+
+  private onRequest(port: 443 | 8888, req: IncomingMessage, res: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('latin1');
+      try {
+        this.handle(port, req, res, raw);
+      } catch (e) {
+        this.emit('error', `internal error: ${(e as Error).message}`);
+        if (!res.headersSent) this.send(port, res, 'internal', null, 500, sortedJson({ message: 'internal' }), 'valid');
+      }
+    });
+  }
+
+  private deviceKeyHex(req: IncomingMessage): string {
+    const cert = (req.socket as TLSSocket).getPeerX509Certificate();
+    if (!cert) throw new Reject(403, 'no client certificate');
+    return (cert.publicKey.export({ type: 'spki', format: 'der' }) as Buffer).toString('hex');
+  }
+
+  private handle(port: 443 | 8888, req: IncomingMessage, res: ServerResponse, raw: string): void {
+    const url = req.url || '';
+    const m = /^\/{1,2}api\/v1\/([A-Za-z]+)$/.exec(url);
+    const op = m ? m[1] : url;
+    const n = (this.counters.get(op) ?? 0) + 1;
+    this.counters.set(op, n);
+    let body: Record<string, unknown> | null = null;
+    let answer: { status: number; obj: Record<string, unknown> } | null = null;
+    try {
+      if (req.method !== 'POST') throw new Reject(405, `method ${req.method} (the DSS takes POST only)`);
+      if (!m) throw new Reject(404, `unknown path ${url}`);
+      if (raw.length === 0) {
+        throw new Reject(400, `empty body (Content-Length ${req.headers['content-length'] ?? 'missing'}; Espruino's http client adds no Content-Length by itself)`);
+      }
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        throw new Reject(400, 'body is not JSON');
+      }
+      if (!body || typeof body !== 'object' || Array.isArray(body)) throw new Reject(400, 'body is not a JSON object');
+      const fault = this.pickFault(op, body);
+      if (fault && this.applyEarlyFault(port, op, fault, req, res, body)) return;
+      answer = { status: 200, obj: this.operate(op, this.deviceKeyHex(req), body) };
+      this.send(port, res, op, body, answer.status, sortedJson(answer.obj), 'valid', fault ?? undefined);
+    } catch (e) {
+      if (!(e instanceof Reject)) throw e;
+      this.emit('reject', `${op}: ${e.status} ${e.message}`, { op, status: e.status });
+      this.send(port, res, op, body, e.status, sortedJson({ message: e.message }), 'valid');
+    }
+  }
+
+  private pickFault(op: string, body: Record<string, unknown>): DssFault | null {
+    for (const f of this.opts.faults ?? []) {
+      if (f.op !== '*' && f.op !== op) continue;
+      if (f.state && body.currentProvisioningState !== f.state) continue;
+      const key = `fault:${this.opts.faults!.indexOf(f)}`;
+      const seen = (this.counters.get(key) ?? 0) + 1;
+      this.counters.set(key, seen);
+      const first = f.call ?? 1;
+      const times = f.times ?? 1;
+      if (seen >= first && (times === 0 || seen < first + times)) return f;
+    }
+    return null;
+  }
+
+  /** Faults that replace the whole answer. true = handled. */
+  private applyEarlyFault(port: 443 | 8888, op: string, f: DssFault, req: IncomingMessage, res: ServerResponse,
+    body: Record<string, unknown>): boolean {
+    const sock = req.socket as TLSSocket;
+    switch (f.do) {
+      case 'drop':
+        this.record(port, op, body, 0, '', 'none', f.do);
+        this.emit('fault', `${op}: dropped the connection`, { op, fault: f.do });
+        sock.destroy();
+        return true;
+      case 'stall': {
+        const ms = f.stallMs ?? 60000;
+        this.record(port, op, body, 0, '', 'none', f.do);
+        this.emit('fault', `${op}: stalling (no answer; closing after ${ms} ms)`, { op, fault: f.do });
+        this.opts.onStall?.(sock.remotePort ?? 0);
+        this.opts.clock.setTimer(() => sock.destroy(), ms, 'dss');
+        return true;
+      }
+      case 'status': {
+        const status = f.status ?? 500;
+        const text = sortedJson({ message: status >= 500 ? 'Service unavailable (simulated)' : 'Bad request (simulated)' });
+        this.send(port, res, op, body, status, text, f.signed === false ? 'none' : 'valid', f.do);
+        return true;
+      }
+      case 'redirect': {
+        const status = f.status ?? 307;
+        const host = f.location ?? this.hosts[0];
+        this.record(port, op, body, status, '', 'none', f.do);
+        this.emit('http', `:${port} ${op} -> ${status} Location https://${host}/api/v1/${op}`, { op, status, location: host });
+        res.sendDate = false;
+        res.writeHead(status, { Location: `https://${host}/api/v1/${op}`, 'Content-Length': '0', Connection: 'close' });
+        res.end();
+        return true;
+      }
+      default:
+        return false; // applied to the normal answer in send()
+    }
+  }
+
+  private send(port: 443 | 8888, res: ServerResponse, op: string, request: unknown, status: number, text: string,
+    sig: 'valid' | 'none', fault?: DssFault): void {
+    let bodyText = text;
+    let signature: string | null = null;
+    let signed: DssCall['signed'] = sig;
+    const f = fault?.do;
+    if (f === 'canProceedFalse' || f === 'unknownState') {
+      const obj = JSON.parse(bodyText);
+      if (f === 'canProceedFalse') obj.canProceed = false;
+      else obj.nextProvisioningState = 'TELEPORTING_TO_USER_NETWORK';
+      bodyText = sortedJson(obj);
+    }
+    if (f === 'malformed') bodyText = bodyText.slice(0, Math.max(1, bodyText.length - 7)) + '",,]';
+    if (f === 'huge') {
+      const size = fault!.size ?? 65536;
+      const obj = JSON.parse(text);
+      obj.padding = 'x'.repeat(Math.max(0, size - text.length - 14));
+      bodyText = sortedJson(obj);
+    }
+    if (sig === 'valid' && f !== 'noSignature') {
+      signature = this.sign(bodyText);
+      signed = 'valid';
+    }
+    if (f === 'noSignature') signed = 'none';
+    if (f === 'badSignature') {
+      signature = this.sign(bodyText + ' ');
+      signed = 'bad';
+    }
+    if (f === 'tamper') {
+      // change one value after signing: the first "true" becomes "fals", or a letter of a string flips
+      const i = bodyText.indexOf(':"') + 2;
+      bodyText = bodyText.slice(0, i) + (bodyText[i] === 'A' ? 'B' : 'A') + bodyText.slice(i + 1);
+      signed = 'tampered';
+    }
+    if (f === 'trailingNewline') {
+      bodyText += '\n';
+      signed = 'tampered';
+    }
+    const headers: Array<[string, string]> = [['Content-Type', 'application/json']];
+    if (signature) headers.push(['x-amzn-dss-signature', signature]);
+    if (f === 'duplicateSignature' && signature) {
+      headers.push(['x-amzn-dss-signature', this.sign(bodyText + '  ')]);
+      signed = 'duplicate';
+    }
+    headers.push(['x-amzn-RequestId', this.uuid()]);
+    const bytes = Buffer.from(bodyText, 'latin1');
+    headers.push(['Content-Length', String(bytes.length)]);
+    headers.push(['Connection', 'close']);
+    // writeHead with a flat [name, value, name, value...] list keeps duplicates and the case as given
+    res.sendDate = false;
+    res.writeHead(status, headers.flat() as unknown as Record<string, string>);
+    res.end(bytes);
+    this.record(port, op, request, status, bodyText, signed, f);
+    const obj = safeParse(bodyText);
+    const next = obj && typeof obj.nextProvisioningState === 'string' ? ' ' + obj.nextProvisioningState : '';
+    const state = request && typeof (request as any).currentProvisioningState === 'string'
+      ? ` ${(request as any).currentProvisioningState} ${(request as any).stateTransitionResult}` : '';
+    this.emit('http', `:${port} ${op}${state} -> ${status}${next}${obj && obj.canProceed === false ? ' canProceed:false' : ''}` +
+      ` (${signed === 'valid' ? 'signed' : signed === 'none' ? 'UNSIGNED' : signed.toUpperCase() + ' signature'}${f ? ', fault ' + f : ''})`,
+      { op, port, status, request, response: bodyText.length > 2000 ? bodyText.slice(0, 2000) + '…' : bodyText, signed, fault: f });
+  }
+
+  private record(port: 443 | 8888, op: string, request: unknown, status: number, response: string,
+    signed: DssCall['signed'], fault?: FaultKind): void {
+    this.calls.push({ t: this.opts.clock.now(), port, op, status, request, response, signed, fault });
+  }
+
+  /** ECDSA P-256 / SHA-256, DER, base64 over the exact body bytes (§3.3). */
+  sign(bodyText: string): string {
+    return sign('sha256', Buffer.from(bodyText, 'latin1'), { key: this.signingKey, dsaEncoding: 'der' }).toString('base64');
+  }
+
+  private uuid(): string {
+    const b = Buffer.from(this.rng.bytes(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = b.toString('hex');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+
+  private nonce(): string {
+    return Buffer.from(this.rng.bytes(24)).toString('base64').slice(0, 31);
+  }
+
+  // ---------------------------------------------------------------- operations (§3.5)
+
+  private operate(op: string, device: string, body: Record<string, unknown>): Record<string, unknown> {
+    checkNonce(body);
+    if (op === 'startProvisioningSession') return this.startSession(device);
+    const s = this.session(device, body);
+    checkDeviceDetails(body);
+    switch (op) {
+      case 'startPinBasedSetup':
+        return this.pinSetup(s, body);
+      case 'computeConfigurationData':
+        return this.computeConfiguration(s);
+      case 'postWifiScanData':
+        return this.postScan(s, body);
+      case 'getWifiCredentials':
+        return this.getCredentials(s, body);
+      case 'report':
+        return this.report(s, device, body);
+      default:
+        throw new Reject(404, `unknown operation ${op}`);
+    }
+  }
+
+  private startSession(device: string): Record<string, unknown> {
+    const s: Session = {
+      id: 'amzn1.ffs.wss-wifi-session-id.' + this.uuid(),
+      deviceKeyHex: device,
+      salt: Buffer.from(this.rng.bytes(12)).toString('base64'),
+      state: 'START_PROVISIONING',
+      posted: new Map(),
+      scanSeq: 0,
+      credSeq: 0,
+      credsServed: 0,
+      reportSeq: 0,
+      pinOk: false,
+      failed: false,
+      done: false,
+      nonce: this.nonce(),
+    };
+    this.sessions.set(s.id, s);
+    const ami = authMaterialIndexOf(Buffer.from(device, 'hex')).toString('hex');
+    this.emit('session', `new session for device ${ami}`, { sessionId: s.id, device: ami });
+    return { canProceed: true, nextProvisioningState: 'START_PROVISIONING', nonce: this.nonce(), salt: s.salt, sessionId: s.id };
+  }
+
+  private session(device: string, body: Record<string, unknown>): Session {
+    const id = body.sessionId;
+    if (typeof id !== 'string') throw new Reject(400, 'sessionId missing');
+    const s = this.sessions.get(id);
+    if (!s) throw new Reject(400, `unknown sessionId ${id}`);
+    if (s.deviceKeyHex !== device) throw new Reject(403, 'sessionId belongs to another device certificate');
+    if (s.done) throw new Reject(400, 'session already DONE');
+    if (s.failed) throw new Reject(400, 'session already failed');
+    return s;
+  }
+
+  private pinSetup(s: Session, body: Record<string, unknown>): Record<string, unknown> {
+    const pin = this.account.pin;
+    if (typeof body.hashedPin !== 'string') throw new Reject(400, 'hashedPin missing');
+    const expected = pin === undefined ? '' : createHash('sha256').update(pin + s.salt, 'latin1').digest('base64');
+    s.pinOk = pin !== undefined && body.hashedPin === expected;
+    this.emit('pin', s.pinOk ? 'hashedPin matches' : 'hashedPin does NOT match');
+    return { canProceed: s.pinOk, nonce: this.nonce() };
+  }
+
+  private computeConfiguration(s: Session): Record<string, unknown> {
+    const epoch = this.opts.epochMs ?? Date.UTC(2026, 0, 1);
+    const configuration: Record<string, string | boolean> = {
+      'FFS.SessionToken': 'amzn1.ffs.wss-wifi-session-token.' + this.uuid(),
+      'LocaleConfiguration.LanguageLocale': 'en_US',
+      'LocaleConfiguration.Marketplace': 'ATVPDKIKX0DER',
+      'SmartHome.AlexaEventGatewayEndpoint': 'api.amazonalexa.com',
+      'Time.UTC': new Date(epoch + this.opts.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      ...(this.opts.configuration ?? {}),
+    };
+    const out: Record<string, unknown> = { canProceed: true, configuration, nonce: this.nonce(), sessionId: s.id };
+    const reg = this.opts.registrationDetails;
+    if (reg) {
+      out.registrationDetails = { expiresAt: (this.opts.epochMs ?? Date.UTC(2026, 0, 1)) + this.opts.clock.now() + reg.expiresInMs,
+        registrationToken: reg.registrationToken };
+    }
+    return out;
+  }
+
+  private matches(s: Session): SavedNetwork[] {
+    return this.account.networks.filter((n) => s.posted.has(n.ssid));
+  }
+
+  private postScan(s: Session, body: Record<string, unknown>): Record<string, unknown> {
+    const seq = body.sequenceNumber;
+    if (typeof seq !== 'number' || !Number.isInteger(seq)) throw new Reject(400, 'sequenceNumber missing or not an integer');
+    if (seq !== s.scanSeq + 1 && seq !== s.scanSeq) {
+      throw new Reject(400, `postWifiScanData sequenceNumber ${seq}, expected ${s.scanSeq + 1} (starts at 1)`);
+    }
+    const list = body.wifiScanDataList;
+    if (!Array.isArray(list)) throw new Reject(400, 'wifiScanDataList missing');
+    list.forEach((e, i) => {
+      if (!e || typeof e !== 'object') throw new Reject(400, `wifiScanDataList[${i}] is not an object`);
+      const ssid = unquoteSsid(e.ssid);
+      if (ssid === null) throw new Reject(400, `wifiScanDataList[${i}].ssid must be wrapped in literal quotes, got ${JSON.stringify(e.ssid)}`);
+      if (ssid === '') throw new Reject(400, `wifiScanDataList[${i}] is a hidden network (empty SSID): not to be posted`);
+      if (!SECURITIES.includes(e.securityProtocol)) throw new Reject(400, `wifiScanDataList[${i}].securityProtocol ${JSON.stringify(e.securityProtocol)}`);
+      if (e.bssid !== undefined && (typeof e.bssid !== 'string' || !BSSID_RE.test(e.bssid))) {
+        throw new Reject(400, `wifiScanDataList[${i}].bssid ${JSON.stringify(e.bssid)} is not AA:BB:CC:DD:EE:FF upper case`);
+      }
+      if (e.rssi !== undefined && typeof e.rssi !== 'number') throw new Reject(400, `wifiScanDataList[${i}].rssi is not a number`);
+      if (e.frequency !== undefined && typeof e.frequency !== 'number') throw new Reject(400, `wifiScanDataList[${i}].frequency is not a number`);
+      s.posted.set(ssid, e.securityProtocol);
+    });
+    s.scanSeq = seq;
+    const found = this.matches(s).length;
+    return {
+      allCredentialsFound: found === this.account.networks.length && found > 0,
+      canProceed: true,
+      nonce: this.nonce(),
+      sequenceNumber: seq,
+      sessionId: s.id,
+      totalCredentialsFound: found,
+    };
+  }
+
+  private getCredentials(s: Session, body: Record<string, unknown>): Record<string, unknown> {
+    const seq = body.sequenceNumber;
+    if (typeof seq !== 'number' || !Number.isInteger(seq)) throw new Reject(400, 'sequenceNumber missing or not an integer');
+    if (seq !== s.credSeq + 1 && seq !== s.credSeq) {
+      throw new Reject(400, `getWifiCredentials sequenceNumber ${seq}, expected ${s.credSeq + 1} (starts at 1)`);
+    }
+    // Guide: most secure first (WPA, then WEP, then open), then the customer's priority.
+    const rank = (n: SavedNetwork) => (n.securityProtocol === 'WPA_PSK' ? 0 : n.securityProtocol === 'WEP' ? 1 : 2);
+    const all = this.matches(s).sort((a, b) => rank(a) - rank(b) || (a.priority ?? 0) - (b.priority ?? 0));
+    const page = this.opts.credentialsPageSize ?? (all.length || 1);
+    const start = seq === s.credSeq ? Math.max(0, s.credsServed - page) : s.credsServed; // a repeated page
+    const slice = all.slice(start, start + page);
+    s.credSeq = seq;
+    s.credsServed = start + slice.length;
+    return {
+      allCredentialsReturned: s.credsServed >= all.length,
+      canProceed: true,
+      nonce: this.nonce(),
+      sequenceNumber: seq,
+      wifiCredentialsList: slice.map((n, i) => ({
+        frequency: 0,
+        key: n.securityProtocol === 'OPEN' ? '' : `"${n.key ?? ''}"`,
+        keyIndex: n.keyIndex ?? 0,
+        priority: start + i,
+        securityProtocol: n.securityProtocol,
+        ssid: `"${n.ssid}"`,
+      })),
+    };
+  }
+
+  private report(s: Session, device: string, body: Record<string, unknown>): Record<string, unknown> {
+    const state = body.currentProvisioningState;
+    const result = body.stateTransitionResult;
+    if (typeof state !== 'string' || !PROVISIONING_STATES.includes(state)) throw new Reject(400, `currentProvisioningState ${JSON.stringify(state)}`);
+    if (result !== 'SUCCESS' && result !== 'FAILURE') throw new Reject(400, `stateTransitionResult ${JSON.stringify(result)}`);
+    if (typeof body.registrationState !== 'string' || !REGISTRATION_STATES.includes(body.registrationState)) {
+      throw new Reject(400, `registrationState ${JSON.stringify(body.registrationState)}`);
+    }
+    const seq = body.sequenceNumber;
+    if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 1) throw new Reject(400, 'report sequenceNumber missing or < 1');
+    s.reportSeq = seq;
+    const infos = body.wifiNetworkInfoList;
+    if (infos !== undefined) {
+      if (!Array.isArray(infos)) throw new Reject(400, 'wifiNetworkInfoList is not an array');
+      infos.forEach((a, i) => {
+        if (!a || typeof a !== 'object') throw new Reject(400, `wifiNetworkInfoList[${i}] is not an object`);
+        if (unquoteSsid(a.ssid) === null) throw new Reject(400, `wifiNetworkInfoList[${i}].ssid must be wrapped in literal quotes`);
+        if (!SECURITIES.includes(a.securityProtocol)) throw new Reject(400, `wifiNetworkInfoList[${i}].securityProtocol ${JSON.stringify(a.securityProtocol)}`);
+        if (!CONNECTION_STATES.includes(a.wifiConnectionState)) throw new Reject(400, `wifiNetworkInfoList[${i}].wifiConnectionState ${JSON.stringify(a.wifiConnectionState)}`);
+        if (a.errorDetails !== undefined) {
+          const ed = a.errorDetails;
+          if (!ed || typeof ed !== 'object') throw new Reject(400, `wifiNetworkInfoList[${i}].errorDetails is not an object`);
+          for (const k of Object.keys(ed)) if (typeof ed[k] !== 'string') throw new Reject(400, `wifiNetworkInfoList[${i}].errorDetails.${k} is not a string`);
+          if (ed.code !== undefined && !ERROR_CODE_RE.test(ed.code)) throw new Reject(400, `wifiNetworkInfoList[${i}].errorDetails.code ${JSON.stringify(ed.code)}`);
+        }
+        const rec: AttemptRecord = { ssid: unquoteSsid(a.ssid)!, securityProtocol: a.securityProtocol, wifiConnectionState: a.wifiConnectionState,
+          errorDetails: a.errorDetails };
+        this.attempts.push(rec);
+        this.emit('attempt', `${JSON.stringify(rec.ssid)} ${rec.wifiConnectionState}${rec.errorDetails?.code ? ' ' + rec.errorDetails.code : ''}`,
+          { ...rec });
+      });
+    }
+    let next: string | undefined;
+    if (result === 'FAILURE') {
+      s.failed = true;
+      this.emit('state', `${state} FAILURE reported: session ends`, { state });
+      return { canProceed: false, nonce: s.nonce, reason: `${state} failed`, sessionId: s.id };
+    }
+    switch (state) {
+      case 'START_PROVISIONING':
+        next = this.account.pin !== undefined ? 'START_PIN_BASED_SETUP' : 'COMPUTE_CONFIGURATION';
+        break;
+      case 'START_PIN_BASED_SETUP':
+        next = s.pinOk ? 'COMPUTE_CONFIGURATION' : undefined;
+        break;
+      case 'COMPUTE_CONFIGURATION':
+        next = 'POST_WIFI_SCAN_DATA';
+        break;
+      case 'POST_WIFI_SCAN_DATA':
+        next = 'GET_WIFI_LIST';
+        break;
+      case 'GET_WIFI_LIST':
+        next = 'CONNECTING_TO_USER_NETWORK';
+        break;
+      case 'CONNECTING_TO_USER_NETWORK':
+        next = 'CONNECTED_TO_USER_NETWORK';
+        break;
+      case 'CONNECTED_TO_USER_NETWORK':
+        next = 'DONE';
+        s.done = true;
+        this.provisioned.add(device);
+        break;
+      default:
+        throw new Reject(400, `report for state ${state} is not expected`);
+    }
+    if (s.state !== state) this.emit('warn', `report for ${state} while the DSS expected ${s.state}`);
+    if (!next) return { canProceed: false, nonce: s.nonce, sessionId: s.id };
+    s.state = next;
+    this.emit('state', `${state} -> ${next}`, { state, next });
+    return { canProceed: true, nextProvisioningState: next, nonce: s.nonce, sessionId: s.id };
+  }
+}
+
+function checkNonce(body: Record<string, unknown>): void {
+  if (typeof body.nonce !== 'string' || !NONCE_RE.test(body.nonce)) {
+    throw new Reject(400, `nonce must be 31 base64 characters, got ${JSON.stringify(body.nonce)}`);
+  }
+}
+
+function checkDeviceDetails(body: Record<string, unknown>): void {
+  const d = body.deviceDetails;
+  if (d === undefined) return;
+  if (!d || typeof d !== 'object' || Array.isArray(d)) throw new Reject(400, 'deviceDetails is not an object');
+  for (const [k, v] of Object.entries(d)) if (typeof v !== 'string') throw new Reject(400, `deviceDetails.${k} is not a string`);
+}
+
+function safeParse(text: string): Record<string, any> | null {
+  try {
+    const v = JSON.parse(text);
+    return v && typeof v === 'object' ? v : null;
+  } catch {
+    return null;
+  }
+}
