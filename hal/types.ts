@@ -101,6 +101,11 @@ export interface CryptoService {
   signWithDeviceKey(opts: { data: Bytes; onDone: OnDone<Bytes> }): void;
   /** Native AES-128 block encryption when the firmware has it (else undefined: use firmware/crypto). */
   aes128EncryptBlock?: (key: Bytes, block: Bytes) => Bytes;
+  /**
+   * Mix extra entropy into the random-bytes generator at its next reseed (Wi-Fi RSSI and scan
+   * results, radio timings). Optional for test doubles; the Espruino HAL has it.
+   */
+  addEntropy?: (data: Bytes) => void;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -137,6 +142,8 @@ export interface ConfigService {
   getRegistrationToken(): string | null;
   /** `ffsGetRegistrationDetails`. */
   getRegistrationDetails(): RegistrationDetails;
+  /** Factory reset: forget every value set at run time (the flashed identity stays). No ffs* twin. */
+  resetConfiguration(): void;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -165,8 +172,11 @@ export interface HttpResponse {
 
 export interface HttpService {
   /**
-   * `ffsHttpExecute`: one request/response. Network failures (DNS, connect, TLS, timeout, reset)
-   * are `onDone(err)` with err.code `NET_*`; any HTTP status is a response.
+   * `ffsHttpExecute`: one request/response, no retries. Network failures are `onDone(err)` with
+   * err.code `NET_DNS`, `NET_CONNECT`, `NET_TLS`, `NET_TIMEOUT` (no complete answer in `timeoutMs`),
+   * `NET_RESET` (closed before the response was complete), `NET_PROTOCOL` (not HTTP/1.x) or
+   * `NET_TOO_LARGE` (body over `maxBodyBytes`, the connection is dropped at once); any HTTP status is
+   * a response. TLS uses the device certificate chain and key from Storage (read only inside the HAL).
    */
   execute(opts: { request: HttpRequest; maxBodyBytes: number; onDone: OnDone<HttpResponse> }): void;
 }
@@ -221,25 +231,44 @@ export interface WifiConnectionDetails {
 }
 
 export interface WifiService {
-  /** Start a scan (directed when `ssid` is given). Results also feed `getScanResult`. */
-  scan(opts: { ssid?: string; onDone: OnDone<WifiScanResult[]> }): void;
+  /**
+   * A full scan (Espruino `Wifi.scan`); its results back `getScanResult` (`ffsGetWifiScanResult`).
+   * Espruino has no directed scan: a directed probe for a hidden SSID is a `connect({ ssid })`.
+   */
+  scan(opts: { onDone: OnDone<WifiScanResult[]> }): void;
   /** `ffsGetWifiScanResult`: the next result of the last scan, or null (underrun). */
   getScanResult(): WifiScanResult | null;
   /** `ffsAddWifiConfiguration`. */
   addConfiguration(config: WifiConfiguration): HalError | null;
   /** `ffsRemoveWifiConfiguration`: forget networks with this SSID, disconnecting if connected. */
   removeConfiguration(opts: { ssid: string; onDone: OnDone<null> }): void;
-  /** `ffsConnectToWifi`: try configured networks in priority order, recording every attempt. */
-  connect(opts: { onAttempt?: (attempt: WifiConnectionAttempt) => void; onDone: OnDone<WifiConnectionDetails> }): void;
+  /**
+   * `ffsConnectToWifi`: try the configured networks in priority order (only the one named `ssid` when
+   * given; for a hidden network this sends the directed probe requests), recording every attempt.
+   * Done with the details once ASSOCIATED (the station has an IP). A failure is a HalError whose code
+   * says why: `WIFI_WRONG_PASSWORD`, `WIFI_NO_AP_FOUND`, `WIFI_CONNECT_FAIL`, `WIFI_TIMEOUT`,
+   * `WIFI_BAD_CONFIG` (the radio refused the configuration), `WIFI_NOT_CONFIGURED` (nothing to try).
+   */
+  connect(opts: {
+    ssid?: string;
+    onAttempt?: (attempt: WifiConnectionAttempt) => void;
+    onDone: OnDone<WifiConnectionDetails>;
+  }): void;
   /** `ffsGetWifiConnectionDetails`. */
   getConnectionDetails(opts: { onDone: OnDone<WifiConnectionDetails> }): void;
   /** `ffsGetWifiConnectionAttempt`: the next recorded attempt, or null (underrun). */
   getConnectionAttempt(): WifiConnectionAttempt | null;
   /** Disconnect from the station network. */
   disconnect(opts: { onDone: OnDone<null> }): void;
-  /** Soft-AP for the maker's own setup fallback. */
+  /** Soft-AP for the maker's own setup fallback (open when `password` is ''). No ffs* twin. */
   startAccessPoint(opts: { ssid: string; password: string; onDone: OnDone<null> }): void;
   stopAccessPoint(opts: { onDone: OnDone<null> }): void;
+  /**
+   * DNS lookup on the current station network (Espruino `Wifi.getHostByName`): the part of the
+   * reference ports' `ffsConnectToWifi` check that reports limited connectivity when the DSS host
+   * does not resolve. Error code `NET_DNS` when it does not.
+   */
+  resolveHost(opts: { host: string; onDone: OnDone<string> }): void;
 }
 
 // ---------------------------------------------------------------------------------------------

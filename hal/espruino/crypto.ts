@@ -1,17 +1,277 @@
-// PLACEHOLDER (replaced by the crypto work, issue 3): DRBG, native SHA-256/AES detection, P-256 ops.
-import type { ClockService, CryptoService, LogService, StorageService } from '../types';
-import { failLater } from './unavailable';
+// The CryptoService on Espruino (ffsRandomBytes, ffsSha256, ffsComputeHMACSHA256, ffsComputeECDHKey,
+// ffsVerifyCloudSignature, signing with the device key).
+//
+// Randomness: the board's own generator (E.hwRand, Math.random, TLS entropy) is a fixed-seed LCG on
+// ESP32 (espruino.md, "Security facts"), so random bytes come from an HMAC-DRBG (SP 800-90A) seeded
+// from the per-device secret seed the flash tool writes (FILES.seed), a boot counter persisted in
+// Storage before anything else happens (FILES.bootCounter), a carry value from the previous boot and
+// timer jitter; it is reseeded as it goes and whenever entropy is handed in (addEntropy: Wi-Fi RSSI...).
+// Native primitives (`require("crypto")`: SHA256, AES ECB) are used when present and pass a
+// known-answer test; IDF4 builds lack the module, and the pure-TypeScript path is used instead.
+import type { Bytes, ClockService, CryptoService, HalError, LogService, OnDone, StorageService } from '../types';
+import { FILES } from '../storage-layout';
+import { HmacDrbg } from '../../firmware/crypto/drbg';
+import { hmacSha256, sha256 } from '../../firmware/crypto/sha256';
+import { detectNativeCrypto, nativeAes128 } from './crypto-native';
+import { asciiToBytes, bytesToHex, concatBytes, hexToBytes, wipe } from '../../firmware/crypto/bytes';
+import {
+  ecdhSliced,
+  parsePrivateKey,
+  parseSpkiPublicKey,
+  signSliced,
+  useTable,
+  verifySliced,
+} from '../../firmware/crypto/p256';
+
+/** Bytes of device seed the DRBG needs (256-bit security strength). */
+export const SEED_BYTES = 32;
+/** Random-bytes calls between automatic reseeds with fresh jitter. */
+const RESEED_EVERY = 32;
+
+// ---------------------------------------------------------------------------------------------
+// Entropy and the DRBG
+// ---------------------------------------------------------------------------------------------
+
+/** Timer jitter: the low bits of a few successive clock deltas and how many polls each took. */
+function timerJitter(clock: ClockService, samples: number): Bytes {
+  const out = new Uint8Array(samples * 2);
+  let prev = clock.now();
+  for (let i = 0; i < samples; i++) {
+    let spins = 0;
+    let t = clock.now();
+    while (t === prev && spins < 40) {
+      t = clock.now();
+      spins++;
+    }
+    const us = Math.floor((t - prev) * 1000000);
+    out[2 * i] = (us ^ spins) & 255;
+    out[2 * i + 1] = Math.floor(us / 256) & 255;
+    prev = t;
+  }
+  return out;
+}
+
+/** A 64-bit counter as 8 big-endian bytes (exact below 2^53). */
+function u64(n: number): Bytes {
+  const b = new Uint8Array(8);
+  for (let i = 7; i >= 0; i--) {
+    b[i] = n % 256;
+    n = Math.floor(n / 256);
+  }
+  return b;
+}
+
+interface BootState {
+  boots: number;
+  carry: string;
+}
+
+let activeRng: { bytes: (n: number) => Bytes } | null = null;
+
+/**
+ * Reseed the interpreter's own generator (`E.srand`, which also feeds its TLS entropy) from the DRBG.
+ * The HTTP/TLS code calls this before each TLS connection.
+ */
+export function reseedFirmwareRng(): void {
+  if (!activeRng) throw new Error('crypto: reseedFirmwareRng() called before createCrypto()');
+  const r = activeRng.bytes(4);
+  E.srand(((r[0] << 24) | (r[1] << 16) | (r[2] << 8) | r[3]) >>> 0);
+  wipe(r);
+}
+
+function halError(code: string, message: string): HalError {
+  return { code: code, message: message };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The service
+// ---------------------------------------------------------------------------------------------
 
 export function createCrypto(deps: { storage: StorageService; clock: ClockService; log: LogService }): CryptoService {
-  const missing = (): never => {
-    throw new Error('crypto not built yet');
-  };
+  const storage = deps.storage;
+  const clock = deps.clock;
+  const log = deps.log;
+
+  // 1. The per-device secret seed: without it there is no trustworthy randomness at all.
+  const seed = storage.read(FILES.seed);
+  if (!seed || seed.length < SEED_BYTES) {
+    wipe(seed);
+    throw new Error(
+      'crypto: device seed "' + FILES.seed + '" is ' + (seed ? 'shorter than ' + SEED_BYTES + ' bytes' : 'missing') +
+        ': provision the device with the flash tool',
+    );
+  }
+
+  // 2. The boot counter (and the previous boot's carry), incremented and persisted before any output.
+  const raw = storage.readString(FILES.bootCounter);
+  let state: BootState | null = null;
+  if (raw !== null) {
+    try {
+      state = JSON.parse(raw) as BootState;
+    } catch (e) {
+      state = null;
+    }
+    if (!state || typeof state.boots !== 'number' || typeof state.carry !== 'string' || state.carry.length !== 64) {
+      log.log('warn', 'crypto', 'boot counter file unreadable; starting a new count (its bytes are mixed in)');
+      state = null;
+    }
+  }
+  const boots = (state ? state.boots : 0) + 1;
+  const oldCarry = state ? hexToBytes(state.carry) : raw !== null ? sha256(asciiToBytes(raw)) : new Uint8Array(32);
+
+  detectNativeCrypto();
+
+  const entropy = concatBytes([seed, timerJitter(clock, 16)]);
+  const nonce = concatBytes([u64(boots), u64(Math.floor(clock.now() * 1000))]);
+  const personalization = concatBytes([asciiToBytes('ffs-hal-drbg/1'), oldCarry]);
+  const drbg = new HmacDrbg(entropy, nonce, personalization);
+  wipe(seed);
+  wipe(entropy);
+  wipe(oldCarry);
+
+  const carry = drbg.generate(32);
+  const err = storage.writeJSON(FILES.bootCounter, { boots: boots, carry: bytesToHex(carry) });
+  wipe(carry);
+  if (err) {
+    drbg.destroy();
+    throw new Error('crypto: cannot persist the boot counter "' + FILES.bootCounter + '": ' + err.message);
+  }
+
+  // 3. Reseeding as it goes: a pool of handed-in entropy plus fresh jitter every RESEED_EVERY calls.
+  let pool: Bytes = new Uint8Array(32);
+  let poolDirty = false;
+  let calls = 0;
+  function reseedNow(): void {
+    const j = timerJitter(clock, 4);
+    const e = sha256(concatBytes([pool, j, u64(calls), u64(Math.floor(clock.now() * 1000))]));
+    drbg.reseed(e);
+    wipe(e);
+    poolDirty = false;
+  }
+  function randomBytes(length: number): Bytes {
+    if (length < 0 || length > 65536 || length !== Math.floor(length)) throw new Error('crypto: bad random length');
+    calls++;
+    if (poolDirty || calls % RESEED_EVERY === 0) reseedNow();
+    return drbg.generate(length);
+  }
+  activeRng = { bytes: randomBytes };
+
+  const native = detectNativeCrypto();
+  log.log('info', 'crypto', 'boot ' + boots + '; native SHA-256 ' + (native.sha256 ? 'yes' : 'no') + ', AES ' + (native.aes ? 'yes' : 'no'));
+
+  // 4. Keys from Storage. Public keys are cached; the private key is read, used and wiped every time.
+  let deviceTypeKey: Bytes | null = null;
+  let generatorTableLoaded = false;
+  let deviceTypeTableLoaded = false;
+
+  function loadTable(key: Bytes | 'G', table: Bytes, name: string): void {
+    try {
+      useTable(key, table);
+    } catch (e) {
+      log.log('warn', 'crypto', 'ignoring table "' + name + '": ' + ((e as Error).message || e));
+    }
+  }
+
+  /** Fixed-base tables written by the flash tool (optional: everything works, slower, without them). */
+  function loadGeneratorTable(): void {
+    if (generatorTableLoaded) return;
+    generatorTableLoaded = true;
+    const g = storage.read(FILES.generatorTable);
+    if (g) loadTable('G', g, FILES.generatorTable);
+  }
+
+  function loadDeviceTypeKey(): Bytes | null {
+    if (!deviceTypeKey) {
+      const der = storage.read(FILES.deviceTypeKey);
+      deviceTypeKey = der ? parseSpkiPublicKey(der) : null;
+    }
+    if (deviceTypeKey && !deviceTypeTableLoaded) {
+      deviceTypeTableLoaded = true;
+      const t = storage.read(FILES.deviceTypeTable);
+      if (t) loadTable(deviceTypeKey, t, FILES.deviceTypeTable);
+    }
+    return deviceTypeKey;
+  }
+
+  function loadPrivateKey(): Bytes | null {
+    const der = storage.read(FILES.deviceKey);
+    if (!der) return null;
+    const k = parsePrivateKey(der);
+    wipe(der);
+    return k;
+  }
+
+  function failLater<T>(onDone: OnDone<T>, code: string, message: string): void {
+    clock.defer(() => onDone(halError(code, message), null));
+  }
+
   return {
-    randomBytes: missing,
-    sha256: missing,
-    hmacSha256: missing,
-    computeEcdhKey: (o) => failLater('ECDH', o.onDone),
-    verifyCloudSignature: (o) => failLater('signature verification', o.onDone),
-    signWithDeviceKey: (o) => failLater('signing', o.onDone),
+    randomBytes: randomBytes,
+    sha256: sha256,
+    hmacSha256: hmacSha256,
+    aes128EncryptBlock: nativeAes128() || undefined,
+
+    /** Mix extra entropy (Wi-Fi RSSI, scan results, radio timings) into the next reseed. */
+    addEntropy(data: Bytes): void {
+      const next = sha256(concatBytes([pool, data]));
+      wipe(pool);
+      pool = next;
+      poolDirty = true;
+    },
+
+    computeEcdhKey(opts: { peerPublicKeyDer?: Bytes; onDone: OnDone<Bytes> }): void {
+      const peer = opts.peerPublicKeyDer ? parseSpkiPublicKey(opts.peerPublicKeyDer) : loadDeviceTypeKey();
+      if (!peer) return failLater(opts.onDone, 'CRYPTO_BAD_KEY', opts.peerPublicKeyDer ? 'peer public key is not a valid P-256 SubjectPublicKeyInfo' : 'device-type key "' + FILES.deviceTypeKey + '" missing or invalid');
+      const priv = loadPrivateKey();
+      if (!priv) return failLater(opts.onDone, 'CRYPTO_NO_DEVICE_KEY', 'device key "' + FILES.deviceKey + '" missing or invalid');
+      ecdhSliced({
+        privateKey: priv,
+        publicKey: peer,
+        defer: clock.defer,
+        onDone: (e: Error | null, x?: Bytes | null) => {
+          wipe(priv);
+          if (e || !x) {
+            opts.onDone(halError('CRYPTO_ECDH', e && e.message ? e.message : 'ECDH failed (invalid peer key)'), null);
+            return;
+          }
+          const h = sha256(x);
+          wipe(x);
+          opts.onDone(null, h);
+        },
+      });
+    },
+
+    verifyCloudSignature(opts: { payload: Bytes; derSignature: Bytes; onDone: OnDone<boolean> }): void {
+      const pub = loadDeviceTypeKey();
+      if (!pub) return failLater(opts.onDone, 'CRYPTO_BAD_KEY', 'device-type key "' + FILES.deviceTypeKey + '" missing or invalid');
+      loadGeneratorTable();
+      verifySliced({
+        publicKey: pub,
+        hash: sha256(opts.payload),
+        signature: opts.derSignature,
+        defer: clock.defer,
+        onDone: (e: Error | null, ok?: boolean) => {
+          if (e) opts.onDone(halError('CRYPTO_VERIFY', e.message ? e.message : String(e)), null);
+          else opts.onDone(null, ok === true);
+        },
+      });
+    },
+
+    signWithDeviceKey(opts: { data: Bytes; onDone: OnDone<Bytes> }): void {
+      loadGeneratorTable();
+      const priv = loadPrivateKey();
+      if (!priv) return failLater(opts.onDone, 'CRYPTO_NO_DEVICE_KEY', 'device key "' + FILES.deviceKey + '" missing or invalid');
+      signSliced({
+        privateKey: priv,
+        hash: sha256(opts.data),
+        randomBytes: randomBytes,
+        defer: clock.defer,
+        onDone: (e: Error | null, sig?: Bytes) => {
+          wipe(priv);
+          if (e || !sig) opts.onDone(halError('CRYPTO_SIGN', e && e.message ? e.message : 'signing failed'), null);
+          else opts.onDone(null, sig);
+        },
+      });
+    },
   };
 }
