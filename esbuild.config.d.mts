@@ -1,4 +1,13 @@
 export function featureDefines(argv?: string[]): Record<string, string>;
 export const bundles: Array<{ name: string; entry: string }>;
 export function buildOptions(entry: string, outfile: string, argv?: string[]): any;
-export function buildAll(argv?: string[]): Promise<Array<{ name: string; outfile: string }>>;
+export function formatEsbuildMessages(messages: any[] | undefined): string[];
+export interface BuiltBundle {
+  outfile: string;
+  metaFile: string;
+  bytes: number;
+  renamed: Array<{ from: string; to: string }>;
+  warnings: any[];
+}
+export function buildBundle(entry: string, outfile: string, argv?: string[], extra?: Record<string, unknown>): Promise<BuiltBundle>;
+export function buildAll(argv?: string[]): Promise<Array<{ name: string } & BuiltBundle>>;

@@ -3,12 +3,15 @@
 //   dist/selftest.js  crypto/vector self-test that runs on a board or in the simulator
 //   dist/bench.js     per-operation timings on a board or in the simulator
 // Every output is a single minified, tree-shaken IIFE; the only require() calls left are Espruino
-// built-in modules. The Espruino dialect gate (build/check.mjs) and the 64 KB budget run on each.
+// built-in modules. A post-pass (build/postpass.mjs) drops esbuild's require shim and renames any
+// local the interpreter would parse as a keyword; then the Espruino dialect gate (build/check.mjs)
+// and the 64 KB budget run on each output, and any finding fails the build.
 import * as esbuild from 'esbuild';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { ESPRUINO_BUILTIN_MODULES, ESBUILD_SUPPORTED } from './build/dialect.mjs';
+import { ESPRUINO_BUILTIN_MODULES, ESBUILD_SUPPORTED, BUDGET_BYTES } from './build/dialect.mjs';
+import { postProcess } from './build/postpass.mjs';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.join(root, 'dist');
@@ -39,6 +42,7 @@ export function buildOptions(entry, outfile, argv = []) {
     bundle: true,
     format: 'iife',
     platform: 'neutral',
+    mainFields: ['module', 'main'],
     target: 'es2020',
     supported: ESBUILD_SUPPORTED,
     minify: true,
@@ -49,8 +53,36 @@ export function buildOptions(entry, outfile, argv = []) {
     charset: 'ascii',
     external: ESPRUINO_BUILTIN_MODULES,
     define: featureDefines(argv),
-    logLevel: 'warning',
+    logLevel: 'silent',
   };
+}
+
+/** One line per esbuild message: `file:line:col: build: text`. */
+export function formatEsbuildMessages(messages) {
+  return (messages || []).map((m) => {
+    const where = m.location ? m.location.file + ':' + m.location.line + ':' + (m.location.column + 1) + ': ' : '';
+    return where + 'build: ' + m.text;
+  });
+}
+
+/**
+ * Build one bundle in memory, run the post-pass (build/postpass.mjs: no `__require` shim, no names the
+ * interpreter rejects), then write `<name>.js`, `<name>.js.map` and `<name>.meta.json` into `outDir`.
+ */
+export async function buildBundle(entry, outfile, argv = [], extra = {}) {
+  const result = await esbuild.build({ ...buildOptions(entry, outfile, argv), ...extra, write: false });
+  const js = result.outputFiles.find((f) => f.path.endsWith('.js'));
+  const map = result.outputFiles.find((f) => f.path.endsWith('.js.map'));
+  const post = postProcess(js.text, map ? map.text : null);
+  mkdirSync(path.dirname(outfile), { recursive: true });
+  writeFileSync(outfile, post.code);
+  if (post.map) writeFileSync(outfile + '.map', JSON.stringify(post.map));
+  const meta = result.metafile;
+  const key = Object.keys(meta.outputs).find((k) => k.endsWith('.js'));
+  if (key) meta.outputs[key].bytes = Buffer.byteLength(post.code);
+  const metaFile = outfile.replace(/\.js$/, '.meta.json');
+  writeFileSync(metaFile, JSON.stringify(meta));
+  return { outfile, metaFile, bytes: Buffer.byteLength(post.code), renamed: post.renamed, warnings: result.warnings };
 }
 
 export async function buildAll(argv = process.argv.slice(2)) {
@@ -59,9 +91,8 @@ export async function buildAll(argv = process.argv.slice(2)) {
   for (const b of bundles) {
     if (!existsSync(path.join(root, b.entry))) continue;
     const outfile = path.join(dist, b.name + '.js');
-    const result = await esbuild.build(buildOptions(b.entry, outfile, argv));
-    writeFileSync(path.join(dist, b.name + '.meta.json'), JSON.stringify(result.metafile));
-    results.push({ name: b.name, outfile });
+    const r = await buildBundle(b.entry, outfile, argv);
+    results.push({ name: b.name, ...r });
   }
   return results;
 }
@@ -71,13 +102,23 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   let failed = false;
   try {
     for (const r of await buildAll()) {
+      for (const line of formatEsbuildMessages(r.warnings)) console.error(line.replace(': build: ', ': build warning: '));
       const problems = checkFile(r.outfile);
       for (const p of problems) console.error(p.text);
-      if (problems.length) failed = true;
-      else console.log(`built ${path.relative(root, r.outfile)}: gates passed`);
+      const rel = path.relative(root, r.outfile);
+      if (problems.length) {
+        failed = true;
+        console.error(`${rel}: ${problems.length} gate finding(s): the bundle cannot run on Espruino`);
+      } else {
+        const renamed = r.renamed.length ? `, renamed ${r.renamed.map((x) => x.from + '->' + x.to).join(' ')}` : '';
+        console.log(`built ${rel}: ${r.bytes} bytes of ${BUDGET_BYTES}, gates passed${renamed}`);
+      }
     }
   } catch (e) {
-    console.error('build failed: ' + (e && e.message ? e.message.split('\n')[0] : e));
+    if (e && Array.isArray(e.errors) && e.errors.length) {
+      for (const line of formatEsbuildMessages(e.errors)) console.error(line);
+      console.error('build failed: ' + e.errors.length + ' error(s)');
+    } else console.error('build failed: ' + (e && e.message ? e.message.split('\n')[0] : e));
     process.exit(1);
   }
   if (failed) process.exit(1);

@@ -1,4 +1,5 @@
-// Facts about the target dialect shared by the build and the gate (see ../shared/docs/espruino.md).
+// Facts about the target dialect shared by the build and the gate (see ../shared/docs/espruino.md:
+// probe results on Espruino 2v29 and the module list of the ESP32 IDF5 build).
 
 /** Built-in modules of the ESP32 (IDF5) Espruino build: the only require() targets allowed. */
 export const ESPRUINO_BUILTIN_MODULES = [
@@ -6,37 +7,138 @@ export const ESPRUINO_BUILTIN_MODULES = [
   'Wifi', 'TelnetServer', 'crypto', 'neopixel',
 ];
 
-/** Syntax esbuild must lower because the interpreter cannot run it. */
+/** The bundle budget in bytes (the flashed file, as written). */
+export const BUDGET_BYTES = 65536;
+
+/**
+ * Syntax esbuild must lower (false) because the interpreter cannot run it, or may keep (true).
+ * esbuild refuses to build when it cannot lower something marked false (generators, async, BigInt,
+ * regex features it cannot rewrite), which turns those into build errors at the source line.
+ */
 export const ESBUILD_SUPPORTED = {
+  'arbitrary-module-namespace-names': false,
+  'array-spread': false,
+  'arrow': true,
   'async-await': false,
   'async-generator': false,
-  'generator': false,
-  'destructuring': false,
-  'default-argument': false,
-  'rest-argument': false,
-  'object-rest-spread': false,
-  'array-spread': false,
-  'optional-chain': false,
-  'logical-assignment': false,
-  'exponent-operator': false,
-  'template-literal': true,
+  'bigint': false,
+  'class': true,
+  'class-field': true, // native class fields work (espruino.md "what works")
+  'class-private-accessor': false,
+  'class-private-brand-check': false,
   'class-private-field': false,
   'class-private-method': false,
-  'class-private-accessor': false,
+  'class-private-static-accessor': false,
   'class-private-static-field': false,
   'class-private-static-method': false,
-  'class-private-static-accessor': false,
-  'class-private-brand-check': false,
-  'class-static-field': false,
   'class-static-blocks': false,
+  'class-static-field': false,
+  'const-and-let': true,
+  'decorators': false,
+  'default-argument': false,
+  'destructuring': false,
+  'dynamic-import': false,
+  'exponent-operator': false,
+  'export-star-as': false,
+  'for-await': false,
   'for-of': true,
-  'bigint': false,
+  'function-name-configurable': false,
+  'function-or-class-property-access': true,
+  'generator': false,
+  'hashbang': false,
+  'import-assertions': false,
+  'import-attributes': false,
+  'import-meta': false,
+  'inline-script': true,
+  'logical-assignment': false,
+  'nested-rest-binding': false,
+  'new-target': false,
+  'node-colon-prefix-import': false,
+  'node-colon-prefix-require': false,
   'nullish-coalescing': true,
-  'regexp-named-capture-groups': false,
-  'regexp-lookbehind-assertions': false,
-  'regexp-unicode-property-escapes': false,
-  'regexp-sticky-and-unicode-flags': false,
+  'object-accessors': true,
+  'object-extensions': true, // shorthand props and methods work; computed keys are left for the gate
+  'object-rest-spread': false,
+  'optional-catch-binding': true,
+  'optional-chain': false,
   'regexp-dot-all-flag': false,
+  'regexp-lookbehind-assertions': false,
   'regexp-match-indices': false,
+  'regexp-named-capture-groups': false,
   'regexp-set-notation': false,
+  'regexp-sticky-and-unicode-flags': false,
+  'regexp-unicode-property-escapes': false,
+  'rest-argument': false,
+  'template-literal': true,
+  'top-level-await': false,
+  'typeof-exotic-object-is-object': true,
+  'unicode-escapes': false,
 };
+
+/** Identifiers the interpreter parses as keywords (a parameter named `undefined` too). */
+export const FORBIDDEN_IDENTIFIERS = ['of', 'static', 'let'];
+
+/** Globals that do not exist on the interpreter (probe: "is not defined" / typeof undefined). */
+export const MISSING_GLOBALS = {
+  Map: 'Map is not defined', Set: 'Set is not defined', WeakMap: 'WeakMap is not defined',
+  WeakSet: 'WeakSet is not defined', WeakRef: 'WeakRef is not defined',
+  FinalizationRegistry: 'FinalizationRegistry is not defined', Symbol: 'Symbol is not defined',
+  BigInt: 'BigInt is not defined', BigInt64Array: 'BigInt64Array is not defined',
+  BigUint64Array: 'BigUint64Array is not defined', Reflect: 'Reflect is not defined',
+  Proxy: 'Proxy is not defined', TextEncoder: 'TextEncoder is not defined',
+  TextDecoder: 'TextDecoder is not defined', queueMicrotask: 'queueMicrotask is not defined',
+  RangeError: 'RangeError is not defined', AggregateError: 'AggregateError is not defined',
+  EvalError: 'EvalError is not defined', URIError: 'URIError is not defined',
+  Intl: 'Intl is not defined', Atomics: 'Atomics is not defined',
+  SharedArrayBuffer: 'SharedArrayBuffer is not defined', structuredClone: 'structuredClone is not defined',
+};
+
+const TYPED_ARRAYS = ['Uint8Array', 'Int8Array', 'Uint8ClampedArray', 'Uint16Array', 'Int16Array',
+  'Uint32Array', 'Int32Array', 'Float32Array', 'Float64Array'];
+
+/**
+ * Static members of globals. `allow`: the complete list the interpreter has (anything else is
+ * flagged); `deny`: members known to be missing (others pass).
+ */
+export const GLOBAL_MEMBERS = {
+  Math: { allow: ['abs', 'acos', 'asin', 'atan', 'atan2', 'ceil', 'clip', 'cos', 'exp', 'floor', 'log', 'max',
+    'min', 'pow', 'random', 'round', 'sin', 'sqrt', 'tan', 'wrap', 'E', 'LN10', 'LN2', 'LOG10E', 'LOG2E', 'PI',
+    'SQRT1_2', 'SQRT2'] },
+  Number: { allow: ['MAX_VALUE', 'MIN_VALUE', 'NaN', 'NEGATIVE_INFINITY', 'POSITIVE_INFINITY', 'prototype'] },
+  Array: { allow: ['isArray', 'prototype'] },
+  ArrayBuffer: { allow: ['prototype'] },
+  Object: { deny: ['hasOwn', 'is', 'freeze', 'isFrozen', 'seal', 'isSealed', 'preventExtensions',
+    'isExtensible', 'getOwnPropertySymbols', 'groupBy'] },
+  Promise: { allow: ['all', 'resolve', 'reject', 'prototype'] },
+  String: { allow: ['fromCharCode', 'prototype'] },
+  Date: { allow: ['now', 'parse', 'prototype'] },
+  JSON: { allow: ['stringify', 'parse'] },
+};
+for (const t of TYPED_ARRAYS) GLOBAL_MEMBERS[t] = { allow: ['BYTES_PER_ELEMENT', 'prototype'] };
+
+/** Methods missing on instances (called on any receiver). */
+export const MISSING_METHODS = {
+  at: 'String/Array .at() is missing', codePointAt: 'codePointAt is missing',
+  localeCompare: 'localeCompare is missing', normalize: 'String.normalize is missing',
+  trimStart: 'trimStart is missing', trimEnd: 'trimEnd is missing', trimLeft: 'trimLeft is missing',
+  trimRight: 'trimRight is missing', matchAll: 'matchAll is missing', copyWithin: 'copyWithin is missing',
+  flat: 'Array.flat is missing', flatMap: 'Array.flatMap is missing', findLast: 'findLast is missing',
+  findLastIndex: 'findLastIndex is missing', reduceRight: 'reduceRight is missing',
+  toPrecision: 'toPrecision is missing', finally: 'Promise.prototype.finally is missing',
+  toSorted: 'toSorted is missing', toReversed: 'toReversed is missing', toSpliced: 'toSpliced is missing',
+  getBigInt64: 'DataView BigInt access is missing', getBigUint64: 'DataView BigInt access is missing',
+  setBigInt64: 'DataView BigInt access is missing', setBigUint64: 'DataView BigInt access is missing',
+};
+
+/** Array/typed-array iterator methods: missing unless called on the global `Object` (Object.keys works). */
+export const ITERATOR_METHODS = ['keys', 'values', 'entries'];
+
+/** Globals whose `.prototype` members read as undefined on the interpreter (trap 2). */
+export const PROTOTYPE_GLOBALS = ['Array', 'String', 'Function', 'Object', 'Number', 'Boolean', 'Date',
+  'RegExp', 'Error', 'Promise', 'ArrayBuffer', 'DataView', 'JSON', 'Math', ...TYPED_ARRAYS,
+  'TypeError', 'SyntaxError', 'ReferenceError', 'InternalError', 'Map', 'Set', 'Symbol'];
+
+/** Built-in constructors a class may not extend (class extends Array / Error fail). */
+export const BUILTIN_CLASSES = ['Array', 'Error', 'TypeError', 'SyntaxError', 'ReferenceError', 'RangeError',
+  'Object', 'Function', 'String', 'Number', 'Boolean', 'Date', 'RegExp', 'Promise', 'ArrayBuffer', 'DataView',
+  'Map', 'Set', 'WeakMap', 'WeakSet', ...TYPED_ARRAYS];
