@@ -1,0 +1,387 @@
+// The Wi-Fi world: access points (SSID, BSSID, channel, RSSI, security, passphrase), what lies behind
+// each one (internet, captive portal, no DNS, nothing, the DSS relay of a setup network), association
+// outcomes with ESP-IDF's disconnect reason codes, directed probes, DNS and routing to real loopback
+// servers. The emulated `Wifi` and `http`/`tls` modules (sim/board/) ask this world what the radio
+// hears and where a socket goes.
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { VirtualClock } from '../clock.ts';
+import type { Timeline } from '../timeline.ts';
+import { deriveKeyPair } from './test-pki.ts';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export type Behind = 'internet' | 'captivePortal' | 'noDns' | 'nothing' | 'dssSetup' | 'dssRelay';
+export const BEHIND: Behind[] = ['internet', 'captivePortal', 'noDns', 'nothing', 'dssSetup', 'dssRelay'];
+export type ApSecurity = 'open' | 'wep' | 'wpa' | 'wpa2' | 'wpa_wpa2';
+export const AP_SECURITIES: ApSecurity[] = ['open', 'wep', 'wpa', 'wpa2', 'wpa_wpa2'];
+/** Forced association outcome (default: decided by security and passphrase). */
+export type Outcome = 'auto' | 'wrong_password' | 'no_ap_found' | 'connect_fail' | 'no_ip';
+export const OUTCOMES: Outcome[] = ['auto', 'wrong_password', 'no_ap_found', 'connect_fail', 'no_ip'];
+
+/** ESP-IDF wifi_err_reason_t values the ESP32 build reports in `disconnected` events (§ jswrap_esp32_network.c). */
+export const REASON = {
+  UNSPECIFIED: 1,
+  AUTH_EXPIRE: 2,
+  ASSOC_LEAVE: 8,
+  FOURWAY_HANDSHAKE_TIMEOUT: 15,
+  BEACON_TIMEOUT: 200,
+  NO_AP_FOUND: 201,
+  AUTH_FAIL: 202,
+  ASSOC_FAIL: 203,
+  HANDSHAKE_TIMEOUT: 204,
+} as const;
+
+export function reasonText(code: number): string {
+  switch (code) {
+    case 1: return 'UNSPECIFIED';
+    case 2: return 'AUTH_EXPIRE';
+    case 8: return 'ASSOC_LEAVE';
+    case 15: return '4WAY_HANDSHAKE_TIMEOUT';
+    case 200: return 'BEACON_TIMEOUT';
+    case 201: return 'NO_AP_FOUND';
+    case 202: return 'AUTH_FAIL';
+    case 203: return 'ASSOC_FAIL';
+    case 204: return 'HANDSHAKE_TIMEOUT';
+    default: return 'Unknown reason';
+  }
+}
+
+export interface AccessPointSpec {
+  ssid: string;
+  bssid?: string;
+  channel?: number;
+  rssi?: number;
+  security?: ApSecurity;
+  passphrase?: string;
+  hidden?: boolean;
+  behind?: Behind;
+  outcome?: Outcome;
+  /** virtual ms at which the AP starts beaconing (default 0) */
+  upAtMs?: number;
+  /** virtual ms at which it goes away (default never) */
+  downAtMs?: number;
+}
+
+export interface AccessPoint extends Required<Omit<AccessPointSpec, 'downAtMs' | 'passphrase'>> {
+  passphrase: string;
+  downAtMs?: number;
+  up: boolean;
+  subnet: number;
+  /** raised by whom: 'scenario' | 'provisioner' | a board id (soft AP) */
+  owner: string;
+}
+
+/** What an ESP32 scan reports (scanCB in jswrap_esp32_network.c): channel is a decimal STRING, no hidden flag. */
+export interface ScanEntry {
+  rssi: number;
+  authMode: string;
+  ssid: string;
+  mac: string;
+  channel: string;
+}
+
+export type Route =
+  | { kind: 'real'; port: number; label: string }
+  | { kind: 'refused' }
+  | { kind: 'blackhole' };
+
+export interface Association {
+  ok: boolean;
+  ap?: AccessPoint;
+  reason?: number;
+  ip?: string;
+  gw?: string;
+  netmask?: string;
+  /** ms the radio needs before the event */
+  delayMs: number;
+}
+
+interface HostEntry {
+  ip: string;
+  /** virtual port -> real loopback port */
+  ports: Map<number, { port: number; label: string }>;
+  /** only reachable from these networks (default: internet) */
+  from: Behind[];
+}
+
+export interface ProbeEvent {
+  board: string;
+  ssid: string;
+  mac: string;
+}
+
+export const DSS_PUBLIC_IP = '54.239.31.90';
+
+export class WifiWorld {
+  readonly aps: AccessPoint[] = [];
+  private hosts = new Map<string, HostEntry>();
+  private probeListeners: Array<(p: ProbeEvent) => void> = [];
+  private holds = new Map<number, () => void>();
+  private stalled = new Set<number>();
+  private web: { http?: http.Server; https?: https.Server; httpPort?: number; httpsPort?: number } = {};
+  private portal: { http?: http.Server; https?: https.Server; httpPort?: number; httpsPort?: number } = {};
+  private nextSubnet = 10;
+  private bssidCounter = 1;
+
+  constructor(readonly clock: VirtualClock, readonly timeline: Timeline) {}
+
+  emit(kind: string, summary: string, fields?: Record<string, unknown>, board?: string): void {
+    this.timeline.emit({ actor: 'wifi', kind, summary, fields, board });
+  }
+
+  // ------------------------------------------------------------------ access points
+
+  addAccessPoint(spec: AccessPointSpec, owner = 'scenario'): AccessPoint {
+    const security = spec.security ?? (spec.passphrase ? 'wpa2' : 'open');
+    const ap: AccessPoint = {
+      ssid: spec.ssid,
+      bssid: (spec.bssid ?? this.makeBssid()).toUpperCase(),
+      channel: spec.channel ?? 6,
+      rssi: spec.rssi ?? -55,
+      security,
+      passphrase: spec.passphrase ?? '',
+      hidden: spec.hidden ?? false,
+      behind: spec.behind ?? 'internet',
+      outcome: spec.outcome ?? 'auto',
+      upAtMs: spec.upAtMs ?? 0,
+      downAtMs: spec.downAtMs,
+      up: false,
+      subnet: this.nextSubnet++,
+      owner,
+    };
+    this.aps.push(ap);
+    const raise = () => {
+      ap.up = true;
+      this.emit('ap', `${ap.hidden ? 'hidden ' : ''}${ap.security} AP ${JSON.stringify(ap.ssid)} up on channel ${ap.channel} (${ap.behind})`,
+        { ssid: ap.ssid, bssid: ap.bssid, owner });
+    };
+    if (ap.upAtMs <= this.clock.now()) raise();
+    else this.clock.setTimer(raise, ap.upAtMs - this.clock.now(), 'wifi');
+    if (ap.downAtMs !== undefined) this.clock.setTimer(() => this.takeDown(ap), ap.downAtMs - this.clock.now(), 'wifi');
+    return ap;
+  }
+
+  takeDown(ap: AccessPoint): void {
+    if (!ap.up) return;
+    ap.up = false;
+    this.emit('ap', `AP ${JSON.stringify(ap.ssid)} down`, { ssid: ap.ssid });
+    for (const fn of this.apDownListeners) fn(ap);
+  }
+
+  private apDownListeners: Array<(ap: AccessPoint) => void> = [];
+  onApDown(fn: (ap: AccessPoint) => void): void {
+    this.apDownListeners.push(fn);
+  }
+
+  private makeBssid(): string {
+    const n = this.bssidCounter++;
+    return `02:5A:${((n >> 24) & 255).toString(16).padStart(2, '0')}:${((n >> 16) & 255).toString(16).padStart(2, '0')}:` +
+      `${((n >> 8) & 255).toString(16).padStart(2, '0')}:${(n & 255).toString(16).padStart(2, '0')}`.toUpperCase();
+  }
+
+  /** Beacons and probe responses heard by a full scan (hidden APs answer with an empty SSID). */
+  scan(): ScanEntry[] {
+    return this.aps
+      .filter((ap) => ap.up)
+      .sort((a, b) => b.rssi - a.rssi)
+      .map((ap) => ({
+        rssi: ap.rssi,
+        authMode: ap.security,
+        ssid: ap.hidden ? '' : ap.ssid,
+        mac: ap.bssid.toLowerCase(),
+        channel: String(ap.channel),
+      }));
+  }
+
+  onProbe(fn: (p: ProbeEvent) => void): void {
+    this.probeListeners.push(fn);
+  }
+
+  /** A directed probe request for `ssid` (a station looking for a hidden network). */
+  probe(board: string, ssid: string, mac: string): void {
+    this.emit('probe', `directed probe for ${JSON.stringify(ssid)}`, { ssid, mac }, board);
+    for (const fn of this.probeListeners) fn({ board, ssid, mac });
+  }
+
+  /** Decide what happens when a station joins `ssid` with `password` (ESP-IDF semantics). */
+  associate(board: string, ssid: string, password: string): Association {
+    const candidates = this.aps.filter((ap) => ap.up && ap.ssid === ssid).sort((a, b) => b.rssi - a.rssi);
+    const ap = candidates[0];
+    if (!ap || ap.outcome === 'no_ap_found') return { ok: false, reason: REASON.NO_AP_FOUND, delayMs: 2300 };
+    if (ap.outcome === 'connect_fail') return { ok: false, ap, reason: REASON.ASSOC_FAIL, delayMs: 1800 };
+    if (ap.outcome === 'wrong_password') return { ok: false, ap, reason: REASON.FOURWAY_HANDSHAKE_TIMEOUT, delayMs: 5200 };
+    if (ap.security !== 'open') {
+      const good = ap.security === 'wep' ? password === ap.passphrase : password === ap.passphrase && password.length >= 8;
+      if (!good) return { ok: false, ap, reason: ap.security === 'wep' ? REASON.AUTH_EXPIRE : REASON.FOURWAY_HANDSHAKE_TIMEOUT, delayMs: 5200 };
+    }
+    const host = 100 + (hashString(board) % 150);
+    return {
+      ok: true,
+      ap,
+      ip: `192.168.${ap.subnet}.${host}`,
+      gw: `192.168.${ap.subnet}.1`,
+      netmask: '255.255.255.0',
+      delayMs: 1400,
+    };
+  }
+
+  // ------------------------------------------------------------------ DNS and routing
+
+  /** Put a host on the internet (and optionally on setup networks) with virtual->real ports. */
+  registerHost(name: string, ip: string, ports: Record<number, { port: number; label: string }>, from: Behind[] = ['internet', 'noDns']): void {
+    this.hosts.set(name.toLowerCase(), { ip, ports: new Map(Object.entries(ports).map(([k, v]) => [Number(k), v])), from });
+  }
+
+  /** DNS as seen from a station on `ap`: an IPv4 string, or null (no answer). */
+  resolve(ap: AccessPoint | null, name: string): string | null {
+    if (!ap) return null;
+    if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) return name;
+    const lname = name.toLowerCase();
+    switch (ap.behind) {
+      case 'noDns':
+      case 'nothing':
+        return null;
+      case 'captivePortal':
+        return `192.168.${ap.subnet}.1`;
+      case 'dssSetup':
+      case 'dssRelay': {
+        const h = this.hosts.get(lname);
+        return h && h.from.includes(ap.behind) ? h.ip : null;
+      }
+      case 'internet': {
+        const h = this.hosts.get(lname);
+        if (h) return h.from.includes('internet') ? h.ip : null;
+        return webIp(lname); // the rest of the internet: a generic web server
+      }
+    }
+  }
+
+  /** Where a TCP connection from a station on `ap` to ip:port goes. */
+  route(ap: AccessPoint | null, ip: string, port: number): Route {
+    if (!ap) return { kind: 'blackhole' };
+    if (ap.behind === 'nothing') return { kind: 'blackhole' };
+    if (ap.behind === 'captivePortal') {
+      if (ip !== `192.168.${ap.subnet}.1`) return { kind: 'blackhole' };
+      if (port === 80 && this.portal.httpPort) return { kind: 'real', port: this.portal.httpPort, label: 'captive portal' };
+      if (port === 443 && this.portal.httpsPort) return { kind: 'real', port: this.portal.httpsPort, label: 'captive portal (TLS)' };
+      return { kind: 'refused' };
+    }
+    for (const [name, h] of this.hosts) {
+      if (h.ip !== ip) continue;
+      const behind = ap.behind === 'noDns' ? 'internet' : ap.behind;
+      if (!h.from.includes(behind)) return { kind: 'blackhole' };
+      const p = h.ports.get(port);
+      return p ? { kind: 'real', port: p.port, label: `${name}:${port} (${p.label})` } : { kind: 'refused' };
+    }
+    if (ap.behind === 'internet' || ap.behind === 'noDns') {
+      if (port === 80 && this.web.httpPort) return { kind: 'real', port: this.web.httpPort, label: 'web' };
+      if (port === 443 && this.web.httpsPort) return { kind: 'real', port: this.web.httpsPort, label: 'web (TLS)' };
+      return { kind: 'refused' };
+    }
+    return { kind: 'blackhole' };
+  }
+
+  // ------------------------------------------------------------------ real I/O holds (stall support)
+
+  /** The emulated socket on `localPort` holds the clock; a stalling server can let time run. */
+  trackHold(localPort: number, release: () => void): void {
+    if (this.stalled.delete(localPort)) {
+      release();
+      return;
+    }
+    this.holds.set(localPort, release);
+  }
+
+  untrackHold(localPort: number): void {
+    this.holds.delete(localPort);
+  }
+
+  /** A server stalls on the connection from `clientPort`: release that device's hold. */
+  stall(clientPort: number): void {
+    const r = this.holds.get(clientPort);
+    if (r) {
+      this.holds.delete(clientPort);
+      r();
+    } else this.stalled.add(clientPort);
+  }
+
+  // ------------------------------------------------------------------ generic web and captive portal servers
+
+  async start(): Promise<void> {
+    const tlsCert = selfSignedCert();
+    const webHandler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+      res.sendDate = false;
+      if (req.url === '/generate_204') {
+        res.writeHead(204, { Connection: 'close', 'Content-Length': '0' });
+        res.end();
+        return;
+      }
+      const body = '<html><body>Hello from the simulated internet</body></html>';
+      res.writeHead(200, { 'Content-Type': 'text/html', 'Content-Length': String(body.length), Connection: 'close' });
+      res.end(body);
+    };
+    const portalHandler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+      res.sendDate = false;
+      this.emit('portal', `captive portal intercepted ${req.method} ${req.headers.host ?? ''}${req.url}`);
+      const body = '<html><body>Sign in to Hotel Wi-Fi</body></html>';
+      res.writeHead(302, { Location: 'http://portal.hotel.example/login', 'Content-Type': 'text/html',
+        'Content-Length': String(body.length), Connection: 'close' });
+      res.end(body);
+    };
+    this.web.http = http.createServer(webHandler);
+    this.web.https = https.createServer({ ...tlsCert }, webHandler);
+    this.portal.http = http.createServer(portalHandler);
+    this.portal.https = https.createServer({ ...tlsCert }, portalHandler);
+    this.web.httpPort = await listen(this.web.http);
+    this.web.httpsPort = await listen(this.web.https);
+    this.portal.httpPort = await listen(this.portal.http);
+    this.portal.httpsPort = await listen(this.portal.https);
+  }
+
+  async stop(): Promise<void> {
+    for (const s of [this.web.http, this.web.https, this.portal.http, this.portal.https]) {
+      if (!s) continue;
+      s.closeAllConnections?.();
+      await new Promise<void>((r) => s.close(() => r()));
+    }
+  }
+}
+
+function listen(server: http.Server | https.Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+export function hashString(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619) >>> 0;
+  return h;
+}
+
+/** The generic internet: every other name resolves to a stable public-looking address. */
+function webIp(name: string): string {
+  const h = hashString(name);
+  return `93.184.${(h >>> 8) & 255}.${(h & 255) || 1}`;
+}
+
+let cachedSelfSigned: { cert: string; key: string } | undefined;
+function selfSignedCert(): { cert: string; key: string } {
+  if (cachedSelfSigned) return cachedSelfSigned;
+  const key = deriveKeyPair('wss-sim-pki', 'generic-web');
+  const dir = mkdtempSync(path.join(tmpdir(), 'wss-web-'));
+  try {
+    writeFileSync(path.join(dir, 'k.pem'), key.privateKeyPem);
+    execFileSync('openssl', ['req', '-new', '-x509', '-key', 'k.pem', '-subj', '/CN=simulated web', '-days', '3650', '-out', 'c.pem'],
+      { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    cachedSelfSigned = { cert: readFileSync(path.join(dir, 'c.pem'), 'utf8'), key: key.privateKeyPem };
+    return cachedSelfSigned;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
