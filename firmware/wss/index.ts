@@ -1,5 +1,15 @@
-// PLACEHOLDER (replaced by the WSS work, issue 5): the Wi-Fi Simple Setup flow's entry point.
-import type { Hal } from '../../hal/types';
+// Wi-Fi Simple Setup: the entry point. Decides at boot between the home network (credentials saved
+// after a verified connection), a new FFS run, and the maker's soft-AP setup; owns the button actions.
+//  - any failure before the home network is joined → soft AP with FFS disabled (never a reboot loop)
+//  - short hold (clearSetup): clear setup settings, FFS disabled, soft AP
+//  - factory reset (> 10 s): erase everything; FFS and soft AP enabled again (app.ts reboots)
+import type { Hal, WifiConfiguration } from '../../hal/types';
+import { startDiscovery } from './discovery';
+import { HANDOFF_FILE, prepareHandoff } from './handoff';
+import { startProvisionee, type Provisionee } from './provisionee';
+import { startSoftAp, type SoftAp } from './softap';
+import { factoryRecord, loadRecord, MAX_RUNS, openWssStore, type SavedNetwork, type WssRecord } from './state';
+import { joinNetwork } from './wifi-join';
 
 export interface WssController {
   /** Short hold: clear setup settings, disable FFS, go to the maker's soft-AP setup. */
@@ -9,7 +19,210 @@ export interface WssController {
   stop(): void;
 }
 
-export function startWss(hal: Hal, opts: {}): WssController {
-  hal.log.log('warn', 'wss', 'Wi-Fi Simple Setup is not built yet');
-  return { clearSetup() {}, factoryReset() {}, stop() {} };
+export interface WssOptions {
+  /** Skip the boot decision (tests drive the controller themselves). */
+  idle?: boolean;
+}
+
+export const HOME_RETRY_MS = 30000;
+
+export function startWss(hal: Hal, opts: WssOptions): WssController {
+  const store = openWssStore(hal.storage);
+  let rec: WssRecord = loadRecord(store);
+  let flow: Provisionee | null = null;
+  let ap: SoftAp | null = null;
+  let stopDiscovery: (() => void) | null = null;
+  let homeTimer = -1;
+  let epoch = 0;
+
+  function save(): void {
+    const err = store.save(rec);
+    if (err) hal.log.log('error', 'wss', 'cannot save the setup state: ' + err.message);
+  }
+
+  function stopAll(): void {
+    epoch++;
+    if (flow) flow.stop();
+    flow = null;
+    if (ap) ap.stop();
+    ap = null;
+    if (stopDiscovery) stopDiscovery();
+    stopDiscovery = null;
+    if (homeTimer >= 0) hal.clock.clearTimeout(homeTimer);
+    homeTimer = -1;
+  }
+
+  function toConfig(n: SavedNetwork): WifiConfiguration {
+    return { ssid: n.ssid, security: n.security, key: n.key, hidden: false, priority: 0 };
+  }
+
+  function onHome(): void {
+    const my = epoch;
+    hal.wifi.getConnectionDetails({
+      onDone: (err, d) => {
+        if (my !== epoch) return;
+        const ip = !err && d && d.ip ? d.ip : '';
+        hal.log.log('info', 'wss', 'on the home network' + (ip ? ' as ' + ip : ''));
+        stopDiscovery = startDiscovery(hal, ip);
+        if (rec.handoff) {
+          prepareHandoff(hal, (ok) => {
+            if (my !== epoch || !ok) return;
+            rec.handoff = false;
+            save();
+          });
+        }
+      },
+    });
+  }
+
+  function joinHome(): void {
+    const my = epoch;
+    const net = rec.network;
+    if (!net) return;
+    hal.log.log('info', 'wss', 'joining the saved network ' + JSON.stringify(net.ssid));
+    joinNetwork(hal, {
+      config: toConfig(net),
+      tries: 3,
+      gapMs: 2000,
+      isStopped: () => my !== epoch,
+      onDone: (a) => {
+        if (my !== epoch) return;
+        if (a.state === 'ASSOCIATED') {
+          onHome();
+          return;
+        }
+        hal.log.log('warn', 'wss', 'saved network unavailable (' + (a.errorDetails ? a.errorDetails.code : '?') + '), retry in ' + HOME_RETRY_MS / 1000 + ' s');
+        homeTimer = hal.clock.setTimeout(() => {
+          homeTimer = -1;
+          joinHome();
+        }, HOME_RETRY_MS);
+      },
+    });
+  }
+
+  function softAp(): void {
+    if (!__FEATURE_SOFTAP__) {
+      hal.log.log('warn', 'wss', 'this build has no soft-AP setup');
+      return;
+    }
+    const my = epoch;
+    ap = startSoftAp(hal, {
+      onCredentials: (ssid, passphrase, done) => {
+        const cfg: WifiConfiguration = { ssid: ssid, security: passphrase ? 'WPA_PSK' : 'OPEN', key: passphrase, hidden: false, priority: 0 };
+        joinNetwork(hal, {
+          config: cfg,
+          tries: 2,
+          gapMs: 1000,
+          isStopped: () => my !== epoch,
+          onDone: (a) => {
+            if (my !== epoch) return;
+            if (a.state !== 'ASSOCIATED') {
+              hal.wifi.removeConfiguration({ ssid: ssid, onDone: () => undefined });
+              done(false, a.errorDetails && a.errorDetails.cause ? a.errorDetails.cause : 'failed');
+              return;
+            }
+            done(true, '');
+            rec.network = { ssid: ssid, security: cfg.security, key: passphrase };
+            rec.runs = 0;
+            save();
+            hal.log.log('info', 'wss', 'soft-AP setup joined ' + JSON.stringify(ssid));
+            // let the page show the result, then close the access point
+            hal.clock.setTimeout(() => {
+              if (my !== epoch) return;
+              if (ap) ap.stop();
+              ap = null;
+              onHome();
+            }, 2000);
+          },
+        });
+      },
+    });
+  }
+
+  function runFfs(): void {
+    const my = epoch;
+    rec.runs += 1;
+    save();
+    hal.log.log('info', 'wss', 'Wi-Fi Simple Setup run ' + rec.runs + ' of at most ' + MAX_RUNS);
+    flow = startProvisionee(hal, {
+      onUserNetwork: (c: WifiConfiguration) => {
+        if (my !== epoch) return;
+        // saved only now: the connection is associated and passed the connectivity check
+        rec.network = { ssid: c.ssid, security: c.security, key: c.key };
+        rec.handoff = true;
+        save();
+      },
+      onDone: (ok, reason) => {
+        if (my !== epoch) return;
+        flow = null;
+        rec.runs = 0;
+        if (ok || rec.network) {
+          if (!ok) hal.log.log('warn', 'wss', 'on the home network, but the last report failed: ' + reason);
+          save();
+          onHome();
+          return;
+        }
+        // Guide: any error before the home network is joined → the maker's soft AP, FFS disabled.
+        rec.ffs = false;
+        save();
+        hal.wifi.disconnect({
+          onDone: () => {
+            if (my === epoch) softAp();
+          },
+        });
+      },
+    });
+  }
+
+  function boot(): void {
+    if (rec.network) {
+      joinHome();
+      return;
+    }
+    if (rec.ffs && rec.runs < MAX_RUNS) {
+      if (rec.runs > 0) hal.log.log('warn', 'wss', 'the last run did not finish: starting a new session');
+      runFfs();
+      return;
+    }
+    if (rec.ffs) {
+      hal.log.log('warn', 'wss', MAX_RUNS + ' runs did not finish: FFS disabled, soft AP');
+      rec.ffs = false;
+      rec.runs = 0;
+      save();
+    }
+    softAp();
+  }
+
+  function forget(): void {
+    hal.config.resetConfiguration();
+    hal.storage.erase(HANDOFF_FILE);
+  }
+
+  if (!opts.idle) boot();
+
+  return {
+    clearSetup(): void {
+      stopAll();
+      rec = factoryRecord();
+      rec.ffs = false;
+      save();
+      forget();
+      const my = epoch;
+      hal.wifi.disconnect({
+        onDone: () => {
+          if (my === epoch) softAp();
+        },
+      });
+    },
+    factoryReset(): void {
+      stopAll();
+      store.erase();
+      rec = factoryRecord();
+      forget();
+      hal.wifi.disconnect({ onDone: () => undefined });
+    },
+    stop(): void {
+      stopAll();
+    },
+  };
 }

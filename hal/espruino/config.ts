@@ -1,12 +1,136 @@
-// PLACEHOLDER (replaced by the WSS work, issue 5): configuration values and registration token.
-import type { ConfigService, LogService, StorageService } from '../types';
+// Configuration values and the registration token (ffsSet/GetConfigurationValue,
+// ffsSet/GetRegistrationToken, ffsGetRegistrationDetails) over Storage.
+//  - flashed values come from FILES.config (ffs.cfg, docs/FLASH.md), mapped to the CSDK key names;
+//    a top-level member named exactly like a CSDK key (e.g. "WSS.SetupNetworkSsid") is taken as is
+//  - values set at run time (DSS.Host after a 308, FFS.SessionToken, locale, Time.UTC...) live in
+//    RUNTIME_FILE and win over flashed ones; resetConfiguration() erases them
+//  - byte values: DSS.PublicKey (FILES.deviceTypeKey) and DeviceInformation.PublicKey (ffs.cfg
+//    devicePublicKey hex, else the SubjectPublicKeyInfo of the leaf certificate in FILES.certChain)
+import type { ConfigService, ConfigValue, HalError, LogService, RegistrationDetails, StorageService } from '../types';
+import { FILES } from '../storage-layout';
+
+/** Storage file for values set at run time (JSON object). Request: add to hal/storage-layout.ts FILES. */
+export const RUNTIME_FILE = 'ffs.cfgv';
+const TOKEN_KEY = '#registrationToken';
+const EXPIRES_KEY = '#registrationExpiresAt';
+
+/** ffs.cfg paths of the flashed values, by CSDK key. */
+const FLASHED: { [key: string]: string[] } = {
+  'DeviceInformation.ProductIndex': ['productIndex'],
+  'DeviceInformation.ManufacturerName': ['deviceDetails', 'manufacturerName'],
+  'DeviceInformation.ModelNumber': ['deviceDetails', 'modelNumber'],
+  'DeviceInformation.SerialNumber': ['deviceDetails', 'serialNumber'],
+  'DeviceInformation.HardwareVersion': ['deviceDetails', 'hardwareVersion'],
+  'DeviceInformation.FirmwareVersion': ['deviceDetails', 'firmwareVersion'],
+  'DeviceInformation.BleDeviceName': ['deviceDetails', 'bleDeviceName'],
+  'DeviceInformation.SoftwareVersionIndex': ['deviceDetails', 'softwareVersionIndex'],
+  'DeviceInformation.Pin': ['deviceDetails', 'pin'],
+  'DSS.Host': ['dss', 'host'],
+  'DSS.Port': ['dss', 'port'],
+  'DSS.SetupPort': ['dss', 'setupPort'],
+  // this firmware's own keys (docs/WSS.md)
+  'WSS.SetupNetworkSsid': ['wss', 'setupNetwork', 'ssid'],
+  'WSS.SetupNetworkPassphrase': ['wss', 'setupNetwork', 'passphrase'],
+  'WSS.AllowOpenNetworks': ['wss', 'allowOpen'],
+  'WSS.AllowWepNetworks': ['wss', 'allowWep'],
+  'Connectivity.ProbeHost': ['wss', 'probeHost'],
+  'Connectivity.ProbePath': ['wss', 'probePath'],
+  'Discovery.Port': ['wss', 'discoveryPort'],
+  'SoftAp.Enabled': ['flows', 'softAp'],
+  'SoftAp.Ssid': ['softAp', 'ssid'],
+  'SoftAp.Passphrase': ['softAp', 'passphrase'],
+};
+
+/** DER prefix of a P-256 SubjectPublicKeyInfo (SEQ, SEQ{ecPublicKey, prime256v1}, BIT STRING 66). */
+const SPKI_P256_PREFIX = '3059301306072a8648ce3d020106082a8648ce3d030107034200';
+
+function hexToBytesLocal(hex: string): Uint8Array | null {
+  if (hex.length % 2) return null;
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) {
+    const v = parseInt(hex.substr(2 * i, 2), 16);
+    if (!(v >= 0)) return null;
+    out[i] = v;
+  }
+  return out;
+}
+
+/** The first P-256 SubjectPublicKeyInfo inside a DER blob (the leaf certificate comes first). */
+export function findSpki(der: Uint8Array): Uint8Array | null {
+  const p = hexToBytesLocal(SPKI_P256_PREFIX) as Uint8Array;
+  for (let i = 0; i + 91 <= der.length; i++) {
+    let j = 0;
+    while (j < p.length && der[i + j] === p[j]) j++;
+    if (j === p.length) return new Uint8Array(der.subarray(i, i + 91));
+  }
+  return null;
+}
 
 export function createConfig(deps: { storage: StorageService; log: LogService }): ConfigService {
+  const storage = deps.storage;
+  const flashed: any = storage.readJSON<any>(FILES.config) || {};
+  let runtime: any = storage.readJSON<any>(RUNTIME_FILE) || {};
+  let devicePublicKey: Uint8Array | null = null;
+
+  function persist(): HalError | null {
+    return storage.writeJSON(RUNTIME_FILE, runtime);
+  }
+
+  function fromFlash(key: string): ConfigValue | undefined {
+    const direct = flashed[key];
+    if (typeof direct === 'string' || typeof direct === 'number' || typeof direct === 'boolean') return direct;
+    const path = FLASHED[key];
+    if (!path) return undefined;
+    let v: any = flashed;
+    for (let i = 0; i < path.length && v !== undefined && v !== null; i++) v = v[path[i]];
+    return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : undefined;
+  }
+
+  function publicKey(): Uint8Array | undefined {
+    if (devicePublicKey) return devicePublicKey;
+    if (typeof flashed.devicePublicKey === 'string') devicePublicKey = hexToBytesLocal(flashed.devicePublicKey);
+    if (!devicePublicKey || devicePublicKey.length !== 91) {
+      const chain = storage.read(FILES.certChain);
+      devicePublicKey = chain ? findSpki(chain) : null;
+    }
+    return devicePublicKey || undefined;
+  }
+
   return {
-    setConfigurationValue: () => ({ code: 'UNAVAILABLE', message: 'config not built yet' }),
-    getConfigurationValue: () => undefined,
-    setRegistrationToken: () => ({ code: 'UNAVAILABLE', message: 'config not built yet' }),
-    getRegistrationToken: () => null,
-    getRegistrationDetails: () => ({ state: 'NOT_REGISTERED' }),
+    setConfigurationValue(key: string, value: ConfigValue): HalError | null {
+      if (key.charAt(0) === '#') return { code: 'CONFIG_KEY', message: 'reserved key ' + key };
+      if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+        return { code: 'NOT_IMPLEMENTED', message: 'byte values are not stored: ' + key };
+      }
+      if (runtime[key] === value) return null;
+      runtime[key] = value;
+      return persist();
+    },
+    getConfigurationValue(key: string): ConfigValue | undefined {
+      if (key === 'DeviceInformation.PublicKey') return publicKey();
+      if (key === 'DSS.PublicKey') {
+        const k = storage.read(FILES.deviceTypeKey);
+        return k || undefined;
+      }
+      const v = runtime[key];
+      if (v !== undefined && key.charAt(0) !== '#') return v;
+      return fromFlash(key);
+    },
+    setRegistrationToken(token: string, expiresAtMs: number): HalError | null {
+      runtime[TOKEN_KEY] = token;
+      runtime[EXPIRES_KEY] = expiresAtMs;
+      return persist();
+    },
+    getRegistrationToken(): string | null {
+      return typeof runtime[TOKEN_KEY] === 'string' ? runtime[TOKEN_KEY] : null;
+    },
+    getRegistrationDetails(): RegistrationDetails {
+      // The Linux, Amazon-FreeRTOS and PIC32 reference ports all report COMPLETE (wss-protocol.md 3.6).
+      return { state: 'COMPLETE' };
+    },
+    resetConfiguration(): void {
+      runtime = {};
+      storage.erase(RUNTIME_FILE);
+    },
   };
 }

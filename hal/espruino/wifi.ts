@@ -1,18 +1,279 @@
-// PLACEHOLDER (replaced by the WSS work, issue 5): Wi-Fi over require("Wifi").
-import type { ClockService, LogService, WifiService } from '../types';
-import { failLater, unavailable } from './unavailable';
+// Wi-Fi over Espruino's `Wifi` module (ESP32 build, libs/network/esp32/jswrap_esp32_network.c):
+// scan(cb(list)) with ONE argument on ESP32, connect(ssid, {password}, cb(err)), disconnect(cb),
+// getDetails(cb), getIP(cb), startAP/stopAP, getHostByName(host, cb(ip)). The configured networks and
+// the connection attempts are kept here (ffsAddWifiConfiguration / ffsGetWifiConnectionAttempt).
+import type {
+  ClockService,
+  HalError,
+  LogService,
+  OnDone,
+  WifiConfiguration,
+  WifiConnectionAttempt,
+  WifiConnectionDetails,
+  WifiScanResult,
+  WifiSecurity,
+  WifiService,
+} from '../types';
+
+export const CONNECT_TIMEOUT_MS = 20000;
+export const SCAN_TIMEOUT_MS = 15000;
+export const DNS_TIMEOUT_MS = 10000;
+const MAX_CONFIGS = 8;
+const MAX_ATTEMPTS = 16;
+
+/** Espruino authMode string → FFS security. */
+export function securityOf(authMode: string): WifiSecurity {
+  const a = String(authMode || '').toLowerCase();
+  if (a === 'open') return 'OPEN';
+  if (a === 'wep') return 'WEP';
+  if (a === 'wpa' || a === 'wpa2' || a === 'wpa_wpa2' || a === 'wpa2_wpa3' || a === 'wpa3') return a === 'wpa3' ? 'OTHER' : 'WPA_PSK';
+  if (!a) return 'UNKNOWN';
+  return 'OTHER';
+}
+
+/** An Espruino connect error / getDetails status → the HAL's Wi-Fi error code. */
+export function wifiErrorCode(text: string): string {
+  const t = String(text || '').toLowerCase();
+  if (t.indexOf('no_ap_found') >= 0 || t.indexOf('not found') >= 0) return 'WIFI_NO_AP_FOUND';
+  if (t.indexOf('wrong_password') >= 0 || t.indexOf('auth') >= 0 || t.indexOf('handshake') >= 0 || t.indexOf('password') >= 0) {
+    return 'WIFI_WRONG_PASSWORD';
+  }
+  return 'WIFI_CONNECT_FAIL';
+}
+
+/** Why the radio would refuse this configuration ('' when it is usable). */
+export function configProblem(c: WifiConfiguration): string {
+  if (!c.ssid || c.ssid.length > 32) return 'SSID must be 1 to 32 bytes';
+  if (c.security === 'WPA_PSK') {
+    if (c.key.length < 8 || c.key.length > 64) return 'a WPA passphrase has 8 to 63 characters (or 64 hex digits)';
+    if (c.key.length === 64) for (let i = 0; i < 64; i++) if ('0123456789abcdefABCDEF'.indexOf(c.key.charAt(i)) < 0) return '64-character key is not hex';
+  } else if (c.security === 'WEP') {
+    if ([5, 13, 16, 29].indexOf(c.key.length) < 0) return 'a WEP key has 5 or 13 bytes';
+  } else if (c.security !== 'OPEN') return 'security ' + c.security + ' is not supported';
+  return '';
+}
+
+function formatMac(mac: string): string {
+  return String(mac || '').toUpperCase();
+}
 
 export function createWifi(deps: { clock: ClockService; log: LogService }): WifiService {
+  const W = require('Wifi');
+  let configs: WifiConfiguration[] = [];
+  let scanResults: WifiScanResult[] = [];
+  let scanIndex = 0;
+  let attempts: WifiConnectionAttempt[] = [];
+  let attemptIndex = 0;
+  let current: WifiConfiguration | null = null;
+
+  function later(fn: () => void): void {
+    setTimeout(fn, 0);
+  }
+
+  function err(code: string, message: string): HalError {
+    return { code: code, message: message };
+  }
+
+  function record(a: WifiConnectionAttempt): void {
+    attempts.push(a);
+    if (attempts.length > MAX_ATTEMPTS) {
+      attempts.splice(0, 1);
+      if (attemptIndex > 0) attemptIndex--;
+    }
+  }
+
+  /** One Wifi.connect with a timeout. */
+  function connectOne(c: WifiConfiguration, onDone: (e: HalError | null, ip: string) => void): void {
+    const problem = configProblem(c);
+    if (problem) {
+      later(() => onDone(err('WIFI_BAD_CONFIG', problem), ''));
+      return;
+    }
+    let done = false;
+    const timer = setTimeout(() => {
+      if (done) return;
+      done = true;
+      try {
+        W.disconnect();
+      } catch (e) {
+        // nothing to stop
+      }
+      onDone(err('WIFI_TIMEOUT', 'no connection to ' + JSON.stringify(c.ssid) + ' in ' + CONNECT_TIMEOUT_MS + ' ms'), '');
+    }, CONNECT_TIMEOUT_MS);
+    const options: any = {};
+    if (c.security !== 'OPEN') options.password = c.key;
+    function settle(e: HalError | null): void {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (e) {
+        onDone(e, '');
+        return;
+      }
+      current = c;
+      let sent = false;
+      const info = W.getIP((e2: any, ipInfo: any) => {
+        if (sent) return;
+        sent = true;
+        onDone(null, ipInfo && ipInfo.ip ? String(ipInfo.ip) : '');
+      });
+      if (!sent && info && typeof info === 'object') {
+        sent = true;
+        onDone(null, info.ip ? String(info.ip) : '');
+      }
+    }
+    try {
+      W.connect(c.ssid, options, (e: any) => {
+        if (!e) {
+          settle(null);
+          return;
+        }
+        const text = String(e && e.message ? e.message : e);
+        if (wifiErrorCode(text) !== 'WIFI_CONNECT_FAIL') {
+          settle(err(wifiErrorCode(text), 'Wifi.connect: ' + text));
+          return;
+        }
+        // a vague error: the station status says more (wrong_password, no_ap_found, connect_fail)
+        W.getDetails((d: any) => settle(err(wifiErrorCode(d && d.status ? d.status : text), 'Wifi.connect: ' + text)));
+      });
+    } catch (e) {
+      settle(err('WIFI_BAD_CONFIG', 'Wifi.connect refused: ' + String(e)));
+    }
+  }
+
   return {
-    scan: (o) => failLater('Wi-Fi scan', o.onDone),
-    getScanResult: () => null,
-    addConfiguration: () => unavailable('Wi-Fi'),
-    removeConfiguration: (o) => failLater('Wi-Fi', o.onDone),
-    connect: (o) => failLater('Wi-Fi', o.onDone),
-    getConnectionDetails: (o) => failLater('Wi-Fi', o.onDone),
-    getConnectionAttempt: () => null,
-    disconnect: (o) => failLater('Wi-Fi', o.onDone),
-    startAccessPoint: (o) => failLater('soft AP', o.onDone),
-    stopAccessPoint: (o) => failLater('soft AP', o.onDone),
+    scan(opts: { onDone: OnDone<WifiScanResult[]> }): void {
+      let done = false;
+      const timer = setTimeout(() => {
+        if (done) return;
+        done = true;
+        opts.onDone(err('WIFI_SCAN', 'no scan results in ' + SCAN_TIMEOUT_MS + ' ms'), null);
+      }, SCAN_TIMEOUT_MS);
+      W.scan((a: any, b: any) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        // ESP32: one argument (the list); other ports: (err, list)
+        const list: any[] = Array.isArray(a) ? a : Array.isArray(b) ? b : [];
+        const out: WifiScanResult[] = [];
+        for (let i = 0; i < list.length; i++) {
+          const r = list[i] || {};
+          out.push({
+            ssid: typeof r.ssid === 'string' ? r.ssid : '',
+            bssid: formatMac(r.mac),
+            security: securityOf(r.authMode),
+            channel: typeof r.channel === 'number' ? r.channel : 0,
+            rssi: typeof r.rssi === 'number' ? r.rssi : 0,
+            hidden: r.hidden === true || !r.ssid,
+          });
+        }
+        scanResults = out;
+        scanIndex = 0;
+        later(() => opts.onDone(null, out));
+      });
+    },
+    getScanResult(): WifiScanResult | null {
+      return scanIndex < scanResults.length ? scanResults[scanIndex++] : null;
+    },
+    addConfiguration(config: WifiConfiguration): HalError | null {
+      for (let i = 0; i < configs.length; i++) {
+        if (configs[i].ssid === config.ssid) {
+          configs[i] = config;
+          return null;
+        }
+      }
+      // Guide: when no more configurations fit, discard and return success.
+      if (configs.length < MAX_CONFIGS) configs.push(config);
+      else deps.log.log('warn', 'wifi', 'configuration list full; ' + JSON.stringify(config.ssid) + ' discarded');
+      return null;
+    },
+    removeConfiguration(opts: { ssid: string; onDone: OnDone<null> }): void {
+      configs = configs.filter((c) => c.ssid !== opts.ssid);
+      if (current && current.ssid === opts.ssid) {
+        current = null;
+        W.disconnect(() => later(() => opts.onDone(null, null)));
+        return;
+      }
+      later(() => opts.onDone(null, null));
+    },
+    connect(opts: { ssid?: string; onAttempt?: (a: WifiConnectionAttempt) => void; onDone: OnDone<WifiConnectionDetails> }): void {
+      const list = configs
+        .filter((c) => opts.ssid === undefined || c.ssid === opts.ssid)
+        .sort((a, b) => a.priority - b.priority);
+      if (list.length === 0) {
+        later(() => opts.onDone(err('WIFI_NOT_CONFIGURED', 'no configured network' + (opts.ssid ? ' named ' + JSON.stringify(opts.ssid) : '')), null));
+        return;
+      }
+      let i = 0;
+      let last: HalError | null = null;
+      function next(): void {
+        if (i >= list.length) {
+          opts.onDone(last, null);
+          return;
+        }
+        const c = list[i++];
+        connectOne(c, (e, ip) => {
+          const a: WifiConnectionAttempt = { ssid: c.ssid, security: c.security, state: e ? 'FAILED' : 'ASSOCIATED' };
+          record(a);
+          if (opts.onAttempt) opts.onAttempt(a);
+          if (!e) {
+            opts.onDone(null, { ssid: c.ssid, security: c.security, state: 'ASSOCIATED', ip: ip });
+            return;
+          }
+          last = e;
+          next();
+        });
+      }
+      next();
+    },
+    getConnectionDetails(opts: { onDone: OnDone<WifiConnectionDetails> }): void {
+      W.getDetails((d: any) => {
+        const status = d && d.status ? String(d.status) : 'off';
+        const state =
+          status === 'connected' ? 'ASSOCIATED' : status === 'connecting' ? 'AUTHENTICATED' : status === 'off' ? 'DISCONNECTED' : 'FAILED';
+        const ipInfo = status === 'connected' ? W.getIP() : null;
+        const details: WifiConnectionDetails = {
+          ssid: d && typeof d.ssid === 'string' ? d.ssid : current ? current.ssid : '',
+          security: current ? current.security : securityOf(d && d.authMode),
+          state: state,
+        };
+        if (ipInfo && ipInfo.ip) details.ip = String(ipInfo.ip);
+        later(() => opts.onDone(null, details));
+      });
+    },
+    getConnectionAttempt(): WifiConnectionAttempt | null {
+      return attemptIndex < attempts.length ? attempts[attemptIndex++] : null;
+    },
+    disconnect(opts: { onDone: OnDone<null> }): void {
+      current = null;
+      W.disconnect(() => later(() => opts.onDone(null, null)));
+    },
+    startAccessPoint(opts: { ssid: string; password: string; onDone: OnDone<null> }): void {
+      const o: any = { authMode: opts.password ? 'wpa2' : 'open' };
+      if (opts.password) o.password = opts.password;
+      try {
+        W.startAP(opts.ssid, o, (e: any) => later(() => opts.onDone(e ? err('WIFI_AP', String(e)) : null, null)));
+      } catch (e) {
+        later(() => opts.onDone(err('WIFI_AP', String(e)), null));
+      }
+    },
+    stopAccessPoint(opts: { onDone: OnDone<null> }): void {
+      W.stopAP(() => later(() => opts.onDone(null, null)));
+    },
+    resolveHost(opts: { host: string; onDone: OnDone<string> }): void {
+      let done = false;
+      const timer = setTimeout(() => {
+        if (done) return;
+        done = true;
+        opts.onDone(err('NET_DNS', opts.host + ' did not resolve in ' + DNS_TIMEOUT_MS + ' ms'), null);
+      }, DNS_TIMEOUT_MS);
+      W.getHostByName(opts.host, (ip: any) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (typeof ip === 'string' && ip && ip !== '0.0.0.0') later(() => opts.onDone(null, ip));
+        else later(() => opts.onDone(err('NET_DNS', opts.host + ' does not resolve'), null));
+      });
+    },
   };
 }

@@ -1,0 +1,269 @@
+// DSS request bodies (serialised in the documented field order) and response checks
+// (wss-protocol.md 3.4-3.6). Responses are parsed only after their signature verified.
+import type { ConfigValue, WifiConfiguration, WifiConnectionAttempt, WifiScanResult, WifiSecurity } from '../../hal/types';
+import { jsonString, member, members, normalizeBssid, quotedSsid } from './json-out';
+
+/** Provisioning state strings of the DSS protocol; anything else makes a report response invalid. */
+export const DSS_STATES = [
+  'NOT_PROVISIONED',
+  'START_PROVISIONING',
+  'START_PIN_BASED_SETUP',
+  'COMPUTE_CONFIGURATION',
+  'POST_WIFI_SCAN_DATA',
+  'GET_WIFI_LIST',
+  'CONNECTING_TO_USER_NETWORK',
+  'CONNECTED_TO_USER_NETWORK',
+  'DONE',
+];
+
+/** deviceDetails: JSON name and the configuration key it comes from, in the serialised order. */
+const DEVICE_DETAILS = [
+  ['manufacturer', 'DeviceInformation.ManufacturerName'],
+  ['deviceModel', 'DeviceInformation.ModelNumber'],
+  ['deviceSerial', 'DeviceInformation.SerialNumber'],
+  ['productIndex', 'DeviceInformation.ProductIndex'],
+  ['softwareVersionIndex', 'DeviceInformation.SoftwareVersionIndex'],
+  ['deviceName', 'DeviceInformation.BleDeviceName'],
+  ['firmwareVersion', 'DeviceInformation.FirmwareVersion'],
+  ['hardwareVersion', 'DeviceInformation.HardwareVersion'],
+];
+
+/** The `"deviceDetails":{...}` member from configuration, or '' when no value is set. */
+export function deviceDetailsMember(get: (key: string) => ConfigValue | undefined): string {
+  const list: string[] = [];
+  for (let i = 0; i < DEVICE_DETAILS.length; i++) {
+    const v = get(DEVICE_DETAILS[i][1]);
+    if (v === undefined || v === null || typeof v === 'object') continue;
+    list.push(member(DEVICE_DETAILS[i][0], jsonString(String(v))));
+  }
+  return list.length ? member('deviceDetails', '{' + members(list) + '}') : '';
+}
+
+/** What every request after startProvisioningSession starts with. */
+export interface RequestCommon {
+  nonce: string;
+  sessionId: string;
+  /** pre-rendered by deviceDetailsMember */
+  deviceDetails: string;
+}
+
+function head(c: RequestCommon): string {
+  return members([member('nonce', jsonString(c.nonce)), member('sessionId', jsonString(c.sessionId)), c.deviceDetails]);
+}
+
+export function startProvisioningSessionBody(nonce: string): string {
+  return '{' + member('nonce', jsonString(nonce)) + '}';
+}
+
+export function startPinBasedSetupBody(c: RequestCommon, hashedPin: string): string {
+  return '{' + members([head(c), member('hashedPin', jsonString(hashedPin))]) + '}';
+}
+
+export function computeConfigurationDataBody(c: RequestCommon): string {
+  return '{' + head(c) + '}';
+}
+
+/** `entries` are pre-rendered with scanEntryJson (so a batch can be sized before it is sent). */
+export function postWifiScanDataBody(c: RequestCommon, sequenceNumber: number, entries: string[]): string {
+  return (
+    '{' +
+    members([head(c), member('sequenceNumber', String(sequenceNumber)), member('wifiScanDataList', '[' + entries.join(',') + ']')]) +
+    '}'
+  );
+}
+
+export function getWifiCredentialsBody(c: RequestCommon, sequenceNumber: number): string {
+  return '{' + members([head(c), member('sequenceNumber', String(sequenceNumber))]) + '}';
+}
+
+export function reportBody(opts: {
+  common: RequestCommon;
+  sequenceNumber: number;
+  state: string;
+  registrationState: string;
+  success: boolean;
+  /** pre-rendered with attemptJson; the list is omitted when empty */
+  attempts: string[];
+}): string {
+  return (
+    '{' +
+    members([
+      head(opts.common),
+      member('sequenceNumber', String(opts.sequenceNumber)),
+      member('currentProvisioningState', jsonString(opts.state)),
+      member('registrationState', jsonString(opts.registrationState)),
+      member('stateTransitionResult', jsonString(opts.success ? 'SUCCESS' : 'FAILURE')),
+      opts.attempts.length ? member('wifiNetworkInfoList', '[' + opts.attempts.join(',') + ']') : '',
+    ]) +
+    '}'
+  );
+}
+
+/** One scan result: quoted SSID, upper-case BSSID, security, rssi and frequency (the channel, as the
+ *  PIC32/Raspbian ports and the real log send it) omitted when unknown (0). */
+export function scanEntryJson(r: WifiScanResult): string {
+  const bssid = normalizeBssid(r.bssid || '');
+  return (
+    '{' +
+    members([
+      member('ssid', quotedSsid(r.ssid)),
+      bssid ? member('bssid', jsonString(bssid)) : '',
+      member('securityProtocol', jsonString(r.security)),
+      r.rssi ? member('rssi', String(Math.round(r.rssi))) : '',
+      r.channel ? member('frequency', String(Math.round(r.channel))) : '',
+    ]) +
+    '}'
+  );
+}
+
+export function attemptJson(a: WifiConnectionAttempt): string {
+  let err = '';
+  if (a.errorDetails) {
+    const d = a.errorDetails;
+    err = member(
+      'errorDetails',
+      '{' +
+        members([
+          d.operation !== undefined ? member('operation', jsonString(d.operation)) : '',
+          d.cause !== undefined ? member('cause', jsonString(d.cause)) : '',
+          d.details !== undefined ? member('details', jsonString(d.details)) : '',
+          d.code !== undefined ? member('code', jsonString(d.code)) : '',
+        ]) +
+        '}',
+    );
+  }
+  return (
+    '{' +
+    members([
+      member('ssid', quotedSsid(a.ssid)),
+      member('securityProtocol', jsonString(a.security)),
+      member('wifiConnectionState', jsonString(a.state)),
+      err,
+    ]) +
+    '}'
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Responses
+// ---------------------------------------------------------------------------------------------
+
+/** Expected members: name, type letter (s string, b boolean, n number, o object, a array), required. */
+export type FieldSpec = Array<[string, string, boolean]>;
+
+export const START_SESSION_FIELDS: FieldSpec = [
+  ['nonce', 's', true],
+  ['sessionId', 's', true],
+  ['canProceed', 'b', true],
+  ['salt', 's', false],
+];
+export const PIN_FIELDS: FieldSpec = [
+  ['nonce', 's', true],
+  ['canProceed', 'b', true],
+];
+export const CONFIGURATION_FIELDS: FieldSpec = [
+  ['nonce', 's', true],
+  ['configuration', 'o', false],
+  ['registrationDetails', 'o', false],
+  ['canProceed', 'b', false],
+];
+export const SCAN_FIELDS: FieldSpec = [
+  ['nonce', 's', true],
+  ['canProceed', 'b', true],
+  ['sequenceNumber', 'n', true],
+  ['totalCredentialsFound', 'n', true],
+  ['allCredentialsFound', 'b', true],
+  ['sessionId', 's', false],
+];
+export const CREDENTIALS_FIELDS: FieldSpec = [
+  ['nonce', 's', true],
+  ['canProceed', 'b', true],
+  ['sequenceNumber', 'n', true],
+  ['allCredentialsReturned', 'b', true],
+  ['wifiCredentialsList', 'a', false],
+];
+export const REPORT_FIELDS: FieldSpec = [
+  ['nonce', 's', true],
+  ['canProceed', 'b', false],
+  ['nextProvisioningState', 's', false],
+  ['waitTime', 's', false],
+  ['reason', 's', false],
+];
+
+function typeLetter(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a';
+  const t = typeof v;
+  if (t === 'string') return 's';
+  if (t === 'boolean') return 'b';
+  if (t === 'number') return 'n';
+  if (t === 'object') return 'o';
+  return t;
+}
+
+/**
+ * Parse a verified body and check its members: unknown members are ignored, a known one with the
+ * wrong type or a missing required one rejects the whole response. Returns the object or an error line.
+ */
+export function parseResponse(body: string, spec: FieldSpec): { value: any; error: string } {
+  let v: any;
+  try {
+    v = JSON.parse(body);
+  } catch (e) {
+    return { value: null, error: 'response is not JSON' };
+  }
+  if (typeLetter(v) !== 'o') return { value: null, error: 'response is not a JSON object' };
+  for (let i = 0; i < spec.length; i++) {
+    const name = spec[i][0];
+    const has = Object.keys(v).indexOf(name) >= 0 && v[name] !== undefined;
+    if (!has) {
+      if (spec[i][2]) return { value: null, error: 'response lacks ' + name };
+      continue;
+    }
+    if (typeLetter(v[name]) !== spec[i][1]) return { value: null, error: 'response member ' + name + ' has the wrong type' };
+  }
+  if (v.nextProvisioningState !== undefined && DSS_STATES.indexOf(v.nextProvisioningState) < 0) {
+    return { value: null, error: 'unknown provisioning state ' + String(v.nextProvisioningState).substring(0, 40) };
+  }
+  return { value: v, error: '' };
+}
+
+const SECURITIES = ['OPEN', 'WPA_PSK', 'WEP'];
+
+function unquote(s: string): string {
+  return s.length >= 2 && s.charAt(0) === '"' && s.charAt(s.length - 1) === '"' ? s.substring(1, s.length - 1) : s;
+}
+
+function isHex(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if ('0123456789abcdefABCDEF'.indexOf(s.charAt(i)) < 0) return false;
+  return true;
+}
+
+/**
+ * One entry of wifiCredentialsList as a Wi-Fi configuration, or null when malformed (skipped, as the
+ * SDK does). SSID and WPA key lose their outer quotes; a WEP key of 10 or 26 hex digits becomes binary.
+ * `order` keeps the list order (the list comes in descending priority).
+ */
+export function parseCredential(e: any, order: number): WifiConfiguration | null {
+  if (typeLetter(e) !== 'o') return null;
+  if (typeof e.ssid !== 'string' || typeof e.securityProtocol !== 'string') return null;
+  const ssid = unquote(e.ssid);
+  if (ssid.length < 1 || ssid.length > 32) return null;
+  const security = e.securityProtocol as WifiSecurity;
+  if (SECURITIES.indexOf(security) < 0) return null;
+  let key = '';
+  if (security !== 'OPEN') {
+    if (typeof e.key !== 'string') return null;
+    key = unquote(e.key);
+    if (key.length < 1 || key.length > 64) return null;
+    if (security === 'WEP' && (key.length === 10 || key.length === 26) && isHex(key)) {
+      let bin = '';
+      for (let i = 0; i < key.length; i += 2) bin += String.fromCharCode(parseInt(key.substr(i, 2), 16));
+      key = bin;
+    }
+  }
+  for (const name of ['keyIndex', 'priority', 'frequency']) {
+    if (e[name] !== undefined && typeof e[name] !== 'number') return null;
+  }
+  return { ssid: ssid, security: security, key: key, hidden: false, priority: order };
+}
