@@ -95,10 +95,13 @@ export function postProcess(code, map) {
       }
     }
   }
+  const chosen = new Map();
   for (const b of a.bindings) {
     const bad = FORBIDDEN_IDENTIFIERS.includes(b.name) || (b.name === 'undefined' && b.kind === 'param');
     if (!bad) continue;
-    const to = freshName();
+    // A class's own inner name shares its identifier with the outer binding: same new name for both.
+    const to = b.ids.map((id) => chosen.get(id)).find(Boolean) || freshName();
+    for (const id of b.ids) chosen.set(id, to);
     renamed.push({ from: b.name, to });
     for (const id of [...b.ids, ...b.refs.map((r) => r.id)]) {
       const p = a.parents.get(id);

@@ -190,8 +190,12 @@ export function runRules(ast, code) {
         }
         const g = globalName(node.object);
         const name = propName(node);
-        if (g && name === 'prototype' && PROTOTYPE_GLOBALS.includes(g)) {
-          add('prototype-builtin', node, g + '.prototype reads as undefined on the interpreter (use [].slice, "".charCodeAt ...)');
+        // G.prototype.x: built-in methods are not reachable there (reads undefined; writes replace natives)
+        if (node.object.type === 'MemberExpression' && propName(node.object) === 'prototype') {
+          const pg = globalName(node.object.object);
+          if (pg && PROTOTYPE_GLOBALS.includes(pg)) {
+            add('prototype-builtin', node, pg + '.prototype.' + (name || '[...]') + ': built-ins are not reachable through ' + pg + '.prototype on the interpreter (write [].slice, "".charCodeAt ...)');
+          }
         }
         const writeTarget = p.type === 'AssignmentExpression' && p.left === node;
         if (g && name !== null && GLOBAL_MEMBERS[g] && !writeTarget) {
@@ -436,7 +440,7 @@ function hoisting(a, add) {
   function act(T, u, depth = 0) {
     if (depth > 40) return pos(T, u);
     if (u.type === 'ClassDeclaration' && u.id) {
-      const b = bindingOf(u.id);
+      const b = a.parents.get(u).__scope.lookup(u.id.name);
       return b ? refsAct(T, b, u, depth) : pos(T, u);
     }
     const p = a.parents.get(u);
@@ -476,7 +480,7 @@ function hoisting(a, add) {
 
   function compute(T, F) {
     if (F.type === 'FunctionDeclaration' && F.id) {
-      const b = bindingOf(F.id);
+      const b = a.parents.get(F).__scope.lookup(F.id.name);
       return b ? refsAct(T, b, F, 0) : Infinity;
     }
     return act(T, F);
