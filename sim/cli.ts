@@ -1,0 +1,89 @@
+// The simulator's command line:
+//   npm run sim -- <scenario name or path> [--seed N] [--realtime] [--until <event substring>] [--quiet] [--fleet N]
+//   npm start   (no scenario: runs scenarios/boot.json)
+// Prints a readable timeline (virtual time, actor, event; colour on a TTY), then the verdict.
+// Exit status: 0 when the scenario's expectations hold, 1 when they do not, 2 for bad input.
+
+import { formatEvent, type SimEvent } from './timeline';
+import { runScenario, loadScenario, ScenarioError, StorageFileError } from './scenario';
+
+const USAGE =
+  'usage: npm run sim -- <scenario name or path> [--seed N] [--realtime] [--until <event substring>] [--quiet] [--fleet N]';
+
+interface CliArgs {
+  scenario: string;
+  seed?: number;
+  realtime: boolean;
+  until?: string;
+  quiet: boolean;
+  fleet?: number;
+}
+
+function parseArgs(argv: string[]): CliArgs {
+  const args: CliArgs = { scenario: 'boot', realtime: false, quiet: false };
+  let named = false;
+  const value = (i: number, flag: string): string => {
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith('--')) throw new ScenarioError([`${flag} needs a value. ${USAGE}`]);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--seed') {
+      const v = value(i++, a);
+      if (!/^\d+$/.test(v)) throw new ScenarioError([`--seed: expected a non-negative integer, got ${JSON.stringify(v)}`]);
+      args.seed = Number(v);
+    } else if (a === '--fleet') {
+      const v = value(i++, a);
+      if (!/^[1-9]\d*$/.test(v)) throw new ScenarioError([`--fleet: expected a positive integer, got ${JSON.stringify(v)}`]);
+      args.fleet = Number(v);
+    } else if (a === '--until') args.until = value(i++, a);
+    else if (a === '--realtime') args.realtime = true;
+    else if (a === '--quiet') args.quiet = true;
+    else if (a === '--help' || a === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else if (a.startsWith('--')) throw new ScenarioError([`unknown option ${a}. ${USAGE}`]);
+    else if (named) throw new ScenarioError([`one scenario at a time (got ${JSON.stringify(args.scenario)} and ${JSON.stringify(a)})`]);
+    else {
+      args.scenario = a;
+      named = true;
+    }
+  }
+  return args;
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  const colour = !!process.stdout.isTTY && !process.env.NO_COLOR;
+  const scenario = await loadScenario(args.scenario);
+  const many = (args.fleet ?? scenario.device.count ?? 1) > 1;
+  const print = (e: SimEvent) => console.log(formatEvent(e, { colour, boards: many }));
+  const onEvent = args.quiet ? undefined : print;
+  if (!args.quiet) {
+    console.log(`scenario ${scenario.name}${scenario.description ? ': ' + scenario.description : ''}`);
+    console.log(`seed ${args.seed ?? scenario.seed}, up to ${(scenario.durationMs / 1000).toFixed(1)}s virtual${args.realtime ? ', real-time pacing' : ''}\n`);
+  }
+  const report = await runScenario(scenario, {
+    seed: args.seed, realtime: args.realtime, until: args.until, fleet: args.fleet, onEvent,
+  });
+  const mark = (ok: boolean, text: string) => (colour ? `\x1b[${ok ? '32' : '31'};1m${text}\x1b[0m` : text);
+  console.log('');
+  console.log(
+    `${mark(report.ok, report.ok ? 'PASS' : 'FAIL')} ${scenario.name}: outcome ${report.outcome}, ` +
+      `${(report.virtualMs / 1000).toFixed(3)}s virtual in ${report.realMs} ms real (${report.stop}), ` +
+      `${report.boards.length} board${report.boards.length === 1 ? '' : 's'}, ${report.events.length} events`,
+  );
+  for (const f of report.failures) console.log(`  - ${f}`);
+  return report.ok ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    if (e instanceof ScenarioError) for (const line of e.problems) console.error(line);
+    else if (e instanceof StorageFileError) console.error(e.message);
+    else console.error(`sim: ${e && e.message ? e.message.split('\n')[0] : String(e)}`);
+    process.exit(2);
+  },
+);
