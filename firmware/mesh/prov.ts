@@ -101,6 +101,8 @@ export function createSession(o: SessionOptions): Session {
   let sessNonce: Uint8Array | null = null;
   let devKey: Uint8Array | null = null;
   let ended = false;
+  // Late-bound: the ECDH callback resumes the held PDUs through this (declared before its callers).
+  const resume = { drain: function (): void {} };
 
   function wipeAll(): void {
     wipe(authValue);
@@ -227,7 +229,7 @@ export function createSession(o: SessionOptions): Session {
         confSalt = confirmationSalt(inputs);
         confKey = confirmationKey(secret, confSalt);
         o.log.log('debug', 'mesh', 'ECDH done (secret ' + secret.length + ' bytes)');
-        drain();
+        resume.drain();
       });
     });
   }
@@ -353,6 +355,7 @@ export function createSession(o: SessionOptions): Session {
     }
   }
 
+  resume.drain = drain;
   restartTimer();
 
   return {

@@ -1,0 +1,541 @@
+// The Echo's provisioning engine: an independent Bluetooth Mesh provisioner (Mesh Profile 1.0.1,
+// Static OOB) built ONLY on Node's `crypto` — P-256 via createECDH('prime256v1'), AES-CMAC built here
+// on aes-128-ecb (RFC 4493), aes-128-ccm with an 8-byte MIC. It never imports firmware/.
+// Three layers: the protocol (ProvisionerProtocol), the PB-ADV generic provisioning client
+// (PbAdvClient) and the PB-GATT proxy client (proxy SAR helpers). Faults for the scenarios live here.
+import { createCipheriv, createECDH, randomBytes as nodeRandom, type ECDH } from 'node:crypto';
+
+// ---------------------------------------------------------------------------------------------
+// Security functions (Mesh Profile ≈§3.8.2), independent of firmware/crypto
+// ---------------------------------------------------------------------------------------------
+
+function aesEcb(key: Buffer, block: Buffer): Buffer {
+  const c = createCipheriv('aes-128-ecb', key, null);
+  c.setAutoPadding(false);
+  return Buffer.concat([c.update(block), c.final()]);
+}
+
+function dbl(b: Buffer): Buffer {
+  const out = Buffer.alloc(16);
+  let carry = 0;
+  for (let i = 15; i >= 0; i--) {
+    const v = (b[i] << 1) | carry;
+    out[i] = v & 0xff;
+    carry = b[i] >> 7;
+  }
+  if (b[0] & 0x80) out[15] ^= 0x87;
+  return out;
+}
+
+/** RFC 4493 AES-CMAC. */
+export function cmac(key: Buffer, msg: Buffer): Buffer {
+  const l = aesEcb(key, Buffer.alloc(16));
+  const k1 = dbl(l);
+  const k2 = dbl(k1);
+  const n = Math.max(1, Math.ceil(msg.length / 16));
+  const complete = msg.length > 0 && msg.length % 16 === 0;
+  const last = Buffer.alloc(16);
+  msg.copy(last, 0, (n - 1) * 16);
+  if (!complete) last[msg.length - (n - 1) * 16] = 0x80;
+  const sub = complete ? k1 : k2;
+  for (let i = 0; i < 16; i++) last[i] ^= sub[i];
+  let x = Buffer.alloc(16);
+  for (let b = 0; b < n - 1; b++) {
+    const y = Buffer.alloc(16);
+    for (let i = 0; i < 16; i++) y[i] = x[i] ^ msg[b * 16 + i];
+    x = aesEcb(key, y);
+  }
+  for (let i = 0; i < 16; i++) last[i] ^= x[i];
+  return aesEcb(key, last);
+}
+
+export const s1 = (m: Buffer): Buffer => cmac(Buffer.alloc(16), m);
+export const k1 = (n: Buffer, salt: Buffer, p: Buffer): Buffer => cmac(cmac(salt, n), p);
+
+export function ccmEncrypt(key: Buffer, nonce: Buffer, plain: Buffer): Buffer {
+  const c = createCipheriv('aes-128-ccm', key, nonce, { authTagLength: 8 });
+  c.setAAD(Buffer.alloc(0), { plaintextLength: plain.length });
+  const ct = Buffer.concat([c.update(plain), c.final()]);
+  return Buffer.concat([ct, c.getAuthTag()]);
+}
+
+/** FCS of PB-ADV: 3GPP TS 27.010 CRC-8, reflected 0xE0, init 0xFF, result 0xFF - crc. */
+export function fcs(data: Buffer): number {
+  let crc = 0xff;
+  for (const byte of data) {
+    crc ^= byte;
+    for (let b = 0; b < 8; b++) crc = crc & 1 ? (crc >> 1) ^ 0xe0 : crc >> 1;
+  }
+  return 0xff - crc;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The provisioning protocol, provisioner side
+// ---------------------------------------------------------------------------------------------
+
+/** Ways the Echo can misbehave on purpose (scenarios and tests). */
+export type ProtocolFault =
+  | 'none'
+  | 'wrong-oob'
+  | 'bad-mic'
+  | 'rfu-type'
+  | 'padding-bits'
+  | 'bad-length'
+  | 'prohibited-start'
+  | 'unadvertised-method'
+  | 'nonzero-action'
+  | 'invalid-public-key'
+  | 'unexpected-order'
+  | 'repeat-invite';
+
+export const PROTOCOL_FAULTS: ProtocolFault[] = [
+  'none', 'wrong-oob', 'bad-mic', 'rfu-type', 'padding-bits', 'bad-length', 'prohibited-start', 'unadvertised-method',
+  'nonzero-action', 'invalid-public-key', 'unexpected-order', 'repeat-invite',
+];
+
+export interface ProvisionerOptions {
+  /** the device's static OOB from its manufacturing record (zero-padded to 16 bytes here) */
+  staticOob: Buffer;
+  netKey: Buffer;
+  keyIndex: number;
+  flags: number;
+  ivIndex: number;
+  address: number;
+  attention?: number;
+  fault?: ProtocolFault;
+  /** test seam: fixed provisioner private key (32 bytes) */
+  privateKey?: Buffer;
+  /** test seam: fixed provisioner random (16 bytes) */
+  random?: Buffer;
+}
+
+export interface ProtocolStep {
+  /** PDUs to send, in order */
+  send: Buffer[];
+  /** set when the exchange is over */
+  done?: 'complete' | 'failed' | 'error';
+  /** Failed error code from the device, or a local reason */
+  code?: number;
+  reason?: string;
+}
+
+const NAMES = ['Invite', 'Capabilities', 'Start', 'Public Key', 'Input Complete', 'Confirmation', 'Random', 'Data', 'Complete', 'Failed'];
+export const pduName = (t: number): string => NAMES[t] ?? `type 0x${t.toString(16)}`;
+export const FAILED_NAMES = [
+  'Prohibited', 'Invalid PDU', 'Invalid Format', 'Unexpected PDU', 'Confirmation Failed', 'Out of Resources',
+  'Decryption Failed', 'Unexpected Error', 'Cannot Assign Addresses',
+];
+
+export class ProvisionerProtocol {
+  private ecdh: ECDH;
+  private pub: Buffer;
+  private inputs: Buffer[] = [];
+  private auth: Buffer;
+  private random: Buffer;
+  private confKey: Buffer | null = null;
+  private confSalt: Buffer | null = null;
+  private secret: Buffer | null = null;
+  private devConfirmation: Buffer | null = null;
+  private state: 'caps' | 'pubkey' | 'confirm' | 'random' | 'complete' | 'done' = 'caps';
+  readonly fault: ProtocolFault;
+  /** the device key, once derived (for checks) */
+  devKey: Buffer | null = null;
+  /** every PDU exchanged, for transcripts */
+  readonly transcript: Array<{ dir: 'tx' | 'rx'; pdu: Buffer }> = [];
+
+  constructor(private readonly o: ProvisionerOptions) {
+    this.fault = o.fault ?? 'none';
+    this.ecdh = createECDH('prime256v1');
+    if (o.privateKey) this.ecdh.setPrivateKey(o.privateKey);
+    else this.ecdh.generateKeys();
+    this.pub = this.ecdh.getPublicKey().subarray(1);
+    const oob = Buffer.alloc(16);
+    o.staticOob.copy(oob, 0, 0, Math.min(16, o.staticOob.length));
+    if (this.fault === 'wrong-oob') oob[15] ^= 0x01;
+    this.auth = oob;
+    this.random = o.random ? Buffer.from(o.random) : nodeRandom(16);
+  }
+
+  private out(list: Buffer[], extra?: Partial<ProtocolStep>): ProtocolStep {
+    for (const p of list) this.transcript.push({ dir: 'tx', pdu: p });
+    return { send: list, ...extra };
+  }
+
+  /** The first PDU: Invite (or a malformed one, per the fault). */
+  start(): ProtocolStep {
+    const attention = this.o.attention ?? 0;
+    const invite = Buffer.from([0x00, attention]);
+    this.inputs = [invite.subarray(1)];
+    switch (this.fault) {
+      case 'rfu-type':
+        return this.out([Buffer.from([0x0a, 0x00])]);
+      case 'padding-bits':
+        return this.out([Buffer.from([0x40, attention])]);
+      case 'bad-length':
+        return this.out([Buffer.from([0x00, attention, 0x00])]);
+      case 'unexpected-order':
+        return this.out([Buffer.from([0x02, 0x00, 0x00, 0x01, 0x00, 0x00])]); // Start before Invite
+      case 'repeat-invite':
+        return this.out([invite, Buffer.from(invite)]);
+      default:
+        return this.out([invite]);
+    }
+  }
+
+  onPdu(pdu: Buffer): ProtocolStep {
+    this.transcript.push({ dir: 'rx', pdu: Buffer.from(pdu) });
+    const type = pdu[0];
+    if (type === 0x09) {
+      this.state = 'done';
+      return { send: [], done: 'failed', code: pdu[1], reason: FAILED_NAMES[pdu[1]] ?? 'code ' + pdu[1] };
+    }
+    switch (this.state) {
+      case 'caps':
+        return this.onCapabilities(pdu);
+      case 'pubkey':
+        return this.onPublicKey(pdu);
+      case 'confirm':
+        return this.onConfirmation(pdu);
+      case 'random':
+        return this.onRandom(pdu);
+      case 'complete':
+        if (type === 0x08 && pdu.length === 1) {
+          this.state = 'done';
+          return { send: [], done: 'complete' };
+        }
+        return this.error('expected Complete, got ' + pduName(type));
+      default:
+        return { send: [] };
+    }
+  }
+
+  private error(reason: string): ProtocolStep {
+    this.state = 'done';
+    return { send: [], done: 'error', reason };
+  }
+
+  private onCapabilities(p: Buffer): ProtocolStep {
+    if (p[0] !== 0x01 || p.length !== 12) return this.error('expected Capabilities, got ' + pduName(p[0]));
+    const caps = p.subarray(1);
+    if (caps[0] === 0) return this.error('capabilities: zero elements');
+    if (!(caps[4] & 1)) return this.error('device offers no static OOB');
+    this.inputs.push(caps);
+    let start = Buffer.from([0x02, 0x00, 0x00, 0x01, 0x00, 0x00]);
+    if (this.fault === 'prohibited-start') start = Buffer.from([0x02, 0x05, 0x00, 0x01, 0x00, 0x00]);
+    if (this.fault === 'unadvertised-method') start = Buffer.from([0x02, 0x00, 0x00, 0x02, 0x00, 0x04]);
+    if (this.fault === 'nonzero-action') start = Buffer.from([0x02, 0x00, 0x00, 0x01, 0x01, 0x00]);
+    this.inputs.push(start.subarray(1));
+    let key = this.pub;
+    if (this.fault === 'invalid-public-key') {
+      key = Buffer.from(this.pub);
+      key[63] ^= 0x01; // off the curve
+    }
+    this.state = 'pubkey';
+    this.inputs.push(key);
+    return this.out([start, Buffer.concat([Buffer.from([0x03]), key])]);
+  }
+
+  private onPublicKey(p: Buffer): ProtocolStep {
+    if (p[0] !== 0x03 || p.length !== 65) return this.error('expected Public Key, got ' + pduName(p[0]));
+    const devPub = p.subarray(1);
+    try {
+      this.secret = this.ecdh.computeSecret(Buffer.concat([Buffer.from([0x04]), devPub]));
+    } catch {
+      return this.error('device public key is not on the curve');
+    }
+    this.inputs.push(devPub);
+    const inputs = Buffer.concat(this.inputs);
+    if (inputs.length !== 145) return this.error('confirmation inputs are ' + inputs.length + ' bytes');
+    this.confSalt = s1(inputs);
+    this.confKey = k1(this.secret, this.confSalt, Buffer.from('prck'));
+    const conf = cmac(this.confKey, Buffer.concat([this.random, this.auth]));
+    this.state = 'confirm';
+    return this.out([Buffer.concat([Buffer.from([0x05]), conf])]);
+  }
+
+  private onConfirmation(p: Buffer): ProtocolStep {
+    if (p[0] !== 0x05 || p.length !== 17) return this.error('expected Confirmation, got ' + pduName(p[0]));
+    this.devConfirmation = Buffer.from(p.subarray(1));
+    this.state = 'random';
+    return this.out([Buffer.concat([Buffer.from([0x06]), this.random])]);
+  }
+
+  private onRandom(p: Buffer): ProtocolStep {
+    if (p[0] !== 0x06 || p.length !== 17) return this.error('expected Random, got ' + pduName(p[0]));
+    const devRandom = p.subarray(1);
+    const check = cmac(this.confKey!, Buffer.concat([devRandom, this.auth]));
+    if (!check.equals(this.devConfirmation!)) return this.error('device confirmation does not match its random');
+    const provSalt = s1(Buffer.concat([this.confSalt!, this.random, devRandom]));
+    const sessionKey = k1(this.secret!, provSalt, Buffer.from('prsk'));
+    const nonce = k1(this.secret!, provSalt, Buffer.from('prsn')).subarray(3);
+    this.devKey = k1(this.secret!, provSalt, Buffer.from('prdk'));
+    const data = Buffer.alloc(25);
+    this.o.netKey.copy(data, 0);
+    data.writeUInt16BE(this.o.keyIndex, 16);
+    data[18] = this.o.flags;
+    data.writeUInt32BE(this.o.ivIndex >>> 0, 19);
+    data.writeUInt16BE(this.o.address, 23);
+    const enc = ccmEncrypt(sessionKey, nonce, data);
+    if (this.fault === 'bad-mic') enc[enc.length - 1] ^= 0x01;
+    this.state = 'complete';
+    return this.out([Buffer.concat([Buffer.from([0x07]), enc])]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// PB-ADV generic provisioning, provisioner side
+// ---------------------------------------------------------------------------------------------
+
+export interface Timers {
+  now(): number;
+  set(fn: () => void, ms: number): number;
+  clear(id: number): void;
+}
+
+/** Bearer-level faults: dropping our own acks, or going silent after some PDU. */
+export interface PbAdvClientOptions {
+  uuid: Buffer;
+  linkId: number;
+  timers: Timers;
+  /** put one AD structure (the PB-ADV packet) on the air */
+  transmit: (ad: Buffer) => void;
+  onOpen: () => void;
+  onPdu: (pdu: Buffer) => void;
+  onClose: (reason: number, byDevice: boolean) => void;
+  /** never send Transaction Acks (the device must take our next transaction as the ack) */
+  suppressAcks?: boolean;
+  /** copies of each packet per transmission (a real radio sends several) */
+  repeats?: number;
+  log?: (line: string) => void;
+}
+
+export const PB_ADV_TYPE = 0x29;
+
+export function pbAdvAd(linkId: number, tn: number, gpdu: Buffer): Buffer {
+  const b = Buffer.alloc(7 + gpdu.length);
+  b[0] = 6 + gpdu.length;
+  b[1] = PB_ADV_TYPE;
+  b.writeUInt32BE(linkId >>> 0, 2);
+  b[6] = tn;
+  gpdu.copy(b, 7);
+  return b;
+}
+
+export function segmentGeneric(pdu: Buffer): Buffer[] {
+  const segN = pdu.length <= 20 ? 0 : Math.ceil((pdu.length - 20) / 23);
+  const out = [Buffer.concat([Buffer.from([segN << 2, pdu.length >> 8, pdu.length & 0xff, fcs(pdu)]), pdu.subarray(0, 20)])];
+  for (let i = 1; i <= segN; i++) out.push(Buffer.concat([Buffer.from([(i << 2) | 2]), pdu.subarray(20 + (i - 1) * 23, 20 + i * 23)]));
+  return out;
+}
+
+export class PbAdvClient {
+  private open = false;
+  private closed = false;
+  private tn = -1;
+  private queue: Buffer[] = [];
+  private outstanding: Buffer[] | null = null;
+  private retransmit: number | null = null;
+  private txTimeout: number | null = null;
+  private openTimer: number | null = null;
+  private openDeadline = 0;
+  private rxTn = -1;
+  private rxLast = -1;
+  private rxSegs: Map<number, Buffer> = new Map();
+  private rxTotal = 0;
+  private rxSegN = -1;
+  private rxFcs = 0;
+  readonly stats = { sent: 0, retransmissions: 0, acksSent: 0, acksHeard: 0, implicitAcks: 0 };
+
+  constructor(private readonly o: PbAdvClientOptions) {}
+
+  private tx(tn: number, gpdu: Buffer): void {
+    const ad = pbAdvAd(this.o.linkId, tn, gpdu);
+    for (let i = 0; i < (this.o.repeats ?? 1); i++) this.o.transmit(ad);
+    this.stats.sent++;
+  }
+
+  /** Link Open every 200 ms until the Link Ack, for up to 60 s. */
+  openLink(): void {
+    this.openDeadline = this.o.timers.now() + 60000;
+    const attempt = (): void => {
+      this.openTimer = null;
+      if (this.open || this.closed) return;
+      if (this.o.timers.now() >= this.openDeadline) {
+        this.closed = true;
+        this.o.onClose(0x01, false);
+        return;
+      }
+      this.tx(0, Buffer.concat([Buffer.from([0x03]), this.o.uuid]));
+      this.openTimer = this.o.timers.set(attempt, 200);
+    };
+    attempt();
+  }
+
+  isOpen(): boolean {
+    return this.open && !this.closed;
+  }
+
+  send(pdu: Buffer): void {
+    this.queue.push(pdu);
+    if (!this.outstanding) this.next();
+  }
+
+  private next(): void {
+    if (!this.open || this.closed || this.queue.length === 0) return;
+    const pdu = this.queue.shift()!;
+    this.tn = (this.tn + 1) & 0x7f;
+    const segs = segmentGeneric(pdu);
+    this.outstanding = segs;
+    for (const s of segs) this.tx(this.tn, s);
+    this.retransmit = this.o.timers.set(() => this.resend(), 500);
+    this.txTimeout = this.o.timers.set(() => {
+      this.o.log?.('transaction 0x' + this.tn.toString(16) + ' not acked in 30 s');
+      this.close(0x01);
+      this.o.onClose(0x01, false);
+    }, 30000);
+  }
+
+  private resend(): void {
+    if (!this.outstanding || this.closed) return;
+    this.stats.retransmissions++;
+    for (const s of this.outstanding) this.tx(this.tn, s);
+    this.retransmit = this.o.timers.set(() => this.resend(), 500);
+  }
+
+  private acked(): void {
+    if (this.retransmit !== null) this.o.timers.clear(this.retransmit);
+    if (this.txTimeout !== null) this.o.timers.clear(this.txTimeout);
+    this.retransmit = this.txTimeout = null;
+    this.outstanding = null;
+    this.next();
+  }
+
+  close(reason: number): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.open = false;
+    if (this.retransmit !== null) this.o.timers.clear(this.retransmit);
+    if (this.txTimeout !== null) this.o.timers.clear(this.txTimeout);
+    if (this.openTimer !== null) this.o.timers.clear(this.openTimer);
+    for (let i = 0; i < 3; i++) this.tx(0, Buffer.from([0x0b, reason]));
+  }
+
+  /** Feed the payload of a heard PB-ADV AD structure (after the 0x29 type octet). */
+  onPayload(p: Buffer): void {
+    if (this.closed || p.length < 6 || p.readUInt32BE(0) !== this.o.linkId >>> 0) return;
+    const tn = p[4];
+    const g = p.subarray(5);
+    const gpcf = g[0] & 3;
+    if (gpcf === 3) {
+      const op = g[0] >> 2;
+      if (op === 1 && !this.open) {
+        this.open = true;
+        if (this.openTimer !== null) this.o.timers.clear(this.openTimer);
+        this.openTimer = null;
+        this.o.onOpen();
+        this.next();
+      } else if (op === 2 && g.length === 2) {
+        this.closed = true;
+        this.open = false;
+        this.o.onClose(g[1], true);
+      }
+      return;
+    }
+    if (!this.open) return;
+    if (gpcf === 1) {
+      if (this.outstanding && tn === this.tn) {
+        this.stats.acksHeard++;
+        this.acked();
+      }
+      return;
+    }
+    if (tn < 0x80) return;
+    if (tn === this.rxLast) {
+      if (gpcf === 0) this.ack(tn);
+      return;
+    }
+    if (this.outstanding) {
+      this.stats.implicitAcks++;
+      this.acked();
+    }
+    if (tn !== this.rxTn) {
+      this.rxTn = tn;
+      this.rxSegs = new Map();
+      this.rxSegN = -1;
+    }
+    if (gpcf === 0) {
+      this.rxSegN = g[0] >> 2;
+      this.rxTotal = g.readUInt16BE(1);
+      this.rxFcs = g[3];
+      this.rxSegs.set(0, Buffer.from(g.subarray(4)));
+    } else {
+      this.rxSegs.set(g[0] >> 2, Buffer.from(g.subarray(1)));
+    }
+    if (this.rxSegN < 0 || this.rxSegs.size !== this.rxSegN + 1) return;
+    const parts: Buffer[] = [];
+    for (let i = 0; i <= this.rxSegN; i++) {
+      const s = this.rxSegs.get(i);
+      if (!s) return;
+      parts.push(s);
+    }
+    const pdu = Buffer.concat(parts);
+    if (pdu.length !== this.rxTotal || fcs(pdu) !== this.rxFcs) {
+      this.o.log?.('bad transaction from the device (length or FCS)');
+      this.rxTn = -1;
+      return;
+    }
+    this.rxLast = tn;
+    this.rxTn = -1;
+    this.ack(tn);
+    this.o.onPdu(pdu);
+  }
+
+  private ack(tn: number): void {
+    if (this.o.suppressAcks) return;
+    this.stats.acksSent++;
+    this.tx(tn, Buffer.from([0x01]));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// PB-GATT proxy SAR, client side
+// ---------------------------------------------------------------------------------------------
+
+export function proxySegments(pdu: Buffer, mtu: number): Buffer[] {
+  const room = mtu - 4;
+  if (pdu.length <= room) return [Buffer.concat([Buffer.from([0x03]), pdu])];
+  const out: Buffer[] = [];
+  for (let from = 0; from < pdu.length; from += room) {
+    const to = Math.min(pdu.length, from + room);
+    const sar = from === 0 ? 1 : to === pdu.length ? 3 : 2;
+    out.push(Buffer.concat([Buffer.from([(sar << 6) | 0x03]), pdu.subarray(from, to)]));
+  }
+  return out;
+}
+
+export class ProxyReassembler {
+  private buf: Buffer[] | null = null;
+  /** Returns a whole Provisioning PDU, null while incomplete; throws on a SAR violation. */
+  push(seg: Buffer): Buffer | null {
+    const sar = seg[0] >> 6;
+    if ((seg[0] & 0x3f) !== 0x03) throw new Error('not a provisioning proxy PDU');
+    const body = seg.subarray(1);
+    if (sar === 0) {
+      if (this.buf) throw new Error('complete PDU inside a segmented one');
+      return Buffer.from(body);
+    }
+    if (sar === 1) {
+      if (this.buf) throw new Error('first segment twice');
+      this.buf = [Buffer.from(body)];
+      return null;
+    }
+    if (!this.buf) throw new Error('continuation without a first segment');
+    this.buf.push(Buffer.from(body));
+    if (sar === 3) {
+      const whole = Buffer.concat(this.buf);
+      this.buf = null;
+      return whole;
+    }
+    return null;
+  }
+}

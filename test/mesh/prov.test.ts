@@ -1,0 +1,268 @@
+// The provisioning protocol session (firmware/mesh/prov.ts) driven PDU by PDU by the Echo's independent
+// provisioner, with the device key pair and random injected through the test seams (MeshEcc, randomBytes).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { createSession, PROTOCOL_TIMEOUT_MS, type ProvisionedData, type Session } from '../../firmware/mesh/prov.ts';
+import { createKeyHolder } from '../../firmware/mesh/keys.ts';
+import { capabilitiesParams, ALG_BIT_CMAC } from '../../firmware/mesh/pdu.ts';
+import type { MeshEcc } from '../../firmware/mesh/ecc.ts';
+import { getPublicKey, ecdhSliced, isValidPublicKey } from '../../firmware/crypto/p256.ts';
+import { ProvisionerProtocol, type ProtocolFault } from '../../sim/world/echo.ts';
+import { FakeClock, nodeEcc, hex, unhex } from './support.ts';
+import { NET } from './harness.ts';
+
+const CHAINS = JSON.parse(readFileSync(new URL('../vectors/mesh-provisioning-chains.json', import.meta.url), 'utf8'));
+const G = CHAINS.derived_static_oob_cmac;
+
+/** MeshEcc on the real firmware P-256, with the device private key fixed (seam). */
+function firmwareEccFixed(clock: FakeClock, priv: Buffer): MeshEcc {
+  return {
+    generateKeyPair(onDone) {
+      const privateKey = new Uint8Array(priv);
+      const publicKey = getPublicKey(privateKey);
+      clock.defer(() => onDone(null, { privateKey, publicKey }));
+    },
+    isValidPublicKey,
+    ecdh(privateKey, publicKey, onDone) {
+      ecdhSliced({ privateKey, publicKey, defer: clock.defer, onDone: (err, x) => onDone(err ? String(err) : x ? null : 'invalid', x ?? null) });
+    },
+  };
+}
+
+interface Rig {
+  clock: FakeClock;
+  session: Session;
+  sent: Buffer[];
+  stored: ProvisionedData[];
+  closes: number[];
+  ends: string[];
+  logs: string[];
+}
+
+function rig(opts: { ecc?: MeshEcc; random?: Buffer; staticOob?: Buffer; storeError?: boolean; clock?: FakeClock } = {}): Rig {
+  const clock = opts.clock ?? new FakeClock();
+  const logs: string[] = [];
+  const log = { log: (l: string, t: string, m: string) => void logs.push(l + ' ' + t + ': ' + m) };
+  const ecc = opts.ecc ?? nodeEcc(clock);
+  const keys = createKeyHolder({ ecc, log, defer: clock.defer });
+  keys.prepare();
+  const r: Rig = { clock, sent: [], stored: [], closes: [], ends: [], logs, session: null as unknown as Session };
+  const oob = Buffer.alloc(16);
+  (opts.staticOob ?? unhex(G.auth_value)).copy(oob);
+  r.session = createSession({
+    clock: clock as any,
+    log,
+    ecc,
+    keys,
+    randomBytes: (n) => (opts.random ? new Uint8Array(opts.random) : new Uint8Array(n).fill(0x5a)),
+    capabilities: capabilitiesParams({ elements: 1, algorithms: ALG_BIT_CMAC, staticOob: true }),
+    staticOob: new Uint8Array(oob),
+    allowNoOob: false,
+    elements: 1,
+    send: (p) => void r.sent.push(Buffer.from(p)),
+    close: (reason) => void r.closes.push(reason),
+    store: (d) => {
+      if (opts.storeError) return { code: 'STORAGE_FULL', message: 'full' };
+      r.stored.push({ ...d, netKey: new Uint8Array(d.netKey), devKey: new Uint8Array(d.devKey) });
+      return null;
+    },
+    onEnd: (how, detail) => void r.ends.push(how + ':' + detail),
+  });
+  clock.run(10);
+  return r;
+}
+
+/** Pump PDUs between the session and an Echo protocol until quiet. */
+function converse(r: Rig, echo: ProvisionerProtocol, first?: Buffer[]): { done?: string; code?: number } {
+  let outcome: { done?: string; code?: number } = {};
+  const queue: Buffer[] = first ?? echo.start().send;
+  let seen = 0;
+  for (let guard = 0; guard < 50; guard++) {
+    while (queue.length) r.session.onPdu(new Uint8Array(queue.shift()!));
+    r.clock.run(200);
+    if (r.sent.length === seen) break;
+    while (seen < r.sent.length) {
+      const step = echo.onPdu(r.sent[seen++]);
+      queue.push(...step.send);
+      if (step.done) outcome = { done: step.done, code: step.code };
+    }
+  }
+  return outcome;
+}
+
+const echoFor = (fault: ProtocolFault = 'none', extra: object = {}) =>
+  new ProvisionerProtocol({ staticOob: unhex(G.auth_value), ...NET, attention: 0, fault, ...extra });
+
+test('golden transcript: fixed keys, randoms and OOB give the derived Static-OOB chain byte for byte', () => {
+  const clock = new FakeClock();
+  const r = rig({ clock, ecc: firmwareEccFixed(clock, unhex(G.device_private_key)), random: unhex(G.random_device) });
+  const echo = echoFor('none', { privateKey: unhex(G.provisioner_private_key), random: unhex(G.random_provisioner) });
+  const outcome = converse(r, echo);
+  assert.equal(outcome, { done: 'complete', code: undefined });
+  const t = echo.transcript.map((e) => e.dir + ' ' + hex(e.pdu));
+  assert.equal(t, [
+    'tx ' + G.pdu_invite,
+    'rx ' + G.pdu_capabilities,
+    'tx ' + G.pdu_start,
+    'tx ' + G.pdu_public_key_provisioner,
+    'rx ' + G.pdu_public_key_device,
+    'tx ' + G.pdu_confirmation_provisioner,
+    'rx ' + G.pdu_confirmation_device,
+    'tx ' + G.pdu_random_provisioner,
+    'rx ' + G.pdu_random_device,
+    'tx ' + G.pdu_data,
+    'rx ' + G.pdu_complete,
+  ]);
+  assert.is(r.stored.length, 1);
+  assert.is(hex(r.stored[0].devKey), G.device_key);
+  assert.is(hex(r.stored[0].netKey), G.net_key);
+  assert.is(r.stored[0].keyIndex, parseInt(G.key_index, 16));
+  assert.is(r.stored[0].ivIndex, parseInt(G.iv_index, 16));
+  assert.is(r.stored[0].address, parseInt(G.unicast_address, 16));
+  assert.is(r.session.state(), 'complete');
+  // Secrets never appear in the log: no key, OOB, random or ECDH bytes.
+  const all = r.logs.join('\n');
+  for (const s of [G.device_key, G.net_key, G.auth_value, G.random_device, G.ecdh_secret, G.session_key, G.confirmation_key]) assert.not.ok(all.includes(s), 'log leaks ' + s.slice(0, 6));
+});
+
+test('wrong static OOB: Confirmation Failed before the device random is revealed, nothing stored', () => {
+  const r = rig({ random: unhex(G.random_device) });
+  const outcome = converse(r, echoFor('wrong-oob'));
+  assert.equal(outcome, { done: 'failed', code: 0x04 });
+  assert.is(r.stored.length, 0);
+  assert.not.ok(r.sent.some((p) => p[0] === 0x06), 'no Random PDU sent');
+  assert.not.ok(r.sent.some((p) => hex(p).includes(G.random_device)), 'device random never on the wire');
+  assert.ok(r.ends[0].startsWith('failed:Confirmation Failed'));
+});
+
+test('short static OOB is zero-padded to 16 bytes on both sides', () => {
+  const oob = unhex('a1b2c3');
+  const r = rig({ staticOob: oob });
+  const outcome = converse(r, new ProvisionerProtocol({ staticOob: oob, ...NET }));
+  assert.is(outcome.done, 'complete');
+});
+
+const MALFORMED: Array<[ProtocolFault, number, string]> = [
+  ['rfu-type', 0x01, 'RFU PDU type → Invalid PDU'],
+  ['padding-bits', 0x01, 'non-zero padding bits → Invalid PDU'],
+  ['bad-length', 0x02, 'wrong length → Invalid Format'],
+  ['prohibited-start', 0x02, 'prohibited algorithm → Invalid Format'],
+  ['unadvertised-method', 0x02, 'Output OOB not advertised → Invalid Format'],
+  ['nonzero-action', 0x02, 'action with static OOB → Invalid Format'],
+  ['invalid-public-key', 0x07, 'key off the curve → Unexpected Error'],
+  ['unexpected-order', 0x03, 'Start before Invite → Unexpected PDU'],
+  ['bad-mic', 0x06, 'Data MIC wrong → Decryption Failed'],
+];
+for (const [fault, code, what] of MALFORMED) {
+  test('malformed: ' + what, () => {
+    const r = rig();
+    const outcome = converse(r, echoFor(fault));
+    assert.equal(outcome, { done: 'failed', code });
+    assert.is(r.stored.length, 0);
+    assert.is(r.session.state(), 'failed');
+    // After Failed the device waits for the provisioner to close: further PDUs get no answer.
+    const n = r.sent.length;
+    r.session.onPdu(new Uint8Array([0x00, 0x00]));
+    r.clock.run(100);
+    assert.is(r.sent.length, n);
+  });
+}
+
+test('exact repeat of the previous PDU is ignored (duplicate Invite)', () => {
+  const r = rig();
+  const outcome = converse(r, echoFor('repeat-invite'));
+  assert.is(outcome.done, 'complete');
+  assert.is(r.sent.filter((p) => p[0] === 0x01).length, 1, 'one Capabilities');
+});
+
+test('a Device→Provisioner type and an out-of-order Random are Unexpected PDU', () => {
+  for (const bad of ['0100010001000000000000', '0600000000000000000000000000000000', '08', '0902']) {
+    const r = rig();
+    r.session.onPdu(new Uint8Array([0x00, 0x00]));
+    r.session.onPdu(new Uint8Array(unhex(bad)));
+    r.clock.run(10);
+    assert.is(hex(r.sent[r.sent.length - 1]), '0903', bad);
+  }
+});
+
+test('reflected public key (our own key sent back) → Invalid PDU', () => {
+  const clock = new FakeClock();
+  const priv = unhex(G.device_private_key);
+  const r = rig({ clock, ecc: nodeEcc(clock, priv) });
+  r.session.onPdu(new Uint8Array(unhex(G.pdu_invite)));
+  r.session.onPdu(new Uint8Array(unhex(G.pdu_start)));
+  r.session.onPdu(new Uint8Array(unhex(G.pdu_public_key_device)));
+  clock.run(100);
+  assert.is(hex(r.sent[r.sent.length - 1]), '0901');
+  assert.not.ok(r.sent.some((p) => p[0] === 0x03), 'device key not sent');
+});
+
+test('reflected confirmation → Invalid PDU; reflected random → Invalid PDU (before the confirmation check)', () => {
+  for (const which of ['confirmation', 'random']) {
+    const clock = new FakeClock();
+    const r = rig({ clock, ecc: firmwareEccFixed(clock, unhex(G.device_private_key)), random: unhex(G.random_device) });
+    r.session.onPdu(new Uint8Array(unhex(G.pdu_invite)));
+    r.session.onPdu(new Uint8Array(unhex(G.pdu_start)));
+    r.session.onPdu(new Uint8Array(unhex(G.pdu_public_key_provisioner)));
+    clock.run(500);
+    assert.is(hex(r.sent[1]), G.pdu_public_key_device);
+    if (which === 'confirmation') {
+      // The device's confirmation is known here only because the random is fixed by the seam.
+      r.session.onPdu(new Uint8Array(unhex(G.pdu_confirmation_device)));
+      clock.run(10);
+      assert.is(hex(r.sent[r.sent.length - 1]), '0901');
+    } else {
+      r.session.onPdu(new Uint8Array(unhex(G.pdu_confirmation_provisioner)));
+      clock.run(10);
+      assert.is(hex(r.sent[2]), G.pdu_confirmation_device);
+      r.session.onPdu(new Uint8Array(unhex(G.pdu_random_device)));
+      clock.run(10);
+      assert.is(hex(r.sent[r.sent.length - 1]), '0901');
+    }
+    assert.not.ok(r.sent.some((p) => p[0] === 0x06), 'random not revealed');
+  }
+});
+
+test('a Confirmation arriving while the ECDH is still running is held, then answered', () => {
+  const clock = new FakeClock();
+  // Node ECC seam: the ECDH result arrives 20 ms (virtual) after it starts.
+  const r = rig({ clock, ecc: nodeEcc(clock, unhex(G.device_private_key)), random: unhex(G.random_device) });
+  r.session.onPdu(new Uint8Array(unhex(G.pdu_invite)));
+  r.session.onPdu(new Uint8Array(unhex(G.pdu_start)));
+  r.session.onPdu(new Uint8Array(unhex(G.pdu_public_key_provisioner)));
+  clock.run(1); // public key sent, ECDH pending
+  assert.is(hex(r.sent[1]), G.pdu_public_key_device);
+  r.session.onPdu(new Uint8Array(unhex(G.pdu_confirmation_provisioner)));
+  assert.is(r.sent.filter((p) => p[0] === 0x05).length, 0, 'not answered before the ECDH');
+  clock.run(1000);
+  assert.is(hex(r.sent[r.sent.length - 1]), G.pdu_confirmation_device);
+});
+
+test('storage failure on Complete → Out of Resources, no Complete sent', () => {
+  const r = rig({ storeError: true });
+  const outcome = converse(r, echoFor());
+  assert.equal(outcome, { done: 'failed', code: 0x05 });
+  assert.not.ok(r.sent.some((p) => p[0] === 0x08));
+});
+
+test('protocol timeout: 60 s, restarted on every PDU, closes the link with reason Timeout', () => {
+  const r = rig();
+  r.clock.run(PROTOCOL_TIMEOUT_MS - 100);
+  assert.equal(r.closes, []);
+  r.session.onPdu(new Uint8Array([0x00, 0x00])); // restarts the timer
+  r.clock.run(PROTOCOL_TIMEOUT_MS - 100);
+  assert.equal(r.closes, []);
+  r.clock.run(200);
+  assert.equal(r.closes, [0x01]);
+  assert.ok(r.ends[0].startsWith('timeout'));
+});
+
+test('a provisioned Data with a non-unicast address is refused and not stored', () => {
+  const r = rig();
+  const outcome = converse(r, new ProvisionerProtocol({ staticOob: unhex(G.auth_value), ...NET, address: 0xc000 }));
+  assert.equal(outcome, { done: 'failed', code: 0x02 });
+  assert.is(r.stored.length, 0);
+});
+
+test.run();
