@@ -24,36 +24,47 @@ function buildTables(): void {
     q ^= q << 4;
     q &= 255;
     if (q & 0x80) q ^= 0x09;
-    // affine transform of the inverse q (FIPS 197 5.1.1)
-    const x = q ^ ((q << 1) | (q >> 7)) ^ ((q << 2) | (q >> 6)) ^ ((q << 3) | (q >> 5)) ^ ((q << 4) | (q >> 4));
-    sbox[p] = (x ^ 0x63) & 255;
+    // affine transform of the inverse q (FIPS 197 5.1.1): the xor of q rotated by 0..4 bits,
+    // as shifts in 16 bits folded back into 8, plus 0x63
+    const x = q ^ (q << 1) ^ (q << 2) ^ (q << 3) ^ (q << 4);
+    sbox[p] = (x ^ (x >> 8) ^ 0x63) & 255;
   } while (p !== 1);
   sbox[0] = 0x63;
   for (let i = 0; i < 256; i++) {
     const s = sbox[i];
     const s2 = ((s << 1) ^ (s & 0x80 ? 0x1b : 0)) & 255;
-    const w = (s2 << 24) | (s << 16) | (s << 8) | (s2 ^ s);
-    t[i] = w;
-    t[256 + i] = (w >>> 8) | (w << 24);
-    t[512 + i] = (w >>> 16) | (w << 16);
-    t[768 + i] = (w >>> 24) | (w << 8);
+    let w = (s2 << 24) | (s << 16) | (s << 8) | (s2 ^ s);
+    for (let k = 0; k < 1024; k += 256) {
+      t[k + i] = w;
+      w = (w >>> 8) | (w << 24);
+    }
   }
   SBOX = sbox;
   T = t;
 }
 
-/** The 44-word key schedule of a 16-byte key (FIPS 197 5.2). Wipe it when done with the key. */
-export function aes128ExpandKey(key: Uint8Array): Int32Array {
-  if (key.length !== 16) throw new Error('aes: key must be 16 bytes');
-  if (!SBOX) buildTables();
+/** Big-endian 32-bit word at byte offset `i`. */
+function word(b: Uint8Array, i: number): number {
+  return (b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3];
+}
+
+/** SubBytes of byte 0 of a, byte 1 of b, byte 2 of c, byte 3 of d, as one word (SubWord + ShiftRows). */
+function sub(a: number, b: number, c: number, d: number): number {
   const s = SBOX as Uint8Array;
+  return (s[a >>> 24] << 24) | (s[(b >>> 16) & 255] << 16) | (s[(c >>> 8) & 255] << 8) | s[d & 255];
+}
+
+/** The 44-word key schedule of a 16-byte key (FIPS 197 5.2). Wipe it when done with the key. */
+function aes128ExpandKey(key: Uint8Array): Int32Array {
+  if (!SBOX) buildTables();
   const rk = new Int32Array(44);
-  for (let i = 0; i < 4; i++) rk[i] = (key[4 * i] << 24) | (key[4 * i + 1] << 16) | (key[4 * i + 2] << 8) | key[4 * i + 3];
+  for (let i = 0; i < 4; i++) rk[i] = word(key, 4 * i);
   let rcon = 1;
   for (let i = 4; i < 44; i++) {
     let w = rk[i - 1];
     if (i % 4 === 0) {
-      w = ((s[(w >>> 16) & 255] << 24) | (s[(w >>> 8) & 255] << 16) | (s[w & 255] << 8) | s[w >>> 24]) ^ (rcon << 24);
+      w = (w << 8) | (w >>> 24); // RotWord
+      w = sub(w, w, w, w) ^ (rcon << 24);
       rcon = ((rcon << 1) ^ (rcon & 0x80 ? 0x1b : 0)) & 255;
     }
     rk[i] = rk[i - 4] ^ w;
@@ -61,38 +72,26 @@ export function aes128ExpandKey(key: Uint8Array): Int32Array {
   return rk;
 }
 
-/** Encrypt one block with an expanded key. */
-export function aes128EncryptWithSchedule(rk: Int32Array, input: Uint8Array, output: Uint8Array): void {
+/** Encrypt one block with an expanded key (input and output may be the same array). */
+function aes128EncryptWithSchedule(rk: Int32Array, input: Uint8Array, output: Uint8Array): void {
   const t = T as Int32Array;
-  const s = SBOX as Uint8Array;
-  let a = ((input[0] << 24) | (input[1] << 16) | (input[2] << 8) | input[3]) ^ rk[0];
-  let b = ((input[4] << 24) | (input[5] << 16) | (input[6] << 8) | input[7]) ^ rk[1];
-  let c = ((input[8] << 24) | (input[9] << 16) | (input[10] << 8) | input[11]) ^ rk[2];
-  let d = ((input[12] << 24) | (input[13] << 16) | (input[14] << 8) | input[15]) ^ rk[3];
-  let k = 4;
-  for (let r = 1; r < 10; r++) {
-    const a2 = t[a >>> 24] ^ t[256 + ((b >>> 16) & 255)] ^ t[512 + ((c >>> 8) & 255)] ^ t[768 + (d & 255)] ^ rk[k];
-    const b2 = t[b >>> 24] ^ t[256 + ((c >>> 16) & 255)] ^ t[512 + ((d >>> 8) & 255)] ^ t[768 + (a & 255)] ^ rk[k + 1];
-    const c2 = t[c >>> 24] ^ t[256 + ((d >>> 16) & 255)] ^ t[512 + ((a >>> 8) & 255)] ^ t[768 + (b & 255)] ^ rk[k + 2];
-    d = t[d >>> 24] ^ t[256 + ((a >>> 16) & 255)] ^ t[512 + ((b >>> 8) & 255)] ^ t[768 + (c & 255)] ^ rk[k + 3];
-    a = a2;
-    b = b2;
-    c = c2;
-    k += 4;
+  const x = new Int32Array(4);
+  const y = new Int32Array(4);
+  for (let i = 0; i < 4; i++) x[i] = word(input, 4 * i) ^ rk[i];
+  // Rounds 1..9: SubBytes + ShiftRows + MixColumns as table lookups, then AddRoundKey.
+  for (let r = 4; r < 40; r += 4) {
+    for (let i = 0; i < 4; i++) {
+      y[i] = t[x[i] >>> 24] ^ t[256 + ((x[(i + 1) & 3] >>> 16) & 255)] ^ t[512 + ((x[(i + 2) & 3] >>> 8) & 255)] ^ t[768 + (x[(i + 3) & 3] & 255)] ^ rk[r + i];
+    }
+    x.set(y);
   }
-  // Last round: SubBytes + ShiftRows + AddRoundKey (no MixColumns).
-  const cols = [a, b, c, d];
+  // Last round: no MixColumns.
   for (let i = 0; i < 4; i++) {
-    const w =
-      ((s[cols[i] >>> 24] << 24) |
-        (s[(cols[(i + 1) % 4] >>> 16) & 255] << 16) |
-        (s[(cols[(i + 2) % 4] >>> 8) & 255] << 8) |
-        s[cols[(i + 3) % 4] & 255]) ^
-      rk[40 + i];
+    const w = sub(x[i], x[(i + 1) & 3], x[(i + 2) & 3], x[(i + 3) & 3]) ^ rk[40 + i];
     output[4 * i] = w >>> 24;
-    output[4 * i + 1] = (w >>> 16) & 255;
-    output[4 * i + 2] = (w >>> 8) & 255;
-    output[4 * i + 3] = w & 255;
+    output[4 * i + 1] = w >>> 16;
+    output[4 * i + 2] = w >>> 8;
+    output[4 * i + 3] = w;
   }
 }
 
@@ -108,28 +107,23 @@ export function setNativeAes128(fn: ((key: Uint8Array, block: Uint8Array) => Uin
  * key schedule. CMAC and CCM use this so the key is expanded once per message.
  */
 export function aes128Encryptor(key: Uint8Array): { encrypt: BlockEncrypt; done: () => void } {
-  if (key.length !== 16) throw new Error('aes: key must be 16 bytes');
+  if (key.length !== 16) throw new Error('aes: key length');
   const native = nativeAes128;
-  if (native) {
-    return {
-      encrypt: (input, output) => {
-        output.set(native(key, input.length === 16 ? input : input.subarray(0, 16)));
-      },
-      done: () => {},
-    };
-  }
-  const rk = aes128ExpandKey(key);
+  const rk = native ? null : aes128ExpandKey(key);
   return {
-    encrypt: (input, output) => aes128EncryptWithSchedule(rk, input, output),
+    encrypt: (input, output) => {
+      if (rk) aes128EncryptWithSchedule(rk, input, output);
+      else output.set((native as (k: Uint8Array, b: Uint8Array) => Uint8Array)(key, input));
+    },
     done: () => {
-      rk.fill(0);
+      if (rk) rk.fill(0);
     },
   };
 }
 
 /** AES-128 encryption of one 16-byte block. */
 export function aes128Encrypt(key: Uint8Array, block: Uint8Array): Uint8Array {
-  if (block.length !== 16) throw new Error('aes: block must be 16 bytes');
+  if (block.length !== 16) throw new Error('aes: block length');
   const e = aes128Encryptor(key);
   const out = new Uint8Array(16);
   e.encrypt(block, out);

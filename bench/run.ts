@@ -1,0 +1,224 @@
+// `npm run bench`: per-operation timings of firmware/crypto in Node and in `node --jitless` (the closest
+// stand-in for an interpreter here: no JIT), side by side with elliptic for P-256, and the minified size
+// of each crypto module. A benchmark, not a test: numbers vary by machine.
+//
+//   npm run bench                 full table (spawns the --jitless child itself)
+//   npm run bench -- --quick      fewer repetitions
+//   node --import tsx bench/run.ts --child   one column as JSON (used internally)
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createECDH, createHash } from 'node:crypto';
+import * as esbuild from 'esbuild';
+import elliptic from 'elliptic';
+import { aesCmac } from '../firmware/crypto/cmac.ts';
+import { ccmEncrypt } from '../firmware/crypto/ccm.ts';
+import * as p256 from '../firmware/crypto/p256.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const quick = process.argv.includes('--quick');
+
+interface Case {
+  name: string;
+  impl: 'ours' | 'elliptic';
+  run: () => void;
+}
+interface Timing {
+  name: string;
+  impl: string;
+  msPerOp: number;
+  runs: number;
+}
+
+/** Deterministic inputs so both columns measure the same work. */
+function fixtures() {
+  const ecdh = createECDH('prime256v1');
+  ecdh.setPrivateKey(createHash('sha256').update('bench device key').digest());
+  const priv = new Uint8Array(ecdh.getPrivateKey());
+  const peer = createECDH('prime256v1');
+  peer.setPrivateKey(createHash('sha256').update('bench peer key').digest());
+  const peerPub = new Uint8Array(peer.getPublicKey().subarray(1));
+  const hash = new Uint8Array(createHash('sha256').update('bench message').digest());
+  const sig = p256.sign(new Uint8Array(peer.getPrivateKey()), hash, null);
+  let counter = 0;
+  const rnd = (n: number) => {
+    counter++;
+    return new Uint8Array(createHash('sha256').update('bench random ' + counter).digest().subarray(0, n));
+  };
+  return { priv, peerPub, peerPriv: new Uint8Array(peer.getPrivateKey()), hash, sig, rnd };
+}
+
+async function cases(): Promise<Case[]> {
+  const f = fixtures();
+  const ec = new elliptic.ec('p256');
+  const cmacKey = new Uint8Array(16).fill(7);
+  const msg145 = new Uint8Array(145).map((_, i) => i);
+  const ccmKey = new Uint8Array(16).fill(9);
+  const nonce = new Uint8Array(13).fill(3);
+  const data25 = new Uint8Array(25).map((_, i) => 255 - i);
+  const ecPeer = ec.keyFromPublic(Buffer.concat([Buffer.from([4]), Buffer.from(f.peerPub)]));
+  const ecPriv = ec.keyFromPrivate(Buffer.from(f.priv));
+  const sigHex = Buffer.from(f.sig).toString('hex');
+  const hashHex = Buffer.from(f.hash).toString('hex');
+  const list: Case[] = [
+    { name: 'ECDH, unknown peer key', impl: 'ours', run: () => void p256.ecdh(f.priv, f.peerPub) },
+    { name: 'ECDH, unknown peer key', impl: 'elliptic', run: () => void ecPriv.derive(ecPeer.getPublic()) },
+    {
+      name: 'ECDSA verify, no tables',
+      impl: 'ours',
+      run: () => {
+        if (!p256.verify(f.peerPub, f.hash, f.sig)) throw new Error('bench: verify failed');
+      },
+    },
+    {
+      name: 'ECDSA verify, no tables',
+      impl: 'elliptic',
+      run: () => {
+        if (!ecPeer.verify(hashHex, sigHex)) throw new Error('bench: elliptic verify failed');
+      },
+    },
+    { name: 'key generation', impl: 'ours', run: () => void p256.generateKeyPair(f.rnd) },
+    { name: 'key generation', impl: 'elliptic', run: () => void ec.keyFromPrivate(Buffer.from(f.rnd(32))).getPublic('array') },
+    { name: 'AES-CMAC, 145 bytes', impl: 'ours', run: () => void aesCmac(cmacKey, msg145) },
+    { name: 'AES-CCM encrypt, 25 bytes', impl: 'ours', run: () => void ccmEncrypt({ key: ccmKey, nonce, plaintext: data25, micLength: 8 }) },
+  ];
+  // With tables: G and the peer (the device-type key's role) registered; built once, outside the timing.
+  const tablesReady = { done: false };
+  const withTables = (fn: () => void) => () => {
+    if (!tablesReady.done) {
+      p256.useTable('G', p256.buildTable('G'));
+      p256.useTable(f.peerPub, p256.buildTable(f.peerPub));
+      tablesReady.done = true;
+    }
+    fn();
+  };
+  list.push({
+    name: 'ECDSA verify, G + key tables',
+    impl: 'ours',
+    run: withTables(() => {
+      if (!p256.verify(f.peerPub, f.hash, f.sig)) throw new Error('bench: verify failed');
+    }),
+  });
+  list.push({ name: 'ECDH, peer key with table', impl: 'ours', run: withTables(() => void p256.ecdh(f.priv, f.peerPub)) });
+  list.push({ name: 'key generation, G table', impl: 'ours', run: withTables(() => void p256.generateKeyPair(f.rnd)) });
+  // The P-256 author's own cases, when present.
+  const extra = path.join(root, 'bench/p256-cases.ts');
+  if (existsSync(extra)) {
+    const mod = (await import(pathToFileURL(extra).href)) as { p256Cases?: Array<{ name: string; run: () => void }> };
+    for (const c of mod.p256Cases || []) {
+      if (!list.some((x) => x.name === c.name && x.impl === 'ours')) list.push({ name: c.name, impl: 'ours', run: c.run });
+    }
+  }
+  return list;
+}
+
+/** Time one case: warm up once, then repeat until `budgetMs` has passed (at least `minRuns`). */
+function time(c: Case, budgetMs: number, minRuns: number): Timing {
+  c.run();
+  let runs = 0;
+  const t0 = performance.now();
+  let t = t0;
+  while (runs < minRuns || t - t0 < budgetMs) {
+    c.run();
+    runs++;
+    t = performance.now();
+    if (runs >= 100000) break;
+  }
+  return { name: c.name, impl: c.impl, msPerOp: (t - t0) / runs, runs };
+}
+
+async function column(budgetMs: number): Promise<Timing[]> {
+  const out: Timing[] = [];
+  for (const c of await cases()) out.push(time(c, budgetMs, 2));
+  return out;
+}
+
+/** Minified bytes of each firmware/crypto module: its own code, and bundled with what it imports. */
+async function sizes(): Promise<Array<{ name: string; own: number; bundled: number }>> {
+  const dir = path.join(root, 'firmware/crypto');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.ts')).sort();
+  const min = async (contents: string, bundle: boolean) => {
+    const r = await esbuild.build({
+      stdin: { contents, resolveDir: dir, loader: 'ts', sourcefile: 'entry.ts' },
+      bundle,
+      write: false,
+      format: 'esm',
+      minify: true,
+      target: 'es2020',
+      platform: 'neutral',
+      legalComments: 'none',
+      logLevel: 'silent',
+    });
+    return r.outputFiles[0].contents.length;
+  };
+  const out: Array<{ name: string; own: number; bundled: number }> = [];
+  for (const f of files) {
+    const { readFileSync } = await import('node:fs');
+    const own = (await esbuild.transform(readFileSync(path.join(dir, f), 'utf8'), { loader: 'ts', minify: true, target: 'es2020', legalComments: 'none' })).code.length;
+    out.push({ name: f, own, bundled: await min(`export * from './${f}';`, true) });
+  }
+  out.push({ name: 'AES + CMAC + CCM (together)', own: 0, bundled: await min(`export * from './aes.ts'; export * from './cmac.ts'; export * from './ccm.ts';`, true) });
+  out.push({ name: 'P-256 (p256 + field/scalar/point + der + HMAC for RFC 6979)', own: 0, bundled: await min(`export * from './p256.ts';`, true) });
+  return out;
+}
+
+function fmt(ms: number | undefined): string {
+  if (ms === undefined) return '—';
+  if (ms >= 100) return ms.toFixed(0) + ' ms';
+  if (ms >= 1) return ms.toFixed(2) + ' ms';
+  return (ms * 1000).toFixed(1) + ' µs';
+}
+
+async function main(): Promise<void> {
+  const budget = quick ? 150 : 600;
+  if (process.argv.includes('--child')) {
+    process.stdout.write(JSON.stringify(await column(budget)) + '\n');
+    return;
+  }
+  console.log('firmware/crypto benchmark (' + process.version + ', ' + new Date().toISOString() + ')');
+  console.log('running the Node column...');
+  const jit = await column(budget);
+  console.log('running the node --jitless column (child process)...');
+  const child = spawnSync(process.execPath, ['--jitless', '--import', 'tsx', path.join(root, 'bench/run.ts'), '--child'].concat(quick ? ['--quick'] : []), {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
+  if (child.status !== 0) {
+    console.error('bench: the --jitless child failed: ' + (child.stderr || '').split('\n').slice(-5).join(' | '));
+    process.exit(1);
+  }
+  const jitless: Timing[] = JSON.parse(child.stdout.trim().split('\n').pop() as string);
+  const find = (list: Timing[], name: string, impl: string) => list.find((t) => t.name === name && t.impl === impl);
+  const names: string[] = [];
+  for (const t of jit) if (names.indexOf(t.name) < 0) names.push(t.name);
+  const rows = [['operation', 'ours (node)', 'elliptic (node)', 'ratio', 'ours (--jitless)', 'elliptic (--jitless)', 'ratio (--jitless)']];
+  const ratio = (a?: Timing, b?: Timing) => (a && b ? (b.msPerOp / a.msPerOp).toFixed(2) + '×' : '—');
+  for (const n of names) {
+    const o = find(jit, n, 'ours');
+    const e = find(jit, n, 'elliptic');
+    const oj = find(jitless, n, 'ours');
+    const ej = find(jitless, n, 'elliptic');
+    rows.push([n, fmt(o?.msPerOp), fmt(e?.msPerOp), ratio(o, e), fmt(oj?.msPerOp), fmt(ej?.msPerOp), ratio(oj, ej)]);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  console.log('');
+  console.log('time per operation (ratio = elliptic time / our time; above 1× we are faster)');
+  for (const r of rows) console.log('  ' + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+  console.log('');
+  console.log('minified bytes (esbuild --minify; "own" = the module alone, "bundled" = with what it imports)');
+  for (const s of await sizes()) console.log('  ' + s.name.padEnd(62) + (s.own ? String(s.own).padStart(7) : '       ') + String(s.bundled).padStart(8));
+  const aes = (await sizes()).find((s) => s.name.startsWith('AES + CMAC'));
+  const p = (await sizes()).find((s) => s.name.startsWith('P-256'));
+  console.log('');
+  console.log('targets: P-256 ≤ 10240 bytes: ' + (p && p.bundled <= 10240 ? 'met' : 'NOT met') + ' (' + (p ? p.bundled : '?') + ');' +
+    ' AES+CMAC+CCM ≤ 3072 bytes: ' + (aes && aes.bundled <= 3072 ? 'met' : 'NOT met') + ' (' + (aes ? aes.bundled : '?') + ');' +
+    ' ECDH ≥ 3× elliptic under --jitless: ' + (() => {
+      const o = find(jitless, 'ECDH, unknown peer key', 'ours');
+      const e = find(jitless, 'ECDH, unknown peer key', 'elliptic');
+      return o && e ? (e.msPerOp / o.msPerOp >= 3 ? 'met' : 'NOT met') + ' (' + (e.msPerOp / o.msPerOp).toFixed(2) + '×)' : '?';
+    })());
+}
+
+await main();
