@@ -118,6 +118,10 @@ export const DSS_PUBLIC_IP = '54.239.31.90';
 
 export class WifiWorld {
   readonly aps: AccessPoint[] = [];
+  /** soft APs started by boards (AP -> board id) */
+  readonly deviceAps = new Map<AccessPoint, string>();
+  /** HTTP servers the boards listen with: `${board}:${port}` -> real loopback port */
+  readonly deviceServers = new Map<string, number>();
   private hosts = new Map<string, HostEntry>();
   private probeListeners: Array<(p: ProbeEvent) => void> = [];
   private holds = new Map<number, () => void>();

@@ -313,7 +313,7 @@ export class DssServer {
       case 'status': {
         const status = f.status ?? 500;
         const text = sortedJson({ message: status >= 500 ? 'Service unavailable (simulated)' : 'Bad request (simulated)' });
-        this.send(port, res, op, body, status, text, f.signed === false ? 'none' : 'valid', f.do);
+        this.send(port, res, op, body, status, text, f.signed === false ? 'none' : 'valid', f);
         return true;
       }
       case 'redirect': {

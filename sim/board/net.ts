@@ -1,0 +1,637 @@
+// The emulated `http` and `tls` modules of the ESP32 (IDF5) Espruino build over REAL loopback sockets.
+// Where a socket goes is decided by the Wi-Fi world (which network the board is on: DNS, routes).
+// Facts from Espruino's libs/network/socketserver.c, network.c, esp32/network_esp32.c, socketerrors.c:
+//  - the request goes out at the first write()/end(): "<METHOD> <path> HTTP/1.1\r\nUser-Agent: Espruino
+//    2v29\r\nConnection: close\r\n" + the given headers + "Host: host[:port]" (unless given) + "\r\n".
+//    Nothing else is added: no Content-Length (a body without one reaches the server as no body).
+//  - DNS failure THROWS from write()/end(): InternalError "Unable to locate host\n"; a refused connect
+//    prints "ERROR: Connect failed (err 104)" and throws "Unable to create socket\n".
+//  - TLS (stock firmware): VERIFY_NONE and the server name "mbed TLS Server 1"; `ca`/`cert`/`key` are
+//    DER bytes as strings (or functions returning them); a DER `cert` holds ONE certificate (mbedTLS
+//    parses the first); PEM text parses only when it ends with "\0". Bad ones throw "HTTPS init
+//    failed! ...". Each TLS socket needs ~32 KB of the 70 KB native heap: a third one fails.
+//  - a handshake failure prints "Uncaught InternalError: Failed! mbedtls_ssl_handshake returned ...";
+//    closing before any response gives req 'error' {code:-15, message:"no response"}; a close after the
+//    headers is a normal end (a truncated body is not an error). There is no timeout and no abort().
+//  - res.statusCode is a STRING ("200"); header names as sent; 'data' chunks of at most 536 bytes.
+// While real I/O is in flight the board holds the virtual clock; a server that stalls releases it.
+import net from 'node:net';
+import tls from 'node:tls';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import type { Board } from './board.ts';
+import { registerBoardModule } from './board.ts';
+import { wssContext, type WssBoardContext } from './wifi.ts';
+
+export const ESPRUINO_VERSION = '2v29';
+export const STOCK_SERVER_NAME = 'mbed TLS Server 1';
+/** socketerrors.c */
+export const SOCKET_ERRORS: Record<number, string> = {
+  [-1]: 'connection closed', [-2]: 'out of memory', [-3]: 'timeout', [-4]: 'no route', [-5]: 'busy', [-6]: 'not found',
+  [-7]: 'max sockets', [-8]: 'unsent data', [-9]: 'connection reset', [-10]: 'unknown error', [-11]: 'no connection',
+  [-12]: 'bad argument', [-13]: 'SSL handshake failed', [-14]: 'invalid SSL data', [-15]: 'no response',
+};
+const CHUNK = 536; // net->chunkSize on ESP32
+/** virtual ms for each leg of an exchange (connect+handshake, response) */
+export const NET_TIMING = { latencyMs: 40 };
+/** real ms a socket may stay silent while holding virtual time before the hold is dropped */
+const SILENCE_MS = 8000;
+
+function internalError(board: Board, message: string): Error {
+  const e = board.error(message);
+  e.name = 'InternalError';
+  return e;
+}
+
+function toBinary(board: Board, v: unknown): Buffer | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'function') v = board.call(v, undefined, []);
+  if (typeof v === 'string') return Buffer.from(v, 'latin1');
+  return Buffer.from(board.toBytes(v));
+}
+
+/** mbedtls_x509_crt_parse: PEM (all certificates) only when NUL-terminated, else ONE DER certificate. */
+function parseCerts(buf: Buffer, what: 'ca' | 'cert'): { pems: string[]; note?: string } {
+  const text = buf.toString('latin1');
+  if (text.includes('-----BEGIN')) {
+    if (!text.endsWith('\0')) throw new Error(`HTTPS init failed! mbedtls_x509_crt_parse of '${what}': X509 - The CRT/CRL/CSR format is invalid, e.g. different type expected\n`);
+    const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+    return { pems };
+  }
+  try {
+    if (buf[0] !== 0x30) throw new Error('not DER');
+    let len = buf[1];
+    let off = 2;
+    if (len & 0x80) {
+      const n = len & 0x7f;
+      len = 0;
+      for (let i = 0; i < n; i++) len = len * 256 + buf[2 + i];
+      off = 2 + n;
+    }
+    const der = buf.subarray(0, off + len);
+    const cert = new X509Certificate(der);
+    const extra = buf.length - der.length;
+    return { pems: [cert.toString()], note: extra > 0 ? `${what}: ${extra} bytes after the first DER certificate are ignored (mbedTLS parses one)` : undefined };
+  } catch {
+    throw new Error(`HTTPS init failed! mbedtls_x509_crt_parse of '${what}': X509 - The CRT/CRL/CSR format is invalid, e.g. different type expected\n`);
+  }
+}
+
+function parseKey(buf: Buffer): string {
+  const text = buf.toString('latin1');
+  try {
+    if (text.includes('-----BEGIN')) {
+      if (!text.endsWith('\0')) throw new Error('pem');
+      return createPrivateKey(text.replace(/\0+$/, '')).export({ type: 'pkcs8', format: 'pem' }) as string;
+    }
+    for (const type of ['pkcs8', 'sec1'] as const) {
+      try {
+        return createPrivateKey({ key: buf, format: 'der', type }).export({ type: 'pkcs8', format: 'pem' }) as string;
+      } catch {
+        /* next */
+      }
+    }
+    throw new Error('der');
+  } catch {
+    throw new Error('HTTPS init failed! mbedtls_pk_parse_key: PK - Invalid key tag or value\n');
+  }
+}
+
+interface Target {
+  hostName: string;
+  port: number;
+  realPort: number;
+  label: string;
+}
+
+/** DNS + route as the world sees this board; throws the Espruino exceptions. */
+function locate(board: Board, c: WssBoardContext, hostName: string, port: number): Target | 'blackhole' {
+  const st = c.station;
+  const ap = st.hasIp ? st.ap : null;
+  const ip = c.world.resolve(ap, hostName);
+  if (!ip) {
+    c.world.emit('dns', `${hostName}: no answer${ap ? ` on ${JSON.stringify(ap.ssid)} (${ap.behind})` : ' (not connected)'}`, { host: hostName }, board.id);
+    throw internalError(board, 'Unable to locate host\n');
+  }
+  st.dnsCache.add(hostName.toLowerCase());
+  const route = c.world.route(ap, ip, port);
+  if (route.kind === 'refused') {
+    c.world.emit('tcp', `${hostName} (${ip}):${port} refused`, { host: hostName, ip, port }, board.id);
+    board.printLine('ERROR: Connect failed (err 104)');
+    throw internalError(board, 'Unable to create socket\n');
+  }
+  if (route.kind === 'blackhole') {
+    c.world.emit('tcp', `${hostName} (${ip}):${port} unreachable: no answer ever`, { host: hostName, ip, port }, board.id);
+    return 'blackhole';
+  }
+  return { hostName, port, realPort: route.port, label: route.label };
+}
+
+interface TlsMaterial {
+  key?: string;
+  cert?: string[];
+  ca?: string[];
+}
+
+function tlsMaterial(board: Board, options: Record<string, unknown>, c: WssBoardContext): TlsMaterial {
+  if (c.tlsOpen >= c.tlsMax) throw internalError(board, 'Not enough memory to allocate SSL socket\n');
+  const out: TlsMaterial = {};
+  try {
+    const caBuf = toBinary(board, options.ca);
+    if (caBuf) out.ca = parseCerts(caBuf, 'ca').pems;
+    const certBuf = toBinary(board, options.cert);
+    if (certBuf) {
+      const p = parseCerts(certBuf, 'cert');
+      out.cert = p.pems;
+      if (p.note) board.emit({ actor: 'tls', kind: 'note', summary: p.note });
+    }
+    const keyBuf = toBinary(board, options.key);
+    if (keyBuf) out.key = parseKey(keyBuf);
+  } catch (e) {
+    throw internalError(board, (e as Error).message);
+  }
+  return out;
+}
+
+/** One client connection: an http.request or a tls/net socket. */
+class Connection {
+  private sock: net.Socket | null = null;
+  private release: (() => void) | null = null;
+  private silence: NodeJS.Timeout | null = null;
+  private closed = false;
+  private gotAny = false;
+  private handshakeFailed: string | null = null;
+  private pending: Buffer[] = [];
+  private connected = false;
+  private usesTls = false;
+
+  constructor(
+    readonly board: Board,
+    readonly c: WssBoardContext,
+    readonly label: string,
+    readonly onData: (chunk: Buffer) => void,
+    readonly onClose: (error: number, hadData: boolean) => void,
+    readonly onConnect?: () => void,
+  ) {}
+
+  open(target: Target, tlsOpts: TlsMaterial | null): void {
+    const { board, c } = this;
+    this.release = board.clock.hold(`${board.id} ${this.label}`);
+    this.armSilence();
+    const profile = c.tlsProfile;
+    if (tlsOpts) {
+      this.usesTls = true;
+      c.tlsOpen++;
+      const servername = profile === 'stock' ? STOCK_SERVER_NAME : target.hostName;
+      board.emit({ actor: 'tls', kind: 'connect', summary: `TLS to ${target.hostName}:${target.port} (${target.label}), server name ` +
+        `${JSON.stringify(servername)}, ${profile === 'stock' ? 'server NOT verified (stock firmware)' : 'verifying the server chain'}` +
+        `${tlsOpts.cert ? ', client certificate' : ', no client certificate'}` });
+      const s = tls.connect({
+        host: '127.0.0.1',
+        port: target.realPort,
+        servername,
+        maxVersion: 'TLSv1.2',
+        rejectUnauthorized: profile === 'verifying',
+        ca: profile === 'verifying' ? (tlsOpts.ca ?? []) : undefined,
+        cert: tlsOpts.key && tlsOpts.cert ? tlsOpts.cert.join('\n') : undefined,
+        key: tlsOpts.key && tlsOpts.cert ? tlsOpts.key : undefined,
+        checkServerIdentity: profile === 'verifying' ? tls.checkServerIdentity : () => undefined,
+      });
+      this.sock = s;
+      s.on('secureConnect', () => this.connectedNow());
+      s.on('error', (e) => {
+        if (!this.connected) this.handshakeFailed = e.message;
+      });
+    } else {
+      const s = net.connect({ host: '127.0.0.1', port: target.realPort });
+      this.sock = s;
+      s.on('connect', () => this.connectedNow());
+      s.on('error', () => undefined);
+    }
+    const s = this.sock!;
+    s.on('data', (d: Buffer) => {
+      this.gotAny = true;
+      this.armSilence();
+      this.onData(d);
+    });
+    s.on('close', () => this.finish());
+    const port = () => s.localPort;
+    s.once('connect', () => {
+      const p = port();
+      if (p !== undefined) c.world.trackHold(p, () => this.dropHold('server stalls'));
+    });
+  }
+
+  private connectedNow(): void {
+    this.connected = true;
+    this.armSilence();
+    for (const b of this.pending) this.sock!.write(b);
+    this.pending = [];
+    this.onConnect?.();
+  }
+
+  write(data: Buffer): void {
+    if (this.closed) return;
+    if (this.connected && this.sock) this.sock.write(data);
+    else this.pending.push(data);
+  }
+
+  /** The firmware closed a raw socket (tls/net end()). */
+  end(): void {
+    this.sock?.end();
+  }
+
+  /** Board power-off: the socket dies with the chip. */
+  kill(): void {
+    this.closed = true;
+    this.sock?.destroy();
+    this.dropHold('power off');
+  }
+
+  private armSilence(): void {
+    if (this.silence) clearTimeout(this.silence);
+    this.silence = setTimeout(() => {
+      this.board.emit({ actor: 'sim', kind: 'warn', summary: `${this.label}: no real I/O for ${SILENCE_MS} ms; letting virtual time run` });
+      this.dropHold('silent');
+    }, SILENCE_MS);
+    this.silence.unref?.();
+  }
+
+  private dropHold(_why: string): void {
+    if (this.silence) clearTimeout(this.silence);
+    this.silence = null;
+    const r = this.release;
+    this.release = null;
+    if (r) r();
+  }
+
+  private finish(): void {
+    if (this.usesTls) this.c.tlsOpen--;
+    this.usesTls = false;
+    const p = this.sock?.localPort;
+    if (p !== undefined) this.c.world.untrackHold(p);
+    if (this.closed) return;
+    this.closed = true;
+    if (this.handshakeFailed) {
+      const msg = this.handshakeFailed;
+      this.board.setTimer(() => {
+        this.board.emit({ actor: 'tls', kind: 'fail', summary: `handshake failed: ${msg}` });
+        this.board.printLine('Uncaught InternalError: Failed! mbedtls_ssl_handshake returned -0x7780');
+      }, NET_TIMING.latencyMs);
+    }
+    this.onClose(this.gotAny ? -1 : -15, this.gotAny);
+    this.dropHold('closed');
+  }
+}
+
+/** Deliver to the firmware on the virtual clock (cancelled by a power cut). */
+function later(board: Board, fn: () => void, ms = NET_TIMING.latencyMs): void {
+  board.setTimer(fn, ms);
+}
+
+function socketError(board: Board, code: number): object {
+  return board.object({ code, message: SOCKET_ERRORS[code] ?? 'unknown error' });
+}
+
+// ------------------------------------------------------------------------------------------ http
+
+function parseUrl(url: string): Record<string, unknown> {
+  const m = /^(?:([a-z]+:)\/\/)?([^/:?#]*)(?::(\d+))?([^#]*)/i.exec(url) || [];
+  return { protocol: m[1] || 'http:', host: m[2] || '', port: m[3] ? Number(m[3]) : undefined, path: m[4] || '/', method: 'GET' };
+}
+
+function createHttp(board: Board): unknown {
+  const c = wssContext(board);
+  const conns = new Set<Connection>();
+  board.onPowerOff(() => {
+    for (const k of conns) k.kill();
+    conns.clear();
+    for (const s of servers) s.close();
+  });
+  const servers = new Set<net.Server>();
+
+  function request(optionsArg: unknown, cb: unknown): unknown {
+    const options = (typeof optionsArg === 'string' ? parseUrl(optionsArg) : optionsArg) as Record<string, unknown>;
+    if (!options || typeof options !== 'object') {
+      board.printLine(`ERROR: Expecting Options to be an Object but it was ${typeof optionsArg}`);
+      return undefined;
+    }
+    if (typeof cb !== 'function') {
+      board.printLine(`ERROR: Expecting Callback Function but got ${typeof cb}`);
+      return undefined;
+    }
+    const isTls = options.protocol === 'https:';
+    const method = String(options.method ?? 'GET');
+    const path = String(options.path ?? '/');
+    const hostName = options.host === undefined ? 'localhost' : String(options.host);
+    let port = Number(options.port ?? 0) || 0;
+    const headers = (options.headers && typeof options.headers === 'object' ? options.headers : {}) as Record<string, unknown>;
+    let started = false;
+    let chunked = false;
+    let conn: Connection | null = null;
+    let hadHeaders = false;
+    let raw = Buffer.alloc(0);
+    let res: any = null;
+    let remaining = -1; // Content-Length still to come (-1 unknown)
+    let chunkedRes = false;
+    let chunkBuf = Buffer.alloc(0);
+    const label = `${method} ${isTls ? 'https' : 'http'}://${hostName}${port ? ':' + port : ''}${path}`;
+
+    const deliverData = (b: Buffer) => {
+      for (let i = 0; i < b.length; i += CHUNK) {
+        const piece = b.subarray(i, i + CHUNK).toString('latin1');
+        later(board, () => {
+          if (board.realm.listenerCount(res, 'data') > 0) board.emitTo(res, 'data', piece);
+          else res.__buffer = (res.__buffer ?? '') + piece;
+        });
+      }
+    };
+
+    const onBody = (b: Buffer) => {
+      if (chunkedRes) {
+        chunkBuf = Buffer.concat([chunkBuf, b]);
+        for (;;) {
+          const nl = chunkBuf.indexOf('\r\n');
+          if (nl < 0) return;
+          const len = parseInt(chunkBuf.subarray(0, nl).toString('latin1'), 16);
+          if (!(len >= 0)) return;
+          if (len === 0) {
+            chunkBuf = Buffer.alloc(0);
+            return;
+          }
+          if (chunkBuf.length < nl + 2 + len + 2) return;
+          deliverData(chunkBuf.subarray(nl + 2, nl + 2 + len));
+          chunkBuf = chunkBuf.subarray(nl + 2 + len + 2);
+        }
+      }
+      if (remaining >= 0) {
+        const take = b.subarray(0, remaining);
+        remaining -= take.length;
+        if (take.length) deliverData(take);
+        return;
+      }
+      deliverData(b);
+    };
+
+    const onData = (d: Buffer) => {
+      if (hadHeaders) {
+        onBody(d);
+        return;
+      }
+      raw = Buffer.concat([raw, d]);
+      const end = raw.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      hadHeaders = true;
+      const head = raw.subarray(0, end).toString('latin1');
+      const rest = raw.subarray(end + 4);
+      const lines = head.split('\r\n');
+      const status = lines[0];
+      const s1 = status.indexOf(' ');
+      const s2 = status.indexOf(' ', s1 + 1);
+      const hdrs = board.object({}) as Record<string, string>;
+      const seen = new Set<string>();
+      for (const line of lines.slice(1)) {
+        const colon = line.indexOf(':');
+        if (colon <= 0) continue;
+        const name = line.slice(0, colon);
+        const value = line.slice(colon + 1).replace(/^\s+/, '');
+        if (seen.has(name)) {
+          board.emit({ actor: 'http', kind: 'note', summary: `duplicate response header ${name}: Espruino keeps both entries, lookups see the first` });
+          continue;
+        }
+        seen.add(name);
+        hdrs[name] = value;
+      }
+      const find = (n: string) => Object.keys(hdrs).find((k) => k.toLowerCase() === n.toLowerCase());
+      const te = find('Transfer-Encoding');
+      chunkedRes = !!te && hdrs[te].toLowerCase() === 'chunked';
+      const cl = find('Content-Length');
+      remaining = !chunkedRes && cl ? parseInt(hdrs[cl], 10) || 0 : -1;
+      res = board.strict('httpCRs', board.object({
+        headers: hdrs,
+        httpVersion: status.slice(5, s1),
+        statusCode: status.slice(s1 + 1, s2 < 0 ? undefined : s2),
+        statusMessage: s2 < 0 ? '' : status.slice(s2 + 1),
+        available: () => (res.__buffer ?? '').length,
+        read: (n?: number) => {
+          const b: string = res.__buffer ?? '';
+          const k = n && n > 0 ? n : b.length;
+          res.__buffer = b.slice(k);
+          return b.slice(0, k);
+        },
+        pipe: () => board.notEmulated('httpCRs.pipe'),
+        __buffer: '',
+      }));
+      board.emit({ actor: 'http', kind: 'response', summary: `${label} -> ${res.statusCode}`, fields: { status: res.statusCode } });
+      later(board, () => board.call(cb, undefined, [res]));
+      if (rest.length) onBody(rest);
+    };
+
+    const onClose = (error: number) => {
+      conns.delete(conn!);
+      later(board, () => {
+        if (!hadHeaders) {
+          board.emit({ actor: 'http', kind: 'error', summary: `${label}: ${SOCKET_ERRORS[error]}` });
+          board.emitTo(req, 'error', socketError(board, -15));
+          return;
+        }
+        board.emitTo(res, 'end');
+        board.emitTo(res, 'close', false);
+      });
+    };
+
+    const start = () => {
+      started = true;
+      if (isTls && port === 0) port = 443;
+      if (port === 0) port = 80;
+      const target = locate(board, c, hostName, port);
+      const mat = isTls ? tlsMaterial(board, options, c) : null;
+      let text = `${method} ${path} HTTP/1.1\r\nUser-Agent: Espruino ${ESPRUINO_VERSION}\r\nConnection: close\r\n`;
+      let hasHost = false;
+      for (const k of Object.keys(headers)) {
+        if (k === 'Host') hasHost = true;
+        text += `${k}: ${String(headers[k])}\r\n`;
+        if (k === 'Transfer-Encoding' && String(headers[k]) === 'chunked') chunked = true;
+      }
+      const optPort = Number(options.port ?? 0) || 0;
+      if (!hasHost) text += optPort > 0 && optPort !== 80 ? `Host: ${hostName}:${optPort}\r\n` : `Host: ${hostName}\r\n`;
+      text += '\r\n';
+      conn = new Connection(board, c, label, onData, onClose);
+      conns.add(conn);
+      board.emit({ actor: 'http', kind: 'request', summary: label, fields: { method, host: hostName, port, path } });
+      if (target === 'blackhole') return; // the SYN goes nowhere: nothing ever comes back
+      conn.open(target, mat);
+      conn.write(Buffer.from(text, 'latin1'));
+    };
+
+    const req: any = board.strict('httpCRq', board.object({
+      write(data: unknown) {
+        if (!started) start();
+        if (data !== undefined && conn) {
+          const s = Buffer.from(typeof data === 'string' ? data : String(data), 'latin1');
+          conn.write(chunked ? Buffer.concat([Buffer.from(s.length.toString(16) + '\r\n'), s, Buffer.from('\r\n')]) : s);
+        }
+        return false;
+      },
+      end(data: unknown) {
+        if (data !== undefined) req.write(data);
+        else if (!started) start();
+        if (chunked && conn) conn.write(Buffer.from('0\r\n\r\n'));
+      },
+    }));
+    return req;
+  }
+
+  function createServer(cb: unknown): unknown {
+    if (typeof cb !== 'function') {
+      board.printLine(`ERROR: Expecting Callback Function but got ${typeof cb}`);
+      return undefined;
+    }
+    let server: net.Server | null = null;
+    let vport = 0;
+    const srv: any = board.strict('httpSrv', board.object({
+      listen(port: unknown) {
+        vport = Number(port) || 80;
+        server = net.createServer((sock) => serveConnection(sock));
+        servers.add(server);
+        const s = server;
+        const release = board.clock.hold(`${board.id} http server listen`);
+        s.listen(0, '127.0.0.1', () => {
+          c.world.deviceServers.set(`${board.id}:${vport}`, (s.address() as net.AddressInfo).port);
+          c.world.emit('listen', `device HTTP server on port ${vport}`, { port: vport }, board.id);
+          release();
+        });
+        return srv;
+      },
+      close() {
+        if (server) {
+          server.close();
+          servers.delete(server);
+          c.world.deviceServers.delete(`${board.id}:${vport}`);
+        }
+      },
+    }));
+
+    function serveConnection(sock: net.Socket): void {
+      let raw = Buffer.alloc(0);
+      let reqObj: any = null;
+      let remaining = 0;
+      let out = '';
+      const release = board.clock.hold(`${board.id} http server connection`);
+      sock.on('close', () => release());
+      sock.on('error', () => undefined);
+      sock.on('data', (d: Buffer) => {
+        if (reqObj) {
+          remaining -= d.length;
+          const piece = d.toString('latin1');
+          board.setTimer(() => board.emitTo(reqObj, 'data', piece), 0);
+          if (remaining <= 0) board.setTimer(() => board.emitTo(reqObj, 'end'), 0);
+          return;
+        }
+        raw = Buffer.concat([raw, d]);
+        const end = raw.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = raw.subarray(0, end).toString('latin1').split('\r\n');
+        const [method, url] = head[0].split(' ');
+        const hdrs = board.object({}) as Record<string, string>;
+        for (const line of head.slice(1)) {
+          const i = line.indexOf(':');
+          if (i > 0) hdrs[line.slice(0, i)] = line.slice(i + 1).replace(/^\s+/, '');
+        }
+        const cl = Object.keys(hdrs).find((k) => k.toLowerCase() === 'content-length');
+        const body = raw.subarray(end + 4);
+        remaining = (cl ? parseInt(hdrs[cl], 10) || 0 : 0) - body.length;
+        reqObj = board.strict('httpSRq', board.object({ method, url, headers: hdrs,
+          available: () => 0, read: () => '' }));
+        const resObj: any = board.strict('httpSRs', board.object({
+          writeHead(status: unknown, headers: unknown) {
+            out = `HTTP/1.1 ${Number(status)} OK\r\nServer: Espruino ${ESPRUINO_VERSION}\r\n`;
+            if (headers && typeof headers === 'object') for (const k of Object.keys(headers)) out += `${k}: ${String((headers as any)[k])}\r\n`;
+            out += '\r\n';
+          },
+          write(data: unknown) {
+            if (!out) resObj.writeHead(200);
+            if (data !== undefined) out += String(data);
+            return false;
+          },
+          end(data: unknown) {
+            if (data !== undefined) resObj.write(data);
+            else if (!out) resObj.writeHead(200);
+            sock.end(Buffer.from(out, 'latin1'));
+          },
+        }));
+        board.setTimer(() => {
+          board.call(cb, undefined, [reqObj, resObj]);
+          if (body.length) board.emitTo(reqObj, 'data', body.toString('latin1'));
+          if (remaining <= 0) board.emitTo(reqObj, 'end');
+        }, 0);
+      });
+    }
+    return srv;
+  }
+
+  return board.strict('http', board.object({
+    request,
+    get(options: unknown, cb: unknown) {
+      const o = typeof options === 'string' ? parseUrl(options) : options;
+      if (o && typeof o === 'object') (o as any).method = 'GET';
+      const r: any = request(o, cb ?? (() => undefined));
+      if (r) r.end();
+      return r;
+    },
+    createServer,
+  }));
+}
+
+// ------------------------------------------------------------------------------------------ tls
+
+function createTls(board: Board): unknown {
+  const c = wssContext(board);
+  const conns = new Set<Connection>();
+  board.onPowerOff(() => {
+    for (const k of conns) k.kill();
+    conns.clear();
+  });
+  return board.strict('tls', board.object({
+    connect(options: unknown, cb: unknown) {
+      const o = (options && typeof options === 'object' ? options : {}) as Record<string, unknown>;
+      const hostName = o.host === undefined ? 'localhost' : String(o.host);
+      const port = Number(o.port ?? 0) || 443;
+      const sock: any = board.strict('Socket', board.object({
+        write(data: unknown) {
+          conn.write(Buffer.from(String(data), 'latin1'));
+          return false;
+        },
+        end(data: unknown) {
+          if (data !== undefined) sock.write(data);
+          conn.end();
+        },
+      }));
+      const conn: Connection = new Connection(board, c, `tls ${hostName}:${port}`,
+        (d) => {
+          const piece = d.toString('latin1');
+          later(board, () => board.emitTo(sock, 'data', piece));
+        },
+        (error, hadData) => {
+          conns.delete(conn);
+          later(board, () => {
+            if (!hadData && error === -15) board.emitTo(sock, 'error', socketError(board, -15));
+            board.emitTo(sock, 'end');
+            board.emitTo(sock, 'close', !hadData);
+          });
+        },
+        () => later(board, () => {
+          if (typeof cb === 'function') board.call(cb, undefined, [sock]);
+          board.emitTo(sock, 'connect', sock);
+        }),
+      );
+      const target = locate(board, c, hostName, port);
+      const mat = tlsMaterial(board, o, c);
+      conns.add(conn);
+      if (target !== 'blackhole') conn.open(target, mat);
+      return sock;
+    },
+  }));
+}
+
+registerBoardModule('http', createHttp);
+registerBoardModule('tls', createTls);

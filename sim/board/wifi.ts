@@ -1,0 +1,377 @@
+// The emulated `Wifi` module of the ESP32 (IDF5) Espruino build, quirks included. Facts from
+// libs/network/esp32/jswrap_esp32_network.c (Espruino):
+//  - connect(ssid, {password}, cb): cb(null) only once an IP is obtained (STA_GOT_IP). A failed join
+//    NEVER calls cb: it emits 'disconnected' {ssid, mac, reason:"<number>", msg:"<REASON>"}; the
+//    firmware needs its own timeout. Joining sends directed probes for the SSID (hidden networks).
+//  - scan(cb): cb gets ONE argument, the list of {rssi, authMode, ssid, mac, channel}; `channel` is a
+//    decimal string, `mac` lower case, there is no `hidden` flag (a hidden AP has ssid ""). A second
+//    scan while one runs throws "A scan is already in progress".
+//  - getDetails(cb) returns and queues {ssid, password, status:"connected", authMode} or
+//    {status:"<REASON>"} (the last disconnect reason's name; "Unknown reason" before any).
+//  - disconnect(cb) queues cb at once AND again when the disconnect event arrives.
+//  - getIP(cb): cb(null, {ip, netmask, gw, mac}); ip "0.0.0.0" when not connected.
+//  - getHostByName(name, cb): only answers from lwIP's cache; a name not yet looked up gives cb(null)
+//    (the lookup result is dropped), a cached one gives the bytes of a pointer (a bug in the build).
+//  - events: associated {ssid, mac, channel}, connected {ip, netmask, gw}, disconnected, sta_joined /
+//    sta_left {mac} on the soft AP, probe_recv. (No dhcp_timeout/auth_change on ESP32: never emitted.)
+//  - save()/save("clear")/restore() use the Storage file ".wificfg".
+import type { Board } from './board.ts';
+import { registerBoardModule } from './board.ts';
+import { REASON, WifiWorld, reasonText, hashString, type AccessPoint } from '../world/aps.ts';
+
+export const WIFI_CONFIG_FILE = '.wificfg';
+
+/** Timings of the emulated radio (virtual ms). */
+export const WIFI_TIMING = { scanMs: 1600, connectScanMs: 300, dhcpMs: 350, apStartMs: 120 };
+
+interface StationState {
+  mac: string;
+  apMac: string;
+  ap: AccessPoint | null; // associated AP
+  hasIp: boolean;
+  ip: string;
+  gw: string;
+  netmask: string;
+  ssid: string;
+  password: string;
+  lastReason: number;
+  attempt: number; // bumps on every connect/disconnect to drop stale timers
+  dnsCache: Set<string>;
+  softAp: AccessPoint | null;
+  softApConfig: { ssid: string; password: string; authMode: string; channel: number; hidden: boolean } | null;
+  mode: 'NULL' | 'STA' | 'AP' | 'APSTA';
+  hostname: string;
+}
+
+export interface WssBoardContext {
+  world: WifiWorld;
+  station: StationState;
+  /** the module object of the current session (for events) */
+  wifi?: object;
+  /** TLS profile: 'stock' (no verification, SNI "mbed TLS Server 1") or 'verifying' */
+  tlsProfile: 'stock' | 'verifying';
+  /** TLS sockets open (each needs ~32 KB of the 70 KB native heap on the IDF5 build) */
+  tlsOpen: number;
+  tlsMax: number;
+}
+
+const contexts = new WeakMap<Board, WssBoardContext>();
+
+/** The WSS world a board lives in (made empty on first use when no scenario attached one). */
+export function wssContext(board: Board): WssBoardContext {
+  let c = contexts.get(board);
+  if (!c) {
+    c = makeContext(board, new WifiWorld(board.clock, board.timeline));
+    contexts.set(board, c);
+  }
+  return c;
+}
+
+export function attachWssWorld(board: Board, world: WifiWorld, opts: { tlsProfile?: 'stock' | 'verifying'; tlsMax?: number } = {}): WssBoardContext {
+  const c = makeContext(board, world);
+  c.tlsProfile = opts.tlsProfile ?? 'stock';
+  c.tlsMax = opts.tlsMax ?? 2;
+  contexts.set(board, c);
+  // an AP going away drops its stations (beacon timeout)
+  world.onApDown((ap) => {
+    if (c.station.ap === ap) dropStation(board, c, REASON.BEACON_TIMEOUT);
+  });
+  return c;
+}
+
+function makeContext(board: Board, world: WifiWorld): WssBoardContext {
+  const h = hashString(board.id);
+  const hex = (n: number) => (n & 255).toString(16).padStart(2, '0');
+  return {
+    world,
+    station: {
+      mac: `24:0a:c4:${hex(h >> 16)}:${hex(h >> 8)}:${hex(h)}`,
+      apMac: `24:0a:c4:${hex(h >> 16)}:${hex(h >> 8)}:${hex(h + 1)}`,
+      ap: null, hasIp: false, ip: '0.0.0.0', gw: '0.0.0.0', netmask: '0.0.0.0', ssid: '', password: '',
+      lastReason: 0, attempt: 0, dnsCache: new Set(), softAp: null, softApConfig: null, mode: 'NULL', hostname: 'espressif',
+    },
+    tlsProfile: 'stock',
+    tlsOpen: 0,
+    tlsMax: 2,
+  };
+}
+
+function dropStation(board: Board, c: WssBoardContext, reason: number): void {
+  const st = c.station;
+  const ap = st.ap;
+  st.ap = null;
+  st.hasIp = false;
+  st.ip = '0.0.0.0';
+  st.lastReason = reason;
+  st.attempt++;
+  if (ap) c.world.emit('leave', `left ${JSON.stringify(ap.ssid)} (${reasonText(reason)})`, { ssid: ap.ssid, reason }, board.id);
+  if (c.wifi) {
+    board.emitTo(c.wifi, 'disconnected', board.object({
+      ssid: ap ? ap.ssid : st.ssid, mac: ap ? ap.bssid.toLowerCase() : '00:00:00:00:00:00', reason: String(reason), msg: reasonText(reason),
+    }));
+  }
+}
+
+function isFn(v: unknown): v is Function {
+  return typeof v === 'function';
+}
+
+function createWifi(board: Board): unknown {
+  const c = wssContext(board);
+  const st = c.station;
+  const world = c.world;
+  let scanning = false;
+  let disconnectCb: unknown = null;
+  let gotIpCb: unknown = null;
+
+  // A power cut resets the radio; load()/reset() keep the chip (and its association) running.
+  board.onPowerOff(() => {
+    if (!board.on) {
+      if (st.ap) world.emit('leave', `left ${JSON.stringify(st.ap.ssid)} (power off)`, { ssid: st.ap.ssid }, board.id);
+      st.ap = null;
+      st.hasIp = false;
+      st.ip = '0.0.0.0';
+      st.lastReason = 0;
+      st.attempt++;
+      st.mode = 'NULL';
+      if (st.softAp) world.takeDown(st.softAp);
+      st.softAp = null;
+    }
+  });
+
+  const expectCb = (cb: unknown) => {
+    if (cb !== undefined && cb !== null && !isFn(cb)) throw board.error(`Expecting callback function but got ${typeof cb}`);
+  };
+  const queue = (cb: unknown, args: unknown[], ms = 0) => {
+    if (isFn(cb)) board.setTimer(() => board.call(cb, undefined, args), ms);
+  };
+
+  const wifi: Record<string, unknown> = {
+    connect(ssid: unknown, options: unknown, cb: unknown) {
+      if (typeof ssid !== 'string') throw board.error('No SSID provided');
+      if (options !== undefined && options !== null && typeof options !== 'object') throw board.error(`Expecting Object, got ${typeof options}`);
+      expectCb(cb);
+      const pwVal = options ? (options as any).password : undefined;
+      if (pwVal !== undefined && typeof pwVal !== 'string') throw board.error(`Expecting options.password to be a string but got ${typeof pwVal}`);
+      const name = ssid.slice(0, 32);
+      const password = (pwVal ?? '').slice(0, 64);
+      if (password.length > 0 && password.length < 8) {
+        board.printLine('ERROR: jswrap_wifi_connect: esp_wifi_set_config: 12299(Password is invalid)');
+        return;
+      }
+      gotIpCb = isFn(cb) ? cb : null;
+      disconnectCb = null;
+      if (st.ap) dropStation(board, c, REASON.ASSOC_LEAVE);
+      st.mode = st.mode === 'AP' || st.mode === 'APSTA' ? 'APSTA' : 'STA';
+      st.ssid = name;
+      st.password = password;
+      const attempt = ++st.attempt;
+      world.emit('join', `joining ${JSON.stringify(name)}`, { ssid: name }, board.id);
+      world.probe(board.id, name, st.mac);
+      board.setTimer(() => {
+        if (st.attempt !== attempt) return;
+        const a = world.associate(board.id, name, password);
+        board.setTimer(() => {
+          if (st.attempt !== attempt) return;
+          if (!a.ok || !a.ap) {
+            st.lastReason = a.reason ?? REASON.UNSPECIFIED;
+            world.emit('join', `join ${JSON.stringify(name)} failed: ${reasonText(st.lastReason)}`, { ssid: name, reason: st.lastReason }, board.id);
+            board.emitTo(c.wifi!, 'disconnected', board.object({
+              ssid: name, mac: a.ap ? a.ap.bssid.toLowerCase() : '00:00:00:00:00:00', reason: String(st.lastReason), msg: reasonText(st.lastReason),
+            }));
+            return;
+          }
+          const ap = a.ap;
+          st.ap = ap;
+          world.emit('join', `associated with ${JSON.stringify(name)} (${ap.bssid}, ${ap.security}, ${ap.behind})`, { ssid: name, bssid: ap.bssid }, board.id);
+          board.emitTo(c.wifi!, 'associated', board.object({ ssid: name, mac: ap.bssid.toLowerCase(), channel: String(ap.channel) }));
+          if (ap.outcome === 'no_ip') {
+            world.emit('dhcp', `no DHCP answer on ${JSON.stringify(name)}`, { ssid: name }, board.id);
+            return;
+          }
+          board.setTimer(() => {
+            if (st.attempt !== attempt || st.ap !== ap) return;
+            st.hasIp = true;
+            st.ip = a.ip!;
+            st.gw = a.gw!;
+            st.netmask = a.netmask!;
+            st.dnsCache.clear();
+            world.emit('dhcp', `got IP ${st.ip} on ${JSON.stringify(name)}`, { ip: st.ip }, board.id);
+            const cbNow = gotIpCb;
+            gotIpCb = null;
+            if (isFn(cbNow)) board.call(cbNow, undefined, [null]);
+            board.emitTo(c.wifi!, 'connected', board.object({ ip: st.ip, netmask: st.netmask, gw: st.gw }));
+          }, WIFI_TIMING.dhcpMs);
+        }, Math.max(0, a.delayMs - WIFI_TIMING.connectScanMs));
+      }, WIFI_TIMING.connectScanMs);
+    },
+
+    disconnect(cb: unknown) {
+      expectCb(cb);
+      disconnectCb = isFn(cb) ? cb : null;
+      const was = st.ap;
+      st.attempt++;
+      gotIpCb = null;
+      if (was) {
+        board.setTimer(() => {
+          dropStation(board, c, REASON.ASSOC_LEAVE);
+          const d = disconnectCb;
+          disconnectCb = null;
+          if (isFn(d)) board.call(d, undefined, []);
+        }, 10);
+      }
+      queue(cb, []);
+    },
+
+    scan(cb: unknown) {
+      if (scanning) throw board.error('A scan is already in progress');
+      if (!isFn(cb)) throw board.error(`Expecting callback function but got ${typeof cb}`);
+      scanning = true;
+      if (st.mode === 'NULL') st.mode = 'STA';
+      if (st.mode === 'AP') st.mode = 'APSTA';
+      world.emit('scan', 'scan started', undefined, board.id);
+      board.setTimer(() => {
+        scanning = false;
+        const entries = world.scan();
+        world.emit('scan', `scan found ${entries.length} AP(s): ${entries.map((e) => (e.ssid ? JSON.stringify(e.ssid) : '(hidden)')).join(', ')}`,
+          { results: entries }, board.id);
+        board.call(cb, undefined, [board.array(entries.map((e) => board.object({ ...e })))]);
+      }, WIFI_TIMING.scanMs);
+    },
+
+    startAP(ssid: unknown, options: unknown, cb: unknown) {
+      expectCb(cb);
+      if (typeof ssid !== 'string') throw board.error('No SSID');
+      if (options !== undefined && options !== null && typeof options !== 'object') throw board.error(`Expecting Object, got ${typeof options}`);
+      const o = (options ?? {}) as Record<string, unknown>;
+      let password = '';
+      if (o.password !== undefined) {
+        if (typeof o.password !== 'string' || o.password.length < 8) throw board.error('Password must be string of at least 8 characters');
+        password = o.password;
+      }
+      let authMode = password ? 'wpa2' : 'open';
+      if (typeof o.authMode === 'string') {
+        if (!['open', 'wpa2', 'wpa', 'wpa_wpa2'].includes(o.authMode)) throw board.error('Unknown authMode value');
+        authMode = o.authMode;
+      }
+      if (authMode !== 'open' && !password) throw board.error('Password not set but authMode not open');
+      if (authMode === 'open' && password) throw board.error('Auth mode set to open but password supplied');
+      const channel = typeof o.channel === 'number' && o.channel >= 1 && o.channel <= 13 ? o.channel : 1;
+      if (st.softAp) world.takeDown(st.softAp);
+      st.softApConfig = { ssid: ssid.slice(0, 32), password, authMode, channel, hidden: false };
+      st.mode = st.mode === 'STA' || st.mode === 'APSTA' ? 'APSTA' : 'AP';
+      st.softAp = world.addAccessPoint({ ssid: ssid.slice(0, 32), security: authMode as any, passphrase: password, channel,
+        behind: 'nothing', rssi: -40 }, board.id);
+      world.deviceAps.set(st.softAp, board.id);
+      queue(cb, [null], WIFI_TIMING.apStartMs);
+    },
+
+    stopAP(cb: unknown) {
+      expectCb(cb);
+      if (st.softAp) {
+        world.takeDown(st.softAp);
+        world.deviceAps.delete(st.softAp);
+      }
+      st.softAp = null;
+      st.mode = st.mode === 'APSTA' ? 'STA' : st.mode === 'AP' ? 'NULL' : st.mode;
+      queue(cb, []);
+    },
+
+    getDetails(cb: unknown) {
+      if (cb !== undefined && cb !== null && !isFn(cb)) throw board.error(`Expecting callback function but got ${typeof cb}`);
+      const d = st.ap
+        ? board.object({ ssid: st.ssid, password: st.password, status: 'connected', authMode: st.ap.security })
+        : board.object({ status: reasonText(st.lastReason) });
+      queue(cb, [d]);
+      return d;
+    },
+
+    getStatus() {
+      return board.object(st.ap
+        ? { station: 'connected', ssid: st.ap.ssid, bssid: st.ap.bssid.toLowerCase(), channel: st.ap.channel, rssi: st.ap.rssi,
+          htMode: 'HT20', authMode: st.ap.security, mode: st.mode, powersave: 'none' }
+        : { station: reasonText(st.lastReason), mode: st.mode, powersave: 'none' });
+    },
+
+    getIP(cb: unknown) {
+      if (cb !== undefined && cb !== null && !isFn(cb)) throw board.error(`Expecting callback function but got ${typeof cb}`);
+      const info = board.object({ ip: st.hasIp ? st.ip : '0.0.0.0', netmask: st.hasIp ? st.netmask : '0.0.0.0',
+        gw: st.hasIp ? st.gw : '0.0.0.0', mac: st.mac });
+      queue(cb, [null, info]);
+      return info;
+    },
+
+    getAPIP(cb: unknown) {
+      const on = !!st.softAp;
+      const info = board.object({ ip: on ? '192.168.4.1' : '0.0.0.0', netmask: on ? '255.255.255.0' : '0.0.0.0',
+        gw: on ? '192.168.4.1' : '0.0.0.0', mac: st.apMac });
+      queue(cb, [null, info]);
+      return info;
+    },
+
+    getAPDetails(cb: unknown) {
+      const a = st.softApConfig;
+      const d = board.object({ authMode: a ? a.authMode : 'open', hidden: a ? a.hidden : false, maxConn: 4, ssid: a ? a.ssid : '',
+        password: a ? a.password : '' });
+      queue(cb, [d]);
+      return d;
+    },
+
+    getHostByName(hostname: unknown, cb: unknown) {
+      if (typeof hostname !== 'string') throw board.error('Hostname parameter is not a string');
+      if (!isFn(cb)) throw board.error('Callback is not a function');
+      const cached = st.dnsCache.has(hostname.toLowerCase());
+      world.emit('dns', `getHostByName(${JSON.stringify(hostname)}) -> ${cached ? 'cached (pointer bytes)' : 'null (not cached)'}`,
+        undefined, board.id);
+      // the build formats the address of its pointer variable, not the address it points to
+      queue(cb, [cached ? '236.252.251.63' : null]);
+    },
+
+    getHostname() {
+      return st.hostname;
+    },
+
+    setHostname(name: unknown, cb: unknown) {
+      st.hostname = String(name);
+      queue(cb, []);
+    },
+
+    setConfig(settings: unknown) {
+      if (!settings || typeof settings !== 'object') throw board.error(`Expecting Object, got ${typeof settings}`);
+    },
+
+    save(what: unknown) {
+      if (what === 'clear') {
+        board.storageErase(WIFI_CONFIG_FILE);
+        return;
+      }
+      const modeNum = { NULL: 0, STA: 1, AP: 2, APSTA: 3 }[st.mode];
+      const a = st.softApConfig;
+      const o = { ssid: st.ssid, password: st.password, mode: modeNum, sleepType: 0, ssidAP: a ? a.ssid : '',
+        passwordAP: a ? a.password : '', authmodeAP: a ? ['open', 'wep', 'wpa', 'wpa2', 'wpa_wpa2'].indexOf(a.authMode) : 0,
+        hiddenAP: 0, channelAP: a ? a.channel : 0, hostname: st.hostname };
+      board.storageErase(WIFI_CONFIG_FILE);
+      board.storageWrite(WIFI_CONFIG_FILE, new TextEncoder().encode(JSON.stringify(o)), 0, 0, (e) => e);
+    },
+
+    restore() {
+      const text = board.storage.readString(WIFI_CONFIG_FILE);
+      if (!text) return;
+      let o: any;
+      try {
+        o = JSON.parse(text);
+      } catch {
+        return;
+      }
+      if ((o.mode & 1) && o.ssid) (wifi.connect as Function)(o.ssid, { password: o.password }, undefined);
+      if ((o.mode & 2) && o.ssidAP) {
+        (wifi.startAP as Function)(o.ssidAP, o.passwordAP ? { password: o.passwordAP } : {}, undefined);
+      }
+    },
+  };
+  const mod = board.strict('Wifi', board.object(wifi));
+  c.wifi = mod;
+  return mod;
+}
+
+registerBoardModule('Wifi', createWifi);
