@@ -8,10 +8,10 @@
 import * as acorn from 'acorn';
 
 /** Parse as a classic script (what Espruino runs). Throws acorn's SyntaxError with .loc. */
-export function parseScript(code) {
+export function parseScript(code, sourceType = 'script') {
   return acorn.parse(code, {
     ecmaVersion: 'latest',
-    sourceType: 'script',
+    sourceType,
     allowHashBang: true,
     allowReturnOutsideFunction: false,
     locations: true,
@@ -177,6 +177,19 @@ export function analyze(ast) {
       case 'MetaProperty':
         nonRefIds.add(node.meta);
         nonRefIds.add(node.property);
+        break;
+      case 'ImportSpecifier':
+      case 'ImportDefaultSpecifier':
+      case 'ImportNamespaceSpecifier':
+        if (node.imported && node.imported !== node.local) nonRefIds.add(node.imported);
+        declare(scope.fn, node.local, 'import', node);
+        break;
+      case 'ExportSpecifier':
+        if (node.exported && node.exported !== node.local) nonRefIds.add(node.exported);
+        if (parent && parent.source) nonRefIds.add(node.local); // export { x } from '...'
+        break;
+      case 'ExportAllDeclaration':
+        if (node.exported) nonRefIds.add(node.exported);
         break;
     }
     node.__scope = inner;

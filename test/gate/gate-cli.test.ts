@@ -92,7 +92,7 @@ test('the build leaves Espruino require() calls plain: no __require shim, no Pro
   assert.equal(checkFile(out).map((f: any) => f.text), []);
   // and esbuild alone would have emitted the shim (so this test can fail)
   const raw = await esbuild.build({ ...buildOptions('test/gate/fixtures/src/clean.ts', out), write: false });
-  assert.match(raw.outputFiles.find((f) => f.path.endsWith('.js'))!.text, /Proxy/);
+  assert.match(raw.outputFiles!.find((f) => f.path.endsWith('.js'))!.text, /Proxy/);
 });
 
 test('budget: 65,536 bytes pass, 65,537 fail with bundle-size', () => {
@@ -123,7 +123,7 @@ test('post-pass: esbuild names a local `of`; the built bundle renames it and sti
   writeFileSync(entry, src);
   const out = path.join(tmp, 'big.js');
   const raw = await esbuild.build({ ...buildOptions(entry, out), write: false });
-  const rawCode = raw.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
+  const rawCode = raw.outputFiles!.find((f) => f.path.endsWith('.js'))!.text;
   const rawNames = analyze(parseScript(rawCode)).bindings.map((b: any) => b.name);
   assert.ok(rawNames.includes('of'), 'esbuild no longer emits `of` here: make the test harder');
   assert.ok(checkSource(rawCode, { budget: Infinity }).some((f: any) => f.rule === 'keyword-identifier'));

@@ -24,7 +24,7 @@ test('per-module figures come from the metafile and the source map; totals from 
   const code = readFileSync(path.join(tmp, 'clean.js'));
   const r = bundleReport(tmp, 'clean');
   const key = 'test/gate/fixtures/src/clean.ts';
-  const m = r.modules.find((x: any) => x.path === key);
+  const m = r.modules.find((x: any) => x.path === key) as { bytes: number; gzip: number };
   assert.ok(m, 'module row for ' + key);
   const outKey = Object.keys(meta.outputs).find((k) => k.endsWith('clean.js'))!;
   assert.is(m.bytes, meta.outputs[outKey].inputs[key].bytesInOutput);
