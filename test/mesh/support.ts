@@ -5,6 +5,11 @@ import type { BleService, GattServiceSpec, Hal, HalError, LogLevel } from '../..
 import type { KeyPair, MeshEcc } from '../../firmware/mesh/ecc.ts';
 import { memoryStorage, type MemoryStorage } from '../support/memory-storage.ts';
 
+// The build defines these with esbuild; host tests run the sources directly.
+for (const flag of ['__FEATURE_MESH__', '__FEATURE_PB_ADV__', '__FEATURE_PB_GATT__']) {
+  if (!(flag in globalThis)) (globalThis as Record<string, unknown>)[flag] = true;
+}
+
 export class FakeClock {
   t = 0;
   private seq = 0;
