@@ -142,12 +142,13 @@ export function runRules(ast, code) {
       case 'AssignmentExpression':
         if (node.operator === '**=') add('exponent', node, '**= operator');
         if (['&&=', '||=', '??='].includes(node.operator)) add('logical-assignment', node, node.operator + ' operator');
-        if (node.left.type === 'MemberExpression' && propName(node.left) === 'length') {
+        // `this.length = n` sets a field of a class instance (not an array: class extends Array is flagged)
+        if (node.left.type === 'MemberExpression' && propName(node.left) === 'length' && node.left.object.type !== 'ThisExpression') {
           add('array-length-assign', node, 'assigning .length (arr.length = n fails: use splice)');
         }
         break;
       case 'UpdateExpression':
-        if (node.argument.type === 'MemberExpression' && propName(node.argument) === 'length') {
+        if (node.argument.type === 'MemberExpression' && propName(node.argument) === 'length' && node.argument.object.type !== 'ThisExpression') {
           add('array-length-assign', node, 'changing .length with ' + node.operator);
         }
         break;
@@ -462,7 +463,15 @@ function hoisting(a, add) {
         return p.expressions[p.expressions.length - 1] === u ? act(T, p, depth + 1) : pos(T, u);
       case 'Property': {
         const obj = a.parents.get(p);
-        return p.value === u && obj.type === 'ObjectExpression' ? act(T, obj, depth + 1) : pos(T, u);
+        if (p.value !== u || obj.type !== 'ObjectExpression') return pos(T, u);
+        const ns = exportTarget(obj);
+        if (ns) {
+          // esbuild's __export(ns, { name: () => value }): the getter runs when ns is read
+          let best = Infinity;
+          for (const r of ns.refs) if (!isExportCallArg(r.id)) best = Math.min(best, act(T, r.id, depth + 1));
+          return best;
+        }
+        return act(T, obj, depth + 1);
       }
       case 'MethodDefinition':
       case 'PropertyDefinition':
@@ -476,6 +485,47 @@ function hoisting(a, add) {
       default:
         return pos(T, u);
     }
+  }
+
+  // esbuild's __export helper: `(target, all) => { for (var name in all) defineProperty(target, name,
+  // { get: all[name], enumerable: true }) }`. espruino.md: Object.defineProperty with get works.
+  const exportHelpers = new Map();
+  function isExportHelper(callee) {
+    if (callee.type !== 'Identifier') return false;
+    const b = bindingOf(callee);
+    if (!b || b.decls.length !== 1 || b.decl.type !== 'VariableDeclarator' || !b.decl.init) return false;
+    if (exportHelpers.has(b)) return exportHelpers.get(b);
+    const f = b.decl.init;
+    let ok = false;
+    if (isFunction(f) && f.params.length === 2 && f.params.every((q) => q.type === 'Identifier')) {
+      const all = f.params[1].name;
+      (function scan(n) {
+        if (ok) return;
+        if (n.type === 'ForInStatement' && n.right.type === 'Identifier' && n.right.name === all) {
+          (function inner(m) {
+            if (m.type === 'Property' && !m.computed && m.key.type === 'Identifier' && m.key.name === 'get'
+              && m.value.type === 'MemberExpression' && m.value.computed && m.value.object.type === 'Identifier'
+              && m.value.object.name === all) ok = true;
+            for (const c of children(m)) inner(c);
+          })(n.body);
+        }
+        for (const c of children(n)) scan(c);
+      })(f.body);
+    }
+    exportHelpers.set(b, ok);
+    return ok;
+  }
+  function exportTarget(obj) {
+    const call = a.parents.get(obj);
+    if (!call || call.type !== 'CallExpression' || call.arguments[1] !== obj) return null;
+    const target = call.arguments[0];
+    if (!target || target.type !== 'Identifier' || !isExportHelper(call.callee)) return null;
+    return bindingOf(target);
+  }
+  function isExportCallArg(id) {
+    const call = a.parents.get(id);
+    return call.type === 'CallExpression' && call.arguments[0] === id && call.arguments[1]
+      && call.arguments[1].type === 'ObjectExpression' && isExportHelper(call.callee);
   }
 
   function compute(T, F) {
