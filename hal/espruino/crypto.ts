@@ -23,6 +23,9 @@ import {
   verifySliced,
 } from '../../firmware/crypto/p256';
 
+// Espruino's E object (declared here too so host-side tests that import this file type-check).
+declare const E: { srand(v: number): void };
+
 /** Bytes of device seed the DRBG needs (256-bit security strength). */
 export const SEED_BYTES = 32;
 /** Random-bytes calls between automatic reseeds with fresh jitter. */
