@@ -389,3 +389,44 @@ function selfSignedCert(): { cert: string; key: string } {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+// ---- world plugin: "accessPoints": [ {ssid, passphrase, security, behind, ...} ] ----
+
+import type { WorldPlugin } from '../scenario.ts';
+
+export function validateAccessPoint(a: unknown, at: string): string[] {
+  const p: string[] = [];
+  if (!a || typeof a !== 'object' || Array.isArray(a)) return [`${at}: expected an object {ssid, passphrase?, security?, behind?, ...}`];
+  const o = a as Record<string, unknown>;
+  const known = ['ssid', 'bssid', 'channel', 'rssi', 'security', 'passphrase', 'hidden', 'behind', 'outcome', 'upAtMs', 'downAtMs'];
+  for (const k of Object.keys(o)) if (!known.includes(k)) p.push(`${at}.${k}: unknown field (known: ${known.join(', ')})`);
+  if (typeof o.ssid !== 'string' || o.ssid.length < 1 || Buffer.byteLength(o.ssid) > 32) p.push(`${at}.ssid: expected a string of 1 to 32 bytes`);
+  if (o.bssid !== undefined && !(typeof o.bssid === 'string' && /^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/.test(o.bssid))) p.push(`${at}.bssid: expected "AA:BB:CC:DD:EE:FF"`);
+  if (o.channel !== undefined && !(Number.isInteger(o.channel) && (o.channel as number) >= 1 && (o.channel as number) <= 14)) p.push(`${at}.channel: expected 1 to 14`);
+  if (o.rssi !== undefined && !(typeof o.rssi === 'number' && o.rssi < 0 && o.rssi > -120)) p.push(`${at}.rssi: expected dBm between -120 and 0`);
+  if (o.security !== undefined && !AP_SECURITIES.includes(o.security as ApSecurity)) p.push(`${at}.security: expected one of ${AP_SECURITIES.join(', ')}`);
+  const sec = (o.security as string | undefined) ?? (o.passphrase ? 'wpa2' : 'open');
+  if (o.passphrase !== undefined && typeof o.passphrase !== 'string') p.push(`${at}.passphrase: expected a string`);
+  if (sec !== 'open' && sec !== 'wep' && !(typeof o.passphrase === 'string' && o.passphrase.length >= 8 && o.passphrase.length <= 64)) {
+    p.push(`${at}.passphrase: a ${sec} network needs a passphrase of 8 to 64 characters`);
+  }
+  if (sec === 'open' && o.passphrase) p.push(`${at}.passphrase: an open network has no passphrase`);
+  if (o.hidden !== undefined && typeof o.hidden !== 'boolean') p.push(`${at}.hidden: expected true or false`);
+  if (o.behind !== undefined && !BEHIND.includes(o.behind as Behind)) p.push(`${at}.behind: expected one of ${BEHIND.join(', ')}`);
+  if (o.outcome !== undefined && !OUTCOMES.includes(o.outcome as Outcome)) p.push(`${at}.outcome: expected one of ${OUTCOMES.join(', ')}`);
+  for (const k of ['upAtMs', 'downAtMs']) if (o[k] !== undefined && !(typeof o[k] === 'number' && (o[k] as number) >= 0)) p.push(`${at}.${k}: expected virtual ms >= 0`);
+  return p;
+}
+
+export const worldPlugin: WorldPlugin = {
+  key: 'accessPoints',
+  validate(section) {
+    if (!Array.isArray(section)) return ['world.accessPoints: expected an array of access points'];
+    return section.flatMap((a, i) => validateAccessPoint(a, `world.accessPoints[${i}]`));
+  },
+  async attach(ctx, section) {
+    const { wssRun } = await import('./wss-run.ts');
+    const run = await wssRun(ctx);
+    for (const a of section as AccessPointSpec[]) run.world.addAccessPoint(a);
+  },
+};

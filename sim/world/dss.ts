@@ -279,17 +279,18 @@ export class DssServer {
   }
 
   private pickFault(op: string, body: Record<string, unknown>): DssFault | null {
-    for (const f of this.opts.faults ?? []) {
-      if (f.op !== '*' && f.op !== op) continue;
-      if (f.state && body.currentProvisioningState !== f.state) continue;
-      const key = `fault:${this.opts.faults!.indexOf(f)}`;
-      const seen = (this.counters.get(key) ?? 0) + 1;
+    let hit: DssFault | null = null;
+    (this.opts.faults ?? []).forEach((f, i) => {
+      if (f.op !== '*' && f.op !== op) return;
+      if (f.state && body.currentProvisioningState !== f.state) return;
+      const key = `fault:${i}`;
+      const seen = (this.counters.get(key) ?? 0) + 1; // every matching call counts, for every fault
       this.counters.set(key, seen);
       const first = f.call ?? 1;
       const times = f.times ?? 1;
-      if (seen >= first && (times === 0 || seen < first + times)) return f;
-    }
-    return null;
+      if (!hit && seen >= first && (times === 0 || seen < first + times)) hit = f;
+    });
+    return hit;
   }
 
   /** Faults that replace the whole answer. true = handled. */
@@ -660,3 +661,106 @@ function safeParse(text: string): Record<string, any> | null {
     return null;
   }
 }
+
+// ---- world plugin: "dss": {account, faults, requireSni, hosts, ...} ----
+
+import type { WorldPlugin } from '../scenario.ts';
+import { DSS_PUBLIC_IP } from './aps.ts';
+import { deriveKeyPair, makeWssPki } from './test-pki.ts';
+
+const DSS_KEYS = ['hosts', 'requireSni', 'account', 'faults', 'configuration', 'registrationDetails', 'credentialsPageSize', 'clientCa', 'impostor'];
+const FAULT_KEYS = ['op', 'state', 'call', 'times', 'do', 'status', 'signed', 'location', 'stallMs', 'size'];
+const OPS = ['*', 'startProvisioningSession', 'startPinBasedSetup', 'computeConfigurationData', 'postWifiScanData', 'getWifiCredentials', 'report'];
+
+export function validateDss(section: unknown): string[] {
+  const p: string[] = [];
+  if (!section || typeof section !== 'object' || Array.isArray(section)) return ['world.dss: expected an object {account, faults?, ...}'];
+  const s = section as Record<string, any>;
+  for (const k of Object.keys(s)) if (!DSS_KEYS.includes(k)) p.push(`world.dss.${k}: unknown field (known: ${DSS_KEYS.join(', ')})`);
+  if (s.hosts !== undefined && !(Array.isArray(s.hosts) && s.hosts.length > 0 && s.hosts.every((h: unknown) => typeof h === 'string' && /^[a-z0-9.-]+$/i.test(h)))) {
+    p.push('world.dss.hosts: expected a non-empty array of host names (the first is the default)');
+  }
+  if (s.requireSni !== undefined && typeof s.requireSni !== 'boolean') p.push('world.dss.requireSni: expected true or false');
+  if (s.impostor !== undefined && typeof s.impostor !== 'boolean') p.push('world.dss.impostor: expected true or false');
+  if (s.clientCa !== undefined && s.clientCa !== 'device' && s.clientCa !== 'other') p.push('world.dss.clientCa: expected "device" or "other"');
+  if (s.credentialsPageSize !== undefined && !(Number.isInteger(s.credentialsPageSize) && s.credentialsPageSize >= 1)) p.push('world.dss.credentialsPageSize: expected an integer >= 1');
+  if (s.account !== undefined) {
+    if (!s.account || typeof s.account !== 'object') p.push('world.dss.account: expected {networks: [...], pin?}');
+    else {
+      for (const k of Object.keys(s.account)) if (!['networks', 'pin'].includes(k)) p.push(`world.dss.account.${k}: unknown field (known: networks, pin)`);
+      if (s.account.pin !== undefined && typeof s.account.pin !== 'string') p.push('world.dss.account.pin: expected a string');
+      if (!Array.isArray(s.account.networks)) p.push('world.dss.account.networks: expected an array of saved networks');
+      else s.account.networks.forEach((n: any, i: number) => {
+        const at = `world.dss.account.networks[${i}]`;
+        if (!n || typeof n !== 'object') return p.push(`${at}: expected {ssid, securityProtocol, key?, priority?}`);
+        for (const k of Object.keys(n)) if (!['ssid', 'securityProtocol', 'key', 'keyIndex', 'priority'].includes(k)) p.push(`${at}.${k}: unknown field`);
+        if (typeof n.ssid !== 'string' || !n.ssid) p.push(`${at}.ssid: expected a non-empty string`);
+        if (!['OPEN', 'WPA_PSK', 'WEP', 'OTHER'].includes(n.securityProtocol)) p.push(`${at}.securityProtocol: expected OPEN, WPA_PSK, WEP or OTHER`);
+        if (n.key !== undefined && typeof n.key !== 'string') p.push(`${at}.key: expected a string`);
+        if (n.priority !== undefined && !Number.isInteger(n.priority)) p.push(`${at}.priority: expected an integer`);
+        return undefined;
+      });
+    }
+  }
+  if (s.faults !== undefined) {
+    if (!Array.isArray(s.faults)) p.push('world.dss.faults: expected an array');
+    else s.faults.forEach((f: any, i: number) => {
+      const at = `world.dss.faults[${i}]`;
+      if (!f || typeof f !== 'object') return p.push(`${at}: expected {op, do, ...}`);
+      for (const k of Object.keys(f)) if (!FAULT_KEYS.includes(k)) p.push(`${at}.${k}: unknown field (known: ${FAULT_KEYS.join(', ')})`);
+      if (!OPS.includes(f.op)) p.push(`${at}.op: expected one of ${OPS.join(', ')}`);
+      if (!FAULT_KINDS.includes(f.do)) p.push(`${at}.do: expected one of ${FAULT_KINDS.join(', ')}`);
+      if (f.state !== undefined && !PROVISIONING_STATES.includes(f.state)) p.push(`${at}.state: expected a provisioning state`);
+      for (const k of ['call', 'times', 'stallMs', 'size']) if (f[k] !== undefined && !(Number.isInteger(f[k]) && f[k] >= 0)) p.push(`${at}.${k}: expected an integer >= 0`);
+      if (f.do === 'status' && !(Number.isInteger(f.status) && f.status >= 400 && f.status <= 599)) p.push(`${at}.status: "status" needs a 4xx or 5xx status`);
+      if (f.do === 'redirect' && f.status !== undefined && f.status !== 307 && f.status !== 308) p.push(`${at}.status: a redirect is 307 or 308`);
+      if (f.signed !== undefined && typeof f.signed !== 'boolean') p.push(`${at}.signed: expected true or false`);
+      return undefined;
+    });
+  }
+  return p;
+}
+
+export const worldPlugin: WorldPlugin = {
+  key: 'dss',
+  validate: validateDss,
+  async attach(ctx, section) {
+    const { wssRun } = await import('./wss-run.ts');
+    const run = await wssRun(ctx);
+    const s = section as Record<string, any>;
+    const hosts: string[] = s.hosts ?? [DSS_DEFAULT_HOST];
+    const redirectHosts = (s.faults ?? []).filter((f: DssFault) => f.do === 'redirect' && f.location).map((f: DssFault) => f.location!);
+    const allHosts = [...new Set([...hosts, ...redirectHosts])];
+    const serverPki = makeWssPki({ seed: 'server-only', dssHosts: allHosts });
+    const pki = { ...run.pki, serverCertPem: serverPki.serverCertPem, serverKeyPem: serverPki.serverKeyPem, serverRootPem: serverPki.serverRootPem };
+    let impostor: DssOptions['impostor'];
+    if (s.impostor) {
+      const fake = makeWssPki({ seed: 'impostor', dssHosts: allHosts, rootLabel: 'impostor-root' });
+      impostor = { signingKeyPem: deriveKeyPair('impostor', 'signing').privateKeyPem, certPem: fake.serverCertPem, keyPem: fake.serverKeyPem };
+    }
+    const dss = new DssServer({
+      pki,
+      clock: ctx.clock,
+      timeline: ctx.timeline,
+      seed: `dss:${ctx.scenario.seed}`,
+      hosts: allHosts,
+      requireSni: s.requireSni,
+      account: s.account,
+      faults: s.faults,
+      configuration: s.configuration,
+      registrationDetails: s.registrationDetails,
+      credentialsPageSize: s.credentialsPageSize,
+      impostor,
+      clientCaPem: s.clientCa === 'other' ? [makeWssPki({ seed: 'other-ca', rootLabel: 'other-root' }).dhaRootPem] : undefined,
+      onStall: (port) => run.world.stall(port),
+    });
+    await dss.start();
+    ctx.onStop(() => dss.stop());
+    run.dss = dss;
+    allHosts.forEach((h, i) => {
+      const ip = i === 0 ? DSS_PUBLIC_IP : `54.239.31.${91 + i}`;
+      run.world.registerHost(h, ip, { 443: { port: dss.realPort(443), label: 'DSS' }, 8888: { port: dss.realPort(8888), label: 'DSS via provisioner relay' } },
+        ['internet', 'noDns', 'dssSetup', 'dssRelay']);
+    });
+  },
+};

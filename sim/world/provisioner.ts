@@ -97,3 +97,35 @@ export class Provisioner {
     this.emit('raise', `raising hidden WPA2 setup network for device ${ami} (port 8888 relays to the DSS)`, { ssid });
   }
 }
+
+// ---- world plugin: "provisioner": {encoded, simpleSetup, raiseDelayMs, ...} ----
+
+import type { WorldPlugin } from '../scenario.ts';
+
+export const worldPlugin: WorldPlugin = {
+  key: 'provisioner',
+  validate(section) {
+    if (!section || typeof section !== 'object' || Array.isArray(section)) return ['world.provisioner: expected an object {encoded?, simpleSetup?, ...}'];
+    const s = section as Record<string, unknown>;
+    const p: string[] = [];
+    const known = ['encoded', 'simpleSetup', 'raiseDelayMs', 'lifetimeMs', 'channel', 'rssi', 'wrongPassphrase', 'productIndexes'];
+    for (const k of Object.keys(s)) if (!known.includes(k)) p.push(`world.provisioner.${k}: unknown field (known: ${known.join(', ')})`);
+    for (const k of ['encoded', 'simpleSetup', 'wrongPassphrase']) if (s[k] !== undefined && typeof s[k] !== 'boolean') p.push(`world.provisioner.${k}: expected true or false`);
+    for (const k of ['raiseDelayMs', 'lifetimeMs']) if (s[k] !== undefined && !(typeof s[k] === 'number' && (s[k] as number) >= 0)) p.push(`world.provisioner.${k}: expected virtual ms >= 0`);
+    if (s.channel !== undefined && !(Number.isInteger(s.channel) && (s.channel as number) >= 1 && (s.channel as number) <= 14)) p.push('world.provisioner.channel: expected 1 to 14');
+    if (s.rssi !== undefined && typeof s.rssi !== 'number') p.push('world.provisioner.rssi: expected dBm');
+    if (s.productIndexes !== undefined && !(Array.isArray(s.productIndexes) && s.productIndexes.every((x) => typeof x === 'string' && x.length === 4))) {
+      p.push('world.provisioner.productIndexes: expected an array of 4-character product indexes');
+    }
+    return p;
+  },
+  async attach(ctx, section) {
+    const { wssRun } = await import('./wss-run.ts');
+    const run = await wssRun(ctx);
+    const s = section as Partial<ProvisionerOptions>;
+    const prov = new Provisioner({ ...s, clock: ctx.clock, timeline: ctx.timeline, world: run.world,
+      deviceTypePrivateKeyPem: run.pki.deviceType.privateKeyPem });
+    run.provisioner = prov;
+    run.onDevice((_board, pki) => prov.registerDevice(pki.device.publicKeyDer));
+  },
+};

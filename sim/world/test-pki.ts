@@ -207,3 +207,41 @@ export function makeWssPki(opts: { seed: string; productIndex?: string; deviceTy
   cache.set(key, pki);
   return pki;
 }
+
+/** A flash-tool identity (flash/identity.ts) seen as the world's PKI: its dev root, chain and device-type key. */
+export function pkiFromIdentity(id: {
+  productIndex: string; deviceTypeId: string; deviceKey: Uint8Array; devicePublicKey: Uint8Array; certChain: Uint8Array[];
+  world?: { deviceTypePrivateKey: Uint8Array };
+}, dssHosts?: string[]): WssPki {
+  if (!id.world) throw new Error('identity has no world secrets (a production identity cannot drive the simulated DSS)');
+  const base = makeWssPki({ seed: 'server-only', dssHosts });
+  const toPem = (der: Uint8Array) => new X509Certificate(Buffer.from(der)).toString();
+  const dtPriv = createPrivateKey({ key: Buffer.from(id.world.deviceTypePrivateKey), format: 'der', type: 'pkcs8' });
+  const dtPub = createPublicKey(dtPriv);
+  const devPriv = createPrivateKey({ key: Buffer.from(id.deviceKey), format: 'der', type: 'pkcs8' });
+  const chainPem = id.certChain.map(toPem);
+  const selfSigned = (pem: string) => { const c = new X509Certificate(pem); return c.issuer === c.subject; };
+  const root = chainPem.find(selfSigned);
+  return {
+    ...base,
+    seed: 'identity',
+    productIndex: id.productIndex,
+    deviceTypeId: id.deviceTypeId,
+    device: {
+      privateKeyPem: devPriv.export({ type: 'pkcs8', format: 'pem' }) as string,
+      privateKeyDer: Buffer.from(id.deviceKey),
+      publicKeyPem: createPublicKey(devPriv).export({ type: 'spki', format: 'pem' }) as string,
+      publicKeyDer: Buffer.from(id.devicePublicKey),
+    },
+    deviceCertChainPem: chainPem.filter((p) => !selfSigned(p)),
+    deviceCertChainDer: id.certChain.map((d) => Buffer.from(d)),
+    deviceType: {
+      privateKeyPem: dtPriv.export({ type: 'pkcs8', format: 'pem' }) as string,
+      privateKeyDer: Buffer.from(id.world.deviceTypePrivateKey),
+      publicKeyPem: dtPub.export({ type: 'spki', format: 'pem' }) as string,
+      publicKeyDer: dtPub.export({ type: 'spki', format: 'der' }) as Buffer,
+    },
+    dhaRootPem: root ?? base.dhaRootPem,
+    dhaIntermediatesPem: chainPem.slice(1).filter((p) => !selfSigned(p)),
+  };
+}

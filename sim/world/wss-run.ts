@@ -1,0 +1,107 @@
+// One WSS world per scenario run, shared by the world plugins `accessPoints`, `provisioner`, `dss` and
+// `wss` (sim/scenario.ts registers each file's `worldPlugin`). It builds the Wi-Fi world, binds every
+// board's emulated Wifi/http/tls to it, registers each device with the cloud (provisioner registry, DSS
+// trust) from the same identity the flash tool writes, and reports the outcome:
+//   provisioned  the DSS took a device to DONE
+//   softAp       a device started its own access point (the maker's fallback setup)
+import type { Board } from '../board/board.ts';
+import type { Scenario, WorldContext, WorldPlugin } from '../scenario.ts';
+import { attachWssWorld } from '../board/wifi.ts';
+import { WifiWorld } from './aps.ts';
+import type { DssServer } from './dss.ts';
+import type { Provisioner } from './provisioner.ts';
+import { pkiFromIdentity, type WssPki } from './test-pki.ts';
+
+export interface WssRun {
+  world: WifiWorld;
+  ready: Promise<void>;
+  tlsProfile: 'stock' | 'verifying';
+  tlsSockets: number;
+  /** the PKI of the scenario's first device (device-type key, DHA root, intermediates) */
+  pki: WssPki;
+  pkiOf(boardId: string): WssPki;
+  dss?: DssServer;
+  provisioner?: Provisioner;
+  onDevice(fn: (board: Board, pki: WssPki) => void): void;
+}
+
+const runs = new WeakMap<WorldContext, WssRun>();
+
+function identityOf(scenario: Scenario, boardId: string): WssPki {
+  // the same identity sim/scenario.ts deviceImage() flashes
+  const idOpts = scenario.device.identity && scenario.device.identity !== 'default' ? scenario.device.identity : {};
+  const id = makeIdentityFn({ seed: `${scenario.name}:${scenario.seed}:${boardId}`, ...(idOpts as object) });
+  return pkiFromIdentity(id as any);
+}
+
+let makeIdentityFn: (o: Record<string, unknown>) => unknown;
+
+export async function wssRun(ctx: WorldContext): Promise<WssRun> {
+  let run = runs.get(ctx);
+  if (run) {
+    await run.ready;
+    return run;
+  }
+  const world = new WifiWorld(ctx.clock, ctx.timeline);
+  const deviceHooks: Array<(b: Board, p: WssPki) => void> = [];
+  const cache = new Map<string, WssPki>();
+  let resolveReady!: () => void;
+  const created: WssRun = {
+    world,
+    ready: new Promise<void>((r) => (resolveReady = r)),
+    tlsProfile: 'stock',
+    tlsSockets: 2,
+    pki: undefined as unknown as WssPki,
+    pkiOf(boardId) {
+      let p = cache.get(boardId);
+      if (!p) cache.set(boardId, (p = identityOf(ctx.scenario, boardId)));
+      return p;
+    },
+    onDevice(fn) {
+      deviceHooks.push(fn);
+    },
+  };
+  run = created;
+  runs.set(ctx, run);
+  makeIdentityFn ??= (await import('../../flash/identity.ts')).makeIdentity as any;
+  created.pki = created.pkiOf('dev1');
+  await world.start();
+  ctx.onStop(() => world.stop());
+  ctx.onBoard((board) => {
+    attachWssWorld(board, world, { tlsProfile: created.tlsProfile, tlsMax: created.tlsSockets });
+    const pki = created.pkiOf(board.id);
+    for (const fn of deviceHooks) fn(board, pki);
+  });
+  ctx.timeline.on((e) => {
+    if (e.actor === 'dss' && e.kind === 'state' && e.summary.endsWith('-> DONE')) ctx.setOutcome('provisioned');
+    const owner = e.fields && typeof e.fields.owner === 'string' ? e.fields.owner : '';
+    if (e.actor === 'wifi' && e.kind === 'ap' && e.summary.includes(' up ') && owner && owner !== 'scenario' && owner !== 'provisioner') {
+      ctx.setOutcome('softAp');
+    }
+  });
+  resolveReady();
+  return run;
+}
+
+// ---- the `wss` section: firmware TLS profile and the board's TLS heap ----
+
+export const worldPlugin: WorldPlugin = {
+  key: 'wss',
+  validate(section) {
+    const p: string[] = [];
+    if (!section || typeof section !== 'object' || Array.isArray(section)) return ['world.wss: expected an object {tlsProfile, tlsSockets}'];
+    const s = section as Record<string, unknown>;
+    for (const k of Object.keys(s)) if (!['tlsProfile', 'tlsSockets'].includes(k)) p.push(`world.wss.${k}: unknown field (known: tlsProfile, tlsSockets)`);
+    if (s.tlsProfile !== undefined && s.tlsProfile !== 'stock' && s.tlsProfile !== 'verifying') {
+      p.push('world.wss.tlsProfile: expected "stock" (no server verification, SNI "mbed TLS Server 1") or "verifying"');
+    }
+    if (s.tlsSockets !== undefined && !(Number.isInteger(s.tlsSockets) && (s.tlsSockets as number) >= 1)) p.push('world.wss.tlsSockets: expected an integer >= 1');
+    return p;
+  },
+  async attach(ctx, section) {
+    const run = await wssRun(ctx);
+    const s = section as { tlsProfile?: 'stock' | 'verifying'; tlsSockets?: number };
+    if (s.tlsProfile) run.tlsProfile = s.tlsProfile;
+    if (s.tlsSockets) run.tlsSockets = s.tlsSockets;
+  },
+};

@@ -1,0 +1,170 @@
+// The simulated DSS tested with a plain Node HTTPS client: signatures verify with Node crypto, JSON is
+// compact and key-sorted, credentials only for posted SSIDs, strict request checks, faults.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { world, startDss, post, verifies, nonce } from './world-helpers.ts';
+import type { DssFault } from '../../sim/world/dss.ts';
+import { sortedJson } from '../../sim/world/wss-codec.ts';
+import { validateDss } from '../../sim/world/dss.ts';
+
+async function rejects(p: Promise<unknown>, what: string): Promise<void> {
+  let failed = false;
+  try {
+    await p;
+  } catch {
+    failed = true;
+  }
+  assert.ok(failed, what + ' should fail');
+}
+
+const account = { networks: [
+  { ssid: 'home', securityProtocol: 'WPA_PSK' as const, key: 'secret123', priority: 1 },
+  { ssid: 'cafe', securityProtocol: 'OPEN' as const, priority: 0 },
+  { ssid: 'away', securityProtocol: 'WPA_PSK' as const, key: 'not-posted' },
+] };
+
+async function session(faults: DssFault[] = []) {
+  const w = world();
+  const dss = await startDss({ ...w, account, faults });
+  const a = await post(dss, w.pki, 'startProvisioningSession', { nonce: nonce() });
+  return { w, dss, a, sid: a.status === 200 ? JSON.parse(a.body).sessionId as string : '' };
+}
+
+test('every answer is compact key-sorted JSON signed with the device-type key over the exact bytes', async () => {
+  const { w, dss, a } = await session();
+  assert.is(a.status, 200);
+  assert.is(a.signatures.length, 1);
+  assert.ok(verifies(w.pki, a.body, a.signatures[0]));
+  assert.not.ok(verifies(w.pki, a.body + '\n', a.signatures[0]), 'a trailing newline must break the signature');
+  assert.is(a.body, sortedJson(JSON.parse(a.body)));
+  assert.match(JSON.parse(a.body).sessionId, /^amzn1\.ffs\.wss-wifi-session-id\.[0-9a-f-]{36}$/);
+  assert.ok(a.rawHeaders.includes('x-amzn-RequestId'));
+  await dss.stop();
+});
+
+test('credentials only for SSIDs the device posted, WPA first, quoted', async () => {
+  const { w, dss, sid } = await session();
+  const p = await post(dss, w.pki, 'postWifiScanData', { nonce: nonce(1), sessionId: sid, sequenceNumber: 1,
+    wifiScanDataList: [{ ssid: '"home"', bssid: 'AA:BB:CC:DD:EE:01', securityProtocol: 'WPA_PSK', rssi: -40, frequency: 6 },
+      { ssid: '"cafe"', securityProtocol: 'OPEN' }] });
+  assert.is(p.status, 200);
+  const pb = JSON.parse(p.body);
+  assert.is(pb.totalCredentialsFound, 2);
+  assert.is(pb.allCredentialsFound, false);
+  const g = await post(dss, w.pki, 'getWifiCredentials', { nonce: nonce(2), sessionId: sid, sequenceNumber: 1 });
+  const list = JSON.parse(g.body).wifiCredentialsList;
+  assert.equal(list.map((c: any) => c.ssid), ['"home"', '"cafe"']);
+  assert.is(list[0].key, '"secret123"');
+  assert.not.ok(g.body.includes('not-posted'));
+  assert.ok(verifies(w.pki, g.body, g.signatures[0]));
+  await dss.stop();
+});
+
+test('strict checks: unquoted SSID, bad nonce, unknown session and lower-case BSSID are 400 with a reason', async () => {
+  const { w, dss, sid } = await session();
+  const cases: Array<[string, unknown, RegExp]> = [
+    ['postWifiScanData', { nonce: nonce(3), sessionId: sid, sequenceNumber: 1, wifiScanDataList: [{ ssid: 'home', securityProtocol: 'WPA_PSK' }] }, /literal quotes/],
+    ['postWifiScanData', { nonce: 'short', sessionId: sid, sequenceNumber: 1, wifiScanDataList: [] }, /31 base64/],
+    ['report', { nonce: nonce(4), sessionId: 'nope', sequenceNumber: 3, currentProvisioningState: 'START_PROVISIONING', registrationState: 'COMPLETE', stateTransitionResult: 'SUCCESS' }, /unknown sessionId/],
+    ['postWifiScanData', { nonce: nonce(5), sessionId: sid, sequenceNumber: 1, wifiScanDataList: [{ ssid: '"x"', bssid: 'aa:bb:cc:dd:ee:ff', securityProtocol: 'OPEN' }] }, /upper case/],
+  ];
+  for (const [op, body, why] of cases) {
+    const r = await post(dss, w.pki, op, body);
+    assert.is(r.status, 400, op);
+    assert.match(JSON.parse(r.body).message, why);
+  }
+  const empty = await post(dss, w.pki, 'report', null, { raw: '' });
+  assert.is(empty.status, 400);
+  assert.match(JSON.parse(empty.body).message, /Content-Length/);
+  await dss.stop();
+});
+
+test('report drives the state machine to DONE; a FAILURE report ends the session', async () => {
+  const { w, dss, sid } = await session();
+  const states = ['START_PROVISIONING', 'COMPUTE_CONFIGURATION', 'POST_WIFI_SCAN_DATA', 'GET_WIFI_LIST', 'CONNECTING_TO_USER_NETWORK', 'CONNECTED_TO_USER_NETWORK'];
+  const nexts: string[] = [];
+  for (let i = 0; i < states.length; i++) {
+    const r = await post(dss, w.pki, 'report', { nonce: nonce(10 + i), sessionId: sid, sequenceNumber: 3 * (i + 1),
+      currentProvisioningState: states[i], registrationState: 'COMPLETE', stateTransitionResult: 'SUCCESS' });
+    assert.is(r.status, 200);
+    nexts.push(JSON.parse(r.body).nextProvisioningState);
+  }
+  assert.equal(nexts, [...states.slice(1), 'DONE']);
+  assert.is(dss.provisioned.size, 1);
+  const s2 = await post(dss, w.pki, 'startProvisioningSession', { nonce: nonce(30) });
+  const sid2 = JSON.parse(s2.body).sessionId;
+  const f = await post(dss, w.pki, 'report', { nonce: nonce(31), sessionId: sid2, sequenceNumber: 3, currentProvisioningState: 'CONNECTING_TO_USER_NETWORK',
+    registrationState: 'COMPLETE', stateTransitionResult: 'FAILURE', wifiNetworkInfoList: [{ ssid: '"home"', securityProtocol: 'WPA_PSK',
+      wifiConnectionState: 'FAILED', errorDetails: { operation: 'CONNECTING_TO_NETWORK', code: '3:2:0:1' } }] });
+  assert.is(JSON.parse(f.body).canProceed, false);
+  assert.is(dss.attempts[0].errorDetails?.code, '3:2:0:1');
+  await dss.stop();
+});
+
+test('faults: tamper, bad, duplicate and missing signatures, 5xx then recovery, redirect, drop', async () => {
+  const { w, dss } = await session([
+    { op: 'computeConfigurationData', do: 'tamper' },
+    { op: 'computeConfigurationData', do: 'badSignature', call: 2 },
+    { op: 'computeConfigurationData', do: 'duplicateSignature', call: 3 },
+    { op: 'computeConfigurationData', do: 'noSignature', call: 4 },
+    { op: 'computeConfigurationData', do: 'status', status: 503, call: 5 },
+    { op: 'computeConfigurationData', do: 'redirect', status: 308, location: 'dp-sps-eu.amazon.com', call: 6 },
+  ]);
+  const start = await post(dss, w.pki, 'startProvisioningSession', { nonce: nonce(40) });
+  const sid = JSON.parse(start.body).sessionId;
+  const ask = (i: number) => post(dss, w.pki, 'computeConfigurationData', { nonce: nonce(41 + i), sessionId: sid });
+  const t = await ask(0);
+  assert.not.ok(verifies(w.pki, t.body, t.signatures[0]), 'tampered body must not verify');
+  const b = await ask(1);
+  assert.not.ok(verifies(w.pki, b.body, b.signatures[0]));
+  const d = await ask(2);
+  assert.is(d.signatures.length, 2);
+  const n = await ask(3);
+  assert.is(n.signatures.length, 0);
+  const s = await ask(4);
+  assert.is(s.status, 503);
+  const r = await ask(5);
+  assert.is(r.status, 308);
+  assert.ok(r.rawHeaders.includes('https://dp-sps-eu.amazon.com/api/v1/computeConfigurationData'));
+  const ok = await ask(6);
+  assert.is(ok.status, 200);
+  assert.ok(verifies(w.pki, ok.body, ok.signatures[0]));
+  assert.ok(JSON.parse(ok.body).configuration['FFS.SessionToken'].startsWith('amzn1.ffs.wss-wifi-session-token.'));
+  await dss.stop();
+  const x = await session([{ op: 'startProvisioningSession', do: 'drop', call: 2 }]);
+  await rejects(post(x.dss, x.w.pki, 'startProvisioningSession', { nonce: nonce(50) }), 'a dropped connection');
+  await x.dss.stop();
+});
+
+test('client certificates: an untrusted chain and no certificate are refused at the TLS handshake', async () => {
+  const w = world();
+  const other = world('someone-else');
+  const dss = await startDss({ ...w, account, clientCaPem: [other.pki.dhaRootPem.replace('x', 'x')] });
+  // the DSS trusts only a root that is not the device's: the handshake fails
+  const w2 = world('z');
+  const dss2 = await startDss({ ...w2, account, clientCaPem: [(await import('../../sim/world/test-pki.ts')).makeWssPki({ seed: 'q', rootLabel: 'elsewhere' }).dhaRootPem] });
+  await rejects(post(dss2, w2.pki, 'startProvisioningSession', { nonce: nonce() }), 'an untrusted client chain');
+  await dss2.stop();
+  await dss.stop();
+});
+
+test('requireSni refuses the stock firmware name and accepts the real host', async () => {
+  const w = world();
+  const dss = await startDss({ ...w, account, requireSni: true });
+  await rejects(post(dss, w.pki, 'startProvisioningSession', { nonce: nonce() }, { servername: 'mbed TLS Server 1' }), 'the stock server name');
+  const ok = await post(dss, w.pki, 'startProvisioningSession', { nonce: nonce() });
+  assert.is(ok.status, 200);
+  await dss.stop();
+});
+
+test('scenario validation names each bad field on its own line', () => {
+  const p = validateDss({ account: { networks: [{ ssid: '', securityProtocol: 'WPA3' }] }, faults: [{ op: 'nope', do: 'explode' }], color: 1 });
+  assert.ok(p.some((l) => l.startsWith('world.dss.color:')));
+  assert.ok(p.some((l) => l.startsWith('world.dss.account.networks[0].ssid:')));
+  assert.ok(p.some((l) => l.startsWith('world.dss.account.networks[0].securityProtocol:')));
+  assert.ok(p.some((l) => l.startsWith('world.dss.faults[0].op:')));
+  assert.ok(p.some((l) => l.startsWith('world.dss.faults[0].do:')));
+  assert.equal(validateDss({ account }), []);
+});
+
+test.run();
