@@ -29,6 +29,7 @@ export interface BearerEvents {
 /** A bearer's lifecycle as the controller drives it. */
 export interface Bearer {
   readonly name: BearerName;
-  start(): void;
+  /** Start listening; false when the HAL cannot carry this bearer after all. */
+  start(): boolean;
   stop(): void;
 }

@@ -75,8 +75,8 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
     return inert;
   }
   const want = cfg.bearers || 'both';
-  const useAdv = __FEATURE_PB_ADV__ && (want === 'both' || want === 'pb-adv') && hal.ble.supports.pbAdv;
-  const useGatt = __FEATURE_PB_GATT__ && (want === 'both' || want === 'pb-gatt') && hal.ble.supports.pbGatt;
+  let useAdv = __FEATURE_PB_ADV__ && (want === 'both' || want === 'pb-adv') && hal.ble.supports.pbAdv;
+  let useGatt = __FEATURE_PB_GATT__ && (want === 'both' || want === 'pb-gatt') && hal.ble.supports.pbGatt;
   if (!useAdv && !useGatt) {
     log.log('error', 'mesh', 'no usable bearer: wanted ' + want + ', this firmware supports' +
       (hal.ble.supports.pbAdv ? ' pb-adv' : '') + (hal.ble.supports.pbGatt ? ' pb-gatt' : '') +
@@ -89,13 +89,6 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
   const keys = createKeyHolder({ ecc: ecc, log: log, defer: hal.clock.defer });
   const advertiser = createAdvertiser({ ble: hal.ble, clock: hal.clock, log: log });
   const idleAds: AdvSpec[] = [];
-  if (useAdv) {
-    const hash = identity.uri ? uriHash(identity.uri) : null;
-    idleAds.push({ data: unprovisionedBeacon(identity.uuid, identity.oobInfo, hash), connectable: false, intervalMs: beaconMs });
-  }
-  if (useGatt) {
-    idleAds.push({ data: pbGattAdvertisement(identity.uuid, identity.oobInfo), connectable: true, intervalMs: PB_GATT_ADV_INTERVAL_MS });
-  }
 
   let session: Session | null = null;
   let current: BearerLink | null = null;
@@ -197,7 +190,23 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
   }
   if (useGatt) {
     pbGatt = createPbGatt({ ble: hal.ble, clock: hal.clock, log: log, events: events });
-    pbGatt.start();
+    if (!pbGatt.start()) {
+      pbGatt = null;
+      useGatt = false;
+    }
+  }
+  if (!useAdv && !useGatt) {
+    log.log('error', 'mesh', 'no usable bearer: PB-GATT needs GATT notifications (NRF.updateServices), and PB-ADV was not chosen');
+    stopped = true;
+    advertiser.stop();
+    return inert;
+  }
+  if (useAdv) {
+    const hash = identity.uri ? uriHash(identity.uri) : null;
+    idleAds.push({ data: unprovisionedBeacon(identity.uuid, identity.oobInfo, hash), connectable: false, intervalMs: beaconMs });
+  }
+  if (useGatt) {
+    idleAds.push({ data: pbGattAdvertisement(identity.uuid, identity.oobInfo), connectable: true, intervalMs: PB_GATT_ADV_INTERVAL_MS });
   }
   keys.prepare();
   log.log('info', 'mesh', 'unprovisioned: beaconing uuid ' + bytesToHex(identity.uuid) + ' oob info 0x' +

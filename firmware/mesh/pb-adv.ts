@@ -271,8 +271,9 @@ export function createPbAdv(o: {
 
   return {
     name: 'pb-adv',
-    start(): void {
+    start(): boolean {
       running = true;
+      return true;
     },
     stop(): void {
       if (active) link.close(0x02);

@@ -142,7 +142,7 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
   return {
     name: 'pb-gatt',
     linkOpen: () => active,
-    start(): void {
+    start(): boolean {
       running = true;
       const err = o.ble.setGattService({
         service: MESH_PROV_SERVICE,
@@ -171,7 +171,12 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
           o.events.onLinkClose(link, CLOSE_FAIL, true);
         },
       });
-      if (err) o.log.log('warn', 'mesh', 'pb-gatt: service not available: ' + err.code);
+      if (err) {
+        running = false;
+        o.log.log('warn', 'mesh', 'pb-gatt: not available on this firmware (' + err.code + ')');
+        return false;
+      }
+      return true;
     },
     stop(): void {
       running = false;
