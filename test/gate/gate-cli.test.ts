@@ -170,6 +170,16 @@ test('tweetnacl-ts: esbuild names a local `of` in it; the post-pass renames it (
   assert.ok(analyze(parseScript(rawCode)).bindings.some((b: any) => b.name === 'of'));
   const built = await buildBundle(entry, out);
   assert.ok(built.renamed.some((r: any) => r.from === 'of'));
+  // the renamed bundle computes exactly what esbuild's output computes
+  const run = (js: string) => {
+    const g: any = { out: '' };
+    g.print = (x: string) => { g.out += x; };
+    g.require = (m: string) => ({ randomBytes: (n: number) => new Uint8Array(n), module: m });
+    vm.runInNewContext(js, g);
+    return g.out;
+  };
+  assert.ok(run(rawCode).length > 0);
+  assert.is(run(readFileSync(out, 'utf8')), run(rawCode));
   const rules = checkFile(out).map((f: any) => f.text);
   // what is left is tweetnacl-ts's own Array.prototype.slice (src/server/convert.ts)
   assert.is(rules.length, 1);
