@@ -107,7 +107,7 @@ export function setNativeAes128(fn: ((key: Uint8Array, block: Uint8Array) => Uin
  * key schedule. CMAC and CCM use this so the key is expanded once per message.
  */
 export function aes128Encryptor(key: Uint8Array): { encrypt: BlockEncrypt; done: () => void } {
-  if (key.length !== 16) throw new Error('aes: key length');
+  if (key.length !== 16) throw new Error('aes: length');
   const native = nativeAes128;
   const rk = native ? null : aes128ExpandKey(key);
   return {
@@ -123,7 +123,7 @@ export function aes128Encryptor(key: Uint8Array): { encrypt: BlockEncrypt; done:
 
 /** AES-128 encryption of one 16-byte block. */
 export function aes128Encrypt(key: Uint8Array, block: Uint8Array): Uint8Array {
-  if (block.length !== 16) throw new Error('aes: block length');
+  if (block.length !== 16) throw new Error('aes: length');
   const e = aes128Encryptor(key);
   const out = new Uint8Array(16);
   e.encrypt(block, out);

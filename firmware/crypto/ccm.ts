@@ -53,24 +53,21 @@ function ccm(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array | undefined, m:
     e(ctr, s);
     for (let j = 0; j < 16 && p + j < n; j++) out[p + j] = src[p + j] ^ s[j];
   }
-  const plain = encrypt ? src : out.subarray(0, n);
-  // CBC-MAC over B_0, l(a) || a zero-padded, and the plaintext zero-padded.
-  block(x, (a ? 64 : 0) | (((m - 2) / 2) << 3) | (L - 1), n);
-  e(x, x);
-  const absorb = (d: Uint8Array): void => {
-    for (let p = 0; p < d.length; p += 16) {
-      for (let j = 0; j < 16 && p + j < d.length; j++) x[j] ^= d[p + j];
-      e(x, x);
-    }
-  };
-  if (aad && a) {
-    const buf = new Uint8Array(2 + a);
-    buf[0] = a >> 8;
-    buf[1] = a & 255;
-    buf.set(aad, 2);
-    absorb(buf);
+  // CBC-MAC over B_0 || l(a) || a, zero-padded || plaintext, zero-padded (RFC 3610 2.2).
+  const h = a ? (a + 17) & ~15 : 0;
+  const buf = new Uint8Array(16 + h + ((n + 15) & ~15));
+  block(buf, (a ? 64 : 0) | (((m - 2) / 2) << 3) | (L - 1), n);
+  if (a) {
+    buf[16] = a >> 8;
+    buf[17] = a;
+    buf.set(aad as Uint8Array, 18);
   }
-  absorb(plain);
+  buf.set(encrypt ? src : out.subarray(0, n), 16 + h);
+  for (let p = 0; p < buf.length; p += 16) {
+    for (let j = 0; j < 16; j++) x[j] ^= buf[p + j];
+    e(x, x);
+  }
+  buf.fill(0);
   // MIC = first m bytes of T xor S_0.
   block(ctr, L - 1, 0);
   e(ctr, s);
