@@ -567,7 +567,9 @@ function hoisting(a, add) {
   for (const b of a.bindings) {
     if (b.kind !== 'var' && b.kind !== 'function') continue;
     const T = b.scope.fn.node;
-    const declEnd = Math.min(...b.decls.map((d) => d.end));
+    // A `var` exists from the moment its name is parsed (so `var E = f(E || {})`, esbuild's enum
+    // pattern, is fine); a function once its declaration statement has run.
+    const declEnd = Math.min(...b.decls.map((d) => (b.kind === 'var' && d.type === 'VariableDeclarator' ? d.id.end : d.end)));
     for (const r of b.refs) {
       const p = a.parents.get(r.id);
       if (p.type === 'UnaryExpression' && p.operator === 'typeof') continue;

@@ -144,7 +144,7 @@ test('post-pass: esbuild names a local `of`; the built bundle renames it and sti
   assert.is(run(code), run(rawCode));
 });
 
-test('esbuild helpers that work on the interpreter pass (__export getters, __publicField); CommonJS interop does not', async () => {
+test('esbuild helpers that work on the interpreter pass (__export getters, __publicField, enums, namespaces); CommonJS interop does not', async () => {
   const dir = 'test/gate/fixtures/src/esbuild-patterns/';
   const ok = path.join(tmp, 'patterns.js');
   await buildBundle(dir + 'main.ts', ok);
@@ -155,6 +155,14 @@ test('esbuild helpers that work on the interpreter pass (__export getters, __pub
   g.print = (s: string) => { g.out += s; };
   vm.runInNewContext(code, g);
   assert.is(g.out, '42 2 0');
+
+  const en = path.join(tmp, 'enum.js');
+  await buildBundle(dir + 'enum.ts', en);
+  assert.equal(checkFile(en).map((f: any) => f.text), []);
+  const g2: any = { out: '' };
+  g2.print = (s: string) => { g2.out += s; };
+  vm.runInNewContext(readFileSync(en, 'utf8'), g2);
+  assert.is(g2.out, '1Green1');
 
   const cjs = path.join(tmp, 'cjs.js');
   await buildBundle(dir + 'cjs.ts', cjs);
