@@ -113,6 +113,7 @@ export const GLOBAL_MEMBERS = {
   String: { allow: ['fromCharCode', 'prototype'] },
   Date: { allow: ['now', 'parse', 'prototype'] },
   JSON: { allow: ['stringify', 'parse'] },
+  Error: { allow: ['prototype'] }, // no captureStackTrace / stackTraceLimit
 };
 for (const t of TYPED_ARRAYS) GLOBAL_MEMBERS[t] = { allow: ['BYTES_PER_ELEMENT', 'prototype'] };
 

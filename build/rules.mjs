@@ -39,6 +39,7 @@ export const RULES = {
   require: 'require() of anything but a built-in module of the ESP32 build',
   'loop-closure': 'a closure capturing a let/const of a for-loop head (no per-iteration binding)',
   'arrow-arguments': '`arguments` inside an arrow function (not the outer function\'s there)',
+  'asi-return': '`return` then a line break then an expression (the interpreter returns the expression)',
   'bundle-size': 'the bundle is over the 65,536-byte budget',
 };
 
@@ -130,6 +131,14 @@ export function runRules(ast, code) {
         }
         break;
       case 'AwaitExpression': add('async', node, 'await'); break;
+      case 'ReturnStatement':
+        // `return` then a newline then an expression: standard JS returns undefined, Espruino the value
+        if (!node.argument) {
+          const rest = code.slice(node.end);
+          const m = /^[ \t]*(\/\/[^\n]*)?\r?\n\s*([^\s;}])/.exec(rest);
+          if (m && code[node.end - 1] !== ';') add('asi-return', node, '`return` followed by a line break and an expression: the interpreter returns the expression');
+        }
+        break;
       case 'ForOfStatement': if (node.await) add('async', node, 'for await'); break;
       case 'YieldExpression': add('generator', node, 'yield'); break;
       case 'ObjectPattern': case 'ArrayPattern': add('destructuring', node, 'destructuring pattern'); break;
@@ -199,6 +208,10 @@ export function runRules(ast, code) {
           }
         }
         const writeTarget = p.type === 'AssignmentExpression' && p.left === node;
+        if ((g === 'globalThis' || g === 'global') && name && Object.prototype.hasOwnProperty.call(MISSING_GLOBALS, name) && !writeTarget
+          && !(p.type === 'UnaryExpression' && p.operator === 'typeof')) {
+          add('missing-builtin', node, MISSING_GLOBALS[name]);
+        }
         if (g && name !== null && GLOBAL_MEMBERS[g] && !writeTarget) {
           const spec = GLOBAL_MEMBERS[g];
           if ((spec.allow && !spec.allow.includes(name)) || (spec.deny && spec.deny.includes(name))) {
@@ -225,6 +238,10 @@ export function runRules(ast, code) {
           if (g === 'JSON' && name === 'parse' && node.arguments.length > 1) {
             add('missing-builtin', node, 'JSON.parse ignores a reviver');
           }
+        }
+        if (callee.type === 'Identifier' && ['Error', 'TypeError', 'SyntaxError', 'ReferenceError'].includes(globalName(callee) || '')
+          && node.arguments.length > 1) {
+          add('missing-builtin', node, callee.name + '(message, options): the cause option is ignored');
         }
         if (isGlobalRef(callee, 'RegExp') && node.arguments.length > 0) {
           const pat = staticString(node.arguments[0]);
