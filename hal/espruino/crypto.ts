@@ -46,9 +46,10 @@ function timerJitter(clock: ClockService, samples: number): Bytes {
       t = clock.now();
       spins++;
     }
-    const us = Math.floor((t - prev) * 1000000);
-    out[2 * i] = (us ^ spins) & 255;
-    out[2 * i + 1] = Math.floor(us / 256) & 255;
+    // nanosecond-scale delta, reduced with arithmetic (bit operations are unsafe beyond 2^32 there)
+    const v = Math.floor((t - prev) * 1000000) % 65536;
+    out[2 * i] = (v + spins) % 256;
+    out[2 * i + 1] = Math.floor(v / 256);
     prev = t;
   }
   return out;
@@ -108,19 +109,19 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
   // 2. The boot counter (and the previous boot's carry), incremented and persisted before any output.
   const raw = storage.readString(FILES.bootCounter);
   let state: BootState | null = null;
+  let oldCarry: Bytes | null = null;
   if (raw !== null) {
     try {
       state = JSON.parse(raw) as BootState;
+      oldCarry = hexToBytes(state.carry);
+      if (typeof state.boots !== 'number' || state.boots < 0 || oldCarry.length !== 32) state = null;
     } catch (e) {
       state = null;
     }
-    if (!state || typeof state.boots !== 'number' || typeof state.carry !== 'string' || state.carry.length !== 64) {
-      log.log('warn', 'crypto', 'boot counter file unreadable; starting a new count (its bytes are mixed in)');
-      state = null;
-    }
   }
+  const corrupt = raw !== null && !state;
+  if (!state || !oldCarry) oldCarry = raw !== null ? sha256(asciiToBytes(raw)) : new Uint8Array(32);
   const boots = (state ? state.boots : 0) + 1;
-  const oldCarry = state ? hexToBytes(state.carry) : raw !== null ? sha256(asciiToBytes(raw)) : new Uint8Array(32);
 
   detectNativeCrypto();
 
@@ -139,6 +140,7 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
     drbg.destroy();
     throw new Error('crypto: cannot persist the boot counter "' + FILES.bootCounter + '": ' + err.message);
   }
+  if (corrupt) log.log('warn', 'crypto', 'boot counter file was unreadable: started a new count (its bytes were mixed in)');
 
   // 3. Reseeding as it goes: a pool of handed-in entropy plus fresh jitter every RESEED_EVERY calls.
   let pool: Bytes = new Uint8Array(32);

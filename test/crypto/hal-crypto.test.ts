@@ -110,11 +110,13 @@ test('a boot counter that cannot be persisted stops the boot; a corrupt one is r
   storage.write = (name, data) => (name === FILES.bootCounter ? { code: 'STORAGE_FULL', message: 'full' } : realWrite(name, data));
   assert.throws(() => createCrypto({ storage, clock: fakeClock(), log: fakeLog() }), /cannot persist the boot counter "ffs\.boot": full/);
   const s2 = device();
-  s2.write(FILES.bootCounter, '{not json');
-  const log = fakeLog();
-  createCrypto({ storage: s2, clock: fakeClock(), log });
-  assert.ok(log.lines.some((l) => /warn crypto: boot counter file unreadable/.test(l)));
-  assert.equal(JSON.parse(s2.readString(FILES.bootCounter)!).boots, 1);
+  for (const bad of ['{not json', '{"boots":5,"carry":"zz"}', '{"boots":"x","carry":"' + '00'.repeat(32) + '"}', '{"boots":5}']) {
+    s2.write(FILES.bootCounter, bad);
+    const log = fakeLog();
+    createCrypto({ storage: s2, clock: fakeClock(), log });
+    assert.ok(log.lines.some((l) => /warn crypto: boot counter file was unreadable/.test(l)), bad);
+    assert.equal(JSON.parse(s2.readString(FILES.bootCounter)!).boots, 1, bad);
+  }
 });
 
 test('reseedFirmwareRng feeds E.srand a 32-bit value from the DRBG', () => {
