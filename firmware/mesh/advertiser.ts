@@ -11,8 +11,8 @@ export interface AdvSpec {
 
 export interface Advertiser {
   setIdle(list: AdvSpec[]): void;
-  /** Queue one non-connectable packet for a short burst. */
-  burst(packet: Uint8Array): void;
+  /** Queue one non-connectable packet for a short burst; `urgent` ones (acks) go first. */
+  burst(packet: Uint8Array, urgent: boolean): void;
   /** Drop queued bursts (link gone). */
   flush(): void;
   stop(): void;
@@ -74,7 +74,10 @@ export function createAdvertiser(o: { ble: BleService; clock: ClockService; log:
     const p = queue[0];
     queue.splice(0, 1);
     apply({ data: p, connectable: false, intervalMs: BURST_INTERVAL_MS });
-    timer = o.clock.setTimeout(next, BURST_MS);
+    timer = o.clock.setTimeout(function () {
+      timer = null; // Espruino throws "Unknown Timeout" when clearing a timer that already fired
+      next();
+    }, BURST_MS);
   }
 
   return {
@@ -83,10 +86,11 @@ export function createAdvertiser(o: { ble: BleService; clock: ClockService; log:
       idleIndex = 0;
       if (!bursting) showIdle();
     },
-    burst(packet: Uint8Array): void {
+    burst(packet: Uint8Array, urgent: boolean): void {
       if (stopped) return;
       if (queue.length >= MAX_QUEUE) queue.splice(0, 1);
-      queue.push(packet);
+      if (urgent) queue.splice(0, 0, packet);
+      else queue.push(packet);
       if (!bursting) next();
     },
     flush(): void {

@@ -106,8 +106,9 @@ export function createPbAdv(o: {
     return p[i] * 0x1000000 + ((p[i + 1] << 16) | (p[i + 2] << 8) | p[i + 3]);
   }
 
+  /** Acks and link control jump the queue of segment (re)transmissions. */
   function emit(tn: number, gpdu: Uint8Array): void {
-    o.advertiser.burst(pbAdvPacket(linkId, tn, gpdu));
+    o.advertiser.burst(pbAdvPacket(linkId, tn, gpdu), true);
   }
 
   function stopTx(): void {
@@ -142,10 +143,10 @@ export function createPbAdv(o: {
       const packets: Uint8Array[] = [];
       for (let i = 0; i < segs.length; i++) packets.push(pbAdvPacket(linkId, txTn, segs[i]));
       txPackets = packets;
-      for (let i = 0; i < packets.length; i++) o.advertiser.burst(packets[i]);
+      for (let i = 0; i < packets.length; i++) o.advertiser.burst(packets[i], false);
       txRetransmit = o.clock.setInterval(function () {
         if (!txPackets) return;
-        for (let i = 0; i < txPackets.length; i++) o.advertiser.burst(txPackets[i]);
+        for (let i = 0; i < txPackets.length; i++) o.advertiser.burst(txPackets[i], false);
       }, RETRANSMIT_MS);
       txTimeout = o.clock.setTimeout(function () {
         txTimeout = null;
@@ -168,6 +169,7 @@ export function createPbAdv(o: {
     if (!txPackets) return;
     o.log.log('debug', 'mesh', 'pb-adv: transaction 0x' + txTn.toString(16) + ' acked (' + how + ')');
     stopTx();
+    o.advertiser.flush(); // queued retransmissions of it are pointless now
   }
 
   function onControl(id: number, g: Uint8Array): void {

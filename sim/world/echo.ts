@@ -39,7 +39,7 @@ export function cmac(key: Buffer, msg: Buffer): Buffer {
   if (!complete) last[msg.length - (n - 1) * 16] = 0x80;
   const sub = complete ? k1 : k2;
   for (let i = 0; i < 16; i++) last[i] ^= sub[i];
-  let x = Buffer.alloc(16);
+  let x: Buffer = Buffer.alloc(16);
   for (let b = 0; b < n - 1; b++) {
     const y = Buffer.alloc(16);
     for (let i = 0; i < 16; i++) y[i] = x[i] ^ msg[b * 16 + i];
@@ -539,3 +539,341 @@ export class ProxyReassembler {
     return null;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The Echo as a world actor: scans the air, finds unprovisioned devices it holds BSS credentials for
+// (the manufacturing record: Device UUID + static OOB, as the packaging barcode carries them), opens
+// a PB-ADV link or connects over PB-GATT, provisions, and reports on the timeline.
+// World section "echo": see ECHO_KEYS below and docs/MESH.md.
+// ---------------------------------------------------------------------------------------------
+
+import type { WorldContext, WorldPlugin } from '../scenario.ts';
+import type { Board } from '../board/board.ts';
+import { airFor, type Air, type GattLink, type Radio, type AirPacket } from './air.ts';
+
+export interface EchoConfig {
+  /** which bearer to use: 'pb-adv' (beacon → Link Open), 'pb-gatt' (connectable advert → GATT), 'auto' */
+  bearer: 'pb-adv' | 'pb-gatt' | 'auto';
+  /** the Echo starts scanning at this virtual time */
+  startAtMs: number;
+  fault: ProtocolFault;
+  /** stop answering (walk away) after the device sent this many PDUs */
+  vanishAfter: number | null;
+  /** close the link after the device sent this many PDUs */
+  closeAfter: number | null;
+  /** never send Transaction Acks (PB-ADV) */
+  suppressAcks: boolean;
+  /** ATT_MTU the Echo negotiates (the ESP32 firmware never learns it) */
+  mtu: number;
+  /** copies of each PB-ADV packet the Echo transmits (advertising events) */
+  repeats: number;
+  /** provision again when a device beacons again (after a factory reset or a failed attempt) */
+  again: boolean;
+  /** give up on a link without progress after this long (BlueZ initiator: 60 s) */
+  timeoutMs: number;
+  attention: number;
+  /** first unicast address handed out */
+  address: number;
+  ivIndex: number;
+  keyIndex: number;
+}
+
+const ECHO_KEYS = ['bearer', 'startAtMs', 'fault', 'vanishAfter', 'closeAfter', 'suppressAcks', 'mtu', 'repeats', 'again', 'timeoutMs', 'attention', 'address', 'ivIndex', 'keyIndex'];
+
+export const DEFAULT_ECHO: EchoConfig = {
+  bearer: 'auto', startAtMs: 0, fault: 'none', vanishAfter: null, closeAfter: null, suppressAcks: false, mtu: 23,
+  repeats: 3, again: false, timeoutMs: 60000, attention: 5, address: 0x0100, ivIndex: 0, keyIndex: 0,
+};
+
+export function validateEcho(section: unknown): string[] {
+  if (!section || typeof section !== 'object' || Array.isArray(section)) return ['world.echo: expected an object'];
+  const s = section as Record<string, unknown>;
+  const p: string[] = [];
+  for (const k of Object.keys(s)) if (!ECHO_KEYS.includes(k)) p.push(`world.echo.${k}: unknown field (known: ${ECHO_KEYS.join(', ')})`);
+  if (s.bearer !== undefined && !['pb-adv', 'pb-gatt', 'auto'].includes(s.bearer as string)) p.push('world.echo.bearer: expected "pb-adv", "pb-gatt" or "auto"');
+  if (s.fault !== undefined && !PROTOCOL_FAULTS.includes(s.fault as ProtocolFault)) p.push(`world.echo.fault: expected one of ${PROTOCOL_FAULTS.join(', ')}`);
+  for (const k of ['startAtMs', 'timeoutMs', 'attention', 'ivIndex', 'keyIndex']) {
+    if (s[k] !== undefined && !(Number.isInteger(s[k]) && (s[k] as number) >= 0)) p.push(`world.echo.${k}: expected a non-negative integer`);
+  }
+  for (const k of ['vanishAfter', 'closeAfter']) {
+    if (s[k] !== undefined && s[k] !== null && !(Number.isInteger(s[k]) && (s[k] as number) >= 1)) p.push(`world.echo.${k}: expected a PDU count >= 1 or null`);
+  }
+  if (s.mtu !== undefined && !(Number.isInteger(s.mtu) && (s.mtu as number) >= 23 && (s.mtu as number) <= 517)) p.push('world.echo.mtu: expected an ATT_MTU from 23 to 517');
+  if (s.repeats !== undefined && !(Number.isInteger(s.repeats) && (s.repeats as number) >= 1 && (s.repeats as number) <= 10)) p.push('world.echo.repeats: expected 1..10');
+  if (s.address !== undefined && !(Number.isInteger(s.address) && (s.address as number) >= 1 && (s.address as number) <= 0x7fff)) p.push('world.echo.address: expected a unicast address 1..0x7fff');
+  for (const k of ['suppressAcks', 'again']) if (s[k] !== undefined && typeof s[k] !== 'boolean') p.push(`world.echo.${k}: expected true or false`);
+  return p;
+}
+
+interface Credential {
+  boardId: string;
+  uuid: Buffer;
+  staticOob: Buffer;
+}
+
+function parseAds(data: Uint8Array): Array<{ type: number; body: Buffer }> {
+  const out: Array<{ type: number; body: Buffer }> = [];
+  for (let i = 0; i < data.length; ) {
+    const len = data[i];
+    if (!len || i + 1 + len > data.length) break;
+    out.push({ type: data[i + 1], body: Buffer.from(data.subarray(i + 2, i + 1 + len)) });
+    i += 1 + len;
+  }
+  return out;
+}
+
+export class Echo {
+  readonly radio: Radio = { id: 'echo', address: 'ec:00:00:00:00:01', onPacket: null, owner: 'echo' };
+  private creds = new Map<string, Credential>();
+  private busy = false;
+  private done = new Set<string>();
+  private nextAddress: number;
+  private netKey: Buffer;
+  readonly results: Array<{ uuid: string; done: string; code?: number; reason?: string }> = [];
+
+  constructor(
+    private readonly ctx: WorldContext,
+    private readonly air: Air,
+    readonly cfg: EchoConfig,
+  ) {
+    this.nextAddress = cfg.address;
+    this.netKey = Buffer.from(ctx.rng.fork('echo:netkey').bytes(16));
+    air.join(this.radio);
+    ctx.clock.setTimer(() => {
+      this.radio.onPacket = (p) => this.heard(p);
+      this.emit('scan', `scanning for unprovisioned devices (bearer ${cfg.bearer})`);
+    }, cfg.startAtMs, 'echo');
+  }
+
+  /** The BSS credential of a board (Device UUID + static OOB from its manufacturing record). */
+  addCredential(c: Credential): void {
+    this.creds.set(c.uuid.toString('hex'), c);
+  }
+
+  private emit(kind: string, summary: string, bytes?: Buffer): void {
+    this.ctx.timeline.emit({ actor: 'echo', kind, summary, bytes: bytes?.toString('hex') });
+  }
+
+  private timers(): Timers {
+    const clock = this.ctx.clock;
+    return { now: () => clock.now(), set: (fn, ms) => clock.setTimer(fn, ms, 'echo'), clear: (id) => clock.clearTimer(id) };
+  }
+
+  private heard(p: AirPacket): void {
+    if (this.busy) {
+      this.onLinkPacket?.(p);
+      return;
+    }
+    for (const ad of parseAds(p.data)) {
+      let uuid: Buffer | null = null;
+      let via: 'pb-adv' | 'pb-gatt' | null = null;
+      if (ad.type === 0x2b && ad.body[0] === 0x00 && ad.body.length >= 19) {
+        uuid = ad.body.subarray(1, 17);
+        via = 'pb-adv';
+      } else if (ad.type === 0x16 && ad.body.length >= 20 && ad.body[0] === 0x27 && ad.body[1] === 0x18 && p.connectable) {
+        uuid = ad.body.subarray(2, 18);
+        via = 'pb-gatt';
+      }
+      if (!uuid || !via) continue;
+      if (this.cfg.bearer !== 'auto' && this.cfg.bearer !== via) continue;
+      const key = uuid.toString('hex');
+      const cred = this.creds.get(key);
+      if (!cred || (this.done.has(key) && !this.cfg.again)) continue;
+      this.busy = true;
+      this.emit('scan', `found ${cred.boardId} uuid ${key} via ${via === 'pb-adv' ? 'unprovisioned beacon' : 'PB-GATT advertisement'}`);
+      this.ctx.clock.setTimer(() => this.provision(cred, via!, p.address), 50, 'echo');
+      return;
+    }
+  }
+
+  private onLinkPacket: ((p: AirPacket) => void) | null = null;
+
+  private provision(cred: Credential, bearer: 'pb-adv' | 'pb-gatt', address: string): void {
+    const cfg = this.cfg;
+    const key = cred.uuid.toString('hex');
+    const unicast = this.nextAddress;
+    const protocol = new ProvisionerProtocol({
+      staticOob: cred.staticOob, netKey: this.netKey, keyIndex: cfg.keyIndex, flags: 0, ivIndex: cfg.ivIndex,
+      address: unicast, attention: cfg.attention, fault: cfg.fault,
+    });
+    let deviceTx = 0;
+    let gone = false;
+    let finished = false;
+    let outcome: { done: string; code?: number; reason?: string } | null = null;
+    let progress = this.ctx.clock.now();
+    let send: (pdu: Buffer) => void = () => undefined;
+    let close: (reason: number) => void = () => undefined;
+    const timers = this.timers();
+
+    const finish = (how: string, detail: string): void => {
+      if (finished) return;
+      finished = true;
+      this.onLinkPacket = null;
+      const r = outcome ?? { done: how, reason: detail };
+      this.results.push({ uuid: key, ...r });
+      if (r.done === 'complete') {
+        this.done.add(key);
+        this.nextAddress++;
+        this.emit('state', `provisioned ${cred.boardId} over ${bearer}: unicast 0x${unicast.toString(16).padStart(4, '0')}`);
+        this.checkDevKey(cred.boardId, protocol.devKey);
+        this.ctx.setOutcome('provisioned');
+      } else {
+        this.emit('state', `provisioning ${cred.boardId} ended: ${r.done}${r.code !== undefined ? ` (${FAILED_NAMES[r.code] ?? r.code})` : ''}${r.reason ? ' ' + r.reason : ''}`);
+        this.ctx.setOutcome(r.done === 'failed' ? 'provisioningFailed' : 'linkClosed');
+        if (cfg.again) this.done.delete(key);
+      }
+      // scan again after a pause (a device that beacons again can be provisioned again with `again`)
+      timers.set(() => {
+        this.busy = false;
+      }, 2000);
+    };
+
+    const watchdog = (): void => {
+      if (finished || gone) return;
+      if (this.ctx.clock.now() - progress >= cfg.timeoutMs) {
+        this.emit('state', `no progress for ${cfg.timeoutMs / 1000} s: closing the link`);
+        close(0x01);
+        finish('timeout', 'provisioner timeout');
+        return;
+      }
+      timers.set(watchdog, 1000);
+    };
+
+    const onDevicePdu = (pdu: Buffer): void => {
+      deviceTx++;
+      progress = this.ctx.clock.now();
+      this.emit('pdu', `rx ${pduName(pdu[0])} (${pdu.length} bytes)${pdu[0] === 0x09 ? ': ' + (FAILED_NAMES[pdu[1]] ?? pdu[1]) : ''}`, pdu[0] === 0x09 || pdu[0] === 0x01 ? pdu : undefined);
+      if (gone) return;
+      if (cfg.vanishAfter !== null && deviceTx >= cfg.vanishAfter) {
+        gone = true;
+        this.emit('fault', `walks away after ${deviceTx} device PDU(s)`);
+        this.onLinkPacket = null;
+        return;
+      }
+      if (cfg.closeAfter !== null && deviceTx >= cfg.closeAfter) {
+        this.emit('fault', `closes the link after ${deviceTx} device PDU(s)`);
+        close(0x02);
+        finish('closed', 'closed midway by the Echo');
+        return;
+      }
+      const step = protocol.onPdu(pdu);
+      for (const p of step.send) send(p);
+      if (step.done) {
+        outcome = { done: step.done, code: step.code, reason: step.reason };
+        timers.set(() => {
+          close(step.done === 'complete' ? 0x00 : 0x02);
+          finish(step.done!, step.reason ?? '');
+        }, 500);
+      }
+    };
+    const sendLogged = (raw: (pdu: Buffer) => void) => (pdu: Buffer): void => {
+      if (gone) return;
+      this.emit('pdu', `tx ${pduName(pdu[0] & 0x3f)} (${pdu.length} bytes)`);
+      raw(pdu);
+    };
+
+    if (bearer === 'pb-adv') {
+      const linkId = this.ctx.rng.fork('echo:link:' + key + ':' + this.ctx.clock.now()).int(1, 0x7fffffff);
+      const client = new PbAdvClient({
+        uuid: cred.uuid,
+        linkId,
+        timers,
+        suppressAcks: cfg.suppressAcks,
+        repeats: 1,
+        transmit: (ad) => {
+          if (gone) return;
+          for (let i = 0; i < cfg.repeats; i++) timers.set(() => !gone && this.air.transmit(this.radio, ad, false), i * 20);
+        },
+        onOpen: () => {
+          this.emit('link', `PB-ADV link 0x${linkId.toString(16)} open with ${cred.boardId}`);
+          progress = this.ctx.clock.now();
+          for (const p of protocol.start().send) send(p);
+          timers.set(watchdog, 1000);
+        },
+        onPdu: onDevicePdu,
+        onClose: (reason, byDevice) => {
+          this.emit('link', `PB-ADV link closed by ${byDevice ? 'the device' : 'the Echo'} (reason ${reason})`);
+          finish(byDevice ? 'closed-by-device' : 'timeout', `link closed (reason ${reason})`);
+        },
+        log: (line) => this.emit('warn', line),
+      });
+      send = sendLogged((pdu) => client.send(pdu));
+      close = (reason) => client.close(reason);
+      this.onLinkPacket = (p) => {
+        if (gone) return;
+        for (const ad of parseAds(p.data)) if (ad.type === 0x29) client.onPayload(ad.body);
+      };
+      this.emit('link', `opening a PB-ADV link to ${cred.boardId} (link id 0x${linkId.toString(16)})`);
+      client.openLink();
+      return;
+    }
+
+    // PB-GATT
+    const reasm = new ProxyReassembler();
+    let link: GattLink | null = null;
+    link = this.air.connect(address, {
+      owner: 'echo',
+      onNotify: (char, data) => {
+        if (char !== 0x2adc || gone) return;
+        let pdu: Buffer | null = null;
+        try {
+          pdu = reasm.push(Buffer.from(data));
+        } catch (e) {
+          this.emit('warn', 'bad proxy PDU from the device: ' + (e as Error).message);
+          return;
+        }
+        if (pdu) onDevicePdu(pdu);
+      },
+      onDisconnect: (reason) => {
+        this.emit('link', `GATT disconnected (reason 0x${reason.toString(16)})`);
+        finish(outcome ? outcome.done : 'closed-by-device', 'disconnected');
+      },
+    }, cfg.mtu);
+    if (!link) {
+      this.emit('warn', `could not connect to ${address}`);
+      finish('error', 'connect failed');
+      return;
+    }
+    const l = link;
+    send = sendLogged((pdu) => {
+      for (const seg of proxySegments(pdu, cfg.mtu)) l.write(0x2adb, seg);
+    });
+    close = () => l.disconnect('client', 0x13);
+    // service discovery and enabling notifications take a few connection events
+    timers.set(() => {
+      progress = this.ctx.clock.now();
+      for (const p of protocol.start().send) send(p);
+      timers.set(watchdog, 1000);
+    }, 200);
+  }
+
+  /** Compare the device key the Echo derived with the one the device stored (end-to-end check). */
+  private checkDevKey(boardId: string, devKey: Buffer | null): void {
+    const board = this.ctx.boards.find((b) => b.id === boardId);
+    if (!board || !devKey) return;
+    const slots = ['ffs.meshnet.a', 'ffs.meshnet.b'].map((n) => board.storage.readString(n)).filter((s): s is string => !!s);
+    const agree = slots.some((s) => s.includes(devKey.toString('hex')));
+    this.emit('check', agree ? `${boardId} stored the same device key` : `${boardId} did NOT store the device key the Echo derived`);
+  }
+}
+
+export const worldPlugin: WorldPlugin = {
+  key: 'echo',
+  validate: (section) => validateEcho(section),
+  async attach(ctx, section) {
+    const cfg: EchoConfig = { ...DEFAULT_ECHO, ...(section as Partial<EchoConfig>) };
+    const air = airFor(ctx);
+    const echo = new Echo(ctx, air, cfg);
+    const { makeIdentity } = await import('../../flash/identity.ts');
+    const idOpts = ctx.scenario.device.identity && ctx.scenario.device.identity !== 'default' ? ctx.scenario.device.identity : {};
+    ctx.onBoard((board: Board) => {
+      // The same identity sim/scenario.ts deviceImage() flashes: its BSS triple is what Amazon holds.
+      const id = makeIdentity({ seed: `${ctx.scenario.name}:${ctx.scenario.seed}:${board.id}`, ...(idOpts as object) });
+      echo.addCredential({
+        boardId: board.id,
+        uuid: Buffer.from(id.bss.deviceUuid.replace(/-/g, ''), 'hex'),
+        staticOob: Buffer.from(id.bss.oobData, 'hex'),
+      });
+    });
+  },
+};

@@ -81,7 +81,7 @@ for (const seed of [1, 2, 3, 4, 5]) {
     const r = provision('pb-adv', { air: { loss: 0.25, duplicate: 0.2, reorder: 0.2, seed } });
     assert.is(r.echo.result!.done, 'complete');
     assert.ok(r.controller.isProvisioned());
-    assert.ok(r.echo.client!.stats.retransmissions > 0, 'losses forced retransmissions');
+    assert.ok(r.echo.air.lost > 5 && r.echo.air.duplicated > 5 && r.echo.air.reordered > 5, JSON.stringify(r.echo.air));
   });
 }
 

@@ -41,6 +41,7 @@ export interface EchoRun {
   closeReason?: number;
   /** PDUs the device sent, in order */
   deviceTx: Buffer[];
+  air: { lost: number; duplicated: number; reordered: number };
   /** stop answering (provisioner gone) */
   vanish(): void;
   /** close the link now */
@@ -77,14 +78,23 @@ export function startEcho(o: EchoOptions): EchoRun {
     result: null,
     protocol,
     deviceTx: [],
+    air: { lost: 0, duplicated: 0, reordered: 0 },
     vanish: () => void (gone = true),
     closeLink: () => undefined,
   };
   const deliver = (fn: () => void): void => {
-    if (air.loss && rnd() < air.loss) return;
-    const delay = 1 + Math.floor(rnd() * 4) + (air.reorder && rnd() < air.reorder ? 30 + Math.floor(rnd() * 50) : 0);
+    if (air.loss && rnd() < air.loss) {
+      run.air.lost++;
+      return;
+    }
+    const late = !!air.reorder && rnd() < air.reorder;
+    if (late) run.air.reordered++;
+    const delay = 1 + Math.floor(rnd() * 4) + (late ? 30 + Math.floor(rnd() * 50) : 0);
     clock.setTimeout(fn, delay);
-    if (air.duplicate && rnd() < air.duplicate) clock.setTimeout(fn, delay + 2);
+    if (air.duplicate && rnd() < air.duplicate) {
+      run.air.duplicated++;
+      clock.setTimeout(fn, delay + 2);
+    }
   };
   const onStep = (step: { send: Buffer[]; done?: string; code?: number; reason?: string }, send: (p: Buffer) => void): void => {
     for (const p of step.send) send(p);

@@ -26,8 +26,13 @@ export class FakeClock {
     this.timers.set(id, { t: this.t + ms, seq: this.seq++, fn, every: ms });
     return id;
   };
-  clearTimeout = (id: number): void => void this.timers.delete(id);
-  clearInterval = (id: number): void => void this.timers.delete(id);
+  // Like Espruino: clearing a timer that already fired (or never existed) throws "Unknown Timeout".
+  clearTimeout = (id: number): void => {
+    if (!this.timers.delete(id)) throw new Error('Unknown Timeout');
+  };
+  clearInterval = (id: number): void => {
+    if (!this.timers.delete(id)) throw new Error('Unknown Interval');
+  };
   defer = (fn: () => void): void => void this.setTimeout(fn, 0);
   pending(): number {
     return this.timers.size;
