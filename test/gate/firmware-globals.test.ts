@@ -3,7 +3,7 @@
 // host global (E, NRF, require, setTimeout, console, print, process, global, globalThis, ...).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { forbiddenGlobals, globalsUsed } from './globals-lint';
@@ -38,6 +38,24 @@ test('firmware/**/*.ts touches no global', async () => {
   for (const f of files) {
     for (const u of await forbiddenGlobals(f)) {
       problems.push(path.relative(root, u.file) + ':' + u.line + ':' + u.column + ': global ' + u.name);
+    }
+  }
+  assert.equal(problems, []);
+});
+
+test('only firmware/main.ts imports the Espruino HAL implementation (everything else gets `hal`)', () => {
+  const problems: string[] = [];
+  for (const f of tsFiles(path.join(root, 'firmware'))) {
+    if (path.relative(root, f) === path.join('firmware', 'main.ts')) continue;
+    const text = readFileSync(f, 'utf8');
+    const re = /\b(?:import|export)\b[^;]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]/g;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      const spec = m[1] || m[2];
+      const target = path.resolve(path.dirname(f), spec);
+      if (spec.startsWith('.') && path.relative(root, target).startsWith(path.join('hal', 'espruino'))) {
+        const line = text.slice(0, m.index).split('\n').length;
+        problems.push(path.relative(root, f) + ':' + line + ': imports ' + spec);
+      }
     }
   }
   assert.equal(problems, []);
