@@ -39,6 +39,7 @@ export const RULES = {
   require: 'require() of anything but a built-in module of the ESP32 build',
   'loop-closure': 'a closure capturing a let/const of a for-loop head (no per-iteration binding)',
   'arrow-arguments': '`arguments` inside an arrow function (not the outer function\'s there)',
+  'non-ascii': 'non-ASCII source text, or a string with characters above U+00FF (no Unicode on the ESP32 build)',
   'asi-return': '`return` then a line break then an expression (the interpreter returns the expression)',
   'bundle-size': 'the bundle is over the 65,536-byte budget',
 };
@@ -177,7 +178,13 @@ export function runRules(ast, code) {
         break;
       case 'PrivateIdentifier': add('private-member', node, 'private #' + node.name); break;
       case 'StaticBlock': add('class-static-block', node, 'static { } block'); break;
+      case 'TemplateElement':
+        if (node.value.cooked && /[^\u0000-\u00ff]/.test(node.value.cooked)) add('non-ascii', node, 'template text with a character above U+00FF');
+        break;
       case 'Literal':
+        if (typeof node.value === 'string' && /[^\u0000-\u00ff]/.test(node.value)) {
+          add('non-ascii', node, 'string with a character above U+00FF (strings are 8-bit on the ESP32 build)');
+        }
         if (node.bigint !== undefined) add('bigint', node, 'BigInt literal ' + node.raw);
         if (node.regex) {
           for (const m of regexProblems(node.regex.pattern, node.regex.flags)) add('regex', node, m + ' in ' + node.raw);
@@ -285,6 +292,18 @@ export function runRules(ast, code) {
     }
     for (const c of children(node)) walk(c);
   })(ast);
+
+  // raw non-ASCII text: the ESP32 build reads source as bytes (a UTF-8 "é" is two characters there)
+  const lineRe = /[^\x00-\x7f]/g;
+  let lastLine = -1;
+  for (let m = lineRe.exec(code); m; m = lineRe.exec(code)) {
+    const before = code.slice(0, m.index);
+    const line = before.split('\n').length;
+    if (line === lastLine) continue;
+    lastLine = line;
+    const column = m.index - before.lastIndexOf('\n') - 1;
+    findings.push({ rule: 'non-ascii', start: m.index, loc: { line, column }, message: 'non-ASCII character U+' + m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0') + ' in the source (the ESP32 build has no Unicode: write \\x escapes)' });
+  }
 
   staticInheritance(a, add);
   loopClosures(a, add);
