@@ -15,6 +15,11 @@ import { BUDGET_BYTES } from './dialect.mjs';
 
 const { SourceMapConsumer } = sourceMapJs;
 
+/**
+ * @typedef {{ rule: string, message: string, loc: { line: number, column: number }, start?: number,
+ *   noMap?: boolean, text: string }} Finding
+ */
+
 /** Unusable input: reported as one line, exit 2. */
 export class CheckInputError extends Error {}
 
@@ -77,12 +82,15 @@ export function loadSourceMap(file, code, mapPath) {
 
 /**
  * Check JavaScript source text. Returns findings with `.text` (the printed line).
- * opts: { file (label), map: {consumer, base} | null, budget }.
+ * @param {string} code
+ * @param {{ file?: string, map?: any, budget?: number }} [opts]
+ * @returns {Finding[]}
  */
 export function checkSource(code, opts = {}) {
   const file = opts.file || '<input>';
   const map = opts.map || null;
   const budget = opts.budget ?? BUDGET_BYTES;
+  /** @type {Finding[]} */
   const findings = [];
   try {
     const ast = parseScript(code);
@@ -121,7 +129,12 @@ function format(file, map, f) {
   return at + ': ' + f.rule + ': ' + f.message;
 }
 
-/** Check a file on disk. Throws CheckInputError for unusable input. */
+/**
+ * Check a file on disk. Throws CheckInputError for unusable input.
+ * @param {string} file
+ * @param {{ map?: string | false, budget?: number }} [opts]
+ * @returns {Finding[]}
+ */
 export function checkFile(file, opts = {}) {
   if (!existsSync(file)) throw new CheckInputError(rel(file) + ': no such file');
   let code;
