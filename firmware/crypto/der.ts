@@ -1,157 +1,117 @@
-// The few DER structures P-256 needs (ITU-T X.690 DER; strict: definite minimal lengths, minimal
-// non-negative INTEGERs, no trailing bytes):
-//  * ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }      (SEC 1 v2 C.5, RFC 3279 2.2.3)
-//  * SubjectPublicKeyInfo for id-ecPublicKey / prime256v1, uncompressed point (RFC 5480), 91 bytes
-//  * PKCS#8 PrivateKeyInfo (RFC 5208/5958) wrapping an ECPrivateKey, or a bare ECPrivateKey
-//    (SEC 1 v2 C.4, RFC 5915), as `openssl` and Node's KeyObject.export produce them.
+// The few DER structures P-256 needs (ITU-T X.690 DER, strict: minimal definite lengths, minimal
+// non-negative INTEGERs, nothing trailing):
+//  * ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }         (SEC 1 v2 C.5, RFC 3279 2.2.3)
+//  * SubjectPublicKeyInfo, id-ecPublicKey + prime256v1, uncompressed point (RFC 5480): 91 bytes
+//  * PKCS#8 PrivateKeyInfo / OneAsymmetricKey (RFC 5208, RFC 5958) around an ECPrivateKey, or a bare
+//    ECPrivateKey (SEC 1 v2 C.4, RFC 5915), as openssl and Node's KeyObject.export write them.
 
-/** SPKI header: SEQUENCE { SEQUENCE { OID 1.2.840.10045.2.1, OID 1.2.840.10045.3.1.7 }, BIT STRING (66) 00 04 */
-const SPKI_HEAD = [0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04];
-/** OID bodies: id-ecPublicKey and prime256v1 (secp256r1). */
-const OID_EC = '2a8648ce3d0201';
-const OID_P256 = '2a8648ce3d030107';
+/** SPKI up to the point: SEQUENCE { SEQUENCE { id-ecPublicKey, prime256v1 }, BIT STRING { 00 04 ... } } */
+const SPKI_HEAD = '3059301306072a8648ce3d020106082a8648ce3d030107034200';
+/** AlgorithmIdentifier { id-ecPublicKey (1.2.840.10045.2.1), prime256v1 (1.2.840.10045.3.1.7) } */
+const ALG = SPKI_HEAD.substr(4, 42);
+/** [0] { prime256v1 } (SEC 1 ECParameters, named curve) */
+const PARAMS = 'a00a' + SPKI_HEAD.substr(26, 20);
 
-/** A parsed TLV: tag, start of contents, end of contents. */
-interface Tlv {
-  tag: number;
-  start: number;
-  end: number;
+export function hexOf(b: Uint8Array, s: number, e: number): string {
+  let h = '';
+  for (let i = s; i < e; i++) h += (b[i] < 16 ? '0' : '') + b[i].toString(16);
+  return h;
 }
 
-/** Read one TLV at b[off] that must end by `limit`; null when malformed or not minimal DER. */
-function tlv(b: Uint8Array, off: number, limit: number): Tlv | null {
-  if (off + 2 > limit) return null;
-  const tag = b[off];
-  let len = b[off + 1];
-  let start = off + 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n < 1 || n > 2 || start + n > limit) return null;
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + b[start + i];
-    start += n;
-    if (len < 0x80 || (n === 2 && len < 0x100)) return null; // not the minimal length form
-  }
-  if (start + len > limit) return null;
-  return { tag: tag, start: start, end: start + len };
+/** Bytes of a hex string. */
+export function fromHex(h: string): Uint8Array {
+  const out = new Uint8Array(h.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.substr(2 * i, 2), 16);
+  return out;
 }
 
-function hexOf(b: Uint8Array, t: Tlv): string {
-  let s = '';
-  for (let i = t.start; i < t.end; i++) s += (b[i] < 16 ? '0' : '') + b[i].toString(16);
-  return s;
+/** [tag, start of contents, end of contents] of the TLV at b[o] (ending by lim), or null. */
+function tlv(b: Uint8Array, o: number, lim: number): number[] | null {
+  let len = b[o + 1];
+  let s = o + 2;
+  if (len === 0x81) {
+    len = b[s++];
+    if (len < 0x80) return null; // not minimal
+  } else if (len >= 0x80) return null; // indefinite or longer forms: never needed here
+  return s + len <= lim && o + 2 <= lim ? [b[o], s, s + len] : null;
 }
 
-/**
- * A DER INTEGER at b[off] holding a non-negative value of at most 32 bytes, written into out (32 bytes
- * big-endian). Returns the offset after it, or -1.
- */
-function readUint256(b: Uint8Array, off: number, limit: number, out: Uint8Array): number {
-  const t = tlv(b, off, limit);
-  if (!t || t.tag !== 0x02 || t.end === t.start) return -1;
-  let s = t.start;
-  if (b[s] & 0x80) return -1; // negative
-  if (b[s] === 0 && t.end - s > 1) {
-    if (!(b[s + 1] & 0x80)) return -1; // non-minimal leading zero
-    s++;
-  }
-  const n = t.end - s;
+/** A DER INTEGER at b[o] with a non-negative value below 2^256 into out (32 bytes); offset after it or -1. */
+function uint(b: Uint8Array, o: number, lim: number, out: Uint8Array): number {
+  const t = tlv(b, o, lim);
+  if (!t || t[0] !== 2 || t[2] === t[1] || b[t[1]] & 0x80) return -1; // missing, empty or negative
+  let s = t[1];
+  if (b[s] === 0 && t[2] - s > 1 && !(b[++s] & 0x80)) return -1; // non-minimal leading zero
+  const n = t[2] - s;
   if (n > 32) return -1;
-  out.fill(0);
-  for (let i = 0; i < n; i++) out[32 - n + i] = b[s + i];
-  return t.end;
+  out.set(b.subarray(s, t[2]), 32 - n);
+  return t[2];
 }
 
-/** Parse ECDSA-Sig-Value into r, s (32 bytes each); null when not strict DER. Range checks are the caller's. */
+/** [r, s] (32 bytes each) from a strict-DER ECDSA signature, or null. Range checks are the caller's. */
 export function derDecodeSignature(sig: Uint8Array): Uint8Array[] | null {
-  const seq = tlv(sig, 0, sig.length);
-  if (!seq || seq.tag !== 0x30 || seq.end !== sig.length) return null;
+  const q = tlv(sig, 0, sig.length);
   const r = new Uint8Array(32);
   const s = new Uint8Array(32);
-  let off = readUint256(sig, seq.start, seq.end, r);
-  if (off < 0) return null;
-  off = readUint256(sig, off, seq.end, s);
-  if (off !== seq.end) return null;
-  return [r, s];
+  if (!q || q[0] !== 0x30 || q[2] !== sig.length) return null;
+  const o = uint(sig, q[1], q[2], r);
+  return o > 0 && uint(sig, o, q[2], s) === q[2] ? [r, s] : null;
 }
 
-function encodeInt(v: Uint8Array): number[] {
+function int(v: Uint8Array): number[] {
   let i = 0;
-  while (i < 31 && v[i] === 0) i++;
-  const out = [0x02, 0];
+  while (i < 31 && !v[i]) i++;
+  const out = [2, 0];
   if (v[i] & 0x80) out.push(0);
   for (; i < 32; i++) out.push(v[i]);
   out[1] = out.length - 2;
   return out;
 }
 
-/** DER ECDSA-Sig-Value from r, s (32 bytes big-endian each). */
+/** DER ECDSA-Sig-Value of r, s (32 bytes big-endian each). */
 export function derEncodeSignature(r: Uint8Array, s: Uint8Array): Uint8Array {
-  const body = encodeInt(r).concat(encodeInt(s));
-  const out = new Uint8Array(body.length + 2);
-  out[0] = 0x30;
-  out[1] = body.length;
-  out.set(body, 2);
-  return out;
+  const body = [0x30, 0].concat(int(r), int(s));
+  body[1] = body.length - 2;
+  return new Uint8Array(body);
 }
 
-/** The 91-byte SubjectPublicKeyInfo of a raw 64-byte X||Y key. */
+/** The 91-byte SubjectPublicKeyInfo of X||Y. */
 export function spkiEncode(pub64: Uint8Array): Uint8Array {
   const out = new Uint8Array(91);
-  out.set(SPKI_HEAD, 0);
+  out.set(fromHex(SPKI_HEAD + '04'));
   out.set(pub64, 27);
   return out;
 }
 
-/** X||Y from a 91-byte P-256 SubjectPublicKeyInfo (header checked byte for byte), or null. */
+/** X||Y from a 91-byte P-256 SubjectPublicKeyInfo (header compared byte for byte), or null. */
 export function spkiDecode(der: Uint8Array): Uint8Array | null {
-  if (der.length !== 91) return null;
-  for (let i = 0; i < SPKI_HEAD.length; i++) if (der[i] !== SPKI_HEAD[i]) return null;
-  return new Uint8Array(der.subarray(27, 91));
+  return der.length === 91 && hexOf(der, 0, 27) === SPKI_HEAD + '04' ? new Uint8Array(der.subarray(27)) : null;
 }
 
-/** ECPrivateKey (SEC 1 C.4) at t: version 1, privateKey OCTET STRING (32), optional [0] params, [1] key. */
-function ecPrivateKey(b: Uint8Array, t: Tlv): Uint8Array | null {
-  if (t.tag !== 0x30) return null;
-  const ver = tlv(b, t.start, t.end);
-  if (!ver || ver.tag !== 0x02 || hexOf(b, ver) !== '01') return null;
-  const key = tlv(b, ver.end, t.end);
-  if (!key || key.tag !== 0x04 || key.end - key.start !== 32) return null;
-  let off = key.end;
-  while (off < t.end) {
-    const f = tlv(b, off, t.end);
-    if (!f) return null;
-    if (f.tag === 0xa0) {
-      const oid = tlv(b, f.start, f.end);
-      if (!oid || oid.tag !== 0x06 || oid.end !== f.end || hexOf(b, oid) !== OID_P256) return null;
-    } else if (f.tag !== 0xa1) return null;
-    off = f.end;
+/** ECPrivateKey (SEC 1 C.4) spanning t: version 1, privateKey OCTET STRING (32), [0] P-256, [1] key. */
+function ecPrivateKey(b: Uint8Array, t: number[]): Uint8Array | null {
+  let f = tlv(b, t[1], t[2]);
+  if (t[0] !== 0x30 || !f || hexOf(b, t[1], f[2]) !== '020101') return null;
+  const key = tlv(b, f[2], t[2]);
+  if (!key || hexOf(b, key[1] - 2, key[1]) !== '0420') return null;
+  for (let o = key[2]; o < t[2]; o = f[2]) {
+    f = tlv(b, o, t[2]);
+    if (!f || (f[0] !== 0xa1 && hexOf(b, o, f[2]) !== PARAMS)) return null;
   }
-  return new Uint8Array(b.subarray(key.start, key.end));
+  return new Uint8Array(b.subarray(key[1], key[2]));
 }
 
-/**
- * The 32-byte private scalar from PKCS#8 PrivateKeyInfo (id-ecPublicKey, prime256v1) or SEC 1
- * ECPrivateKey DER; null when malformed or for another curve. The caller range-checks the scalar.
- */
+/** The 32-byte private scalar of a PKCS#8 (P-256) or SEC 1 DER key, or null. The caller range-checks it. */
 export function privateKeyDecode(der: Uint8Array): Uint8Array | null {
   const top = tlv(der, 0, der.length);
-  if (!top || top.tag !== 0x30 || top.end !== der.length) return null;
-  const ver = tlv(der, top.start, top.end);
-  if (!ver || ver.tag !== 0x02) return null;
-  const v = hexOf(der, ver);
-  const alg = tlv(der, ver.end, top.end);
-  if (!alg) return null;
-  if (alg.tag === 0x04) return ecPrivateKey(der, top); // SEC 1: version 1, then the key
-  // PKCS#8 (v1 = 0, or RFC 5958 v2 = 1): AlgorithmIdentifier, OCTET STRING { ECPrivateKey }, optional rest
-  if ((v !== '00' && v !== '01') || alg.tag !== 0x30) return null;
-  const oid1 = tlv(der, alg.start, alg.end);
-  if (!oid1 || oid1.tag !== 0x06 || hexOf(der, oid1) !== OID_EC) return null;
-  const oid2 = tlv(der, oid1.end, alg.end);
-  if (!oid2 || oid2.tag !== 0x06 || oid2.end !== alg.end || hexOf(der, oid2) !== OID_P256) return null;
-  const oct = tlv(der, alg.end, top.end);
-  if (!oct || oct.tag !== 0x04) return null;
-  const inner = tlv(der, oct.start, oct.end);
-  if (!inner || inner.end !== oct.end) return null;
-  return ecPrivateKey(der, inner);
+  const ver = top && top[0] === 0x30 && top[2] === der.length ? tlv(der, top[1], top[2]) : null;
+  const alg = ver && tlv(der, ver[2], der.length);
+  if (!ver || !alg) return null;
+  if (alg[0] === 4) return ecPrivateKey(der, top as number[]); // SEC 1: version, then the key
+  // PKCS#8: version 0 (or 1, RFC 5958), AlgorithmIdentifier, OCTET STRING { ECPrivateKey }, [attributes, key]
+  const oct = tlv(der, alg[2], der.length);
+  const v = hexOf(der, ver[1] - 2, ver[2]);
+  if ((v !== '020100' && v !== '020101') || hexOf(der, ver[2], alg[2]) !== ALG || !oct || oct[0] !== 4) return null;
+  const inner = tlv(der, oct[1], oct[2]);
+  return inner && inner[2] === oct[2] ? ecPrivateKey(der, inner) : null;
 }

@@ -1,95 +1,59 @@
 // Arithmetic modulo the P-256 group order n (FIPS 186-4 D.1.2.3), for ECDSA (FIPS 186-4 6.4, SEC 1 4.1).
-// Same limb layout as p256-field.ts (11 x 24-bit limbs in a Float64Array), generic Montgomery
-// multiplication (HAC 14.36) with R = 2^264 and n' = -n^-1 mod 2^24. Only a handful of products per
-// signature, so this file favours size over speed. Bound: inputs canonical (< n, limbs < 2^24); a
-// column holds at most 11 products of the operands and 11 of q*n_j, each < 2^48, plus a carry:
-// 22 * 2^48 + 2^30 < 2^52.5 < 2^53. Output (T + Qn)/R < 2n, made canonical by one subtraction.
-import { Fe, fe, feFromBytes, feToBytes } from './p256-field.ts';
-
-const W = 16777216;
-const IW = 1 / 16777216;
-const floor = Math.floor;
+// Same limb layout as p256-field.ts (11 x 24-bit limbs in a Float64Array); generic Montgomery
+// multiplication (HAC 14.36) with R = 2^264 and n' = -n^-1 mod 2^24. A signature needs only a few
+// products and one inversion, so this file favours size over speed.
+// Bound: inputs canonical (< n, limbs < 2^24); a column holds at most 11 operand products and 11
+// q*n_j terms, each < 2^48, plus a carry: 22 * 2^48 + 2^30 < 2^52.5 < 2^53. The output
+// (T + Qn)/R < 2n is made canonical by one subtraction.
+import { Fe, fe, feHex, feLess, feFromBytes, feToBytes, feIsZero, powStep, carry, subIfAtLeast, IW, floor } from './p256-field.ts';
 
 /** n in 24-bit limbs. */
-export const N = new Float64Array([6497617, 13288188, 8713145, 10950558, 15137453, 16777148, 16777215, 16777215, 0, 16776960, 65535]);
+export const N = feHex('ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
 const N0 = 48207; // -n^-1 mod 2^24
-const R2N = new Float64Array([10481103, 14191258, 3018624, 2800439, 12109450, 6393962, 7072857, 11680043, 2081124, 5945942, 11669]);
-/** n - 2, big-endian (Fermat inversion exponent). */
-const N_MINUS_2 = [255, 255, 255, 255, 0, 0, 0, 0, 255, 255, 255, 255, 255, 255, 255, 255, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x4f];
 
 const T = new Float64Array(23);
 
 /** a (normalised limbs) < n ? */
 export function snLessThanN(a: Fe): boolean {
-  for (let i = 10; i >= 0; i--) {
-    if (a[i] !== N[i]) return a[i] < N[i];
-  }
-  return false;
+  return feLess(a, N);
 }
 
-export function snIsZero(a: Fe): boolean {
-  let d = 0;
-  for (let i = 0; i < 11; i++) d += a[i];
-  return d === 0;
+/** Is a canonical 32-byte scalar in [1, n-1] ? */
+export function snInRange(b: Uint8Array): boolean {
+  const v = snFrom(b);
+  return snLessThanN(v) && !feIsZero(v);
 }
 
-/** r = a - n if a >= n (a normalised, a < 2n). */
-function condSubN(r: Fe): void {
-  if (snLessThanN(r)) return;
-  let c = 0;
-  for (let i = 0; i < 11; i++) {
-    const v = r[i] - N[i] + c;
-    c = floor(v * IW);
-    r[i] = v - c * W;
-  }
+/** r = a + b mod n (canonical inputs). */
+export function snAdd(r: Fe, a: Fe, b: Fe): void {
+  for (let i = 0; i < 11; i++) r[i] = a[i] + b[i];
+  carry(r);
+  subIfAtLeast(r, N);
 }
 
 /** r = a * b / R mod n, canonical. */
 export function snMul(r: Fe, a: Fe, b: Fe): void {
   const t = T;
-  let i, j, c, q, m;
+  let i, j, c, m;
   t.fill(0);
   for (i = 0; i < 11; i++) for (j = 0; j < 11; j++) t[i + j] += a[i] * b[j];
   for (i = 0; i < 11; i++) {
     c = t[i];
-    q = floor(c * IW);
-    m = (c - q * W) * N0; // < 2^40, exact
-    m = m - floor(m * IW) * W;
+    m = (c - floor(c * IW) * 16777216) * N0; // < 2^40, exact
+    m = m - floor(m * IW) * 16777216;
     for (j = 0; j < 11; j++) t[i + j] += m * N[j];
     t[i + 1] += t[i] * IW; // t_i is now a multiple of 2^24
   }
-  c = 0;
-  for (i = 0; i < 11; i++) {
-    m = t[11 + i] + c;
-    c = floor(m * IW);
-    r[i] = m - c * W;
-  }
-  condSubN(r);
+  r.set(t.subarray(11, 22));
+  carry(r);
+  subIfAtLeast(r, N);
 }
 
-/** r = a + b mod n (canonical inputs). */
-export function snAdd(r: Fe, a: Fe, b: Fe): void {
-  let c = 0;
-  for (let i = 0; i < 11; i++) {
-    const v = a[i] + b[i] + c;
-    c = floor(v * IW);
-    r[i] = v - c * W;
-  }
-  condSubN(r);
-}
-
-/** 32 big-endian bytes to a scalar reduced mod n (input < 2^256 < 2n). */
-export function snFromBytes(b: Uint8Array, off: number): Fe {
+/** A 32-byte big-endian number as limbs, reduced mod n when `reduce` (input < 2^256 < 2n). */
+export function snFrom(b: Uint8Array, reduce?: boolean): Fe {
   const r = fe();
-  feFromBytes(r, b, off);
-  condSubN(r);
-  return r;
-}
-
-/** Raw 32 big-endian bytes to limbs without reduction (to range-check). */
-export function snRaw(b: Uint8Array, off: number): Fe {
-  const r = fe();
-  feFromBytes(r, b, off);
+  feFromBytes(r, b, 0);
+  if (reduce) subIfAtLeast(r, N);
   return r;
 }
 
@@ -99,21 +63,26 @@ export function snToBytes(a: Fe): Uint8Array {
   return out;
 }
 
-/** Montgomery form a*R mod n of a canonical scalar. */
-export function snToMont(r: Fe, a: Fe): void {
+/** R^2 mod n by doubling 1 (528 times), to enter the Montgomery domain. */
+const R2N = fe();
+R2N[0] = 1;
+for (let i = 0; i < 528; i++) snAdd(R2N, R2N, R2N);
+
+/** r = a * b mod n for canonical a, b (a*R2N/R, then times b / R). */
+export function snMulPlain(r: Fe, a: Fe, b: Fe): void {
   snMul(r, a, R2N);
+  snMul(r, r, b);
 }
 
-/** r = a^-1 * R mod n for a canonical non-zero scalar a (Fermat: a^(n-2)); snMul(x, r) = x / a. */
+/** n - 2, the Fermat exponent. */
+const NM2 = fe();
+NM2.set(N);
+NM2[0] -= 2;
+
+/** r = a^-1 * R mod n for canonical non-zero a (Fermat: a^(n-2)), so snMul(x, r) = x / a mod n. */
 export function snInvMont(r: Fe, a: Fe): void {
   const am = fe();
   snMul(am, a, R2N);
-  const acc = fe();
-  acc.set(am);
-  // the exponent's top bit is 1: start from a*R and scan the remaining 255 bits
-  for (let bit = 254; bit >= 0; bit--) {
-    snMul(acc, acc, acc);
-    if ((N_MINUS_2[31 - (bit >> 3)] >> (bit & 7)) & 1) snMul(acc, acc, am);
-  }
-  r.set(acc);
+  r.set(am); // the exponent's top bit is 1
+  for (let i = 254; i >= 0; i--) powStep(r, am, NM2, i, snMul);
 }
