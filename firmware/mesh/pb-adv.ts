@@ -89,6 +89,8 @@ export function createPbAdv(o: {
   // transmit side
   let txTn = 0x7f; // the first transaction takes 0x80
   let txPackets: Uint8Array[] | null = null;
+  /** Complete and Failed expect no reply: only an explicit ack (or the link closing) ends them. */
+  let txAwaitsReply = false;
   let txRetransmit: number | null = null;
   let txTimeout: number | null = null;
   // receive side
@@ -139,6 +141,7 @@ export function createPbAdv(o: {
       if (!active) return;
       stopTx();
       txTn = txTn >= 0xff ? 0x80 : txTn + 1;
+      txAwaitsReply = pdu[0] !== 0x08 && pdu[0] !== 0x09;
       const segs = segmentPdu(pdu);
       const packets: Uint8Array[] = [];
       for (let i = 0; i < segs.length; i++) packets.push(pbAdvPacket(linkId, txTn, segs[i]));
@@ -167,6 +170,9 @@ export function createPbAdv(o: {
 
   function acked(how: string): void {
     if (!txPackets) return;
+    // The provisioner's next transaction acks ours only when ours asked for a reply: after Failed it
+    // may still send PDUs it queued before hearing the Failed (e.g. Public Key right after Start).
+    if (how === 'implicit' && !txAwaitsReply) return;
     o.log.log('debug', 'mesh', 'pb-adv: transaction 0x' + txTn.toString(16) + ' acked (' + how + ')');
     stopTx();
     o.advertiser.flush(); // queued retransmissions of it are pointless now

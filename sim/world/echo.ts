@@ -687,9 +687,14 @@ export class Echo {
   }
 
   private onLinkPacket: ((p: AirPacket) => void) | null = null;
+  private attempts = 0;
+  /** walked away for good (vanishAfter) */
+  private away = false;
 
   private provision(cred: Credential, bearer: 'pb-adv' | 'pb-gatt', address: string): void {
-    const cfg = this.cfg;
+    // Faults apply to the first attempt only; later attempts (again: true) behave.
+    const first = this.attempts++ === 0;
+    const cfg: EchoConfig = first ? this.cfg : { ...this.cfg, fault: 'none', vanishAfter: null, closeAfter: null, suppressAcks: false };
     const key = cred.uuid.toString('hex');
     const unicast = this.nextAddress;
     const protocol = new ProvisionerProtocol({
@@ -706,7 +711,7 @@ export class Echo {
     const timers = this.timers();
 
     const finish = (how: string, detail: string): void => {
-      if (finished) return;
+      if (finished || this.away) return;
       finished = true;
       this.onLinkPacket = null;
       const r = outcome ?? { done: how, reason: detail };
@@ -746,8 +751,10 @@ export class Echo {
       if (gone) return;
       if (cfg.vanishAfter !== null && deviceTx >= cfg.vanishAfter) {
         gone = true;
+        this.away = true;
         this.emit('fault', `walks away after ${deviceTx} device PDU(s)`);
         this.onLinkPacket = null;
+        this.radio.onPacket = null;
         return;
       }
       if (cfg.closeAfter !== null && deviceTx >= cfg.closeAfter) {
