@@ -109,12 +109,36 @@ export function formatReport(r) {
   return lines.join('\n');
 }
 
-/** `node build/size.mjs [--dist <dir>] [--bundle <name>]...` (defaults: dist/ and every bundle). */
+/** What each feature flag costs in dist/firmware.js: rebuild with it off (in a temporary directory). */
+async function featureCosts() {
+  const { buildBundle } = await import('../esbuild.config.mjs');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(path.join(tmpdir(), 'size-features-'));
+  try {
+    const out = path.join(dir, 'firmware.js');
+    const all = (await buildBundle('firmware/main.ts', out, [])).bytes;
+    console.log('');
+    console.log('feature costs (dist/firmware.js rebuilt with one flag off)');
+    console.log('flag'.padEnd(16) + 'bytes'.padStart(10) + 'saves'.padStart(10));
+    console.log('(all on)'.padEnd(16) + fmt(all).padStart(10));
+    for (const flag of ['--no-wss', '--no-softap', '--no-mesh', '--no-pb-adv', '--no-pb-gatt']) {
+      const b = (await buildBundle('firmware/main.ts', out, [flag])).bytes;
+      console.log(flag.padEnd(16) + fmt(b).padStart(10) + fmt(all - b).padStart(10));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `node build/size.mjs [--dist <dir>] [--bundle <name>]... [--features]` (defaults: dist/, every bundle). */
 async function main(argv) {
   let distDir = path.join(root, 'dist');
   const chosen = [];
+  let features = false;
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--dist' && argv[i + 1]) distDir = path.resolve(argv[++i]);
+    if (argv[i] === '--features') features = true;
+    else if (argv[i] === '--dist' && argv[i + 1]) distDir = path.resolve(argv[++i]);
     else if (argv[i] === '--bundle' && argv[i + 1]) chosen.push(argv[++i]);
     else throw new SizeError('unknown argument ' + argv[i] + ' (usage: node build/size.mjs [--dist <dir>] [--bundle <name>]...)');
   }
@@ -132,6 +156,7 @@ async function main(argv) {
     if (r.bytes > r.budget) over.push(r.name);
   }
   console.log('gzip column: each module\'s own output bytes compressed alone (raw DEFLATE, level 9); an upper bound on its share.');
+  if (features) await featureCosts();
   if (over.length) {
     console.error('size: over the ' + fmt(BUDGET_BYTES) + '-byte budget: ' + over.join(', '));
     return 1;
