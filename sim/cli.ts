@@ -71,7 +71,8 @@ async function main(): Promise<number> {
   console.log('');
   console.log(
     `${mark(report.ok, report.ok ? 'PASS' : 'FAIL')} ${scenario.name}: outcome ${report.outcome}, ` +
-      `${(report.virtualMs / 1000).toFixed(3)}s virtual in ${report.realMs} ms real (${report.stop}), ` +
+      `${(report.virtualMs / 1000).toFixed(3)}s virtual in ${report.realMs} ms real` +
+      `${report.heldRealMs ? ` (${report.heldRealMs} ms of it waiting on real I/O)` : ''}, stopped: ${report.stop}, ` +
       `${report.boards.length} board${report.boards.length === 1 ? '' : 's'}, ${report.events.length} events`,
   );
   for (const f of report.failures) console.log(`  - ${f}`);

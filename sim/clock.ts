@@ -63,6 +63,8 @@ export class VirtualClock {
   readonly holdWatchdogMs: number;
   /** timers fired since creation (for statistics and benchmarks) */
   fired = 0;
+  /** real milliseconds run() spent with virtual time standing still, waiting for holds to release */
+  heldRealMs = 0;
 
   constructor(opts: ClockOptions = {}) {
     this.holdWatchdogMs = opts.holdWatchdogMs ?? 20000;
@@ -211,12 +213,16 @@ export class VirtualClock {
 
   private async waitForHolds(): Promise<void> {
     const started = Date.now();
-    while (this.holds.size > 0) {
-      const next = this.peek();
-      if (next && next.t <= this.t) return;
-      const left = this.holdWatchdogMs - (Date.now() - started);
-      if (left <= 0) throw new HoldTimeoutError(this.heldBy(), this.holdWatchdogMs, this.t);
-      await this.sleep(left);
+    try {
+      while (this.holds.size > 0) {
+        const next = this.peek();
+        if (next && next.t <= this.t) return;
+        const left = this.holdWatchdogMs - (Date.now() - started);
+        if (left <= 0) throw new HoldTimeoutError(this.heldBy(), this.holdWatchdogMs, this.t);
+        await this.sleep(left);
+      }
+    } finally {
+      this.heldRealMs += Date.now() - started;
     }
   }
 

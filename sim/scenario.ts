@@ -287,6 +287,8 @@ export interface RunReport {
   stop: RunResult | 'satisfied' | 'matched';
   virtualMs: number;
   realMs: number;
+  /** real ms spent waiting for real I/O (clock holds) */
+  heldRealMs: number;
   scenario: Scenario;
 }
 
@@ -392,7 +394,7 @@ export async function runScenario(nameOrScenario: string | Scenario, opts: RunOp
     }
     return {
       ok: failures.length === 0, outcome, failures: [...new Set(failures)], events, boards, stop,
-      virtualMs: clock.now(), realMs: Date.now() - realStart, scenario,
+      virtualMs: clock.now(), realMs: Date.now() - realStart, heldRealMs: clock.heldRealMs, scenario,
     };
   } finally {
     for (const b of boards) b.powerOff('end of scenario');

@@ -105,6 +105,13 @@ export const NOT_EMULATED_GLOBALS = [
   'Bangle', 'Wifi', 'ESP8266', 'NRF', 'ESP32',
 ];
 
+/** NRF members of the ESP32 build (libs/bluetooth/jswrap_bluetooth.c entries compiled for ESP32). */
+export const NRF_API = [
+  'setAdvertising', 'setScanResponse', 'updateServices', 'setScan', 'findDevices', 'setTxPower', 'getAddress',
+  'disconnect', 'sleep', 'wake', 'getAdvertisingData', 'requestDevice', 'connect', 'setConnectionInterval',
+  'restart', 'getSecurityStatus',
+];
+
 /** Optional globals a firmware profile may include (absent from the profile = undefined, as on such a board). */
 export const PROFILE_GLOBALS = ['NRF', 'ESP32'];
 
@@ -268,6 +275,7 @@ export class Session {
     const host = { nowMs: () => board.systemTimeMs(), random: () => board.rand.random() };
     this.realm = preludeScript.runInContext(this.context)(host);
     this.global = vm.runInContext('globalThis', this.context) as Record<string, any>;
+    this.defineTrampoline();
   }
 
   /** Install the globals (called by the board once this session is its current one). */
@@ -332,17 +340,43 @@ export class Session {
     if (!this.alive) return undefined;
     if (typeof fn === 'string') return this.evaluate(fn, 'timer');
     if (typeof fn !== 'function') return undefined;
-    let result: unknown;
+    const slot = this.slot;
+    const prevFn = slot.fn; // re-entrant: a module may call back into the firmware from inside a call
+    const prevThis = slot.thisArg;
+    const prevArgs = slot.args;
+    slot.fn = fn as Function;
+    slot.thisArg = thisArg;
+    slot.args = args;
+    slot.result = undefined;
+    try {
+      callScript.runInContext(this.context);
+    } catch (e) {
+      if (this.alive) this.reportUncaught(e);
+    }
+    const result = slot.result;
+    slot.fn = prevFn;
+    slot.thisArg = prevThis;
+    slot.args = prevArgs;
+    return result;
+  }
+
+  // the trampoline `__sim$call()` runs the slot's function: evaluating a script is what makes V8
+  // drain this context's microtask queue (microtaskMode 'afterEvaluate') right after the callback
+  private readonly slot: { fn: Function | undefined; thisArg: unknown; args: unknown[]; result: unknown } = {
+    fn: undefined, thisArg: undefined, args: [], result: undefined,
+  };
+
+  private defineTrampoline(): void {
+    const slot = this.slot;
     Object.defineProperty(this.global, '__sim$call', {
       value: () => {
-        result = (fn as Function).apply(thisArg, args);
+        const f = slot.fn;
+        if (f) slot.result = f.apply(slot.thisArg, slot.args);
       },
-      configurable: true,
+      configurable: false,
       enumerable: false,
-      writable: true,
+      writable: false,
     });
-    this.guarded(() => callScript.runInContext(this.context));
-    return result;
   }
 
   private guarded(run: () => unknown): unknown {
@@ -821,7 +855,12 @@ export class Session {
    *  everything else is `not emulated`. The mesh work's sim/board/nrf.ts replaces it. */
   fallbackNrf(): unknown {
     const s = this;
+    // the rest of the ESP32 NRF API exists (so feature tests like `typeof NRF.setScan` see what the
+    // board has) but throws `not emulated` when called
+    const members: Record<string, unknown> = {};
+    for (const name of NRF_API) members[name] = () => s.notEmulated(`NRF.${name}`);
     return s.strict('NRF', s.object({
+      ...members,
       setServices: (services: unknown, options: unknown) => {
         s.checkAlive();
         const o = (options ?? {}) as Record<string, unknown>;
