@@ -375,6 +375,8 @@ export async function runScenario(nameOrScenario: string | Scenario, opts: RunOp
       stop: () => matchedUntil || (!opts.until && satisfied()),
     });
     stop = result === 'stopped' ? (matchedUntil ? 'matched' : 'satisfied') : result;
+    // let Node report unhandled promise rejections of the boards before the checks
+    await new Promise<void>((r) => setImmediate(r));
 
     // checks
     const events = timeline.events;

@@ -91,6 +91,27 @@ const PRELUDE = `(function (host) {
 })`;
 
 let preludeScript: vm.Script | undefined;
+
+// Unhandled promise rejections inside a board: Node reports them process-wide, so find the session by
+// its realm's Promise and print `Uncaught ...` there (Espruino reports them the same way). Anything
+// else stays an error of the simulator itself.
+const sessionsByPromise = new WeakMap<object, Session>();
+let rejectionHandlerInstalled = false;
+function installRejectionHandler(): void {
+  if (rejectionHandlerInstalled) return;
+  rejectionHandlerInstalled = true;
+  process.on('unhandledRejection', (reason, promise) => {
+    const proto = promise ? Object.getPrototypeOf(promise) : null;
+    const session = proto ? sessionsByPromise.get(proto.constructor) : undefined;
+    if (!session) {
+      process.nextTick(() => {
+        throw reason;
+      });
+      return;
+    }
+    if (session.alive) session.reportUncaught(reason);
+  });
+}
 const callScript = new vm.Script('__sim$call()', { filename: 'sim:call' });
 
 /**
@@ -274,6 +295,8 @@ export class Session {
     preludeScript ??= new vm.Script(PRELUDE, { filename: 'sim:prelude' });
     const host = { nowMs: () => board.systemTimeMs(), random: () => board.rand.random() };
     this.realm = preludeScript.runInContext(this.context)(host);
+    installRejectionHandler();
+    sessionsByPromise.set(this.realm.Promise, this);
     this.global = vm.runInContext('globalThis', this.context) as Record<string, any>;
     this.defineTrampoline();
   }

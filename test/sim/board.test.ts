@@ -236,4 +236,18 @@ test('the "uncaughtException" handler on process replaces the Uncaught line', as
   assert.equal(b.console, ['handled x']);
 });
 
+test('an unhandled promise rejection prints Uncaught on its board and the simulator lives on', async () => {
+  const w = world();
+  const b = makeBoard(w, { '.bootcde': 'Promise.reject(new Error("nobody catches")); new Promise(function(res, rej){ setTimeout(function(){ rej("late"); }, 5); }); setTimeout(function(){ print("alive"); }, 10);' });
+  const other = makeBoard(w, {}, { id: 'b2' });
+  b.powerOn();
+  other.powerOn();
+  await w.clock.run();
+  await new Promise((r) => setImmediate(r));
+  assert.ok(b.console.includes('Uncaught Error: nobody catches'), b.console.join('|'));
+  assert.ok(b.console.includes('Uncaught "late"'));
+  assert.ok(b.console.includes('alive'));
+  assert.equal(other.console, [], 'attributed to the right board');
+});
+
 test.run();
