@@ -306,24 +306,34 @@ export interface GattServiceSpec {
   dataIn: number;
   /** characteristic we notify on, e.g. 0x2ADC */
   dataOut: number;
+  /** longest value either characteristic holds */
   maxLength: number;
+  /** one write from the connected central (never called synchronously) */
   onWrite: (data: Bytes) => void;
+  /** a central connected; `mtu` is the ATT_MTU when the firmware reports it, else 23 (ESP32: always 23) */
   onConnect: (mtu: number) => void;
+  /** the connection ended (either side) */
   onDisconnect: () => void;
 }
 
 export interface BleService {
-  /** What this firmware build can do. */
+  /**
+   * What this firmware build can do. `pbGatt` turns false when `setGattService` finds that GATT
+   * notifications do not work (older ESP32 builds: NRF.updateServices throws).
+   */
   readonly supports: { pbGatt: boolean; pbAdv: boolean };
-  /** Advertise raw AD structures. */
+  /** Advertise raw AD structures (at most 31 bytes), replacing the current advertisement. */
   setAdvertising(opts: { data: Bytes; connectable: boolean; intervalMs: number }): HalError | null;
   stopAdvertising(): void;
-  /** Receive raw advertising data of every packet heard. */
+  /** Receive the raw advertising data of every packet heard (garbage reports are dropped here). */
   startScan(opts: { onPacket: (data: Bytes, rssi: number) => void }): HalError | null;
   stopScan(): void;
-  /** Publish a GATT service (one at a time). */
+  /**
+   * Publish a GATT service (one at a time; the BLE UART console stays closed). Returns an error with
+   * code `UNSUPPORTED` when this firmware cannot notify.
+   */
   setGattService(spec: GattServiceSpec): HalError | null;
-  /** Notify on `dataOut` of the current service. */
+  /** Notify `data` (at most ATT_MTU - 3 bytes) on `dataOut` of the current service. */
   notify(data: Bytes): HalError | null;
   /** Drop the current connection, if any. */
   disconnect(): void;
