@@ -8,7 +8,7 @@ import { hexToBytes } from '../crypto/bytes';
 interface MeshIdentityFile {
   /** Device UUID, 32 hex digits */
   deviceUuid?: string;
-  /** Static OOB value, 2..32 hex digits (zero-padded to 16 bytes) — a secret */
+  /** Static OOB value, 2..32 hex digits (64 with mesh.hmacSha256), zero-padded — a secret */
   staticOob?: string;
   /** OOB Information bits of the beacon (e.g. 0x0804 = 2D code + on box) */
   oobInfo?: number;
@@ -16,7 +16,7 @@ interface MeshIdentityFile {
 
 export interface MeshIdentity {
   uuid: Uint8Array;
-  /** 16 bytes, zero-padded; a secret */
+  /** 32 bytes, zero-padded (CMAC uses the first 16); a secret */
   staticOob: Uint8Array;
   oobInfo: number;
   uri: Uint8Array | null;
@@ -30,6 +30,8 @@ export interface MeshConfig {
   elements?: number;
   /** also accept No OOB authentication (default false: Static OOB only) */
   allowNoOob?: boolean;
+  /** Mesh 1.1: also offer BTM_ECDH_P256_HMAC_SHA256_AES_CCM (32-byte static OOB allowed) */
+  hmacSha256?: boolean;
   /** Optional URI for the beacon's URI hash, hex, starting with its scheme code point (0x17 = https:) */
   uri?: string;
 }
@@ -47,7 +49,7 @@ export function parseIdentity(f: MeshIdentityFile | null, cfg: MeshConfig): Mesh
   if (!f || typeof f !== 'object') return FILES.mesh + ' is missing or not JSON';
   const uuid = hexField(f.deviceUuid, 'deviceUuid', 16, 16);
   if (typeof uuid === 'string') return FILES.mesh + ': ' + uuid;
-  const oob = hexField(f.staticOob, 'staticOob', 1, 16);
+  const oob = hexField(f.staticOob, 'staticOob', 1, cfg.hmacSha256 ? 32 : 16);
   if (typeof oob === 'string') return FILES.mesh + ': ' + oob;
   const info = f.oobInfo === undefined ? 0 : f.oobInfo;
   if (typeof info !== 'number' || info < 0 || info > 0xffff || Math.floor(info) !== info) {
@@ -59,8 +61,8 @@ export function parseIdentity(f: MeshIdentityFile | null, cfg: MeshConfig): Mesh
     if (typeof u === 'string') return FILES.config + ': mesh.' + u;
     uri = u;
   }
-  // Static OOB shorter than 16 bytes is zero-padded (at the end).
-  const padded = new Uint8Array(16);
+  // Static OOB shorter than the AuthValue is zero-padded (at the end).
+  const padded = new Uint8Array(32);
   padded.set(oob);
   oob.fill(0);
   return { uuid: uuid, staticOob: padded, oobInfo: info, uri: uri };

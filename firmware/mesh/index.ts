@@ -10,7 +10,7 @@ import { unprovisionedBeacon, pbGattAdvertisement, uriHash, eachAd, AD_PB_ADV } 
 import { createPbAdv, type PbAdv } from './pb-adv';
 import { createPbGatt, type PbGatt } from './pb-gatt';
 import { createSession, type Session } from './prov';
-import { capabilitiesParams, ALG_BIT_CMAC } from './pdu';
+import { capabilitiesParams, ALG_BIT_CMAC, ALG_BIT_HMAC } from './pdu';
 import { createKeyHolder } from './keys';
 import { createFirmwareEcc, type MeshEcc, type SliceStats } from './ecc';
 import { readIdentity, type MeshConfig, type MeshIdentity } from './identity';
@@ -84,7 +84,7 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
     return inert;
   }
   const beaconMs = cfg.beaconIntervalMs || DEFAULT_BEACON_INTERVAL_MS;
-  const capabilities = capabilitiesParams({ elements: elements, algorithms: ALG_BIT_CMAC, staticOob: true });
+  const capabilities = capabilitiesParams({ elements: elements, algorithms: cfg.hmacSha256 ? ALG_BIT_CMAC | ALG_BIT_HMAC : ALG_BIT_CMAC, staticOob: true });
   const ecc = opts.ecc || createFirmwareEcc({ clock: hal.clock, randomBytes: hal.crypto.randomBytes, stats: opts.stats });
   const keys = createKeyHolder({ ecc: ecc, log: log, defer: hal.clock.defer });
   const advertiser = createAdvertiser({ ble: hal.ble, clock: hal.clock, log: log });

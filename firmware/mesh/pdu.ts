@@ -14,8 +14,6 @@ export const PDU_FAILED = 0x09;
 
 /** Total PDU sizes including the type octet, indexed by type (BlueZ expected_pdu_size). */
 export const PDU_LENGTHS = [2, 12, 6, 65, 1, 17, 17, 34, 1, 2];
-/** Mesh 1.1 HMAC-SHA-256 algorithm: Confirmation and Random carry 32 octets. */
-export const PDU_LENGTH_CONF_RANDOM_HMAC = 33;
 
 /** Provisioning Failed error codes (≈§5.4.1.10). */
 export const ERR_PROHIBITED = 0x00;

@@ -13,9 +13,8 @@ import {
   ERR_DECRYPTION_FAILED, ERR_UNEXPECTED_ERROR, checkStart, pduName,
 } from './pdu';
 import { equalBytes, wipe, copyBytes } from '../crypto/bytes';
-import {
-  confirmationSalt, confirmationKey, confirmationValue, provisioningSalt, sessionKey, sessionNonce, deviceKey,
-} from '../crypto/mesh-keys';
+import { provisioningSalt, sessionKey, sessionNonce, deviceKey } from '../crypto/mesh-keys';
+import { saltFor, keyFor, confirmationFor, valueLength } from './alg';
 import { ccmDecrypt } from '../crypto/ccm';
 
 export const PROTOCOL_TIMEOUT_MS = 60000;
@@ -40,7 +39,7 @@ export interface SessionOptions {
   randomBytes: (n: number) => Uint8Array;
   /** The 11 Capabilities parameters this device sends. */
   capabilities: Uint8Array;
-  /** 16-byte AuthValue for Static OOB (already zero-padded). Not kept after the session. */
+  /** Static OOB, zero-padded to 32 bytes (the CMAC algorithm uses its first 16). A secret. */
   staticOob: Uint8Array;
   allowNoOob: boolean;
   elements: number;
@@ -101,6 +100,8 @@ export function createSession(o: SessionOptions): Session {
   let sessNonce: Uint8Array | null = null;
   let devKey: Uint8Array | null = null;
   let ended = false;
+  let alg = 0;
+  let vlen = 16;
   // Late-bound: the ECDH callback resumes the held PDUs through this (declared before its callers).
   const resume = { drain: function (): void {} };
 
@@ -182,9 +183,11 @@ export function createSession(o: SessionOptions): Session {
       return;
     }
     inputs.set(params, 12);
-    authValue = new Uint8Array(16);
-    if (params[2] === AUTH_STATIC_OOB) authValue.set(o.staticOob);
-    o.log.log('info', 'mesh', 'start: ' + (params[2] === AUTH_STATIC_OOB ? 'static OOB' : 'no OOB'));
+    alg = params[0];
+    vlen = valueLength(alg);
+    authValue = new Uint8Array(vlen);
+    if (params[2] === AUTH_STATIC_OOB) authValue.set(o.staticOob.subarray(0, vlen));
+    o.log.log('info', 'mesh', 'start: ' + (params[2] === AUTH_STATIC_OOB ? 'static OOB' : 'no OOB') + (alg ? ', HMAC-SHA-256' : ', CMAC'));
     st = ST_PUBKEY;
     o.keys.prepare();
   }
@@ -226,8 +229,8 @@ export function createSession(o: SessionOptions): Session {
           return;
         }
         ecdhSecret = secret;
-        confSalt = confirmationSalt(inputs);
-        confKey = confirmationKey(secret, confSalt);
+        confSalt = saltFor(alg, inputs);
+        confKey = keyFor(alg, secret, confSalt, authValue as Uint8Array);
         o.log.log('debug', 'mesh', 'ECDH done (secret ' + secret.length + ' bytes)');
         resume.drain();
       });
@@ -235,9 +238,9 @@ export function createSession(o: SessionOptions): Session {
   }
 
   function onConfirmation(p: Uint8Array): void {
-    provConfirmation = copyBytes(p.subarray(1, 17));
-    devRandom = o.randomBytes(16);
-    devConfirmation = confirmationValue(confKey as Uint8Array, devRandom, authValue as Uint8Array);
+    provConfirmation = copyBytes(p.subarray(1, 1 + vlen));
+    devRandom = o.randomBytes(vlen);
+    devConfirmation = confirmationFor(alg, confKey as Uint8Array, devRandom, authValue as Uint8Array);
     if (equalBytes(provConfirmation, devConfirmation)) {
       fail(ERR_INVALID_PDU);
       return;
@@ -247,14 +250,14 @@ export function createSession(o: SessionOptions): Session {
   }
 
   function onRandom(p: Uint8Array): void {
-    const provRandom = copyBytes(p.subarray(1, 17));
+    const provRandom = copyBytes(p.subarray(1, 1 + vlen));
     const rnd = devRandom as Uint8Array;
     if (equalBytes(provRandom, rnd)) {
       fail(ERR_INVALID_PDU);
       return;
     }
     // Check the provisioner's confirmation BEFORE revealing our random.
-    const expected = confirmationValue(confKey as Uint8Array, provRandom, authValue as Uint8Array);
+    const expected = confirmationFor(alg, confKey as Uint8Array, provRandom, authValue as Uint8Array);
     const ok = equalBytes(expected, provConfirmation as Uint8Array);
     wipe(expected);
     if (!ok) {
@@ -338,7 +341,8 @@ export function createSession(o: SessionOptions): Session {
       fail(ERR_UNEXPECTED_PDU);
       return;
     }
-    if (p.length !== PDU_LENGTHS[type]) {
+    const want = (type === PDU_CONFIRMATION || type === PDU_RANDOM) ? 1 + vlen : PDU_LENGTHS[type];
+    if (p.length !== want) {
       fail(ERR_INVALID_FORMAT);
       return;
     }

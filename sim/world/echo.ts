@@ -3,7 +3,7 @@
 // on aes-128-ecb (RFC 4493), aes-128-ccm with an 8-byte MIC. It never imports firmware/.
 // Three layers: the protocol (ProvisionerProtocol), the PB-ADV generic provisioning client
 // (PbAdvClient) and the PB-GATT proxy client (proxy SAR helpers). Faults for the scenarios live here.
-import { createCipheriv, createECDH, randomBytes as nodeRandom, type ECDH } from 'node:crypto';
+import { createCipheriv, createECDH, createHmac, randomBytes as nodeRandom, type ECDH } from 'node:crypto';
 
 // ---------------------------------------------------------------------------------------------
 // Security functions (Mesh Profile ≈§3.8.2), independent of firmware/crypto
@@ -50,6 +50,10 @@ export function cmac(key: Buffer, msg: Buffer): Buffer {
 }
 
 export const s1 = (m: Buffer): Buffer => cmac(Buffer.alloc(16), m);
+const hmac = (k: Buffer, m: Buffer): Buffer => createHmac('sha256', k).update(m).digest();
+/** Mesh 1.1: s2(M) = HMAC-SHA-256 with a zero key; k5(N, SALT, P) = HMAC_T(P), T = HMAC_SALT(N). */
+export const s2 = (m: Buffer): Buffer => hmac(Buffer.alloc(32), m);
+export const k5 = (n: Buffer, salt: Buffer, p: Buffer): Buffer => hmac(hmac(salt, n), p);
 export const k1 = (n: Buffer, salt: Buffer, p: Buffer): Buffer => cmac(cmac(salt, n), p);
 
 export function ccmEncrypt(key: Buffer, nonce: Buffer, plain: Buffer): Buffer {
@@ -105,8 +109,10 @@ export interface ProvisionerOptions {
   fault?: ProtocolFault;
   /** test seam: fixed provisioner private key (32 bytes) */
   privateKey?: Buffer;
-  /** test seam: fixed provisioner random (16 bytes) */
+  /** test seam: fixed provisioner random (16 bytes, 32 for HMAC) */
   random?: Buffer;
+  /** 'hmac': choose BTM_ECDH_P256_HMAC_SHA256_AES_CCM when the device offers it (Mesh 1.1) */
+  algorithm?: 'cmac' | 'hmac';
 }
 
 export interface ProtocolStep {
@@ -131,7 +137,9 @@ export class ProvisionerProtocol {
   private pub: Buffer;
   private inputs: Buffer[] = [];
   private auth: Buffer;
+  private oob32: Buffer;
   private random: Buffer;
+  private hmacAlg = false;
   private confKey: Buffer | null = null;
   private confSalt: Buffer | null = null;
   private secret: Buffer | null = null;
@@ -149,10 +157,11 @@ export class ProvisionerProtocol {
     if (o.privateKey) this.ecdh.setPrivateKey(o.privateKey);
     else this.ecdh.generateKeys();
     this.pub = this.ecdh.getPublicKey().subarray(1);
-    const oob = Buffer.alloc(16);
-    o.staticOob.copy(oob, 0, 0, Math.min(16, o.staticOob.length));
-    if (this.fault === 'wrong-oob') oob[15] ^= 0x01;
-    this.auth = oob;
+    const oob = Buffer.alloc(32);
+    o.staticOob.copy(oob, 0, 0, Math.min(32, o.staticOob.length));
+    if (this.fault === 'wrong-oob') oob[0] ^= 0x01;
+    this.oob32 = oob;
+    this.auth = oob.subarray(0, 16);
     this.random = o.random ? Buffer.from(o.random) : nodeRandom(16);
   }
 
@@ -220,7 +229,12 @@ export class ProvisionerProtocol {
     if (caps[0] === 0) return this.error('capabilities: zero elements');
     if (!(caps[4] & 1)) return this.error('device offers no static OOB');
     this.inputs.push(caps);
-    let start = Buffer.from([0x02, 0x00, 0x00, 0x01, 0x00, 0x00]);
+    this.hmacAlg = this.o.algorithm === 'hmac' && !!(caps[2] & 0x02);
+    if (this.hmacAlg) {
+      this.auth = this.oob32;
+      this.random = this.o.random && this.o.random.length === 32 ? Buffer.from(this.o.random) : nodeRandom(32);
+    }
+    let start = Buffer.from([0x02, this.hmacAlg ? 0x01 : 0x00, 0x00, 0x01, 0x00, 0x00]);
     if (this.fault === 'prohibited-start') start = Buffer.from([0x02, 0x05, 0x00, 0x01, 0x00, 0x00]);
     if (this.fault === 'unadvertised-method') start = Buffer.from([0x02, 0x00, 0x00, 0x02, 0x00, 0x04]);
     if (this.fault === 'nonzero-action') start = Buffer.from([0x02, 0x00, 0x00, 0x01, 0x01, 0x00]);
@@ -246,24 +260,34 @@ export class ProvisionerProtocol {
     this.inputs.push(devPub);
     const inputs = Buffer.concat(this.inputs);
     if (inputs.length !== 145) return this.error('confirmation inputs are ' + inputs.length + ' bytes');
-    this.confSalt = s1(inputs);
-    this.confKey = k1(this.secret, this.confSalt, Buffer.from('prck'));
-    const conf = cmac(this.confKey, Buffer.concat([this.random, this.auth]));
+    this.confSalt = this.hmacAlg ? s2(inputs) : s1(inputs);
+    this.confKey = this.hmacAlg
+      ? k5(Buffer.concat([this.secret, this.auth]), this.confSalt, Buffer.from('prck256'))
+      : k1(this.secret, this.confSalt, Buffer.from('prck'));
+    const conf = this.confirm(this.random);
     this.state = 'confirm';
     return this.out([Buffer.concat([Buffer.from([0x05]), conf])]);
   }
 
+  private confirm(random: Buffer): Buffer {
+    return this.hmacAlg ? hmac(this.confKey!, random) : cmac(this.confKey!, Buffer.concat([random, this.auth]));
+  }
+
+  private get vlen(): number {
+    return this.hmacAlg ? 32 : 16;
+  }
+
   private onConfirmation(p: Buffer): ProtocolStep {
-    if (p[0] !== 0x05 || p.length !== 17) return this.error('expected Confirmation, got ' + pduName(p[0]));
+    if (p[0] !== 0x05 || p.length !== 1 + this.vlen) return this.error('expected Confirmation, got ' + pduName(p[0]));
     this.devConfirmation = Buffer.from(p.subarray(1));
     this.state = 'random';
     return this.out([Buffer.concat([Buffer.from([0x06]), this.random])]);
   }
 
   private onRandom(p: Buffer): ProtocolStep {
-    if (p[0] !== 0x06 || p.length !== 17) return this.error('expected Random, got ' + pduName(p[0]));
+    if (p[0] !== 0x06 || p.length !== 1 + this.vlen) return this.error('expected Random, got ' + pduName(p[0]));
     const devRandom = p.subarray(1);
-    const check = cmac(this.confKey!, Buffer.concat([devRandom, this.auth]));
+    const check = this.confirm(devRandom);
     if (!check.equals(this.devConfirmation!)) return this.error('device confirmation does not match its random');
     const provSalt = s1(Buffer.concat([this.confSalt!, this.random, devRandom]));
     const sessionKey = k1(this.secret!, provSalt, Buffer.from('prsk'));
@@ -576,13 +600,15 @@ export interface EchoConfig {
   address: number;
   ivIndex: number;
   keyIndex: number;
+  /** 'hmac': use the Mesh 1.1 HMAC-SHA-256 algorithm when the device offers it */
+  algorithm: 'cmac' | 'hmac';
 }
 
-const ECHO_KEYS = ['bearer', 'startAtMs', 'fault', 'vanishAfter', 'closeAfter', 'suppressAcks', 'mtu', 'repeats', 'again', 'timeoutMs', 'attention', 'address', 'ivIndex', 'keyIndex'];
+const ECHO_KEYS = ['algorithm', 'bearer', 'startAtMs', 'fault', 'vanishAfter', 'closeAfter', 'suppressAcks', 'mtu', 'repeats', 'again', 'timeoutMs', 'attention', 'address', 'ivIndex', 'keyIndex'];
 
 export const DEFAULT_ECHO: EchoConfig = {
   bearer: 'auto', startAtMs: 0, fault: 'none', vanishAfter: null, closeAfter: null, suppressAcks: false, mtu: 23,
-  repeats: 3, again: false, timeoutMs: 60000, attention: 5, address: 0x0100, ivIndex: 0, keyIndex: 0,
+  repeats: 3, again: false, timeoutMs: 60000, attention: 5, address: 0x0100, ivIndex: 0, keyIndex: 0, algorithm: 'cmac',
 };
 
 export function validateEcho(section: unknown): string[] {
@@ -590,6 +616,7 @@ export function validateEcho(section: unknown): string[] {
   const s = section as Record<string, unknown>;
   const p: string[] = [];
   for (const k of Object.keys(s)) if (!ECHO_KEYS.includes(k)) p.push(`world.echo.${k}: unknown field (known: ${ECHO_KEYS.join(', ')})`);
+  if (s.algorithm !== undefined && s.algorithm !== 'cmac' && s.algorithm !== 'hmac') p.push('world.echo.algorithm: expected "cmac" or "hmac"');
   if (s.bearer !== undefined && !['pb-adv', 'pb-gatt', 'auto'].includes(s.bearer as string)) p.push('world.echo.bearer: expected "pb-adv", "pb-gatt" or "auto"');
   if (s.fault !== undefined && !PROTOCOL_FAULTS.includes(s.fault as ProtocolFault)) p.push(`world.echo.fault: expected one of ${PROTOCOL_FAULTS.join(', ')}`);
   for (const k of ['startAtMs', 'timeoutMs', 'attention', 'ivIndex', 'keyIndex']) {
@@ -699,7 +726,7 @@ export class Echo {
     const unicast = this.nextAddress;
     const protocol = new ProvisionerProtocol({
       staticOob: cred.staticOob, netKey: this.netKey, keyIndex: cfg.keyIndex, flags: 0, ivIndex: cfg.ivIndex,
-      address: unicast, attention: cfg.attention, fault: cfg.fault,
+      address: unicast, attention: cfg.attention, fault: cfg.fault, algorithm: cfg.algorithm,
     });
     let deviceTx = 0;
     let gone = false;

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { createSession, PROTOCOL_TIMEOUT_MS, type ProvisionedData, type Session } from '../../firmware/mesh/prov.ts';
 import { createKeyHolder } from '../../firmware/mesh/keys.ts';
-import { capabilitiesParams, ALG_BIT_CMAC } from '../../firmware/mesh/pdu.ts';
+import { capabilitiesParams, ALG_BIT_CMAC, ALG_BIT_HMAC } from '../../firmware/mesh/pdu.ts';
 import type { MeshEcc } from '../../firmware/mesh/ecc.ts';
 import { getPublicKey, ecdhSliced, isValidPublicKey } from '../../firmware/crypto/p256.ts';
 import { ProvisionerProtocol, type ProtocolFault } from '../../sim/world/echo.ts';
@@ -40,7 +40,7 @@ interface Rig {
   logs: string[];
 }
 
-function rig(opts: { ecc?: MeshEcc; random?: Buffer; staticOob?: Buffer; storeError?: boolean; clock?: FakeClock } = {}): Rig {
+function rig(opts: { ecc?: MeshEcc; random?: Buffer; staticOob?: Buffer; storeError?: boolean; clock?: FakeClock; hmac?: boolean } = {}): Rig {
   const clock = opts.clock ?? new FakeClock();
   const logs: string[] = [];
   const log = { log: (l: string, t: string, m: string) => void logs.push(l + ' ' + t + ': ' + m) };
@@ -48,7 +48,7 @@ function rig(opts: { ecc?: MeshEcc; random?: Buffer; staticOob?: Buffer; storeEr
   const keys = createKeyHolder({ ecc, log, defer: clock.defer });
   keys.prepare();
   const r: Rig = { clock, sent: [], stored: [], closes: [], ends: [], logs, session: null as unknown as Session };
-  const oob = Buffer.alloc(16);
+  const oob = Buffer.alloc(32);
   (opts.staticOob ?? unhex(G.auth_value)).copy(oob);
   r.session = createSession({
     clock: clock as any,
@@ -56,7 +56,7 @@ function rig(opts: { ecc?: MeshEcc; random?: Buffer; staticOob?: Buffer; storeEr
     ecc,
     keys,
     randomBytes: (n) => (opts.random ? new Uint8Array(opts.random) : new Uint8Array(n).fill(0x5a)),
-    capabilities: capabilitiesParams({ elements: 1, algorithms: ALG_BIT_CMAC, staticOob: true }),
+    capabilities: capabilitiesParams({ elements: 1, algorithms: opts.hmac ? ALG_BIT_CMAC | ALG_BIT_HMAC : ALG_BIT_CMAC, staticOob: true }),
     staticOob: new Uint8Array(oob),
     allowNoOob: false,
     elements: 1,
@@ -90,6 +90,29 @@ function converse(r: Rig, echo: ProvisionerProtocol, first?: Buffer[]): { done?:
   }
   return outcome;
 }
+
+test('Mesh 1.1 HMAC-SHA-256 with a 32-byte static OOB (behind the flag) matches the 1.1 sample data', () => {
+  const H = JSON.parse(readFileSync(new URL('./vectors/mesh-bearers.json', import.meta.url), 'utf8')).mesh11_8_7_hmac_sha256_static_oob;
+  const clock = new FakeClock();
+  const r = rig({ clock, hmac: true, staticOob: unhex(H.auth_value), ecc: firmwareEccFixed(clock, unhex(H.device_private_key)), random: unhex(H.random_device) });
+  const echo = new ProvisionerProtocol({
+    staticOob: unhex(H.auth_value), ...NET, attention: 0, algorithm: 'hmac',
+    privateKey: unhex(G.provisioner_private_key), random: unhex(H.random_provisioner),
+  });
+  assert.is(hex(echo.start().send[0]), '00' + H.invite_params);
+  const outcome = converse(r, echo, [Buffer.from('00' + H.invite_params, 'hex')]);
+  assert.equal(outcome, { done: 'complete', code: undefined });
+  const t = echo.transcript.filter((e) => e.dir === 'rx').map((e) => hex(e.pdu));
+  assert.is(t[0], '01' + H.capabilities_params);
+  assert.is(t[1], '03' + H.device_public_key);
+  assert.is(t[2], '05' + H.confirmation_device);
+  assert.is(t[3], '06' + H.random_device);
+  const tx = echo.transcript.filter((e) => e.dir === 'tx').map((e) => hex(e.pdu));
+  assert.ok(tx.includes('02' + H.start_params));
+  assert.ok(tx.includes('05' + H.confirmation_provisioner));
+  assert.ok(tx.includes('07' + H.encrypted_data_and_mic));
+  assert.is(hex(r.stored[0].netKey), H.provisioning_data.slice(0, 32));
+});
 
 const echoFor = (fault: ProtocolFault = 'none', extra: object = {}) =>
   new ProvisionerProtocol({ staticOob: unhex(G.auth_value), ...NET, attention: 0, fault, ...extra });
