@@ -175,7 +175,7 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
     },
   };
 
-  if (useAdv) {
+  if (__FEATURE_PB_ADV__ && useAdv) {
     const adv = createPbAdv({ clock: hal.clock, log: log, uuid: identity.uuid, advertiser: advertiser, events: events });
     pbAdv = adv;
     adv.start();
@@ -188,7 +188,7 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
     });
     if (err) log.log('warn', 'mesh', 'scanning failed: ' + err.code);
   }
-  if (useGatt) {
+  if (__FEATURE_PB_GATT__ && useGatt) {
     pbGatt = createPbGatt({ ble: hal.ble, clock: hal.clock, log: log, events: events });
     if (!pbGatt.start()) {
       pbGatt = null;
@@ -201,11 +201,11 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
     advertiser.stop();
     return inert;
   }
-  if (useAdv) {
+  if (__FEATURE_PB_ADV__ && useAdv) {
     const hash = identity.uri ? uriHash(identity.uri) : null;
     idleAds.push({ data: unprovisionedBeacon(identity.uuid, identity.oobInfo, hash), connectable: false, intervalMs: beaconMs });
   }
-  if (useGatt) {
+  if (__FEATURE_PB_GATT__ && useGatt) {
     idleAds.push({ data: pbGattAdvertisement(identity.uuid, identity.oobInfo), connectable: true, intervalMs: PB_GATT_ADV_INTERVAL_MS });
   }
   keys.prepare();
