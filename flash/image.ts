@@ -98,8 +98,8 @@ export function deviceConfig(identity: DeviceIdentity, config: DeviceConfigOptio
 }
 
 /**
- * Every Storage file for one device, in the order the flash tool writes them:
- * configuration and secrets, then the app, then the boot loader, then the app's marker (the switch).
+ * Every Storage file for one device, in the order the flash tool writes them: the app (new name),
+ * configuration and secrets, the boot loader, and last the app's marker (the switch).
  */
 export function buildStorageImage(opts: BuildImageOptions): StorageFile[] {
   const id = opts.identity;
@@ -107,6 +107,9 @@ export function buildStorageImage(opts: BuildImageOptions): StorageFile[] {
   if (app.length === 0) throw new Error('image: the bundle is empty');
   const generation = opts.generation ?? 1;
   const files: StorageFile[] = [
+    // 1. the app under its own new name: nothing boots it yet
+    { name: appFileName(app), data: app },
+    // 2. configuration and secrets (separate files, never inside the app)
     jsonFile(FILES.config, deviceConfig(id, opts.config)),
     { name: FILES.deviceKey, data: new Uint8Array(id.deviceKey) },
     { name: FILES.certChain, data: new Uint8Array(Buffer.concat(id.certChain.map((c) => Buffer.from(c)))) },
@@ -121,7 +124,7 @@ export function buildStorageImage(opts: BuildImageOptions): StorageFile[] {
       oobInfo: id.mesh.oobInfo,
     }),
     { name: FILES.seed, data: new Uint8Array(id.drbgSeed) },
-    { name: appFileName(app), data: app },
+    // 3. the boot loader (fixed content: normally written once), then 4. the switch: the app's marker
     { name: BOOT.entry, data: utf8(BOOT_LOADER) },
     jsonFile(markerFileName(app), { app: appFileName(app), g: generation, sha256: sha256hex(app), size: app.length }),
   );
