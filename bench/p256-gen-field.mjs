@@ -10,11 +10,14 @@ const L = 11;
 const fused = process.argv.includes('--fused');
 const idx = [...Array(L).keys()];
 const out = [];
-out.push('export function feMul(r: Fe, x: Fe, y: Fe): void {');
-out.push('  const ' + idx.map((i) => `a${i} = x[${i}]`).join(', ') + ';');
-out.push('  const ' + idx.map((i) => `b${i} = y[${i}]`).join(', ') + ';');
 const column = (col) => idx.filter((i) => col - i >= 0 && col - i < L).map((i) => `a${i} * b${col - i}`).join(' + ');
+const loads = () => {
+  out.push('  const ' + idx.map((i) => `a${i} = x[${i}]`).join(', ') + ';');
+  out.push('  const ' + idx.map((i) => `b${i} = y[${i}]`).join(', ') + ';');
+};
 if (fused) {
+  out.push('export function feMul(r: Fe, x: Fe, y: Fe): void {');
+  loads();
   out.push('  let c, k, ' + idx.map((i) => `m${i}`).join(', ') + ';');
   for (let col = 0; col < 2 * L - 1; col++) {
     let e = column(col);
@@ -27,9 +30,19 @@ if (fused) {
   }
   out.push('  r[10] = k;', '}');
 } else {
-  out.push('  const t = T;', '  let i, c, q, m;');
+  out.push('/** The 21 columns of the product x * y into T[0..20] (T[21] = 0); shared with mod-n products. */');
+  out.push('export function feProd(x: Fe, y: Fe): void {');
+  loads();
+  out.push('  const t = T;');
   for (let col = 0; col < 2 * L - 1; col++) out.push(`  t[${col}] = ${column(col)};`);
   out.push(`  t[21] = 0;
+}
+
+/** Montgomery multiplication r = x * y / R mod p: feProd, then the word-by-word reduction with the sparse p. */
+export function feMul(r: Fe, x: Fe, y: Fe): void {
+  const t = T;
+  let i, c, q, m;
+  feProd(x, y);
   for (i = 0; i < 11; i++) {
     c = t[i];
     q = floor(c * IW);
@@ -42,7 +55,6 @@ if (fused) {
   }
   r.set(t.subarray(11, 22));
   carry(r);
-}
-const T = new Float64Array(22);`);
+}`);
 }
 console.log(out.join('\n'));

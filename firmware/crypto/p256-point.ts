@@ -83,11 +83,13 @@ export function ptAdd(r: Pt, p: Pt, q: Pt, affine?: boolean): void {
     return;
   }
   if (!affine && isInf(q)) return ptCopy(r, p);
-  if (affine) {
-    t1.set(p[0]); // U1 = X1
-    t2.set(p[1]); // S1 = Y1
-    zz.set(p[2]);
-  } else {
+  let u1 = p[0]; // U1 = X1, S1 = Y1, Z1 Z2 = Z1 when Z2 = 1
+  let s1 = p[1];
+  let z = p[2];
+  if (!affine) {
+    u1 = t1;
+    s1 = t2;
+    z = zz;
     feSqr(t5, q[2]);
     feMul(t1, p[0], t5); // U1 = X1 Z2^2
     feMul(t5, t5, q[2]);
@@ -98,16 +100,16 @@ export function ptAdd(r: Pt, p: Pt, q: Pt, affine?: boolean): void {
   feMul(t3, q[0], t5); // U2 = X2 Z1^2
   feMul(t5, t5, p[2]);
   feMul(t4, q[1], t5); // S2 = Y2 Z1^3
-  feSub(t3, t3, t1); // H = U2 - U1
-  feSub(t4, t4, t2); // R = S2 - S1
+  feSub(t3, t3, u1); // H = U2 - U1
+  feSub(t4, t4, s1); // R = S2 - S1
   if (feIsZero(t3)) {
     if (feIsZero(t4)) ptDbl(r, p);
     else r[2].fill(0);
     return;
   }
-  feMul(r[2], zz, t3); // Z3 = Z1 Z2 H
+  feMul(r[2], z, t3); // Z3 = Z1 Z2 H (z may be r[2]: read before written)
   feSqr(t5, t3); // HH
-  feMul(t6, t1, t5); // V = U1 HH
+  feMul(t6, u1, t5); // V = U1 HH (before r[0] is written: u1 may be p[0] = r[0])
   feMul(t3, t3, t5); // HHH
   feSqr(t5, t4);
   feSub(t5, t5, t3);
@@ -115,7 +117,7 @@ export function ptAdd(r: Pt, p: Pt, q: Pt, affine?: boolean): void {
   feSub(r[0], t5, t6); // X3 = R^2 - HHH - 2V
   feSub(t6, t6, r[0]);
   feMul(t6, t4, t6);
-  feMul(t2, t2, t3);
+  feMul(t2, s1, t3);
   feSub(r[1], t6, t2); // Y3 = R(V - X3) - S1 HHH
 }
 

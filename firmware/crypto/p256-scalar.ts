@@ -5,13 +5,12 @@
 // Bound: inputs canonical (< n, limbs < 2^24); a column holds at most 11 operand products and 11
 // q*n_j terms, each < 2^48, plus a carry: 22 * 2^48 + 2^30 < 2^52.5 < 2^53. The output
 // (T + Qn)/R < 2n is made canonical by one subtraction.
-import { Fe, fe, feHex, feLess, feFromBytes, feToBytes, feIsZero, powStep, carry, subIfAtLeast, IW, floor } from './p256-field.ts';
+import { Fe, fe, feHex, feLess, feFromBytes, feToBytes, feIsZero, feProd, powStep, carry, subIfAtLeast, T, IW, floor } from './p256-field.ts';
 
 /** n in 24-bit limbs. */
 export const N = feHex('ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
 const N0 = 48207; // -n^-1 mod 2^24
 
-const T = new Float64Array(23);
 
 /** a (normalised limbs) < n ? */
 export function snLessThanN(a: Fe): boolean {
@@ -35,8 +34,8 @@ export function snAdd(r: Fe, a: Fe, b: Fe): void {
 export function snMul(r: Fe, a: Fe, b: Fe): void {
   const t = T;
   let i, j, c, m;
-  t.fill(0);
-  for (i = 0; i < 11; i++) for (j = 0; j < 11; j++) t[i + j] += a[i] * b[j];
+  feProd(a, b); // unrolled columns, T[21] = 0
+  t[22] = 0;
   for (i = 0; i < 11; i++) {
     c = t[i];
     m = (c - floor(c * IW) * 16777216) * N0; // < 2^40, exact
