@@ -5,7 +5,7 @@
 // Exit status: 0 when the scenario's expectations hold, 1 when they do not, 2 for bad input.
 
 import { formatEvent, type SimEvent } from './timeline';
-import { runScenario, loadScenario, ScenarioError, StorageFileError } from './scenario';
+import { runScenario, loadScenario, fleetStats, ScenarioError, StorageFileError } from './scenario';
 
 const USAGE =
   'usage: npm run sim -- <scenario name or path> [--seed N] [--realtime] [--until <event substring>] [--quiet] [--fleet N]';
@@ -75,7 +75,17 @@ async function main(): Promise<number> {
       `${report.heldRealMs ? ` (${report.heldRealMs} ms of it waiting on real I/O)` : ''}, stopped: ${report.stop}, ` +
       `${report.boards.length} board${report.boards.length === 1 ? '' : 's'}, ${report.events.length} events`,
   );
-  for (const f of report.failures) console.log(`  - ${f}`);
+  if (report.boards.length > 1) {
+    const st = fleetStats(report);
+    const sec = (ms?: number) => (ms === undefined ? '-' : (ms / 1000).toFixed(3) + 's');
+    console.log(
+      `  fleet: ${st.reached}/${st.total} reached ${st.target} (${((100 * st.reached) / st.total).toFixed(1)}%); ` +
+        `time to ${st.target}: p50 ${sec(st.p50)}, p90 ${sec(st.p90)}, p99 ${sec(st.p99)}, max ${sec(st.max)}`,
+    );
+  }
+  const shown = report.failures.slice(0, 20);
+  for (const f of shown) console.log(`  - ${f}`);
+  if (report.failures.length > shown.length) console.log(`  ... and ${report.failures.length - shown.length} more`);
   return report.ok ? 0 : 1;
 }
 

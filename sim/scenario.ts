@@ -69,8 +69,9 @@ export interface WorldContext {
   /** extra require() modules / globals for every board of this run (e.g. Wifi bound to this world) */
   boardModules: Record<string, ModuleFactory>;
   boardGlobals: Record<string, GlobalFactory>;
-  /** report the outcome ('provisioned', 'wifiConnected', ...) */
-  setOutcome(outcome: string): void;
+  /** report the outcome ('provisioned', 'wifiConnected', ...) of one board, or of every board when
+   *  `board` is omitted (fleets need the board id for their success rate and percentiles) */
+  setOutcome(outcome: string, board?: string): void;
   /** cleanup at the end of the run (close servers) */
   onStop(fn: () => void | Promise<void>): void;
 }
@@ -279,7 +280,10 @@ export interface RunOptions {
 
 export interface RunReport {
   ok: boolean;
+  /** the boards' common outcome, or a count per outcome when they differ ("provisioned 180, softAp 20") */
   outcome: string;
+  /** per board: its last outcome and the virtual ms it was reached */
+  outcomes: Record<string, { outcome: string; t: number }>;
   failures: string[];
   events: SimEvent[];
   boards: Board[];
@@ -302,7 +306,8 @@ export async function runScenario(nameOrScenario: string | Scenario, opts: RunOp
   const timeline = new Timeline(() => clock.now());
   const rng = new Rng(seed);
   const failures: string[] = [];
-  let outcome = 'none';
+  const outcomes = new Map<string, { outcome: string; t: number }>();
+  const outcomeOf = (id: string) => outcomes.get(id)?.outcome ?? 'none';
   if (opts.onEvent) timeline.on(opts.onEvent);
 
   const firmwarePath = opts.firmwarePath ?? FIRMWARE_PATH;
@@ -317,9 +322,13 @@ export async function runScenario(nameOrScenario: string | Scenario, opts: RunOp
     onBoard: (fn) => boardHooks.push(fn),
     boardModules: {},
     boardGlobals: {},
-    setOutcome: (o) => {
-      if (o !== outcome) timeline.emit({ actor: 'sim', kind: 'outcome', summary: o });
-      outcome = o;
+    setOutcome: (o, board) => {
+      for (const b of boards) {
+        if (board !== undefined && b.id !== board) continue;
+        if (outcomeOf(b.id) === o) continue;
+        outcomes.set(b.id, { outcome: o, t: clock.now() });
+        timeline.emit({ actor: 'sim', kind: 'outcome', summary: o, board: b.id });
+      }
     },
     onStop: (fn) => stops.push(fn),
   };
@@ -358,7 +367,9 @@ export async function runScenario(nameOrScenario: string | Scenario, opts: RunOp
     let matchedUntil = false;
     timeline.on((e) => {
       const text = eventText(e);
-      if (e.actor === 'device' && e.kind === 'log' && text.includes(BOOT_LINE) && outcome === 'none') ctx.setOutcome('booted');
+      if (e.actor === 'device' && e.kind === 'log' && e.board && text.includes(BOOT_LINE) && outcomeOf(e.board) === 'none') {
+        ctx.setOutcome('booted', e.board);
+      }
       for (const s of expectEvents) if (!seen.has(s) && text.includes(s)) seen.add(s);
       if (opts.until && text.includes(opts.until)) matchedUntil = true;
     });
@@ -366,7 +377,7 @@ export async function runScenario(nameOrScenario: string | Scenario, opts: RunOp
 
     for (const b of boards) b.powerOn();
     const satisfied = () =>
-      (scenario.expect.outcome === undefined || outcome === scenario.expect.outcome) &&
+      (scenario.expect.outcome === undefined || boards.every((b) => outcomeOf(b.id) === scenario.expect.outcome)) &&
       seen.size === expectEvents.length && (scenario.expect.outcome !== undefined || expectEvents.length > 0);
     let stop: RunReport['stop'];
     const result = await clock.run({
@@ -380,8 +391,13 @@ export async function runScenario(nameOrScenario: string | Scenario, opts: RunOp
 
     // checks
     const events = timeline.events;
-    if (scenario.expect.outcome !== undefined && outcome !== scenario.expect.outcome) {
-      failures.push(`outcome: expected ${JSON.stringify(scenario.expect.outcome)}, got ${JSON.stringify(outcome)}`);
+    const outcome = summariseOutcomes(boards.map((b) => outcomeOf(b.id)));
+    if (scenario.expect.outcome !== undefined) {
+      const missed = boards.filter((b) => outcomeOf(b.id) !== scenario.expect.outcome);
+      if (missed.length) {
+        failures.push(`outcome: expected ${JSON.stringify(scenario.expect.outcome)}, got ${JSON.stringify(outcome)}` +
+          (boards.length > 1 ? ` (${missed.length} of ${boards.length} boards missed it)` : ''));
+      }
     }
     if (!opts.until) for (const s of expectEvents) if (!seen.has(s)) failures.push(`expected event not seen: ${JSON.stringify(s)}`);
     for (const s of scenario.expect.forbid ?? []) {
@@ -395,13 +411,28 @@ export async function runScenario(nameOrScenario: string | Scenario, opts: RunOp
       }
     }
     return {
-      ok: failures.length === 0, outcome, failures: [...new Set(failures)], events, boards, stop,
+      ok: failures.length === 0, outcome, outcomes: Object.fromEntries(outcomes), failures: [...new Set(failures)], events, boards, stop,
       virtualMs: clock.now(), realMs: Date.now() - realStart, heldRealMs: clock.heldRealMs, scenario,
     };
   } finally {
     for (const b of boards) b.powerOff('end of scenario');
     for (const fn of stops) await fn();
   }
+}
+
+function summariseOutcomes(list: string[]): string {
+  const counts = new Map<string, number>();
+  for (const o of list) counts.set(o, (counts.get(o) ?? 0) + 1);
+  if (counts.size <= 1) return list[0] ?? 'none';
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([o, n]) => `${o} ${n}`).join(', ');
+}
+
+/** Fleet statistics: share of boards that reached `target` and percentiles of the time they took. */
+export function fleetStats(report: RunReport, target?: string): { target: string; reached: number; total: number; p50?: number; p90?: number; p99?: number; max?: number } {
+  const goal = target ?? report.scenario.expect.outcome ?? 'booted';
+  const times = Object.values(report.outcomes).filter((o) => o.outcome === goal).map((o) => o.t).sort((a, b) => a - b);
+  const pct = (p: number) => (times.length ? times[Math.min(times.length - 1, Math.ceil((p / 100) * times.length) - 1)] : undefined);
+  return { target: goal, reached: times.length, total: report.boards.length, p50: pct(50), p90: pct(90), p99: pct(99), max: times[times.length - 1] };
 }
 
 /** Arm the scenario's fault script. */

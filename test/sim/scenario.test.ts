@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { validateScenario, loadScenario, listScenarios, runScenario, ScenarioError, registerWorldPlugin } from '../../sim/scenario';
+import { validateScenario, loadScenario, listScenarios, runScenario, fleetStats, ScenarioError, registerWorldPlugin } from '../../sim/scenario';
 import { tempDir } from './helpers';
 
 test('validation: one line per problem, each naming the field', () => {
@@ -74,6 +74,17 @@ test('faults: a power cut at a named event, power back later', async () => {
   const boots = r.events.filter((e) => e.actor === 'device' && e.summary.includes('FFS provisionee booted'));
   assert.ok(boots.length >= 2, 'booted again after the power came back');
   assert.is(boots[1].t - boots[0].t, 1000);
+});
+
+test('fleets: every board boots with its own identity; per-board outcomes feed the statistics', async () => {
+  const r = await runScenario('boot', { fleet: 5, storageDir: null });
+  assert.ok(r.ok, r.failures.join('; '));
+  assert.is(r.boards.length, 5);
+  assert.equal(Object.keys(r.outcomes).sort(), ['dev1', 'dev2', 'dev3', 'dev4', 'dev5']);
+  const st = fleetStats(r);
+  assert.is(st.reached, 5);
+  const keys = new Set(r.boards.map((b) => Buffer.from(b.storage.read('ffs.devkey')!).toString('hex')));
+  assert.is(keys.size, 5, 'each board has its own device key');
 });
 
 for (const name of listScenarios()) {
