@@ -177,13 +177,9 @@ export function feToMont(r: Fe, a: Fe): void {
 export const B = feHex('5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b');
 feToMont(B, B);
 
-const PLAIN_ONE = fe();
+/** 1 as a plain integer: feMul(r, a, PLAIN_ONE) leaves the Montgomery domain. */
+export const PLAIN_ONE = fe();
 PLAIN_ONE[0] = 1;
-/** Canonical plain integer of a Montgomery-form element. */
-export function feFromMont(r: Fe, a: Fe): void {
-  feMul(r, a, PLAIN_ONE);
-  feReduce(r, r);
-}
 
 /** 32 big-endian bytes at b[off..] to limbs (plain integer, not reduced). */
 export function feFromBytes(r: Fe, b: Uint8Array, off: number): void {
@@ -205,7 +201,7 @@ export function feToBytes(out: Uint8Array, off: number, a: Fe): void {
 }
 
 /** p - 2: the Fermat exponent (a^(p-2) = a^-1 in GF(p)). */
-const PM2 = fe();
+export const PM2 = fe();
 PM2.set(P);
 PM2[0] -= 2;
 
@@ -213,9 +209,4 @@ PM2[0] -= 2;
 export function powStep(acc: Fe, a: Fe, e: Fe, bit: number, mul: (r: Fe, x: Fe, y: Fe) => void): void {
   mul(acc, acc, acc);
   if ((e[(bit / 24) | 0] >> bit % 24) & 1) mul(acc, acc, a);
-}
-
-/** One step of a^-1 = a^(p-2) (Fermat), acc starting at ONE; Montgomery domain in and out. */
-export function feInvStep(acc: Fe, a: Fe, bit: number): void {
-  powStep(acc, a, PM2, bit, feMul);
 }

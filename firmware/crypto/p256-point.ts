@@ -10,7 +10,7 @@
 //    T[i] = sum_t bit_t(i) * 2^(32t) * P: 31 doublings + <= 32 mixed additions. A table is bytes
 //    (Montgomery-form X||Y, 64 bytes per entry), so it can stay in Storage (memory-mapped flash);
 //  * several terms share the doublings (Shamir's trick): u1*G + u2*Q is one loop.
-import { Fe, fe, feMul, feSqr, feAdd, feSub, feIsZero, feFromBytes, feInvStep, feFromMont, ONE, B } from './p256-field.ts';
+import { Fe, fe, feMul, feSqr, feAdd, feSub, feIsZero, feReduce, feFromBytes, powStep, ONE, B, PM2, PLAIN_ONE } from './p256-field.ts';
 
 /** A Jacobian point [X, Y, Z] (Montgomery-form coordinates). */
 export type Pt = Fe[];
@@ -195,15 +195,17 @@ export function mulJob(terms: Term[], affine: boolean): [() => boolean, Pt] {
     }
     if (!affine || isInf(R)) return true;
     if (bit >= 0) {
-      for (j = 0; j < 16; j++) feInvStep(inv, R[2], bit--);
+      for (j = 0; j < 16; j++) powStep(inv, R[2], PM2, bit--, feMul); // Z^(p-2) = 1/Z (Fermat)
       return false;
     }
     feSqr(t1, inv);
     feMul(R[0], R[0], t1);
     feMul(t1, t1, inv);
     feMul(R[1], R[1], t1);
-    feFromMont(R[0], R[0]);
-    feFromMont(R[1], R[1]);
+    for (j = 0; j < 2; j++) {
+      feMul(R[j], R[j], PLAIN_ONE); // out of the Montgomery domain
+      feReduce(R[j], R[j]);
+    }
     R[2].set(ONE);
     affine = false;
     return true;

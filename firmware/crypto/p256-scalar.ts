@@ -67,11 +67,8 @@ const R2N = fe();
 R2N[0] = 1;
 for (let i = 0; i < 528; i++) snAdd(R2N, R2N, R2N);
 
-/** r = a * b mod n for canonical a, b (a*R2N/R, then times b / R). */
-export function snMulPlain(r: Fe, a: Fe, b: Fe): void {
-  snMul(r, a, R2N);
-  snMul(r, r, b);
-}
+/** R^2 mod n: snMul(r, a, R2N) = a*R mod n enters the Montgomery domain. */
+export { R2N };
 
 /** n - 2, the Fermat exponent. */
 const NM2 = fe();

@@ -1,6 +1,6 @@
 // NIST P-256 (secp256r1): keys, ECDH, ECDSA over SHA-256 hashes, key formats, fixed-base tables.
 // Specs: SEC 1 v2 (3.2.1 key pairs, 3.2.2.1 public key validation, 3.3.1 ECDH primitive, 4.1 ECDSA),
-// FIPS 186-4 (6.4 ECDSA, B.4.2 key pairs by rejection, D.1.2.3 the curve), RFC 6979 (nonces, 3.2, 3.6).
+// FIPS 186-4 (6.4 ECDSA, B.4.2 key pairs by rejection, D.1.2.3 the curve), RFC 6979 3.6 (hedged nonces).
 // Keys: private = 32 bytes big-endian in [1, n-1]; public = 64 bytes X||Y (no 0x04 prefix).
 //
 // Every long operation is a step machine (see p256-point.ts): the sync form runs it to the end; the
@@ -8,11 +8,12 @@
 // one addition per base - or 16 bits of an inversion) per call of `defer`, never calls onDone
 // synchronously, and reports errors through onDone. To find the longest slice, time each deferred call.
 //
-// Timing: the windows/comb skip zero digits and the code branches on them; an interpreter offers no
-// constant-time guarantee anyway. Private keys here are used for few operations and never behind a
-// remote timing oracle; nonces come from RFC 6979 (hedged with fresh randomness).
+// Timing (limits): the windows/comb skip zero digits and the code branches on them, and an
+// interpreter offers no constant-time guarantee anyway (token counts, allocation, GC). What keeps
+// this acceptable here: each private key serves few operations (mesh keys are ephemeral, the device
+// key signs once per setup), and nonces are a keyed PRF of key, hash and fresh randomness.
 import { Fe, fe, P, feFromBytes, feToBytes, feToMont, feLess, feSub, feIsZero, feReduce, ONE } from './p256-field.ts';
-import { snLessThanN, snInRange, snFrom, snToBytes, snInvMont, snMul, snMulPlain, snAdd } from './p256-scalar.ts';
+import { snInRange, snFrom, snToBytes, snInvMont, snMul, snAdd, R2N } from './p256-scalar.ts';
 import { Pt, Term, pt, onCurve, mulJob } from './p256-point.ts';
 import { derDecodeSignature, derEncodeSignature, spkiDecode, spkiEncode, privateKeyDecode, hexOf, fromHex } from './der.ts';
 import { hmacSha256 } from './sha256.ts';
@@ -35,6 +36,8 @@ type Job<T> = [() => boolean, () => T];
 function check(ok: boolean, what: string): void {
   if (!ok) throw new Error('p256: ' + what);
 }
+
+const RANDOM = 'randomBytes(32)';
 
 function len(b: Uint8Array, n: number, what: string): void {
   check(!!b && b.length === n, what + ' must be ' + n + ' bytes');
@@ -165,7 +168,7 @@ export function ecdhSliced(o: SliceOptions<Uint8Array | null> & { privateKey: Ui
 function keyPairJob(randomBytes: RandomBytes): Job<KeyPair> {
   for (let i = 0; i < 64; i++) {
     const d = new Uint8Array(randomBytes(32));
-    len(d, 32, 'randomBytes(32)');
+    len(d, 32, RANDOM);
     if (snInRange(d)) {
       const j = publicKeyJob(d);
       return [j[0], () => ({ privateKey: d, publicKey: j[1]() })];
@@ -225,7 +228,7 @@ function signJob(priv: Uint8Array, hash: Uint8Array, randomBytes: RandomBytes | 
   m.set(hash);
   if (randomBytes) {
     const z = randomBytes(32);
-    len(z, 32, 'randomBytes(32)');
+    len(z, 32, RANDOM);
     m.set(z, 32);
   }
   let k: Uint8Array = m;
@@ -240,13 +243,16 @@ function signJob(priv: Uint8Array, hash: Uint8Array, randomBytes: RandomBytes | 
         const r = snFrom(x, true);
         const s = fe();
         const ki = fe();
-        snMulPlain(s, r, d);
+        snMul(s, r, R2N); // r R
+        snMul(s, s, d); // r d
         snAdd(s, s, e);
         snInvMont(ki, snFrom(k));
         snMul(s, s, ki);
-        k.fill(0);
+        k.fill(0); // wipe the nonce and its inverse
+        ki.fill(0);
         if (!feIsZero(r) && !feIsZero(s)) {
           sig = derEncodeSignature(snToBytes(r), snToBytes(s));
+          d.fill(0);
           return true;
         }
       }
