@@ -93,7 +93,7 @@ const API = ['getPublicKey', 'isValidPublicKey', 'ecdh', 'ecdhSliced', 'generate
 /**
  * Minified bytes of the P-256 modules (p256.ts and its internal modules; sha256.ts, owned by another
  * module and shared in the firmware, external): `bundled` as they land in a bundle that uses the whole
- * API (names mangled; an upper bound), `esm` as a stand-alone ES module that keeps its 15 export names.
+ * API (names mangled, keep-alive harness subtracted), `esm` as a stand-alone ES module that keeps its 15 export names.
  */
 export async function p256MinifiedBytes(): Promise<{ bundled: number; esm: number }> {
   const esbuild = await import('esbuild');
@@ -111,8 +111,10 @@ export async function p256MinifiedBytes(): Promise<{ bundled: number; esm: numbe
     });
     return r.outputFiles[0].contents.length;
   };
-  // includes the minified `export default [...]` of 15 mangled names (about 70 bytes) that keeps the API alive
-  const bundled = await build(`import {${API.join(',')}} from './firmware/crypto/p256.ts'; export default [${API.join(',')}];`);
+  // the harness that keeps the 15 functions alive is measured on its own and subtracted
+  const bundled =
+    (await build(`import {${API.join(',')}} from './firmware/crypto/p256.ts'; export default [${API.join(',')}];`)) -
+    (await build(`export default [${API.map(() => '1').join(',')}];`));
   const esm = await build("export * from './firmware/crypto/p256.ts';");
   return { bundled, esm };
 }

@@ -108,10 +108,9 @@ export function privateKeyDecode(der: Uint8Array): Uint8Array | null {
   const alg = ver && tlv(der, ver[2], der.length);
   if (!ver || !alg) return null;
   if (alg[0] === 4) return ecPrivateKey(der, top as number[]); // SEC 1: version, then the key
-  // PKCS#8: version 0 (or 1, RFC 5958), AlgorithmIdentifier, OCTET STRING { ECPrivateKey }, [attributes, key]
+  // PKCS#8 (version 0, as openssl and Node write it): AlgorithmIdentifier, OCTET STRING { ECPrivateKey }
   const oct = tlv(der, alg[2], der.length);
-  const v = hexOf(der, ver[1] - 2, ver[2]);
-  if ((v !== '020100' && v !== '020101') || hexOf(der, ver[2], alg[2]) !== ALG || !oct || oct[0] !== 4) return null;
+  if (hexOf(der, ver[1] - 2, alg[2]) !== '020100' + ALG || !oct || oct[0] !== 4) return null;
   const inner = tlv(der, oct[1], oct[2]);
   return inner && inner[2] === oct[2] ? ecPrivateKey(der, inner) : null;
 }

@@ -75,10 +75,21 @@ const NM2 = fe();
 NM2.set(N);
 NM2[0] -= 2;
 
-/** r = a^-1 * R mod n for canonical non-zero a (Fermat: a^(n-2)), so snMul(x, r) = x / a mod n. */
-export function snInvMont(r: Fe, a: Fe): void {
+/**
+ * a^-1 * R mod n for a canonical non-zero a (Fermat: a^(n-2)), so that snMul(x, result) = x / a mod n,
+ * as a step machine of 16 exponent bits per step: [step() -> done?, result()].
+ */
+export function snInvJob(a: Fe): [() => boolean, () => Fe] {
   const am = fe();
+  const r = fe();
+  let i = 254;
   snMul(am, a, R2N);
   r.set(am); // the exponent's top bit is 1
-  for (let i = 254; i >= 0; i--) powStep(r, am, NM2, i, snMul);
+  return [
+    () => {
+      for (let j = 0; j < 16 && i >= 0; j++) powStep(r, am, NM2, i--, snMul);
+      return i < 0;
+    },
+    () => r,
+  ];
 }

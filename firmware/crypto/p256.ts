@@ -13,7 +13,7 @@
 // this acceptable here: each private key serves few operations (mesh keys are ephemeral, the device
 // key signs once per setup), and nonces are a keyed PRF of key, hash and fresh randomness.
 import { Fe, fe, P, feFromBytes, feToBytes, feToMont, feLess, feSub, feIsZero, feReduce, ONE } from './p256-field.ts';
-import { snInRange, snFrom, snToBytes, snInvMont, snMul, snAdd, R2N } from './p256-scalar.ts';
+import { snInRange, snFrom, snToBytes, snInvJob, snMul, snAdd, R2N } from './p256-scalar.ts';
 import { Pt, Term, pt, onCurve, mulJob } from './p256-point.ts';
 import { derDecodeSignature, derEncodeSignature, spkiDecode, spkiEncode, privateKeyDecode, hexOf, fromHex } from './der.ts';
 import { hmacSha256 } from './sha256.ts';
@@ -73,6 +73,19 @@ function done<T>(v: T): Job<T> {
   return [() => true, () => v];
 }
 
+/** `first`, then the job `next` makes from its result (each step still bounded). */
+function seq<A, B>(first: Job<A>, next: (a: A) => Job<B>): Job<B> {
+  let j: Job<B> | null = null;
+  return [
+    () => {
+      if (j) return j[0]();
+      if (first[0]()) j = next(first[1]());
+      return false;
+    },
+    () => (j as Job<B>)[1](),
+  ];
+}
+
 /** Public key bytes to a validated point (SEC 1 3.2.2.1: coordinates < p, on the curve), or null. */
 function toPoint(pub: Uint8Array): Pt | null {
   if (!pub || pub.length !== 64) return null;
@@ -115,8 +128,7 @@ function term(k: Uint8Array, key: Uint8Array | string, p?: Pt): Term {
 }
 
 function scalar(priv: Uint8Array): Fe {
-  len(priv, 32, 'private key');
-  check(snInRange(priv), 'bad private key');
+  check(!!priv && priv.length === 32 && snInRange(priv), 'private key must be 32 bytes in [1, n-1]');
   return snFrom(priv);
 }
 
@@ -193,16 +205,15 @@ function verifyJob(pub: Uint8Array, hash: Uint8Array, sig: Uint8Array): Job<bool
   if (!q || !rs) return done(false);
   if (!snInRange(rs[0]) || !snInRange(rs[1])) return done(false);
   const r = snFrom(rs[0]);
-  const s = snFrom(rs[1]);
-  const w = fe();
-  const u1 = fe();
-  const u2 = fe();
-  snInvMont(w, s);
-  snMul(u1, snFrom(hash, true), w); // e = H mod n (the hash is exactly 256 bits)
-  snMul(u2, r, w);
-  const j = mulBytes([term(snToBytes(u1), 'G'), term(snToBytes(u2), pub, q)], 32);
-  // accept when R is not infinity and x(R) mod n == r
-  return [j[0], () => !!j[1]() && hexOf(snToBytes(snFrom(j[1]() as Uint8Array, true)), 0, 32) === hexOf(rs[0], 0, 32)];
+  return seq(snInvJob(snFrom(rs[1])), (w) => {
+    const u1 = fe();
+    const u2 = fe();
+    snMul(u1, snFrom(hash, true), w); // e / s, with e = H mod n (the hash is exactly 256 bits)
+    snMul(u2, r, w); // r / s
+    const j = mulBytes([term(snToBytes(u1), 'G'), term(snToBytes(u2), pub, q)], 32);
+    // accept when R is not infinity and x(R) mod n == r
+    return [j[0], () => !!j[1]() && hexOf(snToBytes(snFrom(j[1]() as Uint8Array, true)), 0, 32) === hexOf(rs[0], 0, 32)];
+  });
 }
 
 export function verify(pub: Uint8Array, hash: Uint8Array, sig: Uint8Array): boolean {
@@ -231,37 +242,37 @@ function signJob(priv: Uint8Array, hash: Uint8Array, randomBytes: RandomBytes | 
     len(z, 32, RANDOM);
     m.set(z, 32);
   }
-  let k: Uint8Array = m;
-  let j: Job<Uint8Array | null> = done(null);
+  /** One attempt with the next nonce: the DER signature, or null when r or s is 0 (then try again). */
+  function attempt(): Job<Uint8Array | null> {
+    let k: Uint8Array;
+    do {
+      m[64]++;
+      k = hmacSha256(priv, m);
+    } while (!snInRange(k));
+    return seq(mulBytes([term(k, 'G')], 32), (x) =>
+      seq(snInvJob(snFrom(k)), (ki) => {
+        // r = x(kG) mod n; s = k^-1 (e + r d) mod n
+        const r = snFrom(x as Uint8Array, true);
+        const s = fe();
+        snMul(s, r, R2N); // r R
+        snMul(s, s, d); // r d
+        snAdd(s, s, e);
+        snMul(s, s, ki);
+        k.fill(0); // wipe the nonce and its inverse
+        ki.fill(0);
+        return done(feIsZero(r) || feIsZero(s) ? null : derEncodeSignature(snToBytes(r), snToBytes(s)));
+      }),
+    );
+  }
+  let j = attempt();
   let sig: Uint8Array | null = null;
   return [
     () => {
       if (!j[0]()) return false;
-      const x = j[1]();
-      if (x) {
-        // r = x(kG) mod n; s = k^-1 (e + r d) mod n; a new k when r or s is 0
-        const r = snFrom(x, true);
-        const s = fe();
-        const ki = fe();
-        snMul(s, r, R2N); // r R
-        snMul(s, s, d); // r d
-        snAdd(s, s, e);
-        snInvMont(ki, snFrom(k));
-        snMul(s, s, ki);
-        k.fill(0); // wipe the nonce and its inverse
-        ki.fill(0);
-        if (!feIsZero(r) && !feIsZero(s)) {
-          sig = derEncodeSignature(snToBytes(r), snToBytes(s));
-          d.fill(0);
-          return true;
-        }
-      }
-      do {
-        m[64]++;
-        k = hmacSha256(priv, m);
-      } while (!snInRange(k));
-      j = mulBytes([term(k, 'G')], 32);
-      return false;
+      sig = j[1]();
+      if (sig) d.fill(0);
+      else j = attempt();
+      return !!sig;
     },
     () => sig as Uint8Array,
   ];
