@@ -224,7 +224,13 @@ export class Link {
           this.port,
           (status: unknown) => {
             if (status === undefined || status === null) {
-              const fromLog = toolLog.slice(logStart).map(classify).find((x) => x);
+              const log = toolLog.slice(logStart);
+              if (/busy/i.test(this.transcript) || log.some((l) => l.startsWith('serial: Connected'))) {
+                // it answered the connection and hung up at once: another client holds the console
+                settle(new FlashError('port-busy', `port in use: ${this.port} ${/busy/i.test(this.transcript) ? 'already has a client connected' : 'closed the connection at once (another client may hold it)'}`));
+                return;
+              }
+              const fromLog = log.map(classify).find((x) => x);
               settle(fromLog || new FlashError('no-port', `no such port: ${this.port} (not found by the serial library)`));
               return;
             }
@@ -339,11 +345,10 @@ export class Link {
   }
 
   close(): Promise<void> {
-    const finish = () =>
-      setTimeout(() => {
-        this.unmute();
-        process.removeListener('uncaughtException', this.guard);
-      }, 400).unref();
+    const finish = () => {
+      this.unmute();
+      setTimeout(() => process.removeListener('uncaughtException', this.guard), 400);
+    };
     if (this.closed) {
       finish();
       return Promise.resolve();

@@ -198,11 +198,7 @@ export function serveRepl(opts: ServeReplOptions): Promise<ReplServer> {
   };
   const ticker = ticking ? setInterval(tick, 5) : null;
 
-  const server = net.createServer((sock) => {
-    if (client) {
-      sock.end('REPL busy: another client is connected\r\n');
-      return;
-    }
+  const accept = (sock: net.Socket) => {
     client = sock;
     line = '';
     echoOffForLine = false;
@@ -218,6 +214,23 @@ export function serveRepl(opts: ServeReplOptions): Promise<ReplServer> {
     };
     sock.on('close', drop);
     sock.on('error', drop);
+  };
+
+  let waiting = 0;
+  const server = net.createServer((sock) => {
+    if (!client && waiting === 0) return accept(sock);
+    // The previous client may have just hung up (its close not seen yet): look again shortly,
+    // first come first served.
+    waiting++;
+    sock.pause();
+    setTimeout(() => {
+      waiting--;
+      if (sock.destroyed) return;
+      if (!client || client.destroyed) {
+        sock.resume();
+        accept(sock);
+      } else sock.end('REPL busy: another client is connected\r\n');
+    }, 150);
   });
 
   return new Promise((resolve, reject) => {
