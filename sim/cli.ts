@@ -1,5 +1,6 @@
 // The simulator's command line:
 //   npm run sim -- <scenario name or path> [--seed N] [--realtime] [--until <event substring>] [--quiet] [--fleet N]
+//                  [--keep-storage]  (boot from the Storage the previous run left in .sim/<scenario>/)
 //   npm start   (no scenario: runs scenarios/boot.json)
 // Prints a readable timeline (virtual time, actor, event; colour on a TTY), then the verdict.
 // Exit status: 0 when the scenario's expectations hold, 1 when they do not, 2 for bad input.
@@ -8,7 +9,7 @@ import { formatEvent, type SimEvent } from './timeline';
 import { runScenario, loadScenario, fleetStats, ScenarioError, StorageFileError } from './scenario';
 
 const USAGE =
-  'usage: npm run sim -- <scenario name or path> [--seed N] [--realtime] [--until <event substring>] [--quiet] [--fleet N]';
+  'usage: npm run sim -- <scenario name or path> [--seed N] [--realtime] [--until <event substring>] [--quiet] [--fleet N] [--keep-storage]';
 
 interface CliArgs {
   scenario: string;
@@ -17,10 +18,11 @@ interface CliArgs {
   until?: string;
   quiet: boolean;
   fleet?: number;
+  keepStorage: boolean;
 }
 
 function parseArgs(argv: string[]): CliArgs {
-  const args: CliArgs = { scenario: 'boot', realtime: false, quiet: false };
+  const args: CliArgs = { scenario: 'boot', realtime: false, quiet: false, keepStorage: false };
   let named = false;
   const value = (i: number, flag: string): string => {
     const v = argv[i + 1];
@@ -40,6 +42,7 @@ function parseArgs(argv: string[]): CliArgs {
     } else if (a === '--until') args.until = value(i++, a);
     else if (a === '--realtime') args.realtime = true;
     else if (a === '--quiet') args.quiet = true;
+    else if (a === '--keep-storage') args.keepStorage = true;
     else if (a === '--help' || a === '-h') {
       console.log(USAGE);
       process.exit(0);
@@ -65,7 +68,7 @@ async function main(): Promise<number> {
     console.log(`seed ${args.seed ?? scenario.seed}, up to ${(scenario.durationMs / 1000).toFixed(1)}s virtual${args.realtime ? ', real-time pacing' : ''}\n`);
   }
   const report = await runScenario(scenario, {
-    seed: args.seed, realtime: args.realtime, until: args.until, fleet: args.fleet, onEvent,
+    seed: args.seed, realtime: args.realtime, until: args.until, fleet: args.fleet, onEvent, keepStorage: args.keepStorage,
   });
   const mark = (ok: boolean, text: string) => (colour ? `\x1b[${ok ? '32' : '31'};1m${text}\x1b[0m` : text);
   console.log('');

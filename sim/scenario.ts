@@ -276,6 +276,8 @@ export interface RunOptions {
   storageDir?: string | null;
   /** firmware bundle to flash (default dist/firmware.js) */
   firmwarePath?: string;
+  /** boards whose Storage file exists start from it (the previous run's flash) instead of being flashed */
+  keepStorage?: boolean;
 }
 
 export interface RunReport {
@@ -344,7 +346,8 @@ export async function runScenario(nameOrScenario: string | Scenario, opts: RunOp
     for (let i = 1; i <= count; i++) {
       const id = `dev${i}`;
       const storagePath = storageDir ? path.join(storageDir, `${id}.storage.json`) : undefined;
-      if (storagePath) rmSync(storagePath, { force: true }); // every run starts from freshly flashed boards
+      const kept = !!(opts.keepStorage && storagePath && existsSync(storagePath));
+      if (storagePath && !kept) rmSync(storagePath, { force: true }); // every run starts from freshly flashed boards
       const bo: BoardOptions = {
         id, clock, timeline, rng: rng.fork('board:' + id), storagePath,
         env: scenario.device.env as BoardOptions['env'],
@@ -355,8 +358,12 @@ export async function runScenario(nameOrScenario: string | Scenario, opts: RunOp
         globals: ctx.boardGlobals,
       };
       const board = new Board(bo);
-      for (const f of await deviceImage(bundle, scenario, id)) board.storage.writeFile(f.name, f.data);
-      timeline.emit({ actor: 'sim', kind: 'flash', board: id, summary: `flashed ${board.storage.list().length} files (${bundle.length}-byte app)` });
+      if (kept) {
+        timeline.emit({ actor: 'sim', kind: 'flash', board: id, summary: `kept the Storage of the previous run (${board.storage.list().length} files in ${storagePath})` });
+      } else {
+        for (const f of await deviceImage(bundle, scenario, id)) board.storage.writeFile(f.name, f.data);
+        timeline.emit({ actor: 'sim', kind: 'flash', board: id, summary: `flashed ${board.storage.list().length} files (${bundle.length}-byte app)` });
+      }
       boards.push(board);
       for (const h of boardHooks) h(board);
     }

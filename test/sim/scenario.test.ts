@@ -58,6 +58,16 @@ test('the CLI: unknown scenario and bad files exit non-zero with one line; boot 
   const ok = run('boot', '--quiet');
   assert.is(ok.status, 0, ok.stdout + ok.stderr);
   assert.match(ok.stdout, /PASS boot: outcome booted/);
+  // --keep-storage boots from the previous run's Storage; a corrupt file is one line naming it
+  const kept = run('boot', '--keep-storage');
+  assert.is(kept.status, 0, kept.stdout + kept.stderr);
+  assert.match(kept.stdout, /kept the Storage of the previous run/);
+  const storageFile = path.join(process.cwd(), '.sim', 'boot', 'dev1.storage.json');
+  writeFileSync(storageFile, '{"format": "espruino-storage-sim/1", "files": [');
+  const corrupt = run('boot', '--keep-storage');
+  assert.is(corrupt.status, 2);
+  assert.is(corrupt.stderr.trim().split('\n').length, 1, corrupt.stderr);
+  assert.ok(corrupt.stderr.includes(storageFile), corrupt.stderr);
   const verbose = run('boot');
   assert.match(verbose.stdout, /\d+\.\d{3}s {2}device +info boot: FFS provisionee booted/);
 });
