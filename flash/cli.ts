@@ -27,17 +27,19 @@ const FLASH_HELP = `usage: npm run flash -- --port <serial-port | tcp://host:por
   --dry-run --out DIR  write exactly what would be sent into DIR; no board needed
   --verbose            show EspruinoTools' log (file contents redacted)`;
 
+let prefix = 'flash';
+
 function fail(e: unknown): never {
   if (e instanceof FlashError) {
-    process.stderr.write(`flash: ${e.message}\n`);
+    process.stderr.write(`${prefix}: ${e.message}\n`);
     process.exit(EXIT_CODES[e.code]);
   }
   if (e instanceof IdentityError) {
-    process.stderr.write(`flash: ${e.message}\n`);
+    process.stderr.write(`${prefix}: ${e.message}\n`);
     process.exit(2);
   }
   const msg = e instanceof Error ? e.message : String(e);
-  process.stderr.write(`flash: ${msg.split('\n')[0]}\n`);
+  process.stderr.write(`${prefix}: ${msg.split('\n')[0]}\n`);
   process.exit(1);
 }
 
@@ -199,7 +201,10 @@ export function renderSummary(s: FlashSummary, id: DeviceIdentity): string {
 async function main(): Promise<void> {
   const [cmd, ...rest] = process.argv.slice(2);
   if (cmd === 'flash') await flashCommand(rest);
-  else if (cmd === 'mkdevice') await runMkdevice(rest);
+  else if (cmd === 'mkdevice') {
+    prefix = 'mkdevice';
+    await runMkdevice(rest);
+  }
   else {
     process.stderr.write(`usage: ffs-flash flash|mkdevice [options] (--help for each)\n`);
     process.exit(2);

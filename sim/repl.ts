@@ -253,3 +253,46 @@ export function serveRepl(opts: ServeReplOptions): Promise<ReplServer> {
     });
   });
 }
+
+// Standalone: `node --import tsx sim/repl.ts [--port 2323] [--storage FILE] [--env KEY=VALUE ...]` serves one
+// emulated ESP32 board (all emulated modules registered) until Ctrl-C. `npm run sim -- --repl PORT` is the
+// simulator CLI's way to do the same inside a scenario's world.
+async function main(argv: string[]): Promise<void> {
+  const { parseArgs } = await import('node:util');
+  const { values } = parseArgs({
+    args: argv,
+    options: { port: { type: 'string' }, storage: { type: 'string' }, env: { type: 'string', multiple: true } },
+  });
+  const port = values.port === undefined ? 2323 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad --port ${values.port}`);
+  const env: Record<string, string> = {};
+  for (const kv of values.env ?? []) {
+    const i = kv.indexOf('=');
+    if (i <= 0) throw new Error(`bad --env ${kv}: expected KEY=VALUE`);
+    env[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  const { loadExtensions } = await import('./scenario');
+  const { Board } = await import('./board/board');
+  const { VirtualClock } = await import('./clock');
+  const { Timeline } = await import('./timeline');
+  const { Rng } = await import('./rng');
+  await loadExtensions();
+  const clock = new VirtualClock();
+  const timeline = new Timeline(() => clock.now());
+  const board = new Board({ id: 'repl', clock, timeline, rng: new Rng(1), storagePath: values.storage, env: env as any });
+  board.onConsole((line) => process.stdout.write(`board | ${line}\n`));
+  board.powerOn();
+  const server = await serveRepl({ board, port });
+  process.stdout.write(`emulated ${board.env.BOARD} Espruino ${board.env.VERSION} REPL on tcp://127.0.0.1:${server.port}${values.storage ? ` (Storage in ${values.storage})` : ''}\n`);
+  process.on('SIGINT', () => {
+    void server.close().then(() => process.exit(0));
+  });
+}
+
+const invokedAs = process.argv[1] ? process.argv[1].replace(/\\/g, '/') : '';
+if (invokedAs.endsWith('/sim/repl.ts') || invokedAs.endsWith('/sim/repl')) {
+  main(process.argv.slice(2)).catch((e) => {
+    process.stderr.write(`repl: ${(e as Error).message.split('\n')[0]}\n`);
+    process.exit(1);
+  });
+}
