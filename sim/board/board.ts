@@ -131,6 +131,8 @@ export class Board {
   private powerOnAt = 0;
   private timeOffsetMs = 0;
   private bootCodeBytes = 0;
+  private booting = false;
+  private codeFiles = new Set<string>();
 
   constructor(opts: BoardOptions) {
     this.opts = opts;
@@ -244,6 +246,7 @@ export class Board {
     s.installGlobals();
     const hasBeenReset = kind === 'reset' || (kind === 'load' && file !== undefined);
     this.bootCodeBytes = 0;
+    this.codeFiles.clear();
     let ran = 0;
     const run = (name: string) => {
       const code = this.storage.readString(name);
@@ -253,9 +256,14 @@ export class Board {
       this.emit({ actor: 'device', kind: 'boot', summary: `running ${name} (${code.length} bytes)` });
       s.evaluate(code, name);
     };
-    for (let i = 0; i < 4; i++) run('.boot' + i);
-    if (this.storage.has('.bootrst')) run('.bootrst');
-    else if (!hasBeenReset) run('.bootcde');
+    this.booting = true;
+    try {
+      for (let i = 0; i < 4; i++) run('.boot' + i);
+      if (this.storage.has('.bootrst')) run('.bootrst');
+      else if (!hasBeenReset) run('.bootcde');
+    } finally {
+      this.booting = false;
+    }
     if (!s.alive) return;
     if (ran === 0 && !file) {
       this.emit({ actor: 'sim', kind: 'boot', summary: 'no boot code in Storage (.bootcde, .bootrst, .boot0-3): the board sits at its prompt' });
@@ -452,6 +460,13 @@ export class Board {
   }
 
   // ---- memory ----
+
+  /** Storage.read during boot code: a large string read then is almost surely code being loaded. */
+  noteRead(name: string, bytes: number): void {
+    if (!this.booting || bytes < 4096 || this.codeFiles.has(name)) return;
+    this.codeFiles.add(name);
+    this.bootCodeBytes += bytes;
+  }
 
   /** process.memory(): an estimate (code loaded from Storage costs ~1 JsVar per 19 bytes, measured). */
   memory(): Record<string, number> {

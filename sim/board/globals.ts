@@ -794,11 +794,14 @@ export class Session {
     return s.strict('Storage', s.object({
       read: (n: unknown, offset?: unknown, length?: unknown) => {
         s.checkAlive();
-        const str = st.readString(name(n));
+        const nm = name(n);
+        const str = st.readString(nm);
         if (str === undefined) return undefined;
         const off = Number(offset) > 0 ? Number(offset) : 0;
         const len = length === undefined ? undefined : Number(length);
-        return len === undefined ? str.slice(off) : str.slice(off, off + len);
+        const out = len === undefined ? str.slice(off) : str.slice(off, off + len);
+        board.noteRead(nm, out.length); // a boot loader that evals an app from Storage: counted as code
+        return out;
       },
       readJSON: (n: unknown, noExceptions?: unknown) => {
         s.checkAlive();
