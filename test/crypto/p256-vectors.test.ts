@@ -187,6 +187,16 @@ test('deterministic signing (randomBytes = null) repeats; hedged signing differs
   assert.throws(() => p256.sign(d, h.subarray(1), null), /p256/);
 });
 
+test('key generation: rejection sampling skips 0 and values >= n; a stuck source is an error', () => {
+  const n = bytes('ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
+  const queue = [new Uint8Array(32), n, bytes('ff'.repeat(32)), bytes('00'.repeat(31) + '05')];
+  const kp = p256.generateKeyPair(() => new Uint8Array(queue.shift() as Uint8Array));
+  assert.is(hex(kp.privateKey), '00'.repeat(31) + '05');
+  assert.is(hex(kp.publicKey), hex(p256.getPublicKey(bytes('00'.repeat(31) + '05'))));
+  assert.throws(() => p256.generateKeyPair(() => new Uint8Array(32)), /p256/);
+  assert.throws(() => p256.generateKeyPair(() => new Uint8Array(16)), /p256/);
+});
+
 test('tables: G and key tables give the same results; a table for another key is refused', () => {
   const d = bytes('0a0d622a47e48f6bc1038ace438c6f528aa00ad2bd1da5f13ee46bf5f633d71a');
   const other = p256.getPublicKey(bytes('00'.repeat(31) + '07'));
