@@ -3,6 +3,7 @@
 // passphrase, no session token).
 import type { Hal } from '../../hal/types';
 import { jsonString, member, members } from './json-out';
+import { info, warn } from './log';
 
 export const DISCOVERY_PORT = 50000;
 export const DISCOVERY_PROBE = 'FFS_DISCOVER';
@@ -32,12 +33,12 @@ export function startDiscovery(hal: Hal, ip: string): () => void {
     port: port,
     onMessage: (message, from, reply) => {
       if (message.trim() !== DISCOVERY_PROBE) return;
-      hal.log.log('info', 'wss', 'discovery probe from ' + from.address + ':' + from.port);
+      info(hal, 'discovery probe from ' + from.address + ':' + from.port);
       reply(discoveryAnswer((k: string) => hal.config.getConfigurationValue(k), ip));
     },
     onDone: (err) => {
-      if (err) hal.log.log('warn', 'wss', 'local discovery unavailable: ' + err.message);
-      else hal.log.log('info', 'wss', 'local discovery on UDP ' + port);
+      if (err) warn(hal, 'local discovery unavailable: ' + err.message);
+      else info(hal, 'local discovery on UDP ' + port);
     },
   });
   return () => hal.net.closeUdp(port);

@@ -8,6 +8,7 @@ import type { Hal, HalError, HttpResponse } from '../../hal/types';
 import { base64Decode } from '../crypto/base64';
 import { binaryStringToBytes } from '../crypto/bytes';
 import { classifyStatus, isRetryableNetworkError, retryDelayMs, type FailureKind } from './retry';
+import { info, warn } from './log';
 
 export const DEFAULT_DSS_HOST = 'dp-sps-na.amazon.com';
 export const DSS_PORT = 443;
@@ -114,12 +115,12 @@ export function createDssClient(hal: Hal): DssClient {
       if (gen !== generation) return;
       const delay = retryDelayMs(err.kind, retries, hal.crypto.randomBytes(1)[0] / 256);
       if (delay < 0) {
-        hal.log.log('warn', 'wss', operation + ' failed: ' + err.message);
+        warn(hal, operation + ' failed: ' + err.message);
         finish(err, null);
         return;
       }
       retries++;
-      hal.log.log('info', 'wss', 'retry ' + retries + ' of ' + operation + ' in ' + delay + ' ms (' + err.kind + ': ' + err.message + ')');
+      info(hal, 'retry ' + retries + ' of ' + operation + ' in ' + delay + ' ms (' + err.kind + ': ' + err.message + ')');
       timer = hal.clock.setTimeout(() => {
         timer = -1;
         send();
@@ -160,8 +161,8 @@ export function createDssClient(hal: Hal): DssClient {
         if (res.statusCode === 308) {
           host = newHost;
           hal.config.setConfigurationValue('DSS.Host', newHost);
-          hal.log.log('info', 'wss', 'DSS moved permanently to ' + newHost);
-        } else hal.log.log('info', 'wss', 'DSS redirect for ' + operation + ' to ' + newHost);
+          info(hal, 'DSS moved permanently to ' + newHost);
+        } else info(hal, 'DSS redirect for ' + operation + ' to ' + newHost);
         send();
         return;
       }

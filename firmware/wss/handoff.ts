@@ -5,6 +5,7 @@ import type { Hal } from '../../hal/types';
 import { base64Encode } from '../crypto/base64';
 import { asciiToBytes } from '../crypto/bytes';
 import { jsonString, member } from './json-out';
+import { info, warn } from './log';
 
 export const HANDOFF_FILE = 'ffs.handoff';
 
@@ -22,7 +23,7 @@ export function handoffJson(token: string, signatureB64: string, id: string): st
 export function prepareHandoff(hal: Hal, onDone: (ok: boolean) => void): void {
   const token = hal.config.getConfigurationValue('FFS.SessionToken');
   if (typeof token !== 'string' || !token) {
-    hal.log.log('warn', 'wss', 'no FFS.SessionToken: nothing to hand off');
+    warn(hal, 'no FFS.SessionToken: nothing to hand off');
     hal.clock.defer(() => onDone(false));
     return;
   }
@@ -31,13 +32,13 @@ export function prepareHandoff(hal: Hal, onDone: (ok: boolean) => void): void {
     data: asciiToBytes(token),
     onDone: (err, sig) => {
       if (err || !sig) {
-        hal.log.log('warn', 'wss', 'cannot sign the session token: ' + (err ? err.message : '?'));
+        warn(hal, 'cannot sign the session token: ' + (err ? err.message : '?'));
         onDone(false);
         return;
       }
       const werr = hal.storage.write(HANDOFF_FILE, handoffJson(token, base64Encode(sig), typeof serial === 'string' ? serial : ''));
-      if (werr) hal.log.log('warn', 'wss', 'cannot store the hand-off: ' + werr.message);
-      else hal.log.log('info', 'wss', 'session token signed for the maker cloud hand-off');
+      if (werr) warn(hal, 'cannot store the hand-off: ' + werr.message);
+      else info(hal, 'session token signed for the maker cloud hand-off');
       onDone(!werr);
     },
   });

@@ -10,6 +10,7 @@ import { startProvisionee, type Provisionee } from './provisionee';
 import { startSoftAp, type SoftAp } from './softap';
 import { factoryRecord, loadRecord, MAX_RUNS, openWssStore, type SavedNetwork, type WssRecord } from './state';
 import { joinNetwork } from './wifi-join';
+import { info, warn } from './log';
 
 export interface WssController {
   /** Short hold: clear setup settings, disable FFS, go to the maker's soft-AP setup. */
@@ -62,7 +63,7 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
       onDone: (err, d) => {
         if (my !== epoch) return;
         const ip = !err && d && d.ip ? d.ip : '';
-        hal.log.log('info', 'wss', 'on the home network' + (ip ? ' as ' + ip : ''));
+        info(hal, 'on the home network' + (ip ? ' as ' + ip : ''));
         stopDiscovery = startDiscovery(hal, ip);
         if (rec.handoff) {
           prepareHandoff(hal, (ok) => {
@@ -79,7 +80,7 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
     const my = epoch;
     const net = rec.network;
     if (!net) return;
-    hal.log.log('info', 'wss', 'joining the saved network ' + JSON.stringify(net.ssid));
+    info(hal, 'joining the saved network ' + JSON.stringify(net.ssid));
     joinNetwork(hal, {
       config: toConfig(net),
       tries: 3,
@@ -91,7 +92,7 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
           onHome();
           return;
         }
-        hal.log.log('warn', 'wss', 'saved network unavailable (' + (a.errorDetails ? a.errorDetails.code : '?') + '), retry in ' + HOME_RETRY_MS / 1000 + ' s');
+        warn(hal, 'saved network unavailable (' + (a.errorDetails ? a.errorDetails.code : '?') + '), retry in ' + HOME_RETRY_MS / 1000 + ' s');
         homeTimer = hal.clock.setTimeout(() => {
           homeTimer = -1;
           joinHome();
@@ -102,7 +103,7 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
 
   function softAp(): void {
     if (!__FEATURE_SOFTAP__) {
-      hal.log.log('warn', 'wss', 'this build has no soft-AP setup');
+      warn(hal, 'this build has no soft-AP setup');
       return;
     }
     const my = epoch;
@@ -125,7 +126,7 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
             rec.network = { ssid: ssid, security: cfg.security, key: passphrase };
             rec.runs = 0;
             save();
-            hal.log.log('info', 'wss', 'soft-AP setup joined ' + JSON.stringify(ssid));
+            info(hal, 'soft-AP setup joined ' + JSON.stringify(ssid));
             // let the page show the result, then close the access point
             hal.clock.setTimeout(() => {
               if (my !== epoch) return;
@@ -143,7 +144,7 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
     const my = epoch;
     rec.runs += 1;
     save();
-    hal.log.log('info', 'wss', 'Wi-Fi Simple Setup run ' + rec.runs + ' of at most ' + MAX_RUNS);
+    info(hal, 'Wi-Fi Simple Setup run ' + rec.runs + ' of at most ' + MAX_RUNS);
     flow = startProvisionee(hal, {
       onUserNetwork: (c: WifiConfiguration) => {
         if (my !== epoch) return;
@@ -157,7 +158,7 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
         flow = null;
         rec.runs = 0;
         if (ok || rec.network) {
-          if (!ok) hal.log.log('warn', 'wss', 'on the home network, but the last report failed: ' + reason);
+          if (!ok) warn(hal, 'on the home network, but the last report failed: ' + reason);
           save();
           onHome();
           return;
@@ -180,12 +181,12 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
       return;
     }
     if (rec.ffs && rec.runs < MAX_RUNS) {
-      if (rec.runs > 0) hal.log.log('warn', 'wss', 'the last run did not finish: starting a new session');
+      if (rec.runs > 0) warn(hal, 'the last run did not finish: starting a new session');
       runFfs();
       return;
     }
     if (rec.ffs) {
-      hal.log.log('warn', 'wss', MAX_RUNS + ' runs did not finish: FFS disabled, soft AP');
+      warn(hal, MAX_RUNS + ' runs did not finish: FFS disabled, soft AP');
       rec.ffs = false;
       rec.runs = 0;
       save();

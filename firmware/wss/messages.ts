@@ -16,25 +16,19 @@ export const DSS_STATES = [
   'DONE',
 ];
 
-/** deviceDetails: JSON name and the configuration key it comes from, in the serialised order. */
-const DEVICE_DETAILS = [
-  ['manufacturer', 'DeviceInformation.ManufacturerName'],
-  ['deviceModel', 'DeviceInformation.ModelNumber'],
-  ['deviceSerial', 'DeviceInformation.SerialNumber'],
-  ['productIndex', 'DeviceInformation.ProductIndex'],
-  ['softwareVersionIndex', 'DeviceInformation.SoftwareVersionIndex'],
-  ['deviceName', 'DeviceInformation.BleDeviceName'],
-  ['firmwareVersion', 'DeviceInformation.FirmwareVersion'],
-  ['hardwareVersion', 'DeviceInformation.HardwareVersion'],
-];
+/** deviceDetails: JSON name and the DeviceInformation.* configuration key, in the serialised order. */
+const DEVICE_DETAILS =
+  'manufacturer ManufacturerName deviceModel ModelNumber deviceSerial SerialNumber productIndex ProductIndex ' +
+  'softwareVersionIndex SoftwareVersionIndex deviceName BleDeviceName firmwareVersion FirmwareVersion hardwareVersion HardwareVersion';
 
 /** The `"deviceDetails":{...}` member from configuration, or '' when no value is set. */
 export function deviceDetailsMember(get: (key: string) => ConfigValue | undefined): string {
+  const d = DEVICE_DETAILS.split(' ');
   const list: string[] = [];
-  for (let i = 0; i < DEVICE_DETAILS.length; i++) {
-    const v = get(DEVICE_DETAILS[i][1]);
+  for (let i = 0; i < d.length; i += 2) {
+    const v = get('DeviceInformation.' + d[i + 1]);
     if (v === undefined || v === null || typeof v === 'object') continue;
-    list.push(member(DEVICE_DETAILS[i][0], jsonString(String(v))));
+    list.push(member(d[i], jsonString(String(v))));
   }
   return list.length ? member('deviceDetails', '{' + members(list) + '}') : '';
 }
@@ -148,47 +142,18 @@ export function attemptJson(a: WifiConnectionAttempt): string {
 // Responses
 // ---------------------------------------------------------------------------------------------
 
-/** Expected members: name, type letter (s string, b boolean, n number, o object, a array), required. */
-export type FieldSpec = Array<[string, string, boolean]>;
+/**
+ * Expected members, comma-separated `name:type` with type s string, b boolean, n number, o object,
+ * a array; a trailing `!` marks a required member.
+ */
+export type FieldSpec = string;
 
-export const START_SESSION_FIELDS: FieldSpec = [
-  ['nonce', 's', true],
-  ['sessionId', 's', true],
-  ['canProceed', 'b', true],
-  ['salt', 's', false],
-];
-export const PIN_FIELDS: FieldSpec = [
-  ['nonce', 's', true],
-  ['canProceed', 'b', true],
-];
-export const CONFIGURATION_FIELDS: FieldSpec = [
-  ['nonce', 's', true],
-  ['configuration', 'o', false],
-  ['registrationDetails', 'o', false],
-  ['canProceed', 'b', false],
-];
-export const SCAN_FIELDS: FieldSpec = [
-  ['nonce', 's', true],
-  ['canProceed', 'b', true],
-  ['sequenceNumber', 'n', true],
-  ['totalCredentialsFound', 'n', true],
-  ['allCredentialsFound', 'b', true],
-  ['sessionId', 's', false],
-];
-export const CREDENTIALS_FIELDS: FieldSpec = [
-  ['nonce', 's', true],
-  ['canProceed', 'b', true],
-  ['sequenceNumber', 'n', true],
-  ['allCredentialsReturned', 'b', true],
-  ['wifiCredentialsList', 'a', false],
-];
-export const REPORT_FIELDS: FieldSpec = [
-  ['nonce', 's', true],
-  ['canProceed', 'b', false],
-  ['nextProvisioningState', 's', false],
-  ['waitTime', 's', false],
-  ['reason', 's', false],
-];
+export const START_SESSION_FIELDS = 'nonce:s!,sessionId:s!,canProceed:b!,salt:s';
+export const PIN_FIELDS = 'nonce:s!,canProceed:b!';
+export const CONFIGURATION_FIELDS = 'nonce:s!,configuration:o,registrationDetails:o,canProceed:b';
+export const SCAN_FIELDS = 'nonce:s!,canProceed:b!,sequenceNumber:n!,totalCredentialsFound:n!,allCredentialsFound:b!,sessionId:s';
+export const CREDENTIALS_FIELDS = 'nonce:s!,canProceed:b!,sequenceNumber:n!,allCredentialsReturned:b!,wifiCredentialsList:a';
+export const REPORT_FIELDS = 'nonce:s!,canProceed:b,nextProvisioningState:s,waitTime:s,reason:s';
 
 function typeLetter(v: unknown): string {
   if (v === null) return 'null';
@@ -213,14 +178,16 @@ export function parseResponse(body: string, spec: FieldSpec): { value: any; erro
     return { value: null, error: 'response is not JSON' };
   }
   if (typeLetter(v) !== 'o') return { value: null, error: 'response is not a JSON object' };
-  for (let i = 0; i < spec.length; i++) {
-    const name = spec[i][0];
-    const has = Object.keys(v).indexOf(name) >= 0 && v[name] !== undefined;
-    if (!has) {
-      if (spec[i][2]) return { value: null, error: 'response lacks ' + name };
+  const fields = spec.split(',');
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i];
+    const c = f.indexOf(':');
+    const name = f.substring(0, c);
+    if (v[name] === undefined) {
+      if (f.charAt(f.length - 1) === '!') return { value: null, error: 'response lacks ' + name };
       continue;
     }
-    if (typeLetter(v[name]) !== spec[i][1]) return { value: null, error: 'response member ' + name + ' has the wrong type' };
+    if (typeLetter(v[name]) !== f.charAt(c + 1)) return { value: null, error: 'response member ' + name + ' has the wrong type' };
   }
   if (v.nextProvisioningState !== undefined && DSS_STATES.indexOf(v.nextProvisioningState) < 0) {
     return { value: null, error: 'unknown provisioning state ' + String(v.nextProvisioningState).substring(0, 40) };

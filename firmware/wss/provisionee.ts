@@ -30,6 +30,7 @@ import {
 import { batchEnd, renderScanEntries, usableScanResults } from './scan-data';
 import { deriveEncodedSetupNetwork, FALLBACK_SETUP_SSID, SETUP_NONCE_BYTES, type SetupNetwork } from './setup-network';
 import { checkConnectivity, DEFAULT_PROBE_HOST, DEFAULT_PROBE_PATH, joinNetwork } from './wifi-join';
+import { info, warn } from './log';
 
 /** Directed tries for a setup network (the ESP32 port does up to 8 directed scans) and their gap. */
 export const SETUP_TRIES = 8;
@@ -102,7 +103,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
 
   function setState(s: string): void {
     state = s;
-    hal.log.log('info', 'wss', 'state ' + s);
+    info(hal, 'state ' + s);
     if (opts.onState) opts.onState(s);
   }
 
@@ -111,7 +112,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
     finished = true;
     dss.cancel();
     setState(ok ? 'DONE' : 'FAILURE');
-    if (!ok) hal.log.log('warn', 'wss', 'setup failed: ' + reason);
+    if (!ok) warn(hal, 'setup failed: ' + reason);
     opts.onDone(ok, reason);
   }
 
@@ -133,7 +134,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
       }
       const parsed = parseResponse(verified, spec);
       if (parsed.error) {
-        hal.log.log('warn', 'wss', op + ': ' + parsed.error);
+        warn(hal, op + ': ' + parsed.error);
         onFail(parsed.error);
         return;
       }
@@ -158,7 +159,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
       success: success,
       attempts: list,
     });
-    hal.log.log('info', 'wss', 'report ' + state + ' ' + (success ? 'SUCCESS' : 'FAILURE') + ' seq ' + seq);
+    info(hal, 'report ' + state + ' ' + (success ? 'SUCCESS' : 'FAILURE') + ' seq ' + seq);
     dssCall(
       'report',
       body,
@@ -191,7 +192,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
     const pub = hal.config.getConfigurationValue('DeviceInformation.PublicKey');
     const pid = configString(hal, 'DeviceInformation.ProductIndex');
     if (!(pub instanceof Uint8Array) || pid.length !== 4) {
-      hal.log.log('warn', 'wss', 'no device public key or product index: only the fallback setup network');
+      warn(hal, 'no device public key or product index: only the fallback setup network');
       hal.clock.defer(() => onReady([fallback]));
       return;
     }
@@ -204,11 +205,11 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
       onDone: (err, net) => {
         if (isStopped()) return;
         if (err || !net) {
-          hal.log.log('warn', 'wss', 'encoded setup network unavailable: ' + (err ? err.message : '?'));
+          warn(hal, 'encoded setup network unavailable: ' + (err ? err.message : '?'));
           onReady([fallback]);
           return;
         }
-        hal.log.log('info', 'wss', 'encoded setup network ' + net.ssid);
+        info(hal, 'encoded setup network ' + net.ssid);
         onReady([net, fallback]);
       },
     });
@@ -242,7 +243,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
             }
             setup = cand;
             dss.setViaProvisioner(cand.encoded);
-            hal.log.log('info', 'wss', 'on setup network ' + JSON.stringify(cand.ssid) + ', DSS port ' + dss.port());
+            info(hal, 'on setup network ' + JSON.stringify(cand.ssid) + ', DSS port ' + dss.port());
             startSession();
           },
         });
@@ -262,7 +263,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
       (v) => {
         sessionId = v.sessionId;
         salt = typeof v.salt === 'string' ? v.salt : '';
-        hal.log.log('info', 'wss', 'session ' + sessionId);
+        info(hal, 'session ' + sessionId);
         report(true, setupAttempts);
       },
       (why) => end(false, 'startProvisioningSession failed: ' + why),
@@ -274,7 +275,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
   function pinSetup(): void {
     const pin = configString(hal, 'DeviceInformation.Pin');
     if (!pin) {
-      hal.log.log('warn', 'wss', 'PIN-based setup asked but the device has no PIN');
+      warn(hal, 'PIN-based setup asked but the device has no PIN');
       hal.clock.defer(() => report(false, []));
       return;
     }
@@ -301,13 +302,13 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
           const val = cfg[keys[i]];
           if (typeof val !== 'string' && typeof val !== 'boolean' && typeof val !== 'number') continue;
           const err = hal.config.setConfigurationValue(keys[i], val);
-          if (err && err.code !== 'NOT_IMPLEMENTED') hal.log.log('warn', 'wss', 'cannot store ' + keys[i] + ': ' + err.message);
+          if (err && err.code !== 'NOT_IMPLEMENTED') warn(hal, 'cannot store ' + keys[i] + ': ' + err.message);
         }
         const reg = v.registrationDetails;
         if (reg && typeof reg.registrationToken === 'string') {
           hal.config.setRegistrationToken(reg.registrationToken, typeof reg.expiresAt === 'number' ? reg.expiresAt : 0);
         }
-        hal.log.log('info', 'wss', 'stored ' + keys.length + ' configuration values');
+        info(hal, 'stored ' + keys.length + ' configuration values');
         report(true, []);
       },
       () => report(false, []),
@@ -321,7 +322,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
       onDone: (err, results) => {
         if (isStopped()) return;
         if (err || !results) {
-          hal.log.log('warn', 'wss', 'scan failed: ' + (err ? err.message : '?'));
+          warn(hal, 'scan failed: ' + (err ? err.message : '?'));
           report(false, []);
           return;
         }
@@ -333,7 +334,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
           exclude: exclude,
         });
         const entries = renderScanEntries(scanList);
-        hal.log.log('info', 'wss', 'scan: ' + results.length + ' results, ' + entries.length + ' to post');
+        info(hal, 'scan: ' + results.length + ' results, ' + entries.length + ' to post');
         let start = 0;
         let seq = 1;
         let posted = 0;
@@ -347,7 +348,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
               posted++;
               start = stop;
               seq++;
-              hal.log.log('info', 'wss', 'posted scan batch ' + (seq - 1) + ', credentials found ' + v.totalCredentialsFound);
+              info(hal, 'posted scan batch ' + (seq - 1) + ', credentials found ' + v.totalCredentialsFound);
               if (start < entries.length && !v.allCredentialsFound && seq <= MAX_LOOP_ROUNDS) post();
               else report(true, []);
             },
@@ -379,7 +380,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
             if (c) credentials.push(c);
             else skipped++;
           }
-          hal.log.log('info', 'wss', 'credentials batch ' + seq + ': ' + (list.length - skipped) + ' usable, ' + skipped + ' malformed skipped');
+          info(hal, 'credentials batch ' + seq + ': ' + (list.length - skipped) + ' usable, ' + skipped + ' malformed skipped');
           seq++;
           if (!v.allCredentialsReturned && seq <= MAX_LOOP_ROUNDS) ask();
           else report(true, []);
@@ -426,7 +427,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
         let i = 0;
         function failAll(): void {
           if (credentials.length === 0) userAttempts.push({ ssid: '', security: 'OTHER', state: 'FAILED', errorDetails: noConfiguredNetworks() });
-          hal.log.log('warn', 'wss', 'no user network worked; back to the setup network to report');
+          warn(hal, 'no user network worked; back to the setup network to report');
           backToSetup(() => report(false, userAttempts));
         }
         function next(): void {
@@ -459,7 +460,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
                     return;
                   }
                   userAttempts.push(a);
-                  hal.log.log('info', 'wss', 'joined user network ' + JSON.stringify(c.ssid));
+                  info(hal, 'joined user network ' + JSON.stringify(c.ssid));
                   opts.onUserNetwork(c);
                   report(true, userAttempts);
                 },
@@ -499,7 +500,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
       case 'DONE':
         finished = true;
         dss.cancel();
-        hal.log.log('info', 'wss', 'Wi-Fi Simple Setup done');
+        info(hal, 'Wi-Fi Simple Setup done');
         opts.onDone(true, 'DONE');
         return;
       default:

@@ -2,6 +2,7 @@
 // connectivity check after association (captive portal / limited connectivity).
 import type { ErrorDetails, Hal, HalError, WifiConfiguration, WifiConnectionAttempt } from '../../hal/types';
 import { captivePortal, detailsForWifiError, genericClientError, limitedConnectivity } from './codes';
+import { info, warn } from './log';
 
 export const DEFAULT_PROBE_HOST = 'connectivitycheck.gstatic.com';
 export const DEFAULT_PROBE_PATH = '/generate_204';
@@ -25,7 +26,7 @@ export function joinNetwork(
   const c = opts.config;
   const addErr = hal.wifi.addConfiguration(c);
   if (addErr) {
-    hal.log.log('warn', 'wss', 'cannot configure ' + JSON.stringify(c.ssid) + ': ' + addErr.message);
+    warn(hal, 'cannot configure ' + JSON.stringify(c.ssid) + ': ' + addErr.message);
     hal.clock.defer(() => opts.onDone(attempt(c, false, genericClientError())));
     return;
   }
@@ -45,7 +46,7 @@ export function joinNetwork(
           hal.clock.setTimeout(once, opts.gapMs);
           return;
         }
-        hal.log.log('info', 'wss', 'cannot join ' + JSON.stringify(c.ssid) + ': ' + err.code);
+        info(hal, 'cannot join ' + JSON.stringify(c.ssid) + ': ' + err.code);
         opts.onDone(attempt(c, false, detailsForWifiError(err)));
       },
     });
@@ -66,7 +67,7 @@ export function checkConnectivity(
     host: opts.dssHost,
     onDone: (err) => {
       if (err) {
-        hal.log.log('info', 'wss', 'DSS host does not resolve: limited connectivity');
+        info(hal, 'DSS host does not resolve: limited connectivity');
         opts.onDone(limitedConnectivity());
         return;
       }
@@ -84,7 +85,7 @@ export function checkConnectivity(
         maxBodyBytes: 2048,
         onDone: (perr, res) => {
           if (perr || !res) {
-            hal.log.log('info', 'wss', 'connectivity probe failed (' + (perr ? perr.code : '?') + '): limited connectivity');
+            info(hal, 'connectivity probe failed (' + (perr ? perr.code : '?') + '): limited connectivity');
             opts.onDone(perr && perr.code === 'NET_TOO_LARGE' ? captivePortal() : limitedConnectivity());
             return;
           }
@@ -92,7 +93,7 @@ export function checkConnectivity(
             opts.onDone(null);
             return;
           }
-          hal.log.log('info', 'wss', 'connectivity probe got HTTP ' + res.statusCode + ': captive portal');
+          info(hal, 'connectivity probe got HTTP ' + res.statusCode + ': captive portal');
           opts.onDone(captivePortal());
         },
       });
