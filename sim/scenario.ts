@@ -315,6 +315,8 @@ export async function runScenario(nameOrScenario: string | Scenario, opts: RunOp
   const firmwarePath = opts.firmwarePath ?? FIRMWARE_PATH;
   if (!existsSync(firmwarePath)) throw new ScenarioError([`${firmwarePath} does not exist: run \`npm run build\` first`]);
   const bundle = readFileSync(firmwarePath, 'latin1');
+  const mapPath = firmwarePath + '.map';
+  const sourceMap = existsSync(mapPath) ? { bundle, map: readFileSync(mapPath, 'utf8') } : undefined;
 
   const stops: Array<() => void | Promise<void>> = [];
   const boardHooks: Array<(b: Board) => void> = [];
@@ -356,6 +358,7 @@ export async function runScenario(nameOrScenario: string | Scenario, opts: RunOp
         epochMs: scenario.device.epochMs,
         modules: ctx.boardModules,
         globals: ctx.boardGlobals,
+        sourceMap,
       };
       const board = new Board(bo);
       if (kept) {

@@ -14,6 +14,7 @@
 
 import vm from 'node:vm';
 import path from 'node:path';
+import { SourceMapConsumer } from 'source-map-js';
 import type { VirtualClock } from '../clock';
 import type { Timeline, EventInput } from '../timeline';
 import type { Rng } from '../rng';
@@ -77,6 +78,8 @@ export interface BoardOptions {
   rebootDelayMs?: number;
   /** serial number (getSerial()) */
   serial?: string;
+  /** the flashed bundle and its source map: Uncaught errors on the timeline then name the TypeScript line */
+  sourceMap?: { bundle: string; map: string };
 }
 
 // Registry for the other parts of the simulator (WSS: Wifi/http/tls/net/dgram; mesh: NRF; crypto):
@@ -319,18 +322,53 @@ export class Board {
   // ---- console ----
 
   /** One or more lines printed by the device: to board.console and the timeline. */
-  printLine(text: string, kind?: string): void {
+  printLine(text: string, kind?: string, extra?: Record<string, unknown>): void {
     for (const line of text.split('\n')) {
       this.console.push(line);
       const m = /^(debug|info|warn|error) ([^\s:]+): (.*)$/s.exec(line);
+      const at = extra && typeof extra.at === 'string' ? extra.at : undefined;
       this.emit({
         actor: 'device',
         kind: kind ?? 'log',
-        summary: line,
-        fields: m ? { level: m[1], tag: m[2], message: m[3] } : undefined,
+        summary: at ? `${line}  (at ${at})` : line,
+        fields: m ? { level: m[1], tag: m[2], message: m[3], ...extra } : extra,
       });
       for (const fn of this.consoleListeners) fn(line);
     }
+  }
+
+  private mapConsumer: SourceMapConsumer | null | undefined;
+
+  /**
+   * Where a thrown error came from in the firmware: the first stack frame in device code, mapped to
+   * the TypeScript source when the app's source map is known ("firmware/wss/x.ts:12:3"), else the
+   * Storage file and position.
+   */
+  locate(e: unknown): string | undefined {
+    const stack = e && typeof e === 'object' ? (e as { stack?: unknown }).stack : undefined;
+    if (typeof stack !== 'string') return undefined;
+    for (const frame of stack.split('\n').slice(1)) {
+      if (frame.includes('/sim/') || frame.includes('node:') || frame.includes('sim:call') || frame.includes('sim:prelude')) continue;
+      const m = /(?:, )?([^\s(),]+):(\d+):(\d+)\)?\s*$/.exec(frame);
+      if (!m) continue;
+      const [, file, line, col] = m;
+      if (this.mapConsumer === undefined) {
+        try {
+          this.mapConsumer = this.opts.sourceMap ? new SourceMapConsumer(JSON.parse(this.opts.sourceMap.map)) : null;
+        } catch {
+          this.mapConsumer = null;
+        }
+      }
+      const app = this.opts.sourceMap && file === '<anonymous>'
+        ? this.storage.list().some((n) => this.storage.read(n)?.length === this.opts.sourceMap!.bundle.length)
+        : false;
+      if (this.mapConsumer && (app || file === '.bootcde')) {
+        const pos = this.mapConsumer.originalPositionFor({ line: Number(line), column: Number(col) - 1 });
+        if (pos.source) return `${pos.source.replace(/^(\.\.\/)+/, '')}:${pos.line}:${(pos.column ?? 0) + 1}`;
+      }
+      return `${file === '<anonymous>' ? 'eval' : file}:${line}:${col}`;
+    }
+    return undefined;
   }
 
   /** Print a line on the device console (what Espruino's jsError/jsWarn output looks like to a module). */

@@ -423,7 +423,8 @@ export class Session {
       }
       this.alive = saved;
     }
-    this.board.printLine(`Uncaught ${describeThrown(e)}`, 'uncaught');
+    const where = this.board.locate(e);
+    this.board.printLine(`Uncaught ${describeThrown(e)}`, 'uncaught', where ? { at: where } : undefined);
   }
 
   /** Guard for every emulated function: after a power cut the old session is dead hardware. */

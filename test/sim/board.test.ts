@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { transformSync } from 'esbuild';
 import { world, makeBoard, texts, thrown } from './helpers';
 
 /** Espruino's rand() (src/jsutils.c), written independently with BigInt as the oracle. */
@@ -248,6 +249,24 @@ test('an unhandled promise rejection prints Uncaught on its board and the simula
   assert.ok(b.console.includes('Uncaught "late"'));
   assert.ok(b.console.includes('alive'));
   assert.equal(other.console, [], 'attributed to the right board');
+});
+
+test('an Uncaught error names its source line: mapped to TypeScript when the source map is known', async () => {
+  const src = 'const a: number = 1;\nfunction fail(): void {\n  throw new Error("mapped");\n}\nsetTimeout(() => fail(), 5);\n';
+  const out = transformSync(src, { loader: 'ts', sourcemap: 'external', sourcefile: 'firmware/demo.ts', minify: true });
+  const w = world();
+  const b = makeBoard(w, { 'app.js': out.code, '.bootcde': 'eval(require("Storage").read("app.js"))' }, { sourceMap: { bundle: out.code, map: out.map } });
+  b.powerOn();
+  await w.clock.run();
+  assert.equal(b.console, ['Uncaught Error: mapped'], 'the console line is what the device prints');
+  const ev = w.timeline.events.find((e) => e.kind === 'uncaught')!;
+  assert.is(ev.fields!.at, 'firmware/demo.ts:3:9');
+  assert.ok(ev.summary.endsWith('(at firmware/demo.ts:3:9)'));
+  const plain = makeBoard(world(), { '.bootcde': 'setTimeout(function(){ null.x; }, 1)' });
+  plain.powerOn();
+  await plain.clock.run();
+  const ev2 = plain.timeline.events.find((e) => e.kind === 'uncaught')!;
+  assert.match(String(ev2.fields!.at), /^\.bootcde:1:\d+$/);
 });
 
 test.run();
