@@ -275,6 +275,7 @@ export class Board {
     const onInit = s.alive ? s.global.onInit : undefined;
     if (typeof onInit === 'function') s.call(onInit);
     if (file !== undefined && s.alive) {
+      s.global.__FILE__ = file; // jsiSemiInit sets __FILE__ for load(file)
       const code = this.storage.readString(file);
       if (code !== undefined) {
         this.bootCodeBytes += code.length;

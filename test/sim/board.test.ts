@@ -127,7 +127,7 @@ test('boot from Storage: .boot0-3, then .bootrst or .bootcde, then E.on("init"),
     '.boot1': 'print("boot1")',
     '.boot0': 'print("boot0"); E.on("init", function(){ print("init event"); });',
     '.bootcde': 'print("bootcde"); function onInit(){ print("onInit"); }',
-    'app.js': 'print("app.js")',
+    'app.js': 'print(__FILE__)',
   });
   b.powerOn();
   assert.equal(b.console, ['boot0', 'boot1', 'bootcde', 'init event', 'onInit']);
