@@ -133,7 +133,6 @@ export function feLess(a: Fe, b: Fe): boolean {
   return false;
 }
 
-
 const Z = fe();
 /** r = the canonical representative of a (limbs in [0, 2^24), value < p). */
 export function feReduce(r: Fe, a: Fe): void {

@@ -171,7 +171,7 @@ export function mulJob(terms: Term[], affine: boolean): [() => boolean, Pt] {
       }
     }
     if (n >= 0) {
-      ptDbl(R, R);
+      if (!isInf(R)) ptDbl(R, R); // (doubling infinity would only cost time)
       for (t = 0; t < terms.length; t++) {
         term = terms[t];
         k = term[0];

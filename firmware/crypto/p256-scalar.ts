@@ -1,7 +1,8 @@
 // Arithmetic modulo the P-256 group order n (FIPS 186-4 D.1.2.3), for ECDSA (FIPS 186-4 6.4, SEC 1 4.1).
 // Same limb layout as p256-field.ts (11 x 24-bit limbs in a Float64Array); generic Montgomery
 // multiplication (HAC 14.36) with R = 2^264 and n' = -n^-1 mod 2^24. A signature needs only a few
-// products and one inversion, so this file favours size over speed.
+// products and one inversion (Fermat), so this file favours size: loops, except the product columns,
+// which come from the field's unrolled feProd.
 // Bound: inputs canonical (< n, limbs < 2^24); a column holds at most 11 operand products and 11
 // q*n_j terms, each < 2^48, plus a carry: 22 * 2^48 + 2^30 < 2^52.5 < 2^53. The output
 // (T + Qn)/R < 2n is made canonical by one subtraction.
@@ -10,7 +11,6 @@ import { Fe, fe, feHex, feLess, feFromBytes, feToBytes, feIsZero, feProd, powSte
 /** n in 24-bit limbs. */
 export const N = feHex('ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
 const N0 = 48207; // -n^-1 mod 2^24
-
 
 /** a (normalised limbs) < n ? */
 export function snLessThanN(a: Fe): boolean {
