@@ -18,6 +18,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
+import dgramModule from 'node:dgram';
 import type { Board } from './board.ts';
 import { registerBoardModule } from './board.ts';
 import { wssContext, type WssBoardContext } from './wifi.ts';
@@ -112,7 +113,6 @@ function locate(board: Board, c: WssBoardContext, hostName: string, port: number
     c.world.emit('dns', `${hostName}: no answer${ap ? ` on ${JSON.stringify(ap.ssid)} (${ap.behind})` : ' (not connected)'}`, { host: hostName }, board.id);
     throw internalError(board, 'Unable to locate host\n');
   }
-  st.dnsCache.add(hostName.toLowerCase());
   const route = c.world.route(ap, ip, port);
   if (route.kind === 'refused') {
     c.world.emit('tcp', `${hostName} (${ip}):${port} refused`, { host: hostName, ip, port }, board.id);
@@ -173,10 +173,22 @@ class Connection {
     readonly onConnect?: () => void,
   ) {}
 
+  /** The world owes the device something (a connect, an answer): virtual time waits for real I/O. */
+  private takeHold(): void {
+    if (this.release || this.closed || this.serverStalls) return;
+    this.release = this.board.clock.hold(`${this.board.id} ${this.label}`);
+    this.armSilence();
+  }
+
+  private serverStalls = false;
+  private quiet: NodeJS.Timeout | null = null;
+  /** raw sockets: the device talks when it likes, so holds last only while an answer is owed */
+  private raw = false;
+
   open(target: Target, tlsOpts: TlsMaterial | null): void {
     const { board, c } = this;
-    this.release = board.clock.hold(`${board.id} ${this.label}`);
-    this.armSilence();
+    this.raw = !!this.onTcpConnect;
+    this.takeHold();
     const profile = c.tlsProfile;
     if (tlsOpts) {
       this.usesTls = true;
@@ -210,14 +222,27 @@ class Connection {
     const s = this.sock!;
     s.on('data', (d: Buffer) => {
       this.gotAny = true;
-      this.armSilence();
       this.onData(d);
+      if (this.raw) {
+        // the answer may come in pieces: let virtual time go once the server has been quiet a moment
+        if (this.quiet) clearTimeout(this.quiet);
+        this.quiet = setTimeout(() => this.dropHold('quiet'), 30);
+      } else this.armSilence();
     });
     s.on('close', () => this.finish());
     const port = () => s.localPort;
     s.once('connect', () => {
       const p = port();
-      if (p !== undefined) c.world.trackHold(p, () => this.dropHold('server stalls'));
+      if (p !== undefined) c.world.trackHold(p, () => {
+        this.serverStalls = true;
+        this.dropHold('server stalls');
+      });
+      // socketserver.c fires a socket's 'connect' on the first idle loop after the TCP connect, while
+      // mbedTLS is still handshaking (writes wait until it is done)
+      if (this.onTcpConnect) {
+        this.onTcpConnect();
+        if (this.pending.length === 0) this.dropHold('connected; the device speaks next');
+      }
     });
   }
 
@@ -227,17 +252,33 @@ class Connection {
     for (const b of this.pending) this.sock!.write(b);
     this.pending = [];
     this.onConnect?.();
+    if (this.endWanted) this.sock!.end();
   }
 
+  /** bytes the firmware wrote that never went out (socketserver.c: 'unsent data') */
+  get unsent(): number {
+    return this.pending.reduce((n, b) => n + b.length, 0) + this.lateWrites;
+  }
+
+  onTcpConnect?: () => void;
+  private endWanted = false;
+
   write(data: Buffer): void {
-    if (this.closed) return;
+    if (this.closed) {
+      this.lateWrites += data.length; // written after the socket died: never sent
+      return;
+    }
+    if (this.raw) this.takeHold(); // an answer is owed
     if (this.connected && this.sock) this.sock.write(data);
     else this.pending.push(data);
   }
 
+  lateWrites = 0;
+
   /** The firmware closed a raw socket (tls/net end()). */
   end(): void {
-    this.sock?.end();
+    if (this.connected) this.sock?.end();
+    else this.endWanted = true;
   }
 
   /** Board power-off: the socket dies with the chip. */
@@ -259,6 +300,8 @@ class Connection {
   private dropHold(_why: string): void {
     if (this.silence) clearTimeout(this.silence);
     this.silence = null;
+    if (this.quiet) clearTimeout(this.quiet);
+    this.quiet = null;
     const r = this.release;
     this.release = null;
     if (r) r();
@@ -582,56 +625,141 @@ function createHttp(board: Board): unknown {
   }));
 }
 
-// ------------------------------------------------------------------------------------------ tls
+// ------------------------------------------------------------------------------------------ tls / net
 
-function createTls(board: Board): unknown {
-  const c = wssContext(board);
-  const conns = new Set<Connection>();
-  board.onPowerOff(() => {
-    for (const k of conns) k.kill();
-    conns.clear();
-  });
-  return board.strict('tls', board.object({
-    connect(options: unknown, cb: unknown) {
-      const o = (options && typeof options === 'object' ? options : {}) as Record<string, unknown>;
-      const hostName = o.host === undefined ? 'localhost' : String(o.host);
-      const port = Number(o.port ?? 0) || 443;
-      const sock: any = board.strict('Socket', board.object({
-        write(data: unknown) {
-          conn.write(Buffer.from(String(data), 'latin1'));
-          return false;
-        },
-        end(data: unknown) {
-          if (data !== undefined) sock.write(data);
-          conn.end();
-        },
-      }));
-      const conn: Connection = new Connection(board, c, `tls ${hostName}:${port}`,
-        (d) => {
-          const piece = d.toString('latin1');
-          later(board, () => board.emitTo(sock, 'data', piece));
-        },
-        (error, hadData) => {
-          conns.delete(conn);
-          later(board, () => {
-            if (!hadData && error === -15) board.emitTo(sock, 'error', socketError(board, -15));
-            board.emitTo(sock, 'end');
-            board.emitTo(sock, 'close', !hadData);
-          });
-        },
-        () => later(board, () => {
+// jswrap_net.c + socketserver.c for plain sockets: connect() resolves and connects at once (DNS failure
+// and refused connects THROW), 'connect' fires on the first idle loop after the TCP connect (before a
+// TLS handshake ends; writes wait), 'data' brings strings of at most 536 bytes, and the ESP32 driver
+// reports every failure as "closed" (-1): 'end' + 'close' with no 'error' event, except when written
+// data never went out ('error' {code:-8, message:"unsent data"} first).
+function createSocketModule(kind: 'tls' | 'net') {
+  return (board: Board): unknown => {
+    const c = wssContext(board);
+    const conns = new Set<Connection>();
+    board.onPowerOff(() => {
+      for (const k of conns) k.kill();
+      conns.clear();
+    });
+    return board.strict(kind, board.object({
+      connect(options: unknown, cb: unknown) {
+        if (!options || typeof options !== 'object') throw board.error(`Expecting Options to be an Object but it was ${typeof options}`);
+        const o = options as Record<string, unknown>;
+        const hostName = o.host === undefined ? 'localhost' : String(o.host);
+        const port = Number(o.port ?? 0) || (kind === 'tls' ? 443 : 80);
+        let conn: Connection | null = null;
+        const sock: any = board.strict('Socket', board.object({
+          write(data: unknown) {
+            if (data !== undefined && conn) conn.write(Buffer.from(typeof data === 'string' ? data : String(data), 'latin1'));
+            return false;
+          },
+          end(data: unknown) {
+            if (data !== undefined) sock.write(data);
+            if (conn) conn.end();
+          },
+          available: () => 0,
+          read: () => '',
+          pipe: () => board.notEmulated('Socket.pipe'),
+        }));
+        const label = `${kind} ${hostName}:${port}`;
+        const target = locate(board, c, hostName, port);
+        const mat = kind === 'tls' ? tlsMaterial(board, o, c) : null;
+        conn = new Connection(board, c, label,
+          (d) => {
+            for (let i = 0; i < d.length; i += CHUNK) {
+              const piece = d.subarray(i, i + CHUNK).toString('latin1');
+              later(board, () => board.emitTo(sock, 'data', piece));
+            }
+          },
+          () => {
+            conns.delete(conn!);
+            later(board, () => {
+              const unsent = conn ? conn.unsent : 0;
+              board.emit({ actor: kind, kind: 'close', summary: `${label} closed${unsent ? ` with ${unsent} bytes unsent` : ''}` });
+              if (unsent) board.emitTo(sock, 'error', socketError(board, -8));
+              board.emitTo(sock, 'end');
+              board.emitTo(sock, 'close', unsent > 0);
+            });
+          },
+        );
+        conn.onTcpConnect = () => later(board, () => {
           if (typeof cb === 'function') board.call(cb, undefined, [sock]);
           board.emitTo(sock, 'connect', sock);
-        }),
-      );
-      const target = locate(board, c, hostName, port);
-      const mat = tlsMaterial(board, o, c);
-      conns.add(conn);
-      if (target !== 'blackhole') conn.open(target, mat);
+        });
+        conns.add(conn);
+        board.emit({ actor: kind, kind: 'connect', summary: label });
+        if (target !== 'blackhole') conn.open(target, mat);
+        return sock;
+      },
+    }));
+  };
+}
+
+// ------------------------------------------------------------------------------------------ dgram
+
+// jswrap_net.c dgram: createSocket('udp4'), bind(port, cb), send(msg, offset, length, port, address, cb),
+// on('message', (msg, rinfo{address, port, size})), close(). Real UDP sockets on 127.0.0.1; the world
+// maps a board's bound port and the virtual addresses of the phones on its network.
+function createDgram(board: Board): unknown {
+  const c = wssContext(board);
+  const sockets = new Set<import('node:dgram').Socket>();
+  board.onPowerOff(() => {
+    for (const s of sockets) s.close();
+    sockets.clear();
+  });
+  return board.strict('dgram', board.object({
+    createSocket(type: unknown, cb: unknown) {
+      const t = typeof type === 'object' && type ? (type as any).type : type;
+      if (t !== 'udp4') throw board.error(`Unsupported socket type ${String(t)}`);
+      const real = dgramModule.createSocket('udp4');
+      sockets.add(real);
+      let vport = 0;
+      const sock: any = board.strict('dgramSocket', board.object({
+        bind(port: unknown, bcb: unknown) {
+          vport = Number(port) || 0;
+          const release = board.clock.hold(`${board.id} udp bind ${vport}`);
+          real.bind(0, '127.0.0.1', () => {
+            c.world.deviceUdp.set(`${board.id}:${vport}`, real.address().port);
+            c.world.emit('udp', `device listens on UDP ${vport}`, { port: vport }, board.id);
+            release();
+            if (typeof bcb === 'function') board.setTimer(() => board.call(bcb, undefined, [sock]), 0);
+            board.setTimer(() => board.emitTo(sock, 'listening'), 0);
+          });
+          return sock;
+        },
+        send(msg: unknown, offset: unknown, length: unknown, port: unknown, address: unknown, scb: unknown) {
+          const text = String(msg);
+          const off = Number(offset) || 0;
+          const len = length === undefined ? text.length - off : Number(length);
+          const payload = Buffer.from(text.substring(off, off + len), 'latin1');
+          const to = c.world.udpRoute(c.station.hasIp ? c.station.ap : null, String(address), Number(port));
+          c.world.emit('udp', `device -> ${String(address)}:${String(port)} ${payload.length} bytes${to ? '' : ' (unreachable: dropped)'}`,
+            { to: address, port, bytes: payload.toString('hex') }, board.id);
+          if (to) {
+            const release = board.clock.hold(`${board.id} udp send`);
+            real.send(payload, to, '127.0.0.1', () => release());
+          }
+          if (typeof scb === 'function') board.setTimer(() => board.call(scb, undefined, []), 0);
+        },
+        close() {
+          c.world.deviceUdp.delete(`${board.id}:${vport}`);
+          real.close();
+          sockets.delete(real);
+        },
+        addMembership: () => undefined,
+      }));
+      real.on('message', (m: Buffer, r) => {
+        const from = c.world.udpPeers.get(r.port) ?? { address: '127.0.0.1', port: r.port };
+        const data = m.toString('latin1');
+        board.setTimer(() => board.emitTo(sock, 'message', data, board.object({ address: from.address, port: from.port, size: m.length })), 0);
+      });
+      real.on('error', () => undefined);
+      if (typeof cb === 'function') sock.on('message', cb);
       return sock;
     },
   }));
 }
 
 registerBoardModule('http', createHttp);
-registerBoardModule('tls', createTls);
+registerBoardModule('tls', createSocketModule('tls'));
+registerBoardModule('net', createSocketModule('net'));
+registerBoardModule('dgram', createDgram);

@@ -1,8 +1,10 @@
 // The emulated `Wifi` module of the ESP32 (IDF5) Espruino build, quirks included. Facts from
 // libs/network/esp32/jswrap_esp32_network.c (Espruino):
 //  - connect(ssid, {password}, cb): cb(null) only once an IP is obtained (STA_GOT_IP). A failed join
-//    NEVER calls cb: it emits 'disconnected' {ssid, mac, reason:"<number>", msg:"<REASON>"}; the
-//    firmware needs its own timeout. Joining sends directed probes for the SSID (hidden networks).
+//    NEVER calls cb on the IDF5 build: the driver retries silently (s_retry_num = 3: three attempts, or
+//    two when it first has to leave a connected network) and then emits 'disconnected'
+//    {ssid, mac, reason:"<number>", msg:"<REASON>"}; the firmware needs its own timeout. Every attempt
+//    sends directed probes for the SSID (how a hidden network is found).
 //  - scan(cb): cb gets ONE argument, the list of {rssi, authMode, ssid, mac, channel}; `channel` is a
 //    decimal string, `mac` lower case, there is no `hidden` flag (a hidden AP has ssid ""). A second
 //    scan while one runs throws "A scan is already in progress".
@@ -10,10 +12,10 @@
 //    {status:"<REASON>"} (the last disconnect reason's name; "Unknown reason" before any).
 //  - disconnect(cb) queues cb at once AND again when the disconnect event arrives.
 //  - getIP(cb): cb(null, {ip, netmask, gw, mac}); ip "0.0.0.0" when not connected.
-//  - getHostByName(name, cb): only answers from lwIP's cache; a name not yet looked up gives cb(null)
-//    (the lookup result is dropped), a cached one gives the bytes of a pointer (a bug in the build).
-//  - events: associated {ssid, mac, channel}, connected {ip, netmask, gw}, disconnected, sta_joined /
-//    sta_left {mac} on the soft AP, probe_recv. (No dhcp_timeout/auth_change on ESP32: never emitted.)
+//  - getHostByName(name, cb): cb("a.b.c.d") or cb(null) (no DNS answer: after lwIP's retries, ~10 s).
+//  - events (IDF5 names): associated {ssid, mac, channel}, connected {ip, netmask, gw}, disconnected,
+//    scan_done, ap_start, ap_stop, sta_joined / sta_left {mac} on the soft AP, probe_recv.
+//    (dhcp_timeout is an ESP8266 event: never emitted on ESP32.)
 //  - save()/save("clear")/restore() use the Storage file ".wificfg".
 import type { Board } from './board.ts';
 import { registerBoardModule } from './board.ts';
@@ -22,7 +24,7 @@ import { REASON, WifiWorld, reasonText, hashString, type AccessPoint } from '../
 export const WIFI_CONFIG_FILE = '.wificfg';
 
 /** Timings of the emulated radio (virtual ms). */
-export const WIFI_TIMING = { scanMs: 1600, connectScanMs: 300, dhcpMs: 350, apStartMs: 120 };
+export const WIFI_TIMING = { scanMs: 1600, connectScanMs: 300, dhcpMs: 350, apStartMs: 120, dnsMs: 30, dnsTimeoutMs: 10000 };
 
 interface StationState {
   mac: string;
@@ -36,7 +38,6 @@ interface StationState {
   password: string;
   lastReason: number;
   attempt: number; // bumps on every connect/disconnect to drop stale timers
-  dnsCache: Set<string>;
   softAp: AccessPoint | null;
   softApConfig: { ssid: string; password: string; authMode: string; channel: number; hidden: boolean } | null;
   mode: 'NULL' | 'STA' | 'AP' | 'APSTA';
@@ -88,7 +89,7 @@ function makeContext(board: Board, world: WifiWorld): WssBoardContext {
       mac: `24:0a:c4:${hex(h >> 16)}:${hex(h >> 8)}:${hex(h)}`,
       apMac: `24:0a:c4:${hex(h >> 16)}:${hex(h >> 8)}:${hex(h + 1)}`,
       ap: null, hasIp: false, ip: '0.0.0.0', gw: '0.0.0.0', netmask: '0.0.0.0', ssid: '', password: '',
-      lastReason: 0, attempt: 0, dnsCache: new Set(), softAp: null, softApConfig: null, mode: 'NULL', hostname: 'espressif',
+      lastReason: 0, attempt: 0, softAp: null, softApConfig: null, mode: 'NULL', hostname: 'espressif',
     },
     tlsProfile: 'stock',
     tlsOpen: 0,
@@ -123,6 +124,7 @@ function createWifi(board: Board): unknown {
   let scanning = false;
   let disconnectCb: unknown = null;
   let gotIpCb: unknown = null;
+  let hostCb: unknown = null;
 
   // A power cut resets the radio; load()/reset() keep the chip (and its association) running.
   board.onPowerOff(() => {
@@ -139,6 +141,14 @@ function createWifi(board: Board): unknown {
     }
   });
 
+  /** Leave the AP without a 'disconnected' event (the driver's retry counter swallows it). */
+  const leaveSilently = () => {
+    const ap = st.ap;
+    st.ap = null;
+    st.hasIp = false;
+    st.ip = '0.0.0.0';
+    if (ap) world.emit('leave', `left ${JSON.stringify(ap.ssid)} to join another network`, { ssid: ap.ssid }, board.id);
+  };
   const expectCb = (cb: unknown) => {
     if (cb !== undefined && cb !== null && !isFn(cb)) throw board.error(`Expecting callback function but got ${typeof cb}`);
   };
@@ -161,49 +171,62 @@ function createWifi(board: Board): unknown {
       }
       gotIpCb = isFn(cb) ? cb : null;
       disconnectCb = null;
-      if (st.ap) dropStation(board, c, REASON.ASSOC_LEAVE);
       st.mode = st.mode === 'AP' || st.mode === 'APSTA' ? 'APSTA' : 'STA';
       st.ssid = name;
       st.password = password;
       const attempt = ++st.attempt;
+      // IDF5 build: s_retry_num = 3; leaving a connected network spends one of them silently
+      let tries = 3;
+      if (st.ap) {
+        leaveSilently();
+        tries = 2;
+      }
       world.emit('join', `joining ${JSON.stringify(name)}`, { ssid: name }, board.id);
-      world.probe(board.id, name, st.mac);
-      board.setTimer(() => {
-        if (st.attempt !== attempt) return;
-        const a = world.associate(board.id, name, password);
+      const tryOnce = (left: number) => {
+        world.probe(board.id, name, st.mac);
         board.setTimer(() => {
           if (st.attempt !== attempt) return;
-          if (!a.ok || !a.ap) {
-            st.lastReason = a.reason ?? REASON.UNSPECIFIED;
-            world.emit('join', `join ${JSON.stringify(name)} failed: ${reasonText(st.lastReason)}`, { ssid: name, reason: st.lastReason }, board.id);
-            board.emitTo(c.wifi!, 'disconnected', board.object({
-              ssid: name, mac: a.ap ? a.ap.bssid.toLowerCase() : '00:00:00:00:00:00', reason: String(st.lastReason), msg: reasonText(st.lastReason),
-            }));
-            return;
-          }
-          const ap = a.ap;
-          st.ap = ap;
-          world.emit('join', `associated with ${JSON.stringify(name)} (${ap.bssid}, ${ap.security}, ${ap.behind})`, { ssid: name, bssid: ap.bssid }, board.id);
-          board.emitTo(c.wifi!, 'associated', board.object({ ssid: name, mac: ap.bssid.toLowerCase(), channel: String(ap.channel) }));
-          if (ap.outcome === 'no_ip') {
-            world.emit('dhcp', `no DHCP answer on ${JSON.stringify(name)}`, { ssid: name }, board.id);
-            return;
-          }
+          const a = world.associate(board.id, name, password);
           board.setTimer(() => {
-            if (st.attempt !== attempt || st.ap !== ap) return;
-            st.hasIp = true;
-            st.ip = a.ip!;
-            st.gw = a.gw!;
-            st.netmask = a.netmask!;
-            st.dnsCache.clear();
-            world.emit('dhcp', `got IP ${st.ip} on ${JSON.stringify(name)}`, { ip: st.ip }, board.id);
-            const cbNow = gotIpCb;
-            gotIpCb = null;
-            if (isFn(cbNow)) board.call(cbNow, undefined, [null]);
-            board.emitTo(c.wifi!, 'connected', board.object({ ip: st.ip, netmask: st.netmask, gw: st.gw }));
-          }, WIFI_TIMING.dhcpMs);
-        }, Math.max(0, a.delayMs - WIFI_TIMING.connectScanMs));
-      }, WIFI_TIMING.connectScanMs);
+            if (st.attempt !== attempt) return;
+            if (!a.ok || !a.ap) {
+              st.lastReason = a.reason ?? REASON.UNSPECIFIED;
+              if (left > 1) {
+                world.emit('join', `attempt on ${JSON.stringify(name)} failed (${reasonText(st.lastReason)}); the driver retries`,
+                  { ssid: name, reason: st.lastReason }, board.id);
+                tryOnce(left - 1);
+                return;
+              }
+              world.emit('join', `join ${JSON.stringify(name)} failed: ${reasonText(st.lastReason)}`, { ssid: name, reason: st.lastReason }, board.id);
+              board.emitTo(c.wifi!, 'disconnected', board.object({
+                ssid: name, mac: a.ap ? a.ap.bssid.toLowerCase() : '00:00:00:00:00:00', reason: String(st.lastReason), msg: reasonText(st.lastReason),
+              }));
+              return;
+            }
+            const ap = a.ap;
+            st.ap = ap;
+            world.emit('join', `associated with ${JSON.stringify(name)} (${ap.bssid}, ${ap.security}, ${ap.behind})`, { ssid: name, bssid: ap.bssid }, board.id);
+            board.emitTo(c.wifi!, 'associated', board.object({ ssid: name, mac: ap.bssid.toLowerCase(), channel: String(ap.channel) }));
+            if (ap.outcome === 'no_ip') {
+              world.emit('dhcp', `no DHCP answer on ${JSON.stringify(name)}`, { ssid: name }, board.id);
+              return;
+            }
+            board.setTimer(() => {
+              if (st.attempt !== attempt || st.ap !== ap) return;
+              st.hasIp = true;
+              st.ip = a.ip!;
+              st.gw = a.gw!;
+              st.netmask = a.netmask!;
+              world.emit('dhcp', `got IP ${st.ip} on ${JSON.stringify(name)}`, { ip: st.ip }, board.id);
+              const cbNow = gotIpCb;
+              gotIpCb = null;
+              if (isFn(cbNow)) board.call(cbNow, undefined, [null]);
+              board.emitTo(c.wifi!, 'connected', board.object({ ip: st.ip, netmask: st.netmask, gw: st.gw }));
+            }, WIFI_TIMING.dhcpMs);
+          }, Math.max(0, a.delayMs - WIFI_TIMING.connectScanMs));
+        }, WIFI_TIMING.connectScanMs);
+      };
+      tryOnce(tries);
     },
 
     disconnect(cb: unknown) {
@@ -236,6 +259,7 @@ function createWifi(board: Board): unknown {
         world.emit('scan', `scan found ${entries.length} AP(s): ${entries.map((e) => (e.ssid ? JSON.stringify(e.ssid) : '(hidden)')).join(', ')}`,
           { results: entries }, board.id);
         board.call(cb, undefined, [board.array(entries.map((e) => board.object({ ...e })))]);
+        board.emitTo(c.wifi!, 'scan_done');
       }, WIFI_TIMING.scanMs);
     },
 
@@ -263,7 +287,10 @@ function createWifi(board: Board): unknown {
       st.softAp = world.addAccessPoint({ ssid: ssid.slice(0, 32), security: authMode as any, passphrase: password, channel,
         behind: 'nothing', rssi: -40 }, board.id);
       world.deviceAps.set(st.softAp, board.id);
-      queue(cb, [null], WIFI_TIMING.apStartMs);
+      board.setTimer(() => {
+        if (isFn(cb)) board.call(cb, undefined, [null]);
+        board.emitTo(c.wifi!, 'ap_start');
+      }, WIFI_TIMING.apStartMs);
     },
 
     stopAP(cb: unknown) {
@@ -271,6 +298,7 @@ function createWifi(board: Board): unknown {
       if (st.softAp) {
         world.takeDown(st.softAp);
         world.deviceAps.delete(st.softAp);
+        board.setTimer(() => board.emitTo(c.wifi!, 'ap_stop'), 10);
       }
       st.softAp = null;
       st.mode = st.mode === 'APSTA' ? 'STA' : st.mode === 'AP' ? 'NULL' : st.mode;
@@ -320,11 +348,18 @@ function createWifi(board: Board): unknown {
     getHostByName(hostname: unknown, cb: unknown) {
       if (typeof hostname !== 'string') throw board.error('Hostname parameter is not a string');
       if (!isFn(cb)) throw board.error('Callback is not a function');
-      const cached = st.dnsCache.has(hostname.toLowerCase());
-      world.emit('dns', `getHostByName(${JSON.stringify(hostname)}) -> ${cached ? 'cached (pointer bytes)' : 'null (not cached)'}`,
-        undefined, board.id);
-      // the build formats the address of its pointer variable, not the address it points to
-      queue(cb, [cached ? '236.252.251.63' : null]);
+      hostCb = cb;
+      const ap = st.hasIp ? st.ap : null;
+      const ip = world.resolve(ap, hostname);
+      // no network: dns_gethostbyname fails at once; no answer: lwIP gives up after its retries
+      const ms = ip ? WIFI_TIMING.dnsMs : ap ? WIFI_TIMING.dnsTimeoutMs : 0;
+      world.emit('dns', `getHostByName(${JSON.stringify(hostname)}) -> ${ip ?? 'null'}${ip ? '' : ap ? ` after ${ms} ms` : ' (not connected)'}`,
+        { host: hostname, ip }, board.id);
+      board.setTimer(() => {
+        if (hostCb !== cb) return; // a newer lookup replaced this callback (one global slot)
+        hostCb = null;
+        board.call(cb, undefined, [ip]);
+      }, ms);
     },
 
     getHostname() {

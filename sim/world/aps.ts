@@ -122,6 +122,10 @@ export class WifiWorld {
   readonly deviceAps = new Map<AccessPoint, string>();
   /** HTTP servers the boards listen with: `${board}:${port}` -> real loopback port */
   readonly deviceServers = new Map<string, number>();
+  /** UDP ports the boards bound: `${board}:${port}` -> real loopback port */
+  readonly deviceUdp = new Map<string, number>();
+  /** phones' real UDP ports -> their virtual address on the network */
+  readonly udpPeers = new Map<number, { address: string; port: number; ap: AccessPoint }>();
   private hosts = new Map<string, HostEntry>();
   private probeListeners: Array<(p: ProbeEvent) => void> = [];
   private holds = new Map<number, () => void>();
@@ -287,6 +291,13 @@ export class WifiWorld {
       return { kind: 'refused' };
     }
     return { kind: 'blackhole' };
+  }
+
+  /** Where a board's UDP datagram to address:port goes (a phone on the same network), or null. */
+  udpRoute(ap: AccessPoint | null, address: string, port: number): number | null {
+    if (!ap) return null;
+    const peer = this.udpPeers.get(port);
+    return peer && peer.address === address && peer.ap === ap ? port : null;
   }
 
   // ------------------------------------------------------------------ real I/O holds (stall support)

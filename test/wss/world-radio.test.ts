@@ -70,7 +70,7 @@ async function setup() {
   return { clock, timeline, pki, world, dss, prov, board, stop };
 }
 
-test('directed probe -> hidden WPA2 network -> join after a NO_AP_FOUND retry -> mutual TLS to the DSS on 8888', async () => {
+test('directed probe -> hidden WPA2 network -> joined on the driver\'s silent retry -> mutual TLS to the DSS on 8888', async () => {
   const s = await setup();
   const nonce = Buffer.from('00112233445566778899aabb', 'hex');
   const ssid = encodeSetupSsid(s.pki.device.publicKeyDer, s.pki.productIndex, nonce);
@@ -98,8 +98,8 @@ test('directed probe -> hidden WPA2 network -> join after a NO_AP_FOUND retry ->
   await s.clock.run({ until: 20000 });
   const out = s.board.console.join('\n');
   assert.match(out, /scan 2 string hidden:\["","home"\]|scan 2 string hidden:\["home",""\]/);
-  assert.match(out, /disconnected 201 NO_AP_FOUND/);
-  assert.match(out, /retry after NO_AP_FOUND/);
+  assert.not.match(out, /disconnected/, 'the driver retried silently: no disconnected event');
+  assert.ok(s.timeline.events.some((e) => eventText(e).includes('failed (NO_AP_FOUND); the driver retries')));
   assert.match(out, /connected null connected/);
   assert.match(out, /status string 200 \d+/);
   assert.ok(s.timeline.events.some((e) => eventText(e).includes('ClientHello server name "mbed TLS Server 1"')));
@@ -108,7 +108,7 @@ test('directed probe -> hidden WPA2 network -> join after a NO_AP_FOUND retry ->
   await s.stop();
 });
 
-test('quirks: DNS failure throws from end(), wrong password never calls back, getHostByName is null for uncached names', async () => {
+test('quirks: DNS failure throws from end(), a wrong password never calls back (3 silent attempts), getHostByName null off-network', async () => {
   const s = await setup();
   s.board.evaluate(`
     var W = require('Wifi'), http = require('http');
@@ -120,12 +120,46 @@ test('quirks: DNS failure throws from end(), wrong password never calls back, ge
     try { W.ping('1.2.3.4'); } catch (e) { print('ping: ' + e.message); }
   `);
   await s.clock.run({ until: 10000 });
+  assert.not.match(s.board.console.join('\n'), /disconnected/, 'still retrying at 10 s');
+  await s.clock.run({ until: 20000 });
   const out = s.board.console.join('\n');
   assert.match(out, /threw Unable to locate host/);
   assert.match(out, /disconnected 4WAY_HANDSHAKE_TIMEOUT/);
   assert.not.match(out, /callback must not run/);
   assert.match(out, /dns null/);
   assert.match(out, /ping: sim: Wifi\.ping is not emulated/);
+  await s.stop();
+});
+
+test('tls.connect: connect fires before the handshake ends; a refused handshake closes with "unsent data"; net.connect throws on DNS', async () => {
+  const s = await setup();
+  s.world.addAccessPoint({ ssid: 'lab', passphrase: 'password2', behind: 'internet' });
+  Object.assign(s.board.current().global, { __k: { cert: s.pki.deviceCertChainDer[0].toString('latin1'), key: s.pki.device.privateKeyDer.toString('latin1') } });
+  s.board.evaluate(`
+    var W = require('Wifi'), tls = require('tls'), net = require('net');
+    try { net.connect({ host: 'example.com', port: 80 }, function () {}); } catch (e) { print('net threw ' + e.message.trim()); }
+    W.connect('lab', { password: 'password2' }, function () {
+      var body = JSON.stringify({ nonce: 'abcdefghijabcdefghijabcdefghij1' });
+      var got = '';
+      var good = tls.connect({ host: 'dp-sps-na.amazon.com', port: 443, cert: __k.cert, key: __k.key }, function () {
+        print('good connect');
+        good.write('POST /api/v1/startProvisioningSession HTTP/1.1\\r\\nHost: dp-sps-na.amazon.com\\r\\nContent-Length: ' + body.length + '\\r\\nConnection: close\\r\\n\\r\\n' + body);
+      });
+      good.on('data', function (d) { got += d; });
+      good.on('close', function () { print('good close ' + got.split('\\r\\n')[0]); });
+      var bad = tls.connect({ host: 'dp-sps-na.amazon.com', port: 443 }, function () { print('bad connect'); bad.write('GET / HTTP/1.1\\r\\n\\r\\n'); });
+      bad.on('error', function (e) { print('bad error ' + e.code + ' ' + e.message); });
+      bad.on('close', function () { print('bad close'); });
+    });
+  `);
+  await s.clock.run({ until: 15000 });
+  const out = s.board.console.join('\n');
+  assert.match(out, /good connect/);
+  assert.match(out, /good close HTTP\/1\.1 200 OK/, s.timeline.events.map(eventText).join('\n'));
+  assert.match(out, /bad connect/);
+  assert.match(out, /bad error -8 unsent data/);
+  assert.match(out, /Uncaught InternalError: Failed! mbedtls_ssl_handshake/);
+  assert.match(out, /net threw Unable to locate host/);
   await s.stop();
 });
 
