@@ -148,9 +148,18 @@ export class Link {
   private unmute: () => void = muteConsole();
   /** EspruinoTools can throw from its own timers after a connection drops early: record, do not crash */
   private readonly guard = (e: Error) => {
-    if (String(e && e.stack).includes('node_modules/espruino/')) toolLog.push('EspruinoTools threw: ' + redact(String(e.message)));
-    else throw e;
+    const stack = String(e && e.stack);
+    if (/node_modules\/(espruino|@serialport|serialport)\//.test(stack) || /Cannot lock port|Resource temporarily unavailable/.test(String(e && e.message))) {
+      // the transport's own failures: recorded; connect() turns them into one clear line
+      toolLog.push('transport threw: ' + redact(String(e.message)));
+      this.transportError = String(e.message);
+      return;
+    }
+    if (process.listenerCount('uncaughtException') > 1) return; // someone else handles it
+    process.stderr.write(`flash: internal error: ${String(e && e.message).split('\n')[0]}\n`);
+    process.exit(1);
   };
+  transportError: string | null = null;
 
   private constructor(private readonly E: any, readonly port: string, private readonly baud: number) {
     process.on('uncaughtException', this.guard);
