@@ -164,8 +164,9 @@ export class WifiWorld {
     this.aps.push(ap);
     const raise = () => {
       ap.up = true;
-      this.emit('ap', `${ap.hidden ? 'hidden ' : ''}${ap.security} AP ${JSON.stringify(ap.ssid)} up on channel ${ap.channel} (${ap.behind})`,
-        { ssid: ap.ssid, bssid: ap.bssid, owner });
+      const device = owner !== 'scenario' && owner !== 'provisioner';
+      this.emit('ap', `${ap.hidden ? 'hidden ' : ''}${ap.security} AP ${JSON.stringify(ap.ssid)} up on channel ${ap.channel} ` +
+        `(${device ? 'the device\'s own access point' : ap.behind})`, { ssid: ap.ssid, bssid: ap.bssid, owner }, device ? owner : undefined);
     };
     if (ap.upAtMs <= this.clock.now()) raise();
     else this.clock.setTimer(raise, ap.upAtMs - this.clock.now(), 'wifi');

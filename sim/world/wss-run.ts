@@ -4,9 +4,10 @@
 // trust) from the same identity the flash tool writes, and reports the outcome:
 //   provisioned  the DSS took a device to DONE
 //   softAp       a device started its own access point (the maker's fallback setup)
+//   wifiConnected  a device got an address on one of the scenario's networks (not a setup network)
 import type { Board } from '../board/board.ts';
 import type { Scenario, WorldContext, WorldPlugin } from '../scenario.ts';
-import { attachWssWorld } from '../board/wifi.ts';
+import { attachWssWorld, wssContext as wssContextOf } from '../board/wifi.ts';
 import { WifiWorld } from './aps.ts';
 import type { DssServer } from './dss.ts';
 import type { Provisioner } from './provisioner.ts';
@@ -74,6 +75,11 @@ export async function wssRun(ctx: WorldContext): Promise<WssRun> {
   });
   ctx.timeline.on((e) => {
     if (e.actor === 'dss' && e.kind === 'state' && e.summary.endsWith('-> DONE')) ctx.setOutcome('provisioned');
+    if (e.actor === 'wifi' && e.kind === 'dhcp' && e.summary.startsWith('got IP') && e.board) {
+      const b = ctx.boards.find((x) => x.id === e.board);
+      const ap = b ? wssContextOf(b).station.ap : null;
+      if (ap && ap.owner === 'scenario') ctx.setOutcome('wifiConnected');
+    }
     const owner = e.fields && typeof e.fields.owner === 'string' ? e.fields.owner : '';
     if (e.actor === 'wifi' && e.kind === 'ap' && e.summary.includes(' up ') && owner && owner !== 'scenario' && owner !== 'provisioner') {
       ctx.setOutcome('softAp');
