@@ -263,12 +263,6 @@ export interface WifiService {
   /** Soft-AP for the maker's own setup fallback (open when `password` is ''). No ffs* twin. */
   startAccessPoint(opts: { ssid: string; password: string; onDone: OnDone<null> }): void;
   stopAccessPoint(opts: { onDone: OnDone<null> }): void;
-  /**
-   * DNS lookup on the current station network (Espruino `Wifi.getHostByName`): the part of the
-   * reference ports' `ffsConnectToWifi` check that reports limited connectivity when the DSS host
-   * does not resolve. Error code `NET_DNS` when it does not.
-   */
-  resolveHost(opts: { host: string; onDone: OnDone<string> }): void;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -32,8 +32,9 @@ import { deriveEncodedSetupNetwork, FALLBACK_SETUP_SSID, SETUP_NONCE_BYTES, type
 import { checkConnectivity, DEFAULT_PROBE_HOST, DEFAULT_PROBE_PATH, joinNetwork } from './wifi-join';
 import { info, warn } from './log';
 
-/** Directed tries for a setup network (the ESP32 port does up to 8 directed scans) and their gap. */
-export const SETUP_TRIES = 8;
+/** Connect tries for a setup network (each Espruino connect makes 3 driver attempts, each with
+ *  directed probes: about the ESP32 port's 8 directed scans) and their gap. */
+export const SETUP_TRIES = 3;
 export const SETUP_GAP_MS = 1000;
 export const USER_TRIES = 2;
 export const USER_GAP_MS = 1000;
@@ -449,7 +450,6 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
                 return;
               }
               checkConnectivity(hal, {
-                dssHost: dss.host(),
                 probeHost: configString(hal, 'Connectivity.ProbeHost') || DEFAULT_PROBE_HOST,
                 probePath: configString(hal, 'Connectivity.ProbePath') || DEFAULT_PROBE_PATH,
                 onDone: (problem) => {

@@ -55,48 +55,30 @@ export function joinNetwork(
 }
 
 /**
- * After association: the DSS host must resolve (else limited connectivity, as the Linux port does),
- * and a plain-HTTP probe must get its 204 (an HTML page or a redirect instead is a captive portal;
- * no answer at all is limited connectivity). `onDone(null)` when the network is good.
+ * After association, a plain-HTTP probe must get its 204: a redirect or a page instead is a captive
+ * portal; no answer at all (the name does not resolve, nothing routes) is limited connectivity, as
+ * the Linux port reports an unresolvable DSS host. (Espruino's getHostByName answers null for names
+ * it has not cached, so it cannot serve as the check.) `onDone(null)` when the network is good.
  */
 export function checkConnectivity(
   hal: Hal,
-  opts: { dssHost: string; probeHost: string; probePath: string; onDone: (problem: ErrorDetails | null) => void },
+  opts: { probeHost: string; probePath: string; onDone: (problem: ErrorDetails | null) => void },
 ): void {
-  hal.wifi.resolveHost({
-    host: opts.dssHost,
-    onDone: (err) => {
-      if (err) {
-        info(hal, 'DSS host does not resolve: limited connectivity');
-        opts.onDone(limitedConnectivity());
+  hal.http.execute({
+    request: { method: 'GET', host: opts.probeHost, port: 80, path: opts.probePath, headers: {}, body: '', tls: false, timeoutMs: PROBE_TIMEOUT_MS },
+    maxBodyBytes: 2048,
+    onDone: (err, res) => {
+      if (err || !res) {
+        info(hal, 'connectivity probe failed (' + (err ? err.code : '?') + '): limited connectivity');
+        opts.onDone(err && err.code === 'NET_TOO_LARGE' ? captivePortal() : limitedConnectivity());
         return;
       }
-      hal.http.execute({
-        request: {
-          method: 'GET',
-          host: opts.probeHost,
-          port: 80,
-          path: opts.probePath,
-          headers: {},
-          body: '',
-          tls: false,
-          timeoutMs: PROBE_TIMEOUT_MS,
-        },
-        maxBodyBytes: 2048,
-        onDone: (perr, res) => {
-          if (perr || !res) {
-            info(hal, 'connectivity probe failed (' + (perr ? perr.code : '?') + '): limited connectivity');
-            opts.onDone(perr && perr.code === 'NET_TOO_LARGE' ? captivePortal() : limitedConnectivity());
-            return;
-          }
-          if (res.statusCode === 204 || (res.statusCode === 200 && res.body.length === 0)) {
-            opts.onDone(null);
-            return;
-          }
-          info(hal, 'connectivity probe got HTTP ' + res.statusCode + ': captive portal');
-          opts.onDone(captivePortal());
-        },
-      });
+      if (res.statusCode === 204 || (res.statusCode === 200 && res.body.length === 0)) {
+        opts.onDone(null);
+        return;
+      }
+      info(hal, 'connectivity probe got HTTP ' + res.statusCode + ': captive portal');
+      opts.onDone(captivePortal());
     },
   });
 }

@@ -172,10 +172,39 @@ export function serializeRequest(r: HttpRequest): string {
   return head + 'Connection: close\r\n\r\n' + r.body;
 }
 
+/**
+ * The concatenated DER chain as NUL-terminated PEM: mbedTLS parses every certificate of a PEM buffer
+ * but only the first of a DER one, and the DSS must see the whole chain to reach its root.
+ */
+export function derChainToPem(der: string): string {
+  let pem = '';
+  let off = 0;
+  while (off + 4 <= der.length && der.charCodeAt(off) === 0x30) {
+    const l0 = der.charCodeAt(off + 1);
+    let head = 2;
+    let len = l0;
+    if (l0 & 0x80) {
+      const n = l0 & 0x7f;
+      if (n < 1 || n > 3) break;
+      len = 0;
+      for (let i = 0; i < n; i++) len = len * 256 + der.charCodeAt(off + 2 + i);
+      head = 2 + n;
+    }
+    if (off + head + len > der.length) break;
+    const b64 = btoa(der.substring(off, off + head + len));
+    pem += '-----BEGIN CERTIFICATE-----\n';
+    for (let i = 0; i < b64.length; i += 64) pem += b64.substring(i, i + 64) + '\n';
+    pem += '-----END CERTIFICATE-----\n';
+    off += head + len;
+  }
+  return pem + '\0';
+}
+
 function classifySocketError(e: any, tls: boolean, connected: boolean): string {
   const text = String(e && e.message ? e.message : e).toLowerCase();
   if (text.indexOf('host') >= 0 || text.indexOf('dns') >= 0 || text.indexOf('resolve') >= 0) return 'NET_DNS';
-  if (tls && (text.indexOf('ssl') >= 0 || text.indexOf('tls') >= 0 || text.indexOf('cert') >= 0 || text.indexOf('handshake') >= 0)) {
+  if (text.indexOf('unable to create socket') >= 0) return 'NET_CONNECT';
+  if (tls && (text.indexOf('https') >= 0 || text.indexOf('ssl') >= 0 || text.indexOf('tls') >= 0 || text.indexOf('cert') >= 0 || text.indexOf('handshake') >= 0)) {
     return 'NET_TLS';
   }
   return connected ? 'NET_RESET' : tls ? 'NET_TLS' : 'NET_CONNECT';
@@ -189,7 +218,7 @@ export function createHttp(deps: { storage: StorageService; crypto?: CryptoServi
     const key = S.read(FILES.deviceKey);
     const cert = S.read(FILES.certChain);
     if (key !== undefined) o.key = key;
-    if (cert !== undefined) o.cert = cert;
+    if (cert !== undefined) o.cert = derChainToPem(cert);
     return o;
   }
 
@@ -222,7 +251,10 @@ export function createHttp(deps: { storage: StorageService; crypto?: CryptoServi
       setTimeout(() => opts.onDone(err, null), 0);
     }
 
-    timer = setTimeout(() => finish('NET_TIMEOUT', 'no complete answer in ' + r.timeoutMs + ' ms'), r.timeoutMs);
+    timer = setTimeout(() => {
+      timer = null; // Espruino throws "Unknown Timeout" when a fired timer is cleared
+      finish('NET_TIMEOUT', 'no complete answer in ' + r.timeoutMs + ' ms');
+    }, r.timeoutMs);
     try {
       if (r.tls) {
         const reseed = (halCrypto as any).reseedFirmwareRng;
@@ -249,7 +281,8 @@ export function createHttp(deps: { storage: StorageService; crypto?: CryptoServi
         finish(classifySocketError(e, r.tls, connected), 'socket error: ' + String(e && e.message ? e.message : e));
       });
     } catch (e) {
-      finish(r.tls ? 'NET_TLS' : 'NET_CONNECT', 'cannot open a connection: ' + String(e));
+      // Espruino throws on a DNS failure ("Unable to locate host"), a refused connect and bad TLS material
+      finish(classifySocketError(e, r.tls, false), 'cannot open a connection: ' + String(e && (e as any).message ? (e as any).message : e));
     }
   }
 

@@ -1,7 +1,11 @@
-// Wi-Fi over Espruino's `Wifi` module (ESP32 build, libs/network/esp32/jswrap_esp32_network.c):
-// scan(cb(list)) with ONE argument on ESP32, connect(ssid, {password}, cb(err)), disconnect(cb),
-// getDetails(cb), getIP(cb), startAP/stopAP, getHostByName(host, cb(ip)). The configured networks and
-// the connection attempts are kept here (ffsAddWifiConfiguration / ffsGetWifiConnectionAttempt).
+// Wi-Fi over Espruino's `Wifi` module (ESP32 IDF5 build, libs/network/esp32/jswrap_esp32_network.c):
+//  - connect(ssid, {password}, cb): cb(null) only once an IP is obtained; a failed join never calls
+//    back: the driver retries (3 attempts, each with directed probes) and then emits 'disconnected'
+//    {ssid, reason, msg:"NO_AP_FOUND"|"4WAY_HANDSHAKE_TIMEOUT"|...}. Hence the event and a timeout.
+//  - scan(cb(list)) with ONE argument; channel may be a string, mac lower case, hidden APs have ssid "".
+//  - disconnect(cb) may call back twice; getIP(cb) calls back (null, {ip...}) and/or returns it.
+// The configured networks and the connection attempts are kept here (ffsAddWifiConfiguration /
+// ffsGetWifiConnectionAttempt).
 import type {
   ClockService,
   HalError,
@@ -15,9 +19,9 @@ import type {
   WifiService,
 } from '../types';
 
-export const CONNECT_TIMEOUT_MS = 20000;
+export const CONNECT_TIMEOUT_MS = 30000;
 export const SCAN_TIMEOUT_MS = 15000;
-export const DNS_TIMEOUT_MS = 10000;
+export const LEAVE_TIMEOUT_MS = 3000;
 const MAX_CONFIGS = 8;
 const MAX_ATTEMPTS = 16;
 
@@ -82,6 +86,54 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
     }
   }
 
+  /** The pending connect: settled by the connect callback, a 'disconnected' event, or the timeout. */
+  let pending: { ssid: string; settle: (e: HalError | null) => void } | null = null;
+  /** Waiting for our own disconnect to finish (set by leave()). */
+  let leaving: (() => void) | null = null;
+  W.on('disconnected', (d: any) => {
+    if (leaving) leaving();
+    const p = pending;
+    if (!p) return;
+    const ssid = d && typeof d.ssid === 'string' ? d.ssid : p.ssid;
+    const msg = d && d.msg ? String(d.msg) : String(d && d.reason ? d.reason : '');
+    if (ssid !== p.ssid || msg === 'ASSOC_LEAVE') return; // the network we left, not the one we join
+    p.settle(err(wifiErrorCode(msg), 'Wifi: ' + msg));
+  });
+
+  /** A callback that runs once, later (Espruino's disconnect(cb) may call back twice). */
+  function once(fn: () => void): () => void {
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      later(fn);
+    };
+  }
+
+  /**
+   * Wifi.disconnect, then `fn` once the station has really left: disconnect(cb) calls back at once
+   * and again on the 'disconnected' event; a connect started in between would be cancelled by the
+   * driver, so when associated we wait for the event (at most LEAVE_TIMEOUT_MS).
+   */
+  function leave(fn: () => void): void {
+    const wasConnected = current !== null;
+    current = null;
+    const finish = once(() => {
+      leaving = null;
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      fn();
+    });
+    let timer: any = setTimeout(() => {
+      timer = null;
+      finish();
+    }, LEAVE_TIMEOUT_MS);
+    if (wasConnected) leaving = finish;
+    W.disconnect(() => {
+      if (!wasConnected) finish();
+    });
+  }
+
   /** One Wifi.connect with a timeout. */
   function connectOne(c: WifiConfiguration, onDone: (e: HalError | null, ip: string) => void): void {
     const problem = configProblem(c);
@@ -90,24 +142,15 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
       return;
     }
     let done = false;
-    const timer = setTimeout(() => {
-      if (done) return;
-      done = true;
-      try {
-        W.disconnect();
-      } catch (e) {
-        // nothing to stop
-      }
-      onDone(err('WIFI_TIMEOUT', 'no connection to ' + JSON.stringify(c.ssid) + ' in ' + CONNECT_TIMEOUT_MS + ' ms'), '');
-    }, CONNECT_TIMEOUT_MS);
-    const options: any = {};
-    if (c.security !== 'OPEN') options.password = c.key;
+    let timer: any = null;
     function settle(e: HalError | null): void {
       if (done) return;
       done = true;
-      clearTimeout(timer);
+      pending = null;
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
       if (e) {
-        onDone(e, '');
+        later(() => onDone(e, ''));
         return;
       }
       current = c;
@@ -115,27 +158,28 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
       const info = W.getIP((e2: any, ipInfo: any) => {
         if (sent) return;
         sent = true;
-        onDone(null, ipInfo && ipInfo.ip ? String(ipInfo.ip) : '');
+        later(() => onDone(null, ipInfo && ipInfo.ip ? String(ipInfo.ip) : ''));
       });
       if (!sent && info && typeof info === 'object') {
         sent = true;
-        onDone(null, info.ip ? String(info.ip) : '');
+        later(() => onDone(null, info.ip ? String(info.ip) : ''));
       }
     }
+    timer = setTimeout(() => {
+      timer = null; // never clear a fired timer: Espruino throws "Unknown Timeout"
+      if (done) return;
+      try {
+        W.disconnect();
+      } catch (e) {
+        // nothing to stop
+      }
+      settle(err('WIFI_TIMEOUT', 'no connection to ' + JSON.stringify(c.ssid) + ' in ' + CONNECT_TIMEOUT_MS + ' ms'));
+    }, CONNECT_TIMEOUT_MS);
+    pending = { ssid: c.ssid, settle: settle };
+    const options: any = {};
+    if (c.security !== 'OPEN') options.password = c.key;
     try {
-      W.connect(c.ssid, options, (e: any) => {
-        if (!e) {
-          settle(null);
-          return;
-        }
-        const text = String(e && e.message ? e.message : e);
-        if (wifiErrorCode(text) !== 'WIFI_CONNECT_FAIL') {
-          settle(err(wifiErrorCode(text), 'Wifi.connect: ' + text));
-          return;
-        }
-        // a vague error: the station status says more (wrong_password, no_ap_found, connect_fail)
-        W.getDetails((d: any) => settle(err(wifiErrorCode(d && d.status ? d.status : text), 'Wifi.connect: ' + text)));
-      });
+      W.connect(c.ssid, options, (e: any) => settle(e ? err(wifiErrorCode(String(e)), 'Wifi.connect: ' + String(e)) : null));
     } catch (e) {
       settle(err('WIFI_BAD_CONFIG', 'Wifi.connect refused: ' + String(e)));
     }
@@ -149,7 +193,7 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
         done = true;
         opts.onDone(err('WIFI_SCAN', 'no scan results in ' + SCAN_TIMEOUT_MS + ' ms'), null);
       }, SCAN_TIMEOUT_MS);
-      W.scan((a: any, b: any) => {
+      const onList = (a: any, b: any): void => {
         if (done) return;
         done = true;
         clearTimeout(timer);
@@ -162,7 +206,7 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
             ssid: typeof r.ssid === 'string' ? r.ssid : '',
             bssid: formatMac(r.mac),
             security: securityOf(r.authMode),
-            channel: typeof r.channel === 'number' ? r.channel : 0,
+            channel: parseInt(String(r.channel), 10) || 0,
             rssi: typeof r.rssi === 'number' ? r.rssi : 0,
             hidden: r.hidden === true || !r.ssid,
           });
@@ -170,7 +214,14 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
         scanResults = out;
         scanIndex = 0;
         later(() => opts.onDone(null, out));
-      });
+      };
+      try {
+        W.scan(onList);
+      } catch (e) {
+        done = true;
+        clearTimeout(timer);
+        later(() => opts.onDone(err('WIFI_SCAN', 'Wifi.scan: ' + String(e)), null));
+      }
     },
     getScanResult(): WifiScanResult | null {
       return scanIndex < scanResults.length ? scanResults[scanIndex++] : null;
@@ -190,8 +241,7 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
     removeConfiguration(opts: { ssid: string; onDone: OnDone<null> }): void {
       configs = configs.filter((c) => c.ssid !== opts.ssid);
       if (current && current.ssid === opts.ssid) {
-        current = null;
-        W.disconnect(() => later(() => opts.onDone(null, null)));
+        leave(() => opts.onDone(null, null));
         return;
       }
       later(() => opts.onDone(null, null));
@@ -245,8 +295,7 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
       return attemptIndex < attempts.length ? attempts[attemptIndex++] : null;
     },
     disconnect(opts: { onDone: OnDone<null> }): void {
-      current = null;
-      W.disconnect(() => later(() => opts.onDone(null, null)));
+      leave(() => opts.onDone(null, null));
     },
     startAccessPoint(opts: { ssid: string; password: string; onDone: OnDone<null> }): void {
       const o: any = { authMode: opts.password ? 'wpa2' : 'open' };
@@ -258,22 +307,7 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
       }
     },
     stopAccessPoint(opts: { onDone: OnDone<null> }): void {
-      W.stopAP(() => later(() => opts.onDone(null, null)));
-    },
-    resolveHost(opts: { host: string; onDone: OnDone<string> }): void {
-      let done = false;
-      const timer = setTimeout(() => {
-        if (done) return;
-        done = true;
-        opts.onDone(err('NET_DNS', opts.host + ' did not resolve in ' + DNS_TIMEOUT_MS + ' ms'), null);
-      }, DNS_TIMEOUT_MS);
-      W.getHostByName(opts.host, (ip: any) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        if (typeof ip === 'string' && ip && ip !== '0.0.0.0') later(() => opts.onDone(null, ip));
-        else later(() => opts.onDone(err('NET_DNS', opts.host + ' does not resolve'), null));
-      });
+      W.stopAP(once(() => opts.onDone(null, null)));
     },
   };
 }

@@ -512,10 +512,6 @@ export function createWorld(o: FakeWorldOptions, carried?: { storage: MemoryStor
         world.accessPoint = null;
         later(() => opts.onDone(null, null), 10);
       },
-      resolveHost: (opts) => {
-        const ok = current && current.behind !== 'nodns' && current.behind !== 'nothing';
-        later(() => (ok ? opts.onDone(null, '10.0.0.1') : opts.onDone({ code: 'NET_DNS', message: 'no' }, null)), 20);
-      },
     },
     net: {
       listenUdp: (opts) => {
