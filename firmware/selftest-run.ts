@@ -12,7 +12,7 @@ import { HmacDrbg } from './crypto/drbg';
 import { base64Decode, base64Encode } from './crypto/base64';
 import { base85Decode, base85Encode } from './crypto/base85';
 import { bytesToHex, concatBytes, equalBytes, hexToBytes } from './crypto/bytes';
-import { ecdh, ecdhSliced, getPublicKey, isValidPublicKey, parsePrivateKey, parseSpkiPublicKey, verify } from './crypto/p256';
+import { ecdhSliced, generateKeyPairSliced, isValidPublicKey, parsePrivateKey, parseSpkiPublicKey, verifySliced } from './crypto/p256';
 import V from './selftest-vectors.json';
 
 /** What the self-test needs from the board. */
@@ -131,28 +131,91 @@ function symmetric(tag: string): void {
   });
 }
 
-function curve(): void {
+/** Run `steps` one after another; each calls `next` when done (asynchronously for the sliced ones). */
+function sequence(steps: Array<(next: () => void) => void>, then: () => void): void {
+  let i = 0;
+  const next = (): void => {
+    if (i < steps.length) {
+      const step = steps[i++];
+      try {
+        step(next);
+      } catch (e) {
+        failed++;
+        print('FAIL step ' + i + ': ' + ((e as Error).message || e));
+        later(next);
+      }
+    } else then();
+  };
+  next();
+}
+
+/**
+ * P-256 vectors, every scalar multiplication in slices (a long synchronous one could starve the
+ * board's watchdog): the §8.7 public key and ECDH, an off-curve key, two real DSS signatures.
+ */
+function curve(then: () => void): void {
   const m = V.ecc.mesh;
-  group('P-256 mesh sample keys', () => {
-    same('P-256 public key of the 8.7 device key', getPublicKey(h(m[0])), m[1]);
+  const steps: Array<(next: () => void) => void> = [];
+  steps.push((next) => {
+    // the device key as "random bytes" makes key generation compute its public key
+    generateKeyPairSliced({
+      randomBytes: () => h(m[0]),
+      defer: later,
+      onDone: (err, kp) => {
+        same('P-256 public key of the 8.7 device key', kp && !err ? kp.publicKey : null, m[1]);
+        next();
+      },
+    });
+  });
+  steps.push((next) => {
     check('P-256 provisioner key valid', isValidPublicKey(h(m[2])));
-    same('P-256 ECDH 8.7', ecdh(h(m[0]), h(m[2])), m[3]);
+    ecdhSliced({
+      privateKey: h(m[0]),
+      publicKey: h(m[2]),
+      defer: later,
+      onDone: (err, x) => {
+        same('P-256 ECDH 8.7', x && !err ? x : null, m[3]);
+        next();
+      },
+    });
+  });
+  steps.push((next) => {
     const bad = h(m[2]);
     bad[63] ^= 1;
-    check('P-256 off-curve key rejected', !isValidPublicKey(bad) && ecdh(h(m[0]), bad) === null);
+    check('P-256 off-curve key rejected', !isValidPublicKey(bad));
+    ecdhSliced({
+      privateKey: h(m[0]),
+      publicKey: bad,
+      defer: later,
+      onDone: (err, x) => {
+        check('P-256 ECDH with an off-curve key gives no secret', !x);
+        next();
+      },
+    });
   });
-  group('P-256 DSS signatures', () => {
-    const pub = parseSpkiPublicKey(h(V.ecc.dtKey));
-    check('P-256 device-type key parses', pub !== null);
-    if (!pub) return;
-    for (let i = 0; i < V.ecc.sigs.length; i++) {
-      const s = V.ecc.sigs[i];
-      const hash = sha256(h(s[0]));
-      check('P-256 DSS signature ' + i + ' verifies', verify(pub, hash, h(s[1])));
-      hash[0] ^= 1;
-      check('P-256 DSS signature ' + i + ' on a tampered body rejected', !verify(pub, hash, h(s[1])));
-    }
-  });
+  const pub = parseSpkiPublicKey(h(V.ecc.dtKey));
+  check('P-256 device-type key parses', pub !== null);
+  for (let i = 0; i < V.ecc.sigs.length && pub; i++) {
+    const s = V.ecc.sigs[i];
+    const hash = sha256(h(s[0]));
+    const tampered = new Uint8Array(hash);
+    tampered[0] ^= 1;
+    const verifyStep = (digest: Uint8Array, want: boolean, name: string) => (next: () => void) => {
+      verifySliced({
+        publicKey: pub,
+        hash: digest,
+        signature: h(s[1]),
+        defer: later,
+        onDone: (err, ok) => {
+          check(name, !err && ok === want);
+          next();
+        },
+      });
+    };
+    steps.push(verifyStep(hash, true, 'P-256 DSS signature ' + i + ' verifies'));
+    steps.push(verifyStep(tampered, false, 'P-256 DSS signature ' + i + ' on a tampered body rejected'));
+  }
+  sequence(steps, then);
 }
 
 /** ECDH in slices with a timer running: it must finish, be right, and the timer must keep firing. */
@@ -197,14 +260,12 @@ export function runSelftest(io: SelftestIo): void {
   passed = 0;
   failed = 0;
   symmetric('pure');
-  curve();
-  slicedEcdh(() => {
-    const n = io.useNative();
-    print('native crypto: SHA-256 ' + (n.sha256 ? 'yes' : 'no') + ', AES ' + (n.aes ? 'yes' : 'no'));
-    if (n.sha256 || n.aes) {
-      symmetric('native');
-      curve();
-    }
-    finish();
+  curve(() => {
+    slicedEcdh(() => {
+      const n = io.useNative();
+      print('native crypto: SHA-256 ' + (n.sha256 ? 'yes' : 'no') + ', AES ' + (n.aes ? 'yes' : 'no'));
+      if (n.sha256 || n.aes) symmetric('native');
+      finish();
+    });
   });
 }

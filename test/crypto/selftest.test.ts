@@ -28,6 +28,8 @@ test('the self-test bundle builds with the firmware settings and passes the gate
   assert.ok(bundle.length > 1000 && bundle.length <= 65536, 'size ' + bundle.length);
 });
 
+let idf5Passed = 0;
+
 async function runOnBoard(modules: string[]): Promise<string[]> {
   const w = world();
   const b = makeBoard(w, { '.bootcde': bundle }, { env: { MODULES: modules.join(',') } });
@@ -41,7 +43,8 @@ test('on the emulated ESP32 (IDF5: native SHA-256/AES present) every vector pass
   const last = lines[lines.length - 1];
   assert.match(last, /^\d+ passed, 0 failed$/, lines.filter((l) => l.startsWith('FAIL') || /Uncaught|ERROR/.test(l)).join('\n') || last);
   assert.ok(lines.includes('native crypto: SHA-256 yes, AES yes'), lines.join('\n'));
-  assert.ok(Number(last.split(' ')[0]) >= 170, last);
+  idf5Passed = Number(last.split(' ')[0]);
+  assert.ok(idf5Passed >= 150, last);
 });
 
 test('as an IDF4 build (no crypto module) the pure path alone passes', async () => {
@@ -49,7 +52,9 @@ test('as an IDF4 build (no crypto module) the pure path alone passes', async () 
   const last = lines[lines.length - 1];
   assert.match(last, /^\d+ passed, 0 failed$/, lines.join('\n'));
   assert.ok(lines.includes('native crypto: SHA-256 no, AES no'), lines.join('\n'));
-  assert.ok(Number(last.split(' ')[0]) >= 85, last);
+  const n = Number(last.split(' ')[0]);
+  assert.ok(n >= 85, last);
+  assert.ok(idf5Passed - n >= 70, 'the IDF5 run repeats the symmetric vectors natively: ' + idf5Passed + ' vs ' + n);
 });
 
 test.run();
