@@ -6,7 +6,7 @@
 import { aesCmac } from '../firmware/crypto/cmac';
 import { ccmEncrypt } from '../firmware/crypto/ccm';
 import { sha256 } from '../firmware/crypto/sha256';
-import { ecdh, ecdhSliced, generateKeyPair, getPublicKey, sign, useTable, verify } from '../firmware/crypto/p256';
+import { ecdh, ecdhSliced, generateKeyPair, getPublicKey, parseSpkiPublicKey, sign, useTable, verify } from '../firmware/crypto/p256';
 import { hexToBytes } from '../firmware/crypto/bytes';
 import { detectNativeCrypto } from '../hal/espruino/crypto-native';
 import { FILES } from '../hal/storage-layout';
@@ -81,7 +81,7 @@ function curve(): { peerPub: Uint8Array; sig: Uint8Array } | null {
 }
 
 /** Tables from Storage, when the flash tool wrote them (the device-type key's table fits only that key). */
-function withTables(): void {
+function withTables(keys: { peerPub: Uint8Array; sig: Uint8Array } | null): void {
   let S: any = null;
   try {
     S = require('Storage');
@@ -101,6 +101,29 @@ function withTables(): void {
   }
   time('P-256 key generation (G table)', 1, () => {
     generateKeyPair(rnd);
+  });
+  if (keys) {
+    const k = keys;
+    time('P-256 ECDSA verify (G table)', 1, () => {
+      if (!verify(k.peerPub, hash, k.sig)) throw new Error('verify failed');
+    });
+  }
+  // The device-type key and its table, as the flash tool writes them: ECDH against it uses the table.
+  const dk = S.read(FILES.deviceTypeKey);
+  const dt = S.readArrayBuffer(FILES.deviceTypeTable);
+  const dtPub = dk ? parseSpkiPublicKey(E.toUint8Array(dk)) : null;
+  if (!dtPub || !dt) {
+    print('bench: no device-type key/table in Storage: skipping ECDH with a key table');
+    return;
+  }
+  try {
+    useTable(dtPub, new Uint8Array(dt));
+  } catch (e) {
+    print('bench: device-type table rejected: ' + ((e as Error).message || e));
+    return;
+  }
+  time('P-256 ECDH, device-type key with table', 1, () => {
+    ecdh(priv, dtPub);
   });
 }
 
@@ -133,8 +156,7 @@ function sliced(then: () => void): void {
 
 print('bench: firmware/crypto on ' + process.env.BOARD + ' Espruino ' + process.env.VERSION);
 symmetric('pure');
-curve();
-withTables();
+withTables(curve());
 sliced(() => {
   const n = detectNativeCrypto();
   if (n.sha256 || n.aes) symmetric('native');
