@@ -195,7 +195,8 @@ export function parseResponse(body: string, spec: FieldSpec): { value: any; erro
   return { value: v, error: '' };
 }
 
-const SECURITIES = ['OPEN', 'WPA_PSK', 'WEP'];
+/** OTHER is well formed but unusable: it is kept so its attempt reports 99:1:0:99. */
+const SECURITIES = ['OPEN', 'WPA_PSK', 'WEP', 'OTHER'];
 
 function unquote(s: string): string {
   return s.length >= 2 && s.charAt(0) === '"' && s.charAt(s.length - 1) === '"' ? s.substring(1, s.length - 1) : s;
@@ -219,7 +220,8 @@ export function parseCredential(e: any, order: number): WifiConfiguration | null
   const security = e.securityProtocol as WifiSecurity;
   if (SECURITIES.indexOf(security) < 0) return null;
   let key = '';
-  if (security !== 'OPEN') {
+  if (security === 'OTHER') key = typeof e.key === 'string' ? e.key : '';
+  else if (security !== 'OPEN') {
     if (typeof e.key !== 'string') return null;
     key = unquote(e.key);
     if (key.length < 1 || key.length > 64) return null;

@@ -245,6 +245,14 @@ test('3:6:0:3 unknown Wi-Fi failure and 99:1:0:99 client error', () => {
   expectAttemptCode(w, 'Short', '99:1:0:99');
 });
 
+test('99:1:0:99 for a credential of a security the device cannot use (OTHER)', () => {
+  // the account stores the seen WPA network as OTHER (e.g. enterprise)
+  const w = world({ locker: [{ ssid: 'HomeNet', security: 'OTHER', key: 'eap' }] });
+  run(w);
+  expectAttemptCode(w, 'HomeNet', '99:1:0:99');
+  assert.ok(w.accessPoint);
+});
+
 test('malformed credential entries are skipped, the good one used', () => {
   const w = world({
     extraCredentialEntries: [42, { ssid: 7 }, { ssid: '""', securityProtocol: 'WPA_PSK', key: '"x"' }, { ssid: '"Bad"', securityProtocol: 'WPA3' }, { ssid: '"NoKey"', securityProtocol: 'WPA_PSK' }],

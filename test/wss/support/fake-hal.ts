@@ -488,7 +488,7 @@ export function createWorld(o: FakeWorldOptions, carried?: { storage: MemoryStor
           }, ms);
         };
         if (!c) return fin({ code: 'WIFI_NOT_CONFIGURED', message: 'none' }, null, 1);
-        if (c.security === 'WPA_PSK' && (c.key.length < 8 || c.key.length > 64)) return fin({ code: 'WIFI_BAD_CONFIG', message: 'bad key' }, null, 1);
+        if (c.security === 'OTHER' || (c.security === 'WPA_PSK' && (c.key.length < 8 || c.key.length > 64))) return fin({ code: 'WIFI_BAD_CONFIG', message: 'unusable' }, null, 1);
         current = null;
         if (c.hidden) probes.push(c.ssid);
         const ap = visibleAp(c.ssid);
