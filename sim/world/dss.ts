@@ -256,6 +256,11 @@ export class DssServer {
     let body: Record<string, unknown> | null = null;
     let answer: { status: number; obj: Record<string, unknown> } | null = null;
     try {
+      this.currentDevice = this.deviceKeyHex(req);
+    } catch {
+      this.currentDevice = '';
+    }
+    try {
       if (req.method !== 'POST') throw new Reject(405, `method ${req.method} (the DSS takes POST only)`);
       if (!m) throw new Reject(404, `unknown path ${url}`);
       if (raw.length === 0) {
@@ -396,8 +401,29 @@ export class DssServer {
 
   private record(port: 443 | 8888, op: string, request: unknown, status: number, response: string,
     signed: DssCall['signed'], fault?: FaultKind): void {
-    this.calls.push({ t: this.opts.clock.now(), port, op, status, request, response, signed, fault });
+    const t = this.opts.clock.now();
+    this.calls.push({ t, port, op, status, request, response, signed, fault });
+    // Make the device's retry policy visible: how long after a failed exchange the same call came back,
+    // and whether a 4xx request was sent again unchanged (the guide: never).
+    const key = this.currentDevice + ' ' + op;
+    const prev = this.lastCall.get(key);
+    const sameInput = prev !== undefined && withoutNonce(prev.request) === withoutNonce(request);
+    if (prev && prev.why) {
+      this.emit('retry', `${op} again ${((t - prev.t) / 1000).toFixed(2)} s after ${prev.why}`, { op, afterMs: t - prev.t, after: prev.why });
+      if (prev.status >= 400 && prev.status < 500 && sameInput) {
+        this.emit('resent', `${op} resent unchanged after ${prev.status} (the guide: never resend the same input after a 4xx)`, { op });
+      }
+    }
+    const why = status === 0 ? (fault === 'stall' ? 'no answer' : 'dropped connection')
+      : status >= 400 ? String(status)
+      : signed !== 'valid' ? `${signed} signature`
+      : fault === 'malformed' || fault === 'huge' || fault === 'canProceedFalse' || fault === 'unknownState' ? fault
+      : status === 307 || status === 308 ? `redirect ${status}` : '';
+    this.lastCall.set(key, { t, status, why, request });
   }
+
+  private currentDevice = '';
+  private lastCall = new Map<string, { t: number; status: number; why: string; request: unknown }>();
 
   /** ECDSA P-256 / SHA-256, DER, base64 over the exact body bytes (§3.3). */
   sign(bodyText: string): string {
@@ -651,6 +677,12 @@ function checkDeviceDetails(body: Record<string, unknown>): void {
   if (d === undefined) return;
   if (!d || typeof d !== 'object' || Array.isArray(d)) throw new Reject(400, 'deviceDetails is not an object');
   for (const [k, v] of Object.entries(d)) if (typeof v !== 'string') throw new Reject(400, `deviceDetails.${k} is not a string`);
+}
+
+function withoutNonce(request: unknown): string {
+  if (!request || typeof request !== 'object') return JSON.stringify(request);
+  const { nonce: _n, ...rest } = request as Record<string, unknown>;
+  return sortedJson(rest);
 }
 
 function safeParse(text: string): Record<string, any> | null {

@@ -157,6 +157,20 @@ test('requireSni refuses the stock firmware name and accepts the real host', asy
   await dss.stop();
 });
 
+test('the retry policy is visible: the DSS names the gap after a failure and a 4xx resent unchanged', async () => {
+  const { w, dss, sid } = await session([{ op: 'getWifiCredentials', do: 'status', status: 400 }, { op: 'getWifiCredentials', do: 'status', status: 503, call: 2 }]);
+  const events: string[] = [];
+  w.timeline.on((e) => events.push(e.kind + ' ' + e.summary));
+  const body = (i: number) => ({ nonce: nonce(60 + i), sessionId: sid, sequenceNumber: 1 });
+  assert.is((await post(dss, w.pki, 'getWifiCredentials', body(0))).status, 400);
+  w.clock.setTimer(() => undefined, 2500);
+  await w.clock.run({});
+  assert.is((await post(dss, w.pki, 'getWifiCredentials', body(1))).status, 503);
+  assert.ok(events.includes('retry getWifiCredentials again 2.50 s after 400'), events.join('\n'));
+  assert.ok(events.some((e) => e.startsWith('resent getWifiCredentials resent unchanged after 400')));
+  await dss.stop();
+});
+
 test('scenario validation names each bad field on its own line', () => {
   const p = validateDss({ account: { networks: [{ ssid: '', securityProtocol: 'WPA3' }] }, faults: [{ op: 'nope', do: 'explode' }], color: 1 });
   assert.ok(p.some((l) => l.startsWith('world.dss.color:')));
