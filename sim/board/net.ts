@@ -203,7 +203,7 @@ class Connection {
         servername,
         maxVersion: 'TLSv1.2',
         rejectUnauthorized: profile === 'verifying',
-        ca: profile === 'verifying' ? (tlsOpts.ca ?? []) : undefined,
+        ca: profile === 'verifying' ? (tlsOpts.ca ?? c.builtinRootsPem) : undefined,
         cert: tlsOpts.key && tlsOpts.cert ? tlsOpts.cert.join('\n') : undefined,
         key: tlsOpts.key && tlsOpts.cert ? tlsOpts.key : undefined,
         checkServerIdentity: profile === 'verifying' ? tls.checkServerIdentity : () => undefined,

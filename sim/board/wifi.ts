@@ -54,6 +54,8 @@ export interface WssBoardContext {
   /** TLS sockets open (each needs ~32 KB of the 70 KB native heap on the IDF5 build) */
   tlsOpen: number;
   tlsMax: number;
+  /** roots a verifying firmware carries built in (used when the firmware passes no `ca`) */
+  builtinRootsPem: string[];
 }
 
 const contexts = new WeakMap<Board, WssBoardContext>();
@@ -68,10 +70,12 @@ export function wssContext(board: Board): WssBoardContext {
   return c;
 }
 
-export function attachWssWorld(board: Board, world: WifiWorld, opts: { tlsProfile?: 'stock' | 'verifying'; tlsMax?: number } = {}): WssBoardContext {
+export function attachWssWorld(board: Board, world: WifiWorld,
+  opts: { tlsProfile?: 'stock' | 'verifying'; tlsMax?: number; builtinRootsPem?: string[] } = {}): WssBoardContext {
   const c = makeContext(board, world);
   c.tlsProfile = opts.tlsProfile ?? 'stock';
   c.tlsMax = opts.tlsMax ?? 2;
+  c.builtinRootsPem = opts.builtinRootsPem ?? [];
   contexts.set(board, c);
   // an AP going away drops its stations (beacon timeout)
   world.onApDown((ap) => {
@@ -94,6 +98,7 @@ function makeContext(board: Board, world: WifiWorld): WssBoardContext {
     tlsProfile: 'stock',
     tlsOpen: 0,
     tlsMax: 2,
+    builtinRootsPem: [],
   };
 }
 

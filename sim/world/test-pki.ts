@@ -163,8 +163,10 @@ export function makeWssPki(opts: { seed: string; productIndex?: string; deviceTy
   const manufacturer = deriveKeyPair('wss-sim-pki', rootLabel + '/manufacturer');
   const product = deriveKeyPair('wss-sim-pki', rootLabel + '/product/' + deviceTypeId);
   const dak = deriveKeyPair('wss-sim-pki', rootLabel + '/dak/' + deviceTypeId);
-  const serverRoot = deriveKeyPair('wss-sim-pki', 'server-root');
-  const serverKey = deriveKeyPair('wss-sim-pki', 'server/' + hosts.join(','));
+  // an impostor (another rootLabel) has its own server root too: a verifying firmware must refuse it
+  const serverLabel = rootLabel === 'dha-root' ? 'server-root' : rootLabel + '/server-root';
+  const serverRoot = deriveKeyPair('wss-sim-pki', serverLabel);
+  const serverKey = deriveKeyPair('wss-sim-pki', serverLabel + '/server/' + hosts.join(','));
   const device = deriveKeyPair(opts.seed, 'device');
   const deviceType = deriveKeyPair('wss-sim-pki', 'device-type/' + deviceTypeId);
 
@@ -180,7 +182,7 @@ export function makeWssPki(opts: { seed: string; productIndex?: string; deviceTy
       issuer: { name: 'product', key: product }, ext: 'ca' },
     { name: 'leaf', subject: `/amzDeviceType=${deviceTypeId}/CN=${createHash('sha256').update(device.publicKeyDer).digest('hex').slice(0, 16)}`,
       key: device, issuer: { name: 'dak', key: dak }, ext: 'leaf' },
-    { name: 'serverRoot', subject: '/C=US/O=Simulated Starfield (TEST ONLY)/CN=Test Starfield Class 2 Certification Authority',
+    { name: 'serverRoot', subject: `/C=US/O=Simulated Starfield (TEST ONLY)/CN=Test Starfield Class 2 Certification Authority${rootLabel === 'dha-root' ? '' : ' (' + rootLabel + ')'}`,
       key: serverRoot, ext: 'ca' },
     { name: 'server', subject: `/C=US/O=Simulated Amazon (TEST ONLY)/CN=${hosts[0]}`, key: serverKey,
       issuer: { name: 'serverRoot', key: serverRoot }, ext: 'server', extraConfig: san },

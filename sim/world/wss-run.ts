@@ -11,7 +11,7 @@ import { attachWssWorld, wssContext as wssContextOf } from '../board/wifi.ts';
 import { WifiWorld } from './aps.ts';
 import type { DssServer } from './dss.ts';
 import type { Provisioner } from './provisioner.ts';
-import { pkiFromIdentity, type WssPki } from './test-pki.ts';
+import { makeWssPki, pkiFromIdentity, type WssPki } from './test-pki.ts';
 
 export interface WssRun {
   world: WifiWorld;
@@ -69,7 +69,8 @@ export async function wssRun(ctx: WorldContext): Promise<WssRun> {
   await world.start();
   ctx.onStop(() => world.stop());
   ctx.onBoard((board) => {
-    attachWssWorld(board, world, { tlsProfile: created.tlsProfile, tlsMax: created.tlsSockets });
+    attachWssWorld(board, world, { tlsProfile: created.tlsProfile, tlsMax: created.tlsSockets,
+      builtinRootsPem: [makeWssPki({ seed: 'server-only' }).serverRootPem] });
     const pki = created.pkiOf(board.id);
     for (const fn of deviceHooks) fn(board, pki);
   });
