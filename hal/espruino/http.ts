@@ -5,7 +5,7 @@
 // visible), and lets an oversized body be refused while it arrives instead of after it is in RAM.
 import type { CryptoService, HalError, HttpRequest, HttpResponse, HttpService, LogService, OnDone, StorageService } from '../types';
 import { FILES } from '../storage-layout';
-import * as halCrypto from './crypto';
+import { reseedFirmwareRng } from './crypto';
 
 const MAX_HEAD_BYTES = 4096;
 
@@ -256,10 +256,8 @@ export function createHttp(deps: { storage: StorageService; crypto?: CryptoServi
       finish('NET_TIMEOUT', 'no complete answer in ' + r.timeoutMs + ' ms');
     }, r.timeoutMs);
     try {
-      if (r.tls) {
-        const reseed = (halCrypto as any).reseedFirmwareRng;
-        if (typeof reseed === 'function') reseed();
-      }
+      // the TLS stack draws from Espruino's LCG: give it fresh DRBG output before every handshake
+      if (r.tls) reseedFirmwareRng();
       const mod = require(r.tls ? 'tls' : 'net');
       const options = r.tls ? tlsOptions(r) : { host: r.host, port: r.port };
       sock = mod.connect(options, () => {
@@ -268,7 +266,7 @@ export function createHttp(deps: { storage: StorageService; crypto?: CryptoServi
       });
       sock.on('data', (d: any) => {
         if (finished) return;
-        const res = parser.feed(typeof d === 'string' ? d : E.toString(d));
+        const res = parser.feed(typeof d === 'string' ? d : String(d));
         if (res === 'done') finish('done', '');
         else if (res) finish(res, res === 'NET_TOO_LARGE' ? 'response body over ' + opts.maxBodyBytes + ' bytes' : 'malformed HTTP response');
       });

@@ -342,11 +342,11 @@ export function createWorld(o: FakeWorldOptions, carried?: { storage: MemoryStor
 
   function dss(r: HttpRequest, onDone: OnDone<HttpResponse>): void {
     const ap = current;
-    if (!ap) return later(() => onDone({ code: 'NET_CONNECT', message: 'not connected' }, null), 50);
-    if (ap.behind === 'nodns' || ap.behind === 'nothing') return later(() => onDone({ code: 'NET_DNS', message: 'no DNS' }, null), 50);
-    if (ap.behind === 'captive') return later(() => onDone({ code: 'NET_TLS', message: 'portal' }, null), 50);
-    if (r.port === 8888 && !ap.relay8888) return later(() => onDone({ code: 'NET_CONNECT', message: 'no relay on 8888' }, null), 50);
-    if (!dssHosts.includes(r.host)) return later(() => onDone({ code: 'NET_DNS', message: 'unknown host ' + r.host }, null), 50);
+    if (!ap) return void later(() => onDone({ code: 'NET_CONNECT', message: 'not connected' }, null), 50);
+    if (ap.behind === 'nodns' || ap.behind === 'nothing') return void later(() => onDone({ code: 'NET_DNS', message: 'no DNS' }, null), 50);
+    if (ap.behind === 'captive') return void later(() => onDone({ code: 'NET_TLS', message: 'portal' }, null), 50);
+    if (r.port === 8888 && !ap.relay8888) return void later(() => onDone({ code: 'NET_CONNECT', message: 'no relay on 8888' }, null), 50);
+    if (!dssHosts.includes(r.host)) return void later(() => onDone({ code: 'NET_DNS', message: 'unknown host ' + r.host }, null), 50);
     const op = r.path.replace('/api/v1/', '');
     opCount[op] = (opCount[op] || 0) + 1;
     let req: any = null;
@@ -358,15 +358,15 @@ export function createWorld(o: FakeWorldOptions, carried?: { storage: MemoryStor
     const fault = o.fault ? o.fault(op, opCount[op], req && req.currentProvisioningState) : null;
     const ex: DssExchange = { op, host: r.host, port: r.port, body: r.body, at: clock.t, status: 0 };
     exchanges.push(ex);
-    if (fault && fault.kind === 'network') return later(() => onDone({ code: fault.code || 'NET_RESET', message: 'dropped' }, null), 100);
+    if (fault && fault.kind === 'network') return void later(() => onDone({ code: fault.code || 'NET_RESET', message: 'dropped' }, null), 100);
     if (fault && fault.kind === 'status') {
       ex.status = fault.status;
       const b = '{"message":"fault"}';
-      return later(() => onDone(null, { statusCode: fault.status, headers: [['x-amzn-dss-signature', signBody(b)]], body: b }), 100);
+      return void later(() => onDone(null, { statusCode: fault.status, headers: [['x-amzn-dss-signature', signBody(b)]], body: b }), 100);
     }
     if (fault && fault.kind === 'redirect') {
       ex.status = fault.status;
-      return later(() => onDone(null, { statusCode: fault.status, headers: [['Location', fault.location]], body: '' }), 100);
+      return void later(() => onDone(null, { statusCode: fault.status, headers: [['Location', fault.location]], body: '' }), 100);
     }
     let a = answer(op, req, r.port);
     let status = 200;
@@ -391,9 +391,9 @@ export function createWorld(o: FakeWorldOptions, carried?: { storage: MemoryStor
 
   function probe(r: HttpRequest, onDone: OnDone<HttpResponse>): void {
     const ap = current;
-    if (!ap || ap.behind === 'nothing' || ap.behind === 'nodns') return later(() => onDone({ code: 'NET_CONNECT', message: 'no route' }, null), 50);
+    if (!ap || ap.behind === 'nothing' || ap.behind === 'nodns') return void later(() => onDone({ code: 'NET_CONNECT', message: 'no route' }, null), 50);
     if (ap.behind === 'captive') {
-      return later(() => onDone(null, { statusCode: 302, headers: [['Location', 'http://portal.example/login']], body: '' }), 50);
+      return void later(() => onDone(null, { statusCode: 302, headers: [['Location', 'http://portal.example/login']], body: '' }), 50);
     }
     later(() => onDone(null, { statusCode: 204, headers: [], body: '' }), 50);
   }
@@ -444,9 +444,9 @@ export function createWorld(o: FakeWorldOptions, carried?: { storage: MemoryStor
       },
     },
     config: {
-      setConfigurationValue: (k, v) => void config.set(k, v) || null,
+      setConfigurationValue: (k, v) => (config.set(k, v), null),
       getConfigurationValue: (k) => (config.has(k) ? config.get(k) : flashed.get(k)),
-      setRegistrationToken: (t, e) => void config.set('#reg', t + '@' + e) || null,
+      setRegistrationToken: (t, e) => (config.set("#reg", t + "@" + e), null),
       getRegistrationToken: () => (config.get('#reg') as string) || null,
       getRegistrationDetails: () => ({ state: 'COMPLETE' }),
       resetConfiguration: () => config.clear(),

@@ -1,0 +1,319 @@
+// hal/espruino/{http,wifi,net,config}.ts against fake Espruino modules (Wifi, net, dgram, http,
+// Storage) with the ESP32 IDF5 behaviour documented in docs/WSS-SIM.md and espruino.md, on virtual
+// timers (the HAL uses Espruino's global setTimeout).
+import { test } from 'uvu';
+import * as fs from 'node:fs';
+(globalThis as any).__fs = fs;
+import * as assert from 'uvu/assert';
+import { X509Certificate, generateKeyPairSync } from 'node:crypto';
+import { createResponseParser, derChainToPem, serializeRequest, createHttp } from '../../hal/espruino/http.ts';
+import { createWifi, configProblem, securityOf, wifiErrorCode } from '../../hal/espruino/wifi.ts';
+import { createConfig, findSpki, RUNTIME_FILE } from '../../hal/espruino/config.ts';
+import { FILES } from '../../hal/storage-layout.ts';
+import { memoryStorage } from '../support/memory-storage.ts';
+import { VirtualClock } from './support/fake-hal.ts';
+
+// ---- a virtual global timer set and a fake require() ------------------------------------------
+function withEspruino(modules: { [name: string]: any }, fn: (clock: VirtualClock) => void): void {
+  const g = globalThis as any;
+  const saved = { setTimeout: g.setTimeout, clearTimeout: g.clearTimeout, require: g.require, E: g.E };
+  const clock = new VirtualClock();
+  g.setTimeout = (f: () => void, ms: number) => clock.setTimeout(f, ms);
+  g.clearTimeout = (id: number) => {
+    if (!(clock as any).timers.some((t: any) => t.id === id)) throw new Error('Unknown Timeout'); // as Espruino
+    clock.clearTimeout(id);
+  };
+  g.require = (n: string) => {
+    if (!(n in modules)) throw new Error('Module ' + n + ' not found');
+    return modules[n];
+  };
+  g.E = { toString: (d: any) => String(d), srand: () => undefined };
+  try {
+    fn(clock);
+  } finally {
+    g.setTimeout = saved.setTimeout;
+    g.clearTimeout = saved.clearTimeout;
+    g.require = saved.require;
+    g.E = saved.E;
+  }
+}
+
+const log = { log: () => undefined };
+
+// ---- HTTP/1.1 parser ----------------------------------------------------------------------------
+function parseAll(chunks: string[], max = 4096) {
+  const p = createResponseParser(max);
+  let r = '';
+  for (const c of chunks) {
+    r = p.feed(c);
+    if (r) break;
+  }
+  if (!r) r = p.close();
+  return { r, res: p.response() };
+}
+
+test('parser: Content-Length body split anywhere, headers kept in order with duplicates', () => {
+  const body = '{"canProceed":true,"nonce":"x"}';
+  const text = 'HTTP/1.1 200 OK\r\nx-amzn-dss-signature: AAA\r\nContent-Length: ' + body.length + '\r\nX-Amzn-Dss-Signature: BBB\r\n\r\n' + body;
+  for (let cut = 1; cut < text.length; cut += 7) {
+    const { r, res } = parseAll([text.slice(0, cut), text.slice(cut)]);
+    assert.is(r, 'done');
+    assert.is(res.statusCode, 200);
+    assert.is(res.body, body);
+    assert.equal(res.headers.map((h) => h[1]), ['AAA', String(body.length), 'BBB']);
+  }
+});
+
+test('parser: chunked, close-delimited, 100 Continue, 204', () => {
+  const chunked = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;x=y\r\n world\r\n0\r\n\r\n';
+  assert.equal(parseAll([chunked]).res.body, 'hello world');
+  assert.is(parseAll(chunked.split('')).res.body, 'hello world');
+  const closeDelimited = parseAll(['HTTP/1.0 200 OK\r\n\r\nabc', 'def']);
+  assert.is(closeDelimited.r, 'done');
+  assert.is(closeDelimited.res.body, 'abcdef');
+  const cont = parseAll(['HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok']);
+  assert.is(cont.res.statusCode, 201);
+  assert.is(parseAll(['HTTP/1.1 204 No Content\r\n\r\n']).r, 'done');
+});
+
+test('parser: oversized, truncated and malformed answers are errors', () => {
+  assert.is(parseAll(['HTTP/1.1 200 OK\r\nContent-Length: 99999\r\n\r\n'], 6144).r, 'NET_TOO_LARGE');
+  assert.is(parseAll(['HTTP/1.1 200 OK\r\n\r\n' + 'x'.repeat(7000)], 6144).r, 'NET_TOO_LARGE');
+  assert.is(parseAll(['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2000\r\n'], 6144).r, 'NET_TOO_LARGE');
+  assert.is(parseAll(['HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort']).r, 'NET_RESET');
+  assert.is(parseAll(['SSH-2.0-OpenSSH\r\n\r\n']).r, 'NET_PROTOCOL');
+  assert.is(parseAll(['HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab']).r, 'NET_PROTOCOL');
+  assert.is(parseAll(['HTTP/1.1 200 OK\r\nno colon here\r\n\r\n']).r, 'NET_PROTOCOL');
+});
+
+test('request: Host with a non-default port, Content-Length always, Connection: close', () => {
+  const text = serializeRequest({ method: 'POST', host: 'dp-sps-na.amazon.com', port: 8888, path: '/api/v1/report', headers: { 'Content-Type': 'application/json' }, body: '{"a":1}', tls: true, timeoutMs: 1 });
+  assert.is(text, 'POST /api/v1/report HTTP/1.1\r\nHost: dp-sps-na.amazon.com:8888\r\nContent-Type: application/json\r\nContent-Length: 7\r\nConnection: close\r\n\r\n{"a":1}');
+  const get = serializeRequest({ method: 'GET', host: 'h', port: 80, path: '/generate_204', headers: {}, body: '', tls: false, timeoutMs: 1 });
+  assert.is(get, 'GET /generate_204 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n');
+});
+
+test('the DER chain becomes NUL-terminated PEM that parses back to the same certificates', () => {
+  const vector = JSON.parse(require_('./support/wss-real-run.json'));
+  const pems: string[] = vector.deviceCertificateChainPem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g);
+  const ders = pems.map((p) => new X509Certificate(p).raw);
+  const g = globalThis as any;
+  const out = derChainToPem(Buffer.concat(ders).toString('latin1'));
+  assert.ok(out.endsWith('\0'));
+  const back = out.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)!;
+  assert.is(back.length, 5);
+  back.forEach((p, i) => assert.ok(new X509Certificate(p).raw.equals(ders[i])));
+  for (const line of out.split('\n')) assert.ok(line.length <= 64);
+  void g;
+});
+
+function require_(rel: string): string {
+  return (globalThis as any).__fs.readFileSync(new URL(rel, import.meta.url), 'utf8');
+}
+
+// ---- the HTTP service over a fake `net` socket ------------------------------------------------
+function fakeSocketModule(script: (written: string) => { chunks?: string[]; close?: boolean; silent?: boolean }) {
+  const log: string[] = [];
+  return {
+    log,
+    connect(o: any, cb: () => void) {
+      const handlers: { [k: string]: (d?: any) => void } = {};
+      let written = '';
+      const sock = {
+        on: (ev: string, f: any) => void (handlers[ev] = f),
+        write: (d: string) => {
+          written += d;
+          const plan = script(written);
+          if (plan.silent) return;
+          let t = 10;
+          for (const c of plan.chunks || []) (globalThis as any).setTimeout(() => handlers.data && handlers.data(c), t++);
+          if (plan.close) (globalThis as any).setTimeout(() => handlers.close && handlers.close(), t++);
+        },
+        end: () => log.push('end'),
+      };
+      log.push('connect ' + o.host + ':' + o.port);
+      (globalThis as any).setTimeout(() => cb(), 5);
+      return sock;
+    },
+  };
+}
+
+test('HTTP service: a plain GET, a timeout that never clears a fired timer, and a DNS throw', () => {
+  const net = fakeSocketModule(() => ({ chunks: ['HTTP/1.1 204 No Content\r\n', '\r\n'] }));
+  withEspruino({ net }, (clock) => {
+    const http = createHttp({ storage: memoryStorage(), log });
+    let got: any = null;
+    http.execute({ request: { method: 'GET', host: 'probe', port: 80, path: '/generate_204', headers: {}, body: '', tls: false, timeoutMs: 1000 }, maxBodyBytes: 100, onDone: (e, r) => (got = { e, r }) });
+    assert.is(got, null);
+    clock.run();
+    assert.is(got.e, null);
+    assert.is(got.r.statusCode, 204);
+  });
+  const silent = fakeSocketModule(() => ({ silent: true }));
+  withEspruino({ net: silent }, (clock) => {
+    const http = createHttp({ storage: memoryStorage(), log });
+    let got: any = null;
+    http.execute({ request: { method: 'GET', host: 'h', port: 80, path: '/', headers: {}, body: '', tls: false, timeoutMs: 5000 }, maxBodyBytes: 100, onDone: (e) => (got = e) });
+    clock.run();
+    assert.is(got.code, 'NET_TIMEOUT');
+    assert.is(clock.t, 5000);
+    assert.ok(silent.log.includes('end'));
+  });
+  const throwing = { connect: () => { throw new Error('Unable to locate host\n'); } };
+  withEspruino({ net: throwing }, (clock) => {
+    const http = createHttp({ storage: memoryStorage(), log });
+    let got: any = null;
+    http.execute({ request: { method: 'GET', host: 'nowhere', port: 80, path: '/', headers: {}, body: '', tls: false, timeoutMs: 5000 }, maxBodyBytes: 100, onDone: (e) => (got = e) });
+    assert.is(got, null);
+    clock.run();
+    assert.is(got.code, 'NET_DNS');
+  });
+});
+
+// ---- Wifi ----------------------------------------------------------------------------------------
+function fakeWifi(behaviour: { [ssid: string]: 'ok' | string }) {
+  const handlers: { [ev: string]: (d: any) => void } = {};
+  const calls: string[] = [];
+  let connected: string | null = null;
+  const W = {
+    calls,
+    on: (ev: string, f: any) => void (handlers[ev] = f),
+    scan: (cb: (list: any[]) => void) =>
+      (globalThis as any).setTimeout(() => cb([
+        { ssid: 'home', mac: 'aa:bb:cc:dd:ee:01', authMode: 'wpa2', channel: '6', rssi: -50 },
+        { ssid: '', mac: 'aa:bb:cc:dd:ee:02', authMode: 'wpa2', channel: '1', rssi: -60 },
+        { ssid: 'cafe', mac: 'aa:bb:cc:dd:ee:03', authMode: 'open', channel: '11', rssi: -70 },
+      ]), 1600),
+    connect: (ssid: string, o: any, cb: (e: any) => void) => {
+      calls.push('connect ' + ssid + ' ' + (o.password || ''));
+      const b = behaviour[ssid] || 'NO_AP_FOUND';
+      (globalThis as any).setTimeout(() => {
+        if (b === 'ok') {
+          connected = ssid;
+          cb(null);
+        } else handlers.disconnected({ ssid, reason: '201', msg: b });
+      }, 3000);
+    },
+    disconnect: (cb?: () => void) => {
+      calls.push('disconnect');
+      const was = connected;
+      connected = null;
+      if (cb) (globalThis as any).setTimeout(cb, 0);
+      if (was) (globalThis as any).setTimeout(() => { handlers.disconnected({ ssid: was, reason: '8', msg: 'ASSOC_LEAVE' }); if (cb) cb(); }, 200);
+    },
+    getIP: (cb: any) => {
+      (globalThis as any).setTimeout(() => cb(null, { ip: connected ? '192.168.1.9' : '0.0.0.0' }), 0);
+      return undefined;
+    },
+    getDetails: (cb: any) => (globalThis as any).setTimeout(() => cb({ status: connected ? 'connected' : 'NO_AP_FOUND', ssid: connected || '' }), 0),
+    startAP: (s: string, o: any, cb: any) => (globalThis as any).setTimeout(() => cb(null), 100),
+    stopAP: (cb: any) => (globalThis as any).setTimeout(cb, 10),
+  };
+  return W;
+}
+
+test('Wifi: scan mapping (string channel, upper-case BSSID, hidden by empty SSID)', () => {
+  const W = fakeWifi({});
+  withEspruino({ Wifi: W }, (clock) => {
+    const wifi = createWifi({ clock: null as any, log });
+    let list: any = null;
+    wifi.scan({ onDone: (e, l) => (list = l) });
+    clock.run();
+    assert.equal(list[0], { ssid: 'home', bssid: 'AA:BB:CC:DD:EE:01', security: 'WPA_PSK', channel: 6, rssi: -50, hidden: false });
+    assert.is(list[1].hidden, true);
+    assert.is(list[2].security, 'OPEN');
+    assert.is(wifi.getScanResult()!.ssid, 'home');
+  });
+});
+
+test('Wifi: failures come from the disconnected event; success gives the IP; attempts recorded', () => {
+  const W = fakeWifi({ home: 'ok', bad: '4WAY_HANDSHAKE_TIMEOUT' });
+  withEspruino({ Wifi: W }, (clock) => {
+    const wifi = createWifi({ clock: null as any, log });
+    const results: string[] = [];
+    wifi.addConfiguration({ ssid: 'bad', security: 'WPA_PSK', key: 'wrong-pass', hidden: false, priority: 0 });
+    wifi.addConfiguration({ ssid: 'gone', security: 'OPEN', key: '', hidden: true, priority: 1 });
+    wifi.addConfiguration({ ssid: 'short', security: 'WPA_PSK', key: 'abc', hidden: false, priority: 2 });
+    wifi.addConfiguration({ ssid: 'home', security: 'WPA_PSK', key: 'home-pass', hidden: false, priority: 3 });
+    for (const s of ['bad', 'gone', 'short', 'home']) {
+      wifi.connect({ ssid: s, onDone: (e, d) => results.push(s + ':' + (e ? e.code : d!.ip)) });
+      clock.run();
+    }
+    assert.equal(results.sort(), ['bad:WIFI_WRONG_PASSWORD', 'gone:WIFI_NO_AP_FOUND', 'home:192.168.1.9', 'short:WIFI_BAD_CONFIG'].sort());
+    assert.not.ok(W.calls.some((c) => c.startsWith('connect short')), 'an unusable passphrase never reaches the radio');
+    const attempts: string[] = [];
+    for (let a = wifi.getConnectionAttempt(); a; a = wifi.getConnectionAttempt()) attempts.push(a.ssid + '=' + a.state);
+    assert.is(attempts.length, 4);
+  });
+});
+
+test('Wifi: removing the connected network waits until the station has left', () => {
+  const W = fakeWifi({ home: 'ok' });
+  withEspruino({ Wifi: W }, (clock) => {
+    const wifi = createWifi({ clock: null as any, log });
+    wifi.addConfiguration({ ssid: 'home', security: 'OPEN', key: '', hidden: false, priority: 0 });
+    wifi.connect({ ssid: 'home', onDone: () => undefined });
+    clock.run();
+    let leftAt = -1;
+    const t0 = clock.t;
+    wifi.removeConfiguration({ ssid: 'home', onDone: () => (leftAt = clock.t - t0) });
+    clock.run();
+    assert.ok(leftAt >= 200, 'after the disconnected event, not at the immediate callback (' + leftAt + ')');
+  });
+});
+
+test('Wifi: a connect that never ends times out (no callback on IDF5 without an event)', () => {
+  const W = fakeWifi({});
+  W.connect = (() => undefined) as any;
+  withEspruino({ Wifi: W }, (clock) => {
+    const wifi = createWifi({ clock: null as any, log });
+    wifi.addConfiguration({ ssid: 'x', security: 'OPEN', key: '', hidden: false, priority: 0 });
+    let code = '';
+    wifi.connect({ ssid: 'x', onDone: (e) => (code = e!.code) });
+    clock.run();
+    assert.is(code, 'WIFI_TIMEOUT');
+  });
+});
+
+test('Wifi helpers: auth modes, reasons, configurations the radio refuses', () => {
+  assert.is(securityOf('wpa_wpa2'), 'WPA_PSK');
+  assert.is(securityOf('wep'), 'WEP');
+  assert.is(securityOf('wpa2_enterprise'), 'OTHER');
+  assert.is(wifiErrorCode('NO_AP_FOUND'), 'WIFI_NO_AP_FOUND');
+  assert.is(wifiErrorCode('AUTH_FAIL'), 'WIFI_WRONG_PASSWORD');
+  assert.is(wifiErrorCode('ASSOC_FAIL'), 'WIFI_CONNECT_FAIL');
+  assert.is(wifiErrorCode('BEACON_TIMEOUT'), 'WIFI_CONNECT_FAIL');
+  assert.match(configProblem({ ssid: 'a', security: 'WPA_PSK', key: 'short', hidden: false, priority: 0 }), '8 to 63');
+  assert.match(configProblem({ ssid: 'a', security: 'OTHER', key: '', hidden: false, priority: 0 }), 'not supported');
+  assert.is(configProblem({ ssid: 'a', security: 'WPA_PSK', key: 'f'.repeat(64), hidden: false, priority: 0 }), '');
+});
+
+// ---- configuration --------------------------------------------------------------------------------
+test('config: ffs.cfg values by CSDK key, runtime values persisted and reset, public key from the leaf', () => {
+  const storage = memoryStorage();
+  const kp = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const spki = kp.publicKey.export({ type: 'spki', format: 'der' });
+  storage.write(FILES.config, JSON.stringify({ productIndex: 'SIM1', deviceDetails: { manufacturerName: 'Acme', serialNumber: 'SN1' }, dss: { host: 'dp-sps-na.amazon.com', port: 443 }, 'WSS.AllowWepNetworks': false }));
+  storage.write(FILES.certChain, Buffer.concat([Buffer.from([0x30, 0x10]), spki, Buffer.from('tail')]).toString('latin1'));
+  storage.write(FILES.deviceTypeKey, Buffer.from(spki).toString('latin1'));
+  const cfg = createConfig({ storage, log });
+  assert.is(cfg.getConfigurationValue('DeviceInformation.ProductIndex'), 'SIM1');
+  assert.is(cfg.getConfigurationValue('DeviceInformation.ManufacturerName'), 'Acme');
+  assert.is(cfg.getConfigurationValue('DSS.Port'), 443);
+  assert.is(cfg.getConfigurationValue('WSS.AllowWepNetworks'), false);
+  assert.is(cfg.getConfigurationValue('DeviceInformation.ModelNumber'), undefined, 'absent = NOT_IMPLEMENTED');
+  assert.ok(Buffer.from(cfg.getConfigurationValue('DeviceInformation.PublicKey') as Uint8Array).equals(spki));
+  assert.ok(Buffer.from(findSpki(new Uint8Array(Buffer.concat([Buffer.alloc(7), spki])))!).equals(spki));
+  assert.is(cfg.setConfigurationValue('DSS.Host', 'other.example'), null);
+  assert.is(cfg.setConfigurationValue('FFS.SessionToken', 'tok'), null);
+  cfg.setRegistrationToken('reg', 123);
+  const again = createConfig({ storage, log });
+  assert.is(again.getConfigurationValue('DSS.Host'), 'other.example');
+  assert.is(again.getRegistrationToken(), 'reg');
+  assert.is(again.getConfigurationValue('#registrationToken'), undefined, 'internal keys stay internal');
+  again.resetConfiguration();
+  assert.is(storage.readString(RUNTIME_FILE), null);
+  assert.is(createConfig({ storage, log }).getConfigurationValue('DSS.Host'), 'dp-sps-na.amazon.com');
+});
+
+test.run();
