@@ -171,6 +171,8 @@ export async function flashBoard(opts: FlashOptions): Promise<FlashSummary> {
       throw new FlashError('storage-full', `Storage full: the image needs ${need} bytes, the board has ${free + reclaim} free (erase files or run require("Storage").compact())`);
     }
     if (typeof free !== 'number') warnings.push('the board did not report free Storage space');
+    const extraBoot = Object.keys(state.files).filter((n) => /^\.boot[0-3]$/.test(n));
+    if (extraBoot.length) warnings.push(`${extraBoot.join(', ')} on the board also run at every boot (before the app)`);
 
     // 3. Quiet the board: reset() runs .boot0-3/.bootrst only, so the current app stops (src/jsflash.c).
     step('reset()');
@@ -191,7 +193,7 @@ export async function flashBoard(opts: FlashOptions): Promise<FlashSummary> {
       if (f === marker) step('switching the boot entry to ' + appFile.name);
       for (let o = 0; o < f.data.length; o += CHUNK * CHUNKS_PER_COMMAND) {
         const end = Math.min(o + CHUNK * CHUNKS_PER_COMMAND, f.data.length);
-        const r = await link.evaluate<number | string>(writeExpr(f.name, f.data, o, end), { minTimeoutS: 5 });
+        const r = await link.evaluate<number | string>(writeExpr(f.name, f.data, o, end), { minTimeoutS: 15 }); // Storage may compact: allow time
         if (r !== 1) {
           const text = r === undefined ? 'no answer' : String(r);
           await eraseIfUnreferenced(link, f, appFile);

@@ -160,6 +160,7 @@ export class Link {
     process.exit(1);
   };
   transportError: string | null = null;
+  private abortPending: (() => void) | null = null;
 
   private constructor(private readonly E: any, readonly port: string, private readonly baud: number) {
     process.on('uncaughtException', this.guard);
@@ -248,6 +249,8 @@ export class Link {
           },
           () => {
             this.closed = true;
+            if (this.abortPending) this.abortPending();
+            for (const l of this.listeners.slice()) l('');
             if (!settled) settle(new FlashError('disconnected', `${this.port} closed the connection while opening`));
             else if (this.onDisconnect) this.onDisconnect();
           },
@@ -314,6 +317,7 @@ export class Link {
           resolve(v);
         };
         const timer = setTimeout(() => finish(undefined), limitMs);
+        this.abortPending = () => finish(undefined); // the connection dropped: stop waiting
         quietly(() =>
           E.Core.Utils.executeExpression(expr, (result: string | undefined) => finish(result), {
             maxTimeout: opts.maxTimeoutS ?? 30,
@@ -343,6 +347,7 @@ export class Link {
       const off = this.onData((s) => {
         seen += s;
         if (test()) done(seen);
+        else if (this.closed) done(null);
       });
       const timer = setTimeout(() => done(null), timeoutMs);
       const done = (v: string | null) => {

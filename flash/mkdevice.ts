@@ -53,6 +53,11 @@ function loadChain(file: string): Uint8Array[] {
   return ders;
 }
 
+function shown(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') ? rel : file;
+}
+
 function writeSecret(file: string, data: string | Uint8Array): void {
   writeFileSync(file, data, { mode: 0o600 });
   chmodSync(file, 0o600);
@@ -196,7 +201,7 @@ export async function runMkdevice(argv: string[]): Promise<void> {
       [sn, id.kind, id.productIndex, id.deviceTypeId, id.bss.deviceUuid, id.bss.oobType, id.bss.oobData, '0x' + id.mesh.oobInfo.toString(16).padStart(4, '0'), pubSha, payload].join(',') + '\n',
     );
     made.push(id);
-    process.stdout.write(`made ${sn} (${id.kind}) product ${id.productIndex} uuid ${id.bss.deviceUuid} -> ${path.relative(process.cwd(), idFile) || idFile}\n`);
+    process.stdout.write(`made ${sn} (${id.kind}) product ${id.productIndex} uuid ${id.bss.deviceUuid} -> ${shown(idFile)}\n`);
   }
   if (!production) {
     writeFileSync(path.join(out, 'dev-root.pem'), derToPem(devRootCertificate()));

@@ -89,6 +89,38 @@ test('read-back mismatch: one line, exit 6, the partial app is removed and the p
   assert.match(main.board.console[main.board.console.length - 1], /booted \(second app\)/);
 });
 
+test('connection lost in the middle of the app: exit 3, one line; after a power cycle the previous app boots', async () => {
+  const tb = await startBoard({ id: 'flash-cut' });
+  try {
+    const first = await runCli(['flash', '--port', tb.port, '--device', idFile, '--bundle', tinyBundle(dir, 'old app')]);
+    assert.is(first.code, 0, first.stderr);
+    const board = tb.board as any;
+    const original = board.storageWrite;
+    let cut = false;
+    board.storageWrite = function (name: string, data: Uint8Array, offset: number, size: number, asError: unknown) {
+      const r = original.call(this, name, data, offset, size, asError);
+      if (!cut && name.startsWith(BOOT.appPrefix) && offset > 0) {
+        cut = true;
+        void tb.repl.close(); // the cable is pulled after the second chunk of the new app
+      }
+      return r;
+    };
+    const r = await runCli(['flash', '--port', tb.port, '--device', idFile, '--bundle', firmware]);
+    board.storageWrite = original;
+    assert.ok(cut, 'the connection was cut during the app');
+    assert.is(r.code, 3, r.stderr);
+    oneLineError(r, /closed the connection/);
+    tb.board.reboot('power cycle');
+    assert.match(tb.board.console[tb.board.console.length - 1], /booted \(old app\)/);
+  } finally {
+    board_off(tb);
+  }
+});
+
+function board_off(tb: TestBoard): void {
+  if (tb.board.storage) tb.board.powerOff('test over');
+}
+
 test('Storage full: refused before anything is written', async () => {
   const small = await startBoard({ id: 'flash-small', storageCapacity: 48 * 1024 });
   try {
