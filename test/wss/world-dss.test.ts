@@ -171,6 +171,26 @@ test('the retry policy is visible: the DSS names the gap after a failure and a 4
   await dss.stop();
 });
 
+test('PIN-based setup: the DSS checks base64(SHA-256(PIN + salt)) (formula checked on the SDK vector)', async () => {
+  const v = JSON.parse((await import('node:fs')).readFileSync(new URL('../../../shared/vectors/wss-real-run.json', import.meta.url), 'utf8')).hashedPin;
+  const { createHash } = await import('node:crypto');
+  const h = (pin: string, salt: string) => createHash('sha256').update(pin + salt, 'latin1').digest('base64');
+  assert.is(h(v.pin, v.salt), v.hashedPin);
+  const w = world();
+  const dss = await startDss({ ...w, account: { ...account, pin: v.pin } });
+  const a = await post(dss, w.pki, 'startProvisioningSession', { nonce: nonce(70) });
+  const { sessionId, salt } = JSON.parse(a.body);
+  const rep = await post(dss, w.pki, 'report', { nonce: nonce(71), sessionId, sequenceNumber: 3, currentProvisioningState: 'START_PROVISIONING',
+    registrationState: 'COMPLETE', stateTransitionResult: 'SUCCESS' });
+  assert.is(JSON.parse(rep.body).nextProvisioningState, 'START_PIN_BASED_SETUP');
+  const bad = await post(dss, w.pki, 'startPinBasedSetup', { nonce: nonce(72), sessionId, hashedPin: h('00000000', salt) });
+  assert.is(JSON.parse(bad.body).canProceed, false);
+  const good = await post(dss, w.pki, 'startPinBasedSetup', { nonce: nonce(73), sessionId, hashedPin: h(v.pin, salt) });
+  assert.is(JSON.parse(good.body).canProceed, true);
+  assert.ok(verifies(w.pki, good.body, good.signatures[0]));
+  await dss.stop();
+});
+
 test('scenario validation names each bad field on its own line', () => {
   const p = validateDss({ account: { networks: [{ ssid: '', securityProtocol: 'WPA3' }] }, faults: [{ op: 'nope', do: 'explode' }], color: 1 });
   assert.ok(p.some((l) => l.startsWith('world.dss.color:')));
