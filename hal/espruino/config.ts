@@ -14,32 +14,32 @@ export const RUNTIME_FILE = 'ffs.cfgv';
 const TOKEN_KEY = '#registrationToken';
 const EXPIRES_KEY = '#registrationExpiresAt';
 
-/** ffs.cfg paths of the flashed values, by CSDK key. */
-const FLASHED: { [key: string]: string[] } = {
-  'DeviceInformation.ProductIndex': ['productIndex'],
-  'DeviceInformation.ManufacturerName': ['deviceDetails', 'manufacturerName'],
-  'DeviceInformation.ModelNumber': ['deviceDetails', 'modelNumber'],
-  'DeviceInformation.SerialNumber': ['deviceDetails', 'serialNumber'],
-  'DeviceInformation.HardwareVersion': ['deviceDetails', 'hardwareVersion'],
-  'DeviceInformation.FirmwareVersion': ['deviceDetails', 'firmwareVersion'],
-  'DeviceInformation.BleDeviceName': ['deviceDetails', 'bleDeviceName'],
-  'DeviceInformation.SoftwareVersionIndex': ['deviceDetails', 'softwareVersionIndex'],
-  'DeviceInformation.Pin': ['deviceDetails', 'pin'],
-  'DSS.Host': ['dss', 'host'],
-  'DSS.Port': ['dss', 'port'],
-  'DSS.SetupPort': ['dss', 'setupPort'],
+/**
+ * ffs.cfg paths of the flashed values, by CSDK key: `key=path.to.member` pairs separated by spaces;
+ * a key starting with '.' stands for `DeviceInformation.<key>`.
+ */
+const FLASHED =
+  '.ProductIndex=productIndex .ManufacturerName=deviceDetails.manufacturerName .ModelNumber=deviceDetails.modelNumber ' +
+  '.SerialNumber=deviceDetails.serialNumber .HardwareVersion=deviceDetails.hardwareVersion ' +
+  '.FirmwareVersion=deviceDetails.firmwareVersion .BleDeviceName=deviceDetails.bleDeviceName ' +
+  '.SoftwareVersionIndex=deviceDetails.softwareVersionIndex .Pin=deviceDetails.pin ' +
+  'DSS.Host=dss.host DSS.Port=dss.port DSS.SetupPort=dss.setupPort ' +
   // this firmware's own keys (docs/WSS.md)
-  'WSS.SetupNetworkSsid': ['wss', 'setupNetwork', 'ssid'],
-  'WSS.SetupNetworkPassphrase': ['wss', 'setupNetwork', 'passphrase'],
-  'WSS.AllowOpenNetworks': ['wss', 'allowOpen'],
-  'WSS.AllowWepNetworks': ['wss', 'allowWep'],
-  'Connectivity.ProbeHost': ['wss', 'probeHost'],
-  'Connectivity.ProbePath': ['wss', 'probePath'],
-  'Discovery.Port': ['wss', 'discoveryPort'],
-  'SoftAp.Enabled': ['flows', 'softAp'],
-  'SoftAp.Ssid': ['softAp', 'ssid'],
-  'SoftAp.Passphrase': ['softAp', 'passphrase'],
-};
+  'WSS.SetupNetworkSsid=wss.setupNetwork.ssid WSS.SetupNetworkPassphrase=wss.setupNetwork.passphrase ' +
+  'WSS.AllowOpenNetworks=wss.allowOpen WSS.AllowWepNetworks=wss.allowWep Connectivity.ProbeHost=wss.probeHost ' +
+  'Connectivity.ProbePath=wss.probePath Discovery.Port=wss.discoveryPort SoftAp.Enabled=flows.softAp ' +
+  'SoftAp.Ssid=softAp.ssid SoftAp.Passphrase=softAp.passphrase';
+
+/** The ffs.cfg path of a CSDK key, or null. */
+function flashedPath(key: string): string[] | null {
+  const k = key.indexOf('DeviceInformation.') === 0 ? key.substring(17) : key;
+  const i = FLASHED.indexOf(' ' + k + '=') + 1 || (FLASHED.indexOf(k + '=') === 0 ? 0 : -1);
+  if (i < 0 || (k !== key) !== (k.charAt(0) === '.')) return null;
+  const start = i + k.length + 1;
+  let end = FLASHED.indexOf(' ', start);
+  if (end < 0) end = FLASHED.length;
+  return FLASHED.substring(start, end).split('.');
+}
 
 /** DER prefix of a P-256 SubjectPublicKeyInfo (SEQ, SEQ{ecPublicKey, prime256v1}, BIT STRING 66). */
 const SPKI_P256_PREFIX = '3059301306072a8648ce3d020106082a8648ce3d030107034200';
@@ -79,7 +79,7 @@ export function createConfig(deps: { storage: StorageService; log: LogService })
   function fromFlash(key: string): ConfigValue | undefined {
     const direct = flashed[key];
     if (typeof direct === 'string' || typeof direct === 'number' || typeof direct === 'boolean') return direct;
-    const path = FLASHED[key];
+    const path = flashedPath(key);
     if (!path) return undefined;
     let v: any = flashed;
     for (let i = 0; i < path.length && v !== undefined && v !== null; i++) v = v[path[i]];
