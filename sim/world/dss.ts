@@ -553,6 +553,8 @@ export class DssServer {
     });
     s.scanSeq = seq;
     const found = this.matches(s).length;
+    this.emit('locker', `postWifiScanData seq ${seq}: ${list.length} network(s) posted; ${found} of the customer's ${this.account.networks.length} saved network(s) seen`,
+      { seq, posted: list.length, found });
     return {
       allCredentialsFound: found === this.account.networks.length && found > 0,
       canProceed: true,
@@ -577,6 +579,8 @@ export class DssServer {
     const slice = all.slice(start, start + page);
     s.credSeq = seq;
     s.credsServed = start + slice.length;
+    this.emit('locker', `getWifiCredentials seq ${seq}: ${slice.length} credential(s)${s.credsServed >= all.length ? ', all returned' : ', more to come'}`,
+      { seq, returned: slice.map((n) => n.ssid) });
     return {
       allCredentialsReturned: s.credsServed >= all.length,
       canProceed: true,
