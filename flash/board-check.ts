@@ -74,7 +74,7 @@ export function checkBoard(env: BoardEnv, req: BoardRequirements): { error: stri
     const have = new Set(env.MODULES.split(',').map((s) => s.trim()).filter(Boolean));
     const missing = req.modules.filter((m) => !have.has(m) && !(req.allowMissing || []).includes(m));
     if (missing.length) {
-      return { error: `wrong firmware: this Espruino ${board} build lacks the built-in module${missing.length > 1 ? 's' : ''} ${missing.join(', ')} the bundle needs`, warnings };
+      return { error: `wrong firmware: this Espruino ${board} build lacks the built-in module${missing.length > 1 ? 's' : ''} ${missing.join(', ')} the bundle needs (--allow-missing ${missing.join(',')} to override for testing)`, warnings };
     }
   }
   return { error: null, warnings };

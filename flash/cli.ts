@@ -182,7 +182,7 @@ const kb = (n: number) => (n / 1024).toFixed(1) + ' KB';
 export function renderSummary(s: FlashSummary, id: DeviceIdentity): string {
   const written = s.files.filter((f) => f.action === 'written');
   const same = s.files.filter((f) => f.action === 'unchanged');
-  const hashKinds = [...new Set(s.files.map((f) => (f.hash === 'sha256' ? 'SHA-256' : 'CRC-32')))].join('+');
+  const hashKinds = [...new Set(s.files.map((f) => ({ sha256: 'SHA-256', crc32: 'CRC-32', adler32: 'Adler-32' })[f.hash]))].join('+');
   const lines = [
     `Flashed ${id.deviceDetails.serialNumber} on ${s.env.BOARD} (Espruino ${s.env.VERSION}) at ${s.port}`,
     `  identity  product ${id.productIndex}, device type ${id.deviceTypeId}, ${id.kind}`,

@@ -34,7 +34,7 @@ export interface FlashOptions {
 export interface FlashSummary {
   port: string;
   env: BoardEnv;
-  files: Array<{ name: string; size: number; action: 'written' | 'unchanged'; hash: 'sha256' | 'crc32' }>;
+  files: Array<{ name: string; size: number; action: 'written' | 'unchanged'; hash: 'sha256' | 'crc32' | 'adler32' }>;
   bytesWritten: number;
   app: { name: string; size: number; generation: number };
   erased: string[];
@@ -70,13 +70,16 @@ export function crc32(b: Uint8Array): number {
 
 // ---- code that runs on the board (ES5, Espruino dialect) -------------------------------------
 
-/** Hash of each named file: {len, sha} with the crypto module, {len, crc} (E.CRC32) without it. */
+/**
+ * Hash of each named file: {len, sha} with the crypto module, else {len, crc} (E.CRC32), else
+ * {len, adler} (Adler-32 in JS: slow, but every build has it).
+ */
 export function hashExpr(names: string[]): string {
   return (
     '(function(l){var S=require("Storage"),o={},c=null,k,i,n,d,h,s;try{c=require("crypto")}catch(e){}' +
     'for(k=0;k<l.length;k++){n=l[k];d=S.read(n);if(d===undefined){o[n]=null;continue}' +
     'if(c&&c.SHA256){h=new Uint8Array(c.SHA256(d));s="";for(i=0;i<h.length;i++)s+=(256+h[i]).toString(16).substr(1);o[n]={len:d.length,sha:s}}' +
-    'else o[n]={len:d.length,crc:E.CRC32(d)}}return o})(' +
+    'else if(E.CRC32)o[n]={len:d.length,crc:E.CRC32(d)};else{h=1;s=0;for(i=0;i<d.length;i++){h=(h+d.charCodeAt(i))%65521;s=(s+h)%65521}o[n]={len:d.length,adler:s*65536+h}}}return o})(' +
     JSON.stringify(names) +
     ')'
   );
@@ -187,7 +190,7 @@ export async function flashBoard(opts: FlashOptions): Promise<FlashSummary> {
     for (const f of files) {
       const prior = before[f.name];
       if (!toWrite.includes(f)) {
-        written.push({ name: f.name, size: f.data.length, action: 'unchanged', hash: prior && prior.sha ? 'sha256' : 'crc32' });
+        written.push({ name: f.name, size: f.data.length, action: 'unchanged', hash: hashKind(prior) });
         continue;
       }
       if (f === marker) step('switching the boot entry to ' + appFile.name);
@@ -211,7 +214,7 @@ export async function flashBoard(opts: FlashOptions): Promise<FlashSummary> {
         throw new FlashError('verify', `read-back mismatch for ${f.name}: the board holds ${describe(after)}, expected ${f.data.length} bytes with SHA-256 ${sha256hex(f.data).slice(0, 16)}...`);
       }
       if (f === marker) switched = true;
-      written.push({ name: f.name, size: f.data.length, action: 'written', hash: after && after.sha ? 'sha256' : 'crc32' });
+      written.push({ name: f.name, size: f.data.length, action: 'written', hash: hashKind(after) });
     }
     switched = true;
 
@@ -264,7 +267,18 @@ export async function flashBoard(opts: FlashOptions): Promise<FlashSummary> {
   }
 }
 
-type HashInfo = { len: number; sha?: string; crc?: number } | null | undefined;
+type HashInfo = { len: number; sha?: string; crc?: number; adler?: number } | null | undefined;
+
+/** Adler-32 (RFC 1950 §8.2). */
+export function adler32(b: Uint8Array): number {
+  let a = 1;
+  let s = 0;
+  for (let i = 0; i < b.length; i++) {
+    a = (a + b[i]) % 65521;
+    s = (s + a) % 65521;
+  }
+  return s * 65536 + a;
+}
 
 async function hashes(link: Link, names: string[]): Promise<Record<string, HashInfo>> {
   const out: Record<string, HashInfo> = {};
@@ -282,12 +296,17 @@ function sameFile(h: HashInfo, data: Uint8Array): boolean {
   if (!h || h.len !== data.length) return false;
   if (h.sha) return h.sha === sha256hex(data);
   if (typeof h.crc === 'number') return h.crc >>> 0 === crc32(data);
+  if (typeof h.adler === 'number') return h.adler === adler32(data);
   return false;
 }
 
+const hashKind = (h: HashInfo): 'sha256' | 'crc32' | 'adler32' => (h && h.sha ? 'sha256' : h && typeof h.crc === 'number' ? 'crc32' : 'adler32');
+
 function describe(h: HashInfo): string {
   if (!h) return 'no such file';
-  return `${h.len} bytes with ${h.sha ? 'SHA-256 ' + h.sha.slice(0, 16) + '...' : 'CRC32 ' + ((h.crc ?? 0) >>> 0).toString(16)}`;
+  if (h.sha) return `${h.len} bytes with SHA-256 ${h.sha.slice(0, 16)}...`;
+  if (typeof h.crc === 'number') return `${h.len} bytes with CRC-32 ${(h.crc >>> 0).toString(16)}`;
+  return `${h.len} bytes with Adler-32 ${(h.adler ?? 0).toString(16)}`;
 }
 
 /** A partial new app (nothing points at it) is removed; other files are left for the next flash. */

@@ -9,7 +9,7 @@ import { VirtualClock } from '../../sim/clock.ts';
 import { Timeline } from '../../sim/timeline.ts';
 import { Rng } from '../../sim/rng.ts';
 import { checkBoard, requiredModules, versionMatches } from '../../flash/board-check.ts';
-import { crc32, writeExpr, CHUNK } from '../../flash/flasher.ts';
+import { crc32, adler32, writeExpr, hashExpr, CHUNK } from '../../flash/flasher.ts';
 import { createHash } from 'node:crypto';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -128,6 +128,29 @@ test('on-board helpers: CRC-32 check value; chunked write commands carry the byt
   assert.is(parts[0][3], '1000', 'the first chunk gives the total size');
   const joined = Buffer.concat(parts.map((p) => Buffer.from(p[1], 'base64')));
   assert.is(hex(joined), hex(data));
+});
+
+test('on-board hashing: SHA-256 with crypto, CRC-32 without it, Adler-32 without E.CRC32 — all match the host', () => {
+  const data = new Uint8Array(3000).map((_, i) => (i * 131 + 7) & 0xff);
+  const sha = createHash('sha256').update(data).digest('hex');
+  const withCrypto = freshBoard();
+  withCrypto.storage.writeFile('blob', data);
+  withCrypto.powerOn();
+  const a: any = withCrypto.evaluate('JSON.stringify(' + hashExpr(['blob', 'none']) + ')');
+  assert.equal(JSON.parse(a), { blob: { len: 3000, sha }, none: null });
+
+  const clock = new VirtualClock();
+  const noCrypto = new Board({ id: 'nocrypto', clock, timeline: new Timeline(() => clock.now()), rng: new Rng(4), env: { MODULES: 'Storage' } });
+  noCrypto.storage.writeFile('blob', data);
+  noCrypto.powerOn();
+  const b = JSON.parse(noCrypto.evaluate('JSON.stringify(' + hashExpr(['blob']) + ')') as string);
+  assert.is(b.blob.len, 3000);
+  assert.is(b.blob.sha, undefined, 'no crypto module: no SHA-256');
+  assert.is(b.blob.crc >>> 0, crc32(data));
+  noCrypto.evaluate('E.CRC32 = undefined');
+  const c = JSON.parse(noCrypto.evaluate('JSON.stringify(' + hashExpr(['blob']) + ')') as string);
+  assert.equal(c, { blob: { len: 3000, adler: adler32(data) } });
+  assert.is(adler32(new TextEncoder().encode('Wikipedia')), 0x11e60398); // RFC 1950 Adler-32 check value
 });
 
 test.run();
