@@ -200,6 +200,37 @@ export function derChainToPem(der: string): string {
   return pem + '\0';
 }
 
+/** Storage file caching the PEM form of FILES.certChain (request: add to hal/storage-layout.ts FILES). */
+export const PEM_CACHE_FILE = 'ffs.certpem';
+
+/** A short fingerprint of the DER chain (length and a 32-bit sum), the first line of the cache file. */
+export function chainTag(der: string): string {
+  let h = 0;
+  for (let i = 0; i < der.length; i++) h = ((h * 31) + der.charCodeAt(i)) % 4294967291;
+  return '#' + der.length + ':' + h + '\n';
+}
+
+/**
+ * The certificate chain as PEM for mbedTLS, from a Storage cache that is rebuilt whenever the DER
+ * chain changes (a reflash). On the ESP32 Storage.read is memory-mapped, so the ~5 KB PEM costs no
+ * JS variables per connection; mbedTLS skips the tag line before "-----BEGIN".
+ */
+export function chainPem(S: any, der: string): string {
+  const tag = chainTag(der);
+  const cached = S.read(PEM_CACHE_FILE);
+  if (cached !== undefined && cached.substring(0, tag.length) === tag) return cached;
+  const pem = tag + derChainToPem(der);
+  try {
+    if (S.write(PEM_CACHE_FILE, pem)) {
+      const again = S.read(PEM_CACHE_FILE);
+      if (again !== undefined) return again;
+    }
+  } catch (e) {
+    // Storage full: use the string built in RAM
+  }
+  return pem;
+}
+
 function classifySocketError(e: any, tls: boolean, connected: boolean): string {
   const text = String(e && e.message ? e.message : e).toLowerCase();
   if (text.indexOf('host') >= 0 || text.indexOf('dns') >= 0 || text.indexOf('resolve') >= 0) return 'NET_DNS';
@@ -218,7 +249,7 @@ export function createHttp(deps: { storage: StorageService; crypto?: CryptoServi
     const key = S.read(FILES.deviceKey);
     const cert = S.read(FILES.certChain);
     if (key !== undefined) o.key = key;
-    if (cert !== undefined) o.cert = derChainToPem(cert);
+    if (cert !== undefined) o.cert = chainPem(S, cert);
     return o;
   }
 

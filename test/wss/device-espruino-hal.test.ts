@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 (globalThis as any).__fs = fs;
 import * as assert from 'uvu/assert';
 import { X509Certificate, generateKeyPairSync } from 'node:crypto';
-import { createResponseParser, derChainToPem, serializeRequest, createHttp } from '../../hal/espruino/http.ts';
+import { chainPem, chainTag, createResponseParser, derChainToPem, serializeRequest, createHttp } from '../../hal/espruino/http.ts';
 import { createWifi, configProblem, securityOf, wifiErrorCode } from '../../hal/espruino/wifi.ts';
 import { createConfig, findSpki, RUNTIME_FILE } from '../../hal/espruino/config.ts';
 import { FILES } from '../../hal/storage-layout.ts';
@@ -105,6 +105,27 @@ test('the DER chain becomes NUL-terminated PEM that parses back to the same cert
   back.forEach((p, i) => assert.ok(new X509Certificate(p).raw.equals(ders[i])));
   for (const line of out.split('\n')) assert.ok(line.length <= 64);
   void g;
+});
+
+test('the PEM chain is cached in Storage and rebuilt when the DER chain changes', () => {
+  const files = new Map<string, string>();
+  let writes = 0;
+  const S = { read: (n: string) => files.get(n), write: (n: string, d: string) => (writes++, files.set(n, d), true) };
+  const derA = '\x30\x03abc\x30\x02de';
+  const a1 = chainPem(S, derA);
+  const a2 = chainPem(S, derA);
+  assert.is(a1, a2);
+  assert.is(writes, 1);
+  assert.ok(a1.startsWith(chainTag(derA)));
+  assert.match(a1, '-----BEGIN CERTIFICATE-----\nMANhYmM=\n-----END CERTIFICATE-----\n');
+  assert.ok(a1.endsWith('\0'));
+  const derB = '\x30\x03abd\x30\x02de';
+  const b = chainPem(S, derB);
+  assert.is(writes, 2);
+  assert.is.not(b, a1);
+  assert.is.not(chainTag(derA), chainTag(derB));
+  const full = { read: () => undefined, write: () => false };
+  assert.ok(chainPem(full, derA).endsWith('\0'), 'Storage full: built in RAM');
 });
 
 function require_(rel: string): string {
