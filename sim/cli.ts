@@ -1,6 +1,8 @@
 // The simulator's command line:
 //   npm run sim -- <scenario name or path> [--seed N] [--realtime] [--until <event substring>] [--quiet] [--fleet N]
 //                  [--keep-storage]  (boot from the Storage the previous run left in .sim/<scenario>/)
+//                  [--trace out.html] (the run as a sequence-diagram page, sim/trace.ts)
+//                  [--fuzz N]         (N randomized fault schedules, sim/fuzz.ts; --seed picks the first)
 //   npm start   (no scenario: runs scenarios/boot.json)
 // Prints a readable timeline (virtual time, actor, event; colour on a TTY), then the verdict.
 // Exit status: 0 when the scenario's expectations hold, 1 when they do not, 2 for bad input.
@@ -9,7 +11,7 @@ import { formatEvent, type SimEvent } from './timeline';
 import { runScenario, loadScenario, fleetStats, ScenarioError, StorageFileError } from './scenario';
 
 const USAGE =
-  'usage: npm run sim -- <scenario name or path> [--seed N] [--realtime] [--until <event substring>] [--quiet] [--fleet N] [--keep-storage]';
+  'usage: npm run sim -- <scenario name or path> [--seed N] [--realtime] [--until <event substring>] [--quiet] [--fleet N] [--keep-storage] [--trace out.html] [--fuzz N]';
 
 interface CliArgs {
   scenario: string;
@@ -19,6 +21,8 @@ interface CliArgs {
   quiet: boolean;
   fleet?: number;
   keepStorage: boolean;
+  trace?: string;
+  fuzz?: number;
 }
 
 function parseArgs(argv: string[]): CliArgs {
@@ -39,7 +43,12 @@ function parseArgs(argv: string[]): CliArgs {
       const v = value(i++, a);
       if (!/^[1-9]\d*$/.test(v)) throw new ScenarioError([`--fleet: expected a positive integer, got ${JSON.stringify(v)}`]);
       args.fleet = Number(v);
-    } else if (a === '--until') args.until = value(i++, a);
+    } else if (a === '--fuzz') {
+      const v = value(i++, a);
+      if (!/^[1-9]\d*$/.test(v)) throw new ScenarioError([`--fuzz: expected a positive number of runs, got ${JSON.stringify(v)}`]);
+      args.fuzz = Number(v);
+    } else if (a === '--trace') args.trace = value(i++, a);
+    else if (a === '--until') args.until = value(i++, a);
     else if (a === '--realtime') args.realtime = true;
     else if (a === '--quiet') args.quiet = true;
     else if (a === '--keep-storage') args.keepStorage = true;
@@ -60,6 +69,7 @@ async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const colour = !!process.stdout.isTTY && !process.env.NO_COLOR;
   const scenario = await loadScenario(args.scenario);
+  if (args.fuzz !== undefined) return (await import('./fuzz')).fuzzCli(scenario, { runs: args.fuzz, seed: args.seed, quiet: args.quiet, trace: args.trace, colour });
   const many = (args.fleet ?? scenario.device.count ?? 1) > 1;
   const print = (e: SimEvent) => console.log(formatEvent(e, { colour, boards: many }));
   const onEvent = args.quiet ? undefined : print;
@@ -85,6 +95,11 @@ async function main(): Promise<number> {
       `  fleet: ${st.reached}/${st.total} reached ${st.target} (${((100 * st.reached) / st.total).toFixed(1)}%); ` +
         `time to ${st.target}: p50 ${sec(st.p50)}, p90 ${sec(st.p90)}, p99 ${sec(st.p99)}, max ${sec(st.max)}`,
     );
+  }
+  if (args.trace) {
+    const { writeTrace } = await import('./trace');
+    const command = `npm run sim -- ${process.argv.slice(2).join(' ')}`;
+    console.log(`  trace: ${writeTrace(args.trace, report, { seed: args.seed ?? scenario.seed, command })}`);
   }
   const shown = report.failures.slice(0, 20);
   for (const f of shown) console.log(`  - ${f}`);
