@@ -62,6 +62,11 @@ export interface ClockService {
 export interface StorageService {
   /** The whole file as bytes, or null when it does not exist. */
   read(name: string): Bytes | null;
+  /**
+   * A READ-ONLY view of the file straight from flash (memory-mapped on the board: no RAM copy), or
+   * null. For large constant data such as fixed-base tables. Never write into it or wipe it.
+   */
+  readMapped(name: string): Bytes | null;
   /** The whole file as a (binary) string, or null when it does not exist. */
   readString(name: string): string | null;
   /** Parsed JSON, or null when missing; a corrupt file gives a HalError-coded throw-free null + log. */

@@ -181,7 +181,7 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
   function loadGeneratorTable(): void {
     if (generatorTableLoaded) return;
     generatorTableLoaded = true;
-    const g = storage.read(FILES.generatorTable);
+    const g = storage.readMapped(FILES.generatorTable);
     if (g) loadTable('G', g, FILES.generatorTable);
   }
 
@@ -192,7 +192,7 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
     }
     if (deviceTypeKey && !deviceTypeTableLoaded) {
       deviceTypeTableLoaded = true;
-      const t = storage.read(FILES.deviceTypeTable);
+      const t = storage.readMapped(FILES.deviceTypeTable);
       if (t) loadTable(deviceTypeKey, t, FILES.deviceTypeTable);
     }
     return deviceTypeKey;

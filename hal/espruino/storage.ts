@@ -11,6 +11,10 @@ export function createStorage(log: (msg: string) => void): StorageService {
       const s = S.read(name);
       return s === undefined ? null : E.toUint8Array(s);
     },
+    readMapped(name: string): Bytes | null {
+      const ab = S.readArrayBuffer(name);
+      return ab === undefined ? null : new Uint8Array(ab);
+    },
     readString(name: string): string | null {
       const s = S.read(name);
       return s === undefined ? null : s;

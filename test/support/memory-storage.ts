@@ -18,6 +18,7 @@ export function memoryStorage(capacity = 1 << 20): MemoryStorage {
     files,
     writes: 0,
     read: (n) => (files.has(n) ? new Uint8Array(Buffer.from(files.get(n)!, 'latin1')) : null),
+    readMapped: (n) => (files.has(n) ? new Uint8Array(Buffer.from(files.get(n)!, 'latin1')) : null),
     readString: (n) => (files.has(n) ? files.get(n)! : null),
     readJSON<T>(n: string): T | null {
       try {
