@@ -186,11 +186,24 @@ export class Air {
   // ---- UDP bridge ----
 
   async startUdp(port: number, peers: number[]): Promise<number> {
-    const sock = dgram.createSocket('udp4');
-    await new Promise<void>((resolve, reject) => {
-      sock.once('error', reject);
-      sock.bind(port, '127.0.0.1', () => resolve());
-    });
+    const bind = (p: number): Promise<dgram.Socket> =>
+      new Promise((resolve, reject) => {
+        const s = dgram.createSocket('udp4');
+        s.once('error', (e) => {
+          s.close();
+          reject(e);
+        });
+        s.bind(p, '127.0.0.1', () => resolve(s));
+      });
+    let sock: dgram.Socket;
+    try {
+      sock = await bind(port);
+    } catch (e) {
+      // Another run holds the documented port: take any free one and say which (the timeline line below).
+      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || port === 0) throw e;
+      this.timeline.emit({ actor: 'air', kind: 'warn', summary: `UDP port ${port} is busy: binding another one` });
+      sock = await bind(0);
+    }
     sock.on('message', (msg, rinfo) => {
       if (rinfo.address !== '127.0.0.1') return;
       this.stats.udpIn++;

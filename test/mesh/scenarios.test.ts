@@ -3,8 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { listScenarios, loadScenario, runScenario } from '../../sim/scenario.ts';
 
-// mesh-udp-bridge needs a provisioner outside the simulator: test/mesh/udp-bridge.test.ts runs it.
-const names = listScenarios().filter((n) => n.startsWith('mesh-') && n !== 'mesh-udp-bridge');
+const names = listScenarios().filter((n) => n.startsWith('mesh-'));
 
 test('there are mesh scenarios and every one validates', async () => {
   assert.ok(names.length >= 20, `only ${names.length} mesh scenarios`);
