@@ -257,7 +257,7 @@ export function buildModel(events: SimEvent[], maxBoards = 6): { lanes: Lane[]; 
         if (e.kind === 'log') {
           const level = typeof e.fields?.level === 'string' ? e.fields.level : 'info';
           const msg = typeof e.fields?.message === 'string' ? e.fields.message : s;
-          const isState = /^state\b|->|provisioned|joined|connected to/.test(msg);
+          const isState = /^state\b|->|\bprovisioned\b|joined|connected to/.test(msg);
           row(dev, undefined, isState && level !== 'debug' ? 'state' : 'log', level === 'debug' ? 'debug' : 'logs', s, level);
         } else if (e.kind === 'uncaught') row(dev, undefined, 'fault', 'faults');
         else if (e.kind === 'power' || e.kind === 'boot') row(dev, undefined, 'power', 'logs', `${e.kind}: ${s}`);
@@ -382,8 +382,8 @@ export function renderTrace(run: TraceRun, opts: TraceOptions = {}): string {
 <body>
 <noscript>This trace page draws its diagram with JavaScript; the raw events are in the script element named "trace-data".</noscript>
 <header id="head"></header>
-<div id="controls"></div>
 <div id="legend"></div>
+<div id="sticky"><div id="controls"></div></div>
 <main id="diagram" aria-label="sequence diagram"></main>
 <script type="application/json" id="trace-data">${scriptJson({ meta, lanes, rows, events })}</script>
 <script>${JS}</script>
@@ -415,7 +415,8 @@ header h1 { margin:0 0 4px; font-size:18px; display:flex; align-items:center; ga
 .facts b { color:var(--muted); font-weight:500; margin-right:4px; }
 .failures { margin:6px 0 0; padding-left:18px; color:var(--fault); }
 code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size:12px; }
-#controls { position:sticky; top:0; z-index:5; display:flex; flex-wrap:wrap; align-items:center; gap:6px 14px; padding:7px 18px;
+#sticky { position:sticky; top:0; z-index:5; background:#f1f3f8; box-shadow:0 1px 3px rgba(0,0,0,.06); }
+#controls { display:flex; flex-wrap:wrap; align-items:center; gap:6px 14px; padding:7px 18px;
   background:#f1f3f8; border-bottom:1px solid var(--line); }
 #controls input[type=search] { width:260px; padding:4px 8px; border:1px solid var(--line); border-radius:6px; font:inherit; }
 #controls label { white-space:nowrap; cursor:pointer; user-select:none; }
@@ -426,17 +427,18 @@ code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, mo
 .sw { display:inline-block; width:26px; height:0; border-top:2px solid; vertical-align:middle; }
 .sw.box { width:14px; height:12px; border:1px solid; border-radius:3px; }
 #diagram { position:relative; padding:0 0 40px; min-width:900px; }
-.lanes { position:sticky; top:41px; z-index:4; display:flex; background:rgba(251,251,253,.96); border-bottom:1px solid var(--line); padding-left:var(--timew); }
+#sticky { min-width:900px; }
+.lanes { display:flex; background:#fbfbfd; border-bottom:1px solid var(--line); padding-left:var(--timew); }
 .lanehead { flex:1; text-align:center; padding:6px 2px 5px; min-width:0; }
 .lanehead b { display:inline-block; padding:3px 10px; border:1px solid var(--life); border-radius:6px; background:#fff; font-size:12.5px; }
 .lanehead small { display:block; color:var(--muted); font-size:11px; overflow:hidden; text-overflow:ellipsis; white-space:nowrap; }
 .lifelines { position:absolute; top:0; bottom:0; left:var(--timew); right:0; pointer-events:none; }
 .lifelines i { position:absolute; top:0; bottom:0; border-left:1.5px dashed var(--life); }
-.row { position:relative; display:flex; min-height:22px; cursor:pointer; }
+.row { position:relative; display:flex; flex-wrap:wrap; min-height:22px; cursor:pointer; }
 .row:hover { background:rgba(36,86,199,.06); }
 .row.open { background:rgba(36,86,199,.09); }
 .row .t { width:var(--timew); flex:none; text-align:right; padding:3px 10px 0 0; color:var(--muted); font-variant-numeric:tabular-nums; font-size:11.5px; }
-.row .area { position:relative; flex:1; }
+.row .area { position:relative; flex:1; min-height:22px; }
 .arrow { position:absolute; top:15px; height:0; border-top:1.6px solid var(--msg); }
 .arrow::after { content:""; position:absolute; top:-5.5px; border:5px solid transparent; }
 .arrow.r::after { right:-2px; border-left:8px solid var(--msg); border-right:0; }
@@ -452,20 +454,21 @@ code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, mo
 .storage .arrow.r::after { border-left-color:var(--storage); } .storage .arrow.l::after { border-right-color:var(--storage); }
 .row.bad .arrow, .fault .arrow { border-top-color:var(--fault); } .row.bad .arrow .lbl, .fault .arrow .lbl { color:var(--fault); }
 .row.bad .arrow.r::after, .fault .arrow.r::after { border-left-color:var(--fault); } .row.bad .arrow.l::after, .fault .arrow.l::after { border-right-color:var(--fault); }
-.note { position:absolute; top:2px; max-width:min(62%, 720px); padding:1px 7px; border-radius:4px; white-space:nowrap; overflow:hidden; text-overflow:ellipsis;
+.nb { position:absolute; top:2px; max-width:min(62%, 720px); padding:1px 7px; border-radius:4px; white-space:nowrap; overflow:hidden; text-overflow:ellipsis;
   background:#fff; border:1px solid var(--line); }
-.log .note { border-color:transparent; background:transparent; color:#333c4e; }
-.log.debug .note { color:#8b93a5; } .log.warn .note { color:#a05a00; } .log.error .note { color:var(--fault); font-weight:600; }
-.state .note { border-color:var(--state); color:var(--state); background:#f7f1fc; font-weight:500; }
-.fault .note { border-color:var(--fault); color:#fff; background:var(--fault); font-weight:600; }
-.outcome .note { border-color:var(--outcome); color:#fff; background:var(--outcome); font-weight:600; }
-.power .note { border-color:var(--power); color:var(--power); background:#eceff1; }
-.io .note { border-color:transparent; background:transparent; color:var(--io); font-size:11.5px; }
-.storage .note { border-color:var(--storage); color:var(--storage); }
-.banner .note, .row.wide .note { left:4px !important; right:4px; max-width:none; text-align:center; transform:none !important; }
-.banner .note { background:#eef0f5; color:var(--muted); }
+.log .nb { border-color:transparent; background:transparent; color:#333c4e; }
+.log.debug .nb { color:#8b93a5; } .log.warn .nb { color:#a05a00; } .log.error .nb { color:var(--fault); font-weight:600; }
+.state .nb { border-color:var(--state); color:var(--state); background:#f7f1fc; font-weight:500; }
+.fault .nb { border-color:var(--fault); color:#fff; background:var(--fault); font-weight:600; }
+.outcome .nb { border-color:var(--outcome); color:#fff; background:var(--outcome); font-weight:600; }
+.power .nb { border-color:var(--power); color:var(--power); background:#eceff1; }
+.io .nb { border-color:transparent; background:transparent; color:var(--io); font-size:11.5px; }
+.storage .nb { border-color:var(--storage); color:var(--storage); }
+.banner .nb, .row.wide .nb { left:4px !important; right:4px; max-width:none; text-align:center; transform:none !important; }
+.banner .nb { background:#eef0f5; color:var(--muted); }
 .more { position:absolute; right:6px; top:3px; color:var(--muted); font-size:11px; }
-.detail { margin:2px 12px 10px var(--timew); padding:10px 12px; background:#fff; border:1px solid var(--line); border-radius:6px; cursor:auto; }
+.detail { flex:0 0 calc(100% - var(--timew) - 12px); margin:2px 12px 10px var(--timew); padding:10px 12px; background:#fff; border:1px solid var(--line); border-radius:6px; cursor:auto; }
+.detail details { margin-top:8px; } .detail summary { cursor:pointer; color:var(--muted); }
 .detail h3 { margin:0 0 6px; font-size:13px; } .detail h4 { margin:10px 0 4px; font-size:12px; color:var(--muted); text-transform:uppercase; letter-spacing:.05em; }
 .detail .full { white-space:pre-wrap; word-break:break-word; }
 table.kv { border-collapse:collapse; } table.kv td { border-top:1px solid #eef0f4; padding:2px 10px 2px 0; vertical-align:top; }
@@ -548,7 +551,7 @@ const JS = String.raw`
   diagram.appendChild(lifelines);
   var lh = el('div', 'lanes');
   lanes.forEach(function (l) { var d = el('div', 'lanehead'); d.appendChild(el('b', '', l.label)); d.appendChild(el('small', '', l.sub || ' ')); lh.appendChild(d); });
-  diagram.appendChild(lh);
+  document.getElementById('sticky').appendChild(lh);
 
   var rowEls = [];
   rows.forEach(function (r, k) {
@@ -557,9 +560,9 @@ const JS = String.raw`
     d.dataset.k = k;
     d.appendChild(el('div', 't', (r.t / 1000).toFixed(3)));
     var area = el('div', 'area');
-    if (r.to === -1) { d.classList.add('wide'); var b = el('div', 'note', r.label); area.appendChild(b); }
+    if (r.to === -1) { d.classList.add('wide'); var b = el('div', 'nb', r.label); area.appendChild(b); }
     else if (r.to === undefined || r.to === r.from) {
-      var note = el('div', 'note', r.label);
+      var note = el('div', 'nb', r.label);
       var c = centre(r.from);
       if (c > 62) { note.style.right = (100 - c) + '%'; note.style.transform = 'translateX(12px)'; }
       else { note.style.left = c + '%'; note.style.transform = 'translateX(-12px)'; }
@@ -608,7 +611,9 @@ const JS = String.raw`
     box.appendChild(el('h3', '', secs(e.t) + ' · ' + (e.board ? e.board + ' · ' : '') + e.actor + ' · ' + e.kind));
     box.appendChild(el('div', 'full mono', e.summary));
     if (e.decoded) { box.appendChild(el('h4', '', 'decoded')); box.appendChild(kv(e.decoded, 0)); }
-    if (e.fields) { box.appendChild(el('h4', '', 'fields')); box.appendChild(kv(e.fields, 0)); }
+    if (e.fields && e.decoded) {
+      var raw = el('details'); raw.appendChild(el('summary', '', 'raw fields')); raw.appendChild(kv(e.fields, 0)); box.appendChild(raw);
+    } else if (e.fields) { box.appendChild(el('h4', '', 'fields')); box.appendChild(kv(e.fields, 0)); }
     if (e.bytes) { box.appendChild(el('h4', '', 'bytes (' + e.bytes.length / 2 + ')')); box.appendChild(el('pre', 'hex mono', hexdump(e.bytes))); }
     d.appendChild(box); d.classList.add('open');
   }

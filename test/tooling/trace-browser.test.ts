@@ -1,0 +1,112 @@
+// The trace page in a real browser: Debian's Chromium (installed by .ci/run with apt-get) driven by
+// playwright-core. Generates a trace through the CLI (`npm run sim -- <scenario> --trace F`), opens it
+// from file://, checks the diagram, expands a decoded provisioning PDU and an HTTPS exchange, and saves
+// screenshots to out/ (gitignored).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const outDir = path.join(root, 'out');
+const CHROMIUM = '/usr/bin/chromium';
+
+function trace(scenario: string): string {
+  mkdirSync(outDir, { recursive: true });
+  const file = path.join(outDir, `trace-${scenario}.html`);
+  rmSync(file, { force: true });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'sim/cli.ts', scenario, '--quiet', '--trace', file], { cwd: root, encoding: 'utf8' });
+  assert.is(r.status, 0, `sim ${scenario} failed: ${r.stdout}${r.stderr}`);
+  assert.match(r.stdout, 'trace: ' + file);
+  assert.ok(existsSync(file));
+  return file;
+}
+
+async function withPage(fn: (page: Page, errors: string[], requests: string[]) => Promise<void>): Promise<void> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} not found: install Debian's Chromium with \`apt-get install -y chromium\` (what .ci/run does)`);
+  }
+  const profile = mkdtempSync(path.join(os.tmpdir(), 'trace-chromium-'));
+  let browser: BrowserContext | undefined;
+  try {
+    // a fresh --user-data-dir: playwright passes the profile directory of a persistent context as that flag
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1400, height: 900 },
+    });
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    const requests: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('request', (r) => requests.push(r.url()));
+    await fn(page, errors, requests);
+  } finally {
+    await browser?.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+test('mesh trace: the diagram renders, a decoded provisioning PDU expands to its fields and bytes', async () => {
+  const file = trace('mesh-pb-adv-happy');
+  const url = pathToFileURL(file).href;
+  await withPage(async (page, errors, requests) => {
+    await page.goto(url);
+    assert.match(await page.title(), /PASS mesh-pb-adv-happy/);
+    const lanes = await page.locator('.lanehead b').allTextContents();
+    for (const l of ['Storage', 'Device', 'Air', 'Echo']) assert.ok(lanes.includes(l), `lane ${l} missing: ${lanes.join(', ')}`);
+    assert.ok((await page.locator('.row .arrow').count()) > 20, 'arrows drawn');
+    assert.match((await page.locator('header').textContent()) ?? '', /outcome\s*provisioned/);
+    // the Capabilities PDU the Echo received, with its bytes: decoded fields and a hex dump
+    const caps = page.locator('.row.msg', { hasText: 'Capabilities' }).filter({ has: page.locator('.more') }).first();
+    await caps.click();
+    const detail = caps.locator('.detail');
+    await detail.waitFor();
+    const text = (await detail.textContent()) ?? '';
+    assert.match(text, 'Number of Elements');
+    assert.match(text, 'Static OOB Type');
+    assert.match(text, /0000\s+01 01 00 01/);
+    // a bearer packet decodes to PB-ADV / Generic Provisioning
+    const open = page.locator('.row.bearer', { hasText: 'echo PB-ADV 24 bytes' }).first();
+    await open.click();
+    assert.match((await open.locator('.detail').textContent()) ?? '', /Link Open[\s\S]*Device UUID/);
+    // search narrows the rows
+    await page.fill('#controls input[type=search]', 'Confirmation');
+    const shown = await page.locator('.row:not(.hidden)').count();
+    assert.ok(shown > 0 && shown < 20, `search shows ${shown} rows`);
+    await page.fill('#controls input[type=search]', '');
+    await page.screenshot({ path: path.join(outDir, 'trace-mesh-top.png') });
+    await caps.evaluate((el) => window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 330));
+    await page.screenshot({ path: path.join(outDir, 'trace-mesh.png') });
+    assert.equal(errors, [], 'no script errors');
+    assert.ok(requests.every((u) => u.startsWith('file:')), `no network: ${requests.filter((u) => !u.startsWith('file:')).join(', ')}`);
+  });
+});
+
+test('WSS trace: HTTPS exchanges with the DSS expand to request and response bodies', async () => {
+  const file = trace('wss-happy-simple-setup');
+  await withPage(async (page, errors) => {
+    await page.goto(pathToFileURL(file).href);
+    const lanes = await page.locator('.lanehead b').allTextContents();
+    for (const l of ['Device', 'Wi-Fi / APs', 'DSS']) assert.ok(lanes.includes(l), `lane ${l} missing: ${lanes.join(', ')}`);
+    const ex = page.locator('.row.exchange', { hasText: 'getWifiCredentials' }).first();
+    await ex.click();
+    const text = (await ex.locator('.detail').textContent()) ?? '';
+    assert.match(text, 'response signature');
+    assert.match(text, 'request body');
+    assert.match(text, 'response body');
+    await page.locator('#controls label', { hasText: 'debug lines' }).locator('input').uncheck();
+    await ex.evaluate((el) => window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 330));
+    await page.screenshot({ path: path.join(outDir, 'trace-wss.png') });
+    assert.equal(errors, []);
+  });
+});
+
+test.run();
