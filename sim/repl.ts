@@ -114,9 +114,10 @@ export function serveRepl(opts: ServeReplOptions): Promise<ReplServer> {
     try {
       value = code.length ? board.evaluate(code, 'REPL') : undefined;
     } catch (e) {
-      // the board is off or its session is gone: say so the way a dead console would (nothing)
+      // a syntax error (the line never ran) or a board that is off
       value = undefined;
-      board.print(`Uncaught ${(e as Error).message}`);
+      const err = e as Error;
+      board.print(`Uncaught ${err && err.name ? err.name + ': ' : ''}${err && err.message}`);
     } finally {
       executing = false;
     }
@@ -128,8 +129,39 @@ export function serveRepl(opts: ServeReplOptions): Promise<ReplServer> {
     }
   };
 
+  // Escape sequences (jsiHandleChar): ESC \n = newline without executing (EspruinoTools sends it
+  // inside multi-line functions); ESC [ <n> d = line-number hint; arrows/home/end: cursor moves,
+  // which this emulation (always at the end of the line) ignores.
+  let esc: 'none' | '27' | '27_79' | '27_91' | '27_91_n' = 'none';
+  const handleEscape = (ch: string): boolean => {
+    if (esc === 'none') return false;
+    if (esc === '27') {
+      esc = ch === 'O' ? '27_79' : ch === '[' ? '27_91' : 'none';
+      if (ch === '\n') {
+        if (!echoOffForLine) send('\r\n:');
+        line += '\n';
+      }
+      return true;
+    }
+    if (esc === '27_79') {
+      esc = 'none';
+      return true;
+    }
+    if (esc === '27_91') {
+      esc = ch >= '0' && ch <= '9' ? '27_91_n' : 'none';
+      return true;
+    }
+    if (!(ch >= '0' && ch <= '9')) esc = 'none';
+    return true;
+  };
+
   const handleChar = (ch: string) => {
     const code = ch.charCodeAt(0);
+    if (handleEscape(ch)) return;
+    if (code === 0x1b) {
+      esc = '27';
+      return;
+    }
     if (code === 0x03) {
       // Ctrl-C: break out / clear the line (jsiCtrlC + jsiClearInputLine)
       const had = line.length > 0;

@@ -57,6 +57,12 @@ test('Ctrl-C clears a half-typed line; \\r\\n counts as one newline', async () =
   assert.is(out.split('=42').length, 2, 'the line ran once');
 });
 
+test('ESC \\n continues a line without running it; ESC [ n d line hints are swallowed; syntax errors print Uncaught', async () => {
+  const out = await talk(tb.repl.port, '\x10\x1b[1dvar f = function () {\x1b\n  return 9;\x1b\n};\nf()\n\x10var = ;\n');
+  assert.ok(out.includes('f()\r\n=9'), JSON.stringify(out));
+  assert.match(out, /Uncaught SyntaxError/);
+});
+
 test('a second client is told the port is busy', async () => {
   const first = net.connect(tb.repl.port, '127.0.0.1');
   await new Promise((r) => first.once('connect', r));
