@@ -1,6 +1,7 @@
 // One advertising set shared by everything the provisionee sends: short bursts of PB-ADV packets
 // (each advertised for a few advertising events), and between them the idle advertisements (the
 // unprovisioned beacon, the PB-GATT connectable advertisement), rotated when there are several.
+import { meshLog } from './log';
 import type { BleService, ClockService, LogService } from '../../hal/types';
 
 export interface AdvSpec {
@@ -27,6 +28,7 @@ export const ROTATE_MS = 1000;
 const MAX_QUEUE = 24;
 
 export function createAdvertiser(o: { ble: BleService; clock: ClockService; log: LogService }): Advertiser {
+  const L = meshLog(o.log);
   let idle: AdvSpec[] = [];
   let idleIndex = 0;
   let queue: Uint8Array[] = [];
@@ -41,7 +43,7 @@ export function createAdvertiser(o: { ble: BleService; clock: ClockService; log:
 
   function apply(spec: AdvSpec): void {
     const err = o.ble.setAdvertising({ data: spec.data, connectable: spec.connectable, intervalMs: spec.intervalMs });
-    if (err) o.log.log('warn', 'mesh', 'advertising failed: ' + err.code);
+    if (err) L.w('advertising failed: ' + err.code);
   }
 
   function showIdle(): void {

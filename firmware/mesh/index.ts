@@ -1,6 +1,7 @@
 // The BLE Mesh provisionee (BSS): entry point called by app.ts when the configuration has
 // flows.mesh = true. Unprovisioned: make the key pair while idle, beacon, accept one link at a time
 // over PB-ADV and/or PB-GATT and run the provisioning protocol on it. Provisioned: stay quiet.
+import { meshLog } from './log';
 import type { Hal } from '../../hal/types';
 import { FILES } from '../../hal/storage-layout';
 import type { BearerLink, BearerEvents } from './bearer';
@@ -40,6 +41,7 @@ const PB_GATT_ADV_INTERVAL_MS = 200;
 
 export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
   const log = hal.log;
+  const L = meshLog(log);
   const state = createMeshState(hal.storage);
   let provisioned = state.load() !== null;
   const inert: MeshController = {
@@ -47,14 +49,14 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
     factoryReset(): void {
       state.erase();
       provisioned = false;
-      log.log('info', 'mesh', 'factory reset: mesh records erased');
+      L.i('factory reset: mesh records erased');
     },
     stop(): void {},
   };
   if (provisioned) {
     const node = state.load();
     if (node) {
-      log.log('info', 'mesh', 'provisioned node, address 0x' + node.address.toString(16) + ': not beaconing');
+      L.i('provisioned node, address 0x' + node.address.toString(16) + ': not beaconing');
       wipe(node.netKey);
       wipe(node.devKey);
     }
@@ -65,20 +67,20 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
   const cfg: MeshConfig = opts.config || (fileCfg && fileCfg.mesh) || {};
   const ident = opts.identity || readIdentity(hal.storage, cfg);
   if (typeof ident === 'string') {
-    log.log('error', 'mesh', ident);
+    L.e(ident);
     return inert;
   }
   const identity: MeshIdentity = ident;
   const elements = cfg.elements || 1;
   if (elements < 1 || elements > 255) {
-    log.log('error', 'mesh', 'mesh.elements must be 1..255');
+    L.e('mesh.elements must be 1..255');
     return inert;
   }
   const want = cfg.bearers || 'both';
   let useAdv = __FEATURE_PB_ADV__ && (want === 'both' || want === 'pb-adv') && hal.ble.supports.pbAdv;
   let useGatt = __FEATURE_PB_GATT__ && (want === 'both' || want === 'pb-gatt') && hal.ble.supports.pbGatt;
   if (!useAdv && !useGatt) {
-    log.log('error', 'mesh', 'no usable bearer: wanted ' + want + ', this firmware supports' +
+    L.e('no usable bearer: wanted ' + want + ', this firmware supports' +
       (hal.ble.supports.pbAdv ? ' pb-adv' : '') + (hal.ble.supports.pbGatt ? ' pb-gatt' : '') +
       (hal.ble.supports.pbAdv || hal.ble.supports.pbGatt ? '' : ' neither'));
     return inert;
@@ -114,7 +116,7 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
       keyUsed = false;
       keys.renew();
     }
-    log.log('info', 'mesh', 'beaconing again');
+    L.i('beaconing again');
     beacon();
   }
 
@@ -156,13 +158,13 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
         onEnd(how, detail): void {
           if (how === 'complete') {
             provisioned = true;
-            log.log('info', 'mesh', 'provisioned over ' + link.bearer + ': ' + detail);
+            L.i('provisioned over ' + link.bearer + ': ' + detail);
           } else {
-            log.log('warn', 'mesh', 'provisioning ended: ' + how + ' (' + detail + ')');
+            L.w('provisioning ended: ' + how + ' (' + detail + ')');
           }
         },
       });
-      log.log('info', 'mesh', 'link open over ' + link.bearer);
+      L.i('link open over ' + link.bearer);
       return true;
     },
     onPdu(link: BearerLink, pdu: Uint8Array): void {
@@ -170,7 +172,7 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
     },
     onLinkClose(link: BearerLink, reason: number): void {
       if (link !== current) return;
-      log.log('info', 'mesh', 'link closed over ' + link.bearer + ' (reason ' + reason + (reason === CLOSE_SUCCESS ? ' success' : '') + ')');
+      L.i('link closed over ' + link.bearer + ' (reason ' + reason + (reason === CLOSE_SUCCESS ? ' success' : '') + ')');
       endLink();
     },
   };
@@ -186,7 +188,7 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
         });
       },
     });
-    if (err) log.log('warn', 'mesh', 'scanning failed: ' + err.code);
+    if (err) L.w('scanning failed: ' + err.code);
   }
   if (__FEATURE_PB_GATT__ && useGatt) {
     pbGatt = createPbGatt({ ble: hal.ble, clock: hal.clock, log: log, events: events });
@@ -196,7 +198,7 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
     }
   }
   if (!useAdv && !useGatt) {
-    log.log('error', 'mesh', 'no usable bearer: PB-GATT needs GATT notifications (NRF.updateServices), and PB-ADV was not chosen');
+    L.e('no usable bearer: PB-GATT needs GATT notifications (NRF.updateServices), and PB-ADV was not chosen');
     stopped = true;
     advertiser.stop();
     return inert;
@@ -209,7 +211,7 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
     idleAds.push({ data: pbGattAdvertisement(identity.uuid, identity.oobInfo), connectable: true, intervalMs: PB_GATT_ADV_INTERVAL_MS });
   }
   keys.prepare();
-  log.log('info', 'mesh', 'unprovisioned: beaconing uuid ' + bytesToHex(identity.uuid) + ' oob info 0x' +
+  L.i('unprovisioned: beaconing uuid ' + bytesToHex(identity.uuid) + ' oob info 0x' +
     ('000' + identity.oobInfo.toString(16)).slice(-4) + ' over' + (useAdv ? ' pb-adv' : '') + (useGatt ? ' pb-gatt' : ''));
   beacon();
 
@@ -218,7 +220,7 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
     factoryReset(): void {
       state.erase();
       provisioned = false;
-      log.log('info', 'mesh', 'factory reset: mesh records erased');
+      L.i('factory reset: mesh records erased');
     },
     stop(): void {
       if (current) current.close(0x02);

@@ -1,5 +1,6 @@
 // The device's provisioning key pair: made while idle (sliced) before any link opens, used by at most
 // one provisioning attempt, then wiped and replaced.
+import { meshLog } from './log';
 import type { LogService } from '../../hal/types';
 import type { KeyPair, MeshEcc } from './ecc';
 import { wipe } from '../crypto/bytes';
@@ -16,6 +17,7 @@ export interface KeyHolder {
 }
 
 export function createKeyHolder(opts: { ecc: MeshEcc; log: LogService; defer: (fn: () => void) => void }): KeyHolder {
+  const L = meshLog(opts.log);
   let pair: KeyPair | null = null;
   let making = false;
   let failed = false;
@@ -34,7 +36,7 @@ export function createKeyHolder(opts: { ecc: MeshEcc; log: LogService; defer: (f
     making = true;
     failed = false;
     const mine = ++generation;
-    opts.log.log('debug', 'mesh', 'making the provisioning key pair (sliced)');
+    L.d('making the provisioning key pair (sliced)');
     opts.ecc.generateKeyPair(function (err, kp) {
       if (mine !== generation) {
         if (kp) wipe(kp.privateKey);
@@ -43,10 +45,10 @@ export function createKeyHolder(opts: { ecc: MeshEcc; log: LogService; defer: (f
       making = false;
       if (err || !kp) {
         failed = true;
-        opts.log.log('error', 'mesh', 'key pair generation failed: ' + err);
+        L.e('key pair generation failed: ' + err);
       } else {
         pair = kp;
-        opts.log.log('debug', 'mesh', 'provisioning key pair ready');
+        L.d('provisioning key pair ready');
       }
       flush();
     });

@@ -5,6 +5,7 @@
 // acks a complete transaction; retransmission every 500 ms until acked or the peer's next
 // transaction arrives (implicit ack); give up after 30 s. Duplicate and out-of-order segments are
 // handled; a repeated complete transaction is acked again and not delivered twice.
+import { meshLog } from './log';
 import type { ClockService, LogService } from '../../hal/types';
 import type { Bearer, BearerEvents, BearerLink } from './bearer';
 import { CLOSE_TIMEOUT } from './bearer';
@@ -83,6 +84,7 @@ export function createPbAdv(o: {
   advertiser: Advertiser;
   events: BearerEvents;
 }): PbAdv {
+  const L = meshLog(o.log);
   let running = false;
   let active = false;
   let linkId = 0;
@@ -153,7 +155,7 @@ export function createPbAdv(o: {
       }, RETRANSMIT_MS);
       txTimeout = o.clock.setTimeout(function () {
         txTimeout = null;
-        o.log.log('warn', 'mesh', 'pb-adv: transaction 0x' + txTn.toString(16) + ' not acked in 30 s, closing the link');
+        L.w('pb-adv: transaction 0x' + txTn.toString(16) + ' not acked in 30 s, closing the link');
         link.close(CLOSE_TIMEOUT);
         o.events.onLinkClose(link, CLOSE_TIMEOUT, false);
       }, TRANSACTION_TIMEOUT_MS);
@@ -164,7 +166,7 @@ export function createPbAdv(o: {
       teardown();
       linkId = id;
       for (let i = 0; i < CLOSE_REPEATS; i++) emit(0, new Uint8Array([(OP_LINK_CLOSE << 2) | GPCF_CTRL, reason]));
-      o.log.log('info', 'mesh', 'pb-adv: link closed by us (reason ' + reason + ')');
+      L.i('pb-adv: link closed by us (reason ' + reason + ')');
     },
   };
 
@@ -173,7 +175,7 @@ export function createPbAdv(o: {
     // The provisioner's next transaction acks ours only when ours asked for a reply: after Failed it
     // may still send PDUs it queued before hearing the Failed (e.g. Public Key right after Start).
     if (how === 'implicit' && !txAwaitsReply) return;
-    o.log.log('debug', 'mesh', 'pb-adv: transaction 0x' + txTn.toString(16) + ' acked (' + how + ')');
+    L.d('pb-adv: transaction 0x' + txTn.toString(16) + ' acked (' + how + ')');
     stopTx();
     o.advertiser.flush(); // queued retransmissions of it are pointless now
   }
@@ -192,13 +194,13 @@ export function createPbAdv(o: {
       txTn = 0x7f;
       rxLastTn = -1;
       resetRx(-1);
-      o.log.log('info', 'mesh', 'pb-adv: link open (link id 0x' + (id >>> 0).toString(16) + ')');
+      L.i('pb-adv: link open (link id 0x' + (id >>> 0).toString(16) + ')');
       emit(0, new Uint8Array([(OP_LINK_ACK << 2) | GPCF_CTRL]));
       return;
     }
     if (op === OP_LINK_CLOSE && active && id === linkId && g.length === 2) {
       teardown();
-      o.log.log('info', 'mesh', 'pb-adv: link closed by the provisioner (reason ' + g[1] + ')');
+      L.i('pb-adv: link closed by the provisioner (reason ' + g[1] + ')');
       o.events.onLinkClose(link, g[1], true);
     }
     // Link Ack from a peer and unknown opcodes: nothing to do on the device side.
@@ -221,7 +223,7 @@ export function createPbAdv(o: {
   function tryComplete(tn: number): void {
     if (!rxHaveStart || rxGot !== (1 << (rxSegN + 1)) - 1) return;
     if (fcs(rxBuf, 0, rxTotal) !== rxFcs) {
-      o.log.log('debug', 'mesh', 'pb-adv: FCS mismatch, transaction 0x' + tn.toString(16) + ' dropped');
+      L.d('pb-adv: FCS mismatch, transaction 0x' + tn.toString(16) + ' dropped');
       resetRx(-1);
       return;
     }

@@ -3,6 +3,7 @@
 // Proxy PDU = [SAR:2 | Message Type:6][data]; SAR 0 complete, 1 first, 2 continuation, 3 last;
 // message type 0x03 = Provisioning PDU. Segments carry at most ATT_MTU - 3 - 1 octets.
 // A SAR violation or a 20 s reassembly stall drops the connection (proxy protocol rules).
+import { meshLog } from './log';
 import type { BleService, ClockService, LogService } from '../../hal/types';
 import type { Bearer, BearerEvents, BearerLink } from './bearer';
 import { CLOSE_FAIL, CLOSE_TIMEOUT } from './bearer';
@@ -43,6 +44,7 @@ export interface PbGatt extends Bearer {
 }
 
 export function createPbGatt(o: { ble: BleService; clock: ClockService; log: LogService; events: BearerEvents }): PbGatt {
+  const L = meshLog(o.log);
   let running = false;
   let active = false;
   let mtu = DEFAULT_MTU;
@@ -59,7 +61,7 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
   }
 
   function drop(reason: number, why: string): void {
-    o.log.log('warn', 'mesh', 'pb-gatt: ' + why + ', disconnecting');
+    L.w('pb-gatt: ' + why + ', disconnecting');
     link.close(reason);
     o.events.onLinkClose(link, reason, false);
   }
@@ -73,7 +75,7 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
     const seg = outQueue[0];
     outQueue.splice(0, 1);
     const err = o.ble.notify(seg);
-    if (err) o.log.log('warn', 'mesh', 'pb-gatt: notify failed: ' + err.code);
+    if (err) L.w('pb-gatt: notify failed: ' + err.code);
     o.clock.defer(pump);
   }
 
@@ -90,7 +92,7 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
       active = false;
       clearSar();
       outQueue = [];
-      o.log.log('info', 'mesh', 'pb-gatt: closing the connection (reason ' + reason + ')');
+      L.i('pb-gatt: closing the connection (reason ' + reason + ')');
       // Let queued notifications (Failed, Complete) reach the stack before the disconnect.
       o.clock.setTimeout(function () {
         o.ble.disconnect();
@@ -108,7 +110,7 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
     const sar = data[0] >> 6;
     const type = data[0] & 0x3f;
     if (type !== MSG_PROVISIONING) {
-      o.log.log('debug', 'mesh', 'pb-gatt: proxy message type ' + type + ' ignored');
+      L.d('pb-gatt: proxy message type ' + type + ' ignored');
       return;
     }
     const body = data.subarray(1);
@@ -160,20 +162,20 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
           mtu = m || DEFAULT_MTU;
           len = -1;
           outQueue = [];
-          o.log.log('info', 'mesh', 'pb-gatt: link open (connected, MTU ' + mtu + ')');
+          L.i('pb-gatt: link open (connected, MTU ' + mtu + ')');
         },
         onDisconnect(): void {
           if (!active) return;
           active = false;
           clearSar();
           outQueue = [];
-          o.log.log('info', 'mesh', 'pb-gatt: disconnected');
+          L.i('pb-gatt: disconnected');
           o.events.onLinkClose(link, CLOSE_FAIL, true);
         },
       });
       if (err) {
         running = false;
-        o.log.log('warn', 'mesh', 'pb-gatt: not available on this firmware (' + err.code + ')');
+        L.w('pb-gatt: not available on this firmware (' + err.code + ')');
         return false;
       }
       return true;

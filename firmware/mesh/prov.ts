@@ -3,6 +3,7 @@
 // restarted on every PDU in either direction, and the security checks in the order the spec needs:
 // reflected key/confirmation/random rejected, the provisioner's confirmation verified before our
 // random is revealed, the Data MIC verified before anything is used.
+import { meshLog } from './log';
 import type { ClockService, HalError, LogService } from '../../hal/types';
 import type { KeyPair, MeshEcc } from './ecc';
 import type { KeyHolder } from './keys';
@@ -81,6 +82,7 @@ export function errorName(code: number): string {
 }
 
 export function createSession(o: SessionOptions): Session {
+  const L = meshLog(o.log);
   let st = ST_INVITE;
   let timer: number | null = null;
   let busy = false;
@@ -136,7 +138,7 @@ export function createSession(o: SessionOptions): Session {
 
   function onTimeout(): void {
     timer = null;
-    o.log.log('warn', 'mesh', 'provisioning protocol timeout in state ' + STATE_NAMES[st]);
+    L.w('provisioning protocol timeout in state ' + STATE_NAMES[st]);
     const wasDone = st === ST_COMPLETE || st === ST_FAILED;
     if (!wasDone) st = ST_FAILED;
     wipeAll();
@@ -145,13 +147,13 @@ export function createSession(o: SessionOptions): Session {
   }
 
   function send(pdu: Uint8Array): void {
-    o.log.log('debug', 'mesh', 'tx ' + pduName(pdu[0]) + ' (' + pdu.length + ' bytes)');
+    L.d('tx ' + pduName(pdu[0]) + ' (' + pdu.length + ' bytes)');
     restartTimer();
     o.send(pdu);
   }
 
   function fail(code: number): void {
-    o.log.log('warn', 'mesh', 'provisioning failed: ' + errorName(code) + ' in state ' + STATE_NAMES[st]);
+    L.w('provisioning failed: ' + errorName(code) + ' in state ' + STATE_NAMES[st]);
     st = ST_FAILED;
     wipeAll();
     send(new Uint8Array([PDU_FAILED, code]));
@@ -169,7 +171,7 @@ export function createSession(o: SessionOptions): Session {
 
   function onInvite(p: Uint8Array): void {
     inputs[0] = p[1];
-    o.log.log('info', 'mesh', 'invited (attention ' + p[1] + ' s)');
+    L.i('invited (attention ' + p[1] + ' s)');
     inputs.set(o.capabilities, 1);
     st = ST_START;
     send(pdu1(PDU_CAPABILITIES, o.capabilities));
@@ -187,7 +189,7 @@ export function createSession(o: SessionOptions): Session {
     vlen = valueLength(alg);
     authValue = new Uint8Array(vlen);
     if (params[2] === AUTH_STATIC_OOB) authValue.set(o.staticOob.subarray(0, vlen));
-    o.log.log('info', 'mesh', 'start: ' + (params[2] === AUTH_STATIC_OOB ? 'static OOB' : 'no OOB') + (alg ? ', HMAC-SHA-256' : ', CMAC'));
+    L.i('start: ' + (params[2] === AUTH_STATIC_OOB ? 'static OOB' : 'no OOB') + (alg ? ', HMAC-SHA-256' : ', CMAC'));
     st = ST_PUBKEY;
     o.keys.prepare();
   }
@@ -231,7 +233,7 @@ export function createSession(o: SessionOptions): Session {
         ecdhSecret = secret;
         confSalt = saltFor(alg, inputs);
         confKey = keyFor(alg, secret, confSalt, authValue as Uint8Array);
-        o.log.log('debug', 'mesh', 'ECDH done (secret ' + secret.length + ' bytes)');
+        L.d('ECDH done (secret ' + secret.length + ' bytes)');
         resume.drain();
       });
     });
@@ -308,7 +310,7 @@ export function createSession(o: SessionOptions): Session {
     }
     wipe(data.netKey);
     if (err) {
-      o.log.log('error', 'mesh', 'could not store the provisioning data: ' + err.code);
+      L.e('could not store the provisioning data: ' + err.code);
       fail(ERR_OUT_OF_RESOURCES);
       return;
     }
@@ -323,7 +325,7 @@ export function createSession(o: SessionOptions): Session {
   function process(p: Uint8Array): void {
     if (st === ST_COMPLETE || st === ST_FAILED) return;
     if (lastRx && equalBytes(p, lastRx)) {
-      o.log.log('debug', 'mesh', 'repeat of ' + pduName(p[0]) + ' ignored');
+      L.d('repeat of ' + pduName(p[0]) + ' ignored');
       return;
     }
     if (p.length === 0) {
@@ -331,7 +333,7 @@ export function createSession(o: SessionOptions): Session {
       return;
     }
     const type = p[0];
-    o.log.log('debug', 'mesh', 'rx ' + pduName(type & 0x3f) + ' (' + p.length + ' bytes)');
+    L.d('rx ' + pduName(type & 0x3f) + ' (' + p.length + ' bytes)');
     if (type > PDU_FAILED) {
       // RFU types and non-zero padding bits.
       fail(ERR_INVALID_PDU);
