@@ -11,9 +11,15 @@ export const ESPRUINO_BUILTIN_MODULES = [
 export const BUDGET_BYTES = 65536;
 
 /**
- * Syntax esbuild must lower (false) because the interpreter cannot run it, or may keep (true).
- * esbuild refuses to build when it cannot lower something marked false (generators, async, BigInt,
- * regex features it cannot rewrite), which turns those into build errors at the source line.
+ * What esbuild may emit as is (true) or must lower (false).
+ * - false where esbuild's lowering runs on the interpreter: `?.` (to `a==null?void 0:a.b`), `&&=` `||=`
+ *   `??=`, class static fields (its __publicField helper, listed as working in espruino.md).
+ * - false where esbuild cannot lower at all: it then refuses to build and names the source line
+ *   (destructuring, default/rest parameters, array spread, async, generators, BigInt, some regex).
+ * - true (kept as written, so the gate reports it at the source line) where esbuild's lowering would
+ *   not run or would be wrong on the interpreter: `**` (lowered to Math.pow, and Math.pow(2,32) is
+ *   4294967295.99999666 there), object spread/rest (helpers read Object.prototype.hasOwnProperty and
+ *   Object.getOwnPropertySymbols), #private members (lowered with WeakMap/WeakSet).
  */
 export const ESBUILD_SUPPORTED = {
   'arbitrary-module-namespace-names': false,
@@ -24,13 +30,13 @@ export const ESBUILD_SUPPORTED = {
   'bigint': false,
   'class': true,
   'class-field': true, // native class fields work (espruino.md "what works")
-  'class-private-accessor': false,
-  'class-private-brand-check': false,
-  'class-private-field': false,
-  'class-private-method': false,
-  'class-private-static-accessor': false,
-  'class-private-static-field': false,
-  'class-private-static-method': false,
+  'class-private-accessor': true, // kept: lowering needs WeakMap/WeakSet
+  'class-private-brand-check': true, // kept: lowering needs WeakMap/WeakSet
+  'class-private-field': true, // kept: lowering needs WeakMap/WeakSet
+  'class-private-method': true, // kept: lowering needs WeakMap/WeakSet
+  'class-private-static-accessor': true, // kept: lowering needs WeakMap/WeakSet
+  'class-private-static-field': true, // kept: lowering needs WeakMap/WeakSet
+  'class-private-static-method': true, // kept: lowering needs WeakMap/WeakSet
   'class-static-blocks': false,
   'class-static-field': false,
   'const-and-let': true,
@@ -38,7 +44,7 @@ export const ESBUILD_SUPPORTED = {
   'default-argument': false,
   'destructuring': false,
   'dynamic-import': false,
-  'exponent-operator': false,
+  'exponent-operator': true, // kept: Math.pow is inexact on the interpreter
   'export-star-as': false,
   'for-await': false,
   'for-of': true,
@@ -58,7 +64,7 @@ export const ESBUILD_SUPPORTED = {
   'nullish-coalescing': true,
   'object-accessors': true,
   'object-extensions': true, // shorthand props and methods work; computed keys are left for the gate
-  'object-rest-spread': false,
+  'object-rest-spread': true, // kept: lowering needs Object.prototype.hasOwnProperty
   'optional-catch-binding': true,
   'optional-chain': false,
   'regexp-dot-all-flag': false,

@@ -147,7 +147,7 @@ export function runRules(ast, code) {
       case 'RestElement': add('spread-rest', node, 'rest ...'); break;
       case 'AssignmentPattern': add('default-param', node, 'default value in a parameter or binding'); break;
       case 'BinaryExpression':
-        if (node.operator === '**') add('exponent', node, '** operator (use Math.pow)');
+        if (node.operator === '**') add('exponent', node, '** operator (use an integer literal, or Math.pow where inexact results are fine: Math.pow(2,32) is 4294967295.99999666 there)');
         break;
       case 'AssignmentExpression':
         if (node.operator === '**=') add('exponent', node, '**= operator');

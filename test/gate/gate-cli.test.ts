@@ -212,6 +212,18 @@ test('@noble/hashes 2.4 (sha256 + hmac) cannot be built for the interpreter', as
   }
 });
 
+test('syntax esbuild would lower into code the interpreter cannot run is reported at its TypeScript line', async () => {
+  const out = path.join(tmp, 'lowered.js');
+  await buildBundle('test/gate/fixtures/src/lowered.ts', out);
+  const src = path.relative(process.cwd(), path.join(root, 'test/gate/fixtures/src/lowered.ts'));
+  const texts = checkFile(out).map((f) => f.text).join('\n');
+  const at = (line: number, rule: string) => new RegExp('^' + src.replace(/[.]/g, '\\.') + ':' + line + ':\\d+: ' + rule + ': ', 'm');
+  assert.match(texts, at(3, 'spread-rest'));
+  assert.match(texts, at(4, 'missing-builtin'));
+  assert.match(texts, at(5, 'exponent'));
+  assert.not.match(readFileSync(out, 'utf8'), /\?\./); // ?. was lowered
+});
+
 test('the real bundles (firmware, selftest, bench) pass every gate', async () => {
   const problems: string[] = [];
   for (const b of bundles) {
