@@ -118,13 +118,14 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
   function leave(fn: () => void): void {
     const wasConnected = current !== null;
     current = null;
+    let timer: any = null;
     const finish = once(() => {
       leaving = null;
       if (timer !== null) clearTimeout(timer);
       timer = null;
       fn();
     });
-    let timer: any = setTimeout(() => {
+    timer = setTimeout(() => {
       timer = null;
       finish();
     }, LEAVE_TIMEOUT_MS);
