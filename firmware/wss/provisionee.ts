@@ -192,14 +192,15 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
     const fallback: SetupNetwork = { ssid: FALLBACK_SETUP_SSID, passphrase: '', encoded: false };
     const pub = hal.config.getConfigurationValue('DeviceInformation.PublicKey');
     const pid = configString(hal, 'DeviceInformation.ProductIndex');
-    if (!(pub instanceof Uint8Array) || pid.length !== 4) {
+    // configuration values are string | number | boolean | bytes: an object here is the key bytes
+    if (typeof pub !== 'object' || pub === null || pid.length !== 4) {
       warn(hal, 'no device public key or product index: only the fallback setup network');
       hal.clock.defer(() => onReady([fallback]));
       return;
     }
     deriveEncodedSetupNetwork({
       crypto: hal.crypto,
-      devicePublicKeyDer: pub,
+      devicePublicKeyDer: pub as Uint8Array,
       productIndex: pid,
       nonce: hal.crypto.randomBytes(SETUP_NONCE_BYTES),
       defer: hal.clock.defer,
