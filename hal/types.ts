@@ -332,6 +332,8 @@ export interface BleService {
    * code `UNSUPPORTED` when this firmware cannot notify.
    */
   setGattService(spec: GattServiceSpec): HalError | null;
+  /** Remove the GATT service (e.g. the Provisioning Service once provisioned); the console stays closed. */
+  clearGattService(): void;
   /** Notify `data` (at most ATT_MTU - 3 bytes) on `dataOut` of the current service. */
   notify(data: Bytes): HalError | null;
   /** Drop the current connection, if any. */

@@ -181,8 +181,10 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
       return true;
     },
     stop(): void {
-      running = false;
       if (active) link.close(CLOSE_FAIL);
+      // The Provisioning Service must not stay exposed once provisioned (or when stopped).
+      if (running) o.ble.clearGattService();
+      running = false;
     },
   };
 }

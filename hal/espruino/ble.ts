@@ -127,6 +127,15 @@ export function createBle(deps: { log: LogService }): BleService {
       }
       return null;
     },
+    clearGattService(): void {
+      spec = null;
+      if (!has) return;
+      try {
+        NRF.setServices({}, { uart: false });
+      } catch (e) {
+        deps.log.log('warn', 'ble', 'could not remove the GATT service');
+      }
+    },
     notify(data): HalError | null {
       if (!spec || !connected) return err('NOT_CONNECTED', 'no GATT connection');
       const svc: any = {};

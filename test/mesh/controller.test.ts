@@ -50,6 +50,14 @@ test('PB-ADV happy path: provisioned, record stored, beacon gone for good', () =
   assert.not.ok(r.hal.lines.join('\n').includes(hex(OOB)), 'static OOB never logged');
 });
 
+test('PB-GATT service layout: 0x1827 with Data In 0x2ADB and Data Out 0x2ADC', () => {
+  const b = boot({ bearers: 'pb-gatt' });
+  b.mesh();
+  assert.is(b.hal.ble.gatt!.service, 0x1827);
+  assert.is(b.hal.ble.gatt!.dataIn, 0x2adb);
+  assert.is(b.hal.ble.gatt!.dataOut, 0x2adc);
+});
+
 test('the beacon is the §8.4 layout and stops while the link is open', () => {
   const b = boot({ bearers: 'pb-adv' });
   const echo = startEcho({ hal: b.hal, uuid: UUID, staticOob: OOB, bearer: 'pb-adv' });
@@ -70,9 +78,8 @@ for (const mtu of [23, 69]) {
     assert.ok(r.controller.isProvisioned());
     assert.ok(r.hal.ble.notifications.every((n) => n.length <= mtu - 3), 'segments fit ATT_MTU - 3');
     assert.is(r.hal.ble.notifications.length > 5, mtu === 23, 'the 65-byte key is split at MTU 23 only');
-    assert.is(r.hal.ble.gatt!.service, 0x1827);
-    assert.is(r.hal.ble.gatt!.dataIn, 0x2adb);
-    assert.is(r.hal.ble.gatt!.dataOut, 0x2adc);
+    assert.is(r.hal.ble.gatt, null, 'the Provisioning Service is removed once provisioned');
+    assert.is(r.hal.ble.advertising, null);
   });
 }
 

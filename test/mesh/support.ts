@@ -102,6 +102,9 @@ export function fakeBle(clock: FakeClock, supports = { pbGatt: true, pbAdv: true
       ble.gatt = spec;
       return null;
     },
+    clearGattService(): void {
+      ble.gatt = null;
+    },
     notify(data): HalError | null {
       ble.notifications.push(new Uint8Array(data));
       if (ble.onNotify) ble.onNotify(new Uint8Array(data));
