@@ -92,6 +92,21 @@ for (const seed of [1, 2, 3, 4, 5]) {
   });
 }
 
+test('a slow device (key pair 20 s, ECDH 15 s, as on an interpreter): the bearer keeps acking, provisioning completes', () => {
+  const hal = fakeHal();
+  const echo = startEcho({ hal, uuid: UUID, staticOob: OOB, bearer: 'pb-adv', air: { loss: 0.1, seed: 9 } });
+  const mesh = startMesh(hal, { ecc: nodeEcc(hal.clock, undefined, { keygenMs: 20000, ecdhMs: 15000 }), identity: identity(), config: { bearers: 'pb-adv' } });
+  hal.clock.run(120000, () => echo.result !== null && !!echo.closedBy);
+  assert.is(echo.result!.done, 'complete');
+  assert.ok(mesh.isProvisioned());
+  const t = (s: string) => hal.lines.findIndex((l) => l.includes(s));
+  assert.ok(t('rx Public Key') < t('ECDH done'));
+  // The Echo's Confirmation reached the device during its 15 s ECDH: the bearer acked it at once, so
+  // the Echo did not have to retransmit for 15 s (that would be ~30 retransmissions).
+  assert.ok(echo.client!.stats.acksHeard >= 1);
+  assert.ok(echo.client!.stats.retransmissions < 15, 'retransmissions: ' + echo.client!.stats.retransmissions);
+});
+
 test('lost acks: the provisioner never acks, its next transaction is the implicit ack', () => {
   const r = provision('pb-adv', { suppressAcks: true });
   assert.is(r.echo.result!.done, 'complete');

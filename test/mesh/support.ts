@@ -161,7 +161,7 @@ export function fakeHal(opts: { storage?: MemoryStorage; clock?: FakeClock; supp
 }
 
 /** MeshEcc over Node's crypto (fast), optionally with a fixed device private key (test seam). */
-export function nodeEcc(clock: FakeClock, fixedPrivateKey?: Buffer): MeshEcc & { keygens: number; ecdhs: number } {
+export function nodeEcc(clock: FakeClock, fixedPrivateKey?: Buffer, delays = { keygenMs: 5, ecdhMs: 20 }): MeshEcc & { keygens: number; ecdhs: number } {
   const ecc = {
     keygens: 0,
     ecdhs: 0,
@@ -171,7 +171,7 @@ export function nodeEcc(clock: FakeClock, fixedPrivateKey?: Buffer): MeshEcc & {
       if (fixedPrivateKey) e.setPrivateKey(fixedPrivateKey);
       else e.generateKeys();
       const kp = { privateKey: new Uint8Array(e.getPrivateKey()), publicKey: new Uint8Array(e.getPublicKey().subarray(1)) };
-      clock.setTimeout(() => onDone(null, kp), 5);
+      clock.setTimeout(() => onDone(null, kp), delays.keygenMs);
     },
     isValidPublicKey(pub: Uint8Array): boolean {
       try {
@@ -194,7 +194,7 @@ export function nodeEcc(clock: FakeClock, fixedPrivateKey?: Buffer): MeshEcc & {
       } catch {
         secret = null;
       }
-      clock.setTimeout(() => onDone(secret ? null : 'invalid peer key', secret), 20);
+      clock.setTimeout(() => onDone(secret ? null : 'invalid peer key', secret), delays.ecdhMs);
     },
   };
   return ecc;
