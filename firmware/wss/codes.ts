@@ -2,10 +2,8 @@
 // mapping from the HAL's Wi-Fi error codes to them. Every failed attempt carries one of these.
 import type { ErrorDetails, HalError } from '../../hal/types';
 
-const OPERATION = 'CONNECTING_TO_NETWORK';
-
 function details(cause: string, code: string): ErrorDetails {
-  return { operation: OPERATION, cause: cause, details: cause, code: code };
+  return { operation: 'CONNECTING_TO_NETWORK', cause: cause, details: cause, code: code };
 }
 
 /** 3:1:0:1 no matching networks were found based on the scan list (nothing to try). */
@@ -34,7 +32,9 @@ export function apNotFound(): ErrorDetails {
 }
 /** 99:1:0:99 a client-side failure that is not the radio's (e.g. a credential the radio cannot use). */
 export function genericClientError(): ErrorDetails {
-  return { operation: 'UNKNOWN', cause: 'Generic client error', details: 'Generic client error', code: '99:1:0:99' };
+  const d = details('Generic client error', '99:1:0:99');
+  d.operation = 'UNKNOWN';
+  return d;
 }
 
 /** The error details for a HAL `wifi.connect` failure (see the codes in hal/types.ts). */

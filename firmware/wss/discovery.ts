@@ -1,29 +1,20 @@
 // Local discovery on the home network (integration guide, "Local Discovery"): a UDP responder the
 // maker's app finds the device with. The answer carries identity only, never a secret (no key, no
 // passphrase, no session token).
-import type { Hal } from '../../hal/types';
+import type { ConfigValue, Hal } from '../../hal/types';
+import { deviceDetailsMember } from './messages';
 import { jsonString, member, members } from './json-out';
 import { info, warn } from './log';
 
 export const DISCOVERY_PORT = 50000;
 export const DISCOVERY_PROBE = 'FFS_DISCOVER';
 
-/** The answer to a discovery probe, from configuration. */
-export function discoveryAnswer(get: (k: string) => unknown, ip: string): string {
-  const fields = [
-    ['manufacturer', 'DeviceInformation.ManufacturerName'],
-    ['model', 'DeviceInformation.ModelNumber'],
-    ['serial', 'DeviceInformation.SerialNumber'],
-    ['productIndex', 'DeviceInformation.ProductIndex'],
-    ['firmwareVersion', 'DeviceInformation.FirmwareVersion'],
-  ];
-  const list = [member('type', jsonString('ffs-provisionee'))];
-  for (let i = 0; i < fields.length; i++) {
-    const v = get(fields[i][1]);
-    if (typeof v === 'string' || typeof v === 'number') list.push(member(fields[i][0], jsonString(String(v))));
-  }
-  if (ip) list.push(member('ip', jsonString(ip)));
-  return '{' + members(list) + '}';
+/**
+ * The answer to a discovery probe: the same deviceDetails the DSS receives (manufacturer, model,
+ * serial, product index, versions) and the IP.
+ */
+export function discoveryAnswer(get: (k: string) => ConfigValue | undefined, ip: string): string {
+  return '{' + members([member('type', jsonString('ffs-provisionee')), deviceDetailsMember(get), ip ? member('ip', jsonString(ip)) : '']) + '}';
 }
 
 export function startDiscovery(hal: Hal, ip: string): () => void {
@@ -34,7 +25,7 @@ export function startDiscovery(hal: Hal, ip: string): () => void {
     onMessage: (message, from, reply) => {
       if (message.trim() !== DISCOVERY_PROBE) return;
       info(hal, 'discovery probe from ' + from.address + ':' + from.port);
-      reply(discoveryAnswer((k: string) => hal.config.getConfigurationValue(k), ip));
+      reply(discoveryAnswer((k: string): ConfigValue | undefined => hal.config.getConfigurationValue(k), ip));
     },
     onDone: (err) => {
       if (err) warn(hal, 'local discovery unavailable: ' + err.message);

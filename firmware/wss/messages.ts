@@ -112,19 +112,11 @@ export function scanEntryJson(r: WifiScanResult): string {
 
 export function attemptJson(a: WifiConnectionAttempt): string {
   let err = '';
-  if (a.errorDetails) {
-    const d = a.errorDetails;
-    err = member(
-      'errorDetails',
-      '{' +
-        members([
-          d.operation !== undefined ? member('operation', jsonString(d.operation)) : '',
-          d.cause !== undefined ? member('cause', jsonString(d.cause)) : '',
-          d.details !== undefined ? member('details', jsonString(d.details)) : '',
-          d.code !== undefined ? member('code', jsonString(d.code)) : '',
-        ]) +
-        '}',
-    );
+  const d: any = a.errorDetails;
+  if (d) {
+    const list: string[] = [];
+    for (const k of ['operation', 'cause', 'details', 'code']) if (d[k] !== undefined) list.push(member(k, jsonString(d[k])));
+    err = member('errorDetails', '{' + members(list) + '}');
   }
   return (
     '{' +

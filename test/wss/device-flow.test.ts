@@ -344,7 +344,7 @@ test('local discovery answers with identity only, never a secret', () => {
   let answer = '';
   w.udp[DISCOVERY_PORT]('FFS_DISCOVER', (a) => (answer = a));
   const a = JSON.parse(answer);
-  assert.equal(a, { type: 'ffs-provisionee', manufacturer: 'Acme', model: 'M1', serial: 'SN-0042', productIndex: 'SIM1', ip: '192.168.1.77' });
+  assert.equal(a, { type: 'ffs-provisionee', deviceDetails: { manufacturer: 'Acme', deviceModel: 'M1', deviceSerial: 'SN-0042', productIndex: 'SIM1' }, ip: '192.168.1.77' });
   for (const secret of ['home-secret-1', 'session-token', 'reg-token']) assert.not.ok(answer.includes(secret));
   let other = '';
   w.udp[DISCOVERY_PORT]('hello', (x) => (other = x));
