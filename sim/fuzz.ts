@@ -120,7 +120,10 @@ export function judge(report: RunReport, expectedOutcome: string | undefined): F
     const missed = Object.entries(report.outcomes).filter(([, o]) => o.outcome !== expectedOutcome);
     const none = report.boards.filter((b) => !report.outcomes[b.id]).map((b) => b.id);
     if (missed.length || none.length) {
-      const progress = [...report.events].reverse().find((e) => e.actor !== 'sim' && !(e.actor === 'device' && e.kind === 'power' && /end of scenario/.test(e.summary)));
+      // the last thing that happened before the run was stopped (not the end-of-scenario power-off and what it tears down)
+      const end = report.events.findIndex((e) => /end of scenario/.test(e.summary));
+      const before = end >= 0 ? report.events.slice(0, end) : report.events;
+      const progress = [...before].reverse().find((e) => e.actor !== 'sim' && !(e.t === report.virtualMs && /\(power off\)|AP .* down/.test(e.summary)));
       const last = progress ? ` last progress at ${at(progress.t)}: ${eventText(progress)}` : '';
       const outcome = report.outcome;
       const terminal = missed.some(([, o]) => !['none', 'booted'].includes(o.outcome));
@@ -128,7 +131,7 @@ export function judge(report: RunReport, expectedOutcome: string | undefined): F
         out.push({ kind: 'forbidden', detail: `ended in outcome ${JSON.stringify(outcome)}, the scenario expects ${JSON.stringify(expectedOutcome)};${last}` });
       } else {
         const why = report.stop === 'until' ? `the ${at(report.virtualMs)} virtual-time budget ran out` : 'nothing was left to do (idle)';
-        out.push({ kind: 'hang', detail: `no ${JSON.stringify(expectedOutcome)} outcome: ${why} at outcome ${JSON.stringify(outcome)};${last}` });
+        out.push({ kind: 'hang', detail: `no ${JSON.stringify(expectedOutcome)} outcome: ${why}, the run was at outcome ${JSON.stringify(outcome)};${last}` });
       }
     }
   }
