@@ -1,0 +1,106 @@
+// Request encodings and response checks (wss-protocol.md 3.4-3.6), cross-checked with Node's JSON.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { escapeJson, jsonString, normalizeBssid, quotedSsid } from '../../firmware/wss/json-out.ts';
+import {
+  attemptJson,
+  deviceDetailsMember,
+  parseCredential,
+  parseResponse,
+  REPORT_FIELDS,
+  reportBody,
+  scanEntryJson,
+  SCAN_FIELDS,
+} from '../../firmware/wss/messages.ts';
+import { batchEnd, usableScanResults } from '../../firmware/wss/scan-data.ts';
+import { authenticationFailed } from '../../firmware/wss/codes.ts';
+
+test('JSON strings: quotes, backslashes, control characters escaped; bytes >= 0x80 raw', () => {
+  const s = 'a"b\\c\n\x01\x1f\x7f\xe9';
+  assert.is(escapeJson(s), 'a\\"b\\\\c\\u000a\\u0001\\u001f\x7f\xe9');
+  assert.is(JSON.parse(jsonString(s)), s, 'Node parses it back to the same characters');
+  assert.is(JSON.parse(quotedSsid('my "net"')), '"my "net""');
+  assert.is(quotedSsid('home'), '"\\"home\\""');
+});
+
+test('BSSID normalised to upper-case colon form; junk dropped', () => {
+  assert.is(normalizeBssid('aa:bb:cc:0d:0e:0f'), 'AA:BB:CC:0D:0E:0F');
+  assert.is(normalizeBssid('AA-BB-CC-DD-EE-FF'), 'AA:BB:CC:DD:EE:FF');
+  assert.is(normalizeBssid('aabbccddeeff'), 'AA:BB:CC:DD:EE:FF');
+  assert.is(normalizeBssid('zz:bb:cc:dd:ee:ff'), '');
+  assert.is(normalizeBssid(''), '');
+});
+
+test('scan entries: documented order, rssi/frequency/bssid omitted when unknown', () => {
+  assert.is(
+    scanEntryJson({ ssid: 'x', bssid: 'a0:b1:c2:d3:e4:f5', security: 'WPA_PSK', channel: 11, rssi: -61, hidden: false }),
+    '{"ssid":"\\"x\\"","bssid":"A0:B1:C2:D3:E4:F5","securityProtocol":"WPA_PSK","rssi":-61,"frequency":11}',
+  );
+  assert.is(scanEntryJson({ ssid: 'y', bssid: '', security: 'OPEN', channel: 0, rssi: 0, hidden: false }), '{"ssid":"\\"y\\"","securityProtocol":"OPEN"}');
+});
+
+test('deviceDetails: documented member order, absent values omitted, whole object omitted when empty', () => {
+  const cfg: { [k: string]: string } = {
+    'DeviceInformation.HardwareVersion': 'h1',
+    'DeviceInformation.ManufacturerName': 'M',
+    'DeviceInformation.ProductIndex': 'P1X2',
+    'DeviceInformation.SerialNumber': 'S',
+  };
+  assert.is(deviceDetailsMember((k) => cfg[k]), '"deviceDetails":{"manufacturer":"M","deviceSerial":"S","productIndex":"P1X2","hardwareVersion":"h1"}');
+  assert.is(deviceDetailsMember(() => undefined), '');
+});
+
+test('report body with attempts; error details in operation, cause, details, code order', () => {
+  const body = reportBody({
+    common: { nonce: 'n'.repeat(31), sessionId: 'sid', deviceDetails: '' },
+    sequenceNumber: 14,
+    state: 'CONNECTING_TO_USER_NETWORK',
+    registrationState: 'COMPLETE',
+    success: false,
+    attempts: [attemptJson({ ssid: 'home', security: 'WPA_PSK', state: 'FAILED', errorDetails: authenticationFailed() })],
+  });
+  assert.is(
+    body,
+    '{"nonce":"' + 'n'.repeat(31) + '","sessionId":"sid","sequenceNumber":14,"currentProvisioningState":"CONNECTING_TO_USER_NETWORK",' +
+      '"registrationState":"COMPLETE","stateTransitionResult":"FAILURE","wifiNetworkInfoList":[{"ssid":"\\"home\\"","securityProtocol":"WPA_PSK",' +
+      '"wifiConnectionState":"FAILED","errorDetails":{"operation":"CONNECTING_TO_NETWORK","cause":"Authentication failed","details":"Authentication failed","code":"3:2:0:1"}}]}',
+  );
+  assert.ok(JSON.parse(body));
+});
+
+test('responses: unknown members ignored, wrong types and missing required members rejected', () => {
+  assert.is(parseResponse('{"nonce":"x","canProceed":true,"extra":[1]}', REPORT_FIELDS).error, '');
+  assert.match(parseResponse('{"canProceed":true}', REPORT_FIELDS).error, 'lacks nonce');
+  assert.match(parseResponse('{"nonce":"x","canProceed":"yes"}', REPORT_FIELDS).error, 'wrong type');
+  assert.match(parseResponse('{"nonce":"x","nextProvisioningState":"LATER"}', REPORT_FIELDS).error, 'unknown provisioning state');
+  assert.match(parseResponse('[1,2]', REPORT_FIELDS).error, 'not a JSON object');
+  assert.match(parseResponse('{"nonce":', REPORT_FIELDS).error, 'not JSON');
+  assert.match(parseResponse('{"nonce":"x","canProceed":true,"sequenceNumber":1,"totalCredentialsFound":0}', SCAN_FIELDS).error, 'allCredentialsFound');
+});
+
+test('credentials: quotes stripped, WEP hex made binary, malformed entries rejected', () => {
+  assert.equal(parseCredential({ ssid: '"home"', securityProtocol: 'WPA_PSK', key: '"pass word"', keyIndex: 0, priority: 0, frequency: 0 }, 3), {
+    ssid: 'home', security: 'WPA_PSK', key: 'pass word', hidden: false, priority: 3,
+  });
+  assert.is(parseCredential({ ssid: '"w"', securityProtocol: 'WEP', key: '"0102030405"' }, 0)!.key, '\x01\x02\x03\x04\x05');
+  assert.is(parseCredential({ ssid: '"o"', securityProtocol: 'OPEN', key: '' }, 0)!.key, '');
+  assert.is(parseCredential({ ssid: '"c"', securityProtocol: 'OTHER' }, 0)!.security, 'OTHER');
+  for (const bad of [null, 'x', { ssid: '""', securityProtocol: 'OPEN' }, { ssid: '"' + 'x'.repeat(33) + '"', securityProtocol: 'OPEN' },
+    { ssid: '"a"', securityProtocol: 'SAE' }, { ssid: '"a"', securityProtocol: 'WPA_PSK' }, { ssid: '"a"', securityProtocol: 'WPA_PSK', key: '"k"', priority: '1' }]) {
+    assert.is(parseCredential(bad, 0), null, JSON.stringify(bad));
+  }
+});
+
+test('scan filtering and batching', () => {
+  const r = (ssid: string, security: any, rssi: number, hidden = false) => ({ ssid, bssid: 'aa:aa:aa:aa:aa:' + (10 + rssi * -1).toString(16).slice(-2), security, channel: 1, rssi, hidden });
+  const list = usableScanResults([r('a', 'WPA_PSK', -70), r('b', 'OPEN', -40), r('', 'WPA_PSK', -30, true), r('c', 'OTHER', -20), r('d', 'WEP', -50), r('setup', 'OPEN', -10), r('a', 'WPA_PSK', -70)],
+    { allowOpen: true, allowWep: false, exclude: ['setup'] });
+  assert.equal(list.map((x) => x.ssid), ['b', 'a']);
+  const entries = ['x'.repeat(100), 'y'.repeat(100), 'z'.repeat(100), 'w'.repeat(500)];
+  assert.is(batchEnd(entries, 0, 250), 2);
+  assert.is(batchEnd(entries, 2, 250), 3);
+  assert.is(batchEnd(entries, 3, 250), 4, 'an entry bigger than a batch still goes, alone');
+  assert.is(batchEnd(entries, 4, 250), 4);
+});
+
+test.run();
