@@ -50,8 +50,33 @@ function toBinary(board: Board, v: unknown): Buffer | null {
   return Buffer.from(board.toBytes(v));
 }
 
+// Parsing the same key/certificates for every connection of a fleet is the simulator's own cost, not
+// the board's: results (and errors) are cached by content.
+const parsedCerts = new Map<string, { pems: string[]; note?: string } | Error>();
+const parsedKeys = new Map<string, string | Error>();
+const contexts = new Map<string, tls.SecureContext>();
+
+function cached<T>(map: Map<string, T | Error>, key: string, make: () => T): T {
+  let v = map.get(key);
+  if (v === undefined) {
+    try {
+      v = make();
+    } catch (e) {
+      v = e as Error;
+    }
+    if (map.size > 500) map.clear();
+    map.set(key, v);
+  }
+  if (v instanceof Error) throw v;
+  return v;
+}
+
 /** mbedtls_x509_crt_parse: PEM (all certificates) only when NUL-terminated, else ONE DER certificate. */
 function parseCerts(buf: Buffer, what: 'ca' | 'cert'): { pems: string[]; note?: string } {
+  return cached(parsedCerts, what + ':' + buf.toString('latin1'), () => parseCertsNow(buf, what));
+}
+
+function parseCertsNow(buf: Buffer, what: 'ca' | 'cert'): { pems: string[]; note?: string } {
   const text = buf.toString('latin1');
   if (text.includes('-----BEGIN')) {
     if (!text.endsWith('\0')) throw new Error(`HTTPS init failed! mbedtls_x509_crt_parse of '${what}': X509 - The CRT/CRL/CSR format is invalid, e.g. different type expected\n`);
@@ -78,6 +103,10 @@ function parseCerts(buf: Buffer, what: 'ca' | 'cert'): { pems: string[]; note?: 
 }
 
 function parseKey(buf: Buffer): string {
+  return cached(parsedKeys, buf.toString('latin1'), () => parseKeyNow(buf));
+}
+
+function parseKeyNow(buf: Buffer): string {
   const text = buf.toString('latin1');
   try {
     if (text.includes('-----BEGIN')) {
@@ -197,15 +226,22 @@ class Connection {
       board.emit({ actor: 'tls', kind: 'connect', summary: `TLS to ${target.hostName}:${target.port} (${target.label}), server name ` +
         `${JSON.stringify(servername)}, ${profile === 'stock' ? 'server NOT verified (stock firmware)' : 'verifying the server chain'}` +
         `${tlsOpts.cert ? ', client certificate' : ', no client certificate'}` });
+      const ca = profile === 'verifying' ? (tlsOpts.ca ?? c.builtinRootsPem) : undefined;
+      const cert = tlsOpts.key && tlsOpts.cert ? tlsOpts.cert.join('\n') : undefined;
+      const key = tlsOpts.key && tlsOpts.cert ? tlsOpts.key : undefined;
+      const ctxKey = JSON.stringify([ca ?? null, cert ?? null, key ?? null]);
+      let secureContext = contexts.get(ctxKey);
+      if (!secureContext) {
+        secureContext = tls.createSecureContext({ ca, cert, key, maxVersion: 'TLSv1.2' });
+        if (contexts.size > 200) contexts.clear();
+        contexts.set(ctxKey, secureContext);
+      }
       const s = tls.connect({
         host: '127.0.0.1',
         port: target.realPort,
         servername,
-        maxVersion: 'TLSv1.2',
+        secureContext,
         rejectUnauthorized: profile === 'verifying',
-        ca: profile === 'verifying' ? (tlsOpts.ca ?? c.builtinRootsPem) : undefined,
-        cert: tlsOpts.key && tlsOpts.cert ? tlsOpts.cert.join('\n') : undefined,
-        key: tlsOpts.key && tlsOpts.cert ? tlsOpts.key : undefined,
         checkServerIdentity: profile === 'verifying' ? tls.checkServerIdentity : () => undefined,
       });
       this.sock = s;

@@ -141,6 +141,8 @@ const NONCE_RE = /^[A-Za-z0-9+/]{31}$/;
 const BSSID_RE = /^[0-9A-F]{2}(:[0-9A-F]{2}){5}$/;
 const ERROR_CODE_RE = /^\d+:\d+:\d+:\d+$/;
 
+const P256_SPKI_PREFIX = '3059301306072a8648ce3d020106082a8648ce3d030107034200';
+
 class Reject extends Error {
   constructor(readonly status: number, message: string) {
     super(message);
@@ -242,9 +244,14 @@ export class DssServer {
   }
 
   private deviceKeyHex(req: IncomingMessage): string {
-    const cert = (req.socket as TLSSocket).getPeerX509Certificate();
-    if (!cert) throw new Reject(403, 'no client certificate');
-    return (cert.publicKey.export({ type: 'spki', format: 'der' }) as Buffer).toString('hex');
+    const cert = (req.socket as TLSSocket).getPeerCertificate(false);
+    const pub = cert && (cert as { pubkey?: Buffer }).pubkey;
+    if (!pub || pub.length === 0) throw new Reject(403, 'no client certificate');
+    // a P-256 point (65 bytes) -> its SubjectPublicKeyInfo DER (fixed 26-byte prefix)
+    if (pub.length === 65) return P256_SPKI_PREFIX + pub.toString('hex');
+    const x = (req.socket as TLSSocket).getPeerX509Certificate();
+    if (!x) throw new Reject(403, 'no client certificate');
+    return (x.publicKey.export({ type: 'spki', format: 'der' }) as Buffer).toString('hex');
   }
 
   private handle(port: 443 | 8888, req: IncomingMessage, res: ServerResponse, raw: string): void {
