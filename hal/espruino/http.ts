@@ -200,6 +200,13 @@ export function derChainToPem(der: string): string {
   return pem + '\0';
 }
 
+/**
+ * Optional Storage file with the roots a verifying TLS build checks the DSS against (PEM ending in
+ * NUL, or one DER certificate). Without it the firmware's built-in roots apply (stock: none checked).
+ * Request: add to hal/storage-layout.ts FILES and to the flash tool.
+ */
+export const DSS_CA_FILE = 'ffs.dssca';
+
 /** Storage file caching the PEM form of FILES.certChain (request: add to hal/storage-layout.ts FILES). */
 export const PEM_CACHE_FILE = 'ffs.certpem';
 
@@ -250,6 +257,8 @@ export function createHttp(deps: { storage: StorageService; crypto?: CryptoServi
     const cert = S.read(FILES.certChain);
     if (key !== undefined) o.key = key;
     if (cert !== undefined) o.cert = chainPem(S, cert);
+    const ca = S.read(DSS_CA_FILE);
+    if (ca !== undefined) o.ca = ca;
     return o;
   }
 
