@@ -26,6 +26,12 @@ function trace(scenario: string): string {
   return file;
 }
 
+/** scroll so that the element sits a third down the viewport (runs in the page; no DOM types on the host) */
+const scrollNear = (el: any) => {
+  const w = el.ownerDocument.defaultView;
+  w.scrollTo(0, el.getBoundingClientRect().top + w.scrollY - 330);
+};
+
 async function withPage(fn: (page: Page, errors: string[], requests: string[]) => Promise<void>): Promise<void> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} not found: install Debian's Chromium with \`apt-get install -y chromium\` (what .ci/run does)`);
@@ -83,7 +89,7 @@ test('mesh trace: the diagram renders, a decoded provisioning PDU expands to its
     assert.ok(shown > 0 && shown < 20, `search shows ${shown} rows`);
     await page.fill('#controls input[type=search]', '');
     await page.screenshot({ path: path.join(outDir, 'trace-mesh-top.png') });
-    await caps.evaluate((el) => window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 330));
+    await caps.evaluate(scrollNear);
     await page.screenshot({ path: path.join(outDir, 'trace-mesh.png') });
     assert.equal(errors, [], 'no script errors');
     assert.ok(requests.every((u) => u.startsWith('file:')), `no network: ${requests.filter((u) => !u.startsWith('file:')).join(', ')}`);
@@ -103,7 +109,7 @@ test('WSS trace: HTTPS exchanges with the DSS expand to request and response bod
     assert.match(text, 'request body');
     assert.match(text, 'response body');
     await page.locator('#controls label', { hasText: 'debug lines' }).locator('input').uncheck();
-    await ex.evaluate((el) => window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 330));
+    await ex.evaluate(scrollNear);
     await page.screenshot({ path: path.join(outDir, 'trace-wss.png') });
     assert.equal(errors, []);
   });
