@@ -403,7 +403,7 @@ export class DssServer {
       ? ` ${(request as any).currentProvisioningState} ${(request as any).stateTransitionResult}` : '';
     this.emit('http', `:${port} ${op}${state} -> ${status}${next}${obj && obj.canProceed === false ? ' canProceed:false' : ''}` +
       ` (${signed === 'valid' ? 'signed' : signed === 'none' ? 'UNSIGNED' : signed.toUpperCase() + ' signature'}${f ? ', fault ' + f : ''})`,
-      { op, port, status, request, response: bodyText.length > 2000 ? bodyText.slice(0, 2000) + '…' : bodyText, signed, fault: f });
+      { op, port, status, request: redactRequest(request), response: redactKeys(bodyText.length > 2000 ? bodyText.slice(0, 2000) + '…' : bodyText), signed, fault: f });
   }
 
   private record(port: 443 | 8888, op: string, request: unknown, status: number, response: string,
@@ -688,6 +688,16 @@ function checkDeviceDetails(body: Record<string, unknown>): void {
   if (d === undefined) return;
   if (!d || typeof d !== 'object' || Array.isArray(d)) throw new Reject(400, 'deviceDetails is not an object');
   for (const [k, v] of Object.entries(d)) if (typeof v !== 'string') throw new Reject(400, `deviceDetails.${k} is not a string`);
+}
+
+/** The customer's Wi-Fi keys never reach the timeline or a trace page: `"key":"\"…\""` -> length only. */
+export function redactKeys(body: string): string {
+  return body.replace(/"key":"((?:[^"\\]|\\.)*)"/g, (_m, v: string) => `"key":"<${JSON.parse('"' + v + '"').replace(/^"|"$/g, '').length} characters, redacted>"`);
+}
+
+function redactRequest(request: unknown): unknown {
+  if (!request || typeof request !== 'object' || !('hashedPin' in request)) return request;
+  return { ...(request as Record<string, unknown>), hashedPin: '<redacted: a PIN hash is as good as the PIN>' };
 }
 
 function withoutNonce(request: unknown): string {

@@ -56,6 +56,9 @@ test('credentials only for SSIDs the device posted, WPA first, quoted', async ()
   assert.equal(list.map((c: any) => c.ssid), ['"home"', '"cafe"']);
   assert.is(list[0].key, '"secret123"');
   assert.not.ok(g.body.includes('not-posted'));
+  const logged = JSON.stringify(w.timeline.events);
+  assert.not.ok(logged.includes('secret123'), 'the customer\'s Wi-Fi key must not reach the timeline');
+  assert.ok(logged.includes('<9 characters, redacted>'));
   assert.ok(verifies(w.pki, g.body, g.signatures[0]));
   await dss.stop();
 });
