@@ -159,6 +159,18 @@ export function decodeAdvertising(b: Uint8Array): Record<string, unknown> {
   return ads.length === 1 ? ads[0] : { 'AD structures': ads };
 }
 
+/** One line for a bearer packet: "PB-ADV link 0x62d94971 txn 0x00: Transaction Start (Invite)". */
+export function summariseAdvertising(b: Uint8Array): string {
+  const d = decodeAdvertising(b) as Record<string, any>;
+  const g = d['Generic Provisioning PDU'] as Record<string, any> | undefined;
+  if (!g) return String(d['AD type'] ?? 'advertising data') + (d['Beacon Type'] ? ': ' + d['Beacon Type'].replace(/^0x\w+ /, '') : '');
+  const gp = String(g.GPCF ?? '').replace(/^0b\d+ /, '');
+  const what = g['Bearer Opcode'] ? String(g['Bearer Opcode']).replace(/^0x\w+ /, '') + (g.Reason ? ` (${String(g.Reason).replace(/^0x\w+ /, '')})` : '')
+    : g['Provisioning PDU'] ? `${gp} (${String(g['Provisioning PDU']['PDU type']).replace(/^0x\w+ /, '')})`
+      : g.SegN !== undefined ? `${gp}, ${g.SegN + 1} segments` : g['Segment Index'] !== undefined ? `${gp} ${g['Segment Index']}` : gp;
+  return `txn ${d['Transaction Number']}: ${what}`;
+}
+
 function parseJson(v: unknown): unknown {
   if (typeof v !== 'string') return v;
   try {
@@ -322,8 +334,10 @@ export function buildModel(events: SimEvent[], maxBoards = 6): { lanes: Lane[]; 
         if (e.kind === 'adv' && m) {
           const echo = laneOf.get('echo');
           const fromBoard = boards.includes(m[1]);
-          if (fromBoard) row(boardLane(m[1]), echo ?? world!, 'bearer', 'bearer', s);
-          else row(laneOf.get(m[1]) ?? world!, boardLane(meshPeer), 'bearer', 'bearer', s);
+          let label = s;
+          if (e.bytes && /^(?:[0-9a-f]{2})+$/i.test(e.bytes)) label = `${m[1]} ${summariseAdvertising(Buffer.from(e.bytes, 'hex'))}`;
+          if (fromBoard) row(boardLane(m[1]), echo ?? world!, 'bearer', 'bearer', label);
+          else row(laneOf.get(m[1]) ?? world!, boardLane(meshPeer), 'bearer', 'bearer', label);
         } else row(world!, undefined, 'note', 'world', `${e.kind}: ${s}`);
         return;
       }
@@ -350,7 +364,9 @@ export function renderTrace(run: TraceRun, opts: TraceOptions = {}): string {
   const { lanes, rows, boards, hiddenBoards } = buildModel(run.events, opts.maxBoards);
   const events = run.events.map((e) => {
     const decoded = decodeEvent(e);
-    return { t: e.t, actor: e.actor, kind: e.kind, summary: e.summary, board: e.board, fields: e.fields, bytes: e.bytes, decoded };
+    const hexOk = typeof e.bytes === 'string' && /^(?:[0-9a-f]{2})*$/i.test(e.bytes);
+    const fields = e.bytes !== undefined && !hexOk ? { ...e.fields, 'bytes (not hex)': String(e.bytes) } : e.fields;
+    return { t: e.t, actor: e.actor, kind: e.kind, summary: e.summary, board: e.board, fields, bytes: hexOk && e.bytes ? e.bytes.toLowerCase() : undefined, decoded };
   });
   const meta = {
     name: run.scenario.name,

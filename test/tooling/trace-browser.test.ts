@@ -80,7 +80,7 @@ test('mesh trace: the diagram renders, a decoded provisioning PDU expands to its
     assert.match(text, 'Static OOB Type');
     assert.match(text, /0000\s+01 01 00 01/);
     // a bearer packet decodes to PB-ADV / Generic Provisioning
-    const open = page.locator('.row.bearer', { hasText: 'echo PB-ADV 24 bytes' }).first();
+    const open = page.locator('.row.bearer', { hasText: 'echo txn 0x00: Link Open' }).first();
     await open.click();
     assert.match((await open.locator('.detail').textContent()) ?? '', /Link Open[\s\S]*Device UUID/);
     // search narrows the rows
@@ -112,6 +112,32 @@ test('WSS trace: HTTPS exchanges with the DSS expand to request and response bod
     await ex.evaluate(scrollNear);
     await page.screenshot({ path: path.join(outDir, 'trace-wss.png') });
     assert.equal(errors, []);
+  });
+});
+
+test('hostile event text stays text: no markup, no script, no request', async () => {
+  const evil = '</script><img src=x onerror="document.title=1"><script>document.title=2</script>\u2028<!--';
+  const { writeTrace } = await import('../../sim/trace');
+  const file = writeTrace(path.join(outDir, 'trace-hostile.html'), {
+    scenario: { name: 'hostile <b>name</b>', description: evil }, ok: false, outcome: evil, failures: [evil], virtualMs: 10,
+    events: [
+      { t: 0, actor: 'device', kind: 'log', summary: evil, board: 'dev1', fields: { level: 'info', tag: 'x', message: evil } },
+      { t: 1, actor: 'dss', kind: 'http', summary: evil, fields: { op: evil, status: 200, request: { [evil]: evil }, response: JSON.stringify({ evil }) } },
+      { t: 2, actor: 'air', kind: 'adv', summary: 'echo ' + evil, bytes: '3c2f7363726970743e' },
+      { t: 3, actor: evil, kind: evil, summary: evil, bytes: 'zz<script>' },
+    ],
+  });
+  await withPage(async (page, errors, requests) => {
+    await page.goto(pathToFileURL(file).href);
+    assert.is(await page.title(), 'FAIL hostile <b>name</b> — simulator trace');
+    assert.is(await page.locator('img').count(), 0);
+    assert.is(await page.locator('script').count(), 2, 'only the data and the page script');
+    assert.is(await page.locator('.row').count(), 4);
+    assert.match((await page.locator('.row').first().textContent()) ?? '', '<img src=x');
+    await page.locator('.row').nth(1).click();
+    assert.match((await page.locator('.row').nth(1).locator('.detail').textContent()) ?? '', 'request body');
+    assert.equal(errors, []);
+    assert.ok(requests.every((u) => u.startsWith('file:')), requests.join(', '));
   });
 });
 
