@@ -234,12 +234,18 @@ export function createPbAdv(o: {
     o.events.onPdu(link, pdu);
   }
 
+  /** A transaction at or before the last completed one (numbers wrap within 0x00..0x7F). */
+  function isOld(tn: number): boolean {
+    return rxLastTn >= 0 && ((tn - rxLastTn) & 0x7f) >= 0x40;
+  }
+
   function onStart(tn: number, g: Uint8Array): void {
     if (g.length < 5) return;
     if (tn === rxLastTn) {
       emit(tn, new Uint8Array([GPCF_ACK])); // the peer missed our ack
       return;
     }
+    if (isOld(tn)) return; // a late copy of an earlier transaction (reordered on the air)
     const segN = g[0] >> 2;
     const total = (g[1] << 8) | g[2];
     const data = g.subarray(4);
@@ -265,7 +271,7 @@ export function createPbAdv(o: {
   function onContinuation(tn: number, g: Uint8Array): void {
     const idx = g[0] >> 2;
     const data = g.subarray(1);
-    if (tn === rxLastTn || idx === 0 || idx > MAX_SEG || data.length === 0 || data.length > CONT_DATA) return;
+    if (tn === rxLastTn || isOld(tn) || idx === 0 || idx > MAX_SEG || data.length === 0 || data.length > CONT_DATA) return;
     acked('implicit');
     if (tn !== rxTn) resetRx(tn);
     if (rxGot & (1 << idx)) return; // duplicate

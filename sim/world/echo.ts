@@ -478,6 +478,8 @@ export class PbAdvClient {
       if (gpcf === 0) this.ack(tn);
       return;
     }
+    // a late copy of an earlier device transaction (numbers 0x80..0xFF, wrapping)
+    if (this.rxLast >= 0 && ((tn - this.rxLast) & 0x7f) >= 0x40) return;
     if (this.outstanding) {
       this.stats.implicitAcks++;
       this.acked();

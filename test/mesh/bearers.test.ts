@@ -89,8 +89,16 @@ test('PB-ADV receive: out-of-order and duplicate segments, bad FCS dropped, repe
   assert.is(r.got.length, 1, 'SegN=1 with a 5-byte total: inconsistent, ignored');
   r.feed(0x02, [0x00, 0x00, 0x03, 0x00, 1, 2]);
   assert.is(r.got.length, 1, 'start data shorter than the total with SegN=0: ignored');
+  r.feed(0x03, segmentPdu(new Uint8Array([0x06, ...new Uint8Array(16)]))[0]);
+  assert.is(r.got.length, 2, 'the next transaction is delivered');
+  const acks = r.sent.length;
+  r.feed(0x00, segs[0]);
+  r.feed(0x00, segs[1]);
+  r.feed(0x00, segs[2]);
+  assert.is(r.got.length, 2, 'a late copy of an earlier transaction (reordered) is not delivered');
+  assert.is(r.sent.length, acks, 'nor acked');
   r.feed(0x85, segmentPdu(new Uint8Array([0, 0]))[0]);
-  assert.is(r.got.length, 1, 'a provisioner transaction number >= 0x80 is not the provisioner\'s');
+  assert.is(r.got.length, 2, 'a provisioner transaction number >= 0x80 is not the provisioner\'s');
 });
 
 test('PB-ADV send: device numbers from 0x80, retransmits every 500 ms, acked by Transaction Ack', () => {
