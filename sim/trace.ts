@@ -460,7 +460,9 @@ code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, mo
 .arrow.r::after { right:-2px; border-left:8px solid var(--msg); border-right:0; }
 .arrow.l::after { left:-2px; border-right:8px solid var(--msg); border-left:0; }
 .arrow.x::before { content:""; position:absolute; top:-5.5px; left:-2px; border:5px solid transparent; border-right:8px solid var(--exchange); border-left:0; }
-.arrow .lbl { position:absolute; bottom:1px; left:0; right:0; text-align:center; white-space:nowrap; overflow:hidden; text-overflow:ellipsis; padding:0 8px; color:var(--msg); }
+.arrow .lbl { position:absolute; bottom:1px; left:0; min-width:100%; width:max-content; max-width:min(70vw, 900px); text-align:center; white-space:nowrap;
+  overflow:hidden; text-overflow:ellipsis; padding:0 8px; color:var(--msg); }
+.arrow.short .lbl { text-align:left; background:linear-gradient(90deg, transparent, rgba(251,251,253,.9) 12px); }
 .bearer .arrow { border-top:1px dashed var(--bearer); } .bearer .arrow .lbl { color:var(--bearer); font-size:11.5px; }
 .bearer .arrow.r::after { border-left-color:var(--bearer); } .bearer .arrow.l::after { border-right-color:var(--bearer); }
 .exchange .arrow { border-top-color:var(--exchange); } .exchange .arrow .lbl { color:var(--exchange); font-weight:500; }
@@ -569,6 +571,7 @@ const JS = String.raw`
   lanes.forEach(function (l) { var d = el('div', 'lanehead'); d.appendChild(el('b', '', l.label)); d.appendChild(el('small', '', l.sub || ' ')); lh.appendChild(d); });
   document.getElementById('sticky').appendChild(lh);
 
+  var areaW = Math.max(600, diagram.clientWidth - 86);
   var rowEls = [];
   rows.forEach(function (r, k) {
     var e = events[r.i];
@@ -587,6 +590,7 @@ const JS = String.raw`
       var a = el('div', 'arrow ' + (r.to > r.from ? 'r' : 'l') + (r.cls.indexOf('exchange') === 0 ? ' x' : ''));
       var lo = Math.min(r.from, r.to), hi = Math.max(r.from, r.to);
       a.style.left = centre(lo) + '%'; a.style.width = (centre(hi) - centre(lo)) + '%';
+      if (hi - lo === 1 && r.label.length * 6.5 > (centre(hi) - centre(lo)) / 100 * areaW) a.classList.add('short');
       a.appendChild(el('span', 'lbl', r.label));
       area.appendChild(a);
     }
