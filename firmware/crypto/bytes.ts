@@ -66,10 +66,8 @@ export function binaryStringToBytes(s: string): Uint8Array {
   return out;
 }
 
-/** ASCII text to bytes (same as binaryStringToBytes for 7-bit text). */
-export function asciiToBytes(s: string): Uint8Array {
-  return binaryStringToBytes(s);
-}
+/** ASCII text to bytes (the same function: 7-bit text is a binary string). */
+export const asciiToBytes = binaryStringToBytes;
 
 /** Bytes to a binary string, one character per byte (in chunks: fromCharCode.apply has an argument limit). */
 export function bytesToBinaryString(b: Uint8Array): string {

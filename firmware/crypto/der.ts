@@ -4,25 +4,18 @@
 //  * SubjectPublicKeyInfo, id-ecPublicKey + prime256v1, uncompressed point (RFC 5480): 91 bytes
 //  * PKCS#8 PrivateKeyInfo / OneAsymmetricKey (RFC 5208, RFC 5958) around an ECPrivateKey, or a bare
 //    ECPrivateKey (SEC 1 v2 C.4, RFC 5915), as openssl and Node's KeyObject.export write them.
+import { bytesToHex, hexToBytes } from './bytes';
 
 /** SPKI up to the point: SEQUENCE { SEQUENCE { id-ecPublicKey, prime256v1 }, BIT STRING { 00 04 ... } } */
-const SPKI_HEAD = '3059301306072a8648ce3d020106082a8648ce3d030107034200';
+export const SPKI_HEAD = '3059301306072a8648ce3d020106082a8648ce3d030107034200';
 /** AlgorithmIdentifier { id-ecPublicKey (1.2.840.10045.2.1), prime256v1 (1.2.840.10045.3.1.7) } */
 const ALG = SPKI_HEAD.substr(4, 42);
 /** [0] { prime256v1 } (SEC 1 ECParameters, named curve) */
 const PARAMS = 'a00a' + SPKI_HEAD.substr(26, 20);
 
-export function hexOf(b: Uint8Array, s: number, e: number): string {
-  let h = '';
-  for (let i = s; i < e; i++) h += (b[i] < 16 ? '0' : '') + b[i].toString(16);
-  return h;
-}
-
-/** Bytes of a hex string. */
-export function fromHex(h: string): Uint8Array {
-  const out = new Uint8Array(h.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.substr(2 * i, 2), 16);
-  return out;
+/** Hex of b[s..e) (DER headers are compared as hex). */
+function hexOf(b: Uint8Array, s: number, e: number): string {
+  return bytesToHex(b.subarray(s, e));
 }
 
 /** [tag, start of contents, end of contents] of the TLV at b[o] (ending by lim), or null. */
@@ -78,7 +71,7 @@ export function derEncodeSignature(r: Uint8Array, s: Uint8Array): Uint8Array {
 /** The 91-byte SubjectPublicKeyInfo of X||Y. */
 export function spkiEncode(pub64: Uint8Array): Uint8Array {
   const out = new Uint8Array(91);
-  out.set(fromHex(SPKI_HEAD + '04'));
+  out.set(hexToBytes(SPKI_HEAD + '04'));
   out.set(pub64, 27);
   return out;
 }

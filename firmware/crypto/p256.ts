@@ -15,7 +15,8 @@
 import { Fe, fe, P, feFromBytes, feToBytes, feToMont, feLess, feSub, feIsZero, feReduce, ONE } from './p256-field.ts';
 import { snInRange, snFrom, snToBytes, snInvJob, snMul, snAdd, R2N } from './p256-scalar.ts';
 import { Pt, Term, pt, onCurve, mulJob } from './p256-point.ts';
-import { derDecodeSignature, derEncodeSignature, spkiDecode, spkiEncode, privateKeyDecode, hexOf, fromHex } from './der.ts';
+import { derDecodeSignature, derEncodeSignature, spkiDecode, spkiEncode, privateKeyDecode } from './der.ts';
+import { bytesToHex, equalBytes, hexToBytes } from './bytes.ts';
 import { hmacSha256 } from './sha256.ts';
 
 export type RandomBytes = (n: number) => Uint8Array;
@@ -106,7 +107,7 @@ let G: Pt | null = null;
 const tables: { [key: string]: Uint8Array } = {};
 
 function keyName(key: Uint8Array | string): string {
-  return key === 'G' ? key : hexOf(key as Uint8Array, 0, 64);
+  return key === 'G' ? key : bytesToHex(key as Uint8Array);
 }
 
 function tableOf(key: Uint8Array | string): Uint8Array | null {
@@ -115,7 +116,7 @@ function tableOf(key: Uint8Array | string): Uint8Array | null {
 
 /** The base point of `key` ('G' or a public key; throws when invalid). */
 function baseOf(key: Uint8Array | string): Pt {
-  if (!G) G = toPoint(fromHex(G_HEX));
+  if (!G) G = toPoint(hexToBytes(G_HEX));
   const p = key === 'G' ? G : toPoint(key as Uint8Array);
   check(!!p, 'bad public key');
   return p as Pt;
@@ -212,7 +213,7 @@ function verifyJob(pub: Uint8Array, hash: Uint8Array, sig: Uint8Array): Job<bool
     snMul(u2, r, w); // r / s
     const j = mulBytes([term(snToBytes(u1), 'G'), term(snToBytes(u2), pub, q)], 32);
     // accept when R is not infinity and x(R) mod n == r
-    return [j[0], () => !!j[1]() && hexOf(snToBytes(snFrom(j[1]() as Uint8Array, true)), 0, 32) === hexOf(rs[0], 0, 32)];
+    return [j[0], () => !!j[1]() && equalBytes(snToBytes(snFrom(j[1]() as Uint8Array, true)), rs[0])];
   });
 }
 
