@@ -750,10 +750,10 @@ export class Echo {
         this.nextAddress++;
         this.emit('state', `provisioned ${cred.boardId} over ${bearer}: unicast 0x${unicast.toString(16).padStart(4, '0')}`);
         this.checkDevKey(cred.boardId, protocol.devKey);
-        this.ctx.setOutcome('provisioned');
+        this.ctx.setOutcome('provisioned', cred.boardId);
       } else {
         this.emit('state', `provisioning ${cred.boardId} ended: ${r.done}${r.code !== undefined ? ` (${FAILED_NAMES[r.code] ?? r.code})` : ''}${r.reason ? ' ' + r.reason : ''}`);
-        this.ctx.setOutcome(r.done === 'failed' ? 'provisioningFailed' : 'linkClosed');
+        this.ctx.setOutcome(r.done === 'failed' ? 'provisioningFailed' : 'linkClosed', cred.boardId);
         if (cfg.again) this.done.delete(key);
       }
       // scan again after a pause (a device that beacons again can be provisioned again with `again`)
