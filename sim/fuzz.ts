@@ -128,7 +128,10 @@ export function judge(report: RunReport, expectedOutcome: string | undefined): F
       const outcome = report.outcome;
       const terminal = missed.some(([, o]) => !['none', 'booted'].includes(o.outcome));
       if (terminal && report.stop !== 'until') {
-        out.push({ kind: 'forbidden', detail: `ended in outcome ${JSON.stringify(outcome)}, the scenario expects ${JSON.stringify(expectedOutcome)};${last}` });
+        // a record the device committed while the world gave up: the device and the world disagree
+        const kept = PERSISTED.filter((rec) => report.events.some((e) => e.actor === 'device' && e.kind === 'log' && rec.committed.test(e.summary)));
+        const hint = kept.length ? ` (the device committed its ${kept.map((r) => r.what).join(' and ')}, the world never learnt it: the fault cut the last exchange)` : '';
+        out.push({ kind: 'forbidden', detail: `ended in outcome ${JSON.stringify(outcome)}, the scenario expects ${JSON.stringify(expectedOutcome)}${hint};${last}` });
       } else {
         const why = report.stop === 'until' ? `the ${at(report.virtualMs)} virtual-time budget ran out` : 'nothing was left to do (idle)';
         out.push({ kind: 'hang', detail: `no ${JSON.stringify(expectedOutcome)} outcome: ${why}, the run was at outcome ${JSON.stringify(outcome)};${last}` });
