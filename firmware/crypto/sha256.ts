@@ -62,14 +62,8 @@ function compress(h: Int32Array, m: Uint8Array, p: number): void {
     b = a;
     a = (t1 + t2) | 0;
   }
-  h[0] = (h[0] + a) | 0;
-  h[1] = (h[1] + b) | 0;
-  h[2] = (h[2] + c) | 0;
-  h[3] = (h[3] + d) | 0;
-  h[4] = (h[4] + e) | 0;
-  h[5] = (h[5] + f) | 0;
-  h[6] = (h[6] + g) | 0;
-  h[7] = (h[7] + hh) | 0;
+  const v = [a, b, c, d, e, f, g, hh];
+  for (let i = 0; i < 8; i++) h[i] = (h[i] + v[i]) | 0;
 }
 
 /** The portable SHA-256 (always available; the native one is preferred by `sha256`). */
@@ -82,31 +76,19 @@ export function sha256Pure(data: Uint8Array): Uint8Array {
   const n = data.length;
   const full = n - (n % 64);
   for (let p = 0; p < full; p += 64) compress(h, data, p);
-  // Padding: 0x80, zeros, then the bit length as a 64-bit big-endian integer (n < 2^32 bytes here).
+  // Padding: 0x80, zeros, then the bit length as a 64-bit big-endian integer (8n < 2^53: exact).
   const tail = new Uint8Array(n % 64 < 56 ? 64 : 128);
-  tail.set(data.subarray(full), 0);
+  tail.set(data.subarray(full));
   tail[n - full] = 0x80;
-  const bitsHi = Math.floor(n / 536870912); // n * 8 / 2^32
-  const bitsLo = (n % 536870912) * 8;
-  const e = tail.length;
-  tail[e - 8] = 0;
-  tail[e - 7] = 0;
-  tail[e - 6] = 0;
-  tail[e - 5] = bitsHi & 255;
-  tail[e - 4] = (bitsLo >>> 24) & 255;
-  tail[e - 3] = (bitsLo >>> 16) & 255;
-  tail[e - 2] = (bitsLo >>> 8) & 255;
-  tail[e - 1] = bitsLo & 255;
-  for (let p = 0; p < e; p += 64) compress(h, tail, p);
+  for (let i = tail.length - 1, bits = n * 8; bits > 0; i--) {
+    tail[i] = bits % 256;
+    bits = Math.floor(bits / 256);
+  }
+  for (let p = 0; p < tail.length; p += 64) compress(h, tail, p);
   wipe(tail);
   (W as Int32Array).fill(0);
   const out = new Uint8Array(32);
-  for (let i = 0; i < 8; i++) {
-    out[4 * i] = h[i] >>> 24;
-    out[4 * i + 1] = (h[i] >>> 16) & 255;
-    out[4 * i + 2] = (h[i] >>> 8) & 255;
-    out[4 * i + 3] = h[i] & 255;
-  }
+  for (let i = 0; i < 32; i++) out[i] = h[i >> 2] >> (24 - 8 * (i & 3)); // a store keeps the low 8 bits
   return out;
 }
 
@@ -122,6 +104,14 @@ export function sha256(data: Uint8Array): Uint8Array {
   return nativeSha256 ? nativeSha256(data) : sha256Pure(data);
 }
 
+/** `pad` xor the 64-byte key block, followed by `data`. */
+function keyBlock(k: Uint8Array, pad: number, data: Uint8Array): Uint8Array {
+  const m = new Uint8Array(64 + data.length);
+  for (let i = 0; i < 64; i++) m[i] = k[i] ^ pad;
+  m.set(data, 64);
+  return m;
+}
+
 /** HMAC-SHA-256 (RFC 2104): H((K ^ opad) || H((K ^ ipad) || m)), keys over 64 bytes hashed first. */
 export function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
   const k = new Uint8Array(64);
@@ -130,13 +120,9 @@ export function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
     k.set(hk);
     wipe(hk);
   } else k.set(key);
-  const inner = new Uint8Array(64 + data.length);
-  for (let i = 0; i < 64; i++) inner[i] = k[i] ^ 0x36;
-  inner.set(data, 64);
+  const inner = keyBlock(k, 0x36, data);
   const ih = sha256(inner);
-  const outer = new Uint8Array(96);
-  for (let i = 0; i < 64; i++) outer[i] = k[i] ^ 0x5c;
-  outer.set(ih, 64);
+  const outer = keyBlock(k, 0x5c, ih);
   const mac = sha256(outer);
   wipe(k);
   wipe(inner);
