@@ -1,7 +1,7 @@
 // `npm run flash -- --port <serial | tcp://host:port> --device <identity.json>` and
 // `npm run mkdevice -- ...`. Every failure is one line on stderr and a non-zero exit (docs/FLASH.md).
 import { parseArgs } from 'node:util';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { identityFromJson, IdentityError, type DeviceIdentity } from './identity';
@@ -101,6 +101,8 @@ async function flashCommand(argv: string[]): Promise<void> {
   if (!(bootTimeout > 0)) throw new FlashError('usage', `bad --boot-timeout ${a['boot-timeout']}`);
 
   const identity = loadIdentityFile(a.device);
+  const mode = statSync(a.device).mode & 0o777;
+  if (mode & 0o077) process.stderr.write(`warning: ${a.device} holds private keys but is readable by others (mode ${mode.toString(8)}): chmod 600 it\n`);
   const bundlePath = path.resolve(a.bundle ?? path.join(root, 'dist/firmware.js'));
   if (!existsSync(bundlePath)) throw new FlashError('bundle', `no bundle at ${bundlePath}: run npm run build first`);
   const bundle = new Uint8Array(readFileSync(bundlePath));
