@@ -4,6 +4,9 @@
 // Three layers: the protocol (ProvisionerProtocol), the PB-ADV generic provisioning client
 // (PbAdvClient) and the PB-GATT proxy client (proxy SAR helpers). Faults for the scenarios live here.
 import { createCipheriv, createECDH, createHmac, randomBytes as nodeRandom, type ECDH } from 'node:crypto';
+import type { WorldContext, WorldPlugin } from '../scenario.ts';
+import type { Board } from '../board/board.ts';
+import { airFor, type Air, type GattLink, type Radio, type AirPacket } from './air.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Security functions (Mesh Profile ≈§3.8.2), independent of firmware/crypto
@@ -573,9 +576,6 @@ export class ProxyReassembler {
 // World section "echo": see ECHO_KEYS below and docs/MESH.md.
 // ---------------------------------------------------------------------------------------------
 
-import type { WorldContext, WorldPlugin } from '../scenario.ts';
-import type { Board } from '../board/board.ts';
-import { airFor, type Air, type GattLink, type Radio, type AirPacket } from './air.ts';
 
 export interface EchoConfig {
   /** which bearer to use: 'pb-adv' (beacon → Link Open), 'pb-gatt' (connectable advert → GATT), 'auto' */
