@@ -105,6 +105,16 @@ export function decodeProvisioningPdu(p: Uint8Array): Record<string, unknown> {
   return out;
 }
 
+/** PB-ADV frame check sequence (Mesh Profile §5.3.1.1: 3GPP TS 27.010 CRC-8, polynomial x^8+x^2+x+1). */
+export function pbAdvFcs(data: Uint8Array): number {
+  let crc = 0xff;
+  for (let i = 0; i < data.length; i++) {
+    crc ^= data[i];
+    for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? (crc >>> 1) ^ 0xe0 : crc >>> 1;
+  }
+  return 0xff - crc;
+}
+
 /** A Generic Provisioning PDU (§5.3.1): control field, and the provisioning PDU when it is complete. */
 export function decodeGenericProvisioning(g: Uint8Array): Record<string, unknown> {
   if (g.length === 0) return { error: 'empty Generic Provisioning PDU' };
@@ -116,7 +126,11 @@ export function decodeGenericProvisioning(g: Uint8Array): Record<string, unknown
     out['Total Length'] = h16(g, 1);
     out.FCS = x(g[3]);
     const data = g.subarray(4);
-    if (hi === 0 && data.length === h16(g, 1)) out['Provisioning PDU'] = decodeProvisioningPdu(data);
+    if (hi === 0 && data.length === h16(g, 1)) {
+      const want = pbAdvFcs(data);
+      out.FCS = x(g[3]) + (want === g[3] ? ' (matches)' : ` (WRONG: the PDU gives ${x(want)})`);
+      out['Provisioning PDU'] = decodeProvisioningPdu(data);
+    }
     else out['first segment'] = hex(data);
     return out;
   }
