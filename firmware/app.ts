@@ -16,12 +16,13 @@ interface FlowConfig {
 }
 
 export function startDevice(hal: Hal): void {
-  hal.system.hardenConsole();
+  // The boot line first: the flash tool waits for it, possibly over the telnet console closed next.
   hal.log.log(
     'info',
     'boot',
     BOOT_LINE + ' v' + FIRMWARE_VERSION + ' on ' + hal.system.board + ' Espruino ' + hal.system.firmwareVersion,
   );
+  hal.system.hardenConsole();
   const cfg = hal.storage.readJSON<FlowConfig>(FILES.config);
   if (!cfg) {
     hal.log.log('error', 'boot', 'no device configuration (' + FILES.config + '): flash the device identity first');
