@@ -776,7 +776,8 @@ export class Echo {
     const onDevicePdu = (pdu: Buffer): void => {
       deviceTx++;
       progress = this.ctx.clock.now();
-      this.emit('pdu', `rx ${pduName(pdu[0])} (${pdu.length} bytes)${pdu[0] === 0x09 ? ': ' + (FAILED_NAMES[pdu[1]] ?? pdu[1]) : ''}`, pdu[0] === 0x09 || pdu[0] === 0x01 ? pdu : undefined);
+      // Provisioning PDUs are what goes over the air anyway (Data is encrypted): the trace shows them.
+      this.emit('pdu', `rx ${pduName(pdu[0])} (${pdu.length} bytes)${pdu[0] === 0x09 ? ': ' + (FAILED_NAMES[pdu[1]] ?? pdu[1]) : ''}`, pdu);
       if (gone) return;
       if (cfg.vanishAfter !== null && deviceTx >= cfg.vanishAfter) {
         gone = true;
@@ -804,7 +805,7 @@ export class Echo {
     };
     const sendLogged = (raw: (pdu: Buffer) => void) => (pdu: Buffer): void => {
       if (gone) return;
-      this.emit('pdu', `tx ${pduName(pdu[0] & 0x3f)} (${pdu.length} bytes)`);
+      this.emit('pdu', `tx ${pduName(pdu[0] & 0x3f)} (${pdu.length} bytes)`, pdu);
       raw(pdu);
     };
 
