@@ -8,7 +8,8 @@
 // timer jitter; it is reseeded as it goes and whenever entropy is handed in (addEntropy: Wi-Fi RSSI...).
 // Native primitives (`require("crypto")`: SHA256, AES ECB) are used when present and pass a
 // known-answer test; IDF4 builds lack the module, and the pure-TypeScript path is used instead.
-import type { Bytes, ClockService, CryptoService, HalError, LogService, OnDone, StorageService } from '../types';
+import type { Bytes, ClockService, CryptoService, LogService, OnDone, StorageService } from '../types';
+import { halError } from './unavailable';
 import { FILES } from '../storage-layout';
 import { HmacDrbg } from '../../firmware/crypto/drbg';
 import { hmacSha256, sha256 } from '../../firmware/crypto/sha256';
@@ -65,26 +66,27 @@ function u64(n: number): Bytes {
   return b;
 }
 
+/** The clock in microseconds as 8 bytes (nonce and reseed input). */
+function clockBytes(clock: ClockService): Bytes {
+  return u64(Math.floor(clock.now() * 1000));
+}
+
 interface BootState {
   boots: number;
   carry: string;
 }
 
-let activeRng: { bytes: (n: number) => Bytes } | null = null;
+let activeRng: ((n: number) => Bytes) | null = null;
 
 /**
  * Reseed the interpreter's own generator (`E.srand`, which also feeds its TLS entropy) from the DRBG.
  * The HTTP/TLS code calls this before each TLS connection.
  */
 export function reseedFirmwareRng(): void {
-  if (!activeRng) throw new Error('crypto: reseedFirmwareRng() called before createCrypto()');
-  const r = activeRng.bytes(4);
+  if (!activeRng) throw new Error('crypto: reseedFirmwareRng() before createCrypto()');
+  const r = activeRng(4);
   E.srand(((r[0] << 24) | (r[1] << 16) | (r[2] << 8) | r[3]) >>> 0);
   wipe(r);
-}
-
-function halError(code: string, message: string): HalError {
-  return { code: code, message: message };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -94,14 +96,14 @@ function halError(code: string, message: string): HalError {
 export function createCrypto(deps: { storage: StorageService; clock: ClockService; log: LogService }): CryptoService {
   const storage = deps.storage;
   const clock = deps.clock;
-  const log = deps.log;
+  const warn = (message: string): void => deps.log.log('warn', 'crypto', message);
 
   // 1. The per-device secret seed: without it there is no trustworthy randomness at all.
   const seed = storage.read(FILES.seed);
   if (!seed || seed.length < SEED_BYTES) {
     wipe(seed);
     throw new Error(
-      'crypto: device seed "' + FILES.seed + '" is ' + (seed ? 'shorter than ' + SEED_BYTES + ' bytes' : 'missing') +
+      'crypto: device seed "' + FILES.seed + '" is ' + (seed ? 'shorter than 32 bytes' : 'missing') +
         ': provision the device with the flash tool',
     );
   }
@@ -123,10 +125,10 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
   if (!state || !oldCarry) oldCarry = raw !== null ? sha256(asciiToBytes(raw)) : new Uint8Array(32);
   const boots = (state ? state.boots : 0) + 1;
 
-  detectNativeCrypto();
+  const native = detectNativeCrypto();
 
   const entropy = concatBytes([seed, timerJitter(clock, 16)]);
-  const nonce = concatBytes([u64(boots), u64(Math.floor(clock.now() * 1000))]);
+  const nonce = concatBytes([u64(boots), clockBytes(clock)]);
   const personalization = concatBytes([asciiToBytes('ffs-hal-drbg/1'), oldCarry]);
   const drbg = new HmacDrbg(entropy, nonce, personalization);
   wipe(seed);
@@ -140,49 +142,45 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
     drbg.destroy();
     throw new Error('crypto: cannot persist the boot counter "' + FILES.bootCounter + '": ' + err.message);
   }
-  if (corrupt) log.log('warn', 'crypto', 'boot counter file was unreadable: started a new count (its bytes were mixed in)');
+  if (corrupt) warn('boot counter file was unreadable: started a new count');
 
   // 3. Reseeding as it goes: a pool of handed-in entropy plus fresh jitter every RESEED_EVERY calls.
   let pool: Bytes = new Uint8Array(32);
   let poolDirty = false;
   let calls = 0;
-  function reseedNow(): void {
-    const j = timerJitter(clock, 4);
-    const e = sha256(concatBytes([pool, j, u64(calls), u64(Math.floor(clock.now() * 1000))]));
-    drbg.reseed(e);
-    wipe(e);
-    poolDirty = false;
-  }
   function randomBytes(length: number): Bytes {
     if (length < 0 || length > 65536 || length !== Math.floor(length)) throw new Error('crypto: bad random length');
     calls++;
-    if (poolDirty || calls % RESEED_EVERY === 0) reseedNow();
+    if (poolDirty || calls % RESEED_EVERY === 0) {
+      const e = sha256(concatBytes([pool, timerJitter(clock, 4), u64(calls), clockBytes(clock)]));
+      drbg.reseed(e);
+      wipe(e);
+      poolDirty = false;
+    }
     return drbg.generate(length);
   }
-  activeRng = { bytes: randomBytes };
+  activeRng = randomBytes;
 
-  const native = detectNativeCrypto();
-  log.log('info', 'crypto', 'boot ' + boots + '; native SHA-256 ' + (native.sha256 ? 'yes' : 'no') + ', AES ' + (native.aes ? 'yes' : 'no'));
+  deps.log.log('info', 'crypto', 'boot ' + boots + '; native SHA-256 ' + native.sha256 + ', AES ' + native.aes);
 
   // 4. Keys from Storage. Public keys are cached; the private key is read, used and wiped every time.
   let deviceTypeKey: Bytes | null = null;
   let generatorTableLoaded = false;
   let deviceTypeTableLoaded = false;
 
-  function loadTable(key: Bytes | 'G', table: Bytes, name: string): void {
+  /** A fixed-base table written by the flash tool (optional: everything works, slower, without it). */
+  function loadTable(key: Bytes | 'G', name: string): void {
+    const table = storage.readMapped(name);
     try {
-      useTable(key, table);
+      if (table) useTable(key, table);
     } catch (e) {
-      log.log('warn', 'crypto', 'ignoring table "' + name + '": ' + ((e as Error).message || e));
+      warn('ignoring table "' + name + '": ' + ((e as Error).message || e));
     }
   }
 
-  /** Fixed-base tables written by the flash tool (optional: everything works, slower, without them). */
   function loadGeneratorTable(): void {
-    if (generatorTableLoaded) return;
+    if (!generatorTableLoaded) loadTable('G', FILES.generatorTable);
     generatorTableLoaded = true;
-    const g = storage.readMapped(FILES.generatorTable);
-    if (g) loadTable('G', g, FILES.generatorTable);
   }
 
   function loadDeviceTypeKey(): Bytes | null {
@@ -192,8 +190,7 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
     }
     if (deviceTypeKey && !deviceTypeTableLoaded) {
       deviceTypeTableLoaded = true;
-      const t = storage.readMapped(FILES.deviceTypeTable);
-      if (t) loadTable(deviceTypeKey, t, FILES.deviceTypeTable);
+      loadTable(deviceTypeKey, FILES.deviceTypeTable);
     }
     return deviceTypeKey;
   }
@@ -206,8 +203,17 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
     return k;
   }
 
-  function failLater<T>(onDone: OnDone<T>, code: string, message: string): void {
+  /** onDone(HalError) on a later turn; `why` is the Error a sliced operation gave, or the message. */
+  function fail<T>(onDone: OnDone<T>, code: string, why: Error | string): void {
+    const message = typeof why === 'string' ? why : why.message || String(why);
     clock.defer(() => onDone(halError(code, message), null));
+  }
+  const missing = (what: string, name: string): string => what + ' "' + name + '" missing or invalid';
+  function noTypeKey<T>(onDone: OnDone<T>): void {
+    fail(onDone, 'CRYPTO_BAD_KEY', missing('device-type key', FILES.deviceTypeKey));
+  }
+  function noDeviceKey<T>(onDone: OnDone<T>): void {
+    fail(onDone, 'CRYPTO_NO_DEVICE_KEY', missing('device key', FILES.deviceKey));
   }
 
   return {
@@ -225,20 +231,22 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
     },
 
     computeEcdhKey(opts: { peerPublicKeyDer?: Bytes; onDone: OnDone<Bytes> }): void {
-      const peer = opts.peerPublicKeyDer ? parseSpkiPublicKey(opts.peerPublicKeyDer) : loadDeviceTypeKey();
-      if (!peer) return failLater(opts.onDone, 'CRYPTO_BAD_KEY', opts.peerPublicKeyDer ? 'peer public key is not a valid P-256 SubjectPublicKeyInfo' : 'device-type key "' + FILES.deviceTypeKey + '" missing or invalid');
+      const given = opts.peerPublicKeyDer;
+      const peer = given ? parseSpkiPublicKey(given) : loadDeviceTypeKey();
+      if (!peer) {
+        if (given) fail(opts.onDone, 'CRYPTO_BAD_KEY', 'peer public key is not a valid P-256 SubjectPublicKeyInfo');
+        else noTypeKey(opts.onDone);
+        return;
+      }
       const priv = loadPrivateKey();
-      if (!priv) return failLater(opts.onDone, 'CRYPTO_NO_DEVICE_KEY', 'device key "' + FILES.deviceKey + '" missing or invalid');
+      if (!priv) return noDeviceKey(opts.onDone);
       ecdhSliced({
         privateKey: priv,
         publicKey: peer,
         defer: clock.defer,
         onDone: (e: Error | null, x?: Bytes | null) => {
           wipe(priv);
-          if (e || !x) {
-            opts.onDone(halError('CRYPTO_ECDH', e && e.message ? e.message : 'ECDH failed (invalid peer key)'), null);
-            return;
-          }
+          if (e || !x) return fail(opts.onDone, 'CRYPTO_ECDH', e || 'ECDH failed (invalid peer key)');
           const h = sha256(x);
           wipe(x);
           opts.onDone(null, h);
@@ -248,7 +256,7 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
 
     verifyCloudSignature(opts: { payload: Bytes; derSignature: Bytes; onDone: OnDone<boolean> }): void {
       const pub = loadDeviceTypeKey();
-      if (!pub) return failLater(opts.onDone, 'CRYPTO_BAD_KEY', 'device-type key "' + FILES.deviceTypeKey + '" missing or invalid');
+      if (!pub) return noTypeKey(opts.onDone);
       loadGeneratorTable();
       verifySliced({
         publicKey: pub,
@@ -256,7 +264,7 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
         signature: opts.derSignature,
         defer: clock.defer,
         onDone: (e: Error | null, ok?: boolean) => {
-          if (e) opts.onDone(halError('CRYPTO_VERIFY', e.message ? e.message : String(e)), null);
+          if (e) fail(opts.onDone, 'CRYPTO_VERIFY', e);
           else opts.onDone(null, ok === true);
         },
       });
@@ -265,7 +273,7 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
     signWithDeviceKey(opts: { data: Bytes; onDone: OnDone<Bytes> }): void {
       loadGeneratorTable();
       const priv = loadPrivateKey();
-      if (!priv) return failLater(opts.onDone, 'CRYPTO_NO_DEVICE_KEY', 'device key "' + FILES.deviceKey + '" missing or invalid');
+      if (!priv) return noDeviceKey(opts.onDone);
       signSliced({
         privateKey: priv,
         hash: sha256(opts.data),
@@ -273,7 +281,7 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
         defer: clock.defer,
         onDone: (e: Error | null, sig?: Bytes) => {
           wipe(priv);
-          if (e || !sig) opts.onDone(halError('CRYPTO_SIGN', e && e.message ? e.message : 'signing failed'), null);
+          if (e || !sig) fail(opts.onDone, 'CRYPTO_SIGN', e || 'signing failed');
           else opts.onDone(null, sig);
         },
       });

@@ -1,11 +1,9 @@
 import type { Bytes, HalError, StorageService } from '../types';
+import { halError as fail } from './unavailable';
 
 /** Key-value storage over Espruino's `Storage` module (flash; reads are memory-mapped strings). */
 export function createStorage(log: (msg: string) => void): StorageService {
   const S = require('Storage');
-  function fail(code: string, message: string): HalError {
-    return { code: code, message: message };
-  }
   return {
     read(name: string): Bytes | null {
       const s = S.read(name);
