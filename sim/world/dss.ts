@@ -128,6 +128,7 @@ interface Session {
   failed: boolean;
   done: boolean;
   nonce: string;
+  superseded?: boolean;
 }
 
 export const PROVISIONING_STATES = [
@@ -160,6 +161,7 @@ export class DssServer {
   private ports = new Map<443 | 8888, number>();
   private sessions = new Map<string, Session>();
   private counters = new Map<string, number>();
+  private nonces = new Set<string>();
   private rng: Rng;
   private signingKey: KeyObject;
   private account: DssAccount;
@@ -453,6 +455,9 @@ export class DssServer {
 
   private operate(op: string, device: string, body: Record<string, unknown>): Record<string, unknown> {
     checkNonce(body);
+    const seenKey = device + ' ' + (body.nonce as string);
+    if (this.nonces.has(seenKey)) this.emit('warn', `${op}: nonce ${body.nonce} reused (every call needs a fresh one)`, { op });
+    this.nonces.add(seenKey);
     if (op === 'startProvisioningSession') return this.startSession(device);
     const s = this.session(device, body);
     checkDeviceDetails(body);
@@ -488,6 +493,12 @@ export class DssServer {
       done: false,
       nonce: this.nonce(),
     };
+    for (const old of this.sessions.values()) {
+      if (old.deviceKeyHex === device && !old.done && !old.failed && !old.superseded) {
+        old.superseded = true;
+        this.emit('session', `session ${old.id.slice(-12)} superseded by a new one (the device started over)`);
+      }
+    }
     this.sessions.set(s.id, s);
     const ami = authMaterialIndexOf(Buffer.from(device, 'hex')).toString('hex');
     this.emit('session', `new session for device ${ami}`, { sessionId: s.id, device: ami });
@@ -502,6 +513,7 @@ export class DssServer {
     if (s.deviceKeyHex !== device) throw new Reject(403, 'sessionId belongs to another device certificate');
     if (s.done) throw new Reject(400, 'session already DONE');
     if (s.failed) throw new Reject(400, 'session already failed');
+    if (s.superseded) throw new Reject(400, `sessionId ${id} was superseded by a newer session of this device`);
     return s;
   }
 
@@ -614,6 +626,7 @@ export class DssServer {
     }
     const seq = body.sequenceNumber;
     if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 1) throw new Reject(400, 'report sequenceNumber missing or < 1');
+    if (seq <= s.reportSeq) this.emit('warn', `report sequenceNumber ${seq} after ${s.reportSeq}: the client-wide counter must grow`, { seq });
     s.reportSeq = seq;
     const infos = body.wifiNetworkInfoList;
     if (infos !== undefined) {

@@ -194,6 +194,24 @@ test('PIN-based setup: the DSS checks base64(SHA-256(PIN + salt)) (formula check
   await dss.stop();
 });
 
+test('a new session supersedes the old one; a reused nonce and a shrinking report counter are flagged', async () => {
+  const { w, dss, sid } = await session();
+  const events: string[] = [];
+  w.timeline.on((e) => events.push(e.kind + ' ' + e.summary));
+  const rep = (n: string, seq: number, id = sid) => post(dss, w.pki, 'report', { nonce: n, sessionId: id, sequenceNumber: seq,
+    currentProvisioningState: 'START_PROVISIONING', registrationState: 'COMPLETE', stateTransitionResult: 'SUCCESS' });
+  assert.is((await rep(nonce(80), 6)).status, 200);
+  await rep(nonce(80), 3);
+  assert.ok(events.some((e) => e.startsWith('warn report: nonce') && e.includes('reused')), events.join('\n'));
+  assert.ok(events.some((e) => e.startsWith('warn report sequenceNumber 3 after 6')));
+  const again = await post(dss, w.pki, 'startProvisioningSession', { nonce: nonce(81) });
+  assert.is(again.status, 200);
+  const stale = await rep(nonce(82), 9);
+  assert.is(stale.status, 400);
+  assert.match(JSON.parse(stale.body).message, /superseded/);
+  await dss.stop();
+});
+
 test('scenario validation names each bad field on its own line', () => {
   const p = validateDss({ account: { networks: [{ ssid: '', securityProtocol: 'WPA3' }] }, faults: [{ op: 'nope', do: 'explode' }], color: 1 });
   assert.ok(p.some((l) => l.startsWith('world.dss.color:')));
