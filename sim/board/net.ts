@@ -722,7 +722,7 @@ function createSocketModule(kind: 'tls' | 'net') {
           board.emitTo(sock, 'connect', sock);
         });
         conns.add(conn);
-        board.emit({ actor: kind, kind: 'connect', summary: label });
+        if (kind === 'net') board.emit({ actor: kind, kind: 'connect', summary: label });
         if (target !== 'blackhole') conn.open(target, mat);
         return sock;
       },

@@ -130,6 +130,8 @@ function createWifi(board: Board): unknown {
   let disconnectCb: unknown = null;
   let gotIpCb: unknown = null;
   let hostCb: unknown = null;
+  /** a join is in progress (between Wifi.connect and association or the final failure) */
+  let connecting = false;
 
   // A power cut resets the radio; load()/reset() keep the chip (and its association) running.
   board.onPowerOff(() => {
@@ -187,6 +189,7 @@ function createWifi(board: Board): unknown {
         tries = 2;
       }
       world.emit('join', `joining ${JSON.stringify(name)}`, { ssid: name }, board.id);
+      connecting = true;
       const tryOnce = (left: number) => {
         world.probe(board.id, name, st.mac);
         board.setTimer(() => {
@@ -202,6 +205,7 @@ function createWifi(board: Board): unknown {
                 tryOnce(left - 1);
                 return;
               }
+              connecting = false;
               world.emit('join', `join ${JSON.stringify(name)} failed: ${reasonText(st.lastReason)}`, { ssid: name, reason: st.lastReason }, board.id);
               board.emitTo(c.wifi!, 'disconnected', board.object({
                 ssid: name, mac: a.ap ? a.ap.bssid.toLowerCase() : '00:00:00:00:00:00', reason: String(st.lastReason), msg: reasonText(st.lastReason),
@@ -210,6 +214,7 @@ function createWifi(board: Board): unknown {
             }
             const ap = a.ap;
             st.ap = ap;
+            connecting = false;
             world.emit('join', `associated with ${JSON.stringify(name)} (${ap.bssid}, ${ap.security}, ${ap.behind})`, { ssid: name, bssid: ap.bssid }, board.id);
             board.emitTo(c.wifi!, 'associated', board.object({ ssid: name, mac: ap.bssid.toLowerCase(), channel: String(ap.channel) }));
             if (ap.outcome === 'no_ip') {
@@ -239,6 +244,7 @@ function createWifi(board: Board): unknown {
       disconnectCb = isFn(cb) ? cb : null;
       const was = st.ap;
       st.attempt++;
+      connecting = false;
       gotIpCb = null;
       if (was) {
         board.setTimer(() => {
@@ -255,6 +261,12 @@ function createWifi(board: Board): unknown {
       if (scanning) throw board.error('A scan is already in progress');
       if (!isFn(cb)) throw board.error(`Expecting callback function but got ${typeof cb}`);
       scanning = true;
+      if (connecting) {
+        // esp_wifi_scan_start fails with ESP_ERR_WIFI_STATE while the station is connecting; the build
+        // ignores that result, so SCAN_DONE never comes: no callback, and every later scan throws
+        world.emit('scan', 'scan refused: the station is still connecting (ESP_ERR_WIFI_STATE); Espruino never calls back', undefined, board.id);
+        return;
+      }
       if (st.mode === 'NULL') st.mode = 'STA';
       if (st.mode === 'AP') st.mode = 'APSTA';
       world.emit('scan', 'scan started', undefined, board.id);

@@ -131,6 +131,22 @@ test('quirks: DNS failure throws from end(), a wrong password never calls back (
   await s.stop();
 });
 
+test('a scan while the station is still connecting never calls back, and the next scan throws', async () => {
+  const s = await setup();
+  s.board.evaluate(`
+    var W = require('Wifi');
+    W.connect('home', { password: 'password1' }, function () { print('joined'); });
+    W.scan(function (l) { print('scan callback ' + l.length); });
+    setTimeout(function () { try { W.scan(function () {}); } catch (e) { print('second scan: ' + e.message); } }, 5000);
+  `);
+  await s.clock.run({ until: 8000 });
+  const out = s.board.console.join('\n');
+  assert.match(out, /joined/);
+  assert.not.match(out, /scan callback/);
+  assert.match(out, /second scan: A scan is already in progress/);
+  await s.stop();
+});
+
 test('tls.connect: connect fires before the handshake ends; a refused handshake closes with "unsent data"; net.connect throws on DNS', async () => {
   const s = await setup();
   s.world.addAccessPoint({ ssid: 'lab', passphrase: 'password2', behind: 'internet' });
