@@ -32,8 +32,11 @@ export interface DssClient {
   port(): number;
   /** The sequence number for the next report (the client-wide counter, +1 per call and +1 per report). */
   beginReport(): number;
-  /** POST a body; `onDone(null, verifiedBody)` only after the signature verified. */
-  call(operation: string, body: string, onDone: (err: DssError | null, body: string | null) => void): void;
+  /**
+   * POST the body `build()` makes; `onDone(null, verifiedBody)` only after the signature verified.
+   * Every send (retries too) calls `build()` again, so each carries a fresh nonce.
+   */
+  call(operation: string, build: () => string, onDone: (err: DssError | null, body: string | null) => void): void;
   /** Cancel a pending retry timer; later callbacks are dropped. */
   cancel(): void;
 }
@@ -98,7 +101,7 @@ export function createDssClient(hal: Hal): DssClient {
     return viaProvisioner ? setupPort : normalPort;
   }
 
-  function call(operation: string, body: string, onDone: (err: DssError | null, body: string | null) => void): void {
+  function call(operation: string, build: () => string, onDone: (err: DssError | null, body: string | null) => void): void {
     counter += 1;
     const gen = generation;
     let retries = 0;
@@ -196,7 +199,7 @@ export function createDssClient(hal: Hal): DssClient {
           port: currentPort(),
           path: path,
           headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-          body: body,
+          body: build(),
           tls: true,
           timeoutMs: REQUEST_TIMEOUT_MS,
         },

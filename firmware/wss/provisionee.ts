@@ -125,9 +125,12 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
     };
   }
 
-  /** A DSS call whose verified body is parsed against `spec`; canProceed:false stops the flow. */
-  function dssCall(op: string, body: string, spec: FieldSpec, onOk: (v: any) => void, onFail: (why: string) => void): void {
-    dss.call(op, body, (err: DssError | null, verified: string | null) => {
+  /**
+   * A DSS call whose verified body is parsed against `spec`; canProceed:false stops the flow.
+   * `build` makes the request body (again for each retry: a fresh nonce every time).
+   */
+  function dssCall(op: string, build: () => string, spec: FieldSpec, onOk: (v: any) => void, onFail: (why: string) => void): void {
+    dss.call(op, build, (err: DssError | null, verified: string | null) => {
       if (isStopped()) return;
       if (err || verified === null) {
         onFail(err ? err.message : 'no response');
@@ -152,18 +155,19 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
     const list: string[] = [];
     for (let i = 0; i < attempts.length; i++) list.push(attemptJson(attempts[i]));
     const seq = dss.beginReport();
-    const body = reportBody({
-      common: common(),
-      sequenceNumber: seq,
-      state: state,
-      registrationState: hal.config.getRegistrationDetails().state,
-      success: success,
-      attempts: list,
-    });
+    const reported = state;
     info(hal, 'report ' + state + ' ' + (success ? 'SUCCESS' : 'FAILURE') + ' seq ' + seq);
     dssCall(
       'report',
-      body,
+      () =>
+        reportBody({
+          common: common(),
+          sequenceNumber: seq,
+          state: reported,
+          registrationState: hal.config.getRegistrationDetails().state,
+          success: success,
+          attempts: list,
+        }),
       REPORT_FIELDS,
       (v) => {
         if (v.canProceed !== true) {
@@ -260,7 +264,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
     setState('START_PROVISIONING');
     dssCall(
       'startProvisioningSession',
-      startProvisioningSessionBody(requestNonce(hal.crypto.randomBytes)),
+      () => startProvisioningSessionBody(requestNonce(hal.crypto.randomBytes)),
       START_SESSION_FIELDS,
       (v) => {
         sessionId = v.sessionId;
@@ -283,7 +287,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
     }
     dssCall(
       'startPinBasedSetup',
-      startPinBasedSetupBody(common(), hashedPin(hal.crypto.sha256, pin, salt)),
+      () => startPinBasedSetupBody(common(), hashedPin(hal.crypto.sha256, pin, salt)),
       PIN_FIELDS,
       () => report(true, []),
       () => report(false, []),
@@ -295,7 +299,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
   function computeConfiguration(): void {
     dssCall(
       'computeConfigurationData',
-      computeConfigurationDataBody(common()),
+      () => computeConfigurationDataBody(common()),
       CONFIGURATION_FIELDS,
       (v) => {
         const cfg = v.configuration || {};
@@ -344,7 +348,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
           const stop = batchEnd(entries, start, SCAN_BATCH_BYTES);
           dssCall(
             'postWifiScanData',
-            postWifiScanDataBody(common(), seq, entries.slice(start, stop)),
+            () => postWifiScanDataBody(common(), seq, entries.slice(start, stop)),
             SCAN_FIELDS,
             (v) => {
               posted++;
@@ -371,7 +375,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
     function ask(): void {
       dssCall(
         'getWifiCredentials',
-        getWifiCredentialsBody(common(), seq),
+        () => getWifiCredentialsBody(common(), seq),
         CREDENTIALS_FIELDS,
         (v) => {
           got++;

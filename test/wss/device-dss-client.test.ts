@@ -24,11 +24,12 @@ function connectedWorld(fault?: (op: string, n: number) => DssFault | null, extr
   return w;
 }
 
-function call(w: FakeWorld, op = 'startProvisioningSession', body = '{"nonce":"' + 'A'.repeat(31) + '"}') {
+function call(w: FakeWorld, op = 'startProvisioningSession', body = '{"nonce":"NONCE"}') {
   const client = createDssClient(w.hal);
+  let sends = 0;
   const out: { err: any; body: string | null; at: number } = { err: undefined, body: null, at: -1 };
   const t0 = w.clock.t;
-  client.call(op, body, (err, b) => {
+  client.call(op, () => body.replace('NONCE', String(++sends).padStart(31, 'N')), (err, b) => {
     out.err = err;
     out.body = b;
     out.at = w.clock.t - t0;
@@ -101,6 +102,14 @@ test('a signature fault that clears on the retry lets the call succeed', () => {
   assert.is(out.err, null);
   assert.ok(JSON.parse(out.body!).sessionId);
   assert.is(w.exchanges.length, 2);
+});
+
+test('every resend is built again: a fresh nonce each time', () => {
+  const w = connectedWorld(() => ({ kind: 'status', status: 502 }));
+  call(w);
+  const nonces = w.exchanges.map((e) => JSON.parse(e.body).nonce);
+  assert.is(nonces.length, 4);
+  assert.is(new Set(nonces).size, 4);
 });
 
 test('network errors: 3 retries with back-off 2, 4, 8 s on the virtual clock', () => {
