@@ -31,6 +31,8 @@ export interface PersistedRecord {
   world: string;
   /** the fault trigger for the persistence probe: the world's own "done" event */
   done: string;
+  /** the expected outcomes that mean the flow succeeded (the probe runs only then) */
+  success: string[];
   /** what a boot that kept the record logs (a substring of `restored`) */
   restoredText: string;
   /** the device log line that says the record was made */
@@ -45,9 +47,9 @@ export interface PersistedRecord {
 }
 
 export const PERSISTED: PersistedRecord[] = [
-  { what: 'provisioned mesh node', world: 'echo', done: 'event:state:provisioned dev', restoredText: 'mesh: provisioned node, address', committed: /\bmesh: provisioned over\b/, writeAfter: false,
+  { what: 'provisioned mesh node', world: 'echo', done: 'event:state:provisioned dev', success: ['provisioned'], restoredText: 'mesh: provisioned node, address', committed: /\bmesh: provisioned over\b/, writeAfter: false,
     restored: /\bmesh: provisioned node, address\b/, fresh: /\bmesh: unprovisioned: beaconing\b/ },
-  { what: 'saved Wi-Fi network', world: 'dss', done: 'event:state:-> DONE', restoredText: 'wss: joining the saved network', committed: /\bwss: joined user network\b/, writeAfter: true,
+  { what: 'saved Wi-Fi network', world: 'dss', done: 'event:state:-> DONE', success: ['provisioned'], restoredText: 'wss: joining the saved network', committed: /\bwss: joined user network\b/, writeAfter: true,
     restored: /\bwss: joining the saved network\b/, fresh: /\bwss: Wi-Fi Simple Setup run\b/ },
 ];
 /** a deliberate erase (button factory reset) makes a later "fresh" boot legitimate */
@@ -129,7 +131,7 @@ export function judge(report: RunReport, expectedOutcome: string | undefined): F
       const terminal = missed.some(([, o]) => !['none', 'booted'].includes(o.outcome));
       if (terminal && report.stop !== 'until') {
         // a record the device committed while the world gave up: the device and the world disagree
-        const kept = PERSISTED.filter((rec) => report.events.some((e) => e.actor === 'device' && e.kind === 'log' && rec.committed.test(e.summary)));
+        const kept = outcome === 'provisioned' ? [] : PERSISTED.filter((rec) => report.events.some((e) => e.actor === 'device' && e.kind === 'log' && rec.committed.test(e.summary)));
         const hint = kept.length ? ` (the device committed its ${kept.map((r) => r.what).join(' and ')}, the world never learnt it: the fault cut the last exchange)` : '';
         out.push({ kind: 'forbidden', detail: `ended in outcome ${JSON.stringify(outcome)}, the scenario expects ${JSON.stringify(expectedOutcome)}${hint};${last}` });
       } else {
@@ -208,7 +210,8 @@ export function makeSchedule(base: Scenario, baseline: Baseline, seed: number): 
   const probes: string[] = [];
   for (const rec of PERSISTED) {
     const world = base.world as Record<string, unknown>;
-    if (!world[rec.world]) continue;
+    // only where the scenario expects the flow to succeed (not in scenarios about failures)
+    if (!world[rec.world] || !rec.success.includes(base.expect.outcome ?? '')) continue;
     const f: FaultSpec = { at: rec.done, do: 'reboot' };
     faults.push(f);
     probes.push(rec.restoredText);
@@ -217,7 +220,8 @@ export function makeSchedule(base: Scenario, baseline: Baseline, seed: number): 
   sc.faults = [...base.faults, ...faults];
 
   const world = sc.world as Record<string, any>;
-  if (world.echo && typeof world.echo === 'object' && !world.echo.again) {
+  const echoMisbehaves = world.echo && ['fault', 'vanishAfter', 'closeAfter', 'suppressAcks'].some((k) => world.echo[k] !== undefined && world.echo[k] !== null && world.echo[k] !== false && world.echo[k] !== 'none');
+  if (world.echo && typeof world.echo === 'object' && !world.echo.again && !echoMisbehaves && base.expect.outcome === 'provisioned') {
     world.echo.again = true; // a real Echo tries again when a device beacons again after a failed attempt
     lines.push('echo: provisions again after a failed attempt (again: true)');
   }
