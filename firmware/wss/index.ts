@@ -66,8 +66,9 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
         info(hal, 'on the home network' + (ip ? ' as ' + ip : ''));
         stopDiscovery = startDiscovery(hal, ip);
         if (rec.handoff) {
-          prepareHandoff(hal, (ok) => {
-            if (my !== epoch || !ok) return;
+          // one try per setup: a missing token or a failed signature is logged, not retried every boot
+          prepareHandoff(hal, () => {
+            if (my !== epoch) return;
             rec.handoff = false;
             save();
           });
