@@ -10,19 +10,25 @@
 //    "FIXME" and throws "Unable to find service" (#1730, #2292, fixed by PR #2494): probed once;
 //  - NRF.on('connect', addr) / NRF.on('disconnect', reason); no MTU events on ESP32 (MTU 23 assumed).
 import type { BleService, GattServiceSpec, HalError, LogService } from '../types';
+import { halError, unavailable } from './unavailable';
 
-function err(code: string, message: string): HalError {
-  return { code: code, message: message };
+function toArray(b: Uint8Array): number[] {
+  const a: number[] = [];
+  for (let i = 0; i < b.length; i++) a.push(b[i]);
+  return a;
 }
 
 function hex4(n: number): string {
   return '0x' + ('000' + n.toString(16)).slice(-4);
 }
 
-function toArray(b: Uint8Array): number[] {
-  const a: number[] = [];
-  for (let i = 0; i < b.length; i++) a.push(b[i]);
-  return a;
+/** `{"0xSSSS": {"0xCCCC": chr}}`: the shape setServices and updateServices take (16-bit UUIDs). */
+function oneChar(service: number, uuid: number, chr: object): any {
+  const s: any = {};
+  const c: any = {};
+  c[hex4(uuid)] = chr;
+  s[hex4(service)] = c;
+  return s;
 }
 
 export function createBle(deps: { log: LogService }): BleService {
@@ -32,67 +38,52 @@ export function createBle(deps: { log: LogService }): BleService {
   let handlersOn = false;
   let connected = false;
 
-  function onConnect(): void {
-    connected = true;
-    // Callbacks are never synchronous; NRF events already arrive from the event loop.
-    if (spec) spec.onConnect(23);
+  /** Runs one NRF call: null, or the error it threw under `code` (or UNAVAILABLE without NRF). */
+  function call(code: string, fn: () => void): HalError | null {
+    if (!has) return unavailable('BLE');
+    try {
+      fn();
+      return null;
+    } catch (e) {
+      return halError(code, String(e));
+    }
   }
 
-  function onDisconnect(): void {
-    const was = connected;
-    connected = false;
-    if (spec && was) spec.onDisconnect();
+  /** An NRF call whose failure is only worth a warning. */
+  function quiet(what: string, fn: () => void): void {
+    if (call('', fn) && has) deps.log.log('warn', 'ble', what + ' failed');
   }
 
   return {
     supports: supports,
     setAdvertising(o): HalError | null {
-      if (!has) return err('UNAVAILABLE', 'BLE is not available on this firmware');
-      try {
+      return call('BLE_ADVERTISING', function () {
         NRF.setAdvertising(toArray(o.data), { connectable: o.connectable, scannable: false, interval: o.intervalMs });
-        return null;
-      } catch (e) {
-        return err('BLE_ADVERTISING', String(e));
-      }
+      });
     },
     stopAdvertising(): void {
-      if (!has) return;
-      try {
+      quiet('stop advertising', function () {
         NRF.setAdvertising([], { connectable: false });
-      } catch (e) {
-        deps.log.log('warn', 'ble', 'could not stop advertising');
-      }
+      });
     },
     startScan(o): HalError | null {
-      if (!supports.pbAdv) return err('UNAVAILABLE', 'BLE scanning is not available on this firmware');
-      try {
-        NRF.setScan(
-          function (dev: any) {
-            if (!dev || !dev.data || dev.id === '00:00:00:00:00:00') return;
-            const rssi = dev.rssi;
-            if (typeof rssi !== 'number' || rssi > 20 || rssi < -127) return;
+      if (!supports.pbAdv) return unavailable('BLE scanning');
+      return call('BLE_SCAN', function () {
+        NRF.setScan(function (dev: any) {
+          const rssi = dev && dev.rssi;
+          if (dev && dev.data && dev.id !== '00:00:00:00:00:00' && typeof rssi === 'number' && rssi <= 20 && rssi >= -127) {
             o.onPacket(new Uint8Array(dev.data), rssi);
-          },
-          { active: false },
-        );
-        return null;
-      } catch (e) {
-        return err('BLE_SCAN', String(e));
-      }
+          }
+        }, { active: false });
+      });
     },
     stopScan(): void {
-      if (!has) return;
-      try {
+      quiet('stop scanning', function () {
         NRF.setScan();
-      } catch (e) {
-        deps.log.log('warn', 'ble', 'could not stop scanning');
-      }
+      });
     },
     setGattService(s): HalError | null {
-      if (!has) return err('UNAVAILABLE', 'BLE is not available on this firmware');
-      const svc: any = {};
-      const chars: any = {};
-      chars[hex4(s.dataIn)] = {
+      const svc = oneChar(s.service, s.dataIn, {
         value: [0],
         maxLen: s.maxLength,
         writable: true,
@@ -100,62 +91,52 @@ export function createBle(deps: { log: LogService }): BleService {
         onWrite: function (evt: any) {
           if (spec === s && evt && evt.data) s.onWrite(new Uint8Array(evt.data));
         },
-      };
-      chars[hex4(s.dataOut)] = { value: [0], maxLen: s.maxLength, readable: true, notify: true };
-      svc[hex4(s.service)] = chars;
-      try {
+      });
+      svc[hex4(s.service)][hex4(s.dataOut)] = { value: [0], maxLen: s.maxLength, readable: true, notify: true };
+      const e = call('BLE_SERVICES', function () {
         NRF.setServices(svc, { uart: false });
-      } catch (e) {
-        return err('BLE_SERVICES', String(e));
-      }
+      });
+      if (e) return e;
       // Probe notifications once: older ESP32 builds throw here.
-      try {
-        const probe: any = {};
-        const c: any = {};
-        c[hex4(s.dataOut)] = { value: [0] };
-        probe[hex4(s.service)] = c;
-        NRF.updateServices(probe);
-      } catch (e) {
+      if (call('', function () {
+        NRF.updateServices(oneChar(s.service, s.dataOut, { value: [0] }));
+      })) {
         supports.pbGatt = false;
-        return err('UNSUPPORTED', 'NRF.updateServices does not work on this firmware: no GATT notifications');
+        return halError('UNSUPPORTED', 'no GATT notifications (NRF.updateServices fails)');
       }
       spec = s;
       if (!handlersOn) {
         handlersOn = true;
-        NRF.on('connect', onConnect);
-        NRF.on('disconnect', onDisconnect);
+        NRF.on('connect', function () {
+          connected = true;
+          // Callbacks are never synchronous; NRF events already arrive from the event loop.
+          if (spec) spec.onConnect(23);
+        });
+        NRF.on('disconnect', function () {
+          const was = connected;
+          connected = false;
+          if (spec && was) spec.onDisconnect();
+        });
       }
       return null;
     },
     clearGattService(): void {
       spec = null;
-      if (!has) return;
-      try {
+      quiet('remove GATT service', function () {
         NRF.setServices({}, { uart: false });
-      } catch (e) {
-        deps.log.log('warn', 'ble', 'could not remove the GATT service');
-      }
+      });
     },
     notify(data): HalError | null {
-      if (!spec || !connected) return err('NOT_CONNECTED', 'no GATT connection');
-      const svc: any = {};
-      const c: any = {};
-      c[hex4(spec.dataOut)] = { value: toArray(data), notify: true };
-      svc[hex4(spec.service)] = c;
-      try {
-        NRF.updateServices(svc);
-        return null;
-      } catch (e) {
-        return err('BLE_NOTIFY', String(e));
-      }
+      const sp = spec;
+      if (!sp || !connected) return halError('NOT_CONNECTED', 'no GATT connection');
+      return call('BLE_NOTIFY', function () {
+        NRF.updateServices(oneChar(sp.service, sp.dataOut, { value: toArray(data), notify: true }));
+      });
     },
     disconnect(): void {
-      if (!has) return;
-      try {
+      quiet('disconnect', function () {
         NRF.disconnect();
-      } catch (e) {
-        deps.log.log('warn', 'ble', 'disconnect failed');
-      }
+      });
     },
   };
 }
