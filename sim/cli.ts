@@ -3,6 +3,8 @@
 //                  [--keep-storage]  (boot from the Storage the previous run left in .sim/<scenario>/)
 //                  [--trace out.html] (the run as a sequence-diagram page, sim/trace.ts)
 //                  [--fuzz N]         (N randomized fault schedules, sim/fuzz.ts; --seed picks the first)
+//   npm run sim -- --repl PORT [--storage FILE]   (a fresh emulated board's REPL on tcp://127.0.0.1:PORT,
+//                                                  for `npm run flash -- --port tcp://127.0.0.1:PORT`)
 //   npm start   (no scenario: runs scenarios/boot.json)
 // Prints a readable timeline (virtual time, actor, event; colour on a TTY), then the verdict.
 // Exit status: 0 when the scenario's expectations hold, 1 when they do not, 2 for bad input.
@@ -11,7 +13,7 @@ import { formatEvent, type SimEvent } from './timeline';
 import { runScenario, loadScenario, fleetStats, ScenarioError, StorageFileError } from './scenario';
 
 const USAGE =
-  'usage: npm run sim -- <scenario name or path> [--seed N] [--realtime] [--until <event substring>] [--quiet] [--fleet N] [--keep-storage] [--trace out.html] [--fuzz N]';
+  'usage: npm run sim -- <scenario name or path> [--seed N] [--realtime] [--until <event substring>] [--quiet] [--fleet N] [--keep-storage] [--trace out.html] [--fuzz N] | --repl PORT [--storage FILE]';
 
 interface CliArgs {
   scenario: string;
@@ -66,7 +68,16 @@ function parseArgs(argv: string[]): CliArgs {
 }
 
 async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const repl = argv.indexOf('--repl');
+  if (repl >= 0) {
+    const port = argv[repl + 1];
+    if (!port || !/^\d+$/.test(port)) throw new ScenarioError([`--repl needs a TCP port number. ${USAGE}`]);
+    const rest = argv.filter((_, i) => i !== repl && i !== repl + 1);
+    await (await import('./repl')).replMain(['--port', port].concat(rest));
+    return new Promise<number>(() => undefined); // serves until Ctrl-C
+  }
+  const args = parseArgs(argv);
   const colour = !!process.stdout.isTTY && !process.env.NO_COLOR;
   const scenario = await loadScenario(args.scenario);
   if (args.fuzz !== undefined) return (await import('./fuzz')).fuzzCli(scenario, { runs: args.fuzz, seed: args.seed, quiet: args.quiet, trace: args.trace, colour });

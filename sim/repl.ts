@@ -289,7 +289,7 @@ export function serveRepl(opts: ServeReplOptions): Promise<ReplServer> {
 // Standalone: `node --import tsx sim/repl.ts [--port 2323] [--storage FILE] [--env KEY=VALUE ...]` serves one
 // emulated ESP32 board (all emulated modules registered) until Ctrl-C. `npm run sim -- --repl PORT` is the
 // simulator CLI's way to do the same inside a scenario's world.
-async function main(argv: string[]): Promise<void> {
+export async function replMain(argv: string[]): Promise<void> {
   const { parseArgs } = await import('node:util');
   const { values } = parseArgs({
     args: argv,
@@ -323,7 +323,7 @@ async function main(argv: string[]): Promise<void> {
 
 const invokedAs = process.argv[1] ? process.argv[1].replace(/\\/g, '/') : '';
 if (invokedAs.endsWith('/sim/repl.ts') || invokedAs.endsWith('/sim/repl')) {
-  main(process.argv.slice(2)).catch((e) => {
+  replMain(process.argv.slice(2)).catch((e) => {
     process.stderr.write(`repl: ${(e as Error).message.split('\n')[0]}\n`);
     process.exit(1);
   });
