@@ -332,6 +332,12 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
           report(false, []);
           return;
         }
+        if (hal.crypto.addEntropy) {
+          // what the radio heard (BSSIDs, RSSI, channels) is fresh, unpredictable input for the DRBG
+          let heard = '';
+          for (let i = 0; i < results.length; i++) heard += results[i].bssid + results[i].rssi + ',' + results[i].channel;
+          hal.crypto.addEntropy(asciiToBytes(heard));
+        }
         const exclude = [FALLBACK_SETUP_SSID];
         if (setup) exclude.push(setup.ssid);
         scanList = usableScanResults(results, {
