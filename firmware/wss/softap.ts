@@ -18,17 +18,28 @@ function htmlEscape(s: string): string {
   return s.split('&').join('&amp;').split('<').join('&lt;').split('>').join('&gt;').split('"').join('&quot;');
 }
 
-/** application/x-www-form-urlencoded → value of `name` ('' when absent or undecodable). */
+/**
+ * application/x-www-form-urlencoded → value of `name` ('' when absent or malformed). %XX become raw
+ * bytes (a binary string, as Wifi.connect takes SSIDs and passphrases), '+' a space.
+ */
 export function formValue(body: string, name: string): string {
   const parts = body.split('&');
   for (let i = 0; i < parts.length; i++) {
     const eq = parts[i].indexOf('=');
     if (eq < 0 || parts[i].substring(0, eq) !== name) continue;
-    try {
-      return decodeURIComponent(parts[i].substring(eq + 1).split('+').join(' '));
-    } catch (e) {
-      return '';
+    const v = parts[i].substring(eq + 1);
+    let out = '';
+    for (let j = 0; j < v.length; j++) {
+      const c = v.charAt(j);
+      if (c === '+') out += ' ';
+      else if (c === '%') {
+        const b = parseInt(v.substr(j + 1, 2), 16);
+        if (!(b >= 0) || v.length < j + 3) return '';
+        out += String.fromCharCode(b);
+        j += 2;
+      } else out += c;
     }
+    return out;
   }
   return '';
 }

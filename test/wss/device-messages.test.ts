@@ -14,6 +14,7 @@ import {
 } from '../../firmware/wss/messages.ts';
 import { batchEnd, usableScanResults } from '../../firmware/wss/scan-data.ts';
 import { authenticationFailed } from '../../firmware/wss/codes.ts';
+import { formValue } from '../../firmware/wss/softap.ts';
 
 test('JSON strings: quotes, backslashes, control characters escaped; bytes >= 0x80 raw', () => {
   const s = 'a"b\\c\n\x01\x1f\x7f\xe9';
@@ -101,6 +102,15 @@ test('scan filtering and batching', () => {
   assert.is(batchEnd(entries, 2, 250), 3);
   assert.is(batchEnd(entries, 3, 250), 4, 'an entry bigger than a batch still goes, alone');
   assert.is(batchEnd(entries, 4, 250), 4);
+});
+
+test('soft-AP form values: + and %XX decoded to bytes, malformed escapes refused', () => {
+  const body = 'ssid=My+Home%20Net&passphrase=p%26ss%3Dw%C3%B6rd&x=%zz';
+  assert.is(formValue(body, 'ssid'), 'My Home Net');
+  assert.is(formValue(body, 'passphrase'), 'p&ss=w\xc3\xb6rd', 'UTF-8 bytes stay bytes (a binary string)');
+  assert.is(formValue(body, 'x'), '');
+  assert.is(formValue(body, 'missing'), '');
+  assert.is(formValue('a=%4', 'a'), '');
 });
 
 test.run();
