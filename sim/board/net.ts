@@ -596,7 +596,10 @@ function createHttp(board: Board): unknown {
       let remaining = 0;
       let out = '';
       const release = board.clock.hold(`${board.id} http server connection`);
-      sock.on('close', () => release());
+      sock.on('close', () => {
+        release();
+        if (reqObj) board.setTimer(() => board.emitTo(reqObj, 'close'), 0);
+      });
       sock.on('error', () => undefined);
       sock.on('data', (d: Buffer) => {
         if (reqObj) {

@@ -9,7 +9,7 @@
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { createHash, createPrivateKey, randomUUID, sign, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { VirtualClock } from '../clock.ts';
 import type { Timeline } from '../timeline.ts';
