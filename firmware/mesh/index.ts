@@ -5,7 +5,7 @@ import { meshLog } from './log';
 import type { Hal } from '../../hal/types';
 import { FILES } from '../../hal/storage-layout';
 import type { BearerLink, BearerEvents } from './bearer';
-import { CLOSE_SUCCESS } from './bearer';
+import { CLOSE_FAIL } from './bearer';
 import { createAdvertiser, type AdvSpec } from './advertiser';
 import { unprovisionedBeacon, pbGattAdvertisement, uriHash, eachAd, AD_PB_ADV } from './ad';
 import { createPbAdv, type PbAdv } from './pb-adv';
@@ -41,10 +41,12 @@ const PB_GATT_ADV_INTERVAL_MS = 200;
 
 export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
   const log = hal.log;
+  const ble = hal.ble;
   const L = meshLog(log);
   const state = createMeshState(hal.storage);
-  let provisioned = state.load() !== null;
-  const inert: MeshController = {
+  const node = state.load();
+  let provisioned = node !== null;
+  const ctl: MeshController = {
     isProvisioned: () => provisioned,
     factoryReset(): void {
       state.erase();
@@ -53,43 +55,30 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
     },
     stop(): void {},
   };
-  if (provisioned) {
-    const node = state.load();
-    if (node) {
-      L.i('provisioned node, address 0x' + node.address.toString(16) + ': not beaconing');
-      wipe(node.netKey);
-      wipe(node.devKey);
-    }
-    return inert;
+  if (node) {
+    L.i('provisioned node, address 0x' + node.address.toString(16) + ': not beaconing');
+    wipe(node.netKey);
+    wipe(node.devKey);
+    return ctl;
   }
 
   const fileCfg = hal.storage.readJSON<{ mesh?: MeshConfig }>(FILES.config);
   const cfg: MeshConfig = opts.config || (fileCfg && fileCfg.mesh) || {};
   const ident = opts.identity || readIdentity(hal.storage, cfg);
-  if (typeof ident === 'string') {
-    L.e(ident);
-    return inert;
+  const elements = cfg.elements || 1;
+  if (typeof ident === 'string' || elements < 1 || elements > 255) {
+    L.e(typeof ident === 'string' ? ident : 'mesh.elements must be 1..255');
+    return ctl;
   }
   const identity: MeshIdentity = ident;
-  const elements = cfg.elements || 1;
-  if (elements < 1 || elements > 255) {
-    L.e('mesh.elements must be 1..255');
-    return inert;
-  }
   const want = cfg.bearers || 'both';
-  let useAdv = __FEATURE_PB_ADV__ && (want === 'both' || want === 'pb-adv') && hal.ble.supports.pbAdv;
-  let useGatt = __FEATURE_PB_GATT__ && (want === 'both' || want === 'pb-gatt') && hal.ble.supports.pbGatt;
-  if (!useAdv && !useGatt) {
-    L.e('no usable bearer: wanted ' + want + ', this firmware supports' +
-      (hal.ble.supports.pbAdv ? ' pb-adv' : '') + (hal.ble.supports.pbGatt ? ' pb-gatt' : '') +
-      (hal.ble.supports.pbAdv || hal.ble.supports.pbGatt ? '' : ' neither'));
-    return inert;
-  }
-  const beaconMs = cfg.beaconIntervalMs || DEFAULT_BEACON_INTERVAL_MS;
+  // Each bearer's code sits behind its feature flag, so `--no-pb-adv` / `--no-pb-gatt` drop it.
+  const useAdv = __FEATURE_PB_ADV__ && (want === 'both' || want === 'pb-adv') && ble.supports.pbAdv;
+  let useGatt = __FEATURE_PB_GATT__ && (want === 'both' || want === 'pb-gatt') && ble.supports.pbGatt;
   const capabilities = capabilitiesParams({ elements: elements, algorithms: cfg.hmacSha256 ? ALG_BIT_CMAC | ALG_BIT_HMAC : ALG_BIT_CMAC, staticOob: true });
   const ecc = opts.ecc || createFirmwareEcc({ clock: hal.clock, randomBytes: hal.crypto.randomBytes, stats: opts.stats });
   const keys = createKeyHolder({ ecc: ecc, log: log, defer: hal.clock.defer });
-  const advertiser = createAdvertiser({ ble: hal.ble, clock: hal.clock, log: log });
+  const advertiser = createAdvertiser({ ble: ble, clock: hal.clock, log: log });
   const idleAds: AdvSpec[] = [];
 
   let session: Session | null = null;
@@ -99,9 +88,15 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
   let pbAdv: PbAdv | null = null;
   let pbGatt: PbGatt | null = null;
 
-  function beacon(): void {
-    if (stopped || provisioned) return;
-    advertiser.setIdle(idleAds);
+  function shutdown(): void {
+    stopped = true;
+    keys.stop();
+    if (__FEATURE_PB_ADV__ && pbAdv) {
+      pbAdv.stop();
+      ble.stopScan();
+    }
+    if (__FEATURE_PB_GATT__ && pbGatt) pbGatt.stop();
+    advertiser.stop();
   }
 
   function endLink(): void {
@@ -117,16 +112,7 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
       keys.renew();
     }
     L.i('beaconing again');
-    beacon();
-  }
-
-  function shutdown(): void {
-    stopped = true;
-    keys.stop();
-    if (pbAdv) pbAdv.stop();
-    if (pbGatt) pbGatt.stop();
-    if (useAdv) hal.ble.stopScan();
-    advertiser.stop();
+    advertiser.setIdle(idleAds);
   }
 
   const events: BearerEvents = {
@@ -156,11 +142,10 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
           return state.save(data, elements);
         },
         onEnd(how, detail): void {
+          // A failure or a timeout is already logged by the session.
           if (how === 'complete') {
             provisioned = true;
             L.i('provisioned over ' + link.bearer + ': ' + detail);
-          } else {
-            L.w('provisioning ended: ' + how + ' (' + detail + ')');
           }
         },
       });
@@ -172,16 +157,29 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
     },
     onLinkClose(link: BearerLink, reason: number): void {
       if (link !== current) return;
-      L.i('link closed over ' + link.bearer + ' (reason ' + reason + (reason === CLOSE_SUCCESS ? ' success' : '') + ')');
+      L.i('link closed over ' + link.bearer + ' (reason ' + reason + ')');
       endLink();
     },
   };
 
+  // PB-GATT first: a firmware without GATT notifications drops it here (pb-gatt.ts logs why).
+  if (__FEATURE_PB_GATT__ && useGatt) {
+    const gatt = createPbGatt({ ble: ble, clock: hal.clock, log: log, events: events });
+    useGatt = gatt.start();
+    if (useGatt) {
+      pbGatt = gatt;
+      idleAds.push({ data: pbGattAdvertisement(identity.uuid, identity.oobInfo), connectable: true, intervalMs: PB_GATT_ADV_INTERVAL_MS });
+    }
+  }
+  if (!useAdv && !useGatt) {
+    L.e('no usable bearer for ' + want + ' (HAL: pb-adv ' + ble.supports.pbAdv + ', pb-gatt ' + ble.supports.pbGatt + ')');
+    return ctl;
+  }
   if (__FEATURE_PB_ADV__ && useAdv) {
     const adv = createPbAdv({ clock: hal.clock, log: log, uuid: identity.uuid, advertiser: advertiser, events: events });
     pbAdv = adv;
     adv.start();
-    const err = hal.ble.startScan({
+    const err = ble.startScan({
       onPacket(data: Uint8Array): void {
         eachAd(data, function (type, start, end) {
           if (type === AD_PB_ADV) adv.onAdPayload(data.subarray(start, end));
@@ -189,45 +187,20 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
       },
     });
     if (err) L.w('scanning failed: ' + err.code);
-  }
-  if (__FEATURE_PB_GATT__ && useGatt) {
-    pbGatt = createPbGatt({ ble: hal.ble, clock: hal.clock, log: log, events: events });
-    if (!pbGatt.start()) {
-      pbGatt = null;
-      useGatt = false;
-    }
-  }
-  if (!useAdv && !useGatt) {
-    L.e('no usable bearer: PB-GATT needs GATT notifications (NRF.updateServices), and PB-ADV was not chosen');
-    stopped = true;
-    advertiser.stop();
-    return inert;
-  }
-  if (__FEATURE_PB_ADV__ && useAdv) {
-    const hash = identity.uri ? uriHash(identity.uri) : null;
-    idleAds.push({ data: unprovisionedBeacon(identity.uuid, identity.oobInfo, hash), connectable: false, intervalMs: beaconMs });
-  }
-  if (__FEATURE_PB_GATT__ && useGatt) {
-    idleAds.push({ data: pbGattAdvertisement(identity.uuid, identity.oobInfo), connectable: true, intervalMs: PB_GATT_ADV_INTERVAL_MS });
+    // The beacon goes first in the rotation.
+    idleAds.splice(0, 0, { data: unprovisionedBeacon(identity.uuid, identity.oobInfo, identity.uri ? uriHash(identity.uri) : null), connectable: false, intervalMs: cfg.beaconIntervalMs || DEFAULT_BEACON_INTERVAL_MS });
   }
   keys.prepare();
-  L.i('unprovisioned: beaconing uuid ' + bytesToHex(identity.uuid) + ' oob info 0x' +
-    ('000' + identity.oobInfo.toString(16)).slice(-4) + ' over' + (useAdv ? ' pb-adv' : '') + (useGatt ? ' pb-gatt' : ''));
-  beacon();
+  L.i('unprovisioned: beaconing uuid ' + bytesToHex(identity.uuid) + ' oob info 0x' + identity.oobInfo.toString(16) +
+    ' over' + (useAdv ? ' pb-adv' : '') + (useGatt ? ' pb-gatt' : ''));
+  advertiser.setIdle(idleAds);
 
-  return {
-    isProvisioned: () => provisioned,
-    factoryReset(): void {
-      state.erase();
-      provisioned = false;
-      L.i('factory reset: mesh records erased');
-    },
-    stop(): void {
-      if (current) current.close(0x02);
-      if (session) session.stop();
-      session = null;
-      current = null;
-      shutdown();
-    },
+  ctl.stop = function (): void {
+    if (current) current.close(CLOSE_FAIL);
+    if (session) session.stop();
+    session = null;
+    current = null;
+    shutdown();
   };
+  return ctl;
 }
