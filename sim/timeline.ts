@@ -82,7 +82,7 @@ function paint(on: boolean | undefined, code: string, text: string): string {
 export function formatEvent(e: SimEvent, opts: RenderOptions = {}): string {
   const time = (e.t / 1000).toFixed(3).padStart(9) + 's';
   const who = opts.boards && e.board ? `${e.actor}[${e.board}]` : e.actor;
-  const actor = paint(opts.colour, COLOURS[e.actor] ?? '', who.padEnd(opts.boards ? 16 : 8));
+  const actor = paint(opts.colour, COLOURS[e.actor] ?? '', who.padEnd(opts.boards ? 18 : 11));
   let summary = e.summary;
   if (e.kind === 'uncaught' || e.kind === 'missing' || e.kind === 'fault') summary = paint(opts.colour, '31;1', summary);
   else if (e.fields && typeof e.fields.level === 'string') summary = paint(opts.colour, LEVEL_COLOURS[e.fields.level] ?? '', summary);
