@@ -6,12 +6,15 @@
 // built-in modules. A post-pass (build/postpass.mjs) drops esbuild's require shim and renames any
 // local the interpreter would parse as a keyword; then the Espruino dialect gate (build/check.mjs)
 // and the 64 KB budget run on each output, and any finding fails the build.
+// Property names on the curated allowlist of build/mangle.json are shortened (esbuild mangleProps with
+// the committed mangle cache); build/mangle.mjs checks that no data, API or tool spells them.
 import * as esbuild from 'esbuild';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { ESPRUINO_BUILTIN_MODULES, ESBUILD_SUPPORTED, BUDGET_BYTES } from './build/dialect.mjs';
 import { postProcess } from './build/postpass.mjs';
+import { mangleOptions, saveMangleCache } from './build/mangle.mjs';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.join(root, 'dist');
@@ -54,6 +57,7 @@ export function buildOptions(entry, outfile, argv = []) {
     external: ESPRUINO_BUILTIN_MODULES,
     define: featureDefines(argv),
     logLevel: 'silent',
+    ...mangleOptions(),
   };
 }
 
@@ -73,6 +77,7 @@ export async function buildBundle(entry, outfile, argv = [], extra = {}) {
   const result = await esbuild.build({ ...buildOptions(entry, outfile, argv), ...extra, write: false });
   const js = result.outputFiles.find((f) => f.path.endsWith('.js'));
   const map = result.outputFiles.find((f) => f.path.endsWith('.js.map'));
+  if (result.mangleCache) saveMangleCache(result.mangleCache);
   const post = postProcess(js.text, map ? map.text : null);
   mkdirSync(path.dirname(outfile), { recursive: true });
   writeFileSync(outfile, post.code);
@@ -99,9 +104,15 @@ export async function buildAll(argv = process.argv.slice(2)) {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const { checkFile } = await import('./build/check.mjs');
+  const { checkMangle } = await import('./build/mangle.mjs');
   let failed = false;
   try {
-    for (const r of await buildAll()) {
+    const built = await buildAll();
+    for (const line of await checkMangle({ bundles: built.map((r) => r.outfile) })) {
+      failed = true;
+      console.error(line);
+    }
+    for (const r of built) {
       for (const line of formatEsbuildMessages(r.warnings)) console.error(line.replace(': build: ', ': build warning: '));
       const problems = checkFile(r.outfile);
       for (const p of problems) console.error(p.text);

@@ -1,0 +1,234 @@
+#!/usr/bin/env node
+// Property-name mangling for the bundles, restricted to a curated allowlist (build/mangle.json).
+//
+// esbuild renames locals but never property names: `hal.config.getConfigurationValue(...)` keeps its
+// 21 characters at every call. esbuild's `mangleProps` shortens the allowlisted names; `mangle.json`
+// also holds the mangle cache, so a name gets the same short name in every build and every bundle.
+//
+// A renamed property is only safe when no code outside the bundle, and no data, ever spells it. So a
+// name may be allowlisted only when every check below holds (`checkMangle`; the build runs it, and
+// `npm test -- gate` too):
+//  1. types (TypeScript checker over every module of every bundle): each place that declares or
+//     reads the property has a function type (a method, a callback); so it can never be a key of JSON
+//     on the wire or in Storage (JSON has no functions), and each object it is read from has a known
+//     type (never `any`/`unknown`, which is where JSON.parse results and Espruino objects live);
+//     no `for..in` / `Object.keys|values|entries` over a type that has the property;
+//  2. no string literal in the sources or in a built bundle equals the name (obj['name'], 'name' in o;
+//     esbuild leaves quoted names alone);
+//  3. the name is not part of the Espruino API: neither a word of ../shared/docs/espruino.md nor an
+//     identifier or string of the emulated board (sim/board/*.ts);
+//  4. the flash tool (flash/**) never spells it: what it writes to Storage cannot carry it.
+// `node build/mangle.mjs --check` runs the checks; `--candidates` lists the names that would pass,
+// with the bytes each would save in dist/firmware.js (pick from those, then check again).
+import { readFileSync, writeFileSync, readdirSync, existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const MANGLE_FILE = path.join(root, 'build', 'mangle.json');
+const ESPRUINO_DOC = path.resolve(root, '..', 'shared', 'docs', 'espruino.md');
+
+/** { names: string[], cache: { [name]: short } } */
+export function loadMangle(file = MANGLE_FILE) {
+  const m = JSON.parse(readFileSync(file, 'utf8'));
+  return { names: m.names || [], cache: m.cache || {} };
+}
+
+/** esbuild options for the allowlist: mangleProps matches exactly the listed names. */
+export function mangleOptions(m = loadMangle()) {
+  if (!m.names.length) return {};
+  return { mangleProps: new RegExp('^(' + m.names.join('|') + ')$'), mangleCache: { ...m.cache } };
+}
+
+/** Write the cache back when a build added names (so the next build, and the commit, keep them). */
+export function saveMangleCache(cache, file = MANGLE_FILE) {
+  const m = loadMangle(file);
+  const next = {};
+  for (const k of Object.keys(cache).sort()) if (m.names.includes(k)) next[k] = cache[k];
+  if (JSON.stringify(next) === JSON.stringify(m.cache)) return false;
+  writeFileSync(file, JSON.stringify({ names: m.names, cache: next }, null, 2) + '\n');
+  return true;
+}
+
+function filesUnder(dir, re) {
+  const out = [];
+  if (!existsSync(dir)) return out;
+  for (const e of readdirSync(dir)) {
+    const p = path.join(dir, e);
+    if (statSync(p).isDirectory()) out.push(...filesUnder(p, re));
+    else if (re.test(e)) out.push(p);
+  }
+  return out;
+}
+
+/** Words (identifier-like) of a text: every spelling an API or a tool could use. */
+function words(text) {
+  return new Set(text.match(/[A-Za-z_$][A-Za-z0-9_$]*/g) || []);
+}
+
+/** Names of the Espruino API (the doc and the emulated board) and of the flash tool, with their source. */
+export function reservedNames() {
+  const reserved = new Map();
+  const add = (set, why) => {
+    for (const w of set) if (!reserved.has(w)) reserved.set(w, why);
+  };
+  if (!existsSync(ESPRUINO_DOC)) throw new Error('mangle: ' + ESPRUINO_DOC + ' is missing (the Espruino API list)');
+  add(words(readFileSync(ESPRUINO_DOC, 'utf8')), 'the Espruino API (espruino.md)');
+  for (const f of filesUnder(path.join(root, 'sim', 'board'), /\.ts$/)) add(words(readFileSync(f, 'utf8')), 'the emulated board (' + path.relative(root, f) + ')');
+  for (const f of filesUnder(path.join(root, 'flash'), /\.(ts|mjs|js)$/)) add(words(readFileSync(f, 'utf8')), 'the flash tool (' + path.relative(root, f) + ')');
+  return reserved;
+}
+
+/** String literals of a JavaScript bundle (acorn), to find names spelled as data. */
+async function bundleStrings(file) {
+  const acorn = await import('acorn');
+  const walk = await import('acorn-walk');
+  const ast = acorn.parse(readFileSync(file, 'utf8'), { ecmaVersion: 'latest' });
+  const out = new Set();
+  walk.full(ast, (n) => {
+    if (n.type === 'Literal' && typeof n.value === 'string') out.add(n.value);
+    if (n.type === 'TemplateElement') out.add(n.value.cooked);
+  });
+  return out;
+}
+
+/**
+ * The TypeScript facts: for every property name used in the bundled sources, whether each use is
+ * function-typed on a known type. Returns Map<name, { uses, bad: [where: why] }>, plus string literals.
+ */
+export async function typeFacts(entries) {
+  const ts = (await import('typescript')).default;
+  const cfg = ts.getParsedCommandLineOfConfigFile(path.join(root, 'tsconfig.device.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
+  const program = ts.createProgram({ rootNames: [...new Set([...cfg.fileNames, ...entries.map((e) => path.join(root, e))])], options: cfg.options });
+  const checker = program.getTypeChecker();
+  const facts = new Map();
+  const strings = new Set();
+  const fact = (name) => {
+    if (!facts.has(name)) facts.set(name, { uses: 0, bad: [] });
+    return facts.get(name);
+  };
+  const where = (sf, node) => {
+    const lc = sf.getLineAndCharacterOfPosition(node.getStart(sf));
+    return path.relative(root, sf.fileName) + ':' + (lc.line + 1) + ':' + (lc.character + 1);
+  };
+  const callable = (type) => {
+    const t = checker.getNonNullableType(type);
+    if (t.isUnion()) return t.types.every((u) => u.getCallSignatures().length > 0);
+    return t.getCallSignatures().length > 0;
+  };
+  const opaque = (type) => (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) !== 0;
+  const enumerated = (sf, node, expr) => {
+    for (const p of checker.getApparentType(checker.getTypeAtLocation(expr)).getProperties()) {
+      fact(p.name).bad.push(where(sf, node) + ': enumerated (for..in / Object.keys)');
+    }
+  };
+  const sources = program.getSourceFiles().filter((sf) => !sf.isDeclarationFile && !sf.fileName.includes('node_modules'));
+  for (const sf of sources) {
+    const visit = (node) => {
+      if (ts.isStringLiteralLike(node)) strings.add(node.text);
+      let name = null;
+      let ok = true;
+      let why = '';
+      if (ts.isPropertyAccessExpression(node)) {
+        name = node.name.text;
+        const objType = checker.getTypeAtLocation(node.expression);
+        if (opaque(objType)) (ok = false), (why = 'read from an untyped (any/unknown) object');
+        else if (!callable(checker.getTypeAtLocation(node))) (ok = false), (why = 'not a function');
+      } else if (
+        (ts.isPropertyAssignment(node) || ts.isShorthandPropertyAssignment(node) || ts.isMethodDeclaration(node) ||
+          ts.isPropertySignature(node) || ts.isMethodSignature(node) || ts.isPropertyDeclaration(node) ||
+          ts.isGetAccessor(node) || ts.isSetAccessor(node)) &&
+        node.name && (ts.isIdentifier(node.name) || ts.isStringLiteral(node.name))
+      ) {
+        name = node.name.text;
+        if (ts.isGetAccessor(node) || ts.isSetAccessor(node)) (ok = false), (why = 'an accessor');
+        else if (!callable(checker.getTypeAtLocation(node.name))) (ok = false), (why = 'not a function');
+      }
+      if (ts.isForInStatement(node)) enumerated(sf, node, node.expression);
+      if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) &&
+          /^(keys|values|entries|getOwnPropertyNames)$/.test(node.expression.name.text) &&
+          ts.isIdentifier(node.expression.expression) && node.expression.expression.text === 'Object' && node.arguments[0]) {
+        enumerated(sf, node, node.arguments[0]);
+      }
+      if (name !== null) {
+        const f = fact(name);
+        f.uses++;
+        if (!ok) f.bad.push(where(sf, node) + ': ' + why);
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(sf);
+  }
+  return { facts, strings };
+}
+
+/** Problems (one line each) with the allowlisted names; [] when every check holds. */
+export async function checkMangle(opts = {}) {
+  const m = opts.mangle || loadMangle();
+  const entries = opts.entries || ['firmware/main.ts', 'firmware/selftest.ts', 'bench/device.ts'];
+  const problems = [];
+  const reserved = reservedNames();
+  const { facts, strings } = await typeFacts(entries);
+  const bundleLiterals = new Set();
+  for (const b of opts.bundles || []) for (const s of await bundleStrings(b)) bundleLiterals.add(s);
+  for (const name of m.names) {
+    const pre = 'mangle: "' + name + '" ';
+    if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name)) problems.push(pre + 'is not an identifier');
+    if (reserved.has(name)) problems.push(pre + 'is spelled by ' + reserved.get(name));
+    if (strings.has(name)) problems.push(pre + 'is a string literal in the sources (quoted access or data)');
+    if (bundleLiterals.has(name)) problems.push(pre + 'is a string literal in a built bundle');
+    const f = facts.get(name);
+    if (!f) problems.push(pre + 'is not used by the bundled sources (remove it from build/mangle.json)');
+    else for (const b of f.bad.slice(0, 3)) problems.push(pre + 'at ' + b);
+  }
+  for (const [k, v] of Object.entries(m.cache)) {
+    if (!m.names.includes(k)) problems.push('mangle: cache entry "' + k + '" is not allowlisted');
+    if (typeof v !== 'string') problems.push('mangle: cache entry "' + k + '" must be a string');
+  }
+  return problems;
+}
+
+/** Names that would pass every check, with the bytes each saves (length - 2 per use in firmware.js). */
+export async function candidates(firmwareFile) {
+  const reserved = reservedNames();
+  const { facts, strings } = await typeFacts(['firmware/main.ts', 'firmware/selftest.ts', 'bench/device.ts']);
+  const acorn = await import('acorn');
+  const walk = await import('acorn-walk');
+  const ast = acorn.parse(readFileSync(firmwareFile, 'utf8'), { ecmaVersion: 'latest' });
+  const count = new Map();
+  const lits = new Set();
+  walk.full(ast, (n) => {
+    let k = null;
+    if (n.type === 'MemberExpression' && !n.computed && n.property.type === 'Identifier') k = n.property.name;
+    if ((n.type === 'Property' || n.type === 'MethodDefinition' || n.type === 'PropertyDefinition') && !n.computed && n.key.type === 'Identifier') k = n.key.name;
+    if (k) count.set(k, (count.get(k) || 0) + 1);
+    if (n.type === 'Literal' && typeof n.value === 'string') lits.add(n.value);
+  });
+  const out = [];
+  for (const [name, f] of facts) {
+    if (f.bad.length || reserved.has(name) || strings.has(name) || lits.has(name) || name.length < 3) continue;
+    const uses = count.get(name) || 0;
+    out.push({ name, uses, saves: uses * (name.length - 2) });
+  }
+  return out.filter((c) => c.uses > 0).sort((a, b) => b.saves - a.saves);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const arg = process.argv[2];
+  if (arg === '--candidates') {
+    const list = await candidates(path.join(root, 'dist', 'firmware.js'));
+    let total = 0;
+    for (const c of list) {
+      total += c.saves;
+      console.log(c.name.padEnd(32) + String(c.uses).padStart(5) + String(c.saves).padStart(7));
+    }
+    console.log('total (upper bound, names of 1-2 characters after mangling): ' + total);
+  } else {
+    const dist = path.join(root, 'dist');
+    const bundles = ['firmware', 'selftest', 'bench'].map((b) => path.join(dist, b + '.js')).filter(existsSync);
+    const problems = await checkMangle({ bundles });
+    for (const p of problems) console.error(p);
+    console.log(problems.length ? 'mangle: ' + problems.length + ' problem(s)' : 'mangle: ' + loadMangle().names.length + ' allowlisted names pass every check');
+    process.exit(problems.length ? 1 : 0);
+  }
+}

@@ -1,0 +1,63 @@
+// Property mangling (build/mangle.mjs, build/mangle.json): the allowlist passes its safety checks, each
+// check rejects what it is there for, and the names are stable between builds.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { checkMangle, loadMangle, mangleOptions } from '../../build/mangle.mjs';
+import { buildBundle } from '../../esbuild.config.mjs';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+const allowlist = loadMangle();
+
+async function problemsFor(names: string[], bundles: string[] = []): Promise<string[]> {
+  return checkMangle({ mangle: { names, cache: {} }, bundles });
+}
+
+test('the committed allowlist passes every check, and its cache has only allowlisted names', async () => {
+  assert.ok(allowlist.names.length > 0);
+  assert.equal(await checkMangle({ mangle: allowlist, bundles: [] }), []);
+  for (const k of Object.keys(allowlist.cache)) assert.ok(allowlist.names.includes(k), k);
+});
+
+test('a name that is data (not a function) is refused, with the place', async () => {
+  const p = await problemsFor(['ssid']);
+  assert.ok(p.some((l) => /"ssid" at [^:]+\.ts:\d+:\d+: not a function/.test(l)), p.join('\n'));
+});
+
+test('a name read from an untyped object (JSON from Storage) is refused', async () => {
+  const p = await problemsFor(['hmacSha256']);
+  assert.ok(p.some((l) => /"hmacSha256" at .*(untyped|not a function)/.test(l)), p.join('\n'));
+});
+
+test('names of the Espruino API, the emulated board and the flash tool are refused', async () => {
+  const p = await problemsFor(['readJSON', 'setWatch', 'randomBytes']);
+  assert.ok(p.some((l) => /"readJSON" is spelled by the Espruino API/.test(l)), p.join('\n'));
+  assert.ok(p.some((l) => /"setWatch" is spelled by/.test(l)), p.join('\n'));
+  assert.ok(p.some((l) => /"randomBytes" is spelled by the flash tool/.test(l)), p.join('\n'));
+});
+
+test('a name spelled as a string in a bundle, or unused, is refused', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mangle-'));
+  const js = path.join(dir, 'b.js');
+  writeFileSync(js, 'var x = {}; x["onDone"] = 1;');
+  const p = await problemsFor(['onDone', 'noSuchPropertyAnywhere'], [js]);
+  assert.ok(p.some((l) => /"onDone" is a string literal in a built bundle/.test(l)), p.join('\n'));
+  assert.ok(p.some((l) => /"noSuchPropertyAnywhere" is not used/.test(l)), p.join('\n'));
+});
+
+test('the firmware is built with the allowlist: no allowlisted name is left in it, and a rebuild gives the same bytes', async () => {
+  assert.ok('mangleProps' in mangleOptions(allowlist));
+  const dir = mkdtempSync(path.join(tmpdir(), 'mangle-'));
+  const a = await buildBundle('firmware/main.ts', path.join(dir, 'a.js'));
+  const b = await buildBundle('firmware/main.ts', path.join(dir, 'b.js'));
+  const code = readFileSync(a.outfile, 'utf8');
+  assert.is(code, readFileSync(b.outfile, 'utf8'));
+  for (const n of allowlist.names) assert.not.ok(new RegExp('[.{,]' + n + '(?![A-Za-z0-9_$])').test(code), n + ' is still spelled');
+  assert.ok(existsSync(path.join(root, 'build', 'mangle.json')));
+  // the names come from the committed cache
+  assert.equal(loadMangle().cache, allowlist.cache);
+});
+
+test.run();
