@@ -5,7 +5,7 @@
 // random is revealed, the Data MIC verified before anything is used.
 import { meshLog } from './log';
 import type { ClockService, HalError, LogService } from '../../hal/types';
-import type { KeyPair, MeshEcc } from './ecc';
+import type { MeshEcc } from './ecc';
 import type { KeyHolder } from './keys';
 import {
   PDU_INVITE, PDU_CAPABILITIES, PDU_START, PDU_PUBLIC_KEY, PDU_CONFIRMATION, PDU_RANDOM, PDU_DATA,
@@ -13,6 +13,7 @@ import {
   ERR_INVALID_PDU, ERR_INVALID_FORMAT, ERR_UNEXPECTED_PDU, ERR_CONFIRMATION_FAILED, ERR_OUT_OF_RESOURCES,
   ERR_DECRYPTION_FAILED, ERR_UNEXPECTED_ERROR, checkStart, pduName,
 } from './pdu';
+import { CLOSE_TIMEOUT } from './bearer';
 import { equalBytes, wipe, copyBytes } from '../crypto/bytes';
 import { provisioningSalt, sessionKey, sessionNonce, deviceKey } from '../crypto/mesh-keys';
 import { saltFor, keyFor, confirmationFor, valueLength } from './alg';
@@ -56,78 +57,72 @@ export interface Session {
   onPdu(pdu: Uint8Array): void;
   /** The link closed: stop timers and wipe every secret. */
   stop(): void;
-  /** 'invite'|'start'|'public-key'|'confirmation'|'random'|'data'|'complete'|'failed' */
+  /** The PDU expected next ('Invite' .. 'Data'), or 'Complete' / 'Failed' once over. */
   state(): string;
 }
 
-const ST_INVITE = 0;
-const ST_START = 1;
-const ST_PUBKEY = 2;
-const ST_CONFIRM = 3;
-const ST_RANDOM = 4;
-const ST_DATA = 5;
-const ST_COMPLETE = 6;
-const ST_FAILED = 7;
-const STATE_NAMES = ['invite', 'start', 'public-key', 'confirmation', 'random', 'data', 'complete', 'failed'];
-const EXPECTED = [PDU_INVITE, PDU_START, PDU_PUBLIC_KEY, PDU_CONFIRMATION, PDU_RANDOM, PDU_DATA];
-const ERROR_NAMES = [
-  'Prohibited', 'Invalid PDU', 'Invalid Format', 'Unexpected PDU', 'Confirmation Failed', 'Out of Resources',
-  'Decryption Failed', 'Unexpected Error', 'Cannot Assign Addresses',
-];
+// The state is the type of the PDU expected next (Invite, Start, Public Key, Confirmation, Random,
+// Data); PDU_COMPLETE and PDU_FAILED mark a session that is over.
+const ERROR_NAMES = ['Invalid PDU', 'Invalid Format', 'Unexpected PDU', 'Confirmation Failed', 'Out of Resources', 'Decryption Failed', 'Unexpected Error'];
 /** A PDU of the protocol held while the key pair or the ECDH is still being computed. */
 const MAX_HELD = 4;
 
+/** The name of a Failed error code this device sends (0x01..0x07). */
 export function errorName(code: number): string {
-  return code < ERROR_NAMES.length ? ERROR_NAMES[code] : 'error 0x' + code.toString(16);
+  return ERROR_NAMES[code - 1];
+}
+
+function pdu1(type: number, params: ArrayLike<number>): Uint8Array {
+  const p = new Uint8Array(1 + params.length);
+  p[0] = type;
+  p.set(params, 1);
+  return p;
 }
 
 export function createSession(o: SessionOptions): Session {
   const L = meshLog(o.log);
-  let st = ST_INVITE;
+  let st = PDU_INVITE;
   let timer: number | null = null;
   let busy = false;
   let held: Uint8Array[] = [];
   let lastRx: Uint8Array | null = null;
   // ConfirmationInputs: Invite(1) ‖ Capabilities(11) ‖ Start(5) ‖ PubKeyProvisioner(64) ‖ PubKeyDevice(64)
   const inputs = new Uint8Array(145);
-  let authValue: Uint8Array | null = null;
-  let kp: KeyPair | null = null;
-  let ecdhSecret: Uint8Array | null = null;
-  let confSalt: Uint8Array | null = null;
-  let confKey: Uint8Array | null = null;
-  let provConfirmation: Uint8Array | null = null;
-  let devRandom: Uint8Array | null = null;
-  let devConfirmation: Uint8Array | null = null;
-  let sessKey: Uint8Array | null = null;
-  let sessNonce: Uint8Array | null = null;
-  let devKey: Uint8Array | null = null;
+  /** Every secret of the session, wiped together when it ends. */
+  let secrets: Uint8Array[] = [];
+  let authValue: Uint8Array;
+  let ecdhSecret: Uint8Array;
+  let confSalt: Uint8Array;
+  let confKey: Uint8Array;
+  let provConfirmation: Uint8Array;
+  let devRandom: Uint8Array;
+  let sessKey: Uint8Array;
+  let sessNonce: Uint8Array;
+  let devKey: Uint8Array;
   let ended = false;
   let alg = 0;
   let vlen = 16;
   // Late-bound: the ECDH callback resumes the held PDUs through this (declared before its callers).
   const resume = { drain: function (): void {} };
 
+  function secret(b: Uint8Array): Uint8Array {
+    secrets.push(b);
+    return b;
+  }
+
   function wipeAll(): void {
-    wipe(authValue);
-    wipe(ecdhSecret);
-    wipe(confSalt);
-    wipe(confKey);
-    wipe(devRandom);
-    wipe(sessKey);
-    wipe(sessNonce);
-    wipe(devKey);
-    authValue = ecdhSecret = confSalt = confKey = devRandom = sessKey = sessNonce = devKey = null;
+    for (let i = 0; i < secrets.length; i++) wipe(secrets[i]);
+    secrets = [];
     held = [];
+  }
+
+  function over(): boolean {
+    return st >= PDU_COMPLETE;
   }
 
   function restartTimer(): void {
     if (timer !== null) o.clock.clearTimeout(timer);
     timer = o.clock.setTimeout(onTimeout, PROTOCOL_TIMEOUT_MS);
-  }
-
-  function stopTimer(): void {
-    if (timer !== null) o.clock.clearTimeout(timer);
-    timer = null;
   }
 
   function end(how: SessionEnd, detail: string): void {
@@ -138,12 +133,11 @@ export function createSession(o: SessionOptions): Session {
 
   function onTimeout(): void {
     timer = null;
-    L.w('provisioning protocol timeout in state ' + STATE_NAMES[st]);
-    const wasDone = st === ST_COMPLETE || st === ST_FAILED;
-    if (!wasDone) st = ST_FAILED;
+    L.w('protocol timeout awaiting ' + pduName(st));
+    if (!over()) st = PDU_FAILED;
     wipeAll();
     end('timeout', 'protocol timeout');
-    o.close(0x01);
+    o.close(CLOSE_TIMEOUT);
   }
 
   function send(pdu: Uint8Array): void {
@@ -153,18 +147,17 @@ export function createSession(o: SessionOptions): Session {
   }
 
   function fail(code: number): void {
-    L.w('provisioning failed: ' + errorName(code) + ' in state ' + STATE_NAMES[st]);
-    st = ST_FAILED;
+    L.w('provisioning failed: ' + errorName(code) + ' awaiting ' + pduName(st));
+    st = PDU_FAILED;
     wipeAll();
-    send(new Uint8Array([PDU_FAILED, code]));
+    send(pdu1(PDU_FAILED, [code]));
     end('failed', errorName(code));
   }
 
-  function pdu1(type: number, params: Uint8Array): Uint8Array {
-    const p = new Uint8Array(1 + params.length);
-    p[0] = type;
-    p.set(params, 1);
-    return p;
+  /** Move on to expect `next` after sending `type` with `params`. */
+  function reply(next: number, type: number, params: Uint8Array): void {
+    st = next;
+    send(pdu1(type, params));
   }
 
   // ---- handlers, one per PDU type the provisioner may send --------------------------------------
@@ -173,213 +166,144 @@ export function createSession(o: SessionOptions): Session {
     inputs[0] = p[1];
     L.i('invited (attention ' + p[1] + ' s)');
     inputs.set(o.capabilities, 1);
-    st = ST_START;
-    send(pdu1(PDU_CAPABILITIES, o.capabilities));
+    reply(PDU_START, PDU_CAPABILITIES, o.capabilities);
   }
 
   function onStart(p: Uint8Array): void {
     const params = p.subarray(1, 6);
     const err = checkStart(params, o.capabilities, o.allowNoOob);
-    if (err !== null) {
-      fail(err);
-      return;
-    }
+    if (err) return fail(err);
     inputs.set(params, 12);
     alg = params[0];
     vlen = valueLength(alg);
-    authValue = new Uint8Array(vlen);
+    authValue = secret(new Uint8Array(vlen));
     if (params[2] === AUTH_STATIC_OOB) authValue.set(o.staticOob.subarray(0, vlen));
     L.i('start: ' + (params[2] === AUTH_STATIC_OOB ? 'static OOB' : 'no OOB') + (alg ? ', HMAC-SHA-256' : ', CMAC'));
-    st = ST_PUBKEY;
+    st = PDU_PUBLIC_KEY;
     o.keys.prepare();
   }
 
   function onPublicKey(p: Uint8Array): void {
     const peer = copyBytes(p.subarray(1, 65));
-    if (!o.ecc.isValidPublicKey(peer)) {
-      fail(ERR_UNEXPECTED_ERROR);
-      return;
-    }
+    if (!o.ecc.isValidPublicKey(peer)) return fail(ERR_UNEXPECTED_ERROR);
     busy = true;
     o.keys.whenReady(function (pair) {
-      if (st !== ST_PUBKEY || ended) return;
-      if (!pair) {
-        busy = false;
-        fail(ERR_OUT_OF_RESOURCES);
-        return;
-      }
-      kp = pair;
-      if (equalBytes(peer, pair.publicKey)) {
-        // The provisioner reflected our own key (BlueZ rejects this too).
-        busy = false;
-        fail(ERR_INVALID_PDU);
-        return;
-      }
+      if (st !== PDU_PUBLIC_KEY || ended) return;
+      busy = false;
+      if (!pair) return fail(ERR_OUT_OF_RESOURCES);
+      // The provisioner reflected our own key (BlueZ rejects this too).
+      if (equalBytes(peer, pair.publicKey)) return fail(ERR_INVALID_PDU);
+      busy = true;
       inputs.set(peer, 17);
       inputs.set(pair.publicKey, 81);
-      st = ST_CONFIRM;
-      send(pdu1(PDU_PUBLIC_KEY, pair.publicKey));
+      reply(PDU_CONFIRMATION, PDU_PUBLIC_KEY, pair.publicKey);
       // The ECDH starts now and runs in slices; the bearer keeps acking and retransmitting meanwhile.
-      o.ecc.ecdh(pair.privateKey, peer, function (err, secret) {
-        if (st !== ST_CONFIRM || ended) {
-          wipe(secret);
+      o.ecc.ecdh(pair.privateKey, peer, function (err, x) {
+        if (st !== PDU_CONFIRMATION || ended) {
+          wipe(x);
           return;
         }
         busy = false;
-        if (err || !secret) {
-          fail(ERR_UNEXPECTED_ERROR);
-          return;
-        }
-        ecdhSecret = secret;
-        confSalt = saltFor(alg, inputs);
-        confKey = keyFor(alg, secret, confSalt, authValue as Uint8Array);
-        L.d('ECDH done (secret ' + secret.length + ' bytes)');
+        if (err || !x) return fail(ERR_UNEXPECTED_ERROR);
+        ecdhSecret = secret(x);
+        confSalt = secret(saltFor(alg, inputs));
+        confKey = secret(keyFor(alg, x, confSalt, authValue));
+        L.d('ECDH done');
         resume.drain();
       });
     });
   }
 
   function onConfirmation(p: Uint8Array): void {
-    provConfirmation = copyBytes(p.subarray(1, 1 + vlen));
-    devRandom = o.randomBytes(vlen);
-    devConfirmation = confirmationFor(alg, confKey as Uint8Array, devRandom, authValue as Uint8Array);
-    if (equalBytes(provConfirmation, devConfirmation)) {
-      fail(ERR_INVALID_PDU);
-      return;
-    }
-    st = ST_RANDOM;
-    send(pdu1(PDU_CONFIRMATION, devConfirmation));
+    provConfirmation = copyBytes(p.subarray(1));
+    devRandom = secret(o.randomBytes(vlen));
+    const mine = confirmationFor(alg, confKey, devRandom, authValue);
+    if (equalBytes(provConfirmation, mine)) return fail(ERR_INVALID_PDU);
+    reply(PDU_RANDOM, PDU_CONFIRMATION, mine);
   }
 
   function onRandom(p: Uint8Array): void {
-    const provRandom = copyBytes(p.subarray(1, 1 + vlen));
-    const rnd = devRandom as Uint8Array;
-    if (equalBytes(provRandom, rnd)) {
-      fail(ERR_INVALID_PDU);
-      return;
-    }
+    const provRandom = copyBytes(p.subarray(1));
+    if (equalBytes(provRandom, devRandom)) return fail(ERR_INVALID_PDU);
     // Check the provisioner's confirmation BEFORE revealing our random.
-    const expected = confirmationFor(alg, confKey as Uint8Array, provRandom, authValue as Uint8Array);
-    const ok = equalBytes(expected, provConfirmation as Uint8Array);
+    const expected = confirmationFor(alg, confKey, provRandom, authValue);
+    const ok = equalBytes(expected, provConfirmation);
     wipe(expected);
-    if (!ok) {
-      fail(ERR_CONFIRMATION_FAILED);
-      return;
-    }
-    const provSalt = provisioningSalt(confSalt as Uint8Array, provRandom, rnd);
-    const secret = ecdhSecret as Uint8Array;
-    sessKey = sessionKey(secret, provSalt);
-    sessNonce = sessionNonce(secret, provSalt);
-    devKey = deviceKey(secret, provSalt);
+    if (!ok) return fail(ERR_CONFIRMATION_FAILED);
+    const provSalt = provisioningSalt(confSalt, provRandom, devRandom);
+    sessKey = secret(sessionKey(ecdhSecret, provSalt));
+    sessNonce = secret(sessionNonce(ecdhSecret, provSalt));
+    devKey = secret(deviceKey(ecdhSecret, provSalt));
     wipe(provSalt);
     wipe(confKey);
     wipe(authValue);
-    confKey = authValue = null;
-    st = ST_DATA;
-    send(pdu1(PDU_RANDOM, rnd));
+    reply(PDU_DATA, PDU_RANDOM, devRandom);
   }
 
   function onData(p: Uint8Array): void {
-    const plain = ccmDecrypt({ key: sessKey as Uint8Array, nonce: sessNonce as Uint8Array, data: p.subarray(1, 34), micLength: 8 });
-    if (!plain) {
-      fail(ERR_DECRYPTION_FAILED);
-      return;
-    }
+    const plain = ccmDecrypt({ key: sessKey, nonce: sessNonce, data: p.subarray(1), micLength: 8 });
+    if (!plain) return fail(ERR_DECRYPTION_FAILED);
+    secret(plain);
     const address = (plain[23] << 8) | plain[24];
-    const last = address + o.elements - 1;
-    if (address === 0 || address > 0x7fff || last > 0x7fff) {
-      // Not a unicast range for our elements: the data is authentic but unusable.
-      wipe(plain);
-      fail(ERR_INVALID_FORMAT);
-      return;
-    }
+    // Not a unicast range for our elements: the data is authentic but unusable.
+    if (address === 0 || address + o.elements - 1 > 0x7fff) return fail(ERR_INVALID_FORMAT);
     const data: ProvisionedData = {
-      netKey: new Uint8Array(plain.subarray(0, 16)),
+      netKey: secret(new Uint8Array(plain.subarray(0, 16))),
       keyIndex: ((plain[16] << 8) | plain[17]) & 0x0fff,
       flags: plain[18],
       ivIndex: plain[19] * 0x1000000 + ((plain[20] << 16) | (plain[21] << 8) | plain[22]),
       address: address,
-      devKey: devKey as Uint8Array,
+      devKey: devKey,
     };
-    wipe(plain);
-    let err: HalError | null = null;
+    let err: any = null;
     try {
       err = o.store(data);
     } catch (e) {
-      err = { code: 'STORE', message: String(e) };
+      err = e;
     }
-    wipe(data.netKey);
     if (err) {
-      L.e('could not store the provisioning data: ' + err.code);
-      fail(ERR_OUT_OF_RESOURCES);
-      return;
+      L.e('storing the node failed: ' + (err.code || err));
+      return fail(ERR_OUT_OF_RESOURCES);
     }
-    st = ST_COMPLETE;
+    st = PDU_COMPLETE;
     wipeAll();
-    send(new Uint8Array([PDU_COMPLETE]));
+    send(pdu1(PDU_COMPLETE, []));
     end('complete', 'address 0x' + address.toString(16));
   }
 
   const handlers = [onInvite, null, onStart, onPublicKey, null, onConfirmation, onRandom, onData];
 
   function process(p: Uint8Array): void {
-    if (st === ST_COMPLETE || st === ST_FAILED) return;
-    if (lastRx && equalBytes(p, lastRx)) {
-      L.d('repeat of ' + pduName(p[0]) + ' ignored');
-      return;
-    }
-    if (p.length === 0) {
-      fail(ERR_INVALID_FORMAT);
-      return;
-    }
+    if (over()) return;
     const type = p[0];
     L.d('rx ' + pduName(type & 0x3f) + ' (' + p.length + ' bytes)');
-    if (type > PDU_FAILED) {
-      // RFU types and non-zero padding bits.
-      fail(ERR_INVALID_PDU);
-      return;
-    }
-    if (type !== EXPECTED[st]) {
-      fail(ERR_UNEXPECTED_PDU);
-      return;
-    }
-    const want = (type === PDU_CONFIRMATION || type === PDU_RANDOM) ? 1 + vlen : PDU_LENGTHS[type];
-    if (p.length !== want) {
-      fail(ERR_INVALID_FORMAT);
-      return;
-    }
+    if (lastRx && equalBytes(p, lastRx)) return L.d('repeat of the last PDU ignored');
+    // RFU types and non-zero padding bits; then the expected type; then the length table.
+    const err = !p.length ? ERR_INVALID_FORMAT : type > PDU_FAILED ? ERR_INVALID_PDU : type !== st ? ERR_UNEXPECTED_PDU :
+      p.length !== (type === PDU_CONFIRMATION || type === PDU_RANDOM ? 1 + vlen : PDU_LENGTHS[type]) ? ERR_INVALID_FORMAT : 0;
+    if (err) return fail(err);
     lastRx = copyBytes(p);
-    const h = handlers[type];
-    if (h) h(p);
+    (handlers[type] as (p: Uint8Array) => void)(p);
   }
 
-  function drain(): void {
-    while (!busy && held.length > 0 && st !== ST_COMPLETE && st !== ST_FAILED) {
-      const p = held[0];
-      held.splice(0, 1);
-      process(p);
-    }
-  }
-
-  resume.drain = drain;
+  resume.drain = function (): void {
+    while (!busy && held.length > 0 && !over()) process(held.splice(0, 1)[0]);
+  };
   restartTimer();
 
   return {
     onPdu(p: Uint8Array): void {
-      if (ended && (st === ST_COMPLETE || st === ST_FAILED)) return; // after Failed: wait for the close
+      if (ended && over()) return; // after Failed: wait for the close
       restartTimer();
-      if (busy) {
-        if (lastRx && equalBytes(p, lastRx)) return;
-        if (held.length < MAX_HELD) held.push(copyBytes(p));
-        return;
-      }
-      process(p);
+      if (!busy) return process(p);
+      if (held.length < MAX_HELD && !(lastRx && equalBytes(p, lastRx))) held.push(copyBytes(p));
     },
     stop(): void {
-      stopTimer();
+      if (timer !== null) o.clock.clearTimeout(timer);
+      timer = null;
       wipeAll();
       ended = true;
     },
-    state: () => STATE_NAMES[st],
+    state: () => pduName(st),
   };
 }
