@@ -22,4 +22,14 @@ export const FILES = {
   seed: 'ffs.seed',
   /** DRBG boot counter / reseed state */
   bootCounter: 'ffs.boot',
+  /** JSON: configuration values set at run time (ffsSetConfigurationValue, e.g. DSS.Host after a 308) */
+  runtimeConfig: 'ffs.cfgv',
+  /** the certificate chain as NUL-terminated PEM for mbedTLS (cache of certChain, rebuilt when it changes) */
+  certPem: 'ffs.certpem',
+  /** optional: the DSS server roots as NUL-terminated PEM, for a firmware whose TLS verifies the server */
+  dssRoots: 'ffs.dssca',
+  /** JSON: the signed session-token hand-off for the maker's cloud */
+  handoff: 'ffs.handoff',
+  /** power-safe record (two slots .a/.b): Wi-Fi setup state and the verified home network */
+  wssState: 'wss.state',
 } as const;

@@ -5,7 +5,7 @@
 //                  [--fuzz N]         (N randomized fault schedules, sim/fuzz.ts; --seed picks the first)
 //   npm run sim -- --repl PORT [--storage FILE]   (a fresh emulated board's REPL on tcp://127.0.0.1:PORT,
 //                                                  for `npm run flash -- --port tcp://127.0.0.1:PORT`)
-//   npm start   (no scenario: runs scenarios/boot.json)
+//   npm start   (no scenario: runs scenarios/default.json, both setup flows succeeding)
 // Prints a readable timeline (virtual time, actor, event; colour on a TTY), then the verdict.
 // Exit status: 0 when the scenario's expectations hold, 1 when they do not, 2 for bad input.
 
@@ -28,7 +28,7 @@ interface CliArgs {
 }
 
 function parseArgs(argv: string[]): CliArgs {
-  const args: CliArgs = { scenario: 'boot', realtime: false, quiet: false, keepStorage: false };
+  const args: CliArgs = { scenario: 'default', realtime: false, quiet: false, keepStorage: false };
   let named = false;
   const value = (i: number, flag: string): string => {
     const v = argv[i + 1];
