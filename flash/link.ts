@@ -95,9 +95,18 @@ export function loadEspruino(): Promise<any> {
   if (espruinoReady) return espruinoReady;
   espruinoReady = new Promise((resolve) => {
     const require = createRequire(import.meta.url);
+    // EspruinoTools' websocket-relay plugin turns off TLS verification for the whole process when it
+    // loads (NODE_TLS_REJECT_UNAUTHORIZED=0). Nothing here uses the relay: put the setting back.
+    const tlsSetting = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    const restoreTls = () => {
+      if (tlsSetting === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+      else process.env.NODE_TLS_REJECT_UNAUTHORIZED = tlsSetting;
+    };
     quietly(() => {
       const tools = require('espruino');
+      restoreTls();
       tools.init(() => {
+        restoreTls();
         const E = (globalThis as any).Espruino;
         const C = E.Config;
         C.BLUETOOTH_LOW_ENERGY = false; // --no-ble
