@@ -16,9 +16,9 @@ interface FlowConfig {
 }
 
 export function startDevice(hal: Hal): void {
+  const info = (tag: string, message: string): void => hal.log.log('info', tag, message);
   // The boot line first: the flash tool waits for it, possibly over the telnet console closed next.
-  hal.log.log(
-    'info',
+  info(
     'boot',
     BOOT_LINE + ' v' + FIRMWARE_VERSION + ' on ' + hal.system.board + ' Espruino ' + hal.system.firmwareVersion,
   );
@@ -40,12 +40,12 @@ export function startDevice(hal: Hal): void {
     factoryResetMs: buttonCfg.factoryResetMs || 10000,
     onShortHold(): void {
       // Guide: clear the setup settings, disable FFS, return to the maker's soft-AP setup.
-      hal.log.log('info', 'button', 'short hold: clear setup, FFS off, soft AP');
+      info('button', 'short hold: clear setup, FFS off, soft AP');
       if (wss) wss.clearSetup();
     },
     onFactoryReset(): void {
       // Guide: > 10 s restores factory settings with both soft AP and FFS enabled again.
-      hal.log.log('info', 'button', 'factory reset');
+      info('button', 'factory reset');
       if (wss) wss.factoryReset();
       if (mesh) mesh.factoryReset();
       hal.clock.setTimeout(() => hal.system.reboot(), 200);

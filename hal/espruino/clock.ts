@@ -5,10 +5,11 @@ export function createClock(): ClockService {
   const t0 = getTime();
   return {
     now: () => (getTime() - t0) * 1000,
-    setTimeout: (fn, ms) => setTimeout(fn, ms) as unknown as number,
-    clearTimeout: (id) => clearTimeout(id as any),
-    setInterval: (fn, ms) => setInterval(fn, ms) as unknown as number,
-    clearInterval: (id) => clearInterval(id as any),
+    // Espruino's own timer functions, as they are (they do not use `this`)
+    setTimeout: setTimeout,
+    clearTimeout: clearTimeout,
+    setInterval: setInterval,
+    clearInterval: clearInterval,
     defer: (fn) => {
       setTimeout(fn, 0);
     },

@@ -4,22 +4,24 @@ import { halError as fail } from './unavailable';
 /** Key-value storage over Espruino's `Storage` module (flash; reads are memory-mapped strings). */
 export function createStorage(log: (msg: string) => void): StorageService {
   const S = require('Storage');
+  /** The file as a (memory-mapped) string, or null when it does not exist. */
+  function readString(name: string): string | null {
+    const s = S.read(name);
+    return s === undefined ? null : s;
+  }
   return {
     read(name: string): Bytes | null {
-      const s = S.read(name);
-      return s === undefined ? null : E.toUint8Array(s);
+      const s = readString(name);
+      return s === null ? null : E.toUint8Array(s);
     },
     readMapped(name: string): Bytes | null {
       const ab = S.readArrayBuffer(name);
       return ab === undefined ? null : new Uint8Array(ab);
     },
-    readString(name: string): string | null {
-      const s = S.read(name);
-      return s === undefined ? null : s;
-    },
+    readString: readString,
     readJSON<T>(name: string): T | null {
-      const s = S.read(name);
-      if (s === undefined) return null;
+      const s = readString(name);
+      if (s === null) return null;
       try {
         return JSON.parse(s) as T;
       } catch (e) {
