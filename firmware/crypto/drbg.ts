@@ -18,11 +18,17 @@ export class HmacDrbg {
 
   /** Instantiate (§10.1.2.3): Key = 0x00.., V = 0x01.., Update(entropy ‖ nonce ‖ personalization). */
   constructor(entropy: Uint8Array, nonce: Uint8Array, personalization: Uint8Array | null) {
-    if (entropy.length < 32) throw new Error('drbg: entropy must be at least 32 bytes');
     this.k = new Uint8Array(32);
     this.v = new Uint8Array(32);
     this.v.fill(1);
-    const seed = concatBytes([entropy, nonce, personalization || EMPTY]);
+    this.counter = 1;
+    this.seed(entropy, [nonce, personalization || EMPTY]);
+  }
+
+  /** Update(entropy ‖ rest) and restart the reseed counter (instantiate and reseed, §10.1.2.3-4). */
+  private seed(entropy: Uint8Array, rest: Uint8Array[]): void {
+    if (entropy.length < 32) throw new Error('drbg: entropy must be at least 32 bytes');
+    const seed = concatBytes([entropy].concat(rest));
     this.update(seed);
     wipe(seed);
     this.counter = 1;
@@ -45,11 +51,7 @@ export class HmacDrbg {
 
   /** Reseed (§10.1.2.4) with fresh entropy and optional additional input. */
   reseed(entropy: Uint8Array, additional?: Uint8Array): void {
-    if (entropy.length < 32) throw new Error('drbg: reseed entropy must be at least 32 bytes');
-    const seed = concatBytes([entropy, additional || EMPTY]);
-    this.update(seed);
-    wipe(seed);
-    this.counter = 1;
+    this.seed(entropy, [additional || EMPTY]);
   }
 
   /** Generate (§10.1.2.5) `n` bytes, optionally mixing in additional input. */
