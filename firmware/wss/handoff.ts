@@ -2,12 +2,11 @@
 // signed with the device key (ECDSA P-256 / SHA-256, DER, base64), for the maker's cloud to send
 // in its Alexa device-association report. Written to Storage for the maker's application.
 import type { Hal } from '../../hal/types';
+import { FILES } from '../../hal/storage-layout';
 import { base64Encode } from '../crypto/base64';
 import { asciiToBytes } from '../crypto/bytes';
 import { jsonString, member } from './json-out';
 import { info, warn } from './log';
-
-export const HANDOFF_FILE = 'ffs.handoff';
 
 export function handoffJson(token: string, signatureB64: string, id: string): string {
   return (
@@ -36,7 +35,7 @@ export function prepareHandoff(hal: Hal, onDone: (ok: boolean) => void): void {
         onDone(false);
         return;
       }
-      const werr = hal.storage.write(HANDOFF_FILE, handoffJson(token, base64Encode(sig), typeof serial === 'string' ? serial : ''));
+      const werr = hal.storage.write(FILES.handoff, handoffJson(token, base64Encode(sig), typeof serial === 'string' ? serial : ''));
       if (werr) warn(hal, 'cannot store the hand-off: ' + werr.message);
       else info(hal, 'session token signed for the maker cloud hand-off');
       onDone(!werr);

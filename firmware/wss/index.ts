@@ -5,7 +5,8 @@
 //  - factory reset (> 10 s): erase everything; FFS and soft AP enabled again (app.ts reboots)
 import type { Hal, WifiConfiguration } from '../../hal/types';
 import { startDiscovery } from './discovery';
-import { HANDOFF_FILE, prepareHandoff } from './handoff';
+import { FILES } from '../../hal/storage-layout';
+import { prepareHandoff } from './handoff';
 import { startProvisionee, type Provisionee } from './provisionee';
 import { startSoftAp, type SoftAp } from './softap';
 import { factoryRecord, loadRecord, MAX_RUNS, openWssStore, type SavedNetwork, type WssRecord } from './state';
@@ -197,7 +198,7 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
 
   function forget(): void {
     hal.config.resetConfiguration();
-    hal.storage.erase(HANDOFF_FILE);
+    hal.storage.erase(FILES.handoff);
   }
 
   if (!opts.idle) boot();

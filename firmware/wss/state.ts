@@ -6,10 +6,10 @@
 //  - network: the user network, written only after a verified connection
 //  - handoff: the signed session-token hand-off is waiting for the maker's app/cloud
 import type { StorageService, WifiSecurity } from '../../hal/types';
+import { FILES } from '../../hal/storage-layout';
 import { createRecordStore, type RecordStore } from '../store/record';
 
 export const MAX_RUNS = 3;
-export const RECORD_NAME = 'wss.state';
 export const RECORD_VERSION = 1;
 
 export interface SavedNetwork {
@@ -30,7 +30,7 @@ export function factoryRecord(): WssRecord {
 }
 
 export function openWssStore(storage: StorageService): RecordStore<WssRecord> {
-  return createRecordStore<WssRecord>({ storage: storage, name: RECORD_NAME, version: RECORD_VERSION });
+  return createRecordStore<WssRecord>({ storage: storage, name: FILES.wssState, version: RECORD_VERSION });
 }
 
 /** The record, or the factory one when missing or unreadable (a torn write leaves the older slot). */

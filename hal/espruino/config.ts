@@ -3,14 +3,12 @@
 //  - flashed values come from FILES.config (ffs.cfg, docs/FLASH.md), mapped to the CSDK key names;
 //    a top-level member named exactly like a CSDK key (e.g. "WSS.SetupNetworkSsid") is taken as is
 //  - values set at run time (DSS.Host after a 308, FFS.SessionToken, locale, Time.UTC...) live in
-//    RUNTIME_FILE and win over flashed ones; resetConfiguration() erases them
+//    FILES.runtimeConfig and win over flashed ones; resetConfiguration() erases them
 //  - byte values: DSS.PublicKey (FILES.deviceTypeKey) and DeviceInformation.PublicKey (ffs.cfg
 //    devicePublicKey hex, else the SubjectPublicKeyInfo of the leaf certificate in FILES.certChain)
 import type { ConfigService, ConfigValue, HalError, LogService, RegistrationDetails, StorageService } from '../types';
 import { FILES } from '../storage-layout';
 
-/** Storage file for values set at run time (JSON object). Request: add to hal/storage-layout.ts FILES. */
-export const RUNTIME_FILE = 'ffs.cfgv';
 const TOKEN_KEY = '#registrationToken';
 const EXPIRES_KEY = '#registrationExpiresAt';
 
@@ -69,11 +67,11 @@ export function findSpki(der: Uint8Array): Uint8Array | null {
 export function createConfig(deps: { storage: StorageService; log: LogService }): ConfigService {
   const storage = deps.storage;
   const flashed: any = storage.readJSON<any>(FILES.config) || {};
-  let runtime: any = storage.readJSON<any>(RUNTIME_FILE) || {};
+  let runtime: any = storage.readJSON<any>(FILES.runtimeConfig) || {};
   let devicePublicKey: Uint8Array | null = null;
 
   function persist(): HalError | null {
-    return storage.writeJSON(RUNTIME_FILE, runtime);
+    return storage.writeJSON(FILES.runtimeConfig, runtime);
   }
 
   function fromFlash(key: string): ConfigValue | undefined {
@@ -130,7 +128,7 @@ export function createConfig(deps: { storage: StorageService; log: LogService })
     },
     resetConfiguration(): void {
       runtime = {};
-      storage.erase(RUNTIME_FILE);
+      storage.erase(FILES.runtimeConfig);
     },
   };
 }

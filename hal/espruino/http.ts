@@ -200,16 +200,6 @@ export function derChainToPem(der: string): string {
   return pem + '\0';
 }
 
-/**
- * Optional Storage file with the roots a verifying TLS build checks the DSS against (PEM ending in
- * NUL, or one DER certificate). Without it the firmware's built-in roots apply (stock: none checked).
- * Request: add to hal/storage-layout.ts FILES and to the flash tool.
- */
-export const DSS_CA_FILE = 'ffs.dssca';
-
-/** Storage file caching the PEM form of FILES.certChain (request: add to hal/storage-layout.ts FILES). */
-export const PEM_CACHE_FILE = 'ffs.certpem';
-
 /** A short fingerprint of the DER chain (length and a 32-bit sum), the first line of the cache file. */
 export function chainTag(der: string): string {
   let h = 0;
@@ -224,12 +214,12 @@ export function chainTag(der: string): string {
  */
 export function chainPem(S: any, der: string): string {
   const tag = chainTag(der);
-  const cached = S.read(PEM_CACHE_FILE);
+  const cached = S.read(FILES.certPem);
   if (cached !== undefined && cached.substring(0, tag.length) === tag) return cached;
   const pem = tag + derChainToPem(der);
   try {
-    if (S.write(PEM_CACHE_FILE, pem)) {
-      const again = S.read(PEM_CACHE_FILE);
+    if (S.write(FILES.certPem, pem)) {
+      const again = S.read(FILES.certPem);
       if (again !== undefined) return again;
     }
   } catch (e) {
@@ -257,7 +247,9 @@ export function createHttp(deps: { storage: StorageService; crypto?: CryptoServi
     const cert = S.read(FILES.certChain);
     if (key !== undefined) o.key = key;
     if (cert !== undefined) o.cert = chainPem(S, cert);
-    const ca = S.read(DSS_CA_FILE);
+    // FILES.dssRoots: the roots a verifying TLS build checks the DSS against (PEM ending in NUL, or
+    // one DER certificate); without it the firmware's built-in roots apply (stock: none checked)
+    const ca = S.read(FILES.dssRoots);
     if (ca !== undefined) o.ca = ca;
     return o;
   }

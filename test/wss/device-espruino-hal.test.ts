@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { X509Certificate, generateKeyPairSync } from 'node:crypto';
 import { chainPem, chainTag, createResponseParser, derChainToPem, serializeRequest, createHttp } from '../../hal/espruino/http.ts';
 import { createWifi, configProblem, securityOf, wifiErrorCode } from '../../hal/espruino/wifi.ts';
-import { createConfig, findSpki, RUNTIME_FILE } from '../../hal/espruino/config.ts';
+import { createConfig, findSpki } from '../../hal/espruino/config.ts';
 import { FILES } from '../../hal/storage-layout.ts';
 import { memoryStorage } from '../support/memory-storage.ts';
 import { VirtualClock } from './support/fake-hal.ts';
@@ -333,7 +333,7 @@ test('config: ffs.cfg values by CSDK key, runtime values persisted and reset, pu
   assert.is(again.getRegistrationToken(), 'reg');
   assert.is(again.getConfigurationValue('#registrationToken'), undefined, 'internal keys stay internal');
   again.resetConfiguration();
-  assert.is(storage.readString(RUNTIME_FILE), null);
+  assert.is(storage.readString(FILES.runtimeConfig), null);
   assert.is(createConfig({ storage, log }).getConfigurationValue('DSS.Host'), 'dp-sps-na.amazon.com');
 });
 

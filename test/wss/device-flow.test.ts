@@ -8,7 +8,7 @@ import { startWss } from '../../firmware/wss/index.ts';
 import { base85Decode } from '../../firmware/crypto/base85.ts';
 import { openWssStore, loadRecord } from '../../firmware/wss/state.ts';
 import { DISCOVERY_PORT } from '../../firmware/wss/discovery.ts';
-import { HANDOFF_FILE } from '../../firmware/wss/handoff.ts';
+import { FILES } from '../../hal/storage-layout.ts';
 import {
   attachProvisioner,
   createWorld,
@@ -323,7 +323,7 @@ test('credentials are saved only after the verified connection, and the hand-off
   assert.not.ok(savedBeforeConnect);
   assert.equal(record(w).network, HOME);
   assert.equal(w.signed, ['amzn1.ffs.wss-wifi-session-token.t1']);
-  const handoff = JSON.parse(w.storage.readString(HANDOFF_FILE)!);
+  const handoff = JSON.parse(w.storage.readString(FILES.handoff)!);
   assert.is(handoff.device.sessionToken, 'amzn1.ffs.wss-wifi-session-token.t1');
   assert.is(handoff.device.id, 'SN-0042');
   ctl.stop();
@@ -333,7 +333,7 @@ test('hand-off signature verifies with the device public key', () => {
   const keys = freshKeys();
   const w = world({ keys });
   run(w);
-  const handoff = JSON.parse(w.storage.readString(HANDOFF_FILE)!);
+  const handoff = JSON.parse(w.storage.readString(FILES.handoff)!);
   const pub = createPublicKey({ key: Buffer.from(keys.devicePublicDer), format: 'der', type: 'spki' });
   assert.ok(verify('sha256', Buffer.from(handoff.device.sessionToken), pub, Buffer.from(handoff.device.signature, 'base64')));
 });
@@ -412,7 +412,7 @@ test('clearSetup (short hold): credentials and setup cleared, FFS disabled, soft
   assert.equal({ ffs: record(w).ffs, network: record(w).network }, { ffs: false, network: null });
   assert.ok(w.accessPoint);
   assert.is(w.config.get('FFS.SessionToken'), undefined);
-  assert.is(w.storage.readString(HANDOFF_FILE), null);
+  assert.is(w.storage.readString(FILES.handoff), null);
   // after a reboot it stays in soft AP (FFS disabled)
   const w2 = w.reboot();
   startWss(w2.hal, {});
