@@ -178,7 +178,6 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
   if (__FEATURE_PB_ADV__ && useAdv) {
     const adv = createPbAdv({ clock: hal.clock, log: log, uuid: identity.uuid, advertiser: advertiser, events: events });
     pbAdv = adv;
-    adv.start();
     const err = ble.startScan({
       onPacket(data: Uint8Array): void {
         eachAd(data, function (type, start, end) {

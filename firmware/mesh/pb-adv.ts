@@ -7,8 +7,8 @@
 // handled; a repeated complete transaction is acked again and not delivered twice.
 import { meshLog } from './log';
 import type { ClockService, LogService } from '../../hal/types';
-import type { Bearer, BearerEvents, BearerLink } from './bearer';
-import { CLOSE_TIMEOUT } from './bearer';
+import type { BearerEvents, BearerLink } from './bearer';
+import { CLOSE_FAIL, CLOSE_TIMEOUT } from './bearer';
 import type { Advertiser } from './advertiser';
 import { AD_PB_ADV } from './ad';
 import { fcs } from './fcs';
@@ -25,56 +25,54 @@ const CONT_DATA = 23;
 const MAX_SEG = 3;
 const MAX_PDU = START_DATA + CONT_DATA * MAX_SEG;
 
-const GPCF_START = 0;
+// Generic Provisioning Control Format (low 2 bits of the first octet; 0 = Transaction Start) and
+// the control PDUs.
 const GPCF_ACK = 1;
 const GPCF_CONT = 2;
 const GPCF_CTRL = 3;
-const OP_LINK_OPEN = 0;
-const OP_LINK_ACK = 1;
-const OP_LINK_CLOSE = 2;
+const LINK_OPEN = 0x03; // opcode 0
+const LINK_ACK = 0x07; // opcode 1
+const LINK_CLOSE = 0x0b; // opcode 2
 
 /** Split a Provisioning PDU into Generic Provisioning PDUs (Transaction Start + Continuations). */
 export function segmentPdu(pdu: Uint8Array): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  const segN = pdu.length <= START_DATA ? 0 : Math.ceil((pdu.length - START_DATA) / CONT_DATA);
-  const firstLen = pdu.length < START_DATA ? pdu.length : START_DATA;
-  const start = new Uint8Array(4 + firstLen);
-  start[0] = segN << 2;
-  start[1] = (pdu.length >> 8) & 0xff;
-  start[2] = pdu.length & 0xff;
-  start[3] = fcs(pdu, 0, pdu.length);
-  start.set(pdu.subarray(0, firstLen), 4);
-  out.push(start);
-  for (let i = 1; i <= segN; i++) {
-    const from = START_DATA + (i - 1) * CONT_DATA;
-    const to = from + CONT_DATA < pdu.length ? from + CONT_DATA : pdu.length;
-    const seg = new Uint8Array(1 + to - from);
-    seg[0] = (i << 2) | GPCF_CONT;
-    seg.set(pdu.subarray(from, to), 1);
+  const n = pdu.length;
+  const first = pdu.subarray(0, START_DATA);
+  const start = new Uint8Array(4 + first.length);
+  const out = [start];
+  start[1] = n >> 8;
+  start[2] = n;
+  start[3] = fcs(pdu);
+  start.set(first, 4);
+  for (let from = START_DATA; from < n; from += CONT_DATA) {
+    const part = pdu.subarray(from, from + CONT_DATA);
+    const seg = new Uint8Array(1 + part.length);
+    seg[0] = (out.length << 2) | GPCF_CONT; // SegmentIndex
+    seg.set(part, 1);
     out.push(seg);
   }
+  start[0] = (out.length - 1) << 2; // SegN
   return out;
 }
 
 /** The whole AD structure for one Generic Provisioning PDU on a link. */
-export function pbAdvPacket(linkId: number, tn: number, gpdu: Uint8Array): Uint8Array {
+export function pbAdvPacket(linkId: number, tn: number, gpdu: ArrayLike<number>): Uint8Array {
   const p = new Uint8Array(7 + gpdu.length);
   p[0] = 6 + gpdu.length;
   p[1] = AD_PB_ADV;
-  p[2] = (linkId >>> 24) & 0xff;
-  p[3] = (linkId >>> 16) & 0xff;
-  p[4] = (linkId >>> 8) & 0xff;
-  p[5] = linkId & 0xff;
+  for (let i = 0; i < 4; i++) p[2 + i] = linkId >>> (24 - 8 * i);
   p[6] = tn;
   p.set(gpdu, 7);
   return p;
 }
 
-export interface PbAdv extends Bearer {
+export interface PbAdv {
   /** Feed the payload of one heard AD structure of type 0x29 (after the type octet). */
   onAdPayload(payload: Uint8Array): void;
   /** Whether a link is open. */
   linkOpen(): boolean;
+  /** Close the link, if any, and stop listening. */
+  stop(): void;
 }
 
 export function createPbAdv(o: {
@@ -85,49 +83,33 @@ export function createPbAdv(o: {
   events: BearerEvents;
 }): PbAdv {
   const L = meshLog(o.log);
-  let running = false;
+  let running = true;
   let active = false;
   let linkId = 0;
   // transmit side
   let txTn = 0x7f; // the first transaction takes 0x80
-  let txPackets: Uint8Array[] | null = null;
+  let txTimer: number | null = null;
   /** Complete and Failed expect no reply: only an explicit ack (or the link closing) ends them. */
   let txAwaitsReply = false;
-  let txRetransmit: number | null = null;
-  let txTimeout: number | null = null;
-  // receive side
-  let rxLastTn = -1; // last completed provisioner transaction
-  let rxTn = -1; // transaction being reassembled
-  let rxHaveStart = false;
-  let rxSegN = 0;
-  let rxTotal = 0;
-  let rxFcs = 0;
-  let rxGot = 0;
-  const rxLens = new Uint8Array(MAX_SEG + 1);
-  const rxBuf = new Uint8Array(MAX_PDU);
-
-  function u32(p: Uint8Array, i: number): number {
-    return p[i] * 0x1000000 + ((p[i + 1] << 16) | (p[i + 2] << 8) | p[i + 3]);
-  }
+  // receive side: the last completed provisioner transaction, and the one being reassembled with
+  // its Generic Provisioning PDUs by segment index (0 = Transaction Start)
+  let rxLastTn = -1;
+  let rxTn = -1;
+  let rxSegs: Uint8Array[] = [];
 
   /** Acks and link control jump the queue of segment (re)transmissions. */
-  function emit(tn: number, gpdu: Uint8Array): void {
+  function emit(tn: number, gpdu: ArrayLike<number>): void {
     o.advertiser.burst(pbAdvPacket(linkId, tn, gpdu), true);
   }
 
   function stopTx(): void {
-    if (txRetransmit !== null) o.clock.clearInterval(txRetransmit);
-    if (txTimeout !== null) o.clock.clearTimeout(txTimeout);
-    txRetransmit = txTimeout = null;
-    txPackets = null;
+    if (txTimer !== null) o.clock.clearInterval(txTimer);
+    txTimer = null;
   }
 
   function resetRx(tn: number): void {
     rxTn = tn;
-    rxHaveStart = false;
-    rxGot = 0;
-    rxSegN = 0;
-    rxTotal = 0;
+    rxSegs = [];
   }
 
   function teardown(): void {
@@ -143,49 +125,43 @@ export function createPbAdv(o: {
       if (!active) return;
       stopTx();
       txTn = txTn >= 0xff ? 0x80 : txTn + 1;
-      txAwaitsReply = pdu[0] !== 0x08 && pdu[0] !== 0x09;
+      txAwaitsReply = pdu[0] < 0x08; // not Complete, not Failed
       const segs = segmentPdu(pdu);
-      const packets: Uint8Array[] = [];
-      for (let i = 0; i < segs.length; i++) packets.push(pbAdvPacket(linkId, txTn, segs[i]));
-      txPackets = packets;
-      for (let i = 0; i < packets.length; i++) o.advertiser.burst(packets[i], false);
-      txRetransmit = o.clock.setInterval(function () {
-        if (!txPackets) return;
-        for (let i = 0; i < txPackets.length; i++) o.advertiser.burst(txPackets[i], false);
-      }, RETRANSMIT_MS);
-      txTimeout = o.clock.setTimeout(function () {
-        txTimeout = null;
-        L.w('pb-adv: transaction 0x' + txTn.toString(16) + ' not acked in 30 s, closing the link');
+      let ticks = 0;
+      const burst = function (): void {
+        for (let i = 0; i < segs.length; i++) o.advertiser.burst(pbAdvPacket(linkId, txTn, segs[i]), false);
+      };
+      burst();
+      // Retransmit every 500 ms; after 30 s without an ack, give the link up.
+      txTimer = o.clock.setInterval(function () {
+        if (++ticks * RETRANSMIT_MS < TRANSACTION_TIMEOUT_MS) return burst();
+        L.w('pb-adv: transaction 0x' + txTn.toString(16) + ' not acked in 30 s');
         link.close(CLOSE_TIMEOUT);
         o.events.onLinkClose(link, CLOSE_TIMEOUT, false);
-      }, TRANSACTION_TIMEOUT_MS);
+      }, RETRANSMIT_MS);
     },
     close(reason: number): void {
       if (!active) return;
-      const id = linkId;
       teardown();
-      linkId = id;
-      for (let i = 0; i < CLOSE_REPEATS; i++) emit(0, new Uint8Array([(OP_LINK_CLOSE << 2) | GPCF_CTRL, reason]));
-      L.i('pb-adv: link closed by us (reason ' + reason + ')');
+      for (let i = 0; i < CLOSE_REPEATS; i++) emit(0, [LINK_CLOSE, reason]);
+      L.i('pb-adv: closing the link (reason ' + reason + ')');
     },
   };
 
-  function acked(how: string): void {
-    if (!txPackets) return;
+  function acked(explicit: boolean): void {
     // The provisioner's next transaction acks ours only when ours asked for a reply: after Failed it
     // may still send PDUs it queued before hearing the Failed (e.g. Public Key right after Start).
-    if (how === 'implicit' && !txAwaitsReply) return;
-    L.d('pb-adv: transaction 0x' + txTn.toString(16) + ' acked (' + how + ')');
+    if (txTimer === null || !(explicit || txAwaitsReply)) return;
+    L.d('pb-adv: transaction 0x' + txTn.toString(16) + ' acked (' + (explicit ? 'ack' : 'implicit') + ')');
     stopTx();
     o.advertiser.flush(); // queued retransmissions of it are pointless now
   }
 
   function onControl(id: number, g: Uint8Array): void {
-    const op = g[0] >> 2;
-    if (op === OP_LINK_OPEN) {
-      if (g.length !== 17 || !equalBytes(g.subarray(1, 17), o.uuid)) return;
+    if (g[0] === LINK_OPEN) {
+      if (g.length !== 17 || !equalBytes(g.subarray(1), o.uuid)) return;
       if (active) {
-        if (id === linkId) emit(0, new Uint8Array([(OP_LINK_ACK << 2) | GPCF_CTRL])); // our ack was lost
+        if (id === linkId) emit(0, [LINK_ACK]); // our ack was lost
         return;
       }
       if (!o.events.onLinkOpen(link)) return;
@@ -194,126 +170,90 @@ export function createPbAdv(o: {
       txTn = 0x7f;
       rxLastTn = -1;
       resetRx(-1);
-      L.i('pb-adv: link open (link id 0x' + (id >>> 0).toString(16) + ')');
-      emit(0, new Uint8Array([(OP_LINK_ACK << 2) | GPCF_CTRL]));
-      return;
-    }
-    if (op === OP_LINK_CLOSE && active && id === linkId && g.length === 2) {
+      L.i('pb-adv: link open (link id 0x' + id.toString(16) + ')');
+      emit(0, [LINK_ACK]);
+    } else if (g[0] === LINK_CLOSE && active && id === linkId && g.length === 2) {
       teardown();
-      L.i('pb-adv: link closed by the provisioner (reason ' + g[1] + ')');
       o.events.onLinkClose(link, g[1], true);
     }
     // Link Ack from a peer and unknown opcodes: nothing to do on the device side.
   }
 
-  function lastSegLen(): number {
-    return rxSegN === 0 ? rxTotal : rxTotal - START_DATA - CONT_DATA * (rxSegN - 1);
-  }
-
-  function checkSegments(): boolean {
-    for (let i = 1; i <= MAX_SEG; i++) {
-      if (!(rxGot & (1 << i))) continue;
-      if (i > rxSegN) return false;
-      const want = i < rxSegN ? CONT_DATA : lastSegLen();
-      if (rxLens[i] !== want) return false;
-    }
-    return true;
-  }
-
+  /** Reassemble once every segment 0..SegN is in; lengths, SegN and FCS are checked here. */
   function tryComplete(tn: number): void {
-    if (!rxHaveStart || rxGot !== (1 << (rxSegN + 1)) - 1) return;
-    if (fcs(rxBuf, 0, rxTotal) !== rxFcs) {
-      L.d('pb-adv: FCS mismatch, transaction 0x' + tn.toString(16) + ' dropped');
-      resetRx(-1);
+    const start = rxSegs[0];
+    if (!start) return;
+    const segN = start[0] >> 2;
+    const total = (start[1] << 8) | start[2];
+    const buf = new Uint8Array(MAX_PDU);
+    let len = 0;
+    let ok = rxSegs.length <= segN + 1; // no segment beyond SegN
+    for (let i = 0; i <= segN; i++) {
+      const s = rxSegs[i];
+      if (!s) return; // still waiting
+      const data = s.subarray(i ? 1 : 4);
+      // Every continuation but the last is full; positions are fixed by the index.
+      if (i && i < segN && data.length !== CONT_DATA) ok = false;
+      buf.set(data, i ? START_DATA + CONT_DATA * (i - 1) : 0);
+      len += data.length;
+    }
+    const pdu = new Uint8Array(buf.subarray(0, total));
+    resetRx(-1);
+    if (!ok || len !== total || fcs(pdu) !== start[3]) {
+      L.d('pb-adv: transaction 0x' + tn.toString(16) + ' malformed (length or FCS), dropped');
       return;
     }
-    const pdu = new Uint8Array(rxBuf.subarray(0, rxTotal));
     rxLastTn = tn;
-    resetRx(-1);
-    emit(tn, new Uint8Array([GPCF_ACK]));
+    emit(tn, [GPCF_ACK]);
     o.events.onPdu(link, pdu);
   }
 
-  /** A transaction at or before the last completed one (numbers wrap within 0x00..0x7F). */
-  function isOld(tn: number): boolean {
-    return rxLastTn >= 0 && ((tn - rxLastTn) & 0x7f) >= 0x40;
-  }
-
-  function onStart(tn: number, g: Uint8Array): void {
-    if (g.length < 5) return;
+  /** One Transaction Start (GPCF 0) or Continuation (GPCF 2) of the provisioner (tn 0x00..0x7F). */
+  function onSegment(tn: number, g: Uint8Array): void {
+    const cont = (g[0] & 3) === GPCF_CONT;
+    const slot = cont ? g[0] >> 2 : 0; // SegmentIndex, or 0 for the start
     if (tn === rxLastTn) {
-      emit(tn, new Uint8Array([GPCF_ACK])); // the peer missed our ack
+      if (!cont) emit(tn, [GPCF_ACK]); // the peer missed our ack
       return;
     }
-    if (isOld(tn)) return; // a late copy of an earlier transaction (reordered on the air)
-    const segN = g[0] >> 2;
-    const total = (g[1] << 8) | g[2];
-    const data = g.subarray(4);
-    if (total === 0 || total > MAX_PDU || segN > MAX_SEG) return;
-    const fits = segN === 0 ? data.length === total : data.length === START_DATA && total > START_DATA + CONT_DATA * (segN - 1) && total <= START_DATA + CONT_DATA * segN;
-    if (!fits) return;
-    acked('implicit');
-    if (tn !== rxTn) resetRx(tn);
-    if (rxHaveStart) return; // duplicate
-    rxHaveStart = true;
-    rxSegN = segN;
-    rxTotal = total;
-    rxFcs = g[3];
-    rxGot |= 1;
-    rxBuf.set(data, 0);
-    if (!checkSegments()) {
-      resetRx(-1);
-      return;
+    // A transaction at or before the last completed one (numbers wrap within 0x00..0x7F) is a late
+    // copy reordered on the air.
+    if (rxLastTn >= 0 && ((tn - rxLastTn) & 0x7f) >= 0x40) return;
+    if (cont) {
+      if (!slot || slot > MAX_SEG || g.length < 2 || g.length > 1 + CONT_DATA) return;
+    } else {
+      const segN = g[0] >> 2;
+      const total = (g[1] << 8) | g[2];
+      const n = g.length - 4;
+      if (n < 1 || total > MAX_PDU || segN > MAX_SEG) return;
+      if (segN ? n !== START_DATA || total <= START_DATA + CONT_DATA * (segN - 1) || total > START_DATA + CONT_DATA * segN : n !== total) return;
     }
-    tryComplete(tn);
-  }
-
-  function onContinuation(tn: number, g: Uint8Array): void {
-    const idx = g[0] >> 2;
-    const data = g.subarray(1);
-    if (tn === rxLastTn || isOld(tn) || idx === 0 || idx > MAX_SEG || data.length === 0 || data.length > CONT_DATA) return;
-    acked('implicit');
+    acked(false);
     if (tn !== rxTn) resetRx(tn);
-    if (rxGot & (1 << idx)) return; // duplicate
-    if (rxHaveStart) {
-      if (idx > rxSegN) return;
-      if (data.length !== (idx < rxSegN ? CONT_DATA : lastSegLen())) return;
-    }
-    rxBuf.set(data, START_DATA + CONT_DATA * (idx - 1));
-    rxLens[idx] = data.length;
-    rxGot |= 1 << idx;
+    if (rxSegs[slot]) return; // duplicate
+    rxSegs[slot] = new Uint8Array(g);
     tryComplete(tn);
   }
 
   return {
-    name: 'pb-adv',
-    start(): boolean {
-      running = true;
-      return true;
-    },
     stop(): void {
-      if (active) link.close(0x02);
+      if (active) link.close(CLOSE_FAIL);
       running = false;
     },
     linkOpen: () => active,
     onAdPayload(p: Uint8Array): void {
       if (!running || p.length < 6) return;
-      const id = u32(p, 0);
+      const id = ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
       const tn = p[4];
       const g = p.subarray(5);
       const gpcf = g[0] & 3;
-      if (gpcf === GPCF_CTRL) {
-        onControl(id, g);
-        return;
-      }
+      if (gpcf === GPCF_CTRL) return onControl(id, g);
       if (!active || id !== linkId) return;
       if (gpcf === GPCF_ACK) {
-        if (txPackets && tn === txTn && g.length === 1) acked('ack');
-        return;
+        if (tn === txTn && g.length === 1) acked(true);
+      } else if (tn < 0x80) {
+        onSegment(tn, g);
       }
-      if (tn >= 0x80) return; // the provisioner numbers 0x00..0x7F
-      if (gpcf === GPCF_START) onStart(tn, g);
-      else onContinuation(tn, g);
     },
   };
 }

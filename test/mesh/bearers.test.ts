@@ -25,7 +25,6 @@ function advRig(accept = true) {
   };
   const lines: string[] = [];
   const bearer = createPbAdv({ clock: clock as any, log: { log: (_a, _b, m) => void lines.push(m) }, uuid: UUID, advertiser, events });
-  bearer.start();
   const feed = (tn: number, g: number[] | Uint8Array, id = LINK) => {
     const p = new Uint8Array(5 + g.length);
     new DataView(p.buffer).setUint32(0, id);

@@ -14,7 +14,7 @@ test('an external provisioner provisions the device through the UDP bridge', asy
   await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
   const myPort = (sock.address() as { port: number }).port;
   scenario.world = { air: { udpBridge: { port: 0, peers: [myPort] } } };
-  scenario.expect = { events: ['mesh: provisioned over pb-adv', 'link closed by the provisioner (reason 0)'], forbid: ['provisioning failed'] };
+  scenario.expect = { events: ['mesh: provisioned over pb-adv', 'mesh: link closed over pb-adv (reason 0)'], forbid: ['provisioning failed'] };
 
   const id = makeIdentity({ seed: `${scenario.name}:${scenario.seed}:dev1` });
   const uuid = Buffer.from(id.bss.deviceUuid.replace(/-/g, ''), 'hex');
