@@ -13,6 +13,7 @@ import {
   type BoardOptions, type GlobalFactory, type ModuleFactory,
 } from './board/board';
 import { StorageFileError } from './board/storage';
+import { makeIdentity, type DeviceIdentity } from '../flash/identity';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const SCENARIO_DIR = path.join(root, 'scenarios');
@@ -255,10 +256,26 @@ type ImageFile = { name: string; data: Uint8Array };
  */
 export async function deviceImage(bundle: string, scenario: Scenario, boardId: string): Promise<ImageFile[]> {
   const { buildStorageImage } = await import('../flash/image');
-  const { makeIdentity } = await import('../flash/identity');
+  return buildStorageImage({ bundle, identity: deviceIdentity(scenario, boardId), config: scenario.device.config as any });
+}
+
+const identities = new Map<string, DeviceIdentity>();
+
+/**
+ * The identity a board of this scenario is flashed with (flash/identity.ts makeIdentity, seeded by
+ * scenario name, seed and board id). World actors use it for what the real world knows about the
+ * device: the DSS trusts its chain, the provisioner holds the device-type key, the Echo its BSS triple.
+ */
+export function deviceIdentity(scenario: Scenario, boardId: string): DeviceIdentity {
   const idOpts = scenario.device.identity && scenario.device.identity !== 'default' ? scenario.device.identity : {};
-  const identity = makeIdentity({ seed: `${scenario.name}:${scenario.seed}:${boardId}`, ...(idOpts as object) });
-  return buildStorageImage({ bundle, identity, config: scenario.device.config as any });
+  const key = JSON.stringify([scenario.name, scenario.seed, boardId, idOpts]);
+  let identity = identities.get(key);
+  if (!identity) {
+    identity = makeIdentity({ seed: `${scenario.name}:${scenario.seed}:${boardId}`, ...(idOpts as object) });
+    if (identities.size > 1000) identities.clear();
+    identities.set(key, identity);
+  }
+  return identity;
 }
 
 // ---- running ----

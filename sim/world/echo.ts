@@ -4,7 +4,7 @@
 // Three layers: the protocol (ProvisionerProtocol), the PB-ADV generic provisioning client
 // (PbAdvClient) and the PB-GATT proxy client (proxy SAR helpers). Faults for the scenarios live here.
 import { createCipheriv, createECDH, createHmac, randomBytes as nodeRandom, type ECDH } from 'node:crypto';
-import type { WorldContext, WorldPlugin } from '../scenario.ts';
+import { deviceIdentity, type WorldContext, type WorldPlugin } from '../scenario.ts';
 import type { Board } from '../board/board.ts';
 import { airFor, type Air, type GattLink, type Radio, type AirPacket } from './air.ts';
 
@@ -901,11 +901,9 @@ export const worldPlugin: WorldPlugin = {
     const cfg: EchoConfig = { ...DEFAULT_ECHO, ...(section as Partial<EchoConfig>) };
     const air = airFor(ctx);
     const echo = new Echo(ctx, air, cfg);
-    const { makeIdentity } = await import('../../flash/identity.ts');
-    const idOpts = ctx.scenario.device.identity && ctx.scenario.device.identity !== 'default' ? ctx.scenario.device.identity : {};
     ctx.onBoard((board: Board) => {
-      // The same identity sim/scenario.ts deviceImage() flashes: its BSS triple is what Amazon holds.
-      const id = makeIdentity({ seed: `${ctx.scenario.name}:${ctx.scenario.seed}:${board.id}`, ...(idOpts as object) });
+      // The identity the board was flashed with: its BSS triple is what Amazon holds.
+      const id = deviceIdentity(ctx.scenario, board.id);
       echo.addCredential({
         boardId: board.id,
         uuid: Buffer.from(id.bss.deviceUuid.replace(/-/g, ''), 'hex'),

@@ -6,7 +6,7 @@
 //   softAp       a device started its own access point (the maker's fallback setup)
 //   wifiConnected  a device got an address on one of the scenario's networks (not a setup network)
 import type { Board } from '../board/board.ts';
-import type { Scenario, WorldContext, WorldPlugin } from '../scenario.ts';
+import { deviceIdentity, type Scenario, type WorldContext, type WorldPlugin } from '../scenario.ts';
 import { attachWssWorld, wssContext as wssContextOf } from '../board/wifi.ts';
 import { WifiWorld } from './aps.ts';
 import type { DssServer } from './dss.ts';
@@ -29,13 +29,8 @@ export interface WssRun {
 const runs = new WeakMap<WorldContext, WssRun>();
 
 function identityOf(scenario: Scenario, boardId: string): WssPki {
-  // the same identity sim/scenario.ts deviceImage() flashes
-  const idOpts = scenario.device.identity && scenario.device.identity !== 'default' ? scenario.device.identity : {};
-  const id = makeIdentityFn({ seed: `${scenario.name}:${scenario.seed}:${boardId}`, ...(idOpts as object) });
-  return pkiFromIdentity(id as any);
+  return pkiFromIdentity(deviceIdentity(scenario, boardId) as any);
 }
-
-let makeIdentityFn: (o: Record<string, unknown>) => unknown;
 
 export async function wssRun(ctx: WorldContext): Promise<WssRun> {
   let run = runs.get(ctx);
@@ -64,7 +59,6 @@ export async function wssRun(ctx: WorldContext): Promise<WssRun> {
   };
   run = created;
   runs.set(ctx, run);
-  makeIdentityFn ??= (await import('../../flash/identity.ts')).makeIdentity as any;
   created.pki = created.pkiOf('dev1');
   await world.start();
   ctx.onStop(() => world.stop());
