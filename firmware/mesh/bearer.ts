@@ -25,11 +25,3 @@ export interface BearerEvents {
   /** The link ended: closed by the peer, lost, or given up by the bearer (`byPeer` false). */
   onLinkClose(link: BearerLink, reason: number, byPeer: boolean): void;
 }
-
-/** A bearer's lifecycle as the controller drives it. */
-export interface Bearer {
-  readonly name: BearerName;
-  /** Start listening; false when the HAL cannot carry this bearer after all. */
-  start(): boolean;
-  stop(): void;
-}

@@ -5,7 +5,7 @@
 // A SAR violation or a 20 s reassembly stall drops the connection (proxy protocol rules).
 import { meshLog } from './log';
 import type { BleService, ClockService, LogService } from '../../hal/types';
-import type { Bearer, BearerEvents, BearerLink } from './bearer';
+import type { BearerEvents, BearerLink } from './bearer';
 import { CLOSE_FAIL, CLOSE_TIMEOUT } from './bearer';
 import { MESH_PROV_SERVICE } from './ad';
 
@@ -21,26 +21,22 @@ const DEFAULT_MTU = 23;
 export function proxySegments(pdu: Uint8Array, mtu: number): Uint8Array[] {
   const room = (mtu < DEFAULT_MTU ? DEFAULT_MTU : mtu) - 4;
   const out: Uint8Array[] = [];
-  if (pdu.length <= room) {
-    const one = new Uint8Array(1 + pdu.length);
-    one[0] = MSG_PROVISIONING;
-    one.set(pdu, 1);
-    out.push(one);
-    return out;
-  }
   for (let from = 0; from < pdu.length; from += room) {
-    const to = from + room < pdu.length ? from + room : pdu.length;
-    const sar = from === 0 ? 1 : to === pdu.length ? 3 : 2;
-    const seg = new Uint8Array(1 + to - from);
-    seg[0] = (sar << 6) | MSG_PROVISIONING;
-    seg.set(pdu.subarray(from, to), 1);
+    const part = pdu.subarray(from, from + room);
+    const last = from + room >= pdu.length;
+    const seg = new Uint8Array(1 + part.length);
+    // SAR: 0 complete, 1 first, 2 continuation, 3 last
+    seg[0] = ((from ? (last ? 3 : 2) : last ? 0 : 1) << 6) | MSG_PROVISIONING;
+    seg.set(part, 1);
     out.push(seg);
   }
   return out;
 }
 
-export interface PbGatt extends Bearer {
-  linkOpen(): boolean;
+export interface PbGatt {
+  /** Publish the service; false when the HAL cannot carry PB-GATT after all. */
+  start(): boolean;
+  stop(): void;
 }
 
 export function createPbGatt(o: { ble: BleService; clock: ClockService; log: LogService; events: BearerEvents }): PbGatt {
@@ -54,10 +50,12 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
   let outQueue: Uint8Array[] = [];
   let sending = false;
 
-  function clearSar(): void {
+  /** Forget the reassembly and the notifications not sent yet. */
+  function reset(): void {
     if (sarTimer !== null) o.clock.clearTimeout(sarTimer);
     sarTimer = null;
     len = -1;
+    outQueue = [];
   }
 
   function drop(reason: number, why: string): void {
@@ -67,14 +65,9 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
   }
 
   function pump(): void {
-    if (!active || outQueue.length === 0) {
-      sending = false;
-      return;
-    }
-    sending = true;
-    const seg = outQueue[0];
-    outQueue.splice(0, 1);
-    const err = o.ble.notify(seg);
+    sending = active && outQueue.length > 0;
+    if (!sending) return;
+    const err = o.ble.notify(outQueue.splice(0, 1)[0]);
     if (err) L.w('pb-gatt: notify failed: ' + err.code);
     o.clock.defer(pump);
   }
@@ -83,15 +76,13 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
     bearer: 'pb-gatt',
     send(pdu: Uint8Array): void {
       if (!active) return;
-      const segs = proxySegments(pdu, mtu);
-      for (let i = 0; i < segs.length; i++) outQueue.push(segs[i]);
+      outQueue = outQueue.concat(proxySegments(pdu, mtu));
       if (!sending) pump();
     },
     close(reason: number): void {
       if (!active) return;
       active = false;
-      clearSar();
-      outQueue = [];
+      reset();
       L.i('pb-gatt: closing the connection (reason ' + reason + ')');
       // Let queued notifications (Failed, Complete) reach the stack before the disconnect.
       o.clock.setTimeout(function () {
@@ -100,50 +91,32 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
     },
   };
 
-  function deliver(n: number): void {
-    const pdu = new Uint8Array(buf.subarray(0, n));
-    o.events.onPdu(link, pdu);
-  }
-
   function onWrite(data: Uint8Array): void {
-    if (!active || data.length < 1) return;
+    // Other proxy message types (network PDUs, beacons, configuration) are not ours.
+    if (!active || !data.length || (data[0] & 0x3f) !== MSG_PROVISIONING) return;
     const sar = data[0] >> 6;
-    const type = data[0] & 0x3f;
-    if (type !== MSG_PROVISIONING) {
-      L.d('pb-gatt: proxy message type ' + type + ' ignored');
-      return;
-    }
     const body = data.subarray(1);
-    if (sar === 0) {
-      if (len >= 0) return drop(CLOSE_FAIL, 'complete PDU inside a segmented one');
-      if (body.length > MAX_PDU) return drop(CLOSE_FAIL, 'PDU too long');
-      buf.set(body, 0);
-      deliver(body.length);
-      return;
-    }
+    // Complete and First may only come outside a segmented PDU, Continuation and Last only inside.
+    if ((sar < 2) === len >= 0 || (sar < 2 ? 0 : len) + body.length > MAX_PDU) return drop(CLOSE_FAIL, 'bad proxy SAR');
     if (sar === 1) {
-      if (len >= 0) return drop(CLOSE_FAIL, 'first segment inside a segmented PDU');
-      len = 0;
       sarTimer = o.clock.setTimeout(function () {
         sarTimer = null;
-        drop(CLOSE_TIMEOUT, 'segmented PDU not finished in 20 s');
+        drop(CLOSE_TIMEOUT, 'segmented PDU unfinished after 20 s');
       }, SAR_TIMEOUT_MS);
-    } else if (len < 0) {
-      return drop(CLOSE_FAIL, 'continuation without a first segment');
     }
-    if (len + body.length > MAX_PDU) return drop(CLOSE_FAIL, 'PDU too long');
+    if (sar < 2) len = 0;
     buf.set(body, len);
     len += body.length;
-    if (sar === 3) {
-      const n = len;
-      clearSar();
-      deliver(n);
+    if (sar === 0 || sar === 3) {
+      const pdu = new Uint8Array(buf.subarray(0, len));
+      if (sarTimer !== null) o.clock.clearTimeout(sarTimer);
+      sarTimer = null;
+      len = -1;
+      o.events.onPdu(link, pdu);
     }
   }
 
   return {
-    name: 'pb-gatt',
-    linkOpen: () => active,
     start(): boolean {
       running = true;
       const err = o.ble.setGattService({
@@ -154,21 +127,16 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
         onWrite: onWrite,
         onConnect(m: number): void {
           if (!running || active) return;
-          if (!o.events.onLinkOpen(link)) {
-            o.ble.disconnect();
-            return;
-          }
+          if (!o.events.onLinkOpen(link)) return o.ble.disconnect();
           active = true;
           mtu = m || DEFAULT_MTU;
-          len = -1;
-          outQueue = [];
-          L.i('pb-gatt: link open (connected, MTU ' + mtu + ')');
+          reset();
+          L.i('pb-gatt: link open (MTU ' + mtu + ')');
         },
         onDisconnect(): void {
           if (!active) return;
           active = false;
-          clearSar();
-          outQueue = [];
+          reset();
           L.i('pb-gatt: disconnected');
           o.events.onLinkClose(link, CLOSE_FAIL, true);
         },
@@ -176,9 +144,8 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
       if (err) {
         running = false;
         L.w('pb-gatt: not available on this firmware (' + err.code + ')');
-        return false;
       }
-      return true;
+      return running;
     },
     stop(): void {
       if (active) link.close(CLOSE_FAIL);
