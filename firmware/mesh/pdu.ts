@@ -43,16 +43,9 @@ export const ALG_HMAC = 0x01;
 export const AUTH_NO_OOB = 0x00;
 export const AUTH_STATIC_OOB = 0x01;
 
-/** The 11 Capabilities parameters for a device offering Static OOB (and No OOB always allowed). */
+/** The 11 Capabilities parameters: Static OOB offered, no OOB public key, no Output or Input OOB. */
 export function capabilitiesParams(opts: { elements: number; algorithms: number; staticOob: boolean }): Uint8Array {
-  const p = new Uint8Array(11);
-  p[0] = opts.elements;
-  p[1] = (opts.algorithms >> 8) & 0xff;
-  p[2] = opts.algorithms & 0xff;
-  p[3] = 0x00; // no OOB public key
-  p[4] = opts.staticOob ? 0x01 : 0x00;
-  // Output OOB and Input OOB: not supported (size 0, actions 0).
-  return p;
+  return new Uint8Array([opts.elements, opts.algorithms >> 8, opts.algorithms, 0, opts.staticOob ? 1 : 0, 0, 0, 0, 0, 0, 0]);
 }
 
 /**
@@ -61,20 +54,12 @@ export function capabilitiesParams(opts: { elements: number; algorithms: number;
  */
 export function checkStart(start: Uint8Array, caps: Uint8Array, allowNoOob: boolean): number | null {
   const alg = start[0];
-  const pubKey = start[1];
   const method = start[2];
-  const action = start[3];
-  const size = start[4];
-  const algMask = (caps[1] << 8) | caps[2];
-  if (alg > 1 || (alg === ALG_CMAC && !(algMask & ALG_BIT_CMAC)) || (alg === ALG_HMAC && !(algMask & ALG_BIT_HMAC))) {
-    return ERR_INVALID_FORMAT;
-  }
-  if (pubKey > 1 || (pubKey === 1 && !(caps[3] & 1))) return ERR_INVALID_FORMAT;
-  if (method > 3) return ERR_INVALID_FORMAT;
-  if (method === AUTH_STATIC_OOB && !(caps[4] & 1)) return ERR_INVALID_FORMAT;
-  if (method === AUTH_NO_OOB && !allowNoOob) return ERR_INVALID_FORMAT;
-  // Output / Input OOB are never advertised by this device.
-  if (method === 2 || method === 3) return ERR_INVALID_FORMAT;
-  if (action !== 0 || size !== 0) return ERR_INVALID_FORMAT;
-  return null;
+  const ok =
+    alg < 2 && ((caps[1] << 8) | caps[2]) & (1 << alg) && // an advertised algorithm (bit 0 CMAC, bit 1 HMAC)
+    (start[1] === 0 || (start[1] === 1 && caps[3] & 1)) && // OOB public key only if advertised
+    // Static OOB if advertised, No OOB if configured; Output/Input OOB are never advertised
+    (method === AUTH_STATIC_OOB ? caps[4] & 1 : method === AUTH_NO_OOB && allowNoOob) &&
+    start[3] === 0 && start[4] === 0; // no action or size with No/Static OOB
+  return ok ? null : ERR_INVALID_FORMAT;
 }
