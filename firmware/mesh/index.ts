@@ -16,7 +16,7 @@ import { createKeyHolder } from './keys';
 import { createFirmwareEcc, type MeshEcc, type SliceStats } from './ecc';
 import { readIdentity, type MeshConfig, type MeshIdentity } from './identity';
 import { createMeshState } from './state';
-import { bytesToHex, wipe } from '../crypto/bytes';
+import { bytesToHex } from '../crypto/bytes';
 
 export interface MeshController {
   isProvisioned(): boolean;
@@ -57,8 +57,6 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
   };
   if (node) {
     L.i('provisioned node, address 0x' + node.address.toString(16) + ': not beaconing');
-    wipe(node.netKey);
-    wipe(node.devKey);
     return ctl;
   }
 

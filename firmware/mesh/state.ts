@@ -2,14 +2,15 @@
 // so a power cut at any write leaves the old state or the new one, never a mix.
 import type { HalError, StorageService } from '../../hal/types';
 import { createRecordStore, type RecordStore } from '../store/record';
-import { bytesToHex, hexToBytes } from '../crypto/bytes';
+import { bytesToHex } from '../crypto/bytes';
 import type { ProvisionedData } from './prov';
 
 /** Storage name of the record (slots `ffs.meshnet.a` / `.b`). */
 export const MESH_RECORD = 'ffs.meshnet';
 const VERSION = 1;
 
-interface MeshRecord {
+/** The stored record. Keys stay hex: the node only needs its address at boot, so no key is decoded. */
+export interface MeshNode {
   netKey: string;
   keyIndex: number;
   flags: number;
@@ -19,42 +20,22 @@ interface MeshRecord {
   elements: number;
 }
 
-export interface MeshNode {
-  netKey: Uint8Array;
-  keyIndex: number;
-  flags: number;
-  ivIndex: number;
-  address: number;
-  devKey: Uint8Array;
-  elements: number;
-}
-
 export interface MeshState {
+  /** The node record, or null when there is none or it is not a valid one. */
   load(): MeshNode | null;
   save(data: ProvisionedData, elements: number): HalError | null;
   erase(): void;
 }
 
-function valid(r: MeshRecord | null): boolean {
-  return !!r && typeof r.netKey === 'string' && r.netKey.length === 32 && typeof r.devKey === 'string' &&
-    r.devKey.length === 32 && typeof r.address === 'number' && r.address > 0 && r.address <= 0x7fff;
-}
-
 export function createMeshState(storage: StorageService): MeshState {
-  const rec: RecordStore<MeshRecord> = createRecordStore<MeshRecord>({ storage: storage, name: MESH_RECORD, version: VERSION });
+  const rec: RecordStore<MeshNode> = createRecordStore<MeshNode>({ storage: storage, name: MESH_RECORD, version: VERSION });
   return {
     load(): MeshNode | null {
       const r = rec.load();
-      if (!r || !valid(r)) return null;
-      return {
-        netKey: hexToBytes(r.netKey),
-        keyIndex: r.keyIndex,
-        flags: r.flags,
-        ivIndex: r.ivIndex,
-        address: r.address,
-        devKey: hexToBytes(r.devKey),
-        elements: r.elements,
+      const hex32 = function (v: unknown): boolean {
+        return typeof v === 'string' && v.length === 32;
       };
+      return r && hex32(r.netKey) && hex32(r.devKey) && r.address > 0 && r.address <= 0x7fff ? r : null;
     },
     save(d: ProvisionedData, elements: number): HalError | null {
       return rec.save({
