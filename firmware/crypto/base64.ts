@@ -7,12 +7,9 @@ export function base64Encode(bytes: Uint8Array): string {
   let s = '';
   const n = bytes.length;
   for (let i = 0; i < n; i += 3) {
-    const b0 = bytes[i];
-    const b1 = i + 1 < n ? bytes[i + 1] : 0;
-    const b2 = i + 2 < n ? bytes[i + 2] : 0;
-    s += B64.charAt(b0 >> 2) + B64.charAt(((b0 & 3) << 4) | (b1 >> 4));
-    s += i + 1 < n ? B64.charAt(((b1 & 15) << 2) | (b2 >> 6)) : '=';
-    s += i + 2 < n ? B64.charAt(b2 & 63) : '=';
+    // 24 bits of the group (missing bytes count as zero), then 4 characters, `=` for missing bytes
+    const w = (bytes[i] << 16) | ((i + 1 < n ? bytes[i + 1] : 0) << 8) | (i + 2 < n ? bytes[i + 2] : 0);
+    for (let j = 0; j < 4; j++) s += i + j <= n ? B64.charAt((w >> (18 - 6 * j)) & 63) : '=';
   }
   return s;
 }
@@ -22,28 +19,21 @@ export function base64Encode(bytes: Uint8Array): string {
  * two characters, unused bits zero (canonical). Anything else gives null. No whitespace allowed.
  */
 export function base64Decode(str: string): Uint8Array | null {
-  if (str.length % 4) return null;
-  let pad = 0;
-  if (str.length && str.charAt(str.length - 1) === '=') pad = str.charAt(str.length - 2) === '=' ? 2 : 1;
-  const out = new Uint8Array((str.length / 4) * 3 - pad);
-  let o = 0;
-  for (let i = 0; i < str.length; i += 4) {
-    const last = i + 4 === str.length;
-    let w = 0;
-    for (let j = 0; j < 4; j++) {
-      const c = str.charAt(i + j);
-      let d = 0;
-      if (!(c === '=' && last && j >= 4 - pad)) {
-        d = B64.indexOf(c);
-        if (d < 0) return null;
-      }
-      w = (w << 6) | d;
+  const n = str.length;
+  if (n % 4) return null;
+  const pad = str.charAt(n - 1) !== '=' ? 0 : str.charAt(n - 2) === '=' ? 2 : 1;
+  const out = new Uint8Array((n / 4) * 3 - pad);
+  let w = 0;
+  for (let i = 0; i < n; i++) {
+    const d = i < n - pad ? B64.indexOf(str.charAt(i)) : 0; // '=' elsewhere is not in the alphabet
+    if (d < 0) return null;
+    w = (w << 6) | d;
+    if (i % 4 === 3) {
+      const o = (i >> 2) * 3;
+      for (let j = 0; j < 3 && o + j < out.length; j++) out[o + j] = w >> (16 - 8 * j);
+      if (i === n - 1 && w & (pad === 2 ? 0xffff : pad ? 0xff : 0)) return null; // unused bits set
+      w = 0;
     }
-    if (last && pad === 2 && w & 0xffff) return null;
-    if (last && pad === 1 && w & 0xff) return null;
-    out[o++] = w >> 16;
-    if (o < out.length) out[o++] = (w >> 8) & 255;
-    if (o < out.length) out[o++] = w & 255;
   }
   return out;
 }
