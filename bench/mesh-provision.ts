@@ -45,7 +45,7 @@ async function sliceChild(): Promise<void> {
   const keygenWall = performance.now() - t0;
   const peer = p256.generateKeyPair(randomBytes);
   const t1 = performance.now();
-  await new Promise<void>((resolve, reject) => ecc.ecdh(kp.privateKey, peer.publicKey, (err) => (err ? reject(new Error(err)) : resolve())));
+  await new Promise<void>((resolve, reject) => ecc.ecdh(kp.privateKey, peer.publicKey, (err) => (err ? reject(new Error(String(err))) : resolve())));
   const ecdhWall = performance.now() - t1;
   const t2 = performance.now();
   p256.ecdh(kp.privateKey, peer.publicKey);

@@ -9,11 +9,12 @@ export interface KeyPair {
   publicKey: Uint8Array;
 }
 
+/** Results come as (error, value): an error, or a missing value, means the step failed. */
 export interface MeshEcc {
-  generateKeyPair(onDone: (err: string | null, kp: KeyPair | null) => void): void;
+  generateKeyPair(onDone: (err: unknown, kp?: KeyPair | null) => void): void;
   isValidPublicKey(pub64: Uint8Array): boolean;
-  /** The 32-byte X coordinate of the shared point, or an error for an invalid peer key. */
-  ecdh(privateKey: Uint8Array, peerPub64: Uint8Array, onDone: (err: string | null, secret: Uint8Array | null) => void): void;
+  /** The 32-byte X coordinate of the shared point; no value for an invalid peer key. */
+  ecdh(privateKey: Uint8Array, peerPub64: Uint8Array, onDone: (err: unknown, secret?: Uint8Array | null) => void): void;
 }
 
 /** Slice statistics of the last sliced operation (for the benchmark and the logs). */
@@ -23,58 +24,36 @@ export interface SliceStats {
   totalMs: number;
 }
 
-/** MeshEcc over firmware/crypto/p256, slicing through the HAL clock and measuring every slice. */
+/** MeshEcc over firmware/crypto/p256, slicing through the HAL clock (and measuring every slice). */
 export function createFirmwareEcc(opts: {
   clock: ClockService;
   randomBytes: (n: number) => Uint8Array;
   stats?: { keygen: SliceStats; ecdh: SliceStats };
 }): MeshEcc {
   const clock = opts.clock;
-  function measuredDefer(stats: SliceStats | undefined): (fn: () => void) => void {
+  const stats = opts.stats;
+  /** A defer for one sliced operation; with `s`, it is reset and then counts every slice. */
+  function defer(s: SliceStats | undefined): (fn: () => void) => void {
+    if (s) s.slices = s.longestMs = s.totalMs = 0;
     return function (fn: () => void): void {
       clock.defer(function () {
         const t0 = clock.now();
         fn();
-        if (stats) {
-          const dt = clock.now() - t0;
-          stats.slices++;
-          stats.totalMs += dt;
-          if (dt > stats.longestMs) stats.longestMs = dt;
-        }
+        if (!s) return;
+        const dt = clock.now() - t0;
+        s.slices++;
+        s.totalMs += dt;
+        if (dt > s.longestMs) s.longestMs = dt;
       });
     };
   }
-  function reset(s: SliceStats | undefined): void {
-    if (s) {
-      s.slices = 0;
-      s.longestMs = 0;
-      s.totalMs = 0;
-    }
-  }
   return {
     generateKeyPair(onDone): void {
-      const st = opts.stats ? opts.stats.keygen : undefined;
-      reset(st);
-      generateKeyPairSliced({
-        randomBytes: opts.randomBytes,
-        defer: measuredDefer(st),
-        onDone: function (err: Error | null, kp?: KeyPair) {
-          onDone(err ? String(err.message || err) : null, kp || null);
-        },
-      });
+      generateKeyPairSliced({ randomBytes: opts.randomBytes, defer: defer(stats && stats.keygen), onDone: onDone });
     },
     isValidPublicKey: isValidPublicKey,
     ecdh(privateKey, peer, onDone): void {
-      const st = opts.stats ? opts.stats.ecdh : undefined;
-      reset(st);
-      ecdhSliced({
-        privateKey: privateKey,
-        publicKey: peer,
-        defer: measuredDefer(st),
-        onDone: function (err: Error | null, x?: Uint8Array | null) {
-          onDone(err ? String(err.message || err) : x ? null : 'invalid peer key', x || null);
-        },
-      });
+      ecdhSliced({ privateKey: privateKey, publicKey: peer, defer: defer(stats && stats.ecdh), onDone: onDone });
     },
   };
 }

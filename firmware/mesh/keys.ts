@@ -12,7 +12,6 @@ export interface KeyHolder {
   whenReady(fn: (kp: KeyPair | null) => void): void;
   /** The current pair was exposed to a peer: wipe it and make a fresh one. */
   renew(): void;
-  ready(): boolean;
   stop(): void;
 }
 
@@ -20,69 +19,57 @@ export function createKeyHolder(opts: { ecc: MeshEcc; log: LogService; defer: (f
   const L = meshLog(opts.log);
   let pair: KeyPair | null = null;
   let making = false;
-  let failed = false;
   let stopped = false;
+  /** Bumped to abandon a generation in progress (its result is wiped when it arrives). */
   let generation = 0;
   let waiters: Array<(kp: KeyPair | null) => void> = [];
-
-  function flush(): void {
-    const list = waiters;
-    waiters = [];
-    for (let i = 0; i < list.length; i++) list[i](failed ? null : pair);
-  }
 
   function make(): void {
     if (making || pair || stopped) return;
     making = true;
-    failed = false;
     const mine = ++generation;
-    L.d('making the provisioning key pair (sliced)');
+    L.d('making the key pair');
     opts.ecc.generateKeyPair(function (err, kp) {
       if (mine !== generation) {
         if (kp) wipe(kp.privateKey);
         return;
       }
       making = false;
-      if (err || !kp) {
-        failed = true;
-        L.e('key pair generation failed: ' + err);
-      } else {
-        pair = kp;
-        L.d('provisioning key pair ready');
-      }
-      flush();
+      // A failure is handed to the waiters as null; the next request tries again.
+      if (err || !kp) L.e('key pair generation failed: ' + err);
+      else pair = kp;
+      const list = waiters;
+      waiters = [];
+      for (let i = 0; i < list.length; i++) list[i](pair);
     });
+  }
+
+  /** Wipe the pair and abandon any generation in progress. */
+  function drop(): void {
+    if (pair) wipe(pair.privateKey);
+    pair = null;
+    generation++;
+    making = false;
   }
 
   return {
     prepare: make,
     whenReady(fn): void {
-      if (pair || failed) {
-        opts.defer(function () {
-          fn(failed ? null : pair);
-        });
-        return;
+      if (!pair) {
+        waiters.push(fn);
+        return make();
       }
-      waiters.push(fn);
-      make();
+      opts.defer(function () {
+        fn(pair);
+      });
     },
     renew(): void {
-      if (pair) wipe(pair.privateKey);
-      pair = null;
-      failed = false;
-      if (making) {
-        generation++;
-        making = false;
-      }
+      drop();
       make();
     },
-    ready: () => pair !== null,
     stop(): void {
       stopped = true;
-      generation++;
-      making = false;
-      if (pair) wipe(pair.privateKey);
-      pair = null;
+      drop();
       waiters = [];
     },
   };
