@@ -36,72 +36,46 @@ export function createAdvertiser(o: { ble: BleService; clock: ClockService; log:
   let bursting = false;
   let stopped = false;
 
-  function clear(): void {
+  /** Advertise the next queued burst, else the current idle advertisement (rotating), else nothing. */
+  function show(): void {
     if (timer !== null) o.clock.clearTimeout(timer);
     timer = null;
-  }
-
-  function apply(spec: AdvSpec): void {
-    const err = o.ble.setAdvertising({ data: spec.data, connectable: spec.connectable, intervalMs: spec.intervalMs });
-    if (err) L.w('advertising failed: ' + err.code);
-  }
-
-  function showIdle(): void {
-    clear();
-    bursting = false;
     if (stopped) return;
-    if (idle.length === 0) {
-      o.ble.stopAdvertising();
-      return;
-    }
+    const packet = queue.splice(0, 1)[0];
+    bursting = !!packet;
+    if (!packet && !idle.length) return o.ble.stopAdvertising();
     if (idleIndex >= idle.length) idleIndex = 0;
-    apply(idle[idleIndex]);
-    if (idle.length > 1) {
+    const err = o.ble.setAdvertising(packet ? { data: packet, connectable: false, intervalMs: BURST_INTERVAL_MS } : idle[idleIndex]);
+    if (err) L.w('advertising failed: ' + err.code);
+    if (packet || idle.length > 1) {
       timer = o.clock.setTimeout(function () {
-        timer = null;
-        idleIndex++;
-        showIdle();
-      }, ROTATE_MS);
+        timer = null; // Espruino throws "Unknown Timeout" when clearing a timer that already fired
+        if (!packet) idleIndex++;
+        show();
+      }, packet ? BURST_MS : ROTATE_MS);
     }
-  }
-
-  function next(): void {
-    clear();
-    if (stopped) return;
-    if (queue.length === 0) {
-      showIdle();
-      return;
-    }
-    bursting = true;
-    const p = queue[0];
-    queue.splice(0, 1);
-    apply({ data: p, connectable: false, intervalMs: BURST_INTERVAL_MS });
-    timer = o.clock.setTimeout(function () {
-      timer = null; // Espruino throws "Unknown Timeout" when clearing a timer that already fired
-      next();
-    }, BURST_MS);
   }
 
   return {
     setIdle(list: AdvSpec[]): void {
       idle = list;
       idleIndex = 0;
-      if (!bursting) showIdle();
+      if (!bursting) show();
     },
     burst(packet: Uint8Array, urgent: boolean): void {
       if (stopped) return;
       if (queue.length >= MAX_QUEUE) queue.splice(0, 1);
       if (urgent) queue.splice(0, 0, packet);
       else queue.push(packet);
-      if (!bursting) next();
+      if (!bursting) show();
     },
     flush(): void {
       queue = [];
     },
     stop(): void {
       stopped = true;
-      clear();
       queue = [];
+      show();
       o.ble.stopAdvertising();
     },
   };

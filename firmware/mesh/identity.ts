@@ -38,34 +38,28 @@ export interface MeshConfig {
 
 const HEX = /^[0-9a-fA-F]*$/;
 
-function hexField(v: unknown, name: string, minLen: number, maxLen: number): Uint8Array | string {
-  if (typeof v !== 'string' || v.length % 2 || !HEX.test(v)) return name + ' must be a hex string';
-  if (v.length / 2 < minLen || v.length / 2 > maxLen) return name + ' must be ' + minLen + '..' + maxLen + ' bytes';
-  return hexToBytes(v);
+/** The bytes of a hex field of `min`..`max` bytes, or what is wrong with it (never its value). */
+function hexField(v: unknown, name: string, min: number, max: number): Uint8Array | string {
+  return typeof v === 'string' && HEX.test(v) && v.length % 2 === 0 && v.length >= 2 * min && v.length <= 2 * max
+    ? hexToBytes(v) : name + ' must be a hex string of ' + min + '..' + max + ' bytes';
 }
 
 /** Parse and validate; returns the identity or one clear error line (never echoing the OOB value). */
 export function parseIdentity(f: MeshIdentityFile | null, cfg: MeshConfig): MeshIdentity | string {
   if (!f || typeof f !== 'object') return FILES.mesh + ' is missing or not JSON';
+  const info: any = f.oobInfo === undefined ? 0 : f.oobInfo;
   const uuid = hexField(f.deviceUuid, 'deviceUuid', 16, 16);
-  if (typeof uuid === 'string') return FILES.mesh + ': ' + uuid;
   const oob = hexField(f.staticOob, 'staticOob', 1, cfg.hmacSha256 ? 32 : 16);
-  if (typeof oob === 'string') return FILES.mesh + ': ' + oob;
-  const info = f.oobInfo === undefined ? 0 : f.oobInfo;
-  if (typeof info !== 'number' || info < 0 || info > 0xffff || Math.floor(info) !== info) {
-    return FILES.mesh + ': oobInfo must be an integer 0..65535';
-  }
-  let uri: Uint8Array | null = null;
-  if (cfg.uri !== undefined) {
-    const u = hexField(cfg.uri, 'uri', 1, 256);
-    if (typeof u === 'string') return FILES.config + ': mesh.' + u;
-    uri = u;
-  }
+  const uri = cfg.uri === undefined ? null : hexField(cfg.uri, 'mesh.uri', 1, 256);
+  const err = typeof uuid === 'string' ? uuid : typeof oob === 'string' ? oob :
+    info >= 0 && info <= 0xffff && Math.floor(info) === info ? null : 'oobInfo must be an integer 0..65535';
+  if (err) return FILES.mesh + ': ' + err;
+  if (typeof uri === 'string') return FILES.config + ': ' + uri;
   // Static OOB shorter than the AuthValue is zero-padded (at the end).
   const padded = new Uint8Array(32);
-  padded.set(oob);
-  oob.fill(0);
-  return { uuid: uuid, staticOob: padded, oobInfo: info, uri: uri };
+  padded.set(oob as Uint8Array);
+  (oob as Uint8Array).fill(0);
+  return { uuid: uuid as Uint8Array, staticOob: padded, oobInfo: info, uri: uri };
 }
 
 export function readIdentity(storage: StorageService, cfg: MeshConfig): MeshIdentity | string {

@@ -240,7 +240,7 @@ test('identity validation: one clear line, nothing started, the OOB never echoed
   const bad = [
     [{}, 'deviceUuid must be a hex string'],
     [{ deviceUuid: 'zz', staticOob: '00', oobInfo: 0 }, 'deviceUuid must be a hex string'],
-    [{ deviceUuid: hex(UUID), staticOob: hex(Buffer.alloc(17)), oobInfo: 0 }, 'staticOob must be 1..16 bytes'],
+    [{ deviceUuid: hex(UUID), staticOob: hex(Buffer.alloc(17)), oobInfo: 0 }, 'staticOob must be a hex string of 1..16 bytes'],
     [{ deviceUuid: hex(UUID), staticOob: 'abc', oobInfo: 0 }, 'staticOob must be a hex string'],
     [{ deviceUuid: hex(UUID), staticOob: '00', oobInfo: 70000 }, 'oobInfo must be an integer'],
   ] as const;
