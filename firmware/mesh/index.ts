@@ -76,7 +76,7 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
   const capabilities = capabilitiesParams({ elements: elements, algorithms: cfg.hmacSha256 ? ALG_BIT_CMAC | ALG_BIT_HMAC : ALG_BIT_CMAC, staticOob: true });
   const ecc = opts.ecc || createFirmwareEcc({ clock: hal.clock, randomBytes: hal.crypto.randomBytes, stats: opts.stats });
   const keys = createKeyHolder({ ecc: ecc, log: log, defer: hal.clock.defer });
-  const advertiser = createAdvertiser({ ble: ble, clock: hal.clock, log: log });
+  const advertiser = createAdvertiser(hal);
   const idleAds: AdvSpec[] = [];
 
   let session: Session | null = null;
@@ -160,9 +160,11 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
     },
   };
 
+  // What the bearers need (one object for both).
+  const ctx = { ble: ble, clock: hal.clock, log: log, uuid: identity.uuid, advertiser: advertiser, events: events };
   // PB-GATT first: a firmware without GATT notifications drops it here (pb-gatt.ts logs why).
   if (__FEATURE_PB_GATT__ && useGatt) {
-    const gatt = createPbGatt({ ble: ble, clock: hal.clock, log: log, events: events });
+    const gatt = createPbGatt(ctx);
     useGatt = gatt.start();
     if (useGatt) {
       pbGatt = gatt;
@@ -170,11 +172,11 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
     }
   }
   if (!useAdv && !useGatt) {
-    L.e('no usable bearer for ' + want + ' (HAL: pb-adv ' + ble.supports.pbAdv + ', pb-gatt ' + ble.supports.pbGatt + ')');
+    L.e('no usable bearer for ' + want);
     return ctl;
   }
   if (__FEATURE_PB_ADV__ && useAdv) {
-    const adv = createPbAdv({ clock: hal.clock, log: log, uuid: identity.uuid, advertiser: advertiser, events: events });
+    const adv = createPbAdv(ctx);
     pbAdv = adv;
     const err = ble.startScan({
       onPacket(data: Uint8Array): void {

@@ -36,7 +36,7 @@ export function createKeyHolder(opts: { ecc: MeshEcc; log: LogService; defer: (f
       }
       making = false;
       // A failure is handed to the waiters as null; the next request tries again.
-      if (err || !kp) L.e('key pair generation failed: ' + err);
+      if (err || !kp) L.e('keygen failed: ' + err);
       else pair = kp;
       const list = waiters;
       waiters = [];

@@ -97,6 +97,10 @@ export function createPbAdv(o: {
   let rxTn = -1;
   let rxSegs: Uint8Array[] = [];
 
+  function transaction(tn: number): string {
+    return 'pb-adv: transaction 0x' + tn.toString(16);
+  }
+
   /** Acks and link control jump the queue of segment (re)transmissions. */
   function emit(tn: number, gpdu: ArrayLike<number>): void {
     o.advertiser.burst(pbAdvPacket(linkId, tn, gpdu), true);
@@ -135,7 +139,7 @@ export function createPbAdv(o: {
       // Retransmit every 500 ms; after 30 s without an ack, give the link up.
       txTimer = o.clock.setInterval(function () {
         if (++ticks * RETRANSMIT_MS < TRANSACTION_TIMEOUT_MS) return burst();
-        L.w('pb-adv: transaction 0x' + txTn.toString(16) + ' not acked in 30 s');
+        L.w(transaction(txTn) + ' not acked in 30 s');
         link.close(CLOSE_TIMEOUT);
         o.events.onLinkClose(link, CLOSE_TIMEOUT, false);
       }, RETRANSMIT_MS);
@@ -152,7 +156,7 @@ export function createPbAdv(o: {
     // The provisioner's next transaction acks ours only when ours asked for a reply: after Failed it
     // may still send PDUs it queued before hearing the Failed (e.g. Public Key right after Start).
     if (txTimer === null || !(explicit || txAwaitsReply)) return;
-    L.d('pb-adv: transaction 0x' + txTn.toString(16) + ' acked (' + (explicit ? 'ack' : 'implicit') + ')');
+    L.d(transaction(txTn) + ' acked (' + (explicit ? 'ack' : 'implicit') + ')');
     stopTx();
     o.advertiser.flush(); // queued retransmissions of it are pointless now
   }
@@ -170,7 +174,7 @@ export function createPbAdv(o: {
       txTn = 0x7f;
       rxLastTn = -1;
       resetRx(-1);
-      L.i('pb-adv: link open (link id 0x' + id.toString(16) + ')');
+      L.i('pb-adv: link open, id 0x' + id.toString(16));
       emit(0, [LINK_ACK]);
     } else if (g[0] === LINK_CLOSE && active && id === linkId && g.length === 2) {
       teardown();
@@ -200,7 +204,7 @@ export function createPbAdv(o: {
     const pdu = new Uint8Array(buf.subarray(0, total));
     resetRx(-1);
     if (!ok || len !== total || fcs(pdu) !== start[3]) {
-      L.d('pb-adv: transaction 0x' + tn.toString(16) + ' malformed (length or FCS), dropped');
+      L.d(transaction(tn) + ' dropped (length/FCS)');
       return;
     }
     rxLastTn = tn;

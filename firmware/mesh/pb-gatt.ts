@@ -97,11 +97,11 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
     const sar = data[0] >> 6;
     const body = data.subarray(1);
     // Complete and First may only come outside a segmented PDU, Continuation and Last only inside.
-    if ((sar < 2) === len >= 0 || (sar < 2 ? 0 : len) + body.length > MAX_PDU) return drop(CLOSE_FAIL, 'bad proxy SAR');
+    if ((sar < 2) === len >= 0 || (sar < 2 ? 0 : len) + body.length > MAX_PDU) return drop(CLOSE_FAIL, 'bad SAR');
     if (sar === 1) {
       sarTimer = o.clock.setTimeout(function () {
         sarTimer = null;
-        drop(CLOSE_TIMEOUT, 'segmented PDU unfinished after 20 s');
+        drop(CLOSE_TIMEOUT, 'SAR timeout');
       }, SAR_TIMEOUT_MS);
     }
     if (sar < 2) len = 0;

@@ -164,7 +164,7 @@ export function createSession(o: SessionOptions): Session {
 
   function onInvite(p: Uint8Array): void {
     inputs[0] = p[1];
-    L.i('invited (attention ' + p[1] + ' s)');
+    L.i('invite, attention ' + p[1] + ' s');
     inputs.set(o.capabilities, 1);
     reply(PDU_START, PDU_CAPABILITIES, o.capabilities);
   }
@@ -262,7 +262,7 @@ export function createSession(o: SessionOptions): Session {
       err = e;
     }
     if (err) {
-      L.e('storing the node failed: ' + (err.code || err));
+      L.e('store failed: ' + (err.code || err));
       return fail(ERR_OUT_OF_RESOURCES);
     }
     st = PDU_COMPLETE;
@@ -277,7 +277,7 @@ export function createSession(o: SessionOptions): Session {
     if (over()) return;
     const type = p[0];
     L.d('rx ' + pduName(type & 0x3f) + ' (' + p.length + ' bytes)');
-    if (lastRx && equalBytes(p, lastRx)) return L.d('repeat of the last PDU ignored');
+    if (lastRx && equalBytes(p, lastRx)) return L.d('repeat of last PDU');
     // RFU types and non-zero padding bits; then the expected type; then the length table.
     const err = !p.length ? ERR_INVALID_FORMAT : type > PDU_FAILED ? ERR_INVALID_PDU : type !== st ? ERR_UNEXPECTED_PDU :
       p.length !== (type === PDU_CONFIRMATION || type === PDU_RANDOM ? 1 + vlen : PDU_LENGTHS[type]) ? ERR_INVALID_FORMAT : 0;

@@ -102,7 +102,7 @@ export function createBle(deps: { log: LogService }): BleService {
         NRF.updateServices(oneChar(s.service, s.dataOut, { value: [0] }));
       })) {
         supports.pbGatt = false;
-        return halError('UNSUPPORTED', 'no GATT notifications (NRF.updateServices fails)');
+        return halError('UNSUPPORTED', 'no GATT notify');
       }
       spec = s;
       if (!handlersOn) {
