@@ -11,13 +11,15 @@
 //  1. types (TypeScript checker over every module of every bundle): each place that declares or
 //     reads the property has a function type (a method, a callback); so it can never be a key of JSON
 //     on the wire or in Storage (JSON has no functions), and each object it is read from has a known
-//     type (never `any`/`unknown`, which is where JSON.parse results and Espruino objects live);
+//     type (never `any`/`unknown`, which is where JSON.parse results and Espruino objects live) and
+//     is not declared by a .d.ts (lib.d.ts built-ins, hal/espruino/espruino.d.ts natives);
 //     no `for..in` / `Object.keys|values|entries` over a type that has the property;
 //  2. no string literal in the sources or in a built bundle equals the name (obj['name'], 'name' in o;
 //     esbuild leaves quoted names alone);
 //  3. the name is not part of the Espruino API: neither a word of ../shared/docs/espruino.md nor an
 //     identifier or string of the emulated board (sim/board/*.ts);
-//  4. the flash tool (flash/**) never spells it: what it writes to Storage cannot carry it.
+//  4. the flash tool (flash/**) never writes it: no string, template, object key or declared member
+//     of it spells the name, so what it writes to Storage cannot carry it.
 // `node build/mangle.mjs --check` runs the checks; `--candidates` lists the names that would pass,
 // with the bytes each would save in dist/firmware.js (pick from those, then check again).
 import { readFileSync, writeFileSync, readdirSync, existsSync, statSync } from 'node:fs';
@@ -67,7 +69,7 @@ function words(text) {
 }
 
 /** Names of the Espruino API (the doc and the emulated board) and of the flash tool, with their source. */
-export function reservedNames() {
+export async function reservedNames() {
   const reserved = new Map();
   const add = (set, why) => {
     for (const w of set) if (!reserved.has(w)) reserved.set(w, why);
@@ -75,8 +77,29 @@ export function reservedNames() {
   if (!existsSync(ESPRUINO_DOC)) throw new Error('mangle: ' + ESPRUINO_DOC + ' is missing (the Espruino API list)');
   add(words(readFileSync(ESPRUINO_DOC, 'utf8')), 'the Espruino API (espruino.md)');
   for (const f of filesUnder(path.join(root, 'sim', 'board'), /\.ts$/)) add(words(readFileSync(f, 'utf8')), 'the emulated board (' + path.relative(root, f) + ')');
-  for (const f of filesUnder(path.join(root, 'flash'), /\.(ts|mjs|js)$/)) add(words(readFileSync(f, 'utf8')), 'the flash tool (' + path.relative(root, f) + ')');
+  for (const f of filesUnder(path.join(root, 'flash'), /\.(ts|mjs|js)$/)) add(await writtenWords(f), 'the flash tool (' + path.relative(root, f) + ')');
   return reserved;
+}
+
+/**
+ * What a host tool can write as data: the words of its strings and templates, and the names of the
+ * keys and members it declares (object literals, interfaces, classes). Names it only reads or calls
+ * (`crypto.randomBytes(32)`) or uses as locals are not data.
+ */
+async function writtenWords(file) {
+  const ts = (await import('typescript')).default;
+  const sf = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+  const out = new Set();
+  const visit = (n) => {
+    if (ts.isStringLiteralLike(n) || ts.isTemplateHead(n) || ts.isTemplateMiddle(n) || ts.isTemplateTail(n)) for (const w of words(n.text)) out.add(w);
+    if ((ts.isPropertyAssignment(n) || ts.isShorthandPropertyAssignment(n) || ts.isMethodDeclaration(n) || ts.isPropertySignature(n) ||
+        ts.isMethodSignature(n) || ts.isPropertyDeclaration(n) || ts.isGetAccessor(n) || ts.isSetAccessor(n)) && n.name) {
+      for (const w of words(n.name.getText(sf))) out.add(w);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return out;
 }
 
 /** String literals of a JavaScript bundle (acorn), to find names spelled as data. */
@@ -111,10 +134,40 @@ export async function typeFacts(entries) {
     const lc = sf.getLineAndCharacterOfPosition(node.getStart(sf));
     return path.relative(root, sf.fileName) + ':' + (lc.line + 1) + ':' + (lc.character + 1);
   };
-  const callable = (type) => {
+  // A value JSON can never hold or produce: a function, a typed array, or an object made only of such
+  // values (a HAL service). JSON.parse gives none of them; JSON.stringify drops functions, and the
+  // keys of typed arrays and services are checked at every stringify below.
+  const BINARY = /^(Uint8Array|Int32Array|Float64Array|Uint16Array|Int8Array|Int16Array|Uint32Array|ArrayBuffer)$/;
+  const notJson = (type, depth) => {
     const t = checker.getNonNullableType(type);
-    if (t.isUnion()) return t.types.every((u) => u.getCallSignatures().length > 0);
-    return t.getCallSignatures().length > 0;
+    if (depth > 3) return false;
+    if (t.isUnion()) return t.types.every((u) => notJson(u, depth + 1));
+    if (t.getCallSignatures().length > 0) return true;
+    const sym = t.getSymbol();
+    if (sym && BINARY.test(sym.getName())) return true;
+    if (!(t.flags & ts.TypeFlags.Object) || checker.isArrayType(t) || checker.isTupleType(t)) return false;
+    const props = t.getProperties();
+    return props.length > 0 && props.every((p) => p.valueDeclaration && notJson(checker.getTypeOfSymbolAtLocation(p, p.valueDeclaration), depth + 1));
+  };
+  const callable = (type) => notJson(type, 0);
+  /** Every property name reachable in a value's type (what JSON.stringify would write). */
+  const jsonKeys = (type, depth, out) => {
+    const t = checker.getNonNullableType(type);
+    if (depth > 4) return out;
+    if (t.isUnion() || t.isIntersection()) {
+      for (const u of t.types) jsonKeys(u, depth + 1, out);
+      return out;
+    }
+    if (checker.isArrayType(t) || checker.isTupleType(t)) {
+      for (const a of checker.getTypeArguments(t)) jsonKeys(a, depth + 1, out);
+      return out;
+    }
+    if (!(t.flags & ts.TypeFlags.Object) || t.getCallSignatures().length) return out;
+    for (const p of t.getProperties()) {
+      out.add(p.name);
+      if (p.valueDeclaration) jsonKeys(checker.getTypeOfSymbolAtLocation(p, p.valueDeclaration), depth + 1, out);
+    }
+    return out;
   };
   const opaque = (type) => (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) !== 0;
   const enumerated = (sf, node, expr) => {
@@ -132,8 +185,10 @@ export async function typeFacts(entries) {
       if (ts.isPropertyAccessExpression(node)) {
         name = node.name.text;
         const objType = checker.getTypeAtLocation(node.expression);
+        const sym = checker.getSymbolAtLocation(node.name);
         if (opaque(objType)) (ok = false), (why = 'read from an untyped (any/unknown) object');
-        else if (!callable(checker.getTypeAtLocation(node))) (ok = false), (why = 'not a function');
+        else if (sym && (sym.declarations || []).some((d) => d.getSourceFile().isDeclarationFile)) (ok = false), (why = 'declared by a library or ambient type (a built-in or native object)');
+        else if (!callable(checker.getTypeAtLocation(node))) (ok = false), (why = 'a value JSON can hold (not a function, typed array or service)');
       } else if (
         (ts.isPropertyAssignment(node) || ts.isShorthandPropertyAssignment(node) || ts.isMethodDeclaration(node) ||
           ts.isPropertySignature(node) || ts.isMethodSignature(node) || ts.isPropertyDeclaration(node) ||
@@ -142,9 +197,15 @@ export async function typeFacts(entries) {
       ) {
         name = node.name.text;
         if (ts.isGetAccessor(node) || ts.isSetAccessor(node)) (ok = false), (why = 'an accessor');
-        else if (!callable(checker.getTypeAtLocation(node.name))) (ok = false), (why = 'not a function');
+        else if (!callable(checker.getTypeAtLocation(node.name))) (ok = false), (why = 'a value JSON can hold (not a function, typed array or service)');
       }
       if (ts.isForInStatement(node)) enumerated(sf, node, node.expression);
+      // JSON.stringify(x) and storage.writeJSON(name, x): every key x can hold is data on the wire or in Storage
+      if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.arguments.length &&
+          ((node.expression.name.text === 'stringify' && node.expression.expression.getText(sf) === 'JSON') || node.expression.name.text === 'writeJSON')) {
+        const arg = node.arguments[node.expression.name.text === 'writeJSON' ? 1 : 0];
+        if (arg) for (const k of jsonKeys(checker.getTypeAtLocation(arg), 0, new Set())) fact(k).bad.push(where(sf, node) + ': written as JSON');
+      }
       if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) &&
           /^(keys|values|entries|getOwnPropertyNames)$/.test(node.expression.name.text) &&
           ts.isIdentifier(node.expression.expression) && node.expression.expression.text === 'Object' && node.arguments[0]) {
@@ -162,12 +223,15 @@ export async function typeFacts(entries) {
   return { facts, strings };
 }
 
-/** Problems (one line each) with the allowlisted names; [] when every check holds. */
+/**
+ * Problems (one line each) with the allowlisted names; [] when every check holds. Lines starting with
+ * `mangle: warning:` are harmless (an allowlisted name nothing uses any more) and do not fail a build.
+ */
 export async function checkMangle(opts = {}) {
   const m = opts.mangle || loadMangle();
   const entries = opts.entries || ['firmware/main.ts', 'firmware/selftest.ts', 'bench/device.ts'];
   const problems = [];
-  const reserved = reservedNames();
+  const reserved = await reservedNames();
   const { facts, strings } = await typeFacts(entries);
   const bundleLiterals = new Set();
   for (const b of opts.bundles || []) for (const s of await bundleStrings(b)) bundleLiterals.add(s);
@@ -178,8 +242,16 @@ export async function checkMangle(opts = {}) {
     if (strings.has(name)) problems.push(pre + 'is a string literal in the sources (quoted access or data)');
     if (bundleLiterals.has(name)) problems.push(pre + 'is a string literal in a built bundle');
     const f = facts.get(name);
-    if (!f) problems.push(pre + 'is not used by the bundled sources (remove it from build/mangle.json)');
-    else for (const b of f.bad.slice(0, 3)) problems.push(pre + 'at ' + b);
+    if (!f) problems.push('mangle: warning: "' + name + '" is not used by the bundled sources (remove it from build/mangle.json)');
+    else {
+      // the first place of each reason
+      const seen = new Set();
+      for (const b of f.bad) {
+        const why = b.replace(/^[^ ]+ /, '');
+        if (!seen.has(why)) problems.push(pre + 'at ' + b);
+        seen.add(why);
+      }
+    }
   }
   for (const [k, v] of Object.entries(m.cache)) {
     if (!m.names.includes(k)) problems.push('mangle: cache entry "' + k + '" is not allowlisted');
@@ -190,7 +262,7 @@ export async function checkMangle(opts = {}) {
 
 /** Names that would pass every check, with the bytes each saves (length - 2 per use in firmware.js). */
 export async function candidates(firmwareFile) {
-  const reserved = reservedNames();
+  const reserved = await reservedNames();
   const { facts, strings } = await typeFacts(['firmware/main.ts', 'firmware/selftest.ts', 'bench/device.ts']);
   const acorn = await import('acorn');
   const walk = await import('acorn-walk');
@@ -226,7 +298,10 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   } else {
     const dist = path.join(root, 'dist');
     const bundles = ['firmware', 'selftest', 'bench'].map((b) => path.join(dist, b + '.js')).filter(existsSync);
-    const problems = await checkMangle({ bundles });
+    const problems = (await checkMangle({ bundles })).filter((p) => {
+      if (p.startsWith('mangle: warning:')) console.error(p);
+      return !p.startsWith('mangle: warning:');
+    });
     for (const p of problems) console.error(p);
     console.log(problems.length ? 'mangle: ' + problems.length + ' problem(s)' : 'mangle: ' + loadMangle().names.length + ' allowlisted names pass every check');
     process.exit(problems.length ? 1 : 0);
