@@ -5,39 +5,32 @@ import type { Hal } from '../../hal/types';
 import { FILES } from '../../hal/storage-layout';
 import { base64Encode } from '../crypto/base64';
 import { asciiToBytes } from '../crypto/bytes';
-import { jsonString, member } from './json-out';
+import { configString } from './config';
+import { jsonString, obj } from './json-out';
 import { info, warn } from './log';
 
 export function handoffJson(token: string, signatureB64: string, id: string): string {
-  return (
-    '{' +
-    member(
-      'device',
-      '{' + member('sessionToken', jsonString(token)) + ',' + member('signature', jsonString(signatureB64)) + ',' + member('id', jsonString(id)) + '}',
-    ) +
-    '}'
-  );
+  return obj(['device', obj(['sessionToken', jsonString(token), 'signature', jsonString(signatureB64), 'id', jsonString(id)])]);
 }
 
 export function prepareHandoff(hal: Hal, onDone: (ok: boolean) => void): void {
   const token = hal.config.getConfigurationValue('FFS.SessionToken');
   if (typeof token !== 'string' || !token) {
-    warn(hal, 'no FFS.SessionToken: nothing to hand off');
+    warn(hal, 'no FFS.SessionToken to hand off');
     hal.clock.defer(() => onDone(false));
     return;
   }
-  const serial = hal.config.getConfigurationValue('DeviceInformation.SerialNumber');
   hal.crypto.signWithDeviceKey({
     data: asciiToBytes(token),
     onDone: (err, sig) => {
       if (err || !sig) {
-        warn(hal, 'cannot sign the session token: ' + (err ? err.message : '?'));
+        warn(hal, 'cannot sign the token: ' + (err ? err.message : '?'));
         onDone(false);
         return;
       }
-      const werr = hal.storage.write(FILES.handoff, handoffJson(token, base64Encode(sig), typeof serial === 'string' ? serial : ''));
+      const werr = hal.storage.write(FILES.handoff, handoffJson(token, base64Encode(sig), configString(hal, 'DeviceInformation.SerialNumber')));
       if (werr) warn(hal, 'cannot store the hand-off: ' + werr.message);
-      else info(hal, 'session token signed for the maker cloud hand-off');
+      else info(hal, 'hand-off stored');
       onDone(!werr);
     },
   });

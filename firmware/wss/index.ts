@@ -28,6 +28,10 @@ export interface WssOptions {
 
 export const HOME_RETRY_MS = 30000;
 
+function toConfig(n: SavedNetwork): WifiConfiguration {
+  return { ssid: n.ssid, security: n.security, key: n.key, hidden: false, priority: 0 };
+}
+
 export function startWss(hal: Hal, opts: WssOptions): WssController {
   const store = openWssStore(hal.storage);
   let rec: WssRecord = loadRecord(store);
@@ -52,10 +56,6 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
     stopDiscovery = null;
     if (homeTimer >= 0) hal.clock.clearTimeout(homeTimer);
     homeTimer = -1;
-  }
-
-  function toConfig(n: SavedNetwork): WifiConfiguration {
-    return { ssid: n.ssid, security: n.security, key: n.key, hidden: false, priority: 0 };
   }
 
   function onHome(): void {
@@ -83,23 +83,16 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
     const net = rec.network;
     if (!net) return;
     info(hal, 'joining the saved network ' + JSON.stringify(net.ssid));
-    joinNetwork(hal, {
-      config: toConfig(net),
-      tries: 3,
-      gapMs: 2000,
-      isStopped: () => my !== epoch,
-      onDone: (a) => {
-        if (my !== epoch) return;
-        if (a.state === 'ASSOCIATED') {
-          onHome();
-          return;
-        }
-        warn(hal, 'saved network unavailable (' + (a.errorDetails ? a.errorDetails.code : '?') + '), retry in ' + HOME_RETRY_MS / 1000 + ' s');
-        homeTimer = hal.clock.setTimeout(() => {
-          homeTimer = -1;
-          joinHome();
-        }, HOME_RETRY_MS);
-      },
+    joinNetwork(hal, toConfig(net), 3, 2000, () => my !== epoch, (a) => {
+      if (!a.errorDetails) {
+        onHome();
+        return;
+      }
+      warn(hal, 'saved network: ' + a.errorDetails.code + ', retry in 30 s');
+      homeTimer = hal.clock.setTimeout(() => {
+        homeTimer = -1;
+        joinHome();
+      }, HOME_RETRY_MS);
     });
   }
 
@@ -111,32 +104,25 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
     const my = epoch;
     ap = startSoftAp(hal, {
       onCredentials: (ssid, passphrase, done) => {
-        const cfg: WifiConfiguration = { ssid: ssid, security: passphrase ? 'WPA_PSK' : 'OPEN', key: passphrase, hidden: false, priority: 0 };
-        joinNetwork(hal, {
-          config: cfg,
-          tries: 2,
-          gapMs: 1000,
-          isStopped: () => my !== epoch,
-          onDone: (a) => {
+        const net: SavedNetwork = { ssid: ssid, security: passphrase ? 'WPA_PSK' : 'OPEN', key: passphrase };
+        joinNetwork(hal, toConfig(net), 2, 1000, () => my !== epoch, (a) => {
+          if (a.errorDetails) {
+            hal.wifi.removeConfiguration({ ssid: ssid, onDone: () => undefined });
+            done(false, a.errorDetails.cause || 'failed');
+            return;
+          }
+          done(true, '');
+          rec.network = net;
+          rec.runs = 0;
+          save();
+          info(hal, 'soft-AP setup joined ' + JSON.stringify(ssid));
+          // let the page show the result, then close the access point
+          hal.clock.setTimeout(() => {
             if (my !== epoch) return;
-            if (a.state !== 'ASSOCIATED') {
-              hal.wifi.removeConfiguration({ ssid: ssid, onDone: () => undefined });
-              done(false, a.errorDetails && a.errorDetails.cause ? a.errorDetails.cause : 'failed');
-              return;
-            }
-            done(true, '');
-            rec.network = { ssid: ssid, security: cfg.security, key: passphrase };
-            rec.runs = 0;
-            save();
-            info(hal, 'soft-AP setup joined ' + JSON.stringify(ssid));
-            // let the page show the result, then close the access point
-            hal.clock.setTimeout(() => {
-              if (my !== epoch) return;
-              if (ap) ap.stop();
-              ap = null;
-              onHome();
-            }, 2000);
-          },
+            if (ap) ap.stop();
+            ap = null;
+            onHome();
+          }, 2000);
         });
       },
     });

@@ -3,23 +3,13 @@
 // written raw (as the SDK does; Espruino's JSON.stringify would escape them), `"` and `\` escaped,
 // control characters as \u00xx.
 
-const HEX = '0123456789abcdef';
-
 export function escapeJson(s: string): string {
   let out = '';
-  let start = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    let rep = '';
-    if (c === 0x22) rep = '\\"';
-    else if (c === 0x5c) rep = '\\\\';
-    else if (c < 0x20) rep = '\\u00' + HEX.charAt(c >> 4) + HEX.charAt(c & 15);
-    if (rep) {
-      out += s.substring(start, i) + rep;
-      start = i + 1;
-    }
+    out += c === 0x22 || c === 0x5c ? '\\' + s.charAt(i) : c < 0x20 ? '\\u00' + (c < 16 ? '0' : '') + c.toString(16) : s.charAt(i);
   }
-  return out + s.substring(start);
+  return out;
 }
 
 /** A JSON string literal. */
@@ -32,30 +22,21 @@ export function quotedSsid(ssid: string): string {
   return jsonString('"' + ssid + '"');
 }
 
-/** `"name":value` members joined with commas, skipping empty ones. */
-export function members(list: string[]): string {
+/**
+ * A JSON object from a flat list of member names and their raw (already encoded) values, in that
+ * order; a member whose value is '' is left out.
+ */
+export function obj(pairs: string[]): string {
   let out = '';
-  for (let i = 0; i < list.length; i++) {
-    if (!list[i]) continue;
-    out += (out ? ',' : '') + list[i];
-  }
-  return out;
-}
-
-export function member(name: string, rawValue: string): string {
-  return '"' + name + '":' + rawValue;
+  for (let i = 0; i < pairs.length; i += 2) if (pairs[i + 1]) out += (out ? ',"' : '"') + pairs[i] + '":' + pairs[i + 1];
+  return '{' + out + '}';
 }
 
 /** Upper-case "AA:BB:CC:DD:EE:FF" from any case and separator (':' or '-'); '' when not a MAC. */
 export function normalizeBssid(mac: string): string {
-  const hex = mac.toUpperCase().split(':').join('').split('-').join('');
-  if (hex.length !== 12) return '';
-  let out = '';
-  for (let i = 0; i < 12; i += 2) {
-    const a = hex.charAt(i);
-    const b = hex.charAt(i + 1);
-    if ('0123456789ABCDEF'.indexOf(a) < 0 || '0123456789ABCDEF'.indexOf(b) < 0) return '';
-    out += (i ? ':' : '') + a + b;
-  }
+  const hex = mac.toUpperCase().replace(/[:-]/g, '');
+  if (hex.length !== 12 || !/^[0-9A-F]*$/.test(hex)) return '';
+  let out = hex.substr(0, 2);
+  for (let i = 2; i < 12; i += 2) out += ':' + hex.substr(i, 2);
   return out;
 }

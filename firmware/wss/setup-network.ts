@@ -14,8 +14,6 @@ export const PASSPHRASE_LENGTH = 44;
 /** The open, hidden fallback setup network (ffs_wifi_provisionee_setup_network.c). */
 export const FALLBACK_SETUP_SSID = 'simple_setup';
 
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const CONTROL_NIBBLE = 0;
 
 export interface SetupNetwork {
   ssid: string;
@@ -32,11 +30,9 @@ export function authMaterialIndex(sha256: (b: Bytes) => Bytes, devicePublicKeyDe
 
 /** The 32-character SSID. Throws on misuse (wrong lengths): these inputs come from the flashed identity. */
 export function encodedSetupSsid(ami: Bytes, productIndex: string, nonce: Bytes): string {
-  if (ami.length !== 9) throw new Error('wss: authMaterialIndex must be 9 bytes');
-  if (productIndex.length !== 4) throw new Error('wss: product index must be 4 characters');
-  if (nonce.length !== SETUP_NONCE_BYTES) throw new Error('wss: setup nonce must be 12 bytes');
-  // The first two base64 characters of [control<<4 | ami0>>4, (ami0 & 15)<<4]: 4 control bits + ami[0].
-  const head = B64.charAt((CONTROL_NIBBLE << 2) | (ami[0] >> 6)) + B64.charAt(ami[0] & 63);
+  if (ami.length !== 9 || productIndex.length !== 4 || nonce.length !== SETUP_NONCE_BYTES) throw new Error('wss: bad ami, product index or nonce');
+  // The first two base64 characters of [control<<4 | ami0>>4, (ami0 & 15)<<4]: control nibble 0 + ami[0].
+  const head = base64Encode(new Uint8Array([ami[0] >> 4, (ami[0] & 15) << 4])).substring(0, 2);
   const tail = new Uint8Array(24);
   tail.set(ami.subarray(1, 9), 0);
   tail.set(asciiToBytes(productIndex), 8);
@@ -44,42 +40,39 @@ export function encodedSetupSsid(ami: Bytes, productIndex: string, nonce: Bytes)
   return head + base85Encode(tail);
 }
 
-/** The 44-character passphrase from the 32-byte HMAC of the nonce. */
-export function setupPassphrase(hmac: Bytes): string {
-  return base64Encode(hmac);
-}
 
 /**
  * Derive the encoded setup network for a fresh `nonce`: ECDH with the device-type key through the
  * HAL (`ffsComputeECDHKey`, already SHA-256'd), HMAC of the nonce. The shared key is wiped after use.
  */
-export function deriveEncodedSetupNetwork(opts: {
-  crypto: CryptoService;
-  devicePublicKeyDer: Bytes;
-  productIndex: string;
-  nonce: Bytes;
-  defer: (fn: () => void) => void;
-  onDone: OnDone<SetupNetwork>;
-}): void {
+export function deriveEncodedSetupNetwork(
+  crypto: CryptoService,
+  devicePublicKeyDer: Bytes,
+  productIndex: string,
+  nonce: Bytes,
+  defer: (fn: () => void) => void,
+  onDone: OnDone<SetupNetwork>,
+): void {
   let ssid: string;
   try {
-    ssid = encodedSetupSsid(authMaterialIndex(opts.crypto.sha256, opts.devicePublicKeyDer), opts.productIndex, opts.nonce);
+    ssid = encodedSetupSsid(authMaterialIndex(crypto.sha256, devicePublicKeyDer), productIndex, nonce);
   } catch (e) {
-    const err: HalError = { code: 'WSS_IDENTITY', message: String((e as Error).message || e) };
-    opts.defer(() => opts.onDone(err, null));
+    const err: HalError = { code: 'WSS_IDENTITY', message: String(e) };
+    defer(() => onDone(err, null));
     return;
   }
-  opts.crypto.computeEcdhKey({
+  crypto.computeEcdhKey({
     onDone: (err, key) => {
       if (err || !key) {
-        opts.onDone(err || { code: 'WSS_ECDH', message: 'ECDH with the device-type key failed' }, null);
+        onDone(err || { code: 'WSS_ECDH', message: 'ECDH failed' }, null);
         return;
       }
-      const mac = opts.crypto.hmacSha256(key, opts.nonce);
+      // the 44-character passphrase: base64 of the 32-byte HMAC of the nonce
+      const mac = crypto.hmacSha256(key, nonce);
       wipe(key);
-      const passphrase = setupPassphrase(mac);
+      const passphrase = base64Encode(mac);
       wipe(mac);
-      opts.onDone(null, { ssid: ssid, passphrase: passphrase, encoded: true });
+      onDone(null, { ssid: ssid, passphrase: passphrase, encoded: true });
     },
   });
 }

@@ -4,16 +4,17 @@ import * as assert from 'uvu/assert';
 import { escapeJson, jsonString, normalizeBssid, quotedSsid } from '../../firmware/wss/json-out.ts';
 import {
   attemptJson,
-  deviceDetailsMember,
+  deviceDetails,
   parseCredential,
   parseResponse,
   REPORT_FIELDS,
-  reportBody,
+  reportPairs,
+  requestBody,
   scanEntryJson,
   SCAN_FIELDS,
 } from '../../firmware/wss/messages.ts';
 import { batchEnd, usableScanResults } from '../../firmware/wss/scan-data.ts';
-import { authenticationFailed } from '../../firmware/wss/codes.ts';
+import { detailsForWifiError, errorDetails } from '../../firmware/wss/codes.ts';
 import { formValue } from '../../firmware/wss/softap.ts';
 
 test('JSON strings: quotes, backslashes, control characters escaped; bytes >= 0x80 raw', () => {
@@ -47,19 +48,17 @@ test('deviceDetails: documented member order, absent values omitted, whole objec
     'DeviceInformation.ProductIndex': 'P1X2',
     'DeviceInformation.SerialNumber': 'S',
   };
-  assert.is(deviceDetailsMember((k) => cfg[k]), '"deviceDetails":{"manufacturer":"M","deviceSerial":"S","productIndex":"P1X2","hardwareVersion":"h1"}');
-  assert.is(deviceDetailsMember(() => undefined), '');
+  assert.is(deviceDetails((k) => cfg[k]), '{"manufacturer":"M","deviceSerial":"S","productIndex":"P1X2","hardwareVersion":"h1"}');
+  assert.is(deviceDetails(() => undefined), '');
+  assert.is(requestBody({ nonce: 'n', sessionId: 's', deviceDetails: '' }, []), '{"nonce":"n","sessionId":"s"}', 'omitted when empty');
+  assert.is(requestBody({ nonce: 'n', sessionId: '', deviceDetails: '{"a":"b"}' }, []), '{"nonce":"n"}', 'startProvisioningSession: the nonce alone');
 });
 
 test('report body with attempts; error details in operation, cause, details, code order', () => {
-  const body = reportBody({
-    common: { nonce: 'n'.repeat(31), sessionId: 'sid', deviceDetails: '' },
-    sequenceNumber: 14,
-    state: 'CONNECTING_TO_USER_NETWORK',
-    registrationState: 'COMPLETE',
-    success: false,
-    attempts: [attemptJson({ ssid: 'home', security: 'WPA_PSK', state: 'FAILED', errorDetails: authenticationFailed() })],
-  });
+  const body = requestBody(
+    { nonce: 'n'.repeat(31), sessionId: 'sid', deviceDetails: '' },
+    reportPairs(14, 'CONNECTING_TO_USER_NETWORK', 'COMPLETE', false, [attemptJson({ ssid: 'home', security: 'WPA_PSK', state: 'FAILED', errorDetails: detailsForWifiError('WIFI_WRONG_PASSWORD') })]),
+  );
   assert.is(
     body,
     '{"nonce":"' + 'n'.repeat(31) + '","sessionId":"sid","sequenceNumber":14,"currentProvisioningState":"CONNECTING_TO_USER_NETWORK",' +
@@ -67,13 +66,27 @@ test('report body with attempts; error details in operation, cause, details, cod
       '"wifiConnectionState":"FAILED","errorDetails":{"operation":"CONNECTING_TO_NETWORK","cause":"Authentication failed","details":"Authentication failed","code":"3:2:0:1"}}]}',
   );
   assert.ok(JSON.parse(body));
+  assert.not.match(requestBody({ nonce: 'n', sessionId: 's', deviceDetails: '' }, reportPairs(3, 'X', 'COMPLETE', true, [])), 'wifiNetworkInfoList');
+});
+
+test('error codes: every HAL Wi-Fi failure and connectivity problem has its guide code', () => {
+  const codes: { [k: string]: string } = {
+    WIFI_NOT_CONFIGURED: '3:1:0:1', WIFI_WRONG_PASSWORD: '3:2:0:1', WIFI_NO_AP_FOUND: '3:16:0:1', WIFI_BAD_CONFIG: '99:1:0:99',
+    WIFI_CONNECT_FAIL: '3:6:0:3', WIFI_TIMEOUT: '3:6:0:3',
+  };
+  for (const k of Object.keys(codes)) assert.is(detailsForWifiError(k).code, codes[k], k);
+  assert.equal(errorDetails('CAPTIVE'), { operation: 'CONNECTING_TO_NETWORK', cause: 'Captive portal', details: 'Captive portal', code: '3:4:0:1' });
+  assert.is(errorDetails('LIMITED').code, '3:5:0:1');
+  assert.is(errorDetails('BAD_CONFIG').operation, 'UNKNOWN');
+  assert.is(errorDetails('NOT_CONFIGURED').cause, 'No configured networks');
 });
 
 test('responses: unknown members ignored, wrong types and missing required members rejected', () => {
   assert.is(parseResponse('{"nonce":"x","canProceed":true,"extra":[1]}', REPORT_FIELDS).error, '');
-  assert.match(parseResponse('{"canProceed":true}', REPORT_FIELDS).error, 'lacks nonce');
-  assert.match(parseResponse('{"nonce":"x","canProceed":"yes"}', REPORT_FIELDS).error, 'wrong type');
-  assert.match(parseResponse('{"nonce":"x","nextProvisioningState":"LATER"}', REPORT_FIELDS).error, 'unknown provisioning state');
+  assert.match(parseResponse('{"canProceed":true}', REPORT_FIELDS).error, 'missing nonce');
+  assert.match(parseResponse('{"nonce":"x","canProceed":"yes"}', REPORT_FIELDS).error, 'bad or missing canProceed');
+  assert.match(parseResponse('{"nonce":"x","nextProvisioningState":5}', REPORT_FIELDS).error, 'nextProvisioningState');
+  assert.match(parseResponse('{"nonce":"x","nextProvisioningState":null}', REPORT_FIELDS).error, 'nextProvisioningState');
   assert.match(parseResponse('[1,2]', REPORT_FIELDS).error, 'not a JSON object');
   assert.match(parseResponse('{"nonce":', REPORT_FIELDS).error, 'not JSON');
   assert.match(parseResponse('{"nonce":"x","canProceed":true,"sequenceNumber":1,"totalCredentialsFound":0}', SCAN_FIELDS).error, 'allCredentialsFound');
@@ -95,7 +108,7 @@ test('credentials: quotes stripped, WEP hex made binary, malformed entries rejec
 test('scan filtering and batching', () => {
   const r = (ssid: string, security: any, rssi: number, hidden = false) => ({ ssid, bssid: 'aa:aa:aa:aa:aa:' + (10 + rssi * -1).toString(16).slice(-2), security, channel: 1, rssi, hidden });
   const list = usableScanResults([r('a', 'WPA_PSK', -70), r('b', 'OPEN', -40), r('', 'WPA_PSK', -30, true), r('c', 'OTHER', -20), r('d', 'WEP', -50), r('setup', 'OPEN', -10), r('a', 'WPA_PSK', -70)],
-    { allowOpen: true, allowWep: false, exclude: ['setup'] });
+    ['WPA_PSK', 'OPEN'], ['setup']);
   assert.equal(list.map((x) => x.ssid), ['b', 'a']);
   const entries = ['x'.repeat(100), 'y'.repeat(100), 'z'.repeat(100), 'w'.repeat(500)];
   assert.is(batchEnd(entries, 0, 250), 2);

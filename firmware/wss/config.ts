@@ -1,0 +1,20 @@
+// Reading configuration values (ffsGetConfigurationValue) as the type a WSS module needs.
+import type { Hal } from '../../hal/types';
+
+/** A string or number value as text; '' when absent or of another type. */
+export function configString(hal: Hal, key: string): string {
+  const v = hal.config.getConfigurationValue(key);
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : '';
+}
+
+/** A positive port number (number or digits), else `dflt`. */
+export function configPort(hal: Hal, key: string, dflt: number): number {
+  const n = parseInt(configString(hal, key), 10);
+  return n > 0 ? n : dflt;
+}
+
+/** A boolean (true/false or "true"/"false"), else `dflt`. */
+export function configFlag(hal: Hal, key: string, dflt: boolean): boolean {
+  const v = String(hal.config.getConfigurationValue(key));
+  return v === 'true' ? true : v === 'false' ? false : dflt;
+}
