@@ -101,10 +101,7 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
     if (session) session.stop();
     session = null;
     current = null;
-    if (provisioned) {
-      shutdown();
-      return;
-    }
+    if (provisioned || stopped) return shutdown();
     if (keyUsed) {
       keyUsed = false;
       keys.renew();
@@ -196,10 +193,8 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
 
   ctl.stop = function (): void {
     if (current) current.close(CLOSE_FAIL);
-    if (session) session.stop();
-    session = null;
-    current = null;
-    shutdown();
+    stopped = true;
+    endLink();
   };
   return ctl;
 }

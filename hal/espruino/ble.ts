@@ -49,9 +49,10 @@ export function createBle(deps: { log: LogService }): BleService {
     }
   }
 
-  /** An NRF call whose failure is only worth a warning. */
-  function quiet(what: string, fn: () => void): void {
-    if (call('', fn) && has) deps.log.log('warn', 'ble', what + ' failed');
+  /** An NRF call whose failure is only worth a warning (the text of what it threw). */
+  function quiet(fn: () => void): void {
+    const e = has && call('', fn);
+    if (e) deps.log.log('warn', 'ble', e.message);
   }
 
   return {
@@ -62,12 +63,11 @@ export function createBle(deps: { log: LogService }): BleService {
       });
     },
     stopAdvertising(): void {
-      quiet('stop advertising', function () {
+      quiet(function () {
         NRF.setAdvertising([], { connectable: false });
       });
     },
     startScan(o): HalError | null {
-      if (!supports.pbAdv) return unavailable('BLE scanning');
       return call('BLE_SCAN', function () {
         NRF.setScan(function (dev: any) {
           const rssi = dev && dev.rssi;
@@ -78,7 +78,7 @@ export function createBle(deps: { log: LogService }): BleService {
       });
     },
     stopScan(): void {
-      quiet('stop scanning', function () {
+      quiet(function () {
         NRF.setScan();
       });
     },
@@ -122,7 +122,7 @@ export function createBle(deps: { log: LogService }): BleService {
     },
     clearGattService(): void {
       spec = null;
-      quiet('remove GATT service', function () {
+      quiet(function () {
         NRF.setServices({}, { uart: false });
       });
     },
@@ -134,7 +134,7 @@ export function createBle(deps: { log: LogService }): BleService {
       });
     },
     disconnect(): void {
-      quiet('disconnect', function () {
+      quiet(function () {
         NRF.disconnect();
       });
     },
