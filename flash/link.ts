@@ -48,9 +48,10 @@ let espruinoReady: Promise<any> | null = null;
 export const toolLog: string[] = [];
 const blockedUrls: string[] = [];
 
-function redact(s: string): string {
+export function redact(s: string): string {
   // Storage writes carry file contents (some of them secrets) as atob("...") arguments.
-  return s.replace(/atob\((\\?")[^"\\]*(\\?")\)/g, 'atob(<redacted>)').slice(0, 400);
+  // A line may end inside the argument (the tool logs in chunks): redact up to its end then.
+  return s.replace(/atob\((\\?")[^"\\]*(\\?"\)|$)/g, 'atob(<redacted>)').slice(0, 400);
 }
 
 type ConsoleMethods = Pick<Console, 'log' | 'info' | 'warn' | 'error' | 'debug'>;
