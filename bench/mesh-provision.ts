@@ -37,7 +37,7 @@ async function sliceChild(): Promise<void> {
     clearInterval: (id: number) => clearInterval(id as unknown as NodeJS.Timeout),
     defer: (fn: () => void) => void setImmediate(fn),
   };
-  const ecc = createFirmwareEcc({ clock, randomBytes, stats });
+  const ecc = createFirmwareEcc(clock, randomBytes, stats);
   const t0 = performance.now();
   const kp = await new Promise<{ privateKey: Uint8Array; publicKey: Uint8Array }>((resolve, reject) =>
     ecc.generateKeyPair((err, k) => (err || !k ? reject(new Error(String(err))) : resolve(k))),

@@ -25,13 +25,11 @@ export interface SliceStats {
 }
 
 /** MeshEcc over firmware/crypto/p256, slicing through the HAL clock (and measuring every slice). */
-export function createFirmwareEcc(opts: {
-  clock: ClockService;
-  randomBytes: (n: number) => Uint8Array;
-  stats?: { keygen: SliceStats; ecdh: SliceStats };
-}): MeshEcc {
-  const clock = opts.clock;
-  const stats = opts.stats;
+export function createFirmwareEcc(
+  clock: ClockService,
+  randomBytes: (n: number) => Uint8Array,
+  stats?: { keygen: SliceStats; ecdh: SliceStats },
+): MeshEcc {
   /** A defer for one sliced operation; with `s`, it is reset and then counts every slice. */
   function defer(s: SliceStats | undefined): (fn: () => void) => void {
     if (s) s.slices = s.longestMs = s.totalMs = 0;
@@ -49,7 +47,7 @@ export function createFirmwareEcc(opts: {
   }
   return {
     generateKeyPair(onDone): void {
-      generateKeyPairSliced({ randomBytes: opts.randomBytes, defer: defer(stats && stats.keygen), onDone: onDone });
+      generateKeyPairSliced({ randomBytes: randomBytes, defer: defer(stats && stats.keygen), onDone: onDone });
     },
     isValidPublicKey: isValidPublicKey,
     ecdh(privateKey, peer, onDone): void {

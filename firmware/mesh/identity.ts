@@ -1,6 +1,5 @@
 // The mesh identity written by the flash tool (FILES.mesh) and the mesh options of the device
 // configuration (FILES.config "mesh" section). Both validated here, once, at boot.
-import type { StorageService } from '../../hal/types';
 import { FILES } from '../../hal/storage-layout';
 import { hexToBytes } from '../crypto/bytes';
 
@@ -45,7 +44,7 @@ function hexField(v: unknown, name: string, min: number, max: number): Uint8Arra
 }
 
 /** Parse and validate; returns the identity or one clear error line (never echoing the OOB value). */
-export function parseIdentity(f: MeshIdentityFile | null, cfg: MeshConfig): MeshIdentity | string {
+export function parseIdentity(f: MeshIdentityFile | null | undefined, cfg: MeshConfig): MeshIdentity | string {
   if (!f || typeof f !== 'object') return FILES.mesh + ' is missing or not JSON';
   const info: any = f.oobInfo === undefined ? 0 : f.oobInfo;
   const uuid = hexField(f.deviceUuid, 'deviceUuid', 16, 16);
@@ -60,8 +59,4 @@ export function parseIdentity(f: MeshIdentityFile | null, cfg: MeshConfig): Mesh
   padded.set(oob as Uint8Array);
   (oob as Uint8Array).fill(0);
   return { uuid: uuid as Uint8Array, staticOob: padded, oobInfo: info, uri: uri };
-}
-
-export function readIdentity(storage: StorageService, cfg: MeshConfig): MeshIdentity | string {
-  return parseIdentity(storage.readJSON<MeshIdentityFile>(FILES.mesh), cfg);
 }

@@ -14,7 +14,7 @@ import { createSession, type Session } from './prov';
 import { capabilitiesParams, ALG_BIT_CMAC, ALG_BIT_HMAC } from './pdu';
 import { createKeyHolder } from './keys';
 import { createFirmwareEcc, type MeshEcc, type SliceStats } from './ecc';
-import { readIdentity, type MeshConfig, type MeshIdentity } from './identity';
+import { parseIdentity, type MeshConfig, type MeshIdentity } from './identity';
 import { createMeshState } from './state';
 import { bytesToHex } from '../crypto/bytes';
 
@@ -62,7 +62,7 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
 
   const fileCfg = hal.storage.readJSON<{ mesh?: MeshConfig }>(FILES.config);
   const cfg: MeshConfig = opts.config || (fileCfg && fileCfg.mesh) || {};
-  const ident = opts.identity || readIdentity(hal.storage, cfg);
+  const ident = opts.identity || parseIdentity(hal.storage.readJSON(FILES.mesh), cfg);
   const elements = cfg.elements || 1;
   if (typeof ident === 'string' || elements < 1 || elements > 255) {
     L.e(typeof ident === 'string' ? ident : 'mesh.elements must be 1..255');
@@ -73,9 +73,9 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
   // Each bearer's code sits behind its feature flag, so `--no-pb-adv` / `--no-pb-gatt` drop it.
   const useAdv = __FEATURE_PB_ADV__ && (want === 'both' || want === 'pb-adv') && ble.supports.pbAdv;
   let useGatt = __FEATURE_PB_GATT__ && (want === 'both' || want === 'pb-gatt') && ble.supports.pbGatt;
-  const capabilities = capabilitiesParams({ elements: elements, algorithms: cfg.hmacSha256 ? ALG_BIT_CMAC | ALG_BIT_HMAC : ALG_BIT_CMAC, staticOob: true });
-  const ecc = opts.ecc || createFirmwareEcc({ clock: hal.clock, randomBytes: hal.crypto.randomBytes, stats: opts.stats });
-  const keys = createKeyHolder({ ecc: ecc, log: log, defer: hal.clock.defer });
+  const capabilities = capabilitiesParams(elements, cfg.hmacSha256 ? ALG_BIT_CMAC | ALG_BIT_HMAC : ALG_BIT_CMAC);
+  const ecc = opts.ecc || createFirmwareEcc(hal.clock, hal.crypto.randomBytes, opts.stats);
+  const keys = createKeyHolder(ecc, log, hal.clock.defer);
   const advertiser = createAdvertiser(hal);
   const idleAds: AdvSpec[] = [];
 

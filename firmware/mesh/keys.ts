@@ -15,8 +15,8 @@ export interface KeyHolder {
   stop(): void;
 }
 
-export function createKeyHolder(opts: { ecc: MeshEcc; log: LogService; defer: (fn: () => void) => void }): KeyHolder {
-  const L = meshLog(opts.log);
+export function createKeyHolder(ecc: MeshEcc, log: LogService, defer: (fn: () => void) => void): KeyHolder {
+  const L = meshLog(log);
   let pair: KeyPair | null = null;
   let making = false;
   let stopped = false;
@@ -29,7 +29,7 @@ export function createKeyHolder(opts: { ecc: MeshEcc; log: LogService; defer: (f
     making = true;
     const mine = ++generation;
     L.d('making the key pair');
-    opts.ecc.generateKeyPair(function (err, kp) {
+    ecc.generateKeyPair(function (err, kp) {
       if (mine !== generation) {
         if (kp) wipe(kp.privateKey);
         return;
@@ -59,7 +59,7 @@ export function createKeyHolder(opts: { ecc: MeshEcc; log: LogService; defer: (f
         waiters.push(fn);
         return make();
       }
-      opts.defer(function () {
+      defer(function () {
         fn(pair);
       });
     },

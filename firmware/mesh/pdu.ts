@@ -44,8 +44,8 @@ export const AUTH_NO_OOB = 0x00;
 export const AUTH_STATIC_OOB = 0x01;
 
 /** The 11 Capabilities parameters: Static OOB offered, no OOB public key, no Output or Input OOB. */
-export function capabilitiesParams(opts: { elements: number; algorithms: number; staticOob: boolean }): Uint8Array {
-  return new Uint8Array([opts.elements, opts.algorithms >> 8, opts.algorithms, 0, opts.staticOob ? 1 : 0, 0, 0, 0, 0, 0, 0]);
+export function capabilitiesParams(elements: number, algorithms: number): Uint8Array {
+  return new Uint8Array([elements, algorithms >> 8, algorithms, 0, 1, 0, 0, 0, 0, 0, 0]);
 }
 
 /**

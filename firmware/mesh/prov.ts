@@ -140,8 +140,13 @@ export function createSession(o: SessionOptions): Session {
     o.close(CLOSE_TIMEOUT);
   }
 
+  /** Logs a PDU by name and length only (never its parameters). */
+  function logPdu(dir: string, p: Uint8Array): void {
+    L.d(dir + pduName(p[0] & 0x3f) + ' (' + p.length + ' bytes)');
+  }
+
   function send(pdu: Uint8Array): void {
-    L.d('tx ' + pduName(pdu[0]) + ' (' + pdu.length + ' bytes)');
+    logPdu('tx ', pdu);
     restartTimer();
     o.send(pdu);
   }
@@ -276,7 +281,7 @@ export function createSession(o: SessionOptions): Session {
   function process(p: Uint8Array): void {
     if (over()) return;
     const type = p[0];
-    L.d('rx ' + pduName(type & 0x3f) + ' (' + p.length + ' bytes)');
+    logPdu('rx ', p);
     if (lastRx && equalBytes(p, lastRx)) return L.d('repeat of last PDU');
     // RFU types and non-zero padding bits; then the expected type; then the length table.
     const err = !p.length ? ERR_INVALID_FORMAT : type > PDU_FAILED ? ERR_INVALID_PDU : type !== st ? ERR_UNEXPECTED_PDU :

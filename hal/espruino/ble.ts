@@ -33,7 +33,7 @@ function oneChar(service: number, uuid: number, chr: object): any {
 
 export function createBle(deps: { log: LogService }): BleService {
   const has = typeof NRF !== 'undefined';
-  const supports = { pbGatt: has && typeof NRF.updateServices === 'function', pbAdv: has && typeof NRF.setScan === 'function' };
+  const supports = { pbGatt: has && !!NRF.updateServices, pbAdv: has && !!NRF.setScan };
   let spec: GattServiceSpec | null = null;
   let handlersOn = false;
   let connected = false;

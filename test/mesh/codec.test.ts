@@ -54,12 +54,12 @@ test('PB-GATT advertisement: flags, 0x1827, service data with UUID and OOB info,
 });
 
 test('Capabilities for Static OOB only are the BlueZ-observed bytes', () => {
-  assert.is(hex(capabilitiesParams({ elements: 1, algorithms: ALG_BIT_CMAC, staticOob: true })), '0100010001000000000000');
+  assert.is(hex(capabilitiesParams(1, ALG_BIT_CMAC)), '0100010001000000000000');
   assert.equal(PDU_LENGTHS, [2, 12, 6, 65, 1, 17, 17, 34, 1, 2]);
 });
 
 test('Start validation: prohibited values, unadvertised methods, non-zero action/size', () => {
-  const caps = capabilitiesParams({ elements: 1, algorithms: ALG_BIT_CMAC, staticOob: true });
+  const caps = capabilitiesParams(1, ALG_BIT_CMAC);
   const ok = (s: string, noOob = false) => checkStart(new Uint8Array(unhex(s)), caps, noOob);
   assert.is(ok('0000010000'), null);
   assert.is(ok('0100010000'), 2, 'HMAC not advertised');

@@ -45,7 +45,7 @@ function rig(opts: { ecc?: MeshEcc; random?: Buffer; staticOob?: Buffer; storeEr
   const logs: string[] = [];
   const log = { log: (l: string, t: string, m: string) => void logs.push(l + ' ' + t + ': ' + m) };
   const ecc = opts.ecc ?? nodeEcc(clock);
-  const keys = createKeyHolder({ ecc, log, defer: clock.defer });
+  const keys = createKeyHolder(ecc, log, clock.defer);
   keys.prepare();
   const r: Rig = { clock, sent: [], stored: [], closes: [], ends: [], logs, session: null as unknown as Session };
   const oob = Buffer.alloc(32);
@@ -56,7 +56,7 @@ function rig(opts: { ecc?: MeshEcc; random?: Buffer; staticOob?: Buffer; storeEr
     ecc,
     keys,
     randomBytes: (n) => (opts.random ? new Uint8Array(opts.random) : new Uint8Array(n).fill(0x5a)),
-    capabilities: capabilitiesParams({ elements: 1, algorithms: opts.hmac ? ALG_BIT_CMAC | ALG_BIT_HMAC : ALG_BIT_CMAC, staticOob: true }),
+    capabilities: capabilitiesParams(1, opts.hmac ? ALG_BIT_CMAC | ALG_BIT_HMAC : ALG_BIT_CMAC),
     staticOob: new Uint8Array(oob),
     allowNoOob: false,
     elements: 1,
