@@ -17,140 +17,81 @@ export interface ResponseParser {
   response(): HttpResponse;
 }
 
-/** A streaming HTTP/1.x response parser (status line, headers, Content-Length / chunked / close). */
+/**
+ * An HTTP/1.x response parser (status line, headers, Content-Length / chunked / close): what has
+ * arrived is parsed again at every chunk, so there is no state beyond the buffer. An oversized body
+ * is refused as soon as its length is announced or the buffer passes the limit.
+ */
 export function createResponseParser(maxBodyBytes: number): ResponseParser {
-  let phase = 'head'; // head | body | size | data | dataEnd | trailer | done
   let buf = '';
   let status = 0;
   let headers: Array<[string, string]> = [];
   let body = '';
-  let length = -1;
-  let chunked = false;
-  let chunkLeft = 0;
+  let result = '';
 
-  function startBody(): string {
-    if (status === 204 || status === 304 || (status >= 100 && status < 200)) {
-      phase = 'done';
-      return 'done';
-    }
-    for (let i = 0; i < headers.length; i++) {
-      const n = headers[i][0].toLowerCase();
-      const v = headers[i][1];
-      if (n === 'transfer-encoding' && v.toLowerCase().indexOf('chunked') >= 0) chunked = true;
-      if (n === 'content-length') {
-        const l = parseInt(v, 10);
-        if (!(l >= 0) || String(l) !== v) return 'NET_PROTOCOL';
-        if (length >= 0 && length !== l) return 'NET_PROTOCOL';
-        length = l;
-      }
-    }
-    if (chunked) {
-      phase = 'size';
-      length = -1;
-    } else if (length >= 0) {
-      if (length > maxBodyBytes) return 'NET_TOO_LARGE';
-      phase = length === 0 ? 'done' : 'body';
-    } else phase = 'body';
-    return phase === 'done' ? 'done' : '';
-  }
-
-  function parseHead(): string {
+  /** '' (more to come), 'done' or an error code; `closed`: the peer has closed the connection. */
+  function parse(closed: boolean): string {
+    const more = closed ? 'NET_RESET' : '';
     const end = buf.indexOf('\r\n\r\n');
-    if (end < 0) return buf.length > MAX_HEAD_BYTES ? 'NET_PROTOCOL' : '';
+    if (end < 0) return buf.length > MAX_HEAD_BYTES ? 'NET_PROTOCOL' : more;
     const lines = buf.substring(0, end).split('\r\n');
-    const rest = buf.substring(end + 4);
-    buf = '';
-    const m = lines[0];
-    if (m.substring(0, 7) !== 'HTTP/1.' || m.charAt(8) !== ' ') return 'NET_PROTOCOL';
-    status = parseInt(m.substring(9, 12), 10);
-    if (!(status >= 100 && status <= 599)) return 'NET_PROTOCOL';
+    let rest = buf.substring(end + 4);
+    status = parseInt(lines[0].substring(9, 12), 10);
+    if (lines[0].substring(0, 7) !== 'HTTP/1.' || lines[0].charAt(8) !== ' ' || !(status >= 100 && status <= 599)) return 'NET_PROTOCOL';
+    if (status < 200) {
+      // an interim response (100 Continue): the real one follows
+      buf = rest;
+      return parse(closed);
+    }
     headers = [];
+    let length = -1;
+    let chunked = false;
     for (let i = 1; i < lines.length; i++) {
       const c = lines[i].indexOf(':');
       if (c <= 0) return 'NET_PROTOCOL';
-      headers.push([lines[i].substring(0, c).trim(), lines[i].substring(c + 1).trim()]);
-    }
-    if (status >= 100 && status < 200) {
-      // an interim response (100 Continue): the real one follows
-      phase = 'head';
-      buf = rest;
-      return rest ? parseHead() : '';
-    }
-    const r = startBody();
-    if (r) return r;
-    return rest ? feedBody(rest) : '';
-  }
-
-  function feedBody(chunk: string): string {
-    let s = chunk;
-    while (s.length) {
-      if (phase === 'body') {
-        const take = length >= 0 ? Math.min(length - body.length, s.length) : s.length;
-        body += s.substring(0, take);
-        s = s.substring(take);
-        if (body.length > maxBodyBytes) return 'NET_TOO_LARGE';
-        if (length >= 0 && body.length === length) {
-          phase = 'done';
-          return 'done';
-        }
-        continue;
+      const n = lines[i].substring(0, c).trim();
+      const v = lines[i].substring(c + 1).trim();
+      headers.push([n, v]);
+      if (/^transfer-encoding$/i.test(n) && /chunked/i.test(v)) chunked = true;
+      if (/^content-length$/i.test(n)) {
+        const l = parseInt(v, 10);
+        if (!(l >= 0) || String(l) !== v || (length >= 0 && length !== l)) return 'NET_PROTOCOL';
+        length = l;
       }
-      if (phase === 'size' || phase === 'dataEnd' || phase === 'trailer') {
-        buf += s;
-        s = '';
-        const nl = buf.indexOf('\r\n');
-        if (nl < 0) return buf.length > 64 && phase !== 'trailer' ? 'NET_PROTOCOL' : '';
-        const line = buf.substring(0, nl);
-        s = buf.substring(nl + 2);
-        buf = '';
-        if (phase === 'dataEnd') {
-          if (line !== '') return 'NET_PROTOCOL';
-          phase = 'size';
-        } else if (phase === 'trailer') {
-          if (line === '') {
-            phase = 'done';
-            return 'done';
-          }
-        } else {
-          const semi = line.indexOf(';');
-          const hex = (semi >= 0 ? line.substring(0, semi) : line).trim();
-          const n = parseInt(hex, 16);
-          if (!(n >= 0) || hex.length === 0 || hex.length > 6) return 'NET_PROTOCOL';
-          if (body.length + n > maxBodyBytes) return 'NET_TOO_LARGE';
-          chunkLeft = n;
-          phase = n === 0 ? 'trailer' : 'data';
-        }
-        continue;
-      }
-      if (phase === 'data') {
-        const take = Math.min(chunkLeft, s.length);
-        body += s.substring(0, take);
-        s = s.substring(take);
-        chunkLeft -= take;
-        if (chunkLeft === 0) phase = 'dataEnd';
-        continue;
-      }
-      return phase === 'done' ? 'done' : 'NET_PROTOCOL';
     }
-    return '';
+    if (status === 204 || status === 304) return 'done';
+    body = '';
+    if (chunked) {
+      for (;;) {
+        const nl = rest.indexOf('\r\n');
+        if (nl < 0) return rest.length > 64 ? 'NET_PROTOCOL' : more;
+        const hex = rest.substring(0, nl).split(';')[0].trim();
+        const n = parseInt(hex, 16);
+        if (!(n >= 0) || !hex || hex.length > 6) return 'NET_PROTOCOL';
+        if (body.length + n > maxBodyBytes) return 'NET_TOO_LARGE';
+        // the last chunk: done after the (optional) trailer and its blank line
+        if (!n) return rest.indexOf('\r\n\r\n', nl) >= 0 ? 'done' : more;
+        if (rest.length < nl + n + 4) return more;
+        if (rest.substr(nl + 2 + n, 2) !== '\r\n') return 'NET_PROTOCOL';
+        body += rest.substr(nl + 2, n);
+        rest = rest.substring(nl + n + 4);
+      }
+    }
+    body = length >= 0 ? rest.substring(0, length) : rest;
+    if (length > maxBodyBytes || body.length > maxBodyBytes) return 'NET_TOO_LARGE';
+    return length >= 0 ? (body.length === length ? 'done' : more) : closed ? 'done' : '';
   }
 
   return {
     feed(chunk: string): string {
-      if (phase === 'done') return 'done';
-      if (phase === 'head') {
-        buf += chunk;
-        return parseHead();
-      }
-      return feedBody(chunk);
+      if (result) return result;
+      buf += chunk;
+      // chunk framing costs bytes too: the raw buffer is bounded as well
+      result = buf.length > 2 * maxBodyBytes + MAX_HEAD_BYTES ? 'NET_TOO_LARGE' : parse(false);
+      return result;
     },
     close(): string {
-      if (phase === 'done') return 'done';
-      if (phase === 'body' && length < 0) {
-        phase = 'done';
-        return 'done';
-      }
-      return 'NET_RESET';
+      return result || parse(true);
     },
     response(): HttpResponse {
       return { statusCode: status, headers: headers, body: body };
@@ -229,12 +170,10 @@ export function chainPem(S: any, der: string): string {
 }
 
 function classifySocketError(e: any, tls: boolean, connected: boolean): string {
-  const text = String(e && e.message ? e.message : e).toLowerCase();
-  if (text.indexOf('host') >= 0 || text.indexOf('dns') >= 0 || text.indexOf('resolve') >= 0) return 'NET_DNS';
-  if (text.indexOf('unable to create socket') >= 0) return 'NET_CONNECT';
-  if (tls && (text.indexOf('https') >= 0 || text.indexOf('ssl') >= 0 || text.indexOf('tls') >= 0 || text.indexOf('cert') >= 0 || text.indexOf('handshake') >= 0)) {
-    return 'NET_TLS';
-  }
+  const text = String(e && e.message ? e.message : e);
+  if (/host|dns|resolve/i.test(text)) return 'NET_DNS';
+  if (/unable to create socket/i.test(text)) return 'NET_CONNECT';
+  if (tls && /https|ssl|tls|cert|handshake/i.test(text)) return 'NET_TLS';
   return connected ? 'NET_RESET' : tls ? 'NET_TLS' : 'NET_CONNECT';
 }
 
@@ -266,53 +205,36 @@ export function createHttp(deps: { storage: StorageService; crypto?: CryptoServi
       if (finished) return;
       finished = true;
       if (timer !== null) clearTimeout(timer);
-      timer = null;
-      if (sock) {
-        try {
-          sock.end();
-        } catch (e) {
-          // already closed
-        }
+      try {
+        if (sock) sock.end();
+      } catch (e) {
+        // already closed
       }
-      if (code === 'done') {
-        const res = parser.response();
-        setTimeout(() => opts.onDone(null, res), 0);
-        return;
-      }
-      const err: HalError = { code: code, message: message + ' (' + r.host + ':' + r.port + ')' };
-      setTimeout(() => opts.onDone(err, null), 0);
+      const err: HalError | null = code === 'done' ? null : { code: code, message: message + ' (' + r.host + ':' + r.port + ')' };
+      const res = err ? null : parser.response();
+      setTimeout(() => opts.onDone(err, res), 0);
     }
 
     timer = setTimeout(() => {
       timer = null; // Espruino throws "Unknown Timeout" when a fired timer is cleared
-      finish('NET_TIMEOUT', 'no complete answer in ' + r.timeoutMs + ' ms');
+      finish('NET_TIMEOUT', 'no answer in ' + r.timeoutMs + ' ms');
     }, r.timeoutMs);
     try {
       // the TLS stack draws from Espruino's LCG: give it fresh DRBG output before every handshake
       if (r.tls) reseedFirmwareRng();
-      const mod = require(r.tls ? 'tls' : 'net');
-      const options = r.tls ? tlsOptions(r) : { host: r.host, port: r.port };
-      sock = mod.connect(options, () => {
+      sock = require(r.tls ? 'tls' : 'net').connect(r.tls ? tlsOptions(r) : { host: r.host, port: r.port }, () => {
         connected = true;
         if (!finished) sock.write(serializeRequest(r));
       });
       sock.on('data', (d: any) => {
-        if (finished) return;
-        const res = parser.feed(typeof d === 'string' ? d : String(d));
-        if (res === 'done') finish('done', '');
-        else if (res) finish(res, res === 'NET_TOO_LARGE' ? 'response body over ' + opts.maxBodyBytes + ' bytes' : 'malformed HTTP response');
+        const res = finished ? '' : parser.feed(String(d));
+        if (res) finish(res, 'response');
       });
-      sock.on('close', () => {
-        if (finished) return;
-        const res = parser.close();
-        finish(res, connected ? 'connection closed before the response was complete' : 'connection failed');
-      });
-      sock.on('error', (e: any) => {
-        finish(classifySocketError(e, r.tls, connected), 'socket error: ' + String(e && e.message ? e.message : e));
-      });
+      sock.on('close', () => finish(finished ? '' : parser.close(), connected ? 'closed early' : 'no connection'));
+      sock.on('error', (e: any) => finish(classifySocketError(e, r.tls, connected), String(e && e.message ? e.message : e)));
     } catch (e) {
       // Espruino throws on a DNS failure ("Unable to locate host"), a refused connect and bad TLS material
-      finish(classifySocketError(e, r.tls, false), 'cannot open a connection: ' + String(e && (e as any).message ? (e as any).message : e));
+      finish(classifySocketError(e, r.tls, false), String((e as any).message || e));
     }
   }
 

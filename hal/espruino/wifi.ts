@@ -28,37 +28,22 @@ const MAX_ATTEMPTS = 16;
 /** Espruino authMode string → FFS security. */
 export function securityOf(authMode: string): WifiSecurity {
   const a = String(authMode || '').toLowerCase();
-  if (a === 'open') return 'OPEN';
-  if (a === 'wep') return 'WEP';
-  if (a === 'wpa' || a === 'wpa2' || a === 'wpa_wpa2' || a === 'wpa2_wpa3' || a === 'wpa3') return a === 'wpa3' ? 'OTHER' : 'WPA_PSK';
-  if (!a) return 'UNKNOWN';
-  return 'OTHER';
+  return a === 'open' ? 'OPEN' : a === 'wep' ? 'WEP' : /^(wpa|wpa2|wpa_wpa2|wpa2_wpa3)$/.test(a) ? 'WPA_PSK' : a ? 'OTHER' : 'UNKNOWN';
 }
 
-/** An Espruino connect error / getDetails status → the HAL's Wi-Fi error code. */
+/** An Espruino connect error / 'disconnected' reason → the HAL's Wi-Fi error code. */
 export function wifiErrorCode(text: string): string {
-  const t = String(text || '').toLowerCase();
-  if (t.indexOf('no_ap_found') >= 0 || t.indexOf('not found') >= 0) return 'WIFI_NO_AP_FOUND';
-  if (t.indexOf('wrong_password') >= 0 || t.indexOf('auth') >= 0 || t.indexOf('handshake') >= 0 || t.indexOf('password') >= 0) {
-    return 'WIFI_WRONG_PASSWORD';
-  }
-  return 'WIFI_CONNECT_FAIL';
+  const t = String(text || '');
+  return /no_ap_found|not found/i.test(t) ? 'WIFI_NO_AP_FOUND' : /auth|handshake|password/i.test(t) ? 'WIFI_WRONG_PASSWORD' : 'WIFI_CONNECT_FAIL';
 }
 
 /** Why the radio would refuse this configuration ('' when it is usable). */
 export function configProblem(c: WifiConfiguration): string {
+  const k = c.key.length;
   if (!c.ssid || c.ssid.length > 32) return 'SSID must be 1 to 32 bytes';
-  if (c.security === 'WPA_PSK') {
-    if (c.key.length < 8 || c.key.length > 64) return 'a WPA passphrase has 8 to 63 characters (or 64 hex digits)';
-    if (c.key.length === 64) for (let i = 0; i < 64; i++) if ('0123456789abcdefABCDEF'.indexOf(c.key.charAt(i)) < 0) return '64-character key is not hex';
-  } else if (c.security === 'WEP') {
-    if ([5, 13, 16, 29].indexOf(c.key.length) < 0) return 'a WEP key has 5 or 13 bytes';
-  } else if (c.security !== 'OPEN') return 'security ' + c.security + ' is not supported';
-  return '';
-}
-
-function formatMac(mac: string): string {
-  return String(mac || '').toUpperCase();
+  if (c.security === 'WPA_PSK') return k < 8 || k > 64 || (k > 63 && !/^[0-9a-fA-F]*$/.test(c.key)) ? 'WPA key: 8 to 63 characters or 64 hex digits' : '';
+  if (c.security === 'WEP') return [5, 13, 16, 29].indexOf(k) < 0 ? 'WEP key: 5 or 13 bytes' : '';
+  return c.security === 'OPEN' ? '' : c.security + ' not supported';
 }
 
 export function createWifi(deps: { clock: ClockService; log: LogService }): WifiService {
@@ -205,7 +190,7 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
           const r = list[i] || {};
           out.push({
             ssid: typeof r.ssid === 'string' ? r.ssid : '',
-            bssid: formatMac(r.mac),
+            bssid: String(r.mac || '').toUpperCase(),
             security: securityOf(r.authMode),
             channel: parseInt(String(r.channel), 10) || 0,
             rssi: typeof r.rssi === 'number' ? r.rssi : 0,
