@@ -71,7 +71,7 @@ export interface PbAdv {
   onAdPayload(payload: Uint8Array): void;
   /** Whether a link is open. */
   linkOpen(): boolean;
-  /** Close the link, if any, and stop listening. */
+  /** Close the link, if any (the controller stops the scan, and refuses new links once stopped). */
   stop(): void;
 }
 
@@ -83,7 +83,6 @@ export function createPbAdv(o: {
   events: BearerEvents;
 }): PbAdv {
   const L = meshLog(o.log);
-  let running = true;
   let active = false;
   let linkId = 0;
   // transmit side
@@ -242,11 +241,10 @@ export function createPbAdv(o: {
   return {
     stop(): void {
       if (active) link.close(CLOSE_FAIL);
-      running = false;
     },
     linkOpen: () => active,
     onAdPayload(p: Uint8Array): void {
-      if (!running || p.length < 6) return;
+      if (p.length < 6) return;
       const id = ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
       const tn = p[4];
       const g = p.subarray(5);

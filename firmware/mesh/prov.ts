@@ -99,11 +99,10 @@ export function createSession(o: SessionOptions): Session {
   let sessKey: Uint8Array;
   let sessNonce: Uint8Array;
   let devKey: Uint8Array;
-  let ended = false;
   let alg = 0;
   let vlen = 16;
-  // Late-bound: the ECDH callback resumes the held PDUs through this (declared before its callers).
-  const resume = { drain: function (): void {} };
+  // Late-bound: the ECDH callback resumes the held PDUs through this (assigned once process exists).
+  let drain = function (): void {};
 
   function secret(b: Uint8Array): Uint8Array {
     secrets.push(b);
@@ -125,18 +124,15 @@ export function createSession(o: SessionOptions): Session {
     timer = o.clock.setTimeout(onTimeout, PROTOCOL_TIMEOUT_MS);
   }
 
-  function end(how: SessionEnd, detail: string): void {
-    if (ended) return;
-    ended = true;
-    o.onEnd(how, detail);
-  }
-
   function onTimeout(): void {
     timer = null;
     L.w('protocol timeout awaiting ' + pduName(st));
-    if (!over()) st = PDU_FAILED;
+    // After Failed or Complete the session has already ended: the timer only closes the link.
+    if (!over()) {
+      st = PDU_FAILED;
+      o.onEnd('timeout', 'protocol timeout');
+    }
     wipeAll();
-    end('timeout', 'protocol timeout');
     o.close(CLOSE_TIMEOUT);
   }
 
@@ -156,7 +152,7 @@ export function createSession(o: SessionOptions): Session {
     st = PDU_FAILED;
     wipeAll();
     send(pdu1(PDU_FAILED, [code]));
-    end('failed', errorName(code));
+    o.onEnd('failed', errorName(code));
   }
 
   /** Move on to expect `next` after sending `type` with `params`. */
@@ -193,7 +189,7 @@ export function createSession(o: SessionOptions): Session {
     if (!o.ecc.isValidPublicKey(peer)) return fail(ERR_UNEXPECTED_ERROR);
     busy = true;
     o.keys.whenReady(function (pair) {
-      if (st !== PDU_PUBLIC_KEY || ended) return;
+      if (st !== PDU_PUBLIC_KEY) return;
       busy = false;
       if (!pair) return fail(ERR_OUT_OF_RESOURCES);
       // The provisioner reflected our own key (BlueZ rejects this too).
@@ -204,7 +200,7 @@ export function createSession(o: SessionOptions): Session {
       reply(PDU_CONFIRMATION, PDU_PUBLIC_KEY, pair.publicKey);
       // The ECDH starts now and runs in slices; the bearer keeps acking and retransmitting meanwhile.
       o.ecc.ecdh(pair.privateKey, peer, function (err, x) {
-        if (st !== PDU_CONFIRMATION || ended) {
+        if (st !== PDU_CONFIRMATION) {
           wipe(x);
           return;
         }
@@ -214,7 +210,7 @@ export function createSession(o: SessionOptions): Session {
         confSalt = secret(saltFor(alg, inputs));
         confKey = secret(keyFor(alg, x, confSalt, authValue));
         L.d('ECDH done');
-        resume.drain();
+        drain();
       });
     });
   }
@@ -273,7 +269,7 @@ export function createSession(o: SessionOptions): Session {
     st = PDU_COMPLETE;
     wipeAll();
     send(pdu1(PDU_COMPLETE, []));
-    end('complete', 'address 0x' + address.toString(16));
+    o.onEnd('complete', 'address 0x' + address.toString(16));
   }
 
   const handlers = [onInvite, null, onStart, onPublicKey, null, onConfirmation, onRandom, onData];
@@ -291,14 +287,14 @@ export function createSession(o: SessionOptions): Session {
     (handlers[type] as (p: Uint8Array) => void)(p);
   }
 
-  resume.drain = function (): void {
+  drain = function (): void {
     while (!busy && held.length > 0 && !over()) process(held.splice(0, 1)[0]);
   };
   restartTimer();
 
   return {
     onPdu(p: Uint8Array): void {
-      if (ended && over()) return; // after Failed: wait for the close
+      if (over()) return; // after Failed or Complete: wait for the close
       restartTimer();
       if (!busy) return process(p);
       if (held.length < MAX_HELD && !(lastRx && equalBytes(p, lastRx))) held.push(copyBytes(p));
@@ -307,7 +303,7 @@ export function createSession(o: SessionOptions): Session {
       if (timer !== null) o.clock.clearTimeout(timer);
       timer = null;
       wipeAll();
-      ended = true;
+      if (!over()) st = PDU_FAILED; // the link is gone: nothing more happens in this session
     },
     state: () => pduName(st),
   };
