@@ -1,6 +1,7 @@
 // The maker's own setup, the fallback the guide asks for: a small access point and a web page to
 // type the home network's SSID and passphrase. FFS stays disabled while it runs.
 import type { Hal } from '../../hal/types';
+import { configString } from './config';
 import { escapeJson } from './json-out';
 
 export const SOFTAP_HTTP_PORT = 80;
@@ -15,7 +16,7 @@ export interface SoftAp {
 }
 
 function htmlEscape(s: string): string {
-  return s.split('&').join('&amp;').split('<').join('&lt;').split('>').join('&gt;').split('"').join('&quot;');
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 /**
@@ -44,30 +45,24 @@ export function formValue(body: string, name: string): string {
   return '';
 }
 
+/** SoftAp.Ssid, else FFS-Setup-<the last 4 characters of the serial number>. */
 export function softApSsid(hal: Hal): string {
-  const s = hal.config.getConfigurationValue('SoftAp.Ssid');
-  if (typeof s === 'string' && s) return s;
-  const serial = hal.config.getConfigurationValue('DeviceInformation.SerialNumber');
-  const tail = typeof serial === 'string' ? serial.substring(serial.length - 4) : '';
-  return 'FFS-Setup' + (tail ? '-' + tail : '');
+  const serial = configString(hal, 'DeviceInformation.SerialNumber');
+  return configString(hal, 'SoftAp.Ssid') || 'FFS-Setup' + (serial ? '-' + serial.substring(serial.length - 4) : '');
 }
 
 function page(status: string): string {
   return (
-    '<!DOCTYPE html><html><head><meta name="viewport" content="width=device-width"><title>Wi-Fi setup</title></head><body>' +
-    '<h1>Wi-Fi setup</h1><p>' +
+    '<!DOCTYPE html><meta name="viewport" content="width=device-width"><title>Wi-Fi setup</title><h1>Wi-Fi setup</h1><p>' +
     htmlEscape(status) +
-    '</p><form method="POST" action="/connect">' +
-    '<p>Network name <input name="ssid" maxlength="32"></p>' +
-    '<p>Password <input name="passphrase" type="password" maxlength="64"></p>' +
-    '<p><button>Join</button></p></form></body></html>'
+    '<form method="POST" action="/connect"><p>Network <input name="ssid" maxlength="32"><p>Password <input name="passphrase" type="password" maxlength="64"><p><button>Join</button></form>'
   );
 }
 
 export function startSoftAp(hal: Hal, opts: SoftApOptions): SoftAp {
   const ssid = softApSsid(hal);
-  const pw = hal.config.getConfigurationValue('SoftAp.Passphrase');
-  const password = typeof pw === 'string' && pw.length >= 8 ? pw : '';
+  const pw = configString(hal, 'SoftAp.Passphrase');
+  const password = pw.length >= 8 ? pw : '';
   let status = 'Enter your home network.';
   let busy = false;
   let stopped = false;
@@ -77,10 +72,10 @@ export function startSoftAp(hal: Hal, opts: SoftApOptions): SoftAp {
     onDone: (err) => {
       if (stopped) return;
       if (err) {
-        hal.log.log('error', 'softap', 'cannot start the access point: ' + err.message);
+        hal.log.log('error', 'softap', 'no AP: ' + err.message);
         return;
       }
-      hal.log.log('info', 'softap', 'soft AP ' + JSON.stringify(ssid) + ' up, setup page on port ' + SOFTAP_HTTP_PORT);
+      hal.log.log('info', 'softap', 'AP ' + JSON.stringify(ssid) + ' up');
       hal.net.serveHttp({
         port: SOFTAP_HTTP_PORT,
         onRequest: (req, respond) => {
@@ -96,17 +91,16 @@ export function startSoftAp(hal: Hal, opts: SoftApOptions): SoftAp {
             const net = formValue(req.body, 'ssid');
             const pass = formValue(req.body, 'passphrase');
             if (!net || net.length > 32 || pass.length > 64 || (pass.length > 0 && pass.length < 8)) {
-              respond(400, 'text/html', page('Check the network name and the password (8 to 64 characters).'));
+              respond(400, 'text/html', page('Check the name and the password (8 to 64 characters).'));
               return;
             }
             if (busy) {
-              respond(409, 'text/html', page('Already joining a network, please wait.'));
+              respond(409, 'text/html', page('Busy, please wait.'));
               return;
             }
             busy = true;
             status = 'Joining ' + net + '...';
             respond(202, 'text/html', page(status));
-            hal.log.log('info', 'softap', 'credentials entered for ' + JSON.stringify(net));
             opts.onCredentials(net, pass, (ok, why) => {
               busy = false;
               status = ok ? 'Connected to ' + net + '.' : 'Could not join ' + net + ': ' + why;
@@ -116,7 +110,7 @@ export function startSoftAp(hal: Hal, opts: SoftApOptions): SoftAp {
           respond(404, 'text/plain', 'not found');
         },
         onDone: (e2) => {
-          if (e2) hal.log.log('error', 'softap', 'cannot serve the setup page: ' + e2.message);
+          if (e2) hal.log.log('error', 'softap', 'no page: ' + e2.message);
         },
       });
     },

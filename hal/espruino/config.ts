@@ -8,54 +8,39 @@
 //    devicePublicKey hex, else the SubjectPublicKeyInfo of the leaf certificate in FILES.certChain)
 import type { ConfigService, ConfigValue, HalError, LogService, RegistrationDetails, StorageService } from '../types';
 import { FILES } from '../storage-layout';
+import { hexToBytes } from '../../firmware/crypto/bytes';
 
 const TOKEN_KEY = '#registrationToken';
 const EXPIRES_KEY = '#registrationExpiresAt';
 
 /**
- * ffs.cfg paths of the flashed values, by CSDK key: `key=path.to.member` pairs separated by spaces;
- * a key starting with '.' stands for `DeviceInformation.<key>`.
+ * ffs.cfg paths of the flashed values whose path does not follow the rule below: `key=path` pairs
+ * separated by spaces (this firmware's own keys, docs/WSS.md, live under `wss`).
  */
 const FLASHED =
-  '.ProductIndex=productIndex .ManufacturerName=deviceDetails.manufacturerName .ModelNumber=deviceDetails.modelNumber ' +
-  '.SerialNumber=deviceDetails.serialNumber .HardwareVersion=deviceDetails.hardwareVersion ' +
-  '.FirmwareVersion=deviceDetails.firmwareVersion .BleDeviceName=deviceDetails.bleDeviceName ' +
-  '.SoftwareVersionIndex=deviceDetails.softwareVersionIndex .Pin=deviceDetails.pin ' +
-  'DSS.Host=dss.host DSS.Port=dss.port DSS.SetupPort=dss.setupPort ' +
-  // this firmware's own keys (docs/WSS.md)
-  'WSS.SetupNetworkSsid=wss.setupNetwork.ssid WSS.SetupNetworkPassphrase=wss.setupNetwork.passphrase ' +
-  'WSS.AllowOpenNetworks=wss.allowOpen WSS.AllowWepNetworks=wss.allowWep Connectivity.ProbeHost=wss.probeHost ' +
-  'Connectivity.ProbePath=wss.probePath Discovery.Port=wss.discoveryPort SoftAp.Enabled=flows.softAp ' +
-  'SoftAp.Ssid=softAp.ssid SoftAp.Passphrase=softAp.passphrase';
+  'DeviceInformation.ProductIndex=productIndex WSS.SetupNetworkSsid=wss.setupNetwork.ssid ' +
+  'WSS.SetupNetworkPassphrase=wss.setupNetwork.passphrase WSS.AllowOpenNetworks=wss.allowOpen WSS.AllowWepNetworks=wss.allowWep ' +
+  'Connectivity.ProbeHost=wss.probeHost Connectivity.ProbePath=wss.probePath Discovery.Port=wss.discoveryPort SoftAp.Enabled=flows.softAp';
 
-/** The ffs.cfg path of a CSDK key, or null. */
-function flashedPath(key: string): string[] | null {
-  const k = key.indexOf('DeviceInformation.') === 0 ? key.substring(17) : key;
-  const i = FLASHED.indexOf(' ' + k + '=') + 1 || (FLASHED.indexOf(k + '=') === 0 ? 0 : -1);
-  if (i < 0 || (k !== key) !== (k.charAt(0) === '.')) return null;
-  const start = i + k.length + 1;
-  let end = FLASHED.indexOf(' ', start);
-  if (end < 0) end = FLASHED.length;
-  return FLASHED.substring(start, end).split('.');
+/**
+ * The ffs.cfg path of a CSDK key: from FLASHED, else `DeviceInformation.Xyz` is `deviceDetails.xyz`
+ * (ManufacturerName, ModelNumber, SerialNumber, HardwareVersion, FirmwareVersion, BleDeviceName,
+ * SoftwareVersionIndex, Pin) and `Abc.Xyz` is `abc.xyz` (DSS.Host/Port/SetupPort, SoftAp.Ssid/Passphrase).
+ */
+function flashedPath(key: string): string[] {
+  const i = (' ' + FLASHED).indexOf(' ' + key + '=');
+  if (i >= 0) return FLASHED.substring(i + key.length + 1).split(' ')[0].split('.');
+  const dot = key.indexOf('.');
+  const group = key.substring(0, dot);
+  return [group === 'DeviceInformation' ? 'deviceDetails' : group.toLowerCase(), key.charAt(dot + 1).toLowerCase() + key.substring(dot + 2)];
 }
 
 /** DER prefix of a P-256 SubjectPublicKeyInfo (SEQ, SEQ{ecPublicKey, prime256v1}, BIT STRING 66). */
-const SPKI_P256_PREFIX = '3059301306072a8648ce3d020106082a8648ce3d030107034200';
-
-function hexToBytesLocal(hex: string): Uint8Array | null {
-  if (hex.length % 2) return null;
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) {
-    const v = parseInt(hex.substr(2 * i, 2), 16);
-    if (!(v >= 0)) return null;
-    out[i] = v;
-  }
-  return out;
-}
+const SPKI_P256_PREFIX = hexToBytes('3059301306072a8648ce3d020106082a8648ce3d030107034200');
 
 /** The first P-256 SubjectPublicKeyInfo inside a DER blob (the leaf certificate comes first). */
 export function findSpki(der: Uint8Array): Uint8Array | null {
-  const p = hexToBytesLocal(SPKI_P256_PREFIX) as Uint8Array;
+  const p = SPKI_P256_PREFIX;
   for (let i = 0; i + 91 <= der.length; i++) {
     let j = 0;
     while (j < p.length && der[i + j] === p[j]) j++;
@@ -74,19 +59,24 @@ export function createConfig(deps: { storage: StorageService; log: LogService })
     return storage.writeJSON(FILES.runtimeConfig, runtime);
   }
 
+  /** A flashed value: a top-level member named like the key, else the member at its ffs.cfg path. */
   function fromFlash(key: string): ConfigValue | undefined {
-    const direct = flashed[key];
-    if (typeof direct === 'string' || typeof direct === 'number' || typeof direct === 'boolean') return direct;
-    const path = flashedPath(key);
-    if (!path) return undefined;
-    let v: any = flashed;
-    for (let i = 0; i < path.length && v !== undefined && v !== null; i++) v = v[path[i]];
+    let v: any = flashed[key];
+    if (v === undefined) {
+      const path = flashedPath(key);
+      v = flashed;
+      for (let i = 0; i < path.length && v; i++) v = v[path[i]];
+    }
     return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : undefined;
   }
 
   function publicKey(): Uint8Array | undefined {
     if (devicePublicKey) return devicePublicKey;
-    if (typeof flashed.devicePublicKey === 'string') devicePublicKey = hexToBytesLocal(flashed.devicePublicKey);
+    try {
+      devicePublicKey = hexToBytes(flashed.devicePublicKey);
+    } catch (e) {
+      // not hex (or absent): the leaf certificate's key
+    }
     if (!devicePublicKey || devicePublicKey.length !== 91) {
       const chain = storage.read(FILES.certChain);
       devicePublicKey = chain ? findSpki(chain) : null;

@@ -5,11 +5,21 @@ import type { LogService, NetService } from '../types';
 const MAX_FORM_BYTES = 1024;
 
 export function createNet(deps: { log: LogService }): NetService {
-  const udp: { [port: string]: any } = {};
-  const servers: { [port: string]: any } = {};
+  /** open sockets and servers by 'u' (UDP) or 'h' (HTTP) and port */
+  const open: { [id: string]: any } = {};
 
   function later(fn: () => void): void {
     setTimeout(fn, 0);
+  }
+
+  function close(id: string): void {
+    const s = open[id];
+    delete open[id];
+    try {
+      if (s) s.close();
+    } catch (e) {
+      // already closed
+    }
   }
 
   return {
@@ -17,37 +27,26 @@ export function createNet(deps: { log: LogService }): NetService {
       try {
         const sock = require('dgram').createSocket('udp4');
         sock.on('message', (msg: any, rinfo: any) => {
-          const text = typeof msg === 'string' ? msg : String(msg);
-          const from = { address: rinfo && rinfo.address ? String(rinfo.address) : '', port: rinfo && rinfo.port ? rinfo.port : 0 };
-          opts.onMessage(text, from, (answer: string) => {
-            if (!from.port) return;
-            sock.send(answer, 0, answer.length, from.port, from.address);
+          const from = { address: String((rinfo && rinfo.address) || ''), port: (rinfo && rinfo.port) || 0 };
+          opts.onMessage(String(msg), from, (answer: string) => {
+            if (from.port) sock.send(answer, 0, answer.length, from.port, from.address);
           });
         });
-        sock.on('error', (e: any) => deps.log.log('warn', 'net', 'UDP ' + opts.port + ': ' + String(e)));
+        sock.on('error', (e: any) => deps.log.log('warn', 'net', 'UDP ' + opts.port + ': ' + e));
         sock.bind(opts.port, () => later(() => opts.onDone(null, null)));
-        udp[String(opts.port)] = sock;
+        open['u' + opts.port] = sock;
       } catch (e) {
-        later(() => opts.onDone({ code: 'NET_UDP', message: 'cannot listen on UDP ' + opts.port + ': ' + String(e) }, null));
+        later(() => opts.onDone({ code: 'NET_UDP', message: 'UDP ' + opts.port + ': ' + e }, null));
       }
     },
     closeUdp(port: number): void {
-      const s = udp[String(port)];
-      if (!s) return;
-      delete udp[String(port)];
-      try {
-        s.close();
-      } catch (e) {
-        // already closed
-      }
+      close('u' + port);
     },
     serveHttp(opts): void {
       try {
         const server = require('http').createServer((req: any, res: any) => {
           const method = String(req.method || 'GET');
-          const url = String(req.url || '/');
-          const q = url.indexOf('?');
-          const path = q >= 0 ? url.substring(0, q) : url;
+          const path = String(req.url || '/').split('?')[0];
           let body = '';
           let answered = false;
           function respond(status: number, contentType: string, text: string): void {
@@ -57,21 +56,21 @@ export function createNet(deps: { log: LogService }): NetService {
             res.end(text);
           }
           function dispatch(): void {
-            if (answered) return;
-            opts.onRequest({ method: method, path: path, body: body }, respond);
+            if (!answered) opts.onRequest({ method: method, path: path, body: body }, respond);
           }
           if (method === 'GET' || method === 'HEAD') {
             dispatch();
             return;
           }
-          const lenHeader = req.headers ? req.headers['Content-Length'] || req.headers['content-length'] : undefined;
+          const h = req.headers || {};
+          const lenHeader = h['Content-Length'] || h['content-length'];
           const expected = lenHeader !== undefined ? parseInt(String(lenHeader), 10) : -1;
           if (expected > MAX_FORM_BYTES) {
             respond(413, 'text/plain', 'too large');
             return;
           }
           req.on('data', (d: any) => {
-            body += typeof d === 'string' ? d : String(d);
+            body += String(d);
             if (body.length > MAX_FORM_BYTES) respond(413, 'text/plain', 'too large');
             else if (expected >= 0 && body.length >= expected) dispatch();
           });
@@ -80,21 +79,14 @@ export function createNet(deps: { log: LogService }): NetService {
           if (expected === 0) dispatch();
         });
         server.listen(opts.port);
-        servers[String(opts.port)] = server;
+        open['h' + opts.port] = server;
         later(() => opts.onDone(null, null));
       } catch (e) {
-        later(() => opts.onDone({ code: 'NET_HTTP_SERVER', message: 'cannot serve HTTP on ' + opts.port + ': ' + String(e) }, null));
+        later(() => opts.onDone({ code: 'NET_HTTP_SERVER', message: 'HTTP ' + opts.port + ': ' + e }, null));
       }
     },
     closeHttp(port: number): void {
-      const s = servers[String(port)];
-      if (!s) return;
-      delete servers[String(port)];
-      try {
-        s.close();
-      } catch (e) {
-        // already closed
-      }
+      close('h' + port);
     },
   };
 }
