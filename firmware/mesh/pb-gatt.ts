@@ -68,7 +68,7 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
     sending = active && outQueue.length > 0;
     if (!sending) return;
     const err = o.ble.notify(outQueue.splice(0, 1)[0]);
-    if (err) L.w('pb-gatt: notify failed: ' + err.code);
+    if (err) L.w('pb-gatt: notify: ' + err.message);
     o.clock.defer(pump);
   }
 

@@ -30,7 +30,7 @@ const PDU_NAMES = ['Invite', 'Capabilities', 'Start', 'Public Key', 'Input Compl
 
 /** A name for logs; never includes parameters. */
 export function pduName(type: number): string {
-  return type < PDU_NAMES.length ? PDU_NAMES[type] : 'type 0x' + type.toString(16);
+  return PDU_NAMES[type] || 'type ' + type;
 }
 
 /** Algorithms bitmask bits (Capabilities) and Start algorithm values. */

@@ -38,27 +38,27 @@ export function createBle(deps: { log: LogService }): BleService {
   let handlersOn = false;
   let connected = false;
 
-  /** Runs one NRF call: null, or the error it threw under `code` (or UNAVAILABLE without NRF). */
-  function call(code: string, fn: () => void): HalError | null {
+  /** Runs one NRF call: null, or what it threw as a `BLE` error (UNAVAILABLE without NRF). */
+  function call(fn: () => void): HalError | null {
     if (!has) return unavailable('BLE');
     try {
       fn();
       return null;
     } catch (e) {
-      return halError(code, String(e));
+      return halError('BLE', String(e));
     }
   }
 
   /** An NRF call whose failure is only worth a warning (the text of what it threw). */
   function quiet(fn: () => void): void {
-    const e = has && call('', fn);
+    const e = has && call(fn);
     if (e) deps.log.log('warn', 'ble', e.message);
   }
 
   return {
     supports: supports,
     setAdvertising(o): HalError | null {
-      return call('BLE_ADVERTISING', function () {
+      return call(function () {
         NRF.setAdvertising(toArray(o.data), { connectable: o.connectable, scannable: false, interval: o.intervalMs });
       });
     },
@@ -68,7 +68,7 @@ export function createBle(deps: { log: LogService }): BleService {
       });
     },
     startScan(o): HalError | null {
-      return call('BLE_SCAN', function () {
+      return call(function () {
         NRF.setScan(function (dev: any) {
           const rssi = dev && dev.rssi;
           if (dev && dev.data && dev.id !== '00:00:00:00:00:00' && typeof rssi === 'number' && rssi <= 20 && rssi >= -127) {
@@ -93,12 +93,12 @@ export function createBle(deps: { log: LogService }): BleService {
         },
       });
       svc[hex4(s.service)][hex4(s.dataOut)] = { value: [0], maxLen: s.maxLength, readable: true, notify: true };
-      const e = call('BLE_SERVICES', function () {
+      const e = call(function () {
         NRF.setServices(svc, { uart: false });
       });
       if (e) return e;
       // Probe notifications once: older ESP32 builds throw here.
-      if (call('', function () {
+      if (call(function () {
         NRF.updateServices(oneChar(s.service, s.dataOut, { value: [0] }));
       })) {
         supports.pbGatt = false;
@@ -129,7 +129,7 @@ export function createBle(deps: { log: LogService }): BleService {
     notify(data): HalError | null {
       const sp = spec;
       if (!sp || !connected) return halError('NOT_CONNECTED', 'no GATT connection');
-      return call('BLE_NOTIFY', function () {
+      return call(function () {
         NRF.updateServices(oneChar(sp.service, sp.dataOut, { value: toArray(data), notify: true }));
       });
     },
