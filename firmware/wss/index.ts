@@ -43,7 +43,7 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
 
   function save(): void {
     const err = store.save(rec);
-    if (err) hal.log.log('error', 'wss', 'cannot save the setup state: ' + err.message);
+    if (err) hal.log.log('error', 'wss', 'cannot save: ' + err.message);
   }
 
   function stopAll(): void {
@@ -64,7 +64,7 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
       onDone: (err, d) => {
         if (my !== epoch) return;
         const ip = !err && d && d.ip ? d.ip : '';
-        info(hal, 'on the home network' + (ip ? ' as ' + ip : ''));
+        info(hal, 'home network ' + ip);
         stopDiscovery = startDiscovery(hal, ip);
         if (rec.handoff) {
           // one try per setup: a missing token or a failed signature is logged, not retried every boot
@@ -98,7 +98,7 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
 
   function softAp(): void {
     if (!__FEATURE_SOFTAP__) {
-      warn(hal, 'this build has no soft-AP setup');
+      warn(hal, 'no soft AP in this build');
       return;
     }
     const my = epoch;
@@ -115,7 +115,7 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
           rec.network = net;
           rec.runs = 0;
           save();
-          info(hal, 'soft-AP setup joined ' + JSON.stringify(ssid));
+          info(hal, 'soft AP: joined ' + JSON.stringify(ssid));
           // let the page show the result, then close the access point
           hal.clock.setTimeout(() => {
             if (my !== epoch) return;
@@ -146,7 +146,7 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
         flow = null;
         rec.runs = 0;
         if (ok || rec.network) {
-          if (!ok) warn(hal, 'on the home network, but the last report failed: ' + reason);
+          if (!ok) warn(hal, 'home network, last report failed: ' + reason);
           save();
           onHome();
           return;

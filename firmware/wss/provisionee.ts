@@ -125,7 +125,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
     attempts = [];
     const seq = dss.beginReport();
     const reported = state;
-    info(hal, 'report ' + state + (success ? ' SUCCESS' : ' FAILURE') + ' seq ' + seq);
+    info(hal, 'report ' + seq + (success ? ' ok' : ' failed'));
     dssCall(
       'report',
       () => reportPairs(seq, reported, hal.config.getRegistrationDetails().state, success, list),
@@ -143,7 +143,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
    * for more (at most MAX_LOOP_ROUNDS), then report; a failed page reports SUCCESS only when an
    * earlier page went through.
    */
-  function pages(op: string, spec: FieldSpec, more: () => string[], onPage: (v: any, seq: number) => boolean): void {
+  function pages(op: string, spec: FieldSpec, more: () => string[], onPage: (v: any) => boolean): void {
     let seq = 1;
     function ask(): void {
       dssCall(
@@ -151,7 +151,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
         () => ['sequenceNumber', String(seq)].concat(more()),
         spec,
         (v) => {
-          if (onPage(v, seq++) && seq <= MAX_LOOP_ROUNDS) ask();
+          if (onPage(v) && ++seq <= MAX_LOOP_ROUNDS) ask();
           else report(true);
         },
         () => report(seq > 1),
@@ -176,7 +176,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
       }
       setup = cand;
       dss.setViaProvisioner(cand.encoded);
-      info(hal, 'on setup network ' + JSON.stringify(cand.ssid) + ', DSS port ' + dss.port());
+      info(hal, 'on ' + JSON.stringify(cand.ssid) + ', DSS port ' + dss.port());
       // START_PROVISIONING
       setState('START_PROVISIONING');
       dssCall(
@@ -186,7 +186,6 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
         (v) => {
           sessionId = v.sessionId;
           salt = v.salt || '';
-          info(hal, 'session ' + sessionId);
           report(true);
         },
         (why) => end(false, 'startProvisioningSession failed: ' + why),
@@ -251,7 +250,6 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
         if (reg && typeof reg.registrationToken === 'string') {
           hal.config.setRegistrationToken(reg.registrationToken, typeof reg.expiresAt === 'number' ? reg.expiresAt : 0);
         }
-        info(hal, 'stored ' + keys.length + ' values');
         report(true);
       },
       () => report(false),
@@ -279,7 +277,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
         if (configFlag(hal, 'WSS.AllowOpenNetworks', true)) allowed.push('OPEN');
         if (configFlag(hal, 'WSS.AllowWepNetworks', true)) allowed.push('WEP');
         const entries = usableScanResults(results, allowed, [FALLBACK_SETUP_SSID, setup ? setup.ssid : '']).map(scanEntryJson);
-        info(hal, 'scan: ' + results.length + ' results, ' + entries.length + ' to post');
+        info(hal, 'scan: post ' + entries.length + ' of ' + results.length);
         let start = 0;
         let stop = 0;
         pages(
@@ -289,9 +287,8 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
             stop = batchEnd(entries, start, SCAN_BATCH_BYTES);
             return ['wifiScanDataList', '[' + entries.slice(start, stop).join() + ']'];
           },
-          (v, seq) => {
+          (v) => {
             start = stop;
-            info(hal, 'scan batch ' + seq + ': ' + v.totalCredentialsFound + ' credentials found');
             return start < entries.length && !v.allCredentialsFound;
           },
         );
@@ -303,7 +300,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
 
   function getCredentials(): void {
     credentials = [];
-    pages('getWifiCredentials', CREDENTIALS_FIELDS, () => [], (v, seq) => {
+    pages('getWifiCredentials', CREDENTIALS_FIELDS, () => [], (v) => {
       const list = v.wifiCredentialsList || [];
       let skipped = 0;
       for (let i = 0; i < list.length; i++) {
@@ -311,7 +308,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
         if (c) credentials.push(c);
         else skipped++;
       }
-      info(hal, 'credentials ' + seq + ': ' + (list.length - skipped) + ' usable, ' + skipped + ' malformed skipped');
+      info(hal, 'credentials: ' + (list.length - skipped) + ' usable, ' + skipped + ' malformed skipped');
       return !v.allCredentialsReturned;
     });
   }

@@ -159,15 +159,15 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
       } catch (e) {
         // nothing to stop
       }
-      settle(err('WIFI_TIMEOUT', 'no connection to ' + JSON.stringify(c.ssid) + ' in ' + CONNECT_TIMEOUT_MS + ' ms'));
+      settle(err('WIFI_TIMEOUT', 'timeout'));
     }, CONNECT_TIMEOUT_MS);
     pending = { ssid: c.ssid, settle: settle };
     const options: any = {};
     if (c.security !== 'OPEN') options.password = c.key;
     try {
-      W.connect(c.ssid, options, (e: any) => settle(e ? err(wifiErrorCode(String(e)), 'Wifi.connect: ' + String(e)) : null));
+      W.connect(c.ssid, options, (e: any) => settle(e ? err(wifiErrorCode(String(e)), String(e)) : null));
     } catch (e) {
-      settle(err('WIFI_BAD_CONFIG', 'Wifi.connect refused: ' + String(e)));
+      settle(err('WIFI_BAD_CONFIG', String(e)));
     }
   }
 
@@ -177,7 +177,7 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
       const timer = setTimeout(() => {
         if (done) return;
         done = true;
-        opts.onDone(err('WIFI_SCAN', 'no scan results in ' + SCAN_TIMEOUT_MS + ' ms'), null);
+        opts.onDone(err('WIFI_SCAN', 'timeout'), null);
       }, SCAN_TIMEOUT_MS);
       const onList = (a: any, b: any): void => {
         if (done) return;
@@ -206,7 +206,7 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
       } catch (e) {
         done = true;
         clearTimeout(timer);
-        later(() => opts.onDone(err('WIFI_SCAN', 'Wifi.scan: ' + String(e)), null));
+        later(() => opts.onDone(err('WIFI_SCAN', String(e)), null));
       }
     },
     getScanResult(): WifiScanResult | null {
@@ -221,7 +221,7 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
       }
       // Guide: when no more configurations fit, discard and return success.
       if (configs.length < MAX_CONFIGS) configs.push(config);
-      else deps.log.log('warn', 'wifi', 'configuration list full; ' + JSON.stringify(config.ssid) + ' discarded');
+      else deps.log.log('warn', 'wifi', 'list full, dropped ' + JSON.stringify(config.ssid));
       return null;
     },
     removeConfiguration(opts: { ssid: string; onDone: OnDone<null> }): void {
@@ -237,7 +237,7 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
         .filter((c) => opts.ssid === undefined || c.ssid === opts.ssid)
         .sort((a, b) => a.priority - b.priority);
       if (list.length === 0) {
-        later(() => opts.onDone(err('WIFI_NOT_CONFIGURED', 'no configured network' + (opts.ssid ? ' named ' + JSON.stringify(opts.ssid) : '')), null));
+        later(() => opts.onDone(err('WIFI_NOT_CONFIGURED', 'not configured'), null));
         return;
       }
       let i = 0;
