@@ -130,7 +130,7 @@ export function createSession(o: SessionOptions): Session {
     // After Failed or Complete the session has already ended: the timer only closes the link.
     if (!over()) {
       st = PDU_FAILED;
-      o.onEnd('timeout', 'protocol timeout');
+      o.onEnd('timeout', '');
     }
     wipeAll();
     o.close(CLOSE_TIMEOUT);
@@ -216,7 +216,7 @@ export function createSession(o: SessionOptions): Session {
   }
 
   function onConfirmation(p: Uint8Array): void {
-    provConfirmation = copyBytes(p.subarray(1));
+    provConfirmation = p.subarray(1);
     devRandom = secret(o.randomBytes(vlen));
     const mine = confirmationFor(alg, confKey, devRandom, authValue);
     if (equalBytes(provConfirmation, mine)) return fail(ERR_INVALID_PDU);
@@ -224,7 +224,7 @@ export function createSession(o: SessionOptions): Session {
   }
 
   function onRandom(p: Uint8Array): void {
-    const provRandom = copyBytes(p.subarray(1));
+    const provRandom = p.subarray(1);
     if (equalBytes(provRandom, devRandom)) return fail(ERR_INVALID_PDU);
     // Check the provisioner's confirmation BEFORE revealing our random.
     const expected = confirmationFor(alg, confKey, provRandom, authValue);
@@ -283,8 +283,9 @@ export function createSession(o: SessionOptions): Session {
     const err = !p.length ? ERR_INVALID_FORMAT : type > PDU_FAILED ? ERR_INVALID_PDU : type !== st ? ERR_UNEXPECTED_PDU :
       p.length !== (type === PDU_CONFIRMATION || type === PDU_RANDOM ? 1 + vlen : PDU_LENGTHS[type]) ? ERR_INVALID_FORMAT : 0;
     if (err) return fail(err);
+    // Handlers get our own copy, so they may keep views into it.
     lastRx = copyBytes(p);
-    (handlers[type] as (p: Uint8Array) => void)(p);
+    (handlers[type] as (p: Uint8Array) => void)(lastRx);
   }
 
   drain = function (): void {

@@ -71,7 +71,8 @@ export function createBle(deps: { log: LogService }): BleService {
       return call(function () {
         NRF.setScan(function (dev: any) {
           const rssi = dev && dev.rssi;
-          if (dev && dev.data && dev.id !== '00:00:00:00:00:00' && typeof rssi === 'number' && rssi <= 20 && rssi >= -127) {
+          // (a missing or non-numeric RSSI fails both comparisons)
+          if (dev && dev.data && dev.id !== '00:00:00:00:00:00' && rssi <= 20 && rssi >= -127) {
             o.onPacket(new Uint8Array(dev.data), rssi);
           }
         }, { active: false });
