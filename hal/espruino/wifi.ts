@@ -50,50 +50,39 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
   const W = require('Wifi');
   let configs: WifiConfiguration[] = [];
   let scanResults: WifiScanResult[] = [];
-  let scanIndex = 0;
   let attempts: WifiConnectionAttempt[] = [];
-  let attemptIndex = 0;
   let current: WifiConfiguration | null = null;
 
   function later(fn: () => void): void {
     setTimeout(fn, 0);
   }
 
-  function err(code: string, message: string): HalError {
-    return { code: code, message: message };
+  function err(code: string, message: any): HalError {
+    return { code: code, message: String(message) };
   }
-
-  function record(a: WifiConnectionAttempt): void {
-    attempts.push(a);
-    if (attempts.length > MAX_ATTEMPTS) {
-      attempts.splice(0, 1);
-      if (attemptIndex > 0) attemptIndex--;
-    }
-  }
-
-  /** The pending connect: settled by the connect callback, a 'disconnected' event, or the timeout. */
-  let pending: { ssid: string; settle: (e: HalError | null) => void } | null = null;
-  /** Waiting for our own disconnect to finish (set by leave()). */
-  let leaving: (() => void) | null = null;
-  W.on('disconnected', (d: any) => {
-    if (leaving) leaving();
-    const p = pending;
-    if (!p) return;
-    const ssid = d && typeof d.ssid === 'string' ? d.ssid : p.ssid;
-    const msg = d && d.msg ? String(d.msg) : String(d && d.reason ? d.reason : '');
-    if (ssid !== p.ssid || msg === 'ASSOC_LEAVE') return; // the network we left, not the one we join
-    p.settle(err(wifiErrorCode(msg), 'Wifi: ' + msg));
-  });
 
   /** A callback that runs once, later (Espruino's disconnect(cb) may call back twice). */
   function once(fn: () => void): () => void {
     let done = false;
     return () => {
-      if (done) return;
+      if (!done) later(fn);
       done = true;
-      later(fn);
     };
   }
+
+  /** The pending connect's SSID and how it ends: the connect callback, a 'disconnected' event, or the timeout. */
+  let pendingSsid = '';
+  let settlePending: ((e: HalError | null) => void) | null = null;
+  /** Waiting for our own disconnect to finish (set by leave()). */
+  let leaving: (() => void) | null = null;
+  W.on('disconnected', (d: any) => {
+    if (leaving) leaving();
+    const msg = String((d && (d.msg || d.reason)) || '');
+    // the network we left is not the one we join
+    if (settlePending && (d && typeof d.ssid === 'string' ? d.ssid : pendingSsid) === pendingSsid && msg !== 'ASSOC_LEAVE') {
+      settlePending(err(wifiErrorCode(msg), msg));
+    }
+  });
 
   /**
    * Wifi.disconnect, then `fn` once the station has really left: disconnect(cb) calls back at once
@@ -107,7 +96,6 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
     const finish = once(() => {
       leaving = null;
       if (timer !== null) clearTimeout(timer);
-      timer = null;
       fn();
     });
     timer = setTimeout(() => {
@@ -120,40 +108,38 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
     });
   }
 
-  /** One Wifi.connect with a timeout. */
+  /** One Wifi.connect with a timeout; `onDone(null, ip)` once associated with an IP. */
   function connectOne(c: WifiConfiguration, onDone: (e: HalError | null, ip: string) => void): void {
     const problem = configProblem(c);
     if (problem) {
       later(() => onDone(err('WIFI_BAD_CONFIG', problem), ''));
       return;
     }
-    let done = false;
     let timer: any = null;
-    function settle(e: HalError | null): void {
-      if (done) return;
-      done = true;
-      pending = null;
+    const settle = (e: HalError | null): void => {
+      if (settlePending !== settle) return;
+      settlePending = null;
       if (timer !== null) clearTimeout(timer);
-      timer = null;
       if (e) {
         later(() => onDone(e, ''));
         return;
       }
       current = c;
-      let sent = false;
-      const info = W.getIP((e2: any, ipInfo: any) => {
-        if (sent) return;
-        sent = true;
-        later(() => onDone(null, ipInfo && ipInfo.ip ? String(ipInfo.ip) : ''));
+      // getIP calls back (null, {ip}) and/or returns it
+      let info: any = null;
+      const ip = once(() => onDone(null, String((info && info.ip) || '')));
+      const r = W.getIP((e2: any, i: any) => {
+        info = info || i;
+        ip();
       });
-      if (!sent && info && typeof info === 'object') {
-        sent = true;
-        later(() => onDone(null, info.ip ? String(info.ip) : ''));
+      if (r && typeof r === 'object') {
+        info = r;
+        ip();
       }
-    }
+    };
     timer = setTimeout(() => {
       timer = null; // never clear a fired timer: Espruino throws "Unknown Timeout"
-      if (done) return;
+      if (settlePending !== settle) return;
       try {
         W.disconnect();
       } catch (e) {
@@ -161,64 +147,57 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
       }
       settle(err('WIFI_TIMEOUT', 'timeout'));
     }, CONNECT_TIMEOUT_MS);
-    pending = { ssid: c.ssid, settle: settle };
-    const options: any = {};
-    if (c.security !== 'OPEN') options.password = c.key;
+    pendingSsid = c.ssid;
+    settlePending = settle;
     try {
-      W.connect(c.ssid, options, (e: any) => settle(e ? err(wifiErrorCode(String(e)), String(e)) : null));
+      W.connect(c.ssid, c.security === 'OPEN' ? {} : { password: c.key }, (e: any) => settle(e ? err(wifiErrorCode(String(e)), e) : null));
     } catch (e) {
-      settle(err('WIFI_BAD_CONFIG', String(e)));
+      settle(err('WIFI_BAD_CONFIG', e));
     }
   }
 
   return {
     scan(opts: { onDone: OnDone<WifiScanResult[]> }): void {
-      let done = false;
-      const timer = setTimeout(() => {
-        if (done) return;
-        done = true;
-        opts.onDone(err('WIFI_SCAN', 'timeout'), null);
-      }, SCAN_TIMEOUT_MS);
-      const onList = (a: any, b: any): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        // ESP32: one argument (the list); other ports: (err, list)
-        const list: any[] = Array.isArray(a) ? a : Array.isArray(b) ? b : [];
-        const out: WifiScanResult[] = [];
-        for (let i = 0; i < list.length; i++) {
-          const r = list[i] || {};
-          out.push({
-            ssid: typeof r.ssid === 'string' ? r.ssid : '',
-            bssid: String(r.mac || '').toUpperCase(),
-            security: securityOf(r.authMode),
-            channel: parseInt(String(r.channel), 10) || 0,
-            rssi: typeof r.rssi === 'number' ? r.rssi : 0,
-            hidden: r.hidden === true || !r.ssid,
-          });
-        }
-        scanResults = out;
-        scanIndex = 0;
-        later(() => opts.onDone(null, out));
+      let over = false;
+      const fail = (e: any): void => {
+        over = true;
+        later(() => opts.onDone(err('WIFI_SCAN', e), null));
       };
+      const timer = setTimeout(() => {
+        if (!over) fail('timeout');
+      }, SCAN_TIMEOUT_MS);
       try {
-        W.scan(onList);
+        W.scan((a: any, b: any) => {
+          if (over) return;
+          over = true;
+          clearTimeout(timer);
+          // ESP32: one argument (the list); other ports: (err, list)
+          const list: any[] = Array.isArray(a) ? a : Array.isArray(b) ? b : [];
+          const out: WifiScanResult[] = [];
+          for (let i = 0; i < list.length; i++) {
+            const r = list[i] || {};
+            out.push({
+              ssid: typeof r.ssid === 'string' ? r.ssid : '',
+              bssid: String(r.mac || '').toUpperCase(),
+              security: securityOf(r.authMode),
+              channel: parseInt(String(r.channel), 10) || 0,
+              rssi: typeof r.rssi === 'number' ? r.rssi : 0,
+              hidden: r.hidden === true || !r.ssid,
+            });
+          }
+          scanResults = out.slice();
+          later(() => opts.onDone(null, out));
+        });
       } catch (e) {
-        done = true;
         clearTimeout(timer);
-        later(() => opts.onDone(err('WIFI_SCAN', String(e)), null));
+        fail(e);
       }
     },
     getScanResult(): WifiScanResult | null {
-      return scanIndex < scanResults.length ? scanResults[scanIndex++] : null;
+      return scanResults.shift() || null;
     },
     addConfiguration(config: WifiConfiguration): HalError | null {
-      for (let i = 0; i < configs.length; i++) {
-        if (configs[i].ssid === config.ssid) {
-          configs[i] = config;
-          return null;
-        }
-      }
+      configs = configs.filter((c) => c.ssid !== config.ssid);
       // Guide: when no more configurations fit, discard and return success.
       if (configs.length < MAX_CONFIGS) configs.push(config);
       else deps.log.log('warn', 'wifi', 'list full, dropped ' + JSON.stringify(config.ssid));
@@ -226,70 +205,57 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
     },
     removeConfiguration(opts: { ssid: string; onDone: OnDone<null> }): void {
       configs = configs.filter((c) => c.ssid !== opts.ssid);
-      if (current && current.ssid === opts.ssid) {
-        leave(() => opts.onDone(null, null));
-        return;
-      }
-      later(() => opts.onDone(null, null));
+      const done = (): void => opts.onDone(null, null);
+      if (current && current.ssid === opts.ssid) leave(done);
+      else later(done);
     },
     connect(opts: { ssid?: string; onAttempt?: (a: WifiConnectionAttempt) => void; onDone: OnDone<WifiConnectionDetails> }): void {
-      const list = configs
-        .filter((c) => opts.ssid === undefined || c.ssid === opts.ssid)
-        .sort((a, b) => a.priority - b.priority);
-      if (list.length === 0) {
-        later(() => opts.onDone(err('WIFI_NOT_CONFIGURED', 'not configured'), null));
-        return;
-      }
-      let i = 0;
-      let last: HalError | null = null;
+      const list = configs.filter((c) => opts.ssid === undefined || c.ssid === opts.ssid).sort((a, b) => a.priority - b.priority);
+      let last = err('WIFI_NOT_CONFIGURED', 'not configured');
       function next(): void {
-        if (i >= list.length) {
-          opts.onDone(last, null);
+        const c = list.shift();
+        if (!c) {
+          later(() => opts.onDone(last, null));
           return;
         }
-        const c = list[i++];
         connectOne(c, (e, ip) => {
           const a: WifiConnectionAttempt = { ssid: c.ssid, security: c.security, state: e ? 'FAILED' : 'ASSOCIATED' };
-          record(a);
+          // ffsGetWifiConnectionAttempt: the last MAX_ATTEMPTS attempts not read yet
+          if (attempts.push(a) > MAX_ATTEMPTS) attempts.shift();
           if (opts.onAttempt) opts.onAttempt(a);
-          if (!e) {
-            opts.onDone(null, { ssid: c.ssid, security: c.security, state: 'ASSOCIATED', ip: ip });
-            return;
-          }
-          last = e;
-          next();
+          if (e) {
+            last = e;
+            next();
+          } else opts.onDone(null, { ssid: c.ssid, security: c.security, state: 'ASSOCIATED', ip: ip });
         });
       }
       next();
     },
     getConnectionDetails(opts: { onDone: OnDone<WifiConnectionDetails> }): void {
       W.getDetails((d: any) => {
-        const status = d && d.status ? String(d.status) : 'off';
-        const state =
-          status === 'connected' ? 'ASSOCIATED' : status === 'connecting' ? 'AUTHENTICATED' : status === 'off' ? 'DISCONNECTED' : 'FAILED';
+        const status = String((d && d.status) || 'off');
         const ipInfo = status === 'connected' ? W.getIP() : null;
         const details: WifiConnectionDetails = {
           ssid: d && typeof d.ssid === 'string' ? d.ssid : current ? current.ssid : '',
           security: current ? current.security : securityOf(d && d.authMode),
-          state: state,
+          state: status === 'connected' ? 'ASSOCIATED' : status === 'connecting' ? 'AUTHENTICATED' : status === 'off' ? 'DISCONNECTED' : 'FAILED',
         };
         if (ipInfo && ipInfo.ip) details.ip = String(ipInfo.ip);
         later(() => opts.onDone(null, details));
       });
     },
     getConnectionAttempt(): WifiConnectionAttempt | null {
-      return attemptIndex < attempts.length ? attempts[attemptIndex++] : null;
+      return attempts.shift() || null;
     },
     disconnect(opts: { onDone: OnDone<null> }): void {
       leave(() => opts.onDone(null, null));
     },
     startAccessPoint(opts: { ssid: string; password: string; onDone: OnDone<null> }): void {
-      const o: any = { authMode: opts.password ? 'wpa2' : 'open' };
-      if (opts.password) o.password = opts.password;
+      const done = (e: any): void => later(() => opts.onDone(e ? err('WIFI_AP', e) : null, null));
       try {
-        W.startAP(opts.ssid, o, (e: any) => later(() => opts.onDone(e ? err('WIFI_AP', String(e)) : null, null)));
+        W.startAP(opts.ssid, opts.password ? { authMode: 'wpa2', password: opts.password } : { authMode: 'open' }, done);
       } catch (e) {
-        later(() => opts.onDone(err('WIFI_AP', String(e)), null));
+        done(e);
       }
     },
     stopAccessPoint(opts: { onDone: OnDone<null> }): void {
