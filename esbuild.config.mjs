@@ -3,9 +3,10 @@
 //   dist/selftest.js  crypto/vector self-test that runs on a board or in the simulator
 //   dist/bench.js     per-operation timings on a board or in the simulator
 // Every output is a single minified, tree-shaken IIFE; the only require() calls left are Espruino
-// built-in modules. A post-pass (build/postpass.mjs) drops esbuild's require shim and renames any
-// local the interpreter would parse as a keyword; then the Espruino dialect gate (build/check.mjs)
-// and the 64 KB budget run on each output, and any finding fails the build.
+// built-in modules. A post-pass (build/postpass.mjs) drops esbuild's require shim, renames any
+// local the interpreter would parse as a keyword and aliases constructors called with `new`; then the
+// Espruino dialect gate (build/check.mjs) and the 64 KB budget run on each output, and any finding
+// fails the build.
 // Property names on the curated allowlist of build/mangle.json are shortened (esbuild mangleProps with
 // the committed mangle cache); build/mangle.mjs checks that no data, API or tool spells them.
 import * as esbuild from 'esbuild';
@@ -87,7 +88,7 @@ export async function buildBundle(entry, outfile, argv = [], extra = {}) {
   if (key) meta.outputs[key].bytes = Buffer.byteLength(post.code);
   const metaFile = outfile.replace(/\.js$/, '.meta.json');
   writeFileSync(metaFile, JSON.stringify(meta));
-  return { outfile, metaFile, bytes: Buffer.byteLength(post.code), renamed: post.renamed, warnings: result.warnings };
+  return { outfile, metaFile, bytes: Buffer.byteLength(post.code), renamed: post.renamed, aliased: post.aliased || [], warnings: result.warnings };
 }
 
 export async function buildAll(argv = process.argv.slice(2)) {
@@ -122,7 +123,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
         console.error(`${rel}: ${problems.length} gate finding(s): the bundle cannot run on Espruino`);
       } else {
         const renamed = r.renamed.length ? `, renamed ${r.renamed.map((x) => x.from + '->' + x.to).join(' ')}` : '';
-        console.log(`built ${rel}: ${r.bytes} bytes of ${BUDGET_BYTES}, gates passed${renamed}`);
+        const aliased = r.aliased.length ? `, aliased ${r.aliased.map((x) => x.name + '->' + x.to).join(' ')}` : '';
+        console.log(`built ${rel}: ${r.bytes} bytes of ${BUDGET_BYTES}, gates passed${renamed}${aliased}`);
       }
     }
   } catch (e) {

@@ -9,6 +9,12 @@
 //     Renaming one binding (its declaration and exactly the references that resolve to it) to a name
 //     that no other binding, global or property key in the file uses cannot capture or be captured
 //     by any other identifier, so the program means the same (alpha-conversion).
+//  3. `new Uint8Array(...)` stands 79 times in the firmware: each built-in of ALIASABLE (typed-array
+//     constructors, Error, parseInt, setTimeout, JSON.stringify ...) called often enough gets one
+//     alias, declared first thing in the bundle's function (`var aa=Uint8Array,...`), used at its call
+//     sites only. Other uses (`Uint8Array.from`, `setTimeout` passed as a value) keep the global name,
+//     so the gate still sees them, and a call with more arguments than `maxArgs` keeps the built-in
+//     unaliased; the alias is a fresh name (as in 2) and the built-ins are read once, at start-up.
 // The source map is rewritten so that every position still maps to the same TypeScript source.
 import sourceMapJs from 'source-map-js';
 import { parseScript, analyze, children } from './scope.mjs';
@@ -46,7 +52,7 @@ function isRequireShim(code, decl) {
 
 /**
  * Apply the post-pass. `map` is the esbuild source map (object or JSON string) or null.
- * Returns { code, map (object|null), renamed: [{from,to}], requireShimRemoved: boolean }.
+ * Returns { code, map (object|null), renamed: [{from,to}], requireShimRemoved: boolean, aliased: [{name,to,uses}] }.
  */
 export function postProcess(code, map) {
   const ast = parseScript(code);
@@ -115,9 +121,66 @@ export function postProcess(code, map) {
     }
   }
 
-  if (edits.length === 0) return { code, map: map ? parseMap(map) : null, renamed, requireShimRemoved };
+  // 3. aliases for built-ins called often (`new Uint8Array(`, `parseInt(`, `JSON.stringify(`)
+  const aliased = [];
+  const body = iifeBody(ast);
+  if (body) {
+    const decls = [];
+    for (const spec of ALIASABLE) {
+      const path = spec.name.split('.');
+      const sites = [];
+      let refused = false;
+      for (const r of a.globals.get(path[0]) || []) {
+        let node = r.id;
+        if (path.length === 2) {
+          const m = a.parents.get(node);
+          if (!m || m.type !== 'MemberExpression' || m.object !== node || m.computed || m.property.name !== path[1]) continue;
+          node = m;
+        }
+        const p = a.parents.get(node);
+        if (!p || p.type !== (spec.new ? 'NewExpression' : 'CallExpression') || p.callee !== node) continue;
+        if (spec.maxArgs !== undefined && p.arguments.length > spec.maxArgs) refused = true;
+        sites.push(node);
+      }
+      if (refused || !sites.length) continue;
+      const to = freshName();
+      // worth it when the saving beats the declaration `,to=Name`
+      if (sites.length * (spec.name.length - to.length) <= spec.name.length + to.length + 2) continue;
+      for (const n of sites) edits.push({ start: n.start, end: n.end, text: to });
+      decls.push(to + '=' + spec.name);
+      aliased.push({ name: spec.name, to, uses: sites.length });
+    }
+    if (decls.length) edits.push({ start: body.start, end: body.start + 1, text: '{var ' + decls.join(',') + ';' });
+  }
+
+  if (edits.length === 0) return { code, map: map ? parseMap(map) : null, renamed, requireShimRemoved, aliased };
   const out = applyEdits(code, edits);
-  return { code: out.code, map: map ? remap(parseMap(map), code, out) : null, renamed, requireShimRemoved };
+  return { code: out.code, map: map ? remap(parseMap(map), code, out) : null, renamed, requireShimRemoved, aliased };
+}
+
+/**
+ * Built-ins that may be aliased, and only at these call sites: `new X(...)` (new: true) or `X(...)`.
+ * maxArgs: when any call passes more, no alias, so the gate still sees it (`new Error(m, {cause})`,
+ * a JSON.stringify replacer, a JSON.parse reviver). Each is a plain function or constructor that does
+ * not use `this`, read once at start-up.
+ */
+const ALIASABLE = [
+  { name: 'Uint8Array', new: true }, { name: 'Int8Array', new: true }, { name: 'Uint16Array', new: true },
+  { name: 'Int16Array', new: true }, { name: 'Uint32Array', new: true }, { name: 'Int32Array', new: true },
+  { name: 'Float32Array', new: true }, { name: 'Float64Array', new: true }, { name: 'Error', new: true, maxArgs: 1 },
+  { name: 'String' }, { name: 'parseInt' }, { name: 'setTimeout' }, { name: 'clearTimeout' }, { name: 'Math.floor' },
+  { name: 'JSON.stringify', maxArgs: 1 }, { name: 'JSON.parse', maxArgs: 1 },
+];
+
+/** The block of the bundle's immediately called function (`(()=>{...})();`), or null. */
+function iifeBody(ast) {
+  const body = ast.body.filter((n) => !n.directive); // "use strict";
+  if (body.length !== 1 || body[0].type !== 'ExpressionStatement') return null;
+  const call = body[0].expression;
+  if (call.type !== 'CallExpression' || call.arguments.length) return null;
+  const fn = call.callee;
+  if ((fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionExpression') || fn.params.length) return null;
+  return fn.body.type === 'BlockStatement' ? fn.body : null;
 }
 
 function parseMap(map) {

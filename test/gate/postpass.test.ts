@@ -66,6 +66,33 @@ test('a fresh name never collides with a name already in the file', () => {
   assert.ok(!['a', 'b', 'c', 'd'].includes(r.renamed[0].to));
 });
 
+test('built-ins called often get one alias; member reads, shadowed names and calls the gate must see stay', () => {
+  const src = '"use strict";(()=>{var out=[];' +
+    'for(var i=0;i<9;i++)out.push(new Uint8Array(i).length, new Int32Array(2)[0]);' +
+    'out.push(typeof Uint8Array.from, new Error("x").message);' +
+    'function f(Uint8Array){return new Uint8Array(3)}out.push(f(Array).length);' +
+    'var e1=new Error("a"),e2=new Error("b",{cause:1}),e3=new Error("c"),e4=new Error("d"),e5=new Error("e"),e6=new Error("f");' +
+    'var a1=new Uint8Array(1),a2=new Uint8Array(2),a3=new Uint8Array(3),a4=new Uint8Array(4),a5=new Uint8Array(5);' +
+    'out.push(a1.length+a2.length+a3.length+a4.length+a5.length, e1.message+e2.message+e3.message+e4.message+e5.message+e6.message);' +
+    'for(var j=0;j<3;j++)out.push(parseInt("1"+j,16),parseInt("7",8),parseInt("ff",16),parseInt("9",10),JSON.parse("[1]")[0]);' +
+    'var t=JSON.stringify({a:1},null,2),t2=JSON.stringify(1),t3=JSON.stringify(2),t4=JSON.stringify(3);out.push(t,t2+t3+t4);' +
+    'globalThis.result=JSON.stringify(out);})();';
+  const r = postProcess(src, null);
+  assert.equal(r.aliased.map((x: any) => x.name), ['Uint8Array', 'parseInt']);
+  assert.ok(r.code.includes('JSON.stringify({a:1},null,2)'), 'JSON.stringify is not aliased when one call has a replacer (the gate must see it)');
+  assert.ok(/^"use strict";\(\(\)=>\{var [a-z]+=Uint8Array,[a-z]+=parseInt;/.test(r.code), r.code.slice(0, 60));
+  assert.ok(r.code.includes('Uint8Array.from'), 'member reads keep the global');
+  assert.ok(r.code.includes('new Uint8Array(3)'), 'a shadowing parameter keeps its own name');
+  assert.ok(r.code.includes('new Error("b",{cause:1})'), 'Error is not aliased when one use has a second argument (the gate must see it)');
+  const run = (code: string) => {
+    const ctx: any = { Uint8Array, Int32Array, Error, Array, JSON, parseInt };
+    vm.runInNewContext(code, ctx);
+    return ctx.result;
+  };
+  assert.is(run(r.code), run(src));
+  assert.ok(r.code.length < src.length);
+});
+
 test('a local named require next to the shim is refused rather than miscompiled', () => {
   const src = `var s=(t=>typeof require<"u"?require:t)(function(t){if(typeof require<"u")return require.apply(this,arguments);throw Error('Dynamic require of "'+t+'" is not supported')});function f(require){return s("Storage")}`;
   assert.throws(() => postProcess(src, null), /shadows a require\(\) call/);
