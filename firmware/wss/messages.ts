@@ -60,12 +60,14 @@ export function scanEntryJson(r: WifiScanResult): string {
 
 /** One attempt of wifiNetworkInfoList; error details in operation, cause, details, code order. */
 export function attemptJson(a: WifiConnectionAttempt): string {
-  const d = a.errorDetails;
+  const d: any = a.errorDetails;
+  const e: string[] = [];
+  if (d) for (const k of ['operation', 'cause', 'details', 'code']) e.push(k, jsonString(d[k] || ''));
   return obj([
     'ssid', quotedSsid(a.ssid),
     'securityProtocol', jsonString(a.security),
     'wifiConnectionState', jsonString(a.state),
-    'errorDetails', d ? obj(['operation', jsonString(d.operation || ''), 'cause', jsonString(d.cause || ''), 'details', jsonString(d.details || ''), 'code', jsonString(d.code || '')]) : '',
+    'errorDetails', d ? obj(e) : '',
   ]);
 }
 

@@ -79,28 +79,30 @@ export function startSoftAp(hal: Hal, opts: SoftApOptions): SoftAp {
       hal.net.serveHttp({
         port: SOFTAP_HTTP_PORT,
         onRequest: (req, respond) => {
-          if (req.method === 'GET' && (req.path === '/' || req.path === '/index.html')) {
-            respond(200, 'text/html', page(status));
+          const route = req.method + ' ' + req.path;
+          const html = (code: number, text: string): void => respond(code, 'text/html', page(text));
+          if (route === 'GET /' || route === 'GET /index.html') {
+            html(200, status);
             return;
           }
-          if (req.method === 'GET' && req.path === '/status') {
+          if (route === 'GET /status') {
             respond(200, 'application/json', '{"status":"' + escapeJson(status) + '","busy":' + busy + '}');
             return;
           }
-          if (req.method === 'POST' && req.path === '/connect') {
+          if (route === 'POST /connect') {
             const net = formValue(req.body, 'ssid');
             const pass = formValue(req.body, 'passphrase');
             if (!net || net.length > 32 || pass.length > 64 || (pass.length > 0 && pass.length < 8)) {
-              respond(400, 'text/html', page('Check the name and the password (8 to 64 characters).'));
+              html(400, 'Check the name and the password (8 to 64 characters).');
               return;
             }
             if (busy) {
-              respond(409, 'text/html', page('Busy, please wait.'));
+              html(409, 'Busy, please wait.');
               return;
             }
             busy = true;
             status = 'Joining ' + net + '...';
-            respond(202, 'text/html', page(status));
+            html(202, status);
             opts.onCredentials(net, pass, (ok, why) => {
               busy = false;
               status = ok ? 'Connected to ' + net + '.' : 'Could not join ' + net + ': ' + why;

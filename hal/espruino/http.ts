@@ -101,14 +101,9 @@ export function createResponseParser(maxBodyBytes: number): ResponseParser {
 
 /** The request as it goes on the wire (Content-Length always set; Connection: close). */
 export function serializeRequest(r: HttpRequest): string {
-  const defaultPort = r.tls ? 443 : 80;
-  let head = r.method + ' ' + r.path + ' HTTP/1.1\r\nHost: ' + r.host + (r.port === defaultPort ? '' : ':' + r.port) + '\r\n';
-  const names = Object.keys(r.headers);
-  for (let i = 0; i < names.length; i++) {
-    const n = names[i].toLowerCase();
-    if (n === 'host' || n === 'content-length' || n === 'connection') continue;
-    head += names[i] + ': ' + r.headers[names[i]] + '\r\n';
-  }
+  let head = r.method + ' ' + r.path + ' HTTP/1.1\r\nHost: ' + r.host + (r.port === (r.tls ? 443 : 80) ? '' : ':' + r.port) + '\r\n';
+  // Host, Content-Length and Connection are this writer's own
+  for (const n in r.headers) if (!/^(host|content-length|connection)$/i.test(n)) head += n + ': ' + r.headers[n] + '\r\n';
   if (r.method !== 'GET' || r.body.length) head += 'Content-Length: ' + r.body.length + '\r\n';
   return head + 'Connection: close\r\n\r\n' + r.body;
 }
@@ -134,7 +129,7 @@ export function derChainToPem(der: string): string {
     if (off + head + len > der.length) break;
     const b64 = btoa(der.substring(off, off + head + len));
     pem += '-----BEGIN CERTIFICATE-----\n';
-    for (let i = 0; i < b64.length; i += 64) pem += b64.substring(i, i + 64) + '\n';
+    for (let i = 0; i < b64.length; i += 64) pem += b64.substr(i, 64) + '\n';
     pem += '-----END CERTIFICATE-----\n';
     off += head + len;
   }
