@@ -128,6 +128,16 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
     });
   }
 
+  /** Leave the station network, then open the soft AP (unless something else started meanwhile). */
+  function leaveForSoftAp(): void {
+    const my = epoch;
+    hal.wifi.disconnect({
+      onDone: () => {
+        if (my === epoch) softAp();
+      },
+    });
+  }
+
   function runFfs(): void {
     const my = epoch;
     rec.runs += 1;
@@ -154,11 +164,7 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
         // Guide: any error before the home network is joined → the maker's soft AP, FFS disabled.
         rec.ffs = false;
         save();
-        hal.wifi.disconnect({
-          onDone: () => {
-            if (my === epoch) softAp();
-          },
-        });
+        leaveForSoftAp();
       },
     });
   }
@@ -196,12 +202,7 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
       rec.ffs = false;
       save();
       forget();
-      const my = epoch;
-      hal.wifi.disconnect({
-        onDone: () => {
-          if (my === epoch) softAp();
-        },
-      });
+      leaveForSoftAp();
     },
     factoryReset(): void {
       stopAll();

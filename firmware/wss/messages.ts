@@ -3,19 +3,24 @@
 import type { ConfigValue, WifiConfiguration, WifiConnectionAttempt, WifiScanResult, WifiSecurity } from '../../hal/types';
 import { jsonString, normalizeBssid, obj, quotedSsid } from './json-out';
 
-/** deviceDetails: JSON name and the DeviceInformation.* configuration key, in the serialised order. */
+/**
+ * deviceDetails in the serialised order: the DeviceInformation.* configuration key, and the JSON name
+ * after '=' when it is not the key with a lower-case first letter.
+ */
 const DEVICE_DETAILS =
-  'manufacturer ManufacturerName deviceModel ModelNumber deviceSerial SerialNumber productIndex ProductIndex ' +
-  'softwareVersionIndex SoftwareVersionIndex deviceName BleDeviceName firmwareVersion FirmwareVersion hardwareVersion HardwareVersion';
+  'ManufacturerName=manufacturer ModelNumber=deviceModel SerialNumber=deviceSerial ProductIndex SoftwareVersionIndex ' +
+  'BleDeviceName=deviceName FirmwareVersion HardwareVersion';
 
 /** The deviceDetails object from configuration, or '' when no value is set. */
 export function deviceDetails(get: (key: string) => ConfigValue | undefined): string {
   const d = DEVICE_DETAILS.split(' ');
-  for (let i = 1; i < d.length; i += 2) {
-    const v = get('DeviceInformation.' + d[i]);
-    d[i] = v === undefined || v === null || typeof v === 'object' ? '' : jsonString(String(v));
+  const pairs: string[] = [];
+  for (let i = 0; i < d.length; i++) {
+    const kn = d[i].split('=');
+    const v = get('DeviceInformation.' + kn[0]);
+    pairs.push(kn[1] || kn[0].charAt(0).toLowerCase() + kn[0].substring(1), v === undefined || v === null || typeof v === 'object' ? '' : jsonString(String(v)));
   }
-  const o = obj(d);
+  const o = obj(pairs);
   return o === '{}' ? '' : o;
 }
 

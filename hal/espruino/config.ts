@@ -59,6 +59,9 @@ export function createConfig(deps: { storage: StorageService; log: LogService })
     return storage.writeJSON(FILES.runtimeConfig, runtime);
   }
 
+  /** Configuration values are strings, numbers and booleans (byte values are computed, never stored). */
+  const scalar = (v: any): boolean => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+
   /** A flashed value: a top-level member named like the key, else the member at its ffs.cfg path. */
   function fromFlash(key: string): ConfigValue | undefined {
     let v: any = flashed[key];
@@ -67,7 +70,7 @@ export function createConfig(deps: { storage: StorageService; log: LogService })
       v = flashed;
       for (let i = 0; i < path.length && v; i++) v = v[path[i]];
     }
-    return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : undefined;
+    return scalar(v) ? v : undefined;
   }
 
   function publicKey(): Uint8Array | undefined {
@@ -87,7 +90,7 @@ export function createConfig(deps: { storage: StorageService; log: LogService })
   return {
     setConfigurationValue(key: string, value: ConfigValue): HalError | null {
       if (key.charAt(0) === '#') return { code: 'CONFIG_KEY', message: 'reserved key ' + key };
-      if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      if (!scalar(value)) {
         return { code: 'NOT_IMPLEMENTED', message: 'byte values are not stored: ' + key };
       }
       if (runtime[key] === value) return null;
