@@ -81,17 +81,17 @@ export function attemptJson(a: WifiConnectionAttempt): string {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Expected members besides the required `nonce` (string), comma-separated `name:type` with type
- * s string, b boolean, n number, o object, a array; a trailing `!` marks a required member.
+ * Expected members besides the required `nonce` (string), space-separated: a type letter (s string,
+ * b boolean, n number, o object, a array; upper case when the member is required), then the name.
  */
 export type FieldSpec = string;
 
-export const START_SESSION_FIELDS = 'sessionId:s!,canProceed:b!,salt:s';
-export const PIN_FIELDS = 'canProceed:b!';
-export const CONFIGURATION_FIELDS = 'configuration:o,registrationDetails:o,canProceed:b';
-export const SCAN_FIELDS = 'canProceed:b!,sequenceNumber:n!,totalCredentialsFound:n!,allCredentialsFound:b!,sessionId:s';
-export const CREDENTIALS_FIELDS = 'canProceed:b!,sequenceNumber:n!,allCredentialsReturned:b!,wifiCredentialsList:a';
-export const REPORT_FIELDS = 'canProceed:b,nextProvisioningState:s,waitTime:s,reason:s';
+export const START_SESSION_FIELDS = 'SsessionId BcanProceed ssalt';
+export const PIN_FIELDS = 'BcanProceed';
+export const CONFIGURATION_FIELDS = 'oconfiguration oregistrationDetails bcanProceed';
+export const SCAN_FIELDS = 'BcanProceed NsequenceNumber NtotalCredentialsFound BallCredentialsFound ssessionId';
+export const CREDENTIALS_FIELDS = 'BcanProceed NsequenceNumber BallCredentialsReturned awifiCredentialsList';
+export const REPORT_FIELDS = 'bcanProceed snextProvisioningState swaitTime sreason';
 
 function typeLetter(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'a' : (typeof v).charAt(0);
@@ -109,11 +109,12 @@ export function parseResponse(body: string, spec: FieldSpec): { value: any; erro
     return { value: null, error: 'not JSON' };
   }
   if (typeLetter(v) !== 'o') return { value: null, error: 'not a JSON object' };
-  const fields = ('nonce:s!,' + spec).split(',');
+  const fields = ('Snonce ' + spec).split(' ');
   for (let i = 0; i < fields.length; i++) {
-    const f = fields[i].split(':');
-    const m = v[f[0]];
-    if (m === undefined ? f[1].length > 1 : typeLetter(m) !== f[1].charAt(0)) return { value: null, error: 'bad or missing ' + f[0] };
+    const t = fields[i].charAt(0);
+    const name = fields[i].substring(1);
+    const m = v[name];
+    if (m === undefined ? t < 'a' : typeLetter(m) !== t.toLowerCase()) return { value: null, error: 'bad or missing ' + name };
   }
   return { value: v, error: '' };
 }

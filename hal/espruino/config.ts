@@ -9,6 +9,7 @@
 import type { ConfigService, ConfigValue, HalError, LogService, RegistrationDetails, StorageService } from '../types';
 import { FILES } from '../storage-layout';
 import { hexToBytes } from '../../firmware/crypto/bytes';
+import { SPKI_HEAD } from '../../firmware/crypto/der';
 
 const TOKEN_KEY = '#registrationToken';
 const EXPIRES_KEY = '#registrationExpiresAt';
@@ -36,7 +37,7 @@ function flashedPath(key: string): string[] {
 }
 
 /** DER prefix of a P-256 SubjectPublicKeyInfo (SEQ, SEQ{ecPublicKey, prime256v1}, BIT STRING 66). */
-const SPKI_P256_PREFIX = hexToBytes('3059301306072a8648ce3d020106082a8648ce3d030107034200');
+const SPKI_P256_PREFIX = hexToBytes(SPKI_HEAD);
 
 /** The first P-256 SubjectPublicKeyInfo inside a DER blob (the leaf certificate comes first). */
 export function findSpki(der: Uint8Array): Uint8Array | null {
