@@ -115,7 +115,7 @@ export function createDssClient(hal: Hal): DssClient {
         const loc = headerValues(res, 'location');
         const newHost = loc.length === 1 ? hostOfLocation(loc[0]) : '';
         if (!newHost || ++redirects > MAX_REDIRECTS) {
-          fail('client', 'DSS_REDIRECT', 'bad redirect or more than ' + MAX_REDIRECTS, status);
+          fail('client', 'DSS_REDIRECT', 'bad redirect', status);
           return;
         }
         callHost = newHost;

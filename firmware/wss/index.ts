@@ -175,12 +175,12 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
       return;
     }
     if (rec.ffs && rec.runs < MAX_RUNS) {
-      if (rec.runs > 0) warn(hal, 'the last run did not finish: starting a new session');
+      if (rec.runs > 0) warn(hal, 'last run did not finish: new session');
       runFfs();
       return;
     }
     if (rec.ffs) {
-      warn(hal, MAX_RUNS + ' runs did not finish: FFS disabled, soft AP');
+      warn(hal, MAX_RUNS + ' runs did not finish: soft AP');
       rec.ffs = false;
       rec.runs = 0;
       save();

@@ -224,7 +224,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
     const pin = configString(hal, 'DeviceInformation.Pin');
     if (!pin) {
       warn(hal, 'PIN setup asked, no PIN');
-      hal.clock.defer(() => report(false));
+      report(false);
       return;
     }
     dssCall('startPinBasedSetup', () => ['hashedPin', '"' + hashedPin(hal.crypto.sha256, pin, salt) + '"'], PIN_FIELDS, () => report(true), () => report(false));

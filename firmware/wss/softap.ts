@@ -3,6 +3,7 @@
 import type { Hal } from '../../hal/types';
 import { configString } from './config';
 import { escapeJson } from './json-out';
+import { info, warn } from './log';
 
 export const SOFTAP_HTTP_PORT = 80;
 
@@ -72,10 +73,10 @@ export function startSoftAp(hal: Hal, opts: SoftApOptions): SoftAp {
     onDone: (err) => {
       if (stopped) return;
       if (err) {
-        hal.log.log('error', 'softap', 'no AP: ' + err.message);
+        warn(hal, 'no soft AP: ' + err.message);
         return;
       }
-      hal.log.log('info', 'softap', 'AP ' + JSON.stringify(ssid) + ' up');
+      info(hal, 'soft AP ' + JSON.stringify(ssid) + ' up');
       hal.net.serveHttp({
         port: SOFTAP_HTTP_PORT,
         onRequest: (req, respond) => {
@@ -112,7 +113,7 @@ export function startSoftAp(hal: Hal, opts: SoftApOptions): SoftAp {
           respond(404, 'text/plain', 'not found');
         },
         onDone: (e2) => {
-          if (e2) hal.log.log('error', 'softap', 'no page: ' + e2.message);
+          if (e2) warn(hal, 'no setup page: ' + e2.message);
         },
       });
     },

@@ -65,13 +65,14 @@ export function createNet(deps: { log: LogService }): NetService {
           const h = req.headers || {};
           const lenHeader = h['Content-Length'] || h['content-length'];
           const expected = lenHeader !== undefined ? parseInt(String(lenHeader), 10) : -1;
+          const tooLarge = (): void => respond(413, 'text/plain', 'too large');
           if (expected > MAX_FORM_BYTES) {
-            respond(413, 'text/plain', 'too large');
+            tooLarge();
             return;
           }
           req.on('data', (d: any) => {
             body += String(d);
-            if (body.length > MAX_FORM_BYTES) respond(413, 'text/plain', 'too large');
+            if (body.length > MAX_FORM_BYTES) tooLarge();
             else if (expected >= 0 && body.length >= expected) dispatch();
           });
           req.on('end', dispatch);
