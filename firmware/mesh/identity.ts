@@ -45,7 +45,7 @@ function hexField(v: unknown, name: string, min: number, max: number): Uint8Arra
 
 /** Parse and validate; returns the identity or one clear error line (never echoing the OOB value). */
 export function parseIdentity(f: MeshIdentityFile | null | undefined, cfg: MeshConfig): MeshIdentity | string {
-  if (!f || typeof f !== 'object') return FILES.mesh + ' is missing or not JSON';
+  if (!f || typeof f !== 'object') return FILES.mesh + ': missing or not JSON';
   const info: any = f.oobInfo === undefined ? 0 : f.oobInfo;
   const uuid = hexField(f.deviceUuid, 'deviceUuid', 16, 16);
   const oob = hexField(f.staticOob, 'staticOob', 1, cfg.hmacSha256 ? 32 : 16);

@@ -36,8 +36,6 @@ export interface MeshOptions {
   stats?: { keygen: SliceStats; ecdh: SliceStats };
 }
 
-export const DEFAULT_BEACON_INTERVAL_MS = 1000;
-const PB_GATT_ADV_INTERVAL_MS = 200;
 
 export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
   const log = hal.log;
@@ -165,7 +163,7 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
     useGatt = gatt.start();
     if (useGatt) {
       pbGatt = gatt;
-      idleAds.push({ data: pbGattAdvertisement(identity.uuid, identity.oobInfo), connectable: true, intervalMs: PB_GATT_ADV_INTERVAL_MS });
+      idleAds.push({ data: pbGattAdvertisement(identity.uuid, identity.oobInfo), connectable: true, intervalMs: 200 /* connectable PB-GATT advert */ });
     }
   }
   if (!useAdv && !useGatt) {
@@ -182,12 +180,12 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
         });
       },
     });
-    if (err) L.w('scanning failed: ' + err.code);
+    if (err) L.w('scan failed: ' + err.message);
     // The beacon goes first in the rotation.
-    idleAds.splice(0, 0, { data: unprovisionedBeacon(identity.uuid, identity.oobInfo, identity.uri ? uriHash(identity.uri) : null), connectable: false, intervalMs: cfg.beaconIntervalMs || DEFAULT_BEACON_INTERVAL_MS });
+    idleAds.unshift({ data: unprovisionedBeacon(identity.uuid, identity.oobInfo, identity.uri ? uriHash(identity.uri) : null), connectable: false, intervalMs: cfg.beaconIntervalMs || 1000 /* default beacon interval */ });
   }
   keys.prepare();
-  L.i('unprovisioned: beaconing uuid ' + bytesToHex(identity.uuid) + ' oob info 0x' + identity.oobInfo.toString(16) +
+  L.i('unprovisioned: beaconing uuid ' + bytesToHex(identity.uuid) + ' oob 0x' + identity.oobInfo.toString(16) +
     ' over' + (useAdv ? ' pb-adv' : '') + (useGatt ? ' pb-gatt' : ''));
   advertiser.setIdle(idleAds);
 

@@ -69,8 +69,6 @@ export function pbAdvPacket(linkId: number, tn: number, gpdu: ArrayLike<number>)
 export interface PbAdv {
   /** Feed the payload of one heard AD structure of type 0x29 (after the type octet). */
   onAdPayload(payload: Uint8Array): void;
-  /** Whether a link is open. */
-  linkOpen(): boolean;
   /** Close the link, if any (the controller stops the scan, and refuses new links once stopped). */
   stop(): void;
 }
@@ -147,7 +145,7 @@ export function createPbAdv(o: {
       if (!active) return;
       teardown();
       for (let i = 0; i < CLOSE_REPEATS; i++) emit(0, [LINK_CLOSE, reason]);
-      L.i('pb-adv: closing the link (reason ' + reason + ')');
+      L.i('pb-adv: closing (reason ' + reason + ')');
     },
   };
 
@@ -242,7 +240,6 @@ export function createPbAdv(o: {
     stop(): void {
       if (active) link.close(CLOSE_FAIL);
     },
-    linkOpen: () => active,
     onAdPayload(p: Uint8Array): void {
       if (p.length < 6) return;
       const id = ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;

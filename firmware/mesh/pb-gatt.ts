@@ -131,7 +131,7 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
           active = true;
           mtu = m || DEFAULT_MTU;
           reset();
-          L.i('pb-gatt: link open (MTU ' + mtu + ')');
+          L.i('pb-gatt: link open, MTU ' + mtu);
         },
         onDisconnect(): void {
           if (!active) return;

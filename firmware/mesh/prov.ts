@@ -57,20 +57,11 @@ export interface Session {
   onPdu(pdu: Uint8Array): void;
   /** The link closed: stop timers and wipe every secret. */
   stop(): void;
-  /** The PDU expected next ('Invite' .. 'Data'), or 'Complete' / 'Failed' once over. */
-  state(): string;
 }
 
 // The state is the type of the PDU expected next (Invite, Start, Public Key, Confirmation, Random,
 // Data); PDU_COMPLETE and PDU_FAILED mark a session that is over.
 const ERROR_NAMES = ['Invalid PDU', 'Invalid Format', 'Unexpected PDU', 'Confirmation Failed', 'Out of Resources', 'Decryption Failed', 'Unexpected Error'];
-/** A PDU of the protocol held while the key pair or the ECDH is still being computed. */
-const MAX_HELD = 4;
-
-/** The name of a Failed error code this device sends (0x01..0x07). */
-export function errorName(code: number): string {
-  return ERROR_NAMES[code - 1];
-}
 
 function pdu1(type: number, params: ArrayLike<number>): Uint8Array {
   const p = new Uint8Array(1 + params.length);
@@ -148,11 +139,12 @@ export function createSession(o: SessionOptions): Session {
   }
 
   function fail(code: number): void {
-    L.w('provisioning failed: ' + errorName(code) + ' awaiting ' + pduName(st));
+    const name = ERROR_NAMES[code - 1]; // the codes this device sends are 0x01..0x07
+    L.w('provisioning failed: ' + name + ' awaiting ' + pduName(st));
     st = PDU_FAILED;
     wipeAll();
     send(pdu1(PDU_FAILED, [code]));
-    o.onEnd('failed', errorName(code));
+    o.onEnd('failed', name);
   }
 
   /** Move on to expect `next` after sending `type` with `params`. */
@@ -298,7 +290,8 @@ export function createSession(o: SessionOptions): Session {
       if (over()) return; // after Failed or Complete: wait for the close
       restartTimer();
       if (!busy) return process(p);
-      if (held.length < MAX_HELD && !(lastRx && equalBytes(p, lastRx))) held.push(copyBytes(p));
+      // At most 4 PDUs are held while the key pair or the ECDH is being computed.
+      if (held.length < 4 && !(lastRx && equalBytes(p, lastRx))) held.push(copyBytes(p));
     },
     stop(): void {
       if (timer !== null) o.clock.clearTimeout(timer);
@@ -306,6 +299,5 @@ export function createSession(o: SessionOptions): Session {
       wipeAll();
       if (!over()) st = PDU_FAILED; // the link is gone: nothing more happens in this session
     },
-    state: () => pduName(st),
   };
 }

@@ -35,8 +35,19 @@ export function createBle(deps: { log: LogService }): BleService {
   const has = typeof NRF !== 'undefined';
   const supports = { pbGatt: has && !!NRF.updateServices, pbAdv: has && !!NRF.setScan };
   let spec: GattServiceSpec | null = null;
-  let handlersOn = false;
   let connected = false;
+  if (has) {
+    // Callbacks are never synchronous; NRF events already arrive from the event loop.
+    NRF.on('connect', function () {
+      connected = true;
+      if (spec) spec.onConnect(23);
+    });
+    NRF.on('disconnect', function () {
+      const was = connected;
+      connected = false;
+      if (spec && was) spec.onDisconnect();
+    });
+  }
 
   /** Runs one NRF call: null, or what it threw as a `BLE` error (UNAVAILABLE without NRF). */
   function call(fn: () => void): HalError | null {
@@ -106,19 +117,6 @@ export function createBle(deps: { log: LogService }): BleService {
         return halError('UNSUPPORTED', 'no GATT notify');
       }
       spec = s;
-      if (!handlersOn) {
-        handlersOn = true;
-        NRF.on('connect', function () {
-          connected = true;
-          // Callbacks are never synchronous; NRF events already arrive from the event loop.
-          if (spec) spec.onConnect(23);
-        });
-        NRF.on('disconnect', function () {
-          const was = connected;
-          connected = false;
-          if (spec && was) spec.onDisconnect();
-        });
-      }
       return null;
     },
     clearGattService(): void {

@@ -141,7 +141,7 @@ test('provisioner gone after acking Capabilities: the 60 s protocol timeout clos
   assert.not.ok(b.hal.lines.some((l) => l.includes('protocol timeout')));
   b.hal.clock.run(2000);
   assert.ok(b.hal.lines.some((l) => l.includes('protocol timeout')));
-  assert.ok(b.hal.lines.some((l) => l.includes('pb-adv: closing the link (reason 1)')));
+  assert.ok(b.hal.lines.some((l) => l.includes('pb-adv: closing (reason 1)')));
   assert.ok(b.hal.lines.some((l) => l.includes('beaconing again')));
 });
 
