@@ -63,7 +63,7 @@ export function createAdvertiser(o: { ble: BleService; clock: ClockService; log:
       if (!bursting) show();
     },
     burst(packet: Uint8Array, urgent: boolean): void {
-      if (stopped) return;
+      if (!__FEATURE_PB_ADV__ || stopped) return; // only PB-ADV bursts
       if (queue.length >= MAX_QUEUE) queue.splice(0, 1);
       if (urgent) queue.splice(0, 0, packet);
       else queue.push(packet);

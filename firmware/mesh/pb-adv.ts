@@ -23,7 +23,7 @@ const START_DATA = 20;
 const CONT_DATA = 23;
 /** Room for Provisioning PDUs up to 89 octets (the largest legal one is 65): segments 0..3. */
 const MAX_SEG = 3;
-const MAX_PDU = START_DATA + CONT_DATA * MAX_SEG;
+const MAX_PDU = 89; // START_DATA + CONT_DATA * MAX_SEG
 
 // Generic Provisioning Control Format (low 2 bits of the first octet; 0 = Transaction Start) and
 // the control PDUs.

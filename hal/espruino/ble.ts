@@ -33,10 +33,11 @@ function oneChar(service: number, uuid: number, chr: object): any {
 
 export function createBle(deps: { log: LogService }): BleService {
   const has = typeof NRF !== 'undefined';
-  const supports = { pbGatt: has && !!NRF.updateServices, pbAdv: has && !!NRF.setScan };
+  // A build without a bearer (`--no-pb-adv`, `--no-pb-gatt`) drops its NRF code here too.
+  const supports = { pbGatt: __FEATURE_PB_GATT__ && has && !!NRF.updateServices, pbAdv: __FEATURE_PB_ADV__ && has && !!NRF.setScan };
   let spec: GattServiceSpec | null = null;
   let connected = false;
-  if (has) {
+  if (__FEATURE_PB_GATT__ && has) {
     // Callbacks are never synchronous; NRF events already arrive from the event loop.
     NRF.on('connect', function () {
       connected = true;
@@ -79,6 +80,7 @@ export function createBle(deps: { log: LogService }): BleService {
       });
     },
     startScan(o): HalError | null {
+      if (!__FEATURE_PB_ADV__) return unavailable('PB-ADV');
       return call(function () {
         NRF.setScan(function (dev: any) {
           const rssi = dev && dev.rssi;
@@ -90,11 +92,13 @@ export function createBle(deps: { log: LogService }): BleService {
       });
     },
     stopScan(): void {
+      if (!__FEATURE_PB_ADV__) return;
       quiet(function () {
         NRF.setScan();
       });
     },
     setGattService(s): HalError | null {
+      if (!__FEATURE_PB_GATT__) return unavailable('PB-GATT');
       const svc = oneChar(s.service, s.dataIn, {
         value: [0],
         maxLen: s.maxLength,
@@ -120,12 +124,14 @@ export function createBle(deps: { log: LogService }): BleService {
       return null;
     },
     clearGattService(): void {
+      if (!__FEATURE_PB_GATT__) return;
       spec = null;
       quiet(function () {
         NRF.setServices({}, { uart: false });
       });
     },
     notify(data): HalError | null {
+      if (!__FEATURE_PB_GATT__) return unavailable('PB-GATT');
       const sp = spec;
       if (!sp || !connected) return halError('NOT_CONNECTED', 'no GATT connection');
       return call(function () {
