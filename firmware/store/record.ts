@@ -84,8 +84,12 @@ export function createRecordStore<T>(opts: {
       return storage.write(names[target], hex8(crc32(body)) + ':' + body);
     },
     erase(): void {
-      storage.erase(names[0]);
-      storage.erase(names[1]);
+      // The older slot first: a power cut between the two erases must leave the newest record (the
+      // reset simply did not happen), never bring back an older one.
+      const best = newest();
+      const first = best ? 1 - best.index : 0;
+      storage.erase(names[first]);
+      storage.erase(names[1 - first]);
     },
   };
 }

@@ -81,4 +81,22 @@ test('erase removes both slots; storage full is reported, not thrown', () => {
   assert.is(storage.files.size, 0);
 });
 
+test('a power cut in the middle of erase never brings back an older record', () => {
+  for (const saves of [2, 3]) {
+    const storage = memoryStorage();
+    const rec = createRecordStore<{ n: number }>({ storage, name: 'r', version: 1 });
+    for (let i = 1; i <= saves; i++) rec.save({ n: i });
+    // Cut the power after the first erase: replay only the first erase the store makes.
+    const erased: string[] = [];
+    const realErase = storage.erase;
+    storage.erase = (n) => {
+      if (erased.length === 0) realErase(n);
+      erased.push(n);
+    };
+    rec.erase();
+    storage.erase = realErase;
+    assert.equal(rec.load(), { n: saves }, 'only the newest record, or nothing, may survive');
+  }
+});
+
 test.run();
