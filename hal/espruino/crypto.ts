@@ -9,6 +9,7 @@
 // Native primitives (`require("crypto")`: SHA256, AES ECB) are used when present and pass a
 // known-answer test; IDF4 builds lack the module, and the pure-TypeScript path is used instead.
 import type { Bytes, ClockService, CryptoService, LogService, OnDone, StorageService } from '../types';
+import { createRecordStore } from '../../firmware/store/record';
 import { halError } from './unavailable';
 import { FILES } from '../storage-layout';
 import { HmacDrbg } from '../../firmware/crypto/drbg';
@@ -108,21 +109,22 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
     );
   }
 
-  // 2. The boot counter (and the previous boot's carry), incremented and persisted before any output.
-  const raw = storage.readString(FILES.bootCounter);
-  let state: BootState | null = null;
+  // 2. The boot counter (and the previous boot's carry), incremented and persisted before any output,
+  // in a two-slot record: a power cut while it is written leaves the previous count, never none.
+  const bootRecord = createRecordStore<BootState>({ storage: storage, name: FILES.bootCounter, version: 1 });
+  let state = bootRecord.load();
   let oldCarry: Bytes | null = null;
-  if (raw !== null) {
+  if (state) {
     try {
-      state = JSON.parse(raw) as BootState;
       oldCarry = hexToBytes(state.carry);
-      if (typeof state.boots !== 'number' || state.boots < 0 || oldCarry.length !== 32) state = null;
     } catch (e) {
-      state = null;
+      oldCarry = null;
     }
+    if (typeof state.boots !== 'number' || state.boots < 0 || !oldCarry || oldCarry.length !== 32) state = null;
   }
-  const corrupt = raw !== null && !state;
-  if (!state || !oldCarry) oldCarry = raw !== null ? sha256(asciiToBytes(raw)) : new Uint8Array(32);
+  const raw = (storage.readString(FILES.bootCounter + '.a') || '') + (storage.readString(FILES.bootCounter + '.b') || '');
+  const corrupt = raw !== '' && !state;
+  if (!state || !oldCarry) oldCarry = raw !== '' ? sha256(asciiToBytes(raw)) : new Uint8Array(32);
   const boots = (state ? state.boots : 0) + 1;
 
   const native = detectNativeCrypto();
@@ -136,7 +138,7 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
   wipe(oldCarry);
 
   const carry = drbg.generate(32);
-  const err = storage.writeJSON(FILES.bootCounter, { boots: boots, carry: bytesToHex(carry) });
+  const err = bootRecord.save({ boots: boots, carry: bytesToHex(carry) });
   wipe(carry);
   if (err) {
     drbg.destroy();

@@ -6,7 +6,8 @@ import * as assert from 'uvu/assert';
 import { createPrivateKey, createPublicKey, createVerify } from 'node:crypto';
 import { createCrypto, reseedFirmwareRng } from '../../hal/espruino/crypto.ts';
 import { FILES } from '../../hal/storage-layout.ts';
-import type { ClockService, LogService } from '../../hal/types.ts';
+import type { ClockService, LogService, StorageService } from '../../hal/types.ts';
+import { createRecordStore } from '../../firmware/store/record.ts';
 import { memoryStorage } from '../support/memory-storage.ts';
 import { hex, seeded, unhex, vectors } from './helpers.ts';
 
@@ -54,6 +55,8 @@ function device(opts: { seed?: Uint8Array | null; keys?: boolean } = {}) {
 
 (globalThis as any).E = { srand: (v: number) => srands.push(v) };
 const srands: number[] = [];
+const bootState = (storage: StorageService) =>
+  createRecordStore<{ boots: number; carry: string }>({ storage, name: FILES.bootCounter, version: 1 }).load();
 
 test('a missing or short seed is a clear error at boot', () => {
   assert.throws(() => createCrypto({ storage: device({ seed: null }), clock: fakeClock(), log: fakeLog() }), /seed "ffs\.seed" is missing/);
@@ -69,12 +72,12 @@ test('two boots give different random bytes; the boot counter is persisted befor
   const origLog = log.log;
   log.log = (l, t, m) => (events.push('log'), origLog(l, t, m));
   const boot1 = createCrypto({ storage, clock: fakeClock(), log });
-  assert.equal(JSON.parse(storage.readString(FILES.bootCounter)!).boots, 1);
-  assert.is(events[0], 'write ' + FILES.bootCounter, 'counter written before the first log line');
+  assert.equal(bootState(storage)!.boots, 1);
+  assert.is(events[0], 'write ' + FILES.bootCounter + '.a', 'counter written before the first log line');
   const a = hex(boot1.randomBytes(32));
   // Same storage, identical clock readings: only the boot counter and carry differ.
   const boot2 = createCrypto({ storage, clock: fakeClock(), log: fakeLog() });
-  assert.equal(JSON.parse(storage.readString(FILES.bootCounter)!).boots, 2);
+  assert.equal(bootState(storage)!.boots, 2);
   const b = hex(boot2.randomBytes(32));
   assert.is.not(a, b);
   // and a third boot differs from both
@@ -107,16 +110,37 @@ test('handed-in entropy (addEntropy) changes the stream', () => {
 test('a boot counter that cannot be persisted stops the boot; a corrupt one is replaced', () => {
   const storage = device();
   const realWrite = storage.write.bind(storage);
-  storage.write = (name, data) => (name === FILES.bootCounter ? { code: 'STORAGE_FULL', message: 'full' } : realWrite(name, data));
+  storage.write = (name, data) => (name.startsWith(FILES.bootCounter) ? { code: 'STORAGE_FULL', message: 'full' } : realWrite(name, data));
   assert.throws(() => createCrypto({ storage, clock: fakeClock(), log: fakeLog() }), /cannot persist the boot counter "ffs\.boot": full/);
   const s2 = device();
-  for (const bad of ['{not json', '{"boots":5,"carry":"zz"}', '{"boots":"x","carry":"' + '00'.repeat(32) + '"}', '{"boots":5}']) {
-    s2.write(FILES.bootCounter, bad);
+  const rec = createRecordStore<unknown>({ storage: s2, name: FILES.bootCounter, version: 1 });
+  const bads: Array<() => void> = [
+    () => s2.write(FILES.bootCounter + '.a', '{not json'), // a torn slot: its CRC fails
+    () => rec.save({ boots: 5, carry: 'zz' }),
+    () => rec.save({ boots: 'x', carry: '00'.repeat(32) }),
+    () => rec.save({ boots: 5 }),
+  ];
+  for (const [i, plant] of bads.entries()) {
+    const bad = 'case ' + i;
+    rec.erase();
+    plant();
     const log = fakeLog();
     createCrypto({ storage: s2, clock: fakeClock(), log });
     assert.ok(log.lines.some((l) => /warn crypto: boot counter file was unreadable/.test(l)), bad);
-    assert.equal(JSON.parse(s2.readString(FILES.bootCounter)!).boots, 1, bad);
+    assert.equal(bootState(s2)!.boots, 1, bad);
   }
+});
+
+test('a power cut while the boot counter is written keeps the previous count (no restart at boot 1)', () => {
+  const storage = device();
+  for (let i = 0; i < 3; i++) createCrypto({ storage, clock: fakeClock(), log: fakeLog() });
+  assert.is(bootState(storage)!.boots, 3);
+  // On the board a rewrite erases then writes: the cut leaves a torn file.
+  storage.beforeWrite = (_n, name) => (name.startsWith(FILES.bootCounter) ? 'torn' : 'ok');
+  assert.throws(() => createCrypto({ storage, clock: fakeClock(), log: fakeLog() }), /power cut/);
+  storage.beforeWrite = undefined;
+  createCrypto({ storage, clock: fakeClock(), log: fakeLog() });
+  assert.is(bootState(storage)!.boots, 4);
 });
 
 test('reseedFirmwareRng feeds E.srand a 32-bit value from the DRBG', () => {
