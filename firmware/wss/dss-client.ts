@@ -82,6 +82,9 @@ export function createDssClient(hal: Hal): DssClient {
     let retries = 0;
     let redirects = 0;
     let callHost = host;
+    // A 308 moves DSS.Host for good only once the new host has answered with a verified signature:
+    // the redirect itself is unsigned, and stock TLS does not authenticate the server.
+    let movedFor = false;
 
     /** A failed send: resent after the retry policy's delay, or the end of the call. */
     function fail(kind: FailureKind, code: string, message: string, status?: number): void {
@@ -119,10 +122,7 @@ export function createDssClient(hal: Hal): DssClient {
           return;
         }
         callHost = newHost;
-        if (status === 308) {
-          host = newHost;
-          hal.config.setConfigurationValue('DSS.Host', newHost);
-        }
+        movedFor = status === 308;
         info(hal, 'DSS ' + status + ' to ' + newHost);
         send();
         return;
@@ -142,7 +142,13 @@ export function createDssClient(hal: Hal): DssClient {
         derSignature: sig.der,
         onDone: (verr, ok) => {
           if (gen !== generation) return;
-          if (!verr && ok === true) onDone(null, res.body);
+          if (!verr && ok === true) {
+            if (movedFor && host !== callHost) {
+              host = callHost;
+              hal.config.setConfigurationValue('DSS.Host', callHost);
+            }
+            onDone(null, res.body);
+          }
           else fail('integrity', 'DSS_SIGNATURE', 'signature does not verify');
         },
       });

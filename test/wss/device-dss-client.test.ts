@@ -169,6 +169,18 @@ test('307 redirects one call only; 308 persists DSS.Host; only the host of Locat
   assert.is(createDssClient(w2.hal).host(), 'dss-c.example');
 });
 
+test('an unsigned 308 never moves DSS.Host: only a verified answer from the new host does', () => {
+  const w = connectedWorld((op, n) => (n === 1 ? { kind: 'redirect', status: 308, location: 'https://evil.example/' } : { kind: 'badSignature' }), {
+    dssHosts: ['dp-sps-na.amazon.com', 'evil.example'],
+  });
+  const { out, client } = call(w);
+  assert.is(out.err.code, 'DSS_SIGNATURE');
+  assert.ok(w.exchanges.some((e) => e.host === 'evil.example'));
+  assert.is(w.config.get('DSS.Host'), undefined);
+  assert.is(client.host(), 'dp-sps-na.amazon.com');
+  assert.is(createDssClient(w.hal).host(), 'dp-sps-na.amazon.com');
+});
+
 test('more than 3 redirects fail the call', () => {
   const w = connectedWorld(() => ({ kind: 'redirect', status: 307, location: 'https://dp-sps-na.amazon.com/' }));
   const { out } = call(w);
