@@ -71,6 +71,9 @@ function setupConfig(n: SetupNetwork): WifiConfiguration {
   return { ssid: n.ssid, security: n.passphrase ? 'WPA_PSK' : 'OPEN', key: n.passphrase, hidden: true, priority: 0 };
 }
 
+/** The configuration keys the cloud may set; local settings (DSS.Host, WSS.*, SoftAp.*, pins...) stay the maker's. */
+export const CLOUD_CONFIG_KEY = /^(FFS|LocaleConfiguration|SmartHome|Time)\.[A-Za-z]+$|^DSS\.ReportUrl$/;
+
 export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisionee {
   const dss = createDssClient(hal);
   let state = 'NOT_PROVISIONED';
@@ -243,6 +246,10 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
         for (let i = 0; i < keys.length; i++) {
           const val = cfg[keys[i]];
           if (typeof val !== 'string' && typeof val !== 'boolean' && typeof val !== 'number') continue;
+          if (!CLOUD_CONFIG_KEY.test(keys[i])) {
+            warn(hal, 'ignored ' + keys[i]);
+            continue;
+          }
           const err = hal.config.setConfigurationValue(keys[i], val);
           if (err && err.code !== 'NOT_IMPLEMENTED') warn(hal, 'cannot store ' + keys[i] + ': ' + err.message);
         }

@@ -323,6 +323,10 @@ test('credentials are saved only after the verified connection, and the hand-off
   assert.not.ok(savedBeforeConnect);
   assert.equal(record(w).network, HOME);
   assert.equal(w.signed, ['amzn1.ffs.wss-wifi-session-token.t1']);
+  // the cloud's configuration sets cloud values only, never the maker's local settings
+  assert.is(w.hal.config.getConfigurationValue('LocaleConfiguration.Marketplace'), 'ATVPDKIKX0DER');
+  assert.is(w.hal.config.getConfigurationValue('DSS.Host'), undefined);
+  assert.is(w.hal.config.getConfigurationValue('WSS.SetupNetworkSsid'), undefined);
   const handoff = JSON.parse(w.storage.readString(FILES.handoff)!);
   assert.is(handoff.device.sessionToken, 'amzn1.ffs.wss-wifi-session-token.t1');
   assert.is(handoff.device.id, 'SN-0042');

@@ -320,7 +320,7 @@ export function createWorld(o: FakeWorldOptions, carried?: { storage: MemoryStor
     if (op === 'computeConfigurationData') {
       return {
         canProceed: true,
-        configuration: { 'FFS.SessionToken': 'amzn1.ffs.wss-wifi-session-token.t1', 'LocaleConfiguration.Marketplace': 'ATVPDKIKX0DER', 'Time.UTC': '2026-01-01T00:00:00Z' },
+        configuration: { 'DSS.Host': 'evil.example', 'WSS.SetupNetworkSsid': 'evil', 'FFS.SessionToken': 'amzn1.ffs.wss-wifi-session-token.t1', 'LocaleConfiguration.Marketplace': 'ATVPDKIKX0DER', 'Time.UTC': '2026-01-01T00:00:00Z' },
         nonce: 'C'.repeat(31),
         registrationDetails: { expiresAt: 1767225600000, registrationToken: 'reg-token-1' },
       };
