@@ -32,17 +32,19 @@ export function createResponseParser(maxBodyBytes: number): ResponseParser {
   /** '' (more to come), 'done' or an error code; `closed`: the peer has closed the connection. */
   function parse(closed: boolean): string {
     const more = closed ? 'NET_RESET' : '';
-    const end = buf.indexOf('\r\n\r\n');
-    if (end < 0) return buf.length > MAX_HEAD_BYTES ? 'NET_PROTOCOL' : more;
-    const lines = buf.substring(0, end).split('\r\n');
-    let rest = buf.substring(end + 4);
-    status = parseInt(lines[0].substring(9, 12), 10);
-    if (lines[0].substring(0, 7) !== 'HTTP/1.' || lines[0].charAt(8) !== ' ' || !(status >= 100 && status <= 599)) return 'NET_PROTOCOL';
-    if (status < 200) {
-      // an interim response (100 Continue): the real one follows
-      buf = rest;
-      return parse(closed);
-    }
+    let lines: string[];
+    let rest: string;
+    // Interim responses (100 Continue) come first and are skipped, in a loop: the device's stack is
+    // only ~37 calls deep.
+    do {
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return buf.length > MAX_HEAD_BYTES ? 'NET_PROTOCOL' : more;
+      lines = buf.substring(0, end).split('\r\n');
+      rest = buf.substring(end + 4);
+      status = parseInt(lines[0].substring(9, 12), 10);
+      if (lines[0].substring(0, 7) !== 'HTTP/1.' || lines[0].charAt(8) !== ' ' || !(status >= 100 && status <= 599)) return 'NET_PROTOCOL';
+      if (status < 200) buf = rest;
+    } while (status < 200);
     headers = [];
     let length = -1;
     let chunked = false;

@@ -64,6 +64,14 @@ test('parser: Content-Length body split anywhere, headers kept in order with dup
   }
 });
 
+test('parser: interim responses are skipped in a loop, not by recursion (the device stack is ~37 calls)', () => {
+  // 40,000 interim responses in one buffer would overflow even Node's stack if each were a call.
+  const many = 'HTTP/1.1 100 Continue\r\n\r\n'.repeat(40000) + 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}';
+  const { r, res } = parseAll([many], 1 << 20);
+  assert.is(r, 'done');
+  assert.is(res.body, '{}');
+});
+
 test('parser: chunked, close-delimited, 100 Continue, 204', () => {
   const chunked = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;x=y\r\n world\r\n0\r\n\r\n';
   assert.equal(parseAll([chunked]).res.body, 'hello world');
