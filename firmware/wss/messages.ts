@@ -24,18 +24,13 @@ export function deviceDetails(get: (key: string) => ConfigValue | undefined): st
   return o === '{}' ? '' : o;
 }
 
-/** What every request starts with. */
-export interface RequestCommon {
-  nonce: string;
-  /** '' before startProvisioningSession answered: the body is then the nonce alone */
-  sessionId: string;
-  /** pre-rendered by deviceDetails */
-  deviceDetails: string;
-}
-
-/** A request body: nonce, sessionId and deviceDetails, then `more` (name/raw-value pairs, see obj). */
-export function requestBody(c: RequestCommon, more: string[]): string {
-  return obj(['nonce', jsonString(c.nonce)].concat(c.sessionId ? ['sessionId', jsonString(c.sessionId), 'deviceDetails', c.deviceDetails] : [], more));
+/**
+ * A request body: nonce, sessionId and deviceDetails (pre-rendered by deviceDetails()), then `more`
+ * (name/raw-value pairs, see obj). Before startProvisioningSession answered (sessionId '') the body
+ * starts with the nonce alone.
+ */
+export function requestBody(nonce: string, sessionId: string, details: string, more: string[]): string {
+  return obj(['nonce', jsonString(nonce)].concat(sessionId ? ['sessionId', jsonString(sessionId), 'deviceDetails', details] : [], more));
 }
 
 /** The report's members after the common ones; `attempts` are pre-rendered with attemptJson, the

@@ -109,8 +109,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
    */
   function dssCall(op: string, more: () => string[], spec: FieldSpec, onOk: (v: any) => void, onFail: (why: string) => void): void {
     if (stopped) return;
-    const body = (): string =>
-      requestBody({ nonce: requestNonce(hal.crypto.randomBytes), sessionId: sessionId, deviceDetails: deviceDetails((k) => hal.config.getConfigurationValue(k)) }, more());
+    const body = (): string => requestBody(requestNonce(hal.crypto.randomBytes), sessionId, deviceDetails((k) => hal.config.getConfigurationValue(k)), more());
     dss.call(op, body, (err, verified) => {
       if (stopped) return;
       const parsed = err ? null : parseResponse(verified as string, spec);

@@ -152,16 +152,18 @@ export function chainTag(der: string): string {
  */
 export function chainPem(S: any, der: string): string {
   const tag = chainTag(der);
-  const cached = S.read(FILES.certPem);
-  if (cached !== undefined && cached.substring(0, tag.length) === tag) return cached;
-  const pem = tag + derChainToPem(der);
-  try {
-    if (S.write(FILES.certPem, pem)) {
-      const again = S.read(FILES.certPem);
-      if (again !== undefined) return again;
+  let pem = '';
+  // the cache when it matches; else build, write and read it back (memory-mapped)
+  for (let i = 0; i < 2; i++) {
+    const cached = S.read(FILES.certPem);
+    if (cached !== undefined && cached.substring(0, tag.length) === tag) return cached;
+    if (pem) break;
+    pem = tag + derChainToPem(der);
+    try {
+      S.write(FILES.certPem, pem);
+    } catch (e) {
+      // Storage full: use the string built in RAM
     }
-  } catch (e) {
-    // Storage full: use the string built in RAM
   }
   return pem;
 }

@@ -50,13 +50,13 @@ test('deviceDetails: documented member order, absent values omitted, whole objec
   };
   assert.is(deviceDetails((k) => cfg[k]), '{"manufacturer":"M","deviceSerial":"S","productIndex":"P1X2","hardwareVersion":"h1"}');
   assert.is(deviceDetails(() => undefined), '');
-  assert.is(requestBody({ nonce: 'n', sessionId: 's', deviceDetails: '' }, []), '{"nonce":"n","sessionId":"s"}', 'omitted when empty');
-  assert.is(requestBody({ nonce: 'n', sessionId: '', deviceDetails: '{"a":"b"}' }, []), '{"nonce":"n"}', 'startProvisioningSession: the nonce alone');
+  assert.is(requestBody('n', 's', '', []), '{"nonce":"n","sessionId":"s"}', 'omitted when empty');
+  assert.is(requestBody('n', '', '{"a":"b"}', []), '{"nonce":"n"}', 'startProvisioningSession: the nonce alone');
 });
 
 test('report body with attempts; error details in operation, cause, details, code order', () => {
   const body = requestBody(
-    { nonce: 'n'.repeat(31), sessionId: 'sid', deviceDetails: '' },
+    'n'.repeat(31), 'sid', '',
     reportPairs(14, 'CONNECTING_TO_USER_NETWORK', 'COMPLETE', false, [attemptJson({ ssid: 'home', security: 'WPA_PSK', state: 'FAILED', errorDetails: detailsForWifiError('WIFI_WRONG_PASSWORD') })]),
   );
   assert.is(
@@ -66,7 +66,7 @@ test('report body with attempts; error details in operation, cause, details, cod
       '"wifiConnectionState":"FAILED","errorDetails":{"operation":"CONNECTING_TO_NETWORK","cause":"Authentication failed","details":"Authentication failed","code":"3:2:0:1"}}]}',
   );
   assert.ok(JSON.parse(body));
-  assert.not.match(requestBody({ nonce: 'n', sessionId: 's', deviceDetails: '' }, reportPairs(3, 'X', 'COMPLETE', true, [])), 'wifiNetworkInfoList');
+  assert.not.match(requestBody('n', 's', '', reportPairs(3, 'X', 'COMPLETE', true, [])), 'wifiNetworkInfoList');
 });
 
 test('error codes: every HAL Wi-Fi failure and connectivity problem has its guide code', () => {
