@@ -76,7 +76,7 @@ export function attemptJson(a: WifiConnectionAttempt): string {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Expected members besides the required `nonce` (string), space-separated: a type letter (s string,
+ * Expected members besides `nonce` (a required string) and `sessionId` (a string), space-separated: a type letter (s string,
  * b boolean, n number, o object, a array; upper case when the member is required), then the name.
  */
 export type FieldSpec = string;
@@ -84,7 +84,7 @@ export type FieldSpec = string;
 export const START_SESSION_FIELDS = 'SsessionId BcanProceed ssalt';
 export const PIN_FIELDS = 'BcanProceed';
 export const CONFIGURATION_FIELDS = 'oconfiguration oregistrationDetails bcanProceed';
-export const SCAN_FIELDS = 'BcanProceed NsequenceNumber NtotalCredentialsFound BallCredentialsFound ssessionId';
+export const SCAN_FIELDS = 'BcanProceed NsequenceNumber NtotalCredentialsFound BallCredentialsFound';
 export const CREDENTIALS_FIELDS = 'BcanProceed NsequenceNumber BallCredentialsReturned awifiCredentialsList';
 export const REPORT_FIELDS = 'bcanProceed snextProvisioningState swaitTime sreason';
 
@@ -104,7 +104,7 @@ export function parseResponse(body: string, spec: FieldSpec): { value: any; erro
     return { value: null, error: 'not JSON' };
   }
   if (typeLetter(v) !== 'o') return { value: null, error: 'not a JSON object' };
-  const fields = ('Snonce ' + spec).split(' ');
+  const fields = ('Snonce ssessionId ' + spec).split(' ');
   for (let i = 0; i < fields.length; i++) {
     const t = fields[i].charAt(0);
     const name = fields[i].substring(1);

@@ -107,17 +107,22 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
    * A DSS call whose verified body is parsed against `spec`; canProceed:false stops the flow. The
    * body is built again for each send (a fresh nonce every time): the common members, then `more()`.
    */
-  function dssCall(op: string, more: () => string[], spec: FieldSpec, onOk: (v: any) => void, onFail: (why: string) => void): void {
+  function dssCall(op: string, more: () => string[], spec: FieldSpec, onOk: (v: any) => void, onFail: (why: string) => void, seq?: number): void {
     if (stopped) return;
     const body = (): string => requestBody(requestNonce(hal.crypto.randomBytes), sessionId, deviceDetails((k) => hal.config.getConfigurationValue(k)), more());
     dss.call(op, body, (err, verified) => {
       if (stopped) return;
       const parsed = err ? null : parseResponse(verified as string, spec);
-      if (!parsed || parsed.error) {
-        if (parsed) warn(hal, op + ': ' + parsed.error);
-        onFail(parsed ? parsed.error : (err as DssError).message);
-      } else if (parsed.value.canProceed === false && op !== 'report') end(false, 'canProceed:false in ' + op);
-      else onOk(parsed.value);
+      const v = parsed ? parsed.value : null;
+      let why = parsed ? parsed.error : (err as DssError).message;
+      // the device-type key signs for every unit of the type: a signed answer that names another
+      // session, or another page than the one asked for, is a replay and refused like a malformed one
+      if (v && ((sessionId && v.sessionId !== undefined && v.sessionId !== sessionId) || (seq && v.sequenceNumber !== seq))) why = 'answer of another session or page';
+      if (why) {
+        if (parsed) warn(hal, op + ': ' + why);
+        onFail(why);
+      } else if (v.canProceed === false && op !== 'report') end(false, 'canProceed:false in ' + op);
+      else onOk(v);
     });
   }
 
@@ -157,6 +162,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
           else report(true);
         },
         () => report(seq > 1),
+        seq,
       );
     }
     ask();

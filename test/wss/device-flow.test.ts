@@ -283,6 +283,10 @@ for (const [name, fault] of [
   ['a report that keeps failing (5xx)', (op: string, _n: number, st?: string) => (op === 'report' && st === 'GET_WIFI_LIST' ? { kind: 'status', status: 503 } : null)],
   ['a 4xx on startProvisioningSession', (op: string) => (op === 'startProvisioningSession' ? { kind: 'status', status: 403 } : null)],
   ['a report body that is not JSON', (op: string, _n: number, st?: string) => (op === 'report' && st === 'START_PROVISIONING' ? { kind: 'body', body: 'not json' } : null)],
+  ['a signed report answer of another session (a replay)', (op: string, _n: number, st?: string) =>
+    (op === 'report' && st === 'COMPUTE_CONFIGURATION' ? { kind: 'body', body: '{"canProceed":true,"nextProvisioningState":"POST_WIFI_SCAN_DATA","nonce":"x","sessionId":"amzn1.ffs.wss-wifi-session-id.other"}' } : null)],
+  ['a signed credentials page with another sequence number (a replay)', (op: string) =>
+    (op === 'getWifiCredentials' ? { kind: 'body', body: '{"allCredentialsReturned":true,"canProceed":true,"nonce":"x","sequenceNumber":2,"wifiCredentialsList":[{"ssid":"\\"HomeNet\\"","securityProtocol":"WPA_PSK","key":"\\"home-secret-1\\""}]}' } : null)],
 ] as Array<[string, (op: string, n: number, st?: string) => DssFault | null]>) {
   test(`${name} stops the flow: soft AP, FFS disabled, nothing saved`, () => {
     const w = world({ fault });
