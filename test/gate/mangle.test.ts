@@ -32,8 +32,15 @@ test('a name read from an untyped object (JSON from Storage) is refused', async 
 });
 
 test('a name written with JSON.stringify or writeJSON is refused', async () => {
-  const p = await problemsFor(['boots']);
-  assert.ok(p.some((l) => /"boots" at hal\/espruino\/crypto\.ts:\d+:\d+: written as JSON/.test(l)), p.join('\n'));
+  const p = await checkMangle({
+    mangle: { names: ['onPing'], cache: {} },
+    bundles: [],
+    entries: ['test/gate/fixtures/mangle-written-as-json.ts'],
+  });
+  assert.ok(p.some((l) => /"onPing" at test\/gate\/fixtures\/mangle-written-as-json\.ts:\d+:\d+: written as JSON/.test(l)), p.join('\n'));
+  // and data that is persisted (the DRBG boot state, saved through the record store) is refused as data
+  const q = await problemsFor(['boots']);
+  assert.ok(q.some((l) => /"boots" at hal\/espruino\/crypto\.ts:\d+:\d+: a value JSON can hold/.test(l)), q.join('\n'));
 });
 
 test('a property of a built-in or native object (declared in a .d.ts) is refused', async () => {
