@@ -14,19 +14,15 @@ import { SPKI_HEAD } from '../../firmware/crypto/der';
 const TOKEN_KEY = '#registrationToken';
 const EXPIRES_KEY = '#registrationExpiresAt';
 
-/**
- * ffs.cfg paths of the flashed values whose path does not follow the rule below: `key=path` pairs
- * separated by spaces (this firmware's own keys, docs/WSS.md, live under `wss`).
- */
-const FLASHED =
-  'DeviceInformation.ProductIndex=productIndex WSS.SetupNetworkSsid=wss.setupNetwork.ssid ' +
-  'WSS.SetupNetworkPassphrase=wss.setupNetwork.passphrase WSS.AllowOpenNetworks=wss.allowOpen WSS.AllowWepNetworks=wss.allowWep ' +
-  'Connectivity.ProbeHost=wss.probeHost Connectivity.ProbePath=wss.probePath Discovery.Port=wss.discoveryPort SoftAp.Enabled=flows.softAp';
+/** ffs.cfg paths of the two flashed values whose path does not follow the rule below (`key=path `). */
+const FLASHED = 'DeviceInformation.ProductIndex=productIndex SoftAp.Enabled=flows.softAp';
 
 /**
  * The ffs.cfg path of a CSDK key: from FLASHED, else `DeviceInformation.Xyz` is `deviceDetails.xyz`
  * (ManufacturerName, ModelNumber, SerialNumber, HardwareVersion, FirmwareVersion, BleDeviceName,
- * SoftwareVersionIndex, Pin) and `Abc.Xyz` is `abc.xyz` (DSS.Host/Port/SetupPort, SoftAp.Ssid/Passphrase).
+ * SoftwareVersionIndex, Pin) and `Abc.Xyz` is `abc.xyz` (DSS.Host/Port/SetupPort, SoftAp.Ssid/Passphrase,
+ * this firmware's own WSS.SetupNetworkSsid -> wss.setupNetworkSsid, Connectivity.ProbeHost ->
+ * connectivity.probeHost, Discovery.Port -> discovery.port, docs/WSS.md).
  */
 function flashedPath(key: string): string[] {
   const i = (' ' + FLASHED).indexOf(' ' + key + '=');

@@ -322,7 +322,7 @@ test('config: ffs.cfg values by CSDK key, runtime values persisted and reset, pu
   const storage = memoryStorage();
   const kp = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const spki = kp.publicKey.export({ type: 'spki', format: 'der' });
-  storage.write(FILES.config, JSON.stringify({ productIndex: 'SIM1', deviceDetails: { manufacturerName: 'Acme', serialNumber: 'SN1' }, dss: { host: 'dp-sps-na.amazon.com', port: 443 }, 'WSS.AllowWepNetworks': false }));
+  storage.write(FILES.config, JSON.stringify({ productIndex: 'SIM1', deviceDetails: { manufacturerName: 'Acme', serialNumber: 'SN1' }, dss: { host: 'dp-sps-na.amazon.com', port: 443 }, 'WSS.AllowWepNetworks': false, wss: { setupNetworkSsid: 'maker' }, connectivity: { probePath: '/p' }, discovery: { port: 81 }, flows: { softAp: false } }));
   storage.write(FILES.certChain, Buffer.concat([Buffer.from([0x30, 0x10]), spki, Buffer.from('tail')]).toString('latin1'));
   storage.write(FILES.deviceTypeKey, Buffer.from(spki).toString('latin1'));
   const cfg = createConfig({ storage, log });
@@ -330,6 +330,10 @@ test('config: ffs.cfg values by CSDK key, runtime values persisted and reset, pu
   assert.is(cfg.getConfigurationValue('DeviceInformation.ManufacturerName'), 'Acme');
   assert.is(cfg.getConfigurationValue('DSS.Port'), 443);
   assert.is(cfg.getConfigurationValue('WSS.AllowWepNetworks'), false);
+  assert.is(cfg.getConfigurationValue('WSS.SetupNetworkSsid'), 'maker', 'Abc.Xyz is abc.xyz');
+  assert.is(cfg.getConfigurationValue('Connectivity.ProbePath'), '/p');
+  assert.is(cfg.getConfigurationValue('Discovery.Port'), 81);
+  assert.is(cfg.getConfigurationValue('SoftAp.Enabled'), false, 'the exception');
   assert.is(cfg.getConfigurationValue('DeviceInformation.ModelNumber'), undefined, 'absent = NOT_IMPLEMENTED');
   assert.ok(Buffer.from(cfg.getConfigurationValue('DeviceInformation.PublicKey') as Uint8Array).equals(spki));
   assert.ok(Buffer.from(findSpki(new Uint8Array(Buffer.concat([Buffer.alloc(7), spki])))!).equals(spki));
