@@ -2,13 +2,16 @@
  * Power-safe, versioned records on top of the HAL's key-value storage.
  *
  * A record lives in two slots (`<name>.a`, `<name>.b`). Each slot holds one line of text:
- *   <crc32 hex 8>:<sequence>:<schema version>:<payload>
+ *   <check 8 hex>:<sequence>:<schema version>:<payload>
+ * where the check value is the first 4 bytes of SHA-256 (FIPS 180-4) over the UTF-8 of everything after
+ * the first ':' — it detects torn or corrupt slots (not an authenticator: that is the Sealer's job).
  * `save` writes the slot that does NOT hold the newest valid copy, with sequence + 1, so a power cut at
  * any point leaves either the old record or the new one readable — never a mix. `load` takes the valid
  * slot with the highest sequence. A payload may be sealed (authenticated encryption) by a `Sealer`.
  */
 import type { HalError, StorageService } from '../../hal/types';
-import { crc32 } from './crc32';
+import { sha256 } from '../crypto/sha256';
+import { bytesToHex, utf8ToBytes } from '../crypto/bytes';
 
 /** Optional authenticated encryption of payloads at rest. `open` returns null if tampered. */
 export interface Sealer {
@@ -27,8 +30,9 @@ interface Slot {
   payload: string;
 }
 
-function hex8(n: number): string {
-  return ('0000000' + n.toString(16)).slice(-8);
+/** The slot's check value: SHA-256 of the body's UTF-8, truncated to 8 hex digits. */
+function check(body: string): string {
+  return bytesToHex(sha256(utf8ToBytes(body)).subarray(0, 4));
 }
 
 function parseSlot(text: string | null, version: number): Slot | null {
@@ -38,7 +42,7 @@ function parseSlot(text: string | null, version: number): Slot | null {
   const c = b < 0 ? -1 : text.indexOf(':', b + 1);
   if (a !== 8 || b < 0 || c < 0) return null;
   const body = text.substring(a + 1);
-  if (parseInt(text.substring(0, 8), 16) !== crc32(body)) return null;
+  if (text.substring(0, 8) !== check(body)) return null;
   const seq = parseInt(text.substring(a + 1, b), 10);
   if (!(seq >= 0) || parseInt(text.substring(b + 1, c), 10) !== version) return null;
   return { seq: seq, payload: text.substring(c + 1) };
@@ -81,7 +85,7 @@ export function createRecordStore<T>(opts: {
       const json = JSON.stringify(value);
       const payload = opts.sealer ? opts.sealer.seal(json) : json;
       const body = seq + ':' + opts.version + ':' + payload;
-      return storage.write(names[target], hex8(crc32(body)) + ':' + body);
+      return storage.write(names[target], check(body) + ':' + body);
     },
     erase(): void {
       // The older slot first: a power cut between the two erases must leave the newest record (the

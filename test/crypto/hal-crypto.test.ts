@@ -115,7 +115,7 @@ test('a boot counter that cannot be persisted stops the boot; a corrupt one is r
   const s2 = device();
   const rec = createRecordStore<unknown>({ storage: s2, name: FILES.bootCounter, version: 1 });
   const bads: Array<() => void> = [
-    () => s2.write(FILES.bootCounter + '.a', '{not json'), // a torn slot: its CRC fails
+    () => s2.write(FILES.bootCounter + '.a', '{not json'), // a torn slot: its check value fails
     () => rec.save({ boots: 5, carry: 'zz' }),
     () => rec.save({ boots: 'x', carry: '00'.repeat(32) }),
     () => rec.save({ boots: 5 }),

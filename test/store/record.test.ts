@@ -1,13 +1,24 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRecordStore, type Sealer } from '../../firmware/store/record.ts';
-import { crc32 } from '../../firmware/store/crc32.ts';
 import { memoryStorage, PowerCut } from '../support/memory-storage.ts';
 import { createHash } from 'node:crypto';
 
-test('crc32 matches the standard check value', () => {
-  assert.is(crc32('123456789'), 0xcbf43926);
-  assert.is(crc32(''), 0);
+test('the check value is the first 4 bytes of SHA-256 over the UTF-8 body (Node crypto as the oracle)', () => {
+  const storage = memoryStorage();
+  const rec = createRecordStore<{ ssid: string }>({ storage, name: 'c', version: 3 });
+  rec.save({ ssid: 'caf\u00e9 \u2603 \ud83d\ude00' });
+  const text = storage.files.get('c.a')!;
+  const body = text.slice(9);
+  assert.is(text[8], ':');
+  assert.is(text.slice(0, 8), createHash('sha256').update(Buffer.from(body, 'utf8')).digest('hex').slice(0, 8));
+  assert.equal(rec.load(), { ssid: 'caf\u00e9 \u2603 \ud83d\ude00' });
+  // One changed character of the check value, or of the body, and the slot is not readable.
+  const flip = (c: string) => (c === '0' ? '1' : '0');
+  storage.files.set('c.a', flip(text[0]) + text.slice(1));
+  assert.is(rec.load(), null, 'changed check value');
+  storage.files.set('c.a', text.slice(0, -2) + flip(text.slice(-2, -1)) + text.slice(-1));
+  assert.is(rec.load(), null, 'changed body');
 });
 
 test('save then load round-trips, and the newest of two slots wins', () => {
@@ -52,7 +63,7 @@ test('corrupt slots, wrong schema versions and tampered sealed payloads are igno
   rec.save({ k: 2 });
   const newest = [...storage.files.entries()].find(([, v]) => v.includes('"k":2'))![0];
   storage.files.set(newest, storage.files.get(newest)!.replace('"k":2', '"k":3'));
-  assert.equal(rec.load(), { k: 1 }, 'a slot whose CRC fails falls back to the other one');
+  assert.equal(rec.load(), { k: 1 }, 'a slot whose check value fails falls back to the other one');
   assert.is(createRecordStore({ storage, name: 'x', version: 9 }).load(), null, 'other schema version');
 
   // A toy sealer (host-side, for the test) proves `open` gates what load returns.
