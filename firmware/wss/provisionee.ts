@@ -117,11 +117,11 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
       let why = parsed ? parsed.error : (err as DssError).message;
       // the device-type key signs for every unit of the type: a signed answer that names another
       // session, or another page than the one asked for, is a replay and refused like a malformed one
-      if (v && ((sessionId && v.sessionId !== undefined && v.sessionId !== sessionId) || (seq && v.sequenceNumber !== seq))) why = 'answer of another session or page';
+      if (v && ((sessionId && v.sessionId !== undefined && v.sessionId !== sessionId) || (seq && v.sequenceNumber !== seq))) why = 'replay';
       if (why) {
         if (parsed) warn(hal, op + ': ' + why);
         onFail(why);
-      } else if (v.canProceed === false && op !== 'report') end(false, 'canProceed:false in ' + op);
+      } else if (v.canProceed === false && op !== 'report') end(false, 'canProceed:false ' + op);
       else onOk(v);
     });
   }
@@ -139,9 +139,9 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
       REPORT_FIELDS,
       (v) => {
         if (v.canProceed === true && typeof v.nextProvisioningState === 'string') go(v.nextProvisioningState);
-        else end(false, 'canProceed:false or no next state after ' + reported);
+        else end(false, 'no next state after ' + reported);
       },
-      (why) => end(false, 'report of ' + reported + ' failed: ' + why),
+      (why) => end(false, 'report ' + reported + ': ' + why),
     );
   }
 
@@ -173,7 +173,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
   function connectSetup(list: SetupNetwork[]): void {
     const cand = list.shift();
     if (!cand) {
-      end(false, 'no setup network found');
+      end(false, 'no setup network');
       return;
     }
     joinNetwork(hal, setupConfig(cand), SETUP_TRIES, 1000, isStopped, (a) => {
@@ -196,7 +196,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
           salt = v.salt || '';
           report(true);
         },
-        (why) => end(false, 'startProvisioningSession failed: ' + why),
+        (why) => end(false, 'startProvisioningSession: ' + why),
       );
     });
   }
@@ -213,7 +213,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
     const pub = hal.config.getConfigurationValue('DeviceInformation.PublicKey');
     // configuration values are string | number | boolean | bytes: an object here is the key bytes
     if (typeof pub !== 'object' || !pub) {
-      warn(hal, 'no device public key: only ' + FALLBACK_SETUP_SSID);
+      warn(hal, 'no device key');
       connectSetup([fallback]);
       return;
     }
@@ -221,7 +221,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
     deriveEncodedSetupNetwork(hal.crypto, pub, pid, hal.crypto.randomBytes(SETUP_NONCE_BYTES), hal.clock.defer, (err, net) => {
       if (stopped) return;
       if (net) info(hal, 'encoded setup network ' + net.ssid);
-      else warn(hal, 'no encoded setup network: ' + (err ? err.message : '?'));
+      else warn(hal, 'no encoded network: ' + (err ? err.message : '?'));
       connectSetup(net ? [net, fallback] : [fallback]);
     });
   }
@@ -231,7 +231,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
   function pinSetup(): void {
     const pin = configString(hal, 'DeviceInformation.Pin');
     if (!pin) {
-      warn(hal, 'PIN setup asked, no PIN');
+      warn(hal, 'no PIN');
       report(false);
       return;
     }
@@ -256,7 +256,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
             continue;
           }
           const err = hal.config.setConfigurationValue(keys[i], val);
-          if (err && err.code !== 'NOT_IMPLEMENTED') warn(hal, 'cannot store ' + keys[i] + ': ' + err.message);
+          if (err && err.code !== 'NOT_IMPLEMENTED') warn(hal, keys[i] + ': ' + err.message);
         }
         const reg = v.registrationDetails;
         if (reg && typeof reg.registrationToken === 'string') {
@@ -397,7 +397,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
     }
     const handler = [pinSetup, computeConfiguration, postScanData, getCredentials, connectUser, () => report(true)][STATES.indexOf(next)];
     if (!handler) {
-      end(false, 'cloud asked for state ' + next.substring(0, 40) + ', which this device does not run');
+      end(false, 'unknown state ' + next.substring(0, 40));
       return;
     }
     setState(next);

@@ -16,8 +16,9 @@ export interface SoftAp {
   stop(): void;
 }
 
+/** &, <, > and " as numeric character references. */
 function htmlEscape(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return s.replace(/[&<>"]/g, (c) => '&#' + c.charCodeAt(0) + ';');
 }
 
 /**
@@ -54,9 +55,9 @@ export function softApSsid(hal: Hal): string {
 
 function page(status: string): string {
   return (
-    '<!DOCTYPE html><meta name="viewport" content="width=device-width"><title>Wi-Fi setup</title><h1>Wi-Fi setup</h1><p>' +
+    '<!DOCTYPE html><meta name=viewport content=width=device-width><title>Wi-Fi setup</title><h1>Wi-Fi setup</h1><p>' +
     htmlEscape(status) +
-    '<form method="POST" action="/connect"><p>Network <input name="ssid" maxlength="32"><p>Password <input name="passphrase" type="password" maxlength="64"><p><button>Join</button></form>'
+    '<form method=POST action=/connect><p>Network <input name=ssid maxlength=32><p>Password <input name=passphrase type=password maxlength=64><p><button>Join</button></form>'
   );
 }
 
