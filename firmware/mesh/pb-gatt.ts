@@ -50,11 +50,16 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
   let outQueue: Uint8Array[] = [];
   let sending = false;
 
-  /** Forget the reassembly and the notifications not sent yet. */
-  function reset(): void {
+  /** Forget the reassembly (and its 20 s timer). */
+  function endSar(): void {
     if (sarTimer !== null) o.clock.clearTimeout(sarTimer);
     sarTimer = null;
     len = -1;
+  }
+
+  /** Forget the reassembly and the notifications not sent yet. */
+  function reset(): void {
+    endSar();
     outQueue = [];
   }
 
@@ -83,7 +88,7 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
       if (!active) return;
       active = false;
       reset();
-      L.i('pb-gatt: closing the connection (reason ' + reason + ')');
+      L.i('pb-gatt: closing (reason ' + reason + ')');
       // Let queued notifications (Failed, Complete) reach the stack before the disconnect.
       o.clock.setTimeout(function () {
         o.ble.disconnect();
@@ -109,9 +114,7 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
     len += body.length;
     if (sar === 0 || sar === 3) {
       const pdu = new Uint8Array(buf.subarray(0, len));
-      if (sarTimer !== null) o.clock.clearTimeout(sarTimer);
-      sarTimer = null;
-      len = -1;
+      endSar();
       o.events.onPdu(link, pdu);
     }
   }
@@ -143,7 +146,7 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
       });
       if (err) {
         running = false;
-        L.w('pb-gatt: not available on this firmware (' + err.code + ')');
+        L.w('pb-gatt: unsupported (' + err.code + ')');
       }
       return running;
     },
