@@ -113,10 +113,13 @@ export function createPbAdv(o: {
     rxSegs = [];
   }
 
+  /** Also readies the state for the next link: our numbering restarts at 0x80, nothing received. */
   function teardown(): void {
     stopTx();
     resetRx(-1);
     active = false;
+    txTn = 0x7f;
+    rxLastTn = -1;
     o.advertiser.flush();
   }
 
@@ -168,10 +171,7 @@ export function createPbAdv(o: {
       if (!o.events.onLinkOpen(link)) return;
       active = true;
       linkId = id;
-      txTn = 0x7f;
-      rxLastTn = -1;
-      resetRx(-1);
-      L.i('pb-adv: link open, id 0x' + id.toString(16));
+      L.i('pb-adv: open 0x' + id.toString(16));
       emit(0, [LINK_ACK]);
     } else if (g[0] === LINK_CLOSE && active && id === linkId && g.length === 2) {
       teardown();
@@ -201,7 +201,7 @@ export function createPbAdv(o: {
     const pdu = new Uint8Array(buf.subarray(0, total));
     resetRx(-1);
     if (!ok || len !== total || fcs(pdu) !== start[3]) {
-      L.d(transaction(tn) + ' dropped (length/FCS)');
+      L.d(transaction(tn) + ' dropped');
       return;
     }
     rxLastTn = tn;
