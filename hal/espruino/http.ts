@@ -23,6 +23,8 @@ export interface ResponseParser {
  * is refused as soon as its length is announced or the buffer passes the limit.
  */
 export function createResponseParser(maxBodyBytes: number): ResponseParser {
+  const PROTOCOL = 'NET_PROTOCOL';
+  const TOO_LARGE = 'NET_TOO_LARGE';
   let buf = '';
   let status = 0;
   let headers: Array<[string, string]> = [];
@@ -38,11 +40,11 @@ export function createResponseParser(maxBodyBytes: number): ResponseParser {
     // only ~37 calls deep.
     do {
       const end = buf.indexOf('\r\n\r\n');
-      if (end < 0) return buf.length > MAX_HEAD_BYTES ? 'NET_PROTOCOL' : more;
+      if (end < 0) return buf.length > MAX_HEAD_BYTES ? PROTOCOL : more;
       lines = buf.substring(0, end).split('\r\n');
       rest = buf.substring(end + 4);
       status = parseInt(lines[0].substring(9, 12), 10);
-      if (lines[0].substring(0, 7) !== 'HTTP/1.' || lines[0].charAt(8) !== ' ' || !(status >= 100 && status <= 599)) return 'NET_PROTOCOL';
+      if (lines[0].substring(0, 7) !== 'HTTP/1.' || lines[0].charAt(8) !== ' ' || !(status >= 100 && status <= 599)) return PROTOCOL;
       if (status < 200) buf = rest;
     } while (status < 200);
     headers = [];
@@ -50,14 +52,14 @@ export function createResponseParser(maxBodyBytes: number): ResponseParser {
     let chunked = false;
     for (let i = 1; i < lines.length; i++) {
       const c = lines[i].indexOf(':');
-      if (c <= 0) return 'NET_PROTOCOL';
+      if (c <= 0) return PROTOCOL;
       const n = lines[i].substring(0, c).trim();
       const v = lines[i].substring(c + 1).trim();
       headers.push([n, v]);
       if (/^transfer-encoding$/i.test(n) && /chunked/i.test(v)) chunked = true;
       if (/^content-length$/i.test(n)) {
         const l = parseInt(v, 10);
-        if (!(l >= 0) || String(l) !== v || (length >= 0 && length !== l)) return 'NET_PROTOCOL';
+        if (!(l >= 0) || String(l) !== v || (length >= 0 && length !== l)) return PROTOCOL;
         length = l;
       }
     }
@@ -66,21 +68,21 @@ export function createResponseParser(maxBodyBytes: number): ResponseParser {
     if (chunked) {
       for (;;) {
         const nl = rest.indexOf('\r\n');
-        if (nl < 0) return rest.length > 64 ? 'NET_PROTOCOL' : more;
+        if (nl < 0) return rest.length > 64 ? PROTOCOL : more;
         const hex = rest.substring(0, nl).split(';')[0].trim();
         const n = parseInt(hex, 16);
-        if (!(n >= 0) || !hex || hex.length > 6) return 'NET_PROTOCOL';
-        if (body.length + n > maxBodyBytes) return 'NET_TOO_LARGE';
+        if (!(n >= 0) || !hex || hex.length > 6) return PROTOCOL;
+        if (body.length + n > maxBodyBytes) return TOO_LARGE;
         // the last chunk: done after the (optional) trailer and its blank line
         if (!n) return rest.indexOf('\r\n\r\n', nl) >= 0 ? 'done' : more;
         if (rest.length < nl + n + 4) return more;
-        if (rest.substr(nl + 2 + n, 2) !== '\r\n') return 'NET_PROTOCOL';
+        if (rest.substr(nl + 2 + n, 2) !== '\r\n') return PROTOCOL;
         body += rest.substr(nl + 2, n);
         rest = rest.substring(nl + n + 4);
       }
     }
     body = length >= 0 ? rest.substring(0, length) : rest;
-    if (length > maxBodyBytes || body.length > maxBodyBytes) return 'NET_TOO_LARGE';
+    if (length > maxBodyBytes || body.length > maxBodyBytes) return TOO_LARGE;
     return length >= 0 ? (body.length === length ? 'done' : more) : closed ? 'done' : '';
   }
 
@@ -89,7 +91,7 @@ export function createResponseParser(maxBodyBytes: number): ResponseParser {
       if (result) return result;
       buf += chunk;
       // chunk framing costs bytes too: the raw buffer is bounded as well
-      result = buf.length > 2 * maxBodyBytes + MAX_HEAD_BYTES ? 'NET_TOO_LARGE' : parse(false);
+      result = buf.length > 2 * maxBodyBytes + MAX_HEAD_BYTES ? TOO_LARGE : parse(false);
       return result;
     },
     close(): string {
@@ -216,7 +218,7 @@ export function createHttp(deps: { storage: StorageService; crypto?: CryptoServi
 
     timer = setTimeout(() => {
       timer = null; // Espruino throws "Unknown Timeout" when a fired timer is cleared
-      finish('NET_TIMEOUT', 'no answer in ' + r.timeoutMs + ' ms');
+      finish('NET_TIMEOUT', 'timeout');
     }, r.timeoutMs);
     try {
       // the TLS stack draws from Espruino's LCG: give it fresh DRBG output before every handshake

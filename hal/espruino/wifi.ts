@@ -40,8 +40,8 @@ export function wifiErrorCode(text: string): string {
 /** Why the radio would refuse this configuration ('' when it is usable). */
 export function configProblem(c: WifiConfiguration): string {
   const k = c.key.length;
-  if (!c.ssid || c.ssid.length > 32) return 'SSID must be 1 to 32 bytes';
-  if (c.security === 'WPA_PSK') return k < 8 || k > 64 || (k > 63 && !/^[0-9a-fA-F]*$/.test(c.key)) ? 'WPA key: 8 to 63 characters or 64 hex digits' : '';
+  if (!c.ssid || c.ssid.length > 32) return 'SSID: 1 to 32 bytes';
+  if (c.security === 'WPA_PSK') return k < 8 || k > 64 || (k > 63 && !/^[0-9a-fA-F]*$/.test(c.key)) ? 'WPA key: 8 to 63 chars or 64 hex' : '';
   if (c.security === 'WEP') return [5, 13, 16, 29].indexOf(k) < 0 ? 'WEP key: 5 or 13 bytes' : '';
   return c.security === 'OPEN' ? '' : c.security + ' not supported';
 }
