@@ -26,7 +26,7 @@ export const ERR_DECRYPTION_FAILED = 0x06;
 export const ERR_UNEXPECTED_ERROR = 0x07;
 export const ERR_CANNOT_ASSIGN_ADDRESSES = 0x08;
 
-const PDU_NAMES = ['Invite', 'Capabilities', 'Start', 'Public Key', 'Input Complete', 'Confirmation', 'Random', 'Data', 'Complete', 'Failed'];
+const PDU_NAMES = 'Invite,Capabilities,Start,Public Key,Input Complete,Confirmation,Random,Data,Complete,Failed'.split(',');
 
 /** A name for logs; never includes parameters. */
 export function pduName(type: number): string {

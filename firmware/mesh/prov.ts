@@ -61,7 +61,7 @@ export interface Session {
 
 // The state is the type of the PDU expected next (Invite, Start, Public Key, Confirmation, Random,
 // Data); PDU_COMPLETE and PDU_FAILED mark a session that is over.
-const ERROR_NAMES = ['Invalid PDU', 'Invalid Format', 'Unexpected PDU', 'Confirmation Failed', 'Out of Resources', 'Decryption Failed', 'Unexpected Error'];
+const ERROR_NAMES = 'Invalid PDU,Invalid Format,Unexpected PDU,Confirmation Failed,Out of Resources,Decryption Failed,Unexpected Error'.split(',');
 
 function pdu1(type: number, params: ArrayLike<number>): Uint8Array {
   const p = new Uint8Array(1 + params.length);
@@ -110,8 +110,13 @@ export function createSession(o: SessionOptions): Session {
     return st >= PDU_COMPLETE;
   }
 
-  function restartTimer(): void {
+  function stopTimer(): void {
     if (timer !== null) o.clock.clearTimeout(timer);
+    timer = null;
+  }
+
+  function restartTimer(): void {
+    stopTimer();
     timer = o.clock.setTimeout(onTimeout, PROTOCOL_TIMEOUT_MS);
   }
 
@@ -270,7 +275,7 @@ export function createSession(o: SessionOptions): Session {
     if (over()) return;
     const type = p[0];
     logPdu('rx ', p);
-    if (lastRx && equalBytes(p, lastRx)) return L.d('repeat of last PDU');
+    if (lastRx && equalBytes(p, lastRx)) return L.d('repeat');
     // RFU types and non-zero padding bits; then the expected type; then the length table.
     const err = !p.length ? ERR_INVALID_FORMAT : type > PDU_FAILED ? ERR_INVALID_PDU : type !== st ? ERR_UNEXPECTED_PDU :
       p.length !== (type === PDU_CONFIRMATION || type === PDU_RANDOM ? 1 + vlen : PDU_LENGTHS[type]) ? ERR_INVALID_FORMAT : 0;
@@ -294,8 +299,7 @@ export function createSession(o: SessionOptions): Session {
       if (held.length < 4 && !(lastRx && equalBytes(p, lastRx))) held.push(copyBytes(p));
     },
     stop(): void {
-      if (timer !== null) o.clock.clearTimeout(timer);
-      timer = null;
+      stopTimer();
       wipeAll();
       if (!over()) st = PDU_FAILED; // the link is gone: nothing more happens in this session
     },
