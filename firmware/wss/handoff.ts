@@ -16,7 +16,7 @@ export function handoffJson(token: string, signatureB64: string, id: string): st
 export function prepareHandoff(hal: Hal, onDone: (ok: boolean) => void): void {
   const token = hal.config.getConfigurationValue('FFS.SessionToken');
   if (typeof token !== 'string' || !token) {
-    warn(hal, 'no FFS.SessionToken to hand off');
+    warn(hal, 'no session token');
     hal.clock.defer(() => onDone(false));
     return;
   }
@@ -24,12 +24,12 @@ export function prepareHandoff(hal: Hal, onDone: (ok: boolean) => void): void {
     data: asciiToBytes(token),
     onDone: (err, sig) => {
       if (err || !sig) {
-        warn(hal, 'cannot sign the token: ' + (err ? err.message : '?'));
+        warn(hal, 'token not signed: ' + (err ? err.message : '?'));
         onDone(false);
         return;
       }
       const werr = hal.storage.write(FILES.handoff, handoffJson(token, base64Encode(sig), configString(hal, 'DeviceInformation.SerialNumber')));
-      if (werr) warn(hal, 'cannot store the hand-off: ' + werr.message);
+      if (werr) warn(hal, 'hand-off: ' + werr.message);
       else info(hal, 'hand-off stored');
       onDone(!werr);
     },

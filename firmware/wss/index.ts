@@ -156,7 +156,7 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
         flow = null;
         rec.runs = 0;
         if (ok || rec.network) {
-          if (!ok) warn(hal, 'home network, last report failed: ' + reason);
+          if (!ok) warn(hal, 'last report failed: ' + reason);
           save();
           onHome();
           return;

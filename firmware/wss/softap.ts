@@ -95,7 +95,7 @@ export function startSoftAp(hal: Hal, opts: SoftApOptions): SoftAp {
             const net = formValue(req.body, 'ssid');
             const pass = formValue(req.body, 'passphrase');
             if (!net || net.length > 32 || pass.length > 64 || (pass.length > 0 && pass.length < 8)) {
-              html(400, 'Check the name and the password (8 to 64 characters).');
+              html(400, 'Check the name and password (8-64 characters).');
               return;
             }
             if (busy) {

@@ -14,22 +14,20 @@ import { SPKI_HEAD } from '../../firmware/crypto/der';
 const TOKEN_KEY = '#registrationToken';
 const EXPIRES_KEY = '#registrationExpiresAt';
 
-/** ffs.cfg paths of the two flashed values whose path does not follow the rule below (`key=path `). */
-const FLASHED = 'DeviceInformation.ProductIndex=productIndex SoftAp.Enabled=flows.softAp';
-
 /**
- * The ffs.cfg path of a CSDK key: from FLASHED, else `DeviceInformation.Xyz` is `deviceDetails.xyz`
+ * The ffs.cfg path of a CSDK key: `DeviceInformation.Xyz` is `deviceDetails.xyz`
  * (ManufacturerName, ModelNumber, SerialNumber, HardwareVersion, FirmwareVersion, BleDeviceName,
  * SoftwareVersionIndex, Pin) and `Abc.Xyz` is `abc.xyz` (DSS.Host/Port/SetupPort, SoftAp.Ssid/Passphrase,
  * this firmware's own WSS.SetupNetworkSsid -> wss.setupNetworkSsid, Connectivity.ProbeHost ->
- * connectivity.probeHost, Discovery.Port -> discovery.port, docs/WSS.md).
+ * connectivity.probeHost, Discovery.Port -> discovery.port, docs/WSS.md). Two exceptions:
+ * DeviceInformation.ProductIndex is top-level `productIndex`, SoftAp.Enabled is `flows.softAp`.
  */
 function flashedPath(key: string): string[] {
-  const i = (' ' + FLASHED).indexOf(' ' + key + '=');
-  if (i >= 0) return FLASHED.substring(i + key.length + 1).split(' ')[0].split('.');
+  if (key === 'SoftAp.Enabled') return ['flows', 'softAp'];
   const dot = key.indexOf('.');
   const group = key.substring(0, dot);
-  return [group === 'DeviceInformation' ? 'deviceDetails' : group.toLowerCase(), key.charAt(dot + 1).toLowerCase() + key.substring(dot + 2)];
+  const name = key.charAt(dot + 1).toLowerCase() + key.substring(dot + 2);
+  return group === 'DeviceInformation' ? (name === 'productIndex' ? [name] : ['deviceDetails', name]) : [group.toLowerCase(), name];
 }
 
 /** DER prefix of a P-256 SubjectPublicKeyInfo (SEQ, SEQ{ecPublicKey, prime256v1}, BIT STRING 66). */
@@ -86,9 +84,9 @@ export function createConfig(deps: { storage: StorageService; log: LogService })
 
   return {
     setConfigurationValue(key: string, value: ConfigValue): HalError | null {
-      if (key.charAt(0) === '#') return { code: 'CONFIG_KEY', message: 'reserved key ' + key };
+      if (key.charAt(0) === '#') return { code: 'CONFIG_KEY', message: 'reserved: ' + key };
       if (!scalar(value)) {
-        return { code: 'NOT_IMPLEMENTED', message: 'byte values are not stored: ' + key };
+        return { code: 'NOT_IMPLEMENTED', message: 'bytes not stored: ' + key };
       }
       if (runtime[key] === value) return null;
       runtime[key] = value;
