@@ -131,9 +131,7 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
           link.close(reason);
           endLink();
         },
-        store(data) {
-          return state.save(data, elements);
-        },
+        store: state.save,
         onEnd(how, detail): void {
           // A failure or a timeout is already logged by the session.
           if (how === 'complete') {

@@ -14,22 +14,16 @@ import {
   ERR_DECRYPTION_FAILED, ERR_UNEXPECTED_ERROR, checkStart, pduName,
 } from './pdu';
 import { CLOSE_TIMEOUT } from './bearer';
-import { equalBytes, wipe, copyBytes } from '../crypto/bytes';
+import { equalBytes, wipe, copyBytes, bytesToHex } from '../crypto/bytes';
+import type { MeshNode } from './state';
 import { provisioningSalt, sessionKey, sessionNonce, deviceKey } from '../crypto/mesh-keys';
 import { saltFor, keyFor, confirmationFor, valueLength } from './alg';
 import { ccmDecrypt } from '../crypto/ccm';
 
 export const PROTOCOL_TIMEOUT_MS = 60000;
 
-/** What Provisioning Data carries, plus the derived device key. */
-export interface ProvisionedData {
-  netKey: Uint8Array;
-  keyIndex: number;
-  flags: number;
-  ivIndex: number;
-  address: number;
-  devKey: Uint8Array;
-}
+/** What Provisioning Data carries, plus the derived device key, as the node record stores it (keys in hex). */
+export type ProvisionedData = MeshNode;
 
 export type SessionEnd = 'complete' | 'failed' | 'timeout';
 
@@ -246,12 +240,13 @@ export function createSession(o: SessionOptions): Session {
     // Not a unicast range for our elements: the data is authentic but unusable.
     if (address === 0 || address + o.elements - 1 > 0x7fff) return fail(ERR_INVALID_FORMAT);
     const data: ProvisionedData = {
-      netKey: secret(new Uint8Array(plain.subarray(0, 16))),
+      netKey: bytesToHex(plain.subarray(0, 16)),
       keyIndex: ((plain[16] << 8) | plain[17]) & 0x0fff,
       flags: plain[18],
       ivIndex: plain[19] * 0x1000000 + ((plain[20] << 16) | (plain[21] << 8) | plain[22]),
       address: address,
-      devKey: devKey,
+      devKey: bytesToHex(devKey),
+      elements: o.elements,
     };
     let err: any = null;
     try {

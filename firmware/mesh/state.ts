@@ -2,8 +2,6 @@
 // so a power cut at any write leaves the old state or the new one, never a mix.
 import type { HalError, StorageService } from '../../hal/types';
 import { createRecordStore, type RecordStore } from '../store/record';
-import { bytesToHex } from '../crypto/bytes';
-import type { ProvisionedData } from './prov';
 
 /** Storage name of the record (slots `ffs.meshnet.a` / `.b`). */
 export const MESH_RECORD = 'ffs.meshnet';
@@ -23,7 +21,7 @@ export interface MeshNode {
 export interface MeshState {
   /** The node record, or null when there is none or it is not a valid one. */
   load(): MeshNode | null;
-  save(data: ProvisionedData, elements: number): HalError | null;
+  save(node: MeshNode): HalError | null;
   erase(): void;
 }
 
@@ -37,17 +35,7 @@ export function createMeshState(storage: StorageService): MeshState {
       };
       return r && hex32(r.netKey) && hex32(r.devKey) && r.address > 0 && r.address <= 0x7fff ? r : null;
     },
-    save(d: ProvisionedData, elements: number): HalError | null {
-      return rec.save({
-        netKey: bytesToHex(d.netKey),
-        keyIndex: d.keyIndex,
-        flags: d.flags,
-        ivIndex: d.ivIndex,
-        address: d.address,
-        devKey: bytesToHex(d.devKey),
-        elements: elements,
-      });
-    },
+    save: (node: MeshNode) => rec.save(node),
     erase: () => rec.erase(),
   };
 }

@@ -225,7 +225,7 @@ test('power cut after a successful provisioning, at the next write of the record
   r.hal.storage.beforeWrite = () => 'torn';
   // A re-save (e.g. an IV update later) torn halfway must leave the provisioned record readable.
   try {
-    createMeshState(r.hal.storage).save({ netKey: new Uint8Array(16), keyIndex: 1, flags: 0, ivIndex: 2, address: 3, devKey: new Uint8Array(16) }, 1);
+    createMeshState(r.hal.storage).save({ netKey: '00'.repeat(16), keyIndex: 1, flags: 0, ivIndex: 2, address: 3, devKey: '00'.repeat(16), elements: 1 });
   } catch (e) {
     assert.instance(e, PowerCut);
   }
