@@ -10,7 +10,7 @@ import { prepareHandoff } from './handoff';
 import { startProvisionee, type Provisionee } from './provisionee';
 import { startSoftAp, type SoftAp } from './softap';
 import { factoryRecord, loadRecord, MAX_RUNS, openWssStore, type SavedNetwork, type WssRecord } from './state';
-import { joinNetwork } from './wifi-join';
+import { joinNetwork, wifiConfig } from './wifi-join';
 import { info, warn } from './log';
 
 export interface WssController {
@@ -28,9 +28,6 @@ export interface WssOptions {
 
 export const HOME_RETRY_MS = 30000;
 
-function toConfig(n: SavedNetwork): WifiConfiguration {
-  return { ssid: n.ssid, security: n.security, key: n.key, hidden: false, priority: 0 };
-}
 
 export function startWss(hal: Hal, opts: WssOptions): WssController {
   const store = openWssStore(hal.storage);
@@ -83,7 +80,7 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
     const net = rec.network;
     if (!net) return;
     info(hal, 'joining the saved network ' + JSON.stringify(net.ssid));
-    joinNetwork(hal, toConfig(net), 3, 2000, () => my !== epoch, (a) => {
+    joinNetwork(hal, wifiConfig(net.ssid, net.key, false, net.security), 3, 2000, () => my !== epoch, (a) => {
       if (!a.errorDetails) {
         onHome();
         return;
@@ -104,8 +101,9 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
     const my = epoch;
     ap = startSoftAp(hal, {
       onCredentials: (ssid, passphrase, done) => {
-        const net: SavedNetwork = { ssid: ssid, security: passphrase ? 'WPA_PSK' : 'OPEN', key: passphrase };
-        joinNetwork(hal, toConfig(net), 2, 1000, () => my !== epoch, (a) => {
+        const c = wifiConfig(ssid, passphrase, false);
+        const net: SavedNetwork = { ssid: ssid, security: c.security, key: passphrase };
+        joinNetwork(hal, c, 2, 1000, () => my !== epoch, (a) => {
           if (a.errorDetails) {
             hal.wifi.removeConfiguration({ ssid: ssid, onDone: () => undefined });
             done(false, a.errorDetails.cause || 'failed');

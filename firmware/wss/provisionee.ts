@@ -26,7 +26,7 @@ import {
 } from './messages';
 import { batchEnd, usableScanResults } from './scan-data';
 import { deriveEncodedSetupNetwork, FALLBACK_SETUP_SSID, SETUP_NONCE_BYTES, type SetupNetwork } from './setup-network';
-import { attempt, checkConnectivity, joinNetwork } from './wifi-join';
+import { attempt, checkConnectivity, joinNetwork, wifiConfig } from './wifi-join';
 import { info, warn } from './log';
 
 /** Connect tries for a setup network (each Espruino connect makes 3 driver attempts, each with
@@ -67,9 +67,7 @@ export function hashedPin(sha256: (b: Uint8Array) => Uint8Array, pin: string, sa
   return base64Encode(sha256(asciiToBytes(pin + salt)));
 }
 
-function setupConfig(n: SetupNetwork): WifiConfiguration {
-  return { ssid: n.ssid, security: n.passphrase ? 'WPA_PSK' : 'OPEN', key: n.passphrase, hidden: true, priority: 0 };
-}
+const setupConfig = (n: SetupNetwork): WifiConfiguration => wifiConfig(n.ssid, n.passphrase, true);
 
 /** The configuration keys the cloud may set; local settings (DSS.Host, WSS.*, SoftAp.*, pins...) stay the maker's. */
 export const CLOUD_CONFIG_KEY = /^(FFS|LocaleConfiguration|SmartHome|Time)\.[A-Za-z]+$|^DSS\.ReportUrl$/;
@@ -329,7 +327,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
 
   /** Every credential failed: back to the setup network to report FAILURE with every attempt. */
   function userFailed(): void {
-    if (!credentials.length) attempts.push(attempt({ ssid: '', security: 'OTHER', key: '', hidden: false, priority: 0 }, errorDetails('NOT_CONFIGURED')));
+    if (!credentials.length) attempts.push(attempt(wifiConfig('', '', false, 'OTHER'), errorDetails('NOT_CONFIGURED')));
     warn(hal, 'no user network worked');
     const s = setup;
     if (!s) {

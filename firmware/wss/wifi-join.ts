@@ -1,8 +1,13 @@
 // Joining one network with the HAL, classifying failures into the guide's error codes, and the
 // connectivity check after association (captive portal / limited connectivity).
-import type { ErrorDetails, Hal, WifiConfiguration, WifiConnectionAttempt } from '../../hal/types';
+import type { ErrorDetails, Hal, WifiConfiguration, WifiConnectionAttempt, WifiSecurity } from '../../hal/types';
 import { detailsForWifiError, errorDetails } from './codes';
 import { info } from './log';
+
+/** The configuration of `ssid`: WPA_PSK with a key, else OPEN, unless `security` is given. */
+export function wifiConfig(ssid: string, key: string, hidden: boolean, security?: WifiSecurity): WifiConfiguration {
+  return { ssid: ssid, security: security || (key ? 'WPA_PSK' : 'OPEN'), key: key, hidden: hidden, priority: 0 };
+}
 
 /** A recorded attempt; ASSOCIATED without error details, else FAILED with them. */
 export function attempt(c: WifiConfiguration, details?: ErrorDetails): WifiConnectionAttempt {
