@@ -62,11 +62,12 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
   const cfg: MeshConfig = opts.config || (fileCfg && fileCfg.mesh) || {};
   const ident = opts.identity || parseIdentity(hal.storage.readJSON(FILES.mesh), cfg);
   const elements = cfg.elements || 1;
-  if (typeof ident === 'string' || elements < 1 || elements > 255) {
-    L.e(typeof ident === 'string' ? ident : 'mesh.elements must be 1..255');
+  const bad = typeof ident === 'string' ? ident : elements < 1 || elements > 255 ? 'mesh.elements must be 1..255' : '';
+  if (bad) {
+    L.e(bad);
     return ctl;
   }
-  const identity: MeshIdentity = ident;
+  const identity = ident as MeshIdentity;
   const want = cfg.bearers || 'both';
   // Each bearer's code sits behind its feature flag, so `--no-pb-adv` / `--no-pb-gatt` drop it.
   const useAdv = __FEATURE_PB_ADV__ && (want === 'both' || want === 'pb-adv') && ble.supports.pbAdv;
