@@ -9,10 +9,12 @@ export interface MeshLog {
   e(m: string): void;
 }
 
-export function meshLog(log: LogService): MeshLog {
+/** `prefix` (e.g. 'pb-gatt: ') starts every message of the module. */
+export function meshLog(log: LogService, prefix?: string): MeshLog {
+  const pre = prefix || '';
   function at(level: LogLevel): (m: string) => void {
     return function (m: string): void {
-      log.log(level, 'mesh', m);
+      log.log(level, 'mesh', pre + m);
     };
   }
   return { d: at('debug'), i: at('info'), w: at('warn'), e: at('error') };

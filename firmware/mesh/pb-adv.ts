@@ -80,7 +80,7 @@ export function createPbAdv(o: {
   advertiser: Advertiser;
   events: BearerEvents;
 }): PbAdv {
-  const L = meshLog(o.log);
+  const L = meshLog(o.log, 'pb-adv: ');
   let active = false;
   let linkId = 0;
   // transmit side
@@ -95,7 +95,7 @@ export function createPbAdv(o: {
   let rxSegs: Uint8Array[] = [];
 
   function transaction(tn: number): string {
-    return 'pb-adv: transaction 0x' + tn.toString(16);
+    return 'transaction 0x' + tn.toString(16);
   }
 
   /** Acks and link control jump the queue of segment (re)transmissions. */
@@ -148,7 +148,7 @@ export function createPbAdv(o: {
       if (!active) return;
       teardown();
       for (let i = 0; i < CLOSE_REPEATS; i++) emit(0, [LINK_CLOSE, reason]);
-      L.i('pb-adv: closing (reason ' + reason + ')');
+      L.i('closing (reason ' + reason + ')');
     },
   };
 
@@ -171,7 +171,7 @@ export function createPbAdv(o: {
       if (!o.events.onLinkOpen(link)) return;
       active = true;
       linkId = id;
-      L.i('pb-adv: open 0x' + id.toString(16));
+      L.i('open 0x' + id.toString(16));
       emit(0, [LINK_ACK]);
     } else if (g[0] === LINK_CLOSE && active && id === linkId && g.length === 2) {
       teardown();

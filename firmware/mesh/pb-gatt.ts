@@ -40,7 +40,7 @@ export interface PbGatt {
 }
 
 export function createPbGatt(o: { ble: BleService; clock: ClockService; log: LogService; events: BearerEvents }): PbGatt {
-  const L = meshLog(o.log);
+  const L = meshLog(o.log, 'pb-gatt: ');
   let running = false;
   let active = false;
   let mtu = DEFAULT_MTU;
@@ -64,7 +64,7 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
   }
 
   function drop(reason: number, why: string): void {
-    L.w('pb-gatt: ' + why + ', disconnecting');
+    L.w('' + why + ', disconnecting');
     link.close(reason);
     o.events.onLinkClose(link, reason, false);
   }
@@ -73,7 +73,7 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
     sending = active && outQueue.length > 0;
     if (!sending) return;
     const err = o.ble.notify(outQueue.splice(0, 1)[0]);
-    if (err) L.w('pb-gatt: notify: ' + err.message);
+    if (err) L.w('notify: ' + err.message);
     o.clock.defer(pump);
   }
 
@@ -88,7 +88,7 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
       if (!active) return;
       active = false;
       reset();
-      L.i('pb-gatt: closing (reason ' + reason + ')');
+      L.i('closing (reason ' + reason + ')');
       // Let queued notifications (Failed, Complete) reach the stack before the disconnect.
       o.clock.setTimeout(function () {
         o.ble.disconnect();
@@ -134,19 +134,19 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
           active = true;
           mtu = m || DEFAULT_MTU;
           reset();
-          L.i('pb-gatt: link open, MTU ' + mtu);
+          L.i('link open, MTU ' + mtu);
         },
         onDisconnect(): void {
           if (!active) return;
           active = false;
           reset();
-          L.i('pb-gatt: disconnected');
+          L.i('disconnected');
           o.events.onLinkClose(link, CLOSE_FAIL, true);
         },
       });
       if (err) {
         running = false;
-        L.w('pb-gatt: unsupported (' + err.code + ')');
+        L.w('unsupported (' + err.code + ')');
       }
       return running;
     },
