@@ -97,19 +97,20 @@ function typeLetter(v: unknown): string {
  * wrong type or a missing required one rejects the whole response. Returns the object or an error line.
  */
 export function parseResponse(body: string, spec: FieldSpec): { value: any; error: string } {
+  const bad = (error: string): { value: any; error: string } => ({ value: null, error: error });
   let v: any;
   try {
     v = JSON.parse(body);
   } catch (e) {
-    return { value: null, error: 'not JSON' };
+    return bad('not JSON');
   }
-  if (typeLetter(v) !== 'o') return { value: null, error: 'not a JSON object' };
+  if (typeLetter(v) !== 'o') return bad('not a JSON object');
   const fields = ('Snonce ssessionId ' + spec).split(' ');
   for (let i = 0; i < fields.length; i++) {
     const t = fields[i].charAt(0);
     const name = fields[i].substring(1);
     const m = v[name];
-    if (m === undefined ? t < 'a' : typeLetter(m) !== t.toLowerCase()) return { value: null, error: 'bad or missing ' + name };
+    if (m === undefined ? t < 'a' : typeLetter(m) !== t.toLowerCase()) return bad('bad or missing ' + name);
   }
   return { value: v, error: '' };
 }

@@ -38,9 +38,6 @@ export function loadRecord(store: RecordStore<WssRecord>): WssRecord {
   const r = store.load();
   if (!r || typeof r.ffs !== 'boolean' || typeof r.runs !== 'number') return factoryRecord();
   const n = r.network;
-  const network =
-    n && typeof n.ssid === 'string' && typeof n.key === 'string' && typeof n.security === 'string'
-      ? { ssid: n.ssid, security: n.security, key: n.key }
-      : null;
+  const network = n && typeof n.ssid === 'string' && typeof n.key === 'string' && typeof n.security === 'string' ? n : null;
   return { ffs: r.ffs, runs: r.runs, network: network, handoff: r.handoff === true };
 }

@@ -170,8 +170,10 @@ export function chainPem(S: any, der: string): string {
   return pem;
 }
 
-function classifySocketError(e: any, tls: boolean, connected: boolean): string {
-  const text = String(e && e.message ? e.message : e);
+/** The message of a thrown error or of a socket 'error' event. */
+const errorText = (e: any): string => String(e && e.message ? e.message : e);
+
+function classifySocketError(text: string, tls: boolean, connected: boolean): string {
   if (/host|dns|resolve/i.test(text)) return 'NET_DNS';
   if (/unable to create socket/i.test(text)) return 'NET_CONNECT';
   if (tls && /https|ssl|tls|cert|handshake/i.test(text)) return 'NET_TLS';
@@ -232,10 +234,10 @@ export function createHttp(deps: { storage: StorageService; crypto?: CryptoServi
         if (res) finish(res, 'response');
       });
       sock.on('close', () => finish(finished ? '' : parser.close(), connected ? 'closed early' : 'no connection'));
-      sock.on('error', (e: any) => finish(classifySocketError(e, r.tls, connected), String(e && e.message ? e.message : e)));
+      sock.on('error', (e: any) => finish(classifySocketError(errorText(e), r.tls, connected), errorText(e)));
     } catch (e) {
       // Espruino throws on a DNS failure ("Unable to locate host"), a refused connect and bad TLS material
-      finish(classifySocketError(e, r.tls, false), String((e as any).message || e));
+      finish(classifySocketError(errorText(e), r.tls, false), errorText(e));
     }
   }
 
