@@ -141,7 +141,7 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
           }
         },
       });
-      L.i('link open over ' + link.bearer);
+      // (the bearer logs the open link itself)
       return true;
     },
     onPdu(link: BearerLink, pdu: Uint8Array): void {
