@@ -91,13 +91,11 @@ export function createDssClient(hal: Hal): DssClient {
       const delay = retryDelayMs(kind, retries, hal.crypto.randomBytes(1)[0] / 256);
       if (delay < 0) {
         warn(hal, operation + ' failed: ' + message);
-        const e: DssError = { code: code, message: message, kind: kind };
-        if (status) e.status = status;
-        onDone(e, null);
+        onDone({ code: code, message: message, kind: kind, status: status }, null);
         return;
       }
       retries++;
-      info(hal, 'retry ' + retries + ' of ' + operation + ' in ' + delay + ' ms (' + kind + ': ' + message + ')');
+      info(hal, 'retry ' + retries + ' of ' + operation + ' in ' + delay + ' ms (' + message + ')');
       timer = hal.clock.setTimeout(() => {
         timer = -1;
         send();

@@ -63,8 +63,8 @@ export function createNet(deps: { log: LogService }): NetService {
             return;
           }
           const h = req.headers || {};
-          const lenHeader = h['Content-Length'] || h['content-length'];
-          const expected = lenHeader !== undefined ? parseInt(String(lenHeader), 10) : -1;
+          // NaN when absent: compares like -1 below
+          const expected = parseInt(String(h['Content-Length'] || h['content-length']), 10);
           const tooLarge = (): void => respond(413, 'text/plain', 'too large');
           if (expected > MAX_FORM_BYTES) {
             tooLarge();

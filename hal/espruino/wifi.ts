@@ -28,7 +28,7 @@ const MAX_ATTEMPTS = 16;
 /** Espruino authMode string → FFS security. */
 export function securityOf(authMode: string): WifiSecurity {
   const a = String(authMode || '').toLowerCase();
-  return a === 'open' ? 'OPEN' : a === 'wep' ? 'WEP' : /^(wpa|wpa2|wpa_wpa2|wpa2_wpa3)$/.test(a) ? 'WPA_PSK' : a ? 'OTHER' : 'UNKNOWN';
+  return a === 'open' ? 'OPEN' : a === 'wep' ? 'WEP' : /^wpa(2|_wpa2|2_wpa3)?$/.test(a) ? 'WPA_PSK' : a ? 'OTHER' : 'UNKNOWN';
 }
 
 /** An Espruino connect error / 'disconnected' reason → the HAL's Wi-Fi error code. */
