@@ -11,23 +11,26 @@
 // The HAL can plug in the board's native SHA-256 (`require("crypto").SHA256`) with setNativeSha256.
 
 import { wipe } from './bytes';
+import { base64Decode } from './base64';
 
-// The first 32 bits of the fractional parts of the cube roots of the first 64 primes (FIPS 180-4 4.2.2).
-const K_HEX =
-  '428a2f9871374491b5c0fbcfe9b5dba53956c25b59f111f1923f82a4ab1c5ed5d807aa9812835b01243185be550c7dc3' +
-  '72be5d7480deb1fe9bdc06a7c19bf174e49b69c1efbe47860fc19dc6240ca1cc2de92c6f4a7484aa5cb0a9dc76f988da' +
-  '983e5152a831c66db00327c8bf597fc7c6e00bf3d5a7914706ca63511429296727b70a852e1b21384d2c6dfc53380d13' +
-  '650a7354766a0abb81c2c92e92722c85a2bfe8a1a81a664bc24b8b70c76c51a3d192e819d6990624f40e3585106aa070' +
-  '19a4c1161e376c082748774c34b0bcb5391c0cb34ed8aa4a5b9cca4f682e6ff3748f82ee78a5636f84c878148cc70208' +
-  '90befffaa4506cebbef9a3f7c67178f2';
-const H0_HEX = '6a09e667bb67ae853c6ef372a54ff53a510e527f9b05688c1f83d9ab5be0cd19';
+// The first 32 bits of the fractional parts of the cube roots of the first 64 primes (FIPS 180-4 4.2.2),
+// big-endian, in base64 (shorter than hex; base64.ts is in the bundle anyway).
+const K_B64 =
+  'QoovmHE3RJG1wPvP6bXbpTlWwltZ8RHxkj+CpKscXtXYB6qYEoNbASQxhb5VDH3Dcr5ddIDesf6b3AanwZvxdOSbacHvvkeGD8Gd' +
+  'xiQMocwt6SxvSnSEqlywqdx2+YjamD5RUqgxxm2wAyfIv1l/x8bgC/PVp5FHBspjURQpKWcntwqFLhshOE0sbfxTOA0TZQpzVHZq' +
+  'CruBwskuknIshaK/6KGoGmZLwkuLcMdsUaPRkugZ1pkGJPQONYUQaqBwGaTBFh43bAgnSHdMNLC8tTkcDLNO2KpKW5zKT2gub/N0' +
+  'j4LueKVjb4TIeBSMxwIIkL7/+qRQbOu++aP3xnF48g==';
+// The initial hash value H(0) (FIPS 180-4 5.3.3), the same way.
+const H0_B64 = 'agnmZ7tnroU8bvNypU/1OlEOUn+bBWiMH4PZq1vgzRk=';
 
 let K: Int32Array | null = null;
 let W: Int32Array | null = null;
 
-function words(hex: string): Int32Array {
-  const out = new Int32Array(hex.length / 8);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(8 * i, 8), 16) | 0;
+/** Big-endian 32-bit words of base64 text. */
+function words(b64: string): Int32Array {
+  const b = base64Decode(b64) as Uint8Array;
+  const out = new Int32Array(b.length / 4);
+  for (let i = 0; i < out.length; i++) out[i] = (b[4 * i] << 24) | (b[4 * i + 1] << 16) | (b[4 * i + 2] << 8) | b[4 * i + 3];
   return out;
 }
 
@@ -69,10 +72,10 @@ function compress(h: Int32Array, m: Uint8Array, p: number): void {
 /** The portable SHA-256 (always available; the native one is preferred by `sha256`). */
 export function sha256Pure(data: Uint8Array): Uint8Array {
   if (!K) {
-    K = words(K_HEX);
+    K = words(K_B64);
     W = new Int32Array(64);
   }
-  const h = words(H0_HEX);
+  const h = words(H0_B64);
   const n = data.length;
   const full = n - (n % 64);
   for (let p = 0; p < full; p += 64) compress(h, data, p);
