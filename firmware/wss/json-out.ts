@@ -36,7 +36,5 @@ export function obj(pairs: string[]): string {
 export function normalizeBssid(mac: string): string {
   const hex = mac.toUpperCase().replace(/[:-]/g, '');
   if (hex.length !== 12 || !/^[0-9A-F]*$/.test(hex)) return '';
-  let out = hex.substr(0, 2);
-  for (let i = 2; i < 12; i += 2) out += ':' + hex.substr(i, 2);
-  return out;
+  return (hex.match(/../g) as string[]).join(':');
 }

@@ -91,11 +91,17 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
     if (opts.onState) opts.onState(s);
   }
 
-  function end(ok: boolean, reason: string): void {
-    if (stopped) return;
+  /** The run ends in state `s` (once): every later callback is dropped. */
+  function halt(s: string): boolean {
+    if (stopped) return false;
     stopped = true;
     dss.cancel();
-    setState(ok ? 'DONE' : 'FAILURE');
+    setState(s);
+    return true;
+  }
+
+  function end(ok: boolean, reason: string): void {
+    if (!halt(ok ? 'DONE' : 'FAILURE')) return;
     if (ok) info(hal, 'Wi-Fi Simple Setup done');
     else warn(hal, 'setup failed: ' + reason);
     opts.onDone(ok, reason);
@@ -248,7 +254,8 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
         const keys = Object.keys(cfg);
         for (let i = 0; i < keys.length; i++) {
           const val = cfg[keys[i]];
-          if (typeof val !== 'string' && typeof val !== 'boolean' && typeof val !== 'number') continue;
+          // from JSON: a string, number or boolean, else an object, an array or null (skipped)
+          if (typeof val === 'object') continue;
           if (!CLOUD_CONFIG_KEY.test(keys[i])) {
             warn(hal, 'ignored ' + keys[i]);
             continue;
@@ -407,10 +414,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
   return {
     state: () => state,
     stop(): void {
-      if (stopped) return;
-      stopped = true;
-      dss.cancel();
-      setState('TERMINATED');
+      halt('TERMINATED');
     },
   };
 }
