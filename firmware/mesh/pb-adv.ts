@@ -12,7 +12,7 @@ import { CLOSE_FAIL, CLOSE_TIMEOUT } from './bearer';
 import type { Advertiser } from './advertiser';
 import { AD_PB_ADV } from './ad';
 import { fcs } from './fcs';
-import { equalBytes } from '../crypto/bytes';
+import { equalBytes, concatBytes } from '../crypto/bytes';
 
 export const RETRANSMIT_MS = 500;
 export const TRANSACTION_TIMEOUT_MS = 30000;
@@ -45,11 +45,7 @@ export function segmentPdu(pdu: Uint8Array): Uint8Array[] {
   start[3] = fcs(pdu);
   start.set(first, 4);
   for (let from = START_DATA; from < n; from += CONT_DATA) {
-    const part = pdu.subarray(from, from + CONT_DATA);
-    const seg = new Uint8Array(1 + part.length);
-    seg[0] = (out.length << 2) | GPCF_CONT; // SegmentIndex
-    seg.set(part, 1);
-    out.push(seg);
+    out.push(concatBytes([new Uint8Array([(out.length << 2) | GPCF_CONT]), pdu.subarray(from, from + CONT_DATA)])); // SegmentIndex
   }
   start[0] = (out.length - 1) << 2; // SegN
   return out;

@@ -8,6 +8,7 @@ import type { BleService, ClockService, LogService } from '../../hal/types';
 import type { BearerEvents, BearerLink } from './bearer';
 import { CLOSE_FAIL, CLOSE_TIMEOUT } from './bearer';
 import { MESH_PROV_SERVICE } from './ad';
+import { concatBytes } from '../crypto/bytes';
 
 export const DATA_IN = 0x2adb;
 export const DATA_OUT = 0x2adc;
@@ -22,13 +23,9 @@ export function proxySegments(pdu: Uint8Array, mtu: number): Uint8Array[] {
   const room = (mtu < DEFAULT_MTU ? DEFAULT_MTU : mtu) - 4;
   const out: Uint8Array[] = [];
   for (let from = 0; from < pdu.length; from += room) {
-    const part = pdu.subarray(from, from + room);
     const last = from + room >= pdu.length;
-    const seg = new Uint8Array(1 + part.length);
     // SAR: 0 complete, 1 first, 2 continuation, 3 last
-    seg[0] = ((from ? (last ? 3 : 2) : last ? 0 : 1) << 6) | MSG_PROVISIONING;
-    seg.set(part, 1);
-    out.push(seg);
+    out.push(concatBytes([new Uint8Array([((from ? (last ? 3 : 2) : last ? 0 : 1) << 6) | MSG_PROVISIONING]), pdu.subarray(from, from + room)]));
   }
   return out;
 }
