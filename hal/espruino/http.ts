@@ -187,12 +187,13 @@ export function createHttp(deps: { storage: StorageService; crypto?: CryptoServi
     const o: any = { host: r.host, port: r.port };
     const key = S.read(FILES.deviceKey);
     const cert = S.read(FILES.certChain);
-    if (key !== undefined) o.key = key;
-    if (cert !== undefined) o.cert = chainPem(S, cert);
+    // (an empty file counts as absent)
+    if (key) o.key = key;
+    if (cert) o.cert = chainPem(S, cert);
     // FILES.dssRoots: the roots a verifying TLS build checks the DSS against (PEM ending in NUL, or
     // one DER certificate); without it the firmware's built-in roots apply (stock: none checked)
     const ca = S.read(FILES.dssRoots);
-    if (ca !== undefined) o.ca = ca;
+    if (ca) o.ca = ca;
     return o;
   }
 
