@@ -39,7 +39,7 @@ export function segmentPdu(pdu: Uint8Array): Uint8Array[] {
   const n = pdu.length;
   const first = pdu.subarray(0, START_DATA);
   const start = new Uint8Array(4 + first.length);
-  const out = [start];
+  const out: Uint8Array[] = [start];
   start[1] = n >> 8;
   start[2] = n;
   start[3] = fcs(pdu);
