@@ -25,27 +25,22 @@ export interface RecordStore<T> {
   erase(): void;
 }
 
-interface Slot {
-  seq: number;
-  payload: string;
-}
+/** A valid slot: [slot index (0 = .a, 1 = .b), sequence, payload]. */
+type Slot = [number, number, string];
 
 /** The slot's check value: SHA-256 of the body's UTF-8, truncated to 8 hex digits. */
 function check(body: string): string {
   return bytesToHex(sha256(utf8ToBytes(body)).subarray(0, 4));
 }
 
-function parseSlot(text: string | null, version: number): Slot | null {
-  if (text === null) return null;
-  const a = text.indexOf(':');
-  const b = a < 0 ? -1 : text.indexOf(':', a + 1);
-  const c = b < 0 ? -1 : text.indexOf(':', b + 1);
-  if (a !== 8 || b < 0 || c < 0) return null;
-  const body = text.substring(a + 1);
-  if (text.substring(0, 8) !== check(body)) return null;
-  const seq = parseInt(text.substring(a + 1, b), 10);
-  if (!(seq >= 0) || parseInt(text.substring(b + 1, c), 10) !== version) return null;
-  return { seq: seq, payload: text.substring(c + 1) };
+function parseSlot(text: string | null, version: number, index: number): Slot | null {
+  // <check>: exactly 8 characters, then ':', and it must match everything after that ':'.
+  if (text === null || text.charAt(8) !== ':' || text.substring(0, 8) !== check(text.substring(9))) return null;
+  const b = text.indexOf(':', 9);
+  const c = text.indexOf(':', b + 1);
+  const seq = parseInt(text.substring(9, b), 10);
+  if (b < 0 || c < 0 || !(seq >= 0) || parseInt(text.substring(b + 1, c), 10) !== version) return null;
+  return [index, seq, text.substring(c + 1)];
 }
 
 export function createRecordStore<T>(opts: {
@@ -57,11 +52,11 @@ export function createRecordStore<T>(opts: {
   const storage = opts.storage;
   const names = [opts.name + '.a', opts.name + '.b'];
 
-  function newest(): { index: number; slot: Slot } | null {
-    let best: { index: number; slot: Slot } | null = null;
+  function newest(): Slot | null {
+    let best: Slot | null = null;
     for (let i = 0; i < 2; i++) {
-      const slot = parseSlot(storage.readString(names[i]), opts.version);
-      if (slot && (!best || slot.seq > best.slot.seq)) best = { index: i, slot: slot };
+      const slot = parseSlot(storage.readString(names[i]), opts.version, i);
+      if (slot && (!best || slot[1] > best[1])) best = slot;
     }
     return best;
   }
@@ -70,7 +65,7 @@ export function createRecordStore<T>(opts: {
     load(): T | null {
       const best = newest();
       if (!best) return null;
-      const plain = opts.sealer ? opts.sealer.open(best.slot.payload) : best.slot.payload;
+      const plain = opts.sealer ? opts.sealer.open(best[2]) : best[2];
       if (plain === null) return null;
       try {
         return JSON.parse(plain) as T;
@@ -80,8 +75,8 @@ export function createRecordStore<T>(opts: {
     },
     save(value: T): HalError | null {
       const best = newest();
-      const target = best ? 1 - best.index : 0;
-      const seq = best ? best.slot.seq + 1 : 1;
+      const target = best ? 1 - best[0] : 0;
+      const seq = best ? best[1] + 1 : 1;
       const json = JSON.stringify(value);
       const payload = opts.sealer ? opts.sealer.seal(json) : json;
       const body = seq + ':' + opts.version + ':' + payload;
@@ -91,7 +86,7 @@ export function createRecordStore<T>(opts: {
       // The older slot first: a power cut between the two erases must leave the newest record (the
       // reset simply did not happen), never bring back an older one.
       const best = newest();
-      const first = best ? 1 - best.index : 0;
+      const first = best ? 1 - best[0] : 0;
       storage.erase(names[first]);
       storage.erase(names[1 - first]);
     },
