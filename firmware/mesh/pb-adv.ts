@@ -37,13 +37,8 @@ const LINK_CLOSE = 0x0b; // opcode 2
 /** Split a Provisioning PDU into Generic Provisioning PDUs (Transaction Start + Continuations). */
 export function segmentPdu(pdu: Uint8Array): Uint8Array[] {
   const n = pdu.length;
-  const first = pdu.subarray(0, START_DATA);
-  const start = new Uint8Array(4 + first.length);
+  const start = concatBytes([new Uint8Array([0, n >> 8, n, fcs(pdu)]), pdu.subarray(0, START_DATA)]);
   const out: Uint8Array[] = [start];
-  start[1] = n >> 8;
-  start[2] = n;
-  start[3] = fcs(pdu);
-  start.set(first, 4);
   for (let from = START_DATA; from < n; from += CONT_DATA) {
     out.push(concatBytes([new Uint8Array([(out.length << 2) | GPCF_CONT]), pdu.subarray(from, from + CONT_DATA)])); // SegmentIndex
   }
@@ -53,13 +48,7 @@ export function segmentPdu(pdu: Uint8Array): Uint8Array[] {
 
 /** The whole AD structure for one Generic Provisioning PDU on a link. */
 export function pbAdvPacket(linkId: number, tn: number, gpdu: ArrayLike<number>): Uint8Array {
-  const p = new Uint8Array(7 + gpdu.length);
-  p[0] = 6 + gpdu.length;
-  p[1] = AD_PB_ADV;
-  for (let i = 0; i < 4; i++) p[2 + i] = linkId >>> (24 - 8 * i);
-  p[6] = tn;
-  p.set(gpdu, 7);
-  return p;
+  return concatBytes([new Uint8Array([6 + gpdu.length, AD_PB_ADV, linkId >>> 24, linkId >>> 16, linkId >>> 8, linkId, tn]), new Uint8Array(gpdu)]);
 }
 
 export interface PbAdv {

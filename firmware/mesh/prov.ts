@@ -14,7 +14,7 @@ import {
   ERR_DECRYPTION_FAILED, ERR_UNEXPECTED_ERROR, checkStart, pduName,
 } from './pdu';
 import { CLOSE_TIMEOUT } from './bearer';
-import { equalBytes, wipe, copyBytes, bytesToHex } from '../crypto/bytes';
+import { equalBytes, wipe, copyBytes, bytesToHex, concatBytes } from '../crypto/bytes';
 import type { MeshNode } from './state';
 import { provisioningSalt, sessionKey, sessionNonce, deviceKey } from '../crypto/mesh-keys';
 import { saltFor, keyFor, confirmationFor, valueLength } from './alg';
@@ -58,10 +58,7 @@ export interface Session {
 const ERROR_NAMES = 'Invalid PDU,Invalid Format,Unexpected PDU,Confirmation Failed,Out of Resources,Decryption Failed,Unexpected Error'.split(',');
 
 function pdu1(type: number, params: ArrayLike<number>): Uint8Array {
-  const p = new Uint8Array(1 + params.length);
-  p[0] = type;
-  p.set(params, 1);
-  return p;
+  return concatBytes([new Uint8Array([type]), new Uint8Array(params)]);
 }
 
 export function createSession(o: SessionOptions): Session {
