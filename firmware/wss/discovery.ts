@@ -14,8 +14,8 @@ export const DISCOVERY_PROBE = 'FFS_DISCOVER';
  * The answer to a discovery probe: the same deviceDetails the DSS receives (manufacturer, model,
  * serial, product index, versions) and the IP.
  */
-export function discoveryAnswer(get: (k: string) => ConfigValue | undefined, ip: string): string {
-  return obj(['type', '"ffs-provisionee"', 'deviceDetails', deviceDetails(get), 'ip', ip && jsonString(ip)]);
+export function discoveryAnswer(config: { getConfigurationValue(key: string): ConfigValue | undefined }, ip: string): string {
+  return obj(['type', '"ffs-provisionee"', 'deviceDetails', deviceDetails(config), 'ip', ip && jsonString(ip)]);
 }
 
 export function startDiscovery(hal: Hal, ip: string): () => void {
@@ -24,7 +24,7 @@ export function startDiscovery(hal: Hal, ip: string): () => void {
     port: port,
     onMessage: (message, from, reply) => {
       if (message.trim() !== DISCOVERY_PROBE) return;
-      reply(discoveryAnswer((k: string): ConfigValue | undefined => hal.config.getConfigurationValue(k), ip));
+      reply(discoveryAnswer(hal.config, ip));
     },
     onDone: (err) => {
       if (err) warn(hal, 'no discovery: ' + err.message);

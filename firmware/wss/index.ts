@@ -85,7 +85,7 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
         onHome();
         return;
       }
-      warn(hal, 'saved network: ' + a.errorDetails.code + ', retry in 30 s');
+      warn(hal, 'saved network: ' + a.errorDetails.code);
       homeTimer = hal.clock.setTimeout(() => {
         homeTimer = -1;
         joinHome();

@@ -12,12 +12,12 @@ const DEVICE_DETAILS =
   'BleDeviceName=deviceName FirmwareVersion HardwareVersion';
 
 /** The deviceDetails object from configuration, or '' when no value is set. */
-export function deviceDetails(get: (key: string) => ConfigValue | undefined): string {
+export function deviceDetails(config: { getConfigurationValue(key: string): ConfigValue | undefined }): string {
   const d = DEVICE_DETAILS.split(' ');
   const pairs: string[] = [];
   for (let i = 0; i < d.length; i++) {
     const kn = d[i].split('=');
-    const v = get('DeviceInformation.' + kn[0]);
+    const v = config.getConfigurationValue('DeviceInformation.' + kn[0]);
     pairs.push(kn[1] || kn[0].charAt(0).toLowerCase() + kn[0].substring(1), v === undefined || v === null || typeof v === 'object' ? '' : jsonString(String(v)));
   }
   const o = obj(pairs);

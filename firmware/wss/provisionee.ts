@@ -113,7 +113,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
    */
   function dssCall(op: string, more: () => string[], spec: FieldSpec, onOk: (v: any) => void, onFail: (why: string) => void, seq?: number): void {
     if (stopped) return;
-    const body = (): string => requestBody(requestNonce(hal.crypto.randomBytes), sessionId, deviceDetails((k) => hal.config.getConfigurationValue(k)), more());
+    const body = (): string => requestBody(requestNonce(hal.crypto.randomBytes), sessionId, deviceDetails(hal.config), more());
     dss.call(op, body, (err, verified) => {
       if (stopped) return;
       const parsed = err ? null : parseResponse(verified as string, spec);

@@ -48,8 +48,8 @@ test('deviceDetails: documented member order, absent values omitted, whole objec
     'DeviceInformation.ProductIndex': 'P1X2',
     'DeviceInformation.SerialNumber': 'S',
   };
-  assert.is(deviceDetails((k) => cfg[k]), '{"manufacturer":"M","deviceSerial":"S","productIndex":"P1X2","hardwareVersion":"h1"}');
-  assert.is(deviceDetails(() => undefined), '');
+  assert.is(deviceDetails({ getConfigurationValue: (k) => cfg[k] }), '{"manufacturer":"M","deviceSerial":"S","productIndex":"P1X2","hardwareVersion":"h1"}');
+  assert.is(deviceDetails({ getConfigurationValue: () => undefined }), '');
   assert.is(requestBody('n', 's', '', []), '{"nonce":"n","sessionId":"s"}', 'omitted when empty');
   assert.is(requestBody('n', '', '{"a":"b"}', []), '{"nonce":"n"}', 'startProvisioningSession: the nonce alone');
 });
