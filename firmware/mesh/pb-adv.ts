@@ -171,21 +171,19 @@ export function createPbAdv(o: {
     if (!start) return;
     const segN = start[0] >> 2;
     const total = (start[1] << 8) | start[2];
-    const buf = new Uint8Array(MAX_PDU);
-    let len = 0;
+    const parts: Uint8Array[] = [];
     let ok = rxSegs.length <= segN + 1; // no segment beyond SegN
     for (let i = 0; i <= segN; i++) {
       const s = rxSegs[i];
       if (!s) return; // still waiting
       const data = s.subarray(i ? 1 : 4);
-      // Every continuation but the last is full; positions are fixed by the index.
+      // Every continuation but the last is full, so index order is byte order.
       if (i && i < segN && data.length !== CONT_DATA) ok = false;
-      buf.set(data, i ? START_DATA + CONT_DATA * (i - 1) : 0);
-      len += data.length;
+      parts.push(data);
     }
-    const pdu = new Uint8Array(buf.subarray(0, total));
+    const pdu = concatBytes(parts);
     resetRx(-1);
-    if (!ok || len !== total || fcs(pdu) !== start[3]) {
+    if (!ok || pdu.length !== total || fcs(pdu) !== start[3]) {
       L.d(transaction(tn) + ' dropped');
       return;
     }
