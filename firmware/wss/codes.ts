@@ -16,8 +16,8 @@ const TABLE =
 
 /** The error details for `key` (see TABLE; anything else is 3:6:0:3 Unknown error). */
 export function errorDetails(key: string): ErrorDetails {
-  let e = TABLE.substring(TABLE.indexOf(key + ' ') + key.length + 1);
-  if (TABLE.indexOf(key + ' ') < 0) e = '3:6:0:3 Unknown error|';
+  const at = TABLE.indexOf(key + ' ');
+  const e = at < 0 ? '3:6:0:3 Unknown error|' : TABLE.substring(at + key.length + 1);
   const sp = e.indexOf(' ');
   const cause = e.substring(sp + 1, e.indexOf('|'));
   const code = e.substring(0, sp);

@@ -44,7 +44,7 @@ export function createResponseParser(maxBodyBytes: number): ResponseParser {
       lines = buf.substring(0, end).split('\r\n');
       rest = buf.substring(end + 4);
       status = parseInt(lines[0].substring(9, 12), 10);
-      if (lines[0].substring(0, 7) !== 'HTTP/1.' || lines[0].charAt(8) !== ' ' || !(status >= 100 && status <= 599)) return PROTOCOL;
+      if (!/^HTTP\/1\.. /.test(lines[0]) || !(status >= 100 && status <= 599)) return PROTOCOL;
       if (status < 200) buf = rest;
     } while (status < 200);
     headers = [];
