@@ -41,7 +41,7 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
   let running = false;
   let active = false;
   let mtu = DEFAULT_MTU;
-  const buf = new Uint8Array(MAX_PDU);
+  let parts: Uint8Array[] = [];
   let len = -1; // -1: no segmented message in progress
   let sarTimer: number | null = null;
   let outQueue: Uint8Array[] = [];
@@ -106,11 +106,14 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
         drop(CLOSE_TIMEOUT, 'SAR timeout');
       }, SAR_TIMEOUT_MS);
     }
-    if (sar < 2) len = 0;
-    buf.set(body, len);
+    if (sar < 2) {
+      len = 0;
+      parts = [];
+    }
+    parts.push(new Uint8Array(body));
     len += body.length;
     if (sar === 0 || sar === 3) {
-      const pdu = new Uint8Array(buf.subarray(0, len));
+      const pdu = concatBytes(parts);
       endSar();
       o.events.onPdu(link, pdu);
     }
