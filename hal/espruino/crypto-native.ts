@@ -4,7 +4,8 @@
 import type { Bytes } from '../types';
 import { setNativeSha256 } from '../../firmware/crypto/sha256';
 import { setNativeAes128 } from '../../firmware/crypto/aes';
-import { asciiToBytes, bytesToHex, hexToBytes } from '../../firmware/crypto/bytes';
+import { asciiToBytes } from '../../firmware/crypto/bytes';
+import { base64Encode } from '../../firmware/crypto/base64';
 
 let nativeChecked = false;
 let nativeSha = false;
@@ -28,8 +29,8 @@ export function detectNativeCrypto(): { sha256: boolean; aes: boolean } {
     if (c && typeof c.SHA256 === 'function') {
       const fn = (d: Bytes): Bytes => new Uint8Array(c.SHA256(d));
       try {
-        // FIPS 180-4 example: SHA-256("abc")
-        if (bytesToHex(fn(asciiToBytes('abc'))) === 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad') {
+        // FIPS 180-4 example: SHA-256("abc") = ba7816bf...f20015ad (in base64: shorter)
+        if (base64Encode(fn(asciiToBytes('abc'))) === 'ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=') {
           setNativeSha256(fn);
           nativeSha = true;
         }
@@ -41,9 +42,11 @@ export function detectNativeCrypto(): { sha256: boolean; aes: boolean } {
       const ecb = { mode: 'ECB' };
       const fn = (key: Bytes, block: Bytes): Bytes => new Uint8Array(c.AES.encrypt(block, key, ecb));
       try {
-        // FIPS 197 Appendix C.1
-        const ct = fn(hexToBytes('000102030405060708090a0b0c0d0e0f'), hexToBytes('00112233445566778899aabbccddeeff'));
-        if (bytesToHex(ct) === '69c4e0d86a7b0430d8cdb78070b4c55a') {
+        // FIPS 197 Appendix C.1: key 000102..0f, plaintext 001122..ff, ciphertext 69c4e0d8...70b4c55a
+        const key = new Uint8Array(16);
+        const block = new Uint8Array(16);
+        for (let i = 0; i < 16; i++) block[i] = 17 * (key[i] = i);
+        if (base64Encode(fn(key, block)) === 'acTg2Gp7BDDYzbeAcLTFWg==') {
           setNativeAes128(fn);
           nativeAes = fn;
         }
