@@ -140,7 +140,7 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
     const my = epoch;
     rec.runs += 1;
     save();
-    info(hal, 'Wi-Fi Simple Setup run ' + rec.runs + ' of at most ' + MAX_RUNS);
+    info(hal, 'Wi-Fi Simple Setup run ' + rec.runs + '/' + MAX_RUNS);
     flow = startProvisionee(hal, {
       onUserNetwork: (c: WifiConfiguration) => {
         if (my !== epoch) return;

@@ -24,7 +24,7 @@ export function attempt(c: WifiConfiguration, details?: ErrorDetails): WifiConne
 export function joinNetwork(hal: Hal, c: WifiConfiguration, tries: number, gapMs: number, isStopped: () => boolean, onDone: (a: WifiConnectionAttempt) => void): void {
   const addErr = hal.wifi.addConfiguration(c);
   if (addErr) {
-    info(hal, 'cannot configure ' + JSON.stringify(c.ssid) + ': ' + addErr.message);
+    info(hal, 'bad config ' + JSON.stringify(c.ssid) + ': ' + addErr.message);
     hal.clock.defer(() => onDone(attempt(c, errorDetails('BAD_CONFIG'))));
     return;
   }

@@ -180,7 +180,7 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
               ssid: typeof r.ssid === 'string' ? r.ssid : '',
               bssid: String(r.mac || '').toUpperCase(),
               security: securityOf(r.authMode),
-              channel: parseInt(String(r.channel), 10) || 0,
+              channel: parseInt(r.channel, 10) || 0,
               rssi: typeof r.rssi === 'number' ? r.rssi : 0,
               hidden: r.hidden === true || !r.ssid,
             });
