@@ -314,6 +314,15 @@ test('the soft-AP page joins a network, saves it, closes the AP and starts disco
   assert.ok(w.udp[DISCOVERY_PORT]);
 });
 
+test('the soft-AP page shows a submitted SSID with &, <, > and " as character references', () => {
+  const w = world({ keys: freshKeys(), provisioner: false });
+  run(w);
+  const r = w.httpServers[80]({ method: 'POST', path: '/connect', body: 'ssid=%3Cb%3E%26%22x&passphrase=home-secret-1' })!;
+  assert.is(r.status, 202);
+  assert.match(r.body, 'Joining &#60;b&#62;&#38;&#34;x...');
+  assert.not.match(r.body, '<b>');
+});
+
 test('credentials are saved only after the verified connection, and the hand-off is signed', () => {
   const w = world();
   const ctl = startWss(w.hal, {});
