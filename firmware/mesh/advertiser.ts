@@ -41,7 +41,7 @@ export function createAdvertiser(o: { ble: BleService; clock: ClockService; log:
     if (timer !== null) o.clock.clearTimeout(timer);
     timer = null;
     if (stopped) return;
-    const packet = queue.splice(0, 1)[0];
+    const packet = queue.shift();
     bursting = !!packet;
     if (!packet && !idle.length) return o.ble.stopAdvertising();
     if (idleIndex >= idle.length) idleIndex = 0;

@@ -69,7 +69,7 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
   function pump(): void {
     sending = active && outQueue.length > 0;
     if (!sending) return;
-    const err = o.ble.notify(outQueue.splice(0, 1)[0]);
+    const err = o.ble.notify(outQueue.shift() as Uint8Array);
     if (err) L.w('notify: ' + err.message);
     o.clock.defer(pump);
   }

@@ -278,7 +278,7 @@ export function createSession(o: SessionOptions): Session {
   }
 
   drain = function (): void {
-    while (!busy && held.length > 0 && !over()) process(held.splice(0, 1)[0]);
+    while (!busy && held.length > 0 && !over()) process(held.shift() as Uint8Array);
   };
   restartTimer();
 
