@@ -16,7 +16,8 @@ import { Fe, fe, P, feFromBytes, feToBytes, feToMont, feLess, feSub, feIsZero, f
 import { snInRange, snFrom, snToBytes, snInvJob, snMul, snAdd, R2N } from './p256-scalar.ts';
 import { Pt, Term, pt, onCurve, mulJob } from './p256-point.ts';
 import { derDecodeSignature, derEncodeSignature, spkiDecode, spkiEncode, privateKeyDecode } from './der.ts';
-import { bytesToHex, equalBytes, hexToBytes } from './bytes.ts';
+import { bytesToHex, equalBytes } from './bytes.ts';
+import { base64Decode } from './base64.ts';
 import { hmacSha256 } from './sha256.ts';
 
 export type RandomBytes = (n: number) => Uint8Array;
@@ -101,7 +102,8 @@ function toPoint(pub: Uint8Array): Pt | null {
   return onCurve(p[0], p[1]) ? p : null;
 }
 
-const G_HEX = '6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c2964fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5';
+// G = (6b17d1f2...d898c296, 4fe342e2...37bf51f5) as 64 bytes x || y, in base64 (shorter than hex).
+const G_B64 = 'axfR8uEsQkf4vOblY6RA8ncDfYEt6zOg9KE5RdiYwpZP40Li/hp/m47n60p8D54WK84zV2sxXs7LtkBoN79R9Q==';
 let G: Pt | null = null;
 /** Comb tables registered by useTable, by 'G' or the key's hex. */
 const tables: { [key: string]: Uint8Array } = {};
@@ -116,7 +118,7 @@ function tableOf(key: Uint8Array | string): Uint8Array | null {
 
 /** The base point of `key` ('G' or a public key; throws when invalid). */
 function baseOf(key: Uint8Array | string): Pt {
-  if (!G) G = toPoint(hexToBytes(G_HEX));
+  if (!G) G = toPoint(base64Decode(G_B64) as Uint8Array);
   const p = key === 'G' ? G : toPoint(key as Uint8Array);
   check(!!p, 'bad public key');
   return p as Pt;

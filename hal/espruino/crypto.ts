@@ -236,7 +236,7 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
       const given = opts.peerPublicKeyDer;
       const peer = given ? parseSpkiPublicKey(given) : loadDeviceTypeKey();
       if (!peer) {
-        if (given) fail(opts.onDone, 'CRYPTO_BAD_KEY', 'peer public key is not a valid P-256 SubjectPublicKeyInfo');
+        if (given) fail(opts.onDone, 'CRYPTO_BAD_KEY', 'peer key is not a P-256 SPKI');
         else noTypeKey(opts.onDone);
         return;
       }
@@ -248,7 +248,7 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
         defer: clock.defer,
         onDone: (e: Error | null, x?: Bytes | null) => {
           wipe(priv);
-          if (e || !x) return fail(opts.onDone, 'CRYPTO_ECDH', e || 'ECDH failed (invalid peer key)');
+          if (e || !x) return fail(opts.onDone, 'CRYPTO_ECDH', e || 'ECDH: invalid peer key');
           const h = sha256(x);
           wipe(x);
           opts.onDone(null, h);
