@@ -18,6 +18,8 @@
 //    inputs below 2^259 (c <= 7) the value ends below 2^256 + 2^228.
 // Every function allows the output to alias an input.
 
+import { base64Decode } from './base64.ts';
+
 /** A field element (11 limbs of 24 bits). */
 export type Fe = Float64Array;
 
@@ -29,14 +31,23 @@ export function fe(): Fe {
   return new Float64Array(11);
 }
 
-/** Limbs of a 64-digit hex number (6 hex digits = one 24-bit limb). */
-export function feHex(h: string): Fe {
+/** 32 big-endian bytes at b[off..] to limbs (plain integer, not reduced). */
+export function feFromBytes(r: Fe, b: Uint8Array, off: number): void {
+  for (let i = 0; i < 11; i++) {
+    const k = off + 31 - 3 * i;
+    r[i] = b[k] + (i < 10 ? b[k - 1] * 256 + b[k - 2] * 65536 : b[k - 1] * 256);
+  }
+}
+
+/** Limbs of a 256-bit constant given as 32 big-endian bytes in base64 (shorter than hex). */
+export function feB64(b64: string): Fe {
   const r = fe();
-  for (let i = 0; i < 11; i++) r[i] = parseInt(h.substring(i < 10 ? 58 - 6 * i : 0, 64 - 6 * i), 16);
+  feFromBytes(r, base64Decode(b64) as Uint8Array, 0);
   return r;
 }
 
-export const P = feHex('ffffffff00000001000000000000000000000000ffffffffffffffffffffffff');
+// p = ffffffff 00000001 00000000 00000000 00000000 ffffffff ffffffff ffffffff
+export const P = feB64('/////wAAAAEAAAAAAAAAAAAAAAD///////////////8=');
 
 /** Product columns of two field elements or scalars (23 entries: the mod-n reduction reaches T[22]). */
 export const T = new Float64Array(23);
@@ -166,20 +177,13 @@ export function feToMont(r: Fe, a: Fe): void {
 }
 
 /** The curve coefficient b (SEC 2 2.4.2) in the Montgomery domain. */
-export const B = feHex('5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b');
+// b = 5ac635d8 aa3a93e7 b3ebbd55 769886bc 651d06b0 cc53b0f6 3bce3c3e 27d2604b
+export const B = feB64('WsY12Ko6k+ez671VdpiGvGUdBrDMU7D2O848PifSYEs=');
 feToMont(B, B);
 
 /** 1 as a plain integer: feMul(r, a, PLAIN_ONE) leaves the Montgomery domain. */
 export const PLAIN_ONE = fe();
 PLAIN_ONE[0] = 1;
-
-/** 32 big-endian bytes at b[off..] to limbs (plain integer, not reduced). */
-export function feFromBytes(r: Fe, b: Uint8Array, off: number): void {
-  for (let i = 0; i < 11; i++) {
-    const k = off + 31 - 3 * i;
-    r[i] = b[k] + (i < 10 ? b[k - 1] * 256 + b[k - 2] * 65536 : b[k - 1] * 256);
-  }
-}
 
 /** Normalised limbs (value < 2^256) to 32 big-endian bytes at out[off..]. */
 export function feToBytes(out: Uint8Array, off: number, a: Fe): void {

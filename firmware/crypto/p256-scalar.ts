@@ -6,10 +6,11 @@
 // Bound: inputs canonical (< n, limbs < 2^24); a column holds at most 11 operand products and 11
 // q*n_j terms, each < 2^48, plus a carry: 22 * 2^48 + 2^30 < 2^52.5 < 2^53. The output
 // (T + Qn)/R < 2n is made canonical by one subtraction.
-import { Fe, fe, feHex, feLess, feFromBytes, feToBytes, feIsZero, feProd, powStep, carry, subIfAtLeast, T, IW, floor } from './p256-field.ts';
+import { Fe, fe, feB64, feLess, feFromBytes, feToBytes, feIsZero, feProd, powStep, carry, subIfAtLeast, T, IW, floor } from './p256-field.ts';
 
 /** n in 24-bit limbs. */
-export const N = feHex('ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
+// n = ffffffff 00000000 ffffffff ffffffff bce6faad a7179e84 f3b9cac2 fc632551
+export const N = feB64('/////wAAAAD//////////7zm+q2nF56E87nKwvxjJVE=');
 const N0 = 48207; // -n^-1 mod 2^24
 
 /** a (normalised limbs) < n ? */
