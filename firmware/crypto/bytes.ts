@@ -6,10 +6,11 @@ const HEX = '0123456789abcdef';
 /** Lower- or upper-case hex (even length, no separators) to bytes. Throws on malformed input. */
 export function hexToBytes(hex: string): Uint8Array {
   if (hex.length % 2) throw new Error('bytes: odd hex length');
+  hex = hex.toLowerCase();
   const out = new Uint8Array(hex.length / 2);
   for (let i = 0; i < out.length; i++) {
-    const hi = HEX.indexOf(hex.charAt(2 * i).toLowerCase());
-    const lo = HEX.indexOf(hex.charAt(2 * i + 1).toLowerCase());
+    const hi = HEX.indexOf(hex.charAt(2 * i));
+    const lo = HEX.indexOf(hex.charAt(2 * i + 1));
     if (hi < 0 || lo < 0) throw new Error('bytes: bad hex digit');
     out[i] = (hi << 4) | lo;
   }
