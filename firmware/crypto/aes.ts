@@ -4,6 +4,8 @@
 // arithmetic (no 2 KB of constants in the bundle); when the HAL plugs in the board's native
 // AES-ECB (setNativeAes128) the tables are never built at all.
 
+import { wordBE } from './bytes';
+
 /** A block cipher bound to one key: encrypts 16 bytes from `input` into `output` (may be the same). */
 export type BlockEncrypt = (input: Uint8Array, output: Uint8Array) => void;
 
@@ -43,11 +45,6 @@ function buildTables(): void {
   T = t;
 }
 
-/** Big-endian 32-bit word at byte offset `i`. */
-function word(b: Uint8Array, i: number): number {
-  return (b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3];
-}
-
 /** SubBytes of byte 0 of a, byte 1 of b, byte 2 of c, byte 3 of d, as one word (SubWord + ShiftRows). */
 function sub(a: number, b: number, c: number, d: number): number {
   const s = SBOX as Uint8Array;
@@ -58,7 +55,7 @@ function sub(a: number, b: number, c: number, d: number): number {
 function aes128ExpandKey(key: Uint8Array): Int32Array {
   if (!SBOX) buildTables();
   const rk = new Int32Array(44);
-  for (let i = 0; i < 4; i++) rk[i] = word(key, 4 * i);
+  for (let i = 0; i < 4; i++) rk[i] = wordBE(key, 4 * i);
   let rcon = 1;
   for (let i = 4; i < 44; i++) {
     let w = rk[i - 1];
@@ -77,7 +74,7 @@ function aes128EncryptWithSchedule(rk: Int32Array, input: Uint8Array, output: Ui
   const t = T as Int32Array;
   const x = new Int32Array(4);
   const y = new Int32Array(4);
-  for (let i = 0; i < 4; i++) x[i] = word(input, 4 * i) ^ rk[i];
+  for (let i = 0; i < 4; i++) x[i] = wordBE(input, 4 * i) ^ rk[i];
   // Rounds 1..9: SubBytes + ShiftRows + MixColumns as table lookups, then AddRoundKey.
   for (let r = 4; r < 40; r += 4) {
     for (let i = 0; i < 4; i++) {

@@ -17,6 +17,11 @@ export function hexToBytes(hex: string): Uint8Array {
   return out;
 }
 
+/** The big-endian 32-bit word at b[i..i+3], as a signed int32 (AES and SHA-256 words). */
+export function wordBE(b: Uint8Array, i: number): number {
+  return (b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3];
+}
+
 /** Bytes to lower-case hex. */
 export function bytesToHex(b: Uint8Array): string {
   let s = '';

@@ -10,7 +10,7 @@
 //
 // The HAL can plug in the board's native SHA-256 (`require("crypto").SHA256`) with setNativeSha256.
 
-import { wipe } from './bytes';
+import { wipe, wordBE } from './bytes';
 import { base64Decode } from './base64';
 
 // The first 32 bits of the fractional parts of the cube roots of the first 64 primes (FIPS 180-4 4.2.2),
@@ -30,7 +30,7 @@ let W: Int32Array | null = null;
 function words(b64: string): Int32Array {
   const b = base64Decode(b64) as Uint8Array;
   const out = new Int32Array(b.length / 4);
-  for (let i = 0; i < out.length; i++) out[i] = (b[4 * i] << 24) | (b[4 * i + 1] << 16) | (b[4 * i + 2] << 8) | b[4 * i + 3];
+  for (let i = 0; i < out.length; i++) out[i] = wordBE(b, 4 * i);
   return out;
 }
 
@@ -38,10 +38,7 @@ function words(b64: string): Int32Array {
 function compress(h: Int32Array, m: Uint8Array, p: number): void {
   const k = K as Int32Array;
   const w = W as Int32Array;
-  for (let i = 0; i < 16; i++) {
-    const j = p + 4 * i;
-    w[i] = (m[j] << 24) | (m[j + 1] << 16) | (m[j + 2] << 8) | m[j + 3];
-  }
+  for (let i = 0; i < 16; i++) w[i] = wordBE(m, p + 4 * i);
   for (let i = 16; i < 64; i++) {
     const x = w[i - 15];
     const y = w[i - 2];
