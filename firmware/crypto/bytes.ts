@@ -22,6 +22,16 @@ export function wordBE(b: Uint8Array, i: number): number {
   return (b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3];
 }
 
+/** A non-negative integer below 2^53 as 8 big-endian bytes (arithmetic: exact beyond 2^32). */
+export function u64BE(n: number): Uint8Array {
+  const b = new Uint8Array(8);
+  for (let i = 7; i >= 0; i--) {
+    b[i] = n % 256;
+    n = Math.floor(n / 256);
+  }
+  return b;
+}
+
 /** Bytes to lower-case hex. */
 export function bytesToHex(b: Uint8Array): string {
   let s = '';

@@ -10,7 +10,7 @@
 //
 // The HAL can plug in the board's native SHA-256 (`require("crypto").SHA256`) with setNativeSha256.
 
-import { wipe, wordBE } from './bytes';
+import { u64BE, wipe, wordBE } from './bytes';
 import { base64Decode } from './base64';
 
 // The first 32 bits of the fractional parts of the cube roots of the first 64 primes (FIPS 180-4 4.2.2),
@@ -80,10 +80,7 @@ export function sha256Pure(data: Uint8Array): Uint8Array {
   const tail = new Uint8Array(n % 64 < 56 ? 64 : 128);
   tail.set(data.subarray(full));
   tail[n - full] = 0x80;
-  for (let i = tail.length - 1, bits = n * 8; bits > 0; i--) {
-    tail[i] = bits % 256;
-    bits = Math.floor(bits / 256);
-  }
+  tail.set(u64BE(n * 8), tail.length - 8);
   for (let p = 0; p < tail.length; p += 64) compress(h, tail, p);
   wipe(tail);
   (W as Int32Array).fill(0);

@@ -15,7 +15,7 @@ import { FILES } from '../storage-layout';
 import { HmacDrbg } from '../../firmware/crypto/drbg';
 import { hmacSha256, sha256 } from '../../firmware/crypto/sha256';
 import { detectNativeCrypto, nativeAes128 } from './crypto-native';
-import { asciiToBytes, bytesToHex, concatBytes, hexToBytes, wipe } from '../../firmware/crypto/bytes';
+import { asciiToBytes, bytesToHex, concatBytes, hexToBytes, u64BE, wipe } from '../../firmware/crypto/bytes';
 import {
   ecdhSliced,
   parsePrivateKey,
@@ -57,19 +57,9 @@ function timerJitter(clock: ClockService, samples: number): Bytes {
   return out;
 }
 
-/** A 64-bit counter as 8 big-endian bytes (exact below 2^53). */
-function u64(n: number): Bytes {
-  const b = new Uint8Array(8);
-  for (let i = 7; i >= 0; i--) {
-    b[i] = n % 256;
-    n = Math.floor(n / 256);
-  }
-  return b;
-}
-
 /** The clock in microseconds as 8 bytes (nonce and reseed input). */
 function clockBytes(clock: ClockService): Bytes {
-  return u64(Math.floor(clock.now() * 1000));
+  return u64BE(Math.floor(clock.now() * 1000));
 }
 
 interface BootState {
@@ -130,7 +120,7 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
   const native = detectNativeCrypto();
 
   const entropy = concatBytes([seed, timerJitter(clock, 16)]);
-  const nonce = concatBytes([u64(boots), clockBytes(clock)]);
+  const nonce = concatBytes([u64BE(boots), clockBytes(clock)]);
   const personalization = concatBytes([asciiToBytes('ffs-hal-drbg/1'), oldCarry]);
   const drbg = new HmacDrbg(entropy, nonce, personalization);
   wipe(seed);
@@ -154,7 +144,7 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
     if (length < 0 || length > 65536 || length !== Math.floor(length)) throw new Error('crypto: bad random length');
     calls++;
     if (poolDirty || calls % RESEED_EVERY === 0) {
-      const e = sha256(concatBytes([pool, timerJitter(clock, 4), u64(calls), clockBytes(clock)]));
+      const e = sha256(concatBytes([pool, timerJitter(clock, 4), u64BE(calls), clockBytes(clock)]));
       drbg.reseed(e);
       wipe(e);
       poolDirty = false;
