@@ -25,7 +25,7 @@ export function startDevice(hal: Hal): void {
   hal.system.hardenConsole();
   const cfg = hal.storage.readJSON<FlowConfig>(FILES.config);
   if (!cfg) {
-    hal.log.log('error', 'boot', 'no device configuration (' + FILES.config + '): flash the device identity first');
+    hal.log.log('error', 'boot', 'no ' + FILES.config + ': flash the device first');
     return;
   }
   const flows = cfg.flows || {};
@@ -40,7 +40,7 @@ export function startDevice(hal: Hal): void {
     factoryResetMs: buttonCfg.factoryResetMs || 10000,
     onShortHold(): void {
       // Guide: clear the setup settings, disable FFS, return to the maker's soft-AP setup.
-      info('button', 'short hold: clear setup, FFS off, soft AP');
+      info('button', 'short hold: clear setup');
       if (wss) wss.clearSetup();
     },
     onFactoryReset(): void {

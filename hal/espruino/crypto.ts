@@ -74,7 +74,7 @@ let activeRng: ((n: number) => Bytes) | null = null;
  * The HTTP/TLS code calls this before each TLS connection.
  */
 export function reseedFirmwareRng(): void {
-  if (!activeRng) throw new Error('crypto: reseedFirmwareRng() before createCrypto()');
+  if (!activeRng) throw new Error('crypto: not started');
   const r = activeRng(4);
   E.srand(((r[0] << 24) | (r[1] << 16) | (r[2] << 8) | r[3]) >>> 0);
   wipe(r);
@@ -134,7 +134,7 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
     drbg.destroy();
     throw new Error('crypto: cannot persist the boot counter "' + FILES.bootCounter + '": ' + err.message);
   }
-  if (corrupt) warn('boot counter file was unreadable: started a new count');
+  if (corrupt) warn('boot counter unreadable: new count');
 
   // 3. Reseeding as it goes: a pool of handed-in entropy plus fresh jitter every RESEED_EVERY calls.
   let pool: Bytes = new Uint8Array(32);
