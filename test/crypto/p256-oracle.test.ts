@@ -5,25 +5,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createECDH, createHash, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, KeyObject } from 'node:crypto';
 import * as p256 from '../../firmware/crypto/p256.ts';
+import { seededBytes as seeded } from '../support/seeded-bytes.ts';
 
 const hex = (b: Uint8Array | null) => (b ? Buffer.from(b).toString('hex') : 'null');
 
-/** xorshift32 byte source: the same inputs on every run. */
-function seeded(seed: number): (n: number) => Uint8Array {
-  let s = seed >>> 0 || 1;
-  return (n: number) => {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      s ^= s << 13;
-      s >>>= 0;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      s >>>= 0;
-      out[i] = s & 255;
-    }
-    return out;
-  };
-}
 
 const N = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
 /** A private key in [1, n-1] from the seeded source. */

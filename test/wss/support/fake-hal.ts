@@ -29,6 +29,7 @@ import type {
   WifiSecurity,
 } from '../../../hal/types.ts';
 import { memoryStorage, type MemoryStorage } from '../../support/memory-storage.ts';
+import { seededBytes } from '../../support/seeded-bytes.ts';
 
 (globalThis as any).__FEATURE_SOFTAP__ = true;
 
@@ -123,21 +124,7 @@ export function provisionerPassphrase(keys: TestKeys, nonce: Uint8Array): string
 // Seeded randomness
 // ---------------------------------------------------------------------------------------------
 
-export function seededBytes(seed: number): (n: number) => Uint8Array {
-  let s = seed >>> 0 || 1;
-  return (n: number) => {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      s ^= s << 13;
-      s >>>= 0;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      s >>>= 0;
-      out[i] = s & 255;
-    }
-    return out;
-  };
-}
+export { seededBytes };
 
 // ---------------------------------------------------------------------------------------------
 // The Wi-Fi world
