@@ -1,7 +1,9 @@
-// Generates feMul of firmware/crypto/p256-field.ts: the 11x11 product of 24-bit limbs unrolled over
-// local variables, so the interpreter executes straight-line products instead of loops over typed
-// arrays (Espruino's cost is per token executed). Usage:
-//   node bench/p256-gen-field.mjs          the committed form: unrolled columns + reduction loop
+// Generates unrolled forms of feMul for firmware/crypto/p256-field.ts: the 11x11 product of 24-bit
+// limbs unrolled over local variables, so the interpreter executes straight-line products instead of
+// loops over typed arrays (Espruino's cost is per token executed). The committed feProd is NOT this
+// output any more: to fit the 64 KB budget it is a row loop (-512 bytes, ECDH ~1.3x slower under
+// --jitless; docs/CRYPTO.md). Use this generator to measure or restore the faster unrolled forms. Usage:
+//   node bench/p256-gen-field.mjs          unrolled columns + reduction loop (the form committed before)
 //   node bench/p256-gen-field.mjs --fused  reduction unrolled as well (product scanning): ~25% faster
 //                                          under `node --jitless`, ~30% fewer tokens, +430 bytes minified
 // Montgomery digits: p = -1 mod 2^24, so m_k = column_k mod 2^24, and m*p*2^(24k) adds
