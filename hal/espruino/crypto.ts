@@ -112,9 +112,10 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
     }
     if (typeof state.boots !== 'number' || state.boots < 0 || !oldCarry || oldCarry.length !== 32) state = null;
   }
-  const raw = (storage.readString(FILES.bootCounter + '.a') || '') + (storage.readString(FILES.bootCounter + '.b') || '');
-  const corrupt = raw !== '' && !state;
-  if (!state || !oldCarry) oldCarry = raw !== '' ? sha256(asciiToBytes(raw)) : new Uint8Array(32);
+  // No usable state: whatever unreadable slots are left get mixed in (read only in this rare case).
+  const raw = state ? '' : (storage.readString(FILES.bootCounter + '.a') || '') + (storage.readString(FILES.bootCounter + '.b') || '');
+  const corrupt = raw !== '';
+  if (!state || !oldCarry) oldCarry = corrupt ? sha256(asciiToBytes(raw)) : new Uint8Array(32);
   const boots = (state ? state.boots : 0) + 1;
 
   const native = detectNativeCrypto();
