@@ -17,12 +17,11 @@ interface FlowConfig {
 
 export function startDevice(hal: Hal): void {
   const info = (tag: string, message: string): void => hal.log.log('info', tag, message);
-  // The boot line first: the flash tool waits for it, possibly over the telnet console closed next.
+  // The boot line (the flash tool waits for it); main.ts has already closed the consoles.
   info(
     'boot',
     BOOT_LINE + ' v' + FIRMWARE_VERSION + ' on ' + hal.system.board + ' Espruino ' + hal.system.firmwareVersion,
   );
-  hal.system.hardenConsole();
   const cfg = hal.storage.readJSON<FlowConfig>(FILES.config);
   if (!cfg) {
     hal.log.log('error', 'boot', 'no ' + FILES.config + ': flash the device first');

@@ -1,6 +1,15 @@
 // The flashed program's entry point: build the HAL over Espruino's modules and start the device.
 // This is the only file that joins firmware/ to hal/espruino/; everything below it gets `hal`.
 import { createEspruinoHal } from '../hal/espruino/index';
+import { createSystem } from '../hal/espruino/system';
+import { createLog } from '../hal/espruino/log';
 import { startDevice } from './app';
 
-startDevice(createEspruinoHal());
+// The stock build leaves a REPL open on BLE UART and telnet (Storage, ffs.devkey readable): close both
+// before anything that can fail, so that no boot error (a missing seed, Storage full) leaves one open.
+createSystem().hardenConsole();
+try {
+  startDevice(createEspruinoHal());
+} catch (e) {
+  createLog().log('error', 'boot', '' + e);
+}
