@@ -48,6 +48,9 @@ export function buildOptions(entry, outfile, argv = []) {
     platform: 'neutral',
     mainFields: ['module', 'main'],
     target: 'es2020',
+    // the device settings for every module of a bundle: `useDefineForClassFields: false` makes a field
+    // `k = v` a constructor assignment and drops a bare `k: T;` (Espruino 2v29 cannot parse `k;`)
+    tsconfig: path.join(root, 'tsconfig.device.json'),
     supported: ESBUILD_SUPPORTED,
     minify: true,
     treeShaking: true,

@@ -1,5 +1,6 @@
-// Facts about the target dialect shared by the build and the gate (see ../shared/docs/espruino.md:
-// probe results on Espruino 2v29 and the module list of the ESP32 IDF5 build).
+// Facts about the target dialect shared by the build and the gate: probe results on Espruino 2v29
+// (github:espruino/Espruino, RELEASE_2V29) and the module list of its ESP32 IDF5 build. docs/BUILD.md
+// lists them; build/espruino-api.json holds the API names read from the 2v29 sources.
 
 /** Built-in modules of the ESP32 (IDF5) Espruino build: the only require() targets allowed. */
 export const ESPRUINO_BUILTIN_MODULES = [
@@ -29,7 +30,7 @@ export const ESBUILD_SUPPORTED = {
   'async-generator': false,
   'bigint': false,
   'class': true,
-  'class-field': true, // native class fields work (espruino.md "what works")
+  'class-field': false, // lowered into the constructor: 2v29 parses only `k = v;` fields, evaluates v once and puts it on the prototype
   'class-private-accessor': true, // kept: lowering needs WeakMap/WeakSet
   'class-private-brand-check': true, // kept: lowering needs WeakMap/WeakSet
   'class-private-field': true, // kept: lowering needs WeakMap/WeakSet

@@ -16,8 +16,11 @@
 //     no `for..in` / `Object.keys|values|entries` over a type that has the property;
 //  2. no string literal in the sources or in a built bundle equals the name (obj['name'], 'name' in o;
 //     esbuild leaves quoted names alone);
-//  3. the name is not part of the Espruino API: neither a word of ../shared/docs/espruino.md nor an
-//     identifier or string of the emulated board (sim/board/*.ts);
+//  3. the interpreter never spells the name: it is neither an API name nor a property name its C code
+//     reads or writes by name (build/espruino-api.json, extracted from the Espruino 2v29 sources by
+//     build/espruino-api.mjs), nor an identifier or string of the emulated board (sim/board/*.ts);
+//     except the few names of API_NAMES_SAFE_TO_MANGLE, each with the reason it cannot meet a
+//     renamed property;
 //  4. the flash tool (flash/**) never writes it: no string, template, object key or declared member
 //     of it spells the name, so what it writes to Storage cannot carry it.
 // `node build/mangle.mjs --check` runs the checks; `--candidates` lists the names that would pass,
@@ -28,7 +31,19 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const MANGLE_FILE = path.join(root, 'build', 'mangle.json');
-const ESPRUINO_DOC = path.resolve(root, '..', 'shared', 'docs', 'espruino.md');
+export const ESPRUINO_API_FILE = path.join(root, 'build', 'espruino-api.json');
+
+/**
+ * Names the interpreter spells that the firmware may still rename on its own objects, and why a
+ * renamed property cannot meet them. Each stays here only while the API data spells it (a test checks).
+ */
+export const API_NAMES_SAFE_TO_MANGLE = {
+  flush: 'Serial.prototype.flush (src/jswrap_serial.c): a method of the interpreter\'s own Serial objects, which the ' +
+    'firmware never holds (check 1 keeps renamed names off native and untyped objects); no C code looks "flush" up by name',
+  stop: 'Waveform/Stepper .stop() (src/jswrap_waveform.c, src/jswrap_stepper.c): methods of native objects (check 1), and ' +
+    'the boolean option `stop` of I2C.writeTo (src/jswrap_spi_i2c.c): data, never a function (check 1)',
+  watch: 'the hidden "watch" child of the interpreter\'s own timer objects (src/jsinteractive.c), never of a program\'s object',
+};
 
 /** { names: string[], cache: { [name]: short } } */
 export function loadMangle(file = MANGLE_FILE) {
@@ -74,8 +89,12 @@ export async function reservedNames() {
   const add = (set, why) => {
     for (const w of set) if (!reserved.has(w)) reserved.set(w, why);
   };
-  if (!existsSync(ESPRUINO_DOC)) throw new Error('mangle: ' + ESPRUINO_DOC + ' is missing (the Espruino API list)');
-  add(words(readFileSync(ESPRUINO_DOC, 'utf8')), 'the Espruino API (espruino.md)');
+  const api = JSON.parse(readFileSync(ESPRUINO_API_FILE, 'utf8'));
+  for (const [kind, list] of [['API', api.api], ['C code', api.objectKeys]]) {
+    for (const [name, file] of Object.entries(list)) {
+      if (!Object.prototype.hasOwnProperty.call(API_NAMES_SAFE_TO_MANGLE, name)) add([name], 'the Espruino ' + kind + ' (' + api.version + ': ' + file + ')');
+    }
+  }
   for (const f of filesUnder(path.join(root, 'sim', 'board'), /\.ts$/)) add(words(readFileSync(f, 'utf8')), 'the emulated board (' + path.relative(root, f) + ')');
   for (const f of filesUnder(path.join(root, 'flash'), /\.(ts|mjs|js)$/)) add(await writtenWords(f), 'the flash tool (' + path.relative(root, f) + ')');
   return reserved;

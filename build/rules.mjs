@@ -1,5 +1,6 @@
 // The Espruino dialect rules. Each finding is { rule, message, node|start }.
-// Facts: ../shared/docs/espruino.md (probes on Espruino 2v29). Rule names are stable: tests and
+// Facts: probes on the real interpreter (Espruino 2v29, github:espruino/Espruino) as recorded in
+// docs/BUILD.md and build/espruino-api.json. Rule names are stable: tests and
 // the README refer to them.
 import { analyze, children, isFunction } from './scope.mjs';
 import {
@@ -21,6 +22,7 @@ export const RULES = {
   'tagged-template': 'tagged templates (including String.raw`...`)',
   'computed-key': 'computed keys in object literals and class bodies',
   'private-member': 'private #names in classes',
+  'class-field': 'a class field without an initializer (`k;` does not parse), or an instance field initialized with anything but a number, string, boolean or null literal (evaluated once, on the prototype)',
   bigint: 'BigInt literals (1n)',
   'class-static-inherit': 'a static member reached through a subclass, or super in a static method',
   'class-static-block': 'static { } blocks in classes',
@@ -175,6 +177,18 @@ export function runRules(ast, code) {
       case 'MethodDefinition':
       case 'PropertyDefinition':
         if (node.computed) add('computed-key', node, 'computed class member');
+        // 2v29 (src/jsparse.c, jspeClassDefinition) parses a class field only as `name = value;`: a bare
+        // `k;` stops the whole script at parse time ("Got ';' expected '='"). And it evaluates the value
+        // once, when the class is defined, and stores it on the prototype (static: on the class), so an
+        // object or array there is shared by every instance and `this` is not the instance.
+        if (node.type === 'PropertyDefinition') {
+          const name = (node.static ? 'static ' : '') + (node.key.type === 'Identifier' ? node.key.name : String(node.key.value));
+          const v = node.value;
+          if (v === null) add('class-field', node, 'class field ' + name + ' without an initializer (Espruino only parses `' + name + ' = value;`; assign it in the constructor)');
+          else if (!node.static && !(v.type === 'Literal' && !v.regex && !v.bigint) && !(v.type === 'UnaryExpression' && v.operator === '-' && v.argument.type === 'Literal' && typeof v.argument.value === 'number')) {
+            add('class-field', node, 'class field ' + name + ' initialized with an expression (Espruino evaluates it once and puts it on the prototype: assign it in the constructor)');
+          }
+        }
         break;
       case 'PrivateIdentifier': add('private-member', node, 'private #' + node.name); break;
       case 'StaticBlock': add('class-static-block', node, 'static { } block'); break;

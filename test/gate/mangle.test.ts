@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { checkMangle, loadMangle, mangleOptions } from '../../build/mangle.mjs';
+import { checkMangle, loadMangle, mangleOptions, API_NAMES_SAFE_TO_MANGLE, ESPRUINO_API_FILE } from '../../build/mangle.mjs';
 import { buildBundle } from '../../esbuild.config.mjs';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -50,9 +50,29 @@ test('a property of a built-in or native object (declared in a .d.ts) is refused
 
 test('names of the Espruino API, the emulated board and the flash tool are refused', async () => {
   const p = await problemsFor(['readJSON', 'setWatch', 'privateKey']);
-  assert.ok(p.some((l) => /"readJSON" is spelled by the Espruino API/.test(l)), p.join('\n'));
+  assert.ok(p.some((l) => /"readJSON" is spelled by the Espruino API \(2v29: src\/jswrap_storage\.c\)/.test(l)), p.join('\n'));
   assert.ok(p.some((l) => /"setWatch" is spelled by/.test(l)), p.join('\n'));
   assert.ok(p.some((l) => /"privateKey" is spelled by the flash tool/.test(l)), p.join('\n'));
+});
+
+test('option keys the interpreter documents or its C code reads by name are refused', async () => {
+  const p = await problemsFor(['dnsServers', 'bitrate']);
+  assert.ok(p.some((l) => /"dnsServers" is spelled by the Espruino API \(2v29: libs\/network\/jswrap_wifi\.c\)/.test(l)), p.join('\n'));
+  assert.ok(p.some((l) => /"bitrate" is spelled by the Espruino C code \(2v29: src\/jsi2c\.c\)/.test(l)), p.join('\n'));
+});
+
+test('the Espruino API data is the repository\'s own, names its source, and each exception is still needed', () => {
+  assert.ok(ESPRUINO_API_FILE.startsWith(root + path.sep), ESPRUINO_API_FILE);
+  const api = JSON.parse(readFileSync(ESPRUINO_API_FILE, 'utf8'));
+  assert.is(api.version, '2v29');
+  assert.match(api.source, /github:espruino\/Espruino 2v29/);
+  assert.is(api.api.Storage, 'src/jswrap_storage.c');
+  assert.is(api.api.setWatch, 'src/jswrap_io.c');
+  assert.ok(Object.keys(api.api).length > 500 && Object.keys(api.objectKeys).length > 500);
+  for (const [name, why] of Object.entries(API_NAMES_SAFE_TO_MANGLE)) {
+    assert.ok(Object.prototype.hasOwnProperty.call(api.api, name) || Object.prototype.hasOwnProperty.call(api.objectKeys, name), name + ' is no longer spelled by the interpreter: drop its exception');
+    assert.ok(String(why).length > 40, name + ' needs its reason');
+  }
 });
 
 test('a name spelled as a string in a bundle is refused; an unused one is a warning', async () => {

@@ -1,6 +1,6 @@
 // Every dialect rule of build/check.mjs has fixtures under test/gate/fixtures/: `<rule>.fail.js` holds
 // snippets (separated by `// ---` lines) that must each be flagged by that rule, `<rule>.pass.js` must
-// pass the gate with no finding at all. Facts behind each rule: ../shared/docs/espruino.md.
+// pass the gate with no finding at all. Facts behind each rule: docs/BUILD.md (probes on Espruino 2v29).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, readdirSync } from 'node:fs';
