@@ -79,6 +79,8 @@ export interface StorageService {
   list(prefix: string): string[];
   /** Free bytes. */
   free(): number;
+  /** Rewrite Storage without its trash, so erased secrets do not linger in flash (optional). */
+  compact?(): void;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@
  * the first ':' — it detects torn or corrupt slots (not an authenticator: that is the Sealer's job).
  * `save` writes the slot that does NOT hold the newest valid copy, with sequence + 1, so a power cut at
  * any point leaves either the old record or the new one readable — never a mix. `load` takes the valid
- * slot with the highest sequence. A payload may be sealed (authenticated encryption) by a `Sealer`.
+ * slot with the highest sequence. A save that shrinks the record (a secret removed) writes the new copy
+ * to both slots; that save and `erase` compact Storage, so removed secrets do not linger in flash. A payload may be sealed (authenticated encryption) by a `Sealer`.
  */
 import type { HalError, StorageService } from '../../hal/types';
 import { sha256 } from '../crypto/sha256';
@@ -33,6 +34,12 @@ function check(body: string): string {
   return bytesToHex(sha256(utf8ToBytes(body)).subarray(0, 4));
 }
 
+/** One slot's text: check value, sequence, schema version, payload (the flash tool writes it too). */
+export function slotText(seq: number, version: number, payload: string): string {
+  const body = seq + ':' + version + ':' + payload;
+  return check(body) + ':' + body;
+}
+
 function parseSlot(text: string | null, version: number, index: number): Slot | null {
   // <check>: exactly 8 characters, then ':', and it must match everything after that ':'.
   if (text === null || text.charAt(8) !== ':' || text.substring(0, 8) !== check(text.substring(9))) return null;
@@ -51,6 +58,9 @@ export function createRecordStore<T>(opts: {
 }): RecordStore<T> {
   const storage = opts.storage;
   const names = [opts.name + '.a', opts.name + '.b'];
+  const compact = (): void => {
+    if (storage.compact) storage.compact();
+  };
 
   function newest(): Slot | null {
     let best: Slot | null = null;
@@ -76,11 +86,15 @@ export function createRecordStore<T>(opts: {
     save(value: T): HalError | null {
       const best = newest();
       const target = best ? 1 - best[0] : 0;
-      const seq = best ? best[1] + 1 : 1;
       const json = JSON.stringify(value);
       const payload = opts.sealer ? opts.sealer.seal(json) : json;
-      const body = seq + ':' + opts.version + ':' + payload;
-      return storage.write(names[target], check(body) + ':' + body);
+      const text = slotText(best ? best[1] + 1 : 1, opts.version, payload);
+      const err = storage.write(names[target], text);
+      // A shorter record may have dropped a secret (a cleared network's passphrase): the new copy is in
+      // place, so the stale slot gets it too and Storage is compacted (the old bytes must not linger in
+      // the trash). Same-size saves, such as the boot counter's, keep the older copy as their fallback.
+      if (!err && best && best[2].length > payload.length && !storage.write(names[best[0]], text)) compact();
+      return err;
     },
     erase(): void {
       // The older slot first: a power cut between the two erases must leave the newest record (the
@@ -89,6 +103,7 @@ export function createRecordStore<T>(opts: {
       const first = best ? 1 - best[0] : 0;
       storage.erase(names[first]);
       storage.erase(names[1 - first]);
+      compact();
     },
   };
 }

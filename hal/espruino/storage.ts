@@ -51,5 +51,9 @@ export function createStorage(log: (msg: string) => void): StorageService {
     free(): number {
       return S.getFree();
     },
+    compact(): void {
+      // after the current turn, so the caller's other erases (a cleared setup's files) go too
+      setTimeout(() => S.compact(), 0);
+    },
   };
 }
