@@ -1,22 +1,28 @@
 // Wi-Fi Simple Setup: the entry point. Decides at boot between the home network (credentials saved
-// after a verified connection), a new FFS run, and the maker's soft-AP setup; owns the button actions.
-//  - any failure before the home network is joined → soft AP with FFS disabled (never a reboot loop)
-//  - short hold (clearSetup): clear setup settings, FFS disabled, soft AP
-//  - factory reset (> 10 s): erase everything; FFS and soft AP enabled again (app.ts reboots)
+// after a verified connection) and setup; owns the button actions. The integration guide's
+// "Device factory reset recommendation":
+//  - power cycle (every boot without a saved network) and factory reset: both setup modes on, the
+//    soft AP and an FFS run side by side on the one radio
+//  - any failure before the home network is joined → FFS off until the next power cycle, the soft AP
+//    stays (no user reset needed); without a soft AP (build or SoftAp.Enabled) FFS runs again later
+//  - short hold (clearSetup): clear setup settings, FFS off, soft AP
+//  - factory reset (> 10 s): erase everything (app.ts reboots); a reset cut short by a power loss is
+//    finished at the next boot
 import type { Hal, WifiConfiguration } from '../../hal/types';
 import { startDiscovery } from './discovery';
 import { FILES } from '../../hal/storage-layout';
+import { configFlag } from './config';
 import { prepareHandoff } from './handoff';
 import { startProvisionee, type Provisionee } from './provisionee';
 import { startSoftAp, type SoftAp } from './softap';
-import { factoryRecord, loadRecord, MAX_RUNS, openWssStore, type SavedNetwork, type WssRecord } from './state';
+import { checkRecord, MAX_RUNS, openWssStore, type SavedNetwork, type WssRecord } from './state';
 import { joinNetwork, wifiConfig } from './wifi-join';
 import { info, warn } from './log';
 
 export interface WssController {
-  /** Short hold: clear setup settings, disable FFS, go to the maker's soft-AP setup. */
+  /** Short hold: clear setup settings, FFS off, the maker's soft-AP setup. */
   clearSetup(): void;
-  /** Factory reset: erase Wi-Fi credentials and setup state; FFS and soft AP enabled again. */
+  /** Factory reset: erase Wi-Fi credentials and setup state (the reboot then brings both modes up). */
   factoryReset(): void;
   stop(): void;
 }
@@ -26,16 +32,19 @@ export interface WssOptions {
   idle?: boolean;
 }
 
-export const HOME_RETRY_MS = 30000;
-
+/** Pause before the saved network is tried again, and before a new FFS run when there is no soft AP. */
+export const RETRY_MS = 30000;
 
 export function startWss(hal: Hal, opts: WssOptions): WssController {
   const store = openWssStore(hal.storage);
-  let rec: WssRecord = loadRecord(store);
+  const stored = store.load();
+  let rec: WssRecord = checkRecord(stored);
+  /** the maker's soft AP: in this build and not switched off (SoftAp.Enabled ← ffs.cfg flows.softAp) */
+  const apOn = __FEATURE_SOFTAP__ && configFlag(hal, 'SoftAp.Enabled', true);
   let flow: Provisionee | null = null;
   let ap: SoftAp | null = null;
   let stopDiscovery: (() => void) | null = null;
-  let homeTimer = -1;
+  let timer = -1;
   let epoch = 0;
 
   function save(): void {
@@ -43,16 +52,32 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
     if (err) hal.log.log('error', 'wss', 'cannot save: ' + err.message);
   }
 
-  function stopAll(): void {
-    epoch++;
+  function stopFlow(): void {
     if (flow) flow.stop();
     flow = null;
+  }
+
+  function stopAp(): void {
     if (ap) ap.stop();
     ap = null;
+  }
+
+  function stopAll(): void {
+    epoch++;
+    stopFlow();
+    stopAp();
     if (stopDiscovery) stopDiscovery();
     stopDiscovery = null;
-    if (homeTimer >= 0) hal.clock.clearTimeout(homeTimer);
-    homeTimer = -1;
+    // Espruino throws "Unknown Timeout" for an id that is not running
+    if (timer >= 0) hal.clock.clearTimeout(timer);
+    timer = -1;
+  }
+
+  function later(fn: () => void): void {
+    timer = hal.clock.setTimeout(() => {
+      timer = -1;
+      fn();
+    }, RETRY_MS);
   }
 
   function onHome(): void {
@@ -81,26 +106,21 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
     if (!net) return;
     info(hal, 'joining the saved network ' + JSON.stringify(net.ssid));
     joinNetwork(hal, wifiConfig(net.ssid, net.key, false, net.security), 3, 2000, () => my !== epoch, (a) => {
-      if (!a.errorDetails) {
-        onHome();
-        return;
+      if (!a.errorDetails) onHome();
+      else {
+        warn(hal, 'saved network: ' + a.errorDetails.code);
+        later(joinHome);
       }
-      warn(hal, 'saved network: ' + a.errorDetails.code);
-      homeTimer = hal.clock.setTimeout(() => {
-        homeTimer = -1;
-        joinHome();
-      }, HOME_RETRY_MS);
     });
   }
 
   function softAp(): void {
-    if (!__FEATURE_SOFTAP__) {
-      warn(hal, 'no soft AP in this build');
-      return;
-    }
+    if (!__FEATURE_SOFTAP__ || !apOn || ap) return;
     const my = epoch;
     ap = startSoftAp(hal, {
       onCredentials: (ssid, passphrase, done) => {
+        // the user chose the maker's setup: FFS gives the radio up
+        stopFlow();
         const c = wifiConfig(ssid, passphrase, false);
         const net: SavedNetwork = { ssid: ssid, security: c.security, key: passphrase };
         joinNetwork(hal, c, 2, 1000, () => my !== epoch, (a) => {
@@ -117,8 +137,7 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
           // let the page show the result, then close the access point
           hal.clock.setTimeout(() => {
             if (my !== epoch) return;
-            if (ap) ap.stop();
-            ap = null;
+            stopAp();
             onHome();
           }, 2000);
         });
@@ -126,12 +145,21 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
     });
   }
 
-  /** Leave the station network, then open the soft AP (unless something else started meanwhile). */
-  function leaveForSoftAp(): void {
+  /**
+   * FFS is off until the next power cycle (guide: fall back to the soft AP, no user reset needed):
+   * leave the station network; the soft AP stays up. Without a soft AP, FFS is the only setup
+   * path: a new run after RETRY_MS.
+   */
+  function ffsOff(): void {
     const my = epoch;
+    rec.runs = 0;
+    save();
+    warn(hal, 'FFS off');
     hal.wifi.disconnect({
       onDone: () => {
-        if (my === epoch) softAp();
+        if (my !== epoch) return;
+        if (apOn) softAp();
+        else if (timer < 0) later(runFfs);
       },
     });
   }
@@ -148,42 +176,19 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
         rec.network = { ssid: c.ssid, security: c.security, key: c.key };
         rec.handoff = true;
         save();
+        stopAp();
       },
       onDone: (ok, reason) => {
         if (my !== epoch) return;
         flow = null;
-        rec.runs = 0;
         if (ok || rec.network) {
           if (!ok) warn(hal, 'last report failed: ' + reason);
+          rec.runs = 0;
           save();
           onHome();
-          return;
-        }
-        // Guide: any error before the home network is joined → the maker's soft AP, FFS disabled.
-        rec.ffs = false;
-        save();
-        leaveForSoftAp();
+        } else ffsOff();
       },
     });
-  }
-
-  function boot(): void {
-    if (rec.network) {
-      joinHome();
-      return;
-    }
-    if (rec.ffs && rec.runs < MAX_RUNS) {
-      if (rec.runs > 0) warn(hal, 'last run did not finish: new session');
-      runFfs();
-      return;
-    }
-    if (rec.ffs) {
-      warn(hal, MAX_RUNS + ' runs did not finish: soft AP');
-      rec.ffs = false;
-      rec.runs = 0;
-      save();
-    }
-    softAp();
   }
 
   function forget(): void {
@@ -191,21 +196,42 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
     hal.storage.erase(FILES.handoff);
   }
 
+  function boot(): void {
+    // no record: a fresh board, or a factory reset whose power went after the record was erased —
+    // finish it (the record is the reset's commit point, see factoryReset)
+    if (!stored) forget();
+    if (rec.network) {
+      joinHome();
+      return;
+    }
+    // Guide: a power cycle returns to factory settings with both AP and FFS modes enabled
+    softAp();
+    if (rec.runs < MAX_RUNS || !apOn) {
+      if (rec.runs > 0) warn(hal, 'last run did not finish: new session');
+      runFfs();
+    } else {
+      // a reboot loop mid-run: this boot the soft AP alone
+      warn(hal, MAX_RUNS + ' runs did not finish');
+      ffsOff();
+    }
+  }
+
   if (!opts.idle) boot();
 
   return {
     clearSetup(): void {
       stopAll();
-      rec = factoryRecord();
-      rec.ffs = false;
+      rec = checkRecord(null);
       save();
       forget();
-      leaveForSoftAp();
+      ffsOff();
     },
     factoryReset(): void {
       stopAll();
+      // the record first (its newest slot last): a power cut before that leaves the device as it was,
+      // after it the next boot finishes the erase
       store.erase();
-      rec = factoryRecord();
+      rec = checkRecord(null);
       forget();
       hal.wifi.disconnect({ onDone: () => undefined });
     },

@@ -119,9 +119,10 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
       const parsed = err ? null : parseResponse(verified as string, spec);
       const v = parsed ? parsed.value : null;
       let why = parsed ? parsed.error : (err as DssError).message;
-      // the device-type key signs for every unit of the type: a signed answer that names another
-      // session, or another page than the one asked for, is a replay and refused like a malformed one
-      if (v && ((sessionId && v.sessionId !== undefined && v.sessionId !== sessionId) || (seq && v.sequenceNumber !== seq))) why = 'replay';
+      // the device-type key signs for every unit of the type: once the session started, an answer
+      // without this session's id (the real DSS puts it in every one), or with another page than the
+      // one asked for, is a replay and refused like a malformed one
+      if (v && ((sessionId && v.sessionId !== sessionId) || (seq && v.sequenceNumber !== seq))) why = 'replay';
       if (why) {
         if (parsed) warn(hal, op + ': ' + why);
         onFail(why);
@@ -207,13 +208,12 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
 
   function start(): void {
     setState('CONNECTING_TO_SETUP_NETWORK');
+    // ffsGetSetupNetworkConfiguration: the maker's own setup network replaces the simple_setup
+    // fallback only; the encoded network is always tried first
     const maker = configString(hal, 'WSS.SetupNetworkSsid');
-    if (maker) {
-      // ffsGetSetupNetworkConfiguration: the maker's own setup network replaces both defaults
-      connectSetup([{ ssid: maker, passphrase: configString(hal, 'WSS.SetupNetworkPassphrase'), encoded: false }]);
-      return;
-    }
-    const fallback: SetupNetwork = { ssid: FALLBACK_SETUP_SSID, passphrase: '', encoded: false };
+    const fallback: SetupNetwork = maker
+      ? { ssid: maker, passphrase: configString(hal, 'WSS.SetupNetworkPassphrase'), encoded: false }
+      : { ssid: FALLBACK_SETUP_SSID, passphrase: '', encoded: false };
     const pub = hal.config.getConfigurationValue('DeviceInformation.PublicKey');
     // configuration values are string | number | boolean | bytes: an object here is the key bytes
     if (typeof pub !== 'object' || !pub) {
@@ -226,7 +226,8 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
       if (stopped) return;
       if (net) info(hal, 'encoded setup network ' + net.ssid);
       else warn(hal, 'no encoded network: ' + (err ? err.message : '?'));
-      connectSetup(net ? [net, fallback] : [fallback]);
+      // a maker name equal to the encoded one is tried once, as the encoded network
+      connectSetup(net && net.ssid !== fallback.ssid ? [net, fallback] : [net || fallback]);
     });
   }
 
@@ -342,6 +343,8 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
       return;
     }
     joinNetwork(hal, setupConfig(s), SETUP_TRIES, 1000, isStopped, (a) => {
+      // guide: every network tried has its attempt record, the setup network's re-join too
+      attempts.push(a);
       if (a.errorDetails) end(false, 'setup network lost');
       else {
         dss.setViaProvisioner(s.encoded);

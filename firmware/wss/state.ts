@@ -1,8 +1,8 @@
 // What the WSS side remembers across reboots (firmware/store/record.ts: two slots, power-safe).
-//  - ffs: Wi-Fi Simple Setup enabled (factory default); cleared by any failed run and by a short hold
+// "FFS off" is not remembered: the guide brings both setup modes back at every power cycle.
 //  - runs: FFS runs started and not finished; a reboot mid-flow starts a NEW session (fresh setup
-//    nonce and sessionId: a DSS session is never resumed), and after MAX_RUNS unfinished runs the
-//    device gives up on FFS and opens its soft AP instead of looping
+//    nonce and sessionId: a DSS session is never resumed), and after MAX_RUNS unfinished runs in a
+//    row one boot skips FFS (the soft AP alone) instead of looping
 //  - network: the user network, written only after a verified connection
 //  - handoff: the signed session-token hand-off is waiting for the maker's app/cloud
 import type { StorageService, WifiSecurity } from '../../hal/types';
@@ -19,25 +19,27 @@ export interface SavedNetwork {
 }
 
 export interface WssRecord {
-  ffs: boolean;
   runs: number;
   network: SavedNetwork | null;
   handoff: boolean;
 }
 
-export function factoryRecord(): WssRecord {
-  return { ffs: true, runs: 0, network: null, handoff: false };
-}
 
 export function openWssStore(storage: StorageService): RecordStore<WssRecord> {
   return createRecordStore<WssRecord>({ storage: storage, name: FILES.wssState, version: RECORD_VERSION });
 }
 
-/** The record, or the factory one when missing or unreadable (a torn write leaves the older slot). */
+/** A loaded record checked member by member, or the factory one (null: missing or unreadable). */
+export function checkRecord(r: WssRecord | null): WssRecord {
+  const n = r && r.network;
+  return {
+    runs: r && r.runs > 0 ? r.runs | 0 : 0,
+    network: n && typeof n.ssid === 'string' && typeof n.key === 'string' && typeof n.security === 'string' ? n : null,
+    handoff: !!r && r.handoff === true,
+  };
+}
+
+/** The stored record, or the factory one (a torn write leaves the older slot). */
 export function loadRecord(store: RecordStore<WssRecord>): WssRecord {
-  const r = store.load();
-  if (!r || typeof r.ffs !== 'boolean' || typeof r.runs !== 'number') return factoryRecord();
-  const n = r.network;
-  const network = n && typeof n.ssid === 'string' && typeof n.key === 'string' && typeof n.security === 'string' ? n : null;
-  return { ffs: r.ffs, runs: r.runs, network: network, handoff: r.handoff === true };
+  return checkRecord(store.load());
 }

@@ -100,10 +100,17 @@ export interface Association {
   delayMs: number;
 }
 
+/** A host's virtual port: the real loopback port behind it, and the networks it answers on (default: all the host's). */
+export interface HostPort {
+  port: number;
+  label: string;
+  from?: Behind[];
+}
+
 interface HostEntry {
   ip: string;
   /** virtual port -> real loopback port */
-  ports: Map<number, { port: number; label: string }>;
+  ports: Map<number, HostPort>;
   /** only reachable from these networks (default: internet) */
   from: Behind[];
 }
@@ -177,7 +184,7 @@ export class WifiWorld {
   takeDown(ap: AccessPoint): void {
     if (!ap.up) return;
     ap.up = false;
-    this.emit('ap', `AP ${JSON.stringify(ap.ssid)} down`, { ssid: ap.ssid });
+    this.emit('ap', `AP ${JSON.stringify(ap.ssid)} down`, { ssid: ap.ssid, owner: ap.owner });
     for (const fn of this.apDownListeners) fn(ap);
   }
 
@@ -192,10 +199,11 @@ export class WifiWorld {
       `${((n >> 8) & 255).toString(16).padStart(2, '0')}:${(n & 255).toString(16).padStart(2, '0')}`.toUpperCase();
   }
 
-  /** Beacons and probe responses heard by a full scan (hidden APs answer with an empty SSID). */
+  /** Beacons and probe responses heard by a full scan (hidden APs answer with an empty SSID). The
+   *  devices' own soft APs are left out: a station never hears its own (the scan does not say whose). */
   scan(): ScanEntry[] {
     return this.aps
-      .filter((ap) => ap.up)
+      .filter((ap) => ap.up && !this.deviceAps.has(ap))
       .sort((a, b) => b.rssi - a.rssi)
       .map((ap) => ({
         rssi: ap.rssi,
@@ -241,7 +249,7 @@ export class WifiWorld {
   // ------------------------------------------------------------------ DNS and routing
 
   /** Put a host on the internet (and optionally on setup networks) with virtual->real ports. */
-  registerHost(name: string, ip: string, ports: Record<number, { port: number; label: string }>, from: Behind[] = ['internet', 'noDns']): void {
+  registerHost(name: string, ip: string, ports: Record<number, HostPort>, from: Behind[] = ['internet', 'noDns']): void {
     this.hosts.set(name.toLowerCase(), { ip, ports: new Map(Object.entries(ports).map(([k, v]) => [Number(k), v])), from });
   }
 
@@ -284,7 +292,8 @@ export class WifiWorld {
       const behind = ap.behind === 'noDns' ? 'internet' : ap.behind;
       if (!h.from.includes(behind)) return { kind: 'blackhole' };
       const p = h.ports.get(port);
-      return p ? { kind: 'real', port: p.port, label: `${name}:${port} (${p.label})` } : { kind: 'refused' };
+      if (!p || (p.from && !p.from.includes(behind))) return { kind: 'refused' };
+      return { kind: 'real', port: p.port, label: `${name}:${port} (${p.label})` };
     }
     if (ap.behind === 'internet' || ap.behind === 'noDns') {
       if (port === 80 && this.web.httpPort) return { kind: 'real', port: this.web.httpPort, label: 'web' };

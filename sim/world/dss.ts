@@ -49,6 +49,9 @@ export const FAULT_KINDS = [
   'malformed', // signed body that is not JSON
   'huge', // signed body of `size` bytes (default 64 KiB)
   'trailingNewline', // signed body, then "\n" appended (the signature no longer matches)
+  // after the request was processed (the DSS's state moved on):
+  'lostAnswer', // the answer never arrives: the connection closes (the device re-sends the same request)
+  'staleAnswer', // an earlier signed answer instead (this device's last one of the same operation, else its last one)
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -124,6 +127,10 @@ interface Session {
   credSeq: number;
   credsServed: number;
   reportSeq: number;
+  /** the last report processed and its answer: a re-send with the same sequence number gets it again */
+  lastReport?: { seq: number; state: string; result: string; answer: Record<string, unknown> };
+  /** first entry of the last getWifiCredentials page (a repeated page is the same page) */
+  credStart: number;
   pinOk: boolean;
   failed: boolean;
   done: boolean;
@@ -284,7 +291,19 @@ export class DssServer {
       const fault = this.pickFault(op, body);
       if (fault && this.applyEarlyFault(port, op, fault, req, res, body)) return;
       answer = { status: 200, obj: this.operate(op, this.deviceKeyHex(req), body) };
-      this.send(port, res, op, body, answer.status, sortedJson(answer.obj), 'valid', fault ?? undefined);
+      const text = sortedJson(answer.obj);
+      const key = this.currentDevice + ' ' + op;
+      const stale = this.lastAnswers.get(key) ?? this.lastAnswers.get(this.currentDevice);
+      this.lastAnswers.set(key, text);
+      this.lastAnswers.set(this.currentDevice, text);
+      if (fault?.do === 'lostAnswer') {
+        this.record(port, op, body, 0, '', 'none', fault.do);
+        this.emit('fault', `${op}: processed, then the answer was lost (connection closed)`, { op, fault: fault.do });
+        (req.socket as TLSSocket).destroy();
+        return;
+      }
+      if (fault?.do === 'staleAnswer' && stale) this.emit('fault', `${op}: processed, answered with an earlier answer`, { op, fault: fault.do });
+      this.send(port, res, op, body, answer.status, fault?.do === 'staleAnswer' && stale ? stale : text, 'valid', fault ?? undefined);
     } catch (e) {
       if (!(e instanceof Reject)) throw e;
       this.emit('reject', `${op}: ${e.status} ${e.message}`, { op, status: e.status });
@@ -432,6 +451,8 @@ export class DssServer {
   }
 
   private currentDevice = '';
+  /** the last answer body per `${device} ${op}` and per device (for staleAnswer) */
+  private lastAnswers = new Map<string, string>();
   private lastCall = new Map<string, { t: number; status: number; why: string; request: unknown }>();
 
   /** ECDSA P-256 / SHA-256, DER, base64 over the exact body bytes (§3.3). */
@@ -459,7 +480,8 @@ export class DssServer {
     if (this.nonces.has(seenKey)) this.emit('warn', `${op}: nonce ${body.nonce} reused (every call needs a fresh one)`, { op });
     this.nonces.add(seenKey);
     if (op === 'startProvisioningSession') return this.startSession(device);
-    const s = this.session(device, body);
+    const s = this.session(device, body, op === 'report' ? body.sequenceNumber : undefined);
+    if (s.lastReport && op === 'report' && body.sequenceNumber === s.lastReport.seq) return this.repeatedReport(s, body);
     checkDeviceDetails(body);
     switch (op) {
       case 'startPinBasedSetup':
@@ -487,6 +509,7 @@ export class DssServer {
       scanSeq: 0,
       credSeq: 0,
       credsServed: 0,
+      credStart: 0,
       reportSeq: 0,
       pinOk: false,
       failed: false,
@@ -505,12 +528,14 @@ export class DssServer {
     return { canProceed: true, nextProvisioningState: 'START_PROVISIONING', nonce: this.nonce(), salt: s.salt, sessionId: s.id };
   }
 
-  private session(device: string, body: Record<string, unknown>): Session {
+  /** The request's session; a finished one only for a re-sent last report (`reportSeq` its number). */
+  private session(device: string, body: Record<string, unknown>, reportSeq?: unknown): Session {
     const id = body.sessionId;
     if (typeof id !== 'string') throw new Reject(400, 'sessionId missing');
     const s = this.sessions.get(id);
     if (!s) throw new Reject(400, `unknown sessionId ${id}`);
     if (s.deviceKeyHex !== device) throw new Reject(403, 'sessionId belongs to another device certificate');
+    if (s.lastReport && reportSeq === s.lastReport.seq && !s.superseded) return s;
     if (s.done) throw new Reject(400, 'session already DONE');
     if (s.failed) throw new Reject(400, 'session already failed');
     if (s.superseded) throw new Reject(400, `sessionId ${id} was superseded by a newer session of this device`);
@@ -523,7 +548,7 @@ export class DssServer {
     const expected = pin === undefined ? '' : createHash('sha256').update(pin + s.salt, 'latin1').digest('base64');
     s.pinOk = pin !== undefined && body.hashedPin === expected;
     this.emit('pin', s.pinOk ? 'hashedPin matches' : 'hashedPin does NOT match');
-    return { canProceed: s.pinOk, nonce: this.nonce() };
+    return { canProceed: s.pinOk, nonce: this.nonce(), sessionId: s.id };
   }
 
   private computeConfiguration(s: Session): Record<string, unknown> {
@@ -536,7 +561,8 @@ export class DssServer {
       'Time.UTC': new Date(epoch + this.opts.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
       ...(this.opts.configuration ?? {}),
     };
-    const out: Record<string, unknown> = { canProceed: true, configuration, nonce: this.nonce(), sessionId: s.id };
+    // the real answer also carries nextProvisioningState (wss-protocol.md §3.5): the state in progress
+    const out: Record<string, unknown> = { canProceed: true, configuration, nextProvisioningState: s.state, nonce: this.nonce(), sessionId: s.id };
     const reg = this.opts.registrationDetails;
     if (reg) {
       out.registrationDetails = { expiresAt: (this.opts.epochMs ?? Date.UTC(2026, 0, 1)) + this.opts.clock.now() + reg.expiresInMs,
@@ -594,9 +620,10 @@ export class DssServer {
     const rank = (n: SavedNetwork) => (n.securityProtocol === 'WPA_PSK' ? 0 : n.securityProtocol === 'WEP' ? 1 : 2);
     const all = this.matches(s).sort((a, b) => rank(a) - rank(b) || (a.priority ?? 0) - (b.priority ?? 0));
     const page = this.opts.credentialsPageSize ?? (all.length || 1);
-    const start = seq === s.credSeq ? Math.max(0, s.credsServed - page) : s.credsServed; // a repeated page
+    const start = seq === s.credSeq ? s.credStart : s.credsServed; // a repeated page is the same page
     const slice = all.slice(start, start + page);
     s.credSeq = seq;
+    s.credStart = start;
     s.credsServed = start + slice.length;
     this.emit('locker', `getWifiCredentials seq ${seq}: ${slice.length} credential(s)${s.credsServed >= all.length ? ', all returned' : ', more to come'}`,
       { seq, returned: slice.map((n) => n.ssid) });
@@ -605,6 +632,7 @@ export class DssServer {
       canProceed: true,
       nonce: this.nonce(),
       sequenceNumber: seq,
+      sessionId: s.id,
       wifiCredentialsList: slice.map((n, i) => ({
         frequency: 0,
         key: n.securityProtocol === 'OPEN' ? '' : `"${n.key ?? ''}"`,
@@ -626,7 +654,12 @@ export class DssServer {
     }
     const seq = body.sequenceNumber;
     if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 1) throw new Reject(400, 'report sequenceNumber missing or < 1');
-    if (seq <= s.reportSeq) this.emit('warn', `report sequenceNumber ${seq} after ${s.reportSeq}: the client-wide counter must grow`, { seq });
+    // A report is applied once. Its sequence number comes from the client-wide counter (+1 per call,
+    // +1 per report: wss-protocol.md §3.4), so a new report always carries a larger one; the same
+    // number again is the same report re-sent (repeatedReport); a smaller one, or a report for a
+    // state the session is not in, is refused like any bad input (400: the device does not resend).
+    if (seq <= s.reportSeq) throw new Reject(400, `report sequenceNumber ${seq} after ${s.reportSeq}: the client-wide counter must grow`);
+    if (state !== s.state) throw new Reject(400, `report for ${state} while the session is in ${s.state}`);
     s.reportSeq = seq;
     const infos = body.wifiNetworkInfoList;
     if (infos !== undefined) {
@@ -649,6 +682,22 @@ export class DssServer {
           { ...rec });
       });
     }
+    const answer = this.nextState(s, device, state, result);
+    s.lastReport = { seq, state, result, answer };
+    return answer;
+  }
+
+  /** The same report again (its answer was lost): the stored answer, nothing applied twice. */
+  private repeatedReport(s: Session, body: Record<string, unknown>): Record<string, unknown> {
+    const last = s.lastReport!;
+    if (body.currentProvisioningState !== last.state || body.stateTransitionResult !== last.result) {
+      throw new Reject(400, `report sequenceNumber ${last.seq} reused for another report (${body.currentProvisioningState} ${body.stateTransitionResult})`);
+    }
+    this.emit('repeat', `report ${last.state} sequenceNumber ${last.seq} again: the same answer, not applied twice`, { seq: last.seq });
+    return last.answer;
+  }
+
+  private nextState(s: Session, device: string, state: string, result: unknown): Record<string, unknown> {
     let next: string | undefined;
     if (result === 'FAILURE') {
       s.failed = true;
@@ -682,7 +731,6 @@ export class DssServer {
       default:
         throw new Reject(400, `report for state ${state} is not expected`);
     }
-    if (s.state !== state) this.emit('warn', `report for ${state} while the DSS expected ${s.state}`);
     if (!next) return { canProceed: false, nonce: s.nonce, sessionId: s.id };
     s.state = next;
     this.emit('state', `${state} -> ${next}`, { state, next });
@@ -825,8 +873,12 @@ export const worldPlugin: WorldPlugin = {
     run.dss = dss;
     allHosts.forEach((h, i) => {
       const ip = i === 0 ? DSS_PUBLIC_IP : `54.239.31.${91 + i}`;
-      run.world.registerHost(h, ip, { 443: { port: dss.realPort(443), label: 'DSS' }, 8888: { port: dss.realPort(8888), label: 'DSS via provisioner relay' } },
-        ['internet', 'noDns', 'dssSetup', 'dssRelay']);
+      // 8888 only through the provisioner's relay on the encoded setup network, 443 only elsewhere
+      // (wss-protocol.md §3.2): a device that swaps them gets a refused connection
+      run.world.registerHost(h, ip, {
+        443: { port: dss.realPort(443), label: 'DSS', from: ['internet', 'noDns', 'dssSetup'] },
+        8888: { port: dss.realPort(8888), label: 'DSS via provisioner relay', from: ['dssRelay'] },
+      }, ['internet', 'noDns', 'dssSetup', 'dssRelay']);
     });
   },
 };

@@ -3,7 +3,9 @@
 // board's emulated Wifi/http/tls to it, registers each device with the cloud (provisioner registry, DSS
 // trust) from the same identity the flash tool writes, and reports the outcome:
 //   provisioned  the DSS took a device to DONE
-//   softAp       a device started its own access point (the maker's fallback setup)
+//   softAp       a device fell back to its own access point: FFS is off (the device logged "FFS off"
+//                since its last boot) and its soft AP is up. The soft AP alone is not enough: after a
+//                power cycle it runs side by side with FFS (the integration guide's "both AP and FFS")
 //   wifiConnected  a device got an address on one of the scenario's networks (not a setup network)
 import type { Board } from '../board/board.ts';
 import { deviceIdentity, type Scenario, type WorldContext, type WorldPlugin } from '../scenario.ts';
@@ -68,6 +70,8 @@ export async function wssRun(ctx: WorldContext): Promise<WssRun> {
     const pki = created.pkiOf(board.id);
     for (const fn of deviceHooks) fn(board, pki);
   });
+  const apUp = new Set<string>();
+  const ffsOff = new Set<string>();
   ctx.timeline.on((e) => {
     if (e.actor === 'dss' && e.kind === 'state' && e.summary.endsWith('-> DONE')) ctx.setOutcome('provisioned');
     if (e.actor === 'wifi' && e.kind === 'dhcp' && e.summary.startsWith('got IP') && e.board) {
@@ -76,9 +80,17 @@ export async function wssRun(ctx: WorldContext): Promise<WssRun> {
       if (ap && ap.owner === 'scenario') ctx.setOutcome('wifiConnected');
     }
     const owner = e.fields && typeof e.fields.owner === 'string' ? e.fields.owner : '';
-    if (e.actor === 'wifi' && e.kind === 'ap' && e.summary.includes(' up ') && owner && owner !== 'scenario' && owner !== 'provisioner') {
-      ctx.setOutcome('softAp');
+    const device = owner && owner !== 'scenario' && owner !== 'provisioner' ? owner : '';
+    if (e.actor === 'wifi' && e.kind === 'ap' && device) {
+      if (e.summary.includes(' up ')) apUp.add(device);
+      else if (e.summary.endsWith(' down')) apUp.delete(device);
     }
+    if (e.actor === 'device' && e.kind === 'log' && e.board) {
+      if (e.summary.includes('FFS provisionee booted')) ffsOff.delete(e.board);
+      if (e.summary.includes('wss: FFS off')) ffsOff.add(e.board);
+    }
+    const b = device || e.board || '';
+    if (b && apUp.has(b) && ffsOff.has(b)) ctx.setOutcome('softAp', b);
   });
   resolveReady();
   return run;

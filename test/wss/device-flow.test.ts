@@ -9,6 +9,7 @@ import { base85Decode } from '../../firmware/crypto/base85.ts';
 import { openWssStore, loadRecord } from '../../firmware/wss/state.ts';
 import { DISCOVERY_PORT } from '../../firmware/wss/discovery.ts';
 import { FILES } from '../../hal/storage-layout.ts';
+import { PowerCut } from '../support/memory-storage.ts';
 import {
   attachProvisioner,
   createWorld,
@@ -26,11 +27,11 @@ const HOME = { ssid: 'HomeNet', security: 'WPA_PSK' as const, key: 'home-secret-
 function world(opts: Partial<FakeWorldOptions> & { keys?: TestKeys; provisioner?: boolean; probes?: number } = {}): FakeWorld {
   const keys = opts.keys || freshKeys();
   const w = createWorld({
+    ...opts,
     keys,
     aps: opts.aps || standardAps(keys),
     locker: opts.locker || [HOME],
     config: { 'DeviceInformation.ProductIndex': 'SIM1', 'DeviceInformation.ManufacturerName': 'Acme', 'DeviceInformation.SerialNumber': 'SN-0042', 'DeviceInformation.ModelNumber': 'M1', ...(opts.config || {}) },
-    ...opts,
   });
   if (opts.provisioner !== false) attachProvisioner(w, keys, opts.probes ?? 2, base85Decode);
   return w;
@@ -43,6 +44,8 @@ function run(w: FakeWorld, untilMs = 600000) {
 }
 
 const record = (w: FakeWorld) => loadRecord(openWssStore(w.storage));
+/** FFS is off for this boot: the device said so, its soft AP is up, and nothing is left running. */
+const ffsOff = (w: FakeWorld) => w.logs.some((l) => l.includes('FFS off')) && !!w.accessPoint && w.clock.pending() === 0;
 const ops = (w: FakeWorld) => w.exchanges.map((e) => e.op + (e.op === 'report' ? ':' + JSON.parse(e.body).currentProvisioningState : '') + '@' + e.port);
 const attemptCodes = (w: FakeWorld) =>
   w.reports.flatMap((r) => (r.wifiNetworkInfoList || []).map((a: any) => a.ssid.slice(1, -1) + '=' + a.wifiConnectionState + (a.errorDetails ? ':' + a.errorDetails.code : '')));
@@ -145,17 +148,46 @@ test('fallback to the open hidden simple_setup when no provisioner raises the en
   assert.is(w.probes.filter((p) => p.length === 32).length, 3);
 });
 
-test('a maker-supplied setup network replaces both defaults', () => {
+const MAKER = { 'WSS.SetupNetworkSsid': 'maker_setup', 'WSS.SetupNetworkPassphrase': 'maker-pass-1' } as any;
+const makerAp = (ssid = 'maker_setup'): FakeAp => ({ ssid, bssid: '02:00:00:00:66:66', security: 'WPA_PSK', key: 'maker-pass-1', channel: 1, rssi: -30, hidden: true, behind: 'internet' });
+
+test('a maker-supplied setup network replaces the simple_setup fallback only: the encoded network first', () => {
   const keys = freshKeys();
-  const w = world({
-    keys,
-    config: { 'WSS.SetupNetworkSsid': 'maker_setup', 'WSS.SetupNetworkPassphrase': 'maker-pass-1' } as any,
-    aps: standardAps(keys, [{ ssid: 'maker_setup', bssid: '02:00:00:00:66:66', security: 'WPA_PSK', key: 'maker-pass-1', channel: 1, rssi: -30, hidden: true, behind: 'internet' }]),
-  });
+  // no provisioner: the encoded network (3 tries), then the maker's network instead of simple_setup
+  const w = world({ keys, provisioner: false, config: MAKER, aps: standardAps(keys, [makerAp(), { ...makerAp('simple_setup'), security: 'OPEN', key: '' }]) });
   run(w);
-  assert.equal(w.probes, ['maker_setup']);
+  assert.equal(w.probes.map((p) => (p.length === 32 ? 'encoded' : p)), ['encoded', 'encoded', 'encoded', 'maker_setup']);
   assert.is(ops(w)[0], 'startProvisioningSession@443');
   assert.ok(w.logs.some((l) => l.includes('Wi-Fi Simple Setup done')));
+  assert.equal(attemptCodes(w).slice(0, 2).map((c) => c.replace(/^.{32}=/, 'encoded=')), ['encoded=FAILED:3:16:0:1', 'maker_setup=ASSOCIATED']);
+  // with the provisioner in range the maker's network is never needed
+  const w2 = world({ keys, config: MAKER, aps: standardAps(keys, [makerAp()]) });
+  run(w2);
+  assert.not.ok(w2.probes.includes('maker_setup'));
+  assert.is(ops(w2)[0], 'startProvisioningSession@8888');
+});
+
+test('a maker setup-network name equal to the encoded or the fallback name: tried once, as that network', () => {
+  const keys = freshKeys();
+  // the encoded SSID of this seeded run, learnt from a first run
+  const first = world({ keys, seed: 11 });
+  run(first);
+  const encoded = first.probes[0];
+  const w = world({ keys, seed: 11, config: { 'WSS.SetupNetworkSsid': encoded, 'WSS.SetupNetworkPassphrase': 'maker-pass-1' } as any });
+  run(w);
+  assert.is(w.probes[0], encoded);
+  assert.ok(w.logs.some((l) => l.includes('Wi-Fi Simple Setup done')));
+  assert.is(ops(w)[0], 'startProvisioningSession@8888', 'joined as the encoded network (its derived passphrase)');
+  // the same name and no provisioner: 3 tries of that one name, no second round as the maker's network
+  const w2 = world({ keys, seed: 11, provisioner: false, config: { 'WSS.SetupNetworkSsid': encoded } as any });
+  run(w2);
+  assert.is(w2.probes.length, 3);
+  assert.ok(ffsOff(w2));
+  // the maker names its network simple_setup: that name with the maker's passphrase
+  const w3 = world({ keys, provisioner: false, config: { ...MAKER, 'WSS.SetupNetworkSsid': 'simple_setup' }, aps: standardAps(keys, [makerAp('simple_setup')]) });
+  run(w3);
+  assert.is(w3.probes.filter((p) => p === 'simple_setup').length, 1);
+  assert.ok(w3.logs.some((l) => l.includes('Wi-Fi Simple Setup done')));
 });
 
 test('no setup network at all: soft AP with FFS disabled, no reboot', () => {
@@ -166,8 +198,62 @@ test('no setup network at all: soft AP with FFS disabled, no reboot', () => {
   assert.ok(w.accessPoint, 'soft AP up');
   assert.match(w.accessPoint!.ssid, /^FFS-Setup-0042$/);
   assert.ok(w.httpServers[80]);
-  assert.is(record(w).ffs, false);
-  assert.is(w.clock.pending(), 0, 'nothing keeps running: no loop');
+  assert.ok(ffsOff(w), 'FFS off, nothing keeps running: no loop');
+  assert.is(record(w).runs, 0);
+});
+
+test('boot without a saved network: the soft AP and FFS side by side (guide: both modes enabled)', () => {
+  const w = world();
+  startWss(w.hal, {});
+  w.clock.run(w.clock.t + 500);
+  assert.ok(w.accessPoint, 'the soft AP is up at once, not after FFS failed');
+  assert.ok(w.probes.length > 0, 'FFS is looking for its setup network meanwhile');
+  w.clock.run(w.clock.t + 600000);
+  assert.ok(w.logs.some((l) => l.includes('Wi-Fi Simple Setup done')));
+  assert.is(w.accessPoint, null, 'the soft AP closes once FFS joined the home network');
+});
+
+test('a power cycle after a failed run: FFS and the soft AP are both back (no ffs=false kept)', () => {
+  const keys = freshKeys();
+  let once = true;
+  const w = world({ keys, fault: (op) => (op === 'startProvisioningSession' && once ? ((once = false), { kind: 'canProceedFalse' }) : null) });
+  run(w);
+  assert.ok(ffsOff(w));
+  const w2 = w.reboot();
+  attachProvisioner(w2, keys, 2, base85Decode);
+  startWss(w2.hal, {});
+  w2.clock.run(w2.clock.t + 500);
+  assert.ok(w2.accessPoint, 'soft AP at boot');
+  w2.clock.run(w2.clock.t + 600000);
+  assert.ok(w2.logs.some((l) => l.includes('Wi-Fi Simple Setup done')), 'FFS ran again and finished');
+});
+
+test('the user submits the soft-AP page while FFS runs: FFS gives the radio up, the user network is joined', () => {
+  const keys = freshKeys();
+  const w = world({ keys });
+  startWss(w.hal, {});
+  w.clock.run(w.clock.t + 1000);
+  assert.ok(w.probes.length > 0);
+  const r = w.httpServers[80]({ method: 'POST', path: '/connect', body: 'ssid=HomeNet&passphrase=home-secret-1' })!;
+  assert.is(r.status, 202);
+  w.clock.run(w.clock.t + 600000);
+  assert.ok(w.logs.some((l) => l.includes('state TERMINATED')));
+  assert.equal(record(w).network, HOME);
+  assert.is(w.exchanges.filter((e) => e.op === 'report').length, 0, 'the stopped flow reported nothing');
+  assert.is(w.accessPoint, null);
+});
+
+test('no soft AP (SoftAp.Enabled false, as a --no-softap build): never left without a setup path', () => {
+  const keys = freshKeys();
+  const w = world({ keys, config: { 'SoftAp.Enabled': false } as any, fault: (op, n) => (op === 'startProvisioningSession' && n === 1 ? { kind: 'canProceedFalse' } : null) });
+  run(w, 25000);
+  assert.is(w.accessPoint, null);
+  assert.ok(w.logs.some((l) => l.includes('FFS off')));
+  assert.ok(w.clock.pending() > 0, 'a new run is on its way');
+  w.clock.run(w.clock.t + 600000);
+  assert.ok(w.logs.some((l) => l.includes('Wi-Fi Simple Setup run 1/3')));
+  assert.ok(w.logs.some((l) => l.includes('Wi-Fi Simple Setup done')), 'the second run provisions');
+  assert.is(w.accessPoint, null, 'no soft AP ever');
 });
 
 function expectAttemptCode(w: FakeWorld, ssid: string, code: string) {
@@ -203,8 +289,10 @@ function failingHome(behind: FakeAp['behind'] | 'gone', code: string) {
   assert.is(last.stateTransitionResult, 'FAILURE');
   assert.is(last.port, 8888, 'back on the setup network to report the failure');
   assert.is(record(w).network, null, 'nothing saved without a verified connection');
-  assert.ok(w.accessPoint, 'soft-AP fallback');
-  assert.is(record(w).ffs, false);
+  assert.ok(ffsOff(w), 'soft-AP fallback, FFS off');
+  // guide: every network tried has an attempt record, the re-join of the setup network included
+  const listed = last.wifiNetworkInfoList.map((a: any) => a.ssid.slice(1, -1) + '=' + a.wifiConnectionState);
+  assert.is(listed[listed.length - 1], w.probes[0] + '=ASSOCIATED', listed.join(' | '));
   return w;
 }
 
@@ -286,15 +374,21 @@ for (const [name, fault] of [
   ['a signed report answer of another session (a replay)', (op: string, _n: number, st?: string) =>
     (op === 'report' && st === 'COMPUTE_CONFIGURATION' ? { kind: 'body', body: '{"canProceed":true,"nextProvisioningState":"POST_WIFI_SCAN_DATA","nonce":"x","sessionId":"amzn1.ffs.wss-wifi-session-id.other"}' } : null)],
   ['a signed credentials page with another sequence number (a replay)', (op: string) =>
-    (op === 'getWifiCredentials' ? { kind: 'body', body: '{"allCredentialsReturned":true,"canProceed":true,"nonce":"x","sequenceNumber":2,"wifiCredentialsList":[{"ssid":"\\"HomeNet\\"","securityProtocol":"WPA_PSK","key":"\\"home-secret-1\\""}]}' } : null)],
+    (op === 'getWifiCredentials' ? { kind: 'body', body: '{"allCredentialsReturned":true,"canProceed":true,"nonce":"x","sequenceNumber":2,"sessionId":"amzn1.ffs.wss-wifi-session-id.test-1","wifiCredentialsList":[{"ssid":"\\"HomeNet\\"","securityProtocol":"WPA_PSK","key":"\\"home-secret-1\\""}]}' } : null)],
+  ['a signed credentials page without the session id (another unit\'s, recorded)', (op: string) =>
+    (op === 'getWifiCredentials' ? { kind: 'body', body: '{"allCredentialsReturned":true,"canProceed":true,"nonce":"x","sequenceNumber":1,"wifiCredentialsList":[{"ssid":"\\"HomeNet\\"","securityProtocol":"WPA_PSK","key":"\\"home-secret-1\\""}]}' } : null)],
+  ['a PIN answer without the session id', (op: string) => (op === 'startPinBasedSetup' ? { kind: 'body', body: '{"canProceed":true,"nonce":"x"}' } : null)],
+  ['a report answer without the session id', (op: string, _n: number, st?: string) =>
+    (op === 'report' && st === 'GET_WIFI_LIST' ? { kind: 'body', body: '{"canProceed":true,"nextProvisioningState":"CONNECTING_TO_USER_NETWORK","nonce":"x"}' } : null)],
 ] as Array<[string, (op: string, n: number, st?: string) => DssFault | null]>) {
   test(`${name} stops the flow: soft AP, FFS disabled, nothing saved`, () => {
-    const w = world({ fault });
+    const w = world({ fault, pin: name.includes('PIN') ? '89ABCDEF' : undefined, config: name.includes('PIN') ? ({ 'DeviceInformation.Pin': '89ABCDEF' } as any) : undefined });
     run(w);
     assert.not.ok(w.logs.some((l) => l.includes('Wi-Fi Simple Setup done')));
     assert.ok(w.logs.some((l) => l.includes('setup failed')));
-    assert.ok(w.accessPoint);
-    assert.equal({ ffs: record(w).ffs, network: record(w).network }, { ffs: false, network: null });
+    assert.ok(ffsOff(w));
+    assert.is(record(w).network, null);
+    assert.not.ok(w.connects.some((c) => c.ssid === 'HomeNet'), 'no credential from a refused answer was used');
   });
 }
 
@@ -402,9 +496,15 @@ test('three unfinished runs in a row: FFS off and soft AP instead of a reboot lo
   }
   startWss(w.hal, {});
   w.clock.run(w.clock.t + 600000);
-  assert.ok(w.logs.some((l) => l.includes('3 runs did not finish: soft AP')));
-  assert.ok(w.accessPoint);
+  assert.ok(w.logs.some((l) => l.includes('3 runs did not finish')));
+  assert.ok(ffsOff(w));
   assert.is(w.exchanges.length, 0);
+  // that boot reset the count: the next power cycle runs FFS again
+  const w2 = w.reboot();
+  attachProvisioner(w2, keys, 2, base85Decode);
+  startWss(w2.hal, {});
+  w2.clock.run(w2.clock.t + 600000);
+  assert.ok(w2.logs.some((l) => l.includes('Wi-Fi Simple Setup done')));
 });
 
 test('a provisioned device rejoins its saved network at boot without FFS', () => {
@@ -424,18 +524,22 @@ test('clearSetup (short hold): credentials and setup cleared, FFS disabled, soft
   const w = world({ keys });
   const ctl = run(w);
   assert.ok(record(w).network);
+  const before = w.exchanges.length;
   ctl.clearSetup();
   w.clock.run(w.clock.t + 10000);
-  assert.equal({ ffs: record(w).ffs, network: record(w).network }, { ffs: false, network: null });
-  assert.ok(w.accessPoint);
+  assert.is(record(w).network, null);
+  assert.ok(ffsOff(w));
+  assert.is(w.exchanges.length, before, 'no FFS after a short hold');
   assert.is(w.config.get('FFS.SessionToken'), undefined);
   assert.is(w.storage.readString(FILES.handoff), null);
-  // after a reboot it stays in soft AP (FFS disabled)
+  // guide: a power cycle brings both modes back: the soft AP and a new FFS run
   const w2 = w.reboot();
+  attachProvisioner(w2, keys, 2, base85Decode);
   startWss(w2.hal, {});
-  w2.clock.run(w2.clock.t + 10000);
+  w2.clock.run(w2.clock.t + 500);
   assert.ok(w2.accessPoint);
-  assert.is(w2.exchanges.length, 0);
+  w2.clock.run(w2.clock.t + 600000);
+  assert.ok(w2.logs.some((l) => l.includes('Wi-Fi Simple Setup done')));
 });
 
 test('factoryReset (> 10 s): everything erased; after the reboot FFS runs again', () => {
@@ -453,6 +557,49 @@ test('factoryReset (> 10 s): everything erased; after the reboot FFS runs again'
   startWss(w2.hal, {});
   w2.clock.run(w2.clock.t + 600000);
   assert.ok(w2.logs.some((l) => l.includes('Wi-Fi Simple Setup done')));
+});
+
+test('a power cut at any step of a factory reset: the device as it was, or factory with both modes on', () => {
+  const keys = freshKeys();
+  for (let cutAt = 0; ; cutAt++) {
+    const w = world({ keys });
+    const ctl = run(w);
+    assert.ok(record(w).network && w.config.get('FFS.SessionToken') && w.storage.readString(FILES.handoff));
+    // every Storage erase and the configuration reset is one step; the power goes before step cutAt
+    let steps = 0;
+    const step = () => {
+      if (steps++ === cutAt) throw new PowerCut('power cut at step ' + cutAt);
+    };
+    const erase = w.storage.erase;
+    w.storage.erase = (n) => (step(), erase(n));
+    const reset = w.hal.config.resetConfiguration;
+    w.hal.config.resetConfiguration = () => (step(), reset());
+    let cut = false;
+    try {
+      ctl.factoryReset();
+    } catch (e) {
+      assert.instance(e, PowerCut);
+      cut = true;
+    }
+    w.storage.erase = erase;
+    const w2 = w.reboot();
+    attachProvisioner(w2, keys, 2, base85Decode);
+    startWss(w2.hal, {});
+    w2.clock.run(w2.clock.t + 500);
+    if (record(w2).network) {
+      // the record (the reset's commit point) was still there: nothing else was touched either
+      assert.ok(cut);
+      assert.ok(w2.config.get('FFS.SessionToken') && w2.storage.readString(FILES.handoff), 'step ' + cutAt + ': half a reset');
+      assert.is(w2.accessPoint, null);
+    } else {
+      // factory: nothing of the old setup is left, both modes on
+      assert.is(w2.config.get('FFS.SessionToken'), undefined, 'step ' + cutAt);
+      assert.is(w2.storage.readString(FILES.handoff), null, 'step ' + cutAt);
+      assert.ok(w2.accessPoint);
+      assert.ok(w2.probes.length > 0);
+    }
+    if (!cut) break;
+  }
 });
 
 test.run();

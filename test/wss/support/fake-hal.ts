@@ -302,14 +302,16 @@ export function createWorld(o: FakeWorldOptions, carried?: { storage: MemoryStor
     }
     if (op === 'startPinBasedSetup') {
       const want = createHash('sha256').update(o.pin + '01234567').digest('base64');
-      return { canProceed: req.hashedPin === want, nonce: 'P'.repeat(31) };
+      return { canProceed: req.hashedPin === want, nonce: 'P'.repeat(31), sessionId: req.sessionId };
     }
     if (op === 'computeConfigurationData') {
       return {
         canProceed: true,
         configuration: { 'DSS.Host': 'evil.example', 'WSS.SetupNetworkSsid': 'evil', 'FFS.SessionToken': 'amzn1.ffs.wss-wifi-session-token.t1', 'LocaleConfiguration.Marketplace': 'ATVPDKIKX0DER', 'Time.UTC': '2026-01-01T00:00:00Z' },
+        nextProvisioningState: 'COMPUTE_CONFIGURATION',
         nonce: 'C'.repeat(31),
         registrationDetails: { expiresAt: 1767225600000, registrationToken: 'reg-token-1' },
+        sessionId: req.sessionId,
       };
     }
     if (op === 'postWifiScanData') {
@@ -322,7 +324,7 @@ export function createWorld(o: FakeWorldOptions, carried?: { storage: MemoryStor
         .filter((n) => s.posted.includes(n.ssid))
         .map((n, i) => ({ frequency: 0, key: n.security === 'OPEN' ? '' : JSON.stringify(n.key), keyIndex: 0, priority: i, securityProtocol: n.security, ssid: JSON.stringify(n.ssid) }));
       for (const e of o.extraCredentialEntries || []) list.push(e);
-      return { allCredentialsReturned: true, canProceed: true, nonce: 'G'.repeat(31), sequenceNumber: req.sequenceNumber, wifiCredentialsList: list };
+      return { allCredentialsReturned: true, canProceed: true, nonce: 'G'.repeat(31), sequenceNumber: req.sequenceNumber, sessionId: req.sessionId, wifiCredentialsList: list };
     }
     return { status: 404, obj: { message: 'no such operation' } };
   }
