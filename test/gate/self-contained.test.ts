@@ -1,7 +1,7 @@
 // A clone is enough (issue 10): no file of the build, the tests, the simulator, the tools or CI may
-// reach outside the repository: not the team's notes beside it (`../shared`), not the machine it was
-// written on (`/work/...`), not a system browser (`/usr/bin/chromium`). Provenance is written as the
-// upstream source (a repository, a spec), never as a path on this machine.
+// reach outside the repository: not the team's notes in the folder beside it, not the folders of the
+// machine it was written on, not a system browser (see OUTSIDE). Provenance is written as the upstream
+// source (a repository, a spec), never as a path on this machine.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';

@@ -1,4 +1,5 @@
-// The trace page in a real browser: Debian's Chromium (installed by .ci/run with apt-get) driven by
+// The trace page in a real browser: the Chromium that the project's own dev dependency
+// @sparticuz/chromium ships (test/tooling/browser.ts; TRACE_BROWSER overrides it), driven by
 // playwright-core. Generates a trace through the CLI (`npm run sim -- <scenario> --trace F`), opens it
 // from file://, checks the diagram, expands a decoded provisioning PDU and an HTTPS exchange, and saves
 // screenshots to out/ (gitignored).
@@ -10,10 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { traceBrowser } from './browser.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const outDir = path.join(root, 'out');
-const CHROMIUM = '/usr/bin/chromium';
 
 function trace(scenario: string): string {
   mkdirSync(outDir, { recursive: true });
@@ -33,17 +34,15 @@ const scrollNear = (el: any) => {
 };
 
 async function withPage(fn: (page: Page, errors: string[], requests: string[]) => Promise<void>): Promise<void> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: install Debian's Chromium with \`apt-get install -y chromium\` (what .ci/run does)`);
-  }
+  const exe = await traceBrowser();
   const profile = mkdtempSync(path.join(os.tmpdir(), 'trace-chromium-'));
   let browser: BrowserContext | undefined;
   try {
     // a fresh --user-data-dir: playwright passes the profile directory of a persistent context as that flag
     browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
+      executablePath: exe.executablePath,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      args: [...exe.args, '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
         '--disable-component-update', '--disable-sync'],
       viewport: { width: 1400, height: 900 },
     });
@@ -139,6 +138,24 @@ test('hostile event text stays text: no markup, no script, no request', async ()
     assert.equal(errors, []);
     assert.ok(requests.every((u) => u.startsWith('file:')), requests.join(', '));
   });
+});
+
+
+test('no browser is a failure naming the fix, never a skip', async () => {
+  const saved = process.env.TRACE_BROWSER;
+  process.env.TRACE_BROWSER = path.join(os.tmpdir(), 'no-such-browser-' + process.pid);
+  try {
+    let message = '';
+    try {
+      await traceBrowser();
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    assert.match(message, /^TRACE_BROWSER=.* does not exist \(unset it to use the bundled @sparticuz\/chromium\)$/);
+  } finally {
+    if (saved === undefined) delete process.env.TRACE_BROWSER;
+    else process.env.TRACE_BROWSER = saved;
+  }
 });
 
 test.run();
