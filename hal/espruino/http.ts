@@ -140,27 +140,38 @@ export function derChainToPem(der: string): string {
   return pem + '\0';
 }
 
-/** A short fingerprint of the DER chain (length and a 32-bit sum), the first line of the cache file. */
-export function chainTag(der: string): string {
+/** A 32-bit polynomial sum of s from `from` on: a check value against torn or changed bytes. */
+function sum(s: string, from: number): number {
   let h = 0;
-  for (let i = 0; i < der.length; i++) h = ((h * 31) + der.charCodeAt(i)) % 4294967291;
-  return '#' + der.length + ':' + h + '\n';
+  for (let i = from; i < s.length; i++) h = ((h * 31) + s.charCodeAt(i)) % 4294967291;
+  return h;
+}
+
+/** A short fingerprint of the DER chain (length and sum): the start of the cache file's first line. */
+export function chainTag(der: string): string {
+  return '#' + der.length + ':' + sum(der, 0) + ' ';
 }
 
 /**
  * The certificate chain as PEM for mbedTLS, from a Storage cache that is rebuilt whenever the DER
  * chain changes (a reflash). On the ESP32 Storage.read is memory-mapped, so the ~5 KB PEM costs no
- * JS variables per connection; mbedTLS skips the tag line before "-----BEGIN".
+ * JS variables per connection; mbedTLS skips the tag line before "-----BEGIN". The first line ends
+ * with the sum of everything after it: a write torn by a power cut (a prefix, then erased 0xFF bytes)
+ * or any changed byte is rebuilt, never handed to mbedTLS.
  */
 export function chainPem(S: any, der: string): string {
   const tag = chainTag(der);
   let pem = '';
-  // the cache when it matches; else build, write and read it back (memory-mapped)
+  // the cache when it is whole; else build, write and read it back (memory-mapped)
   for (let i = 0; i < 2; i++) {
     const cached = S.read(FILES.certPem);
-    if (cached !== undefined && cached.substring(0, tag.length) === tag) return cached;
+    if (cached !== undefined && cached.substring(0, tag.length) === tag) {
+      const nl = cached.indexOf('\n');
+      if (sum(cached, nl + 1) === parseInt(cached.substring(tag.length, nl), 10)) return cached;
+    }
     if (pem) break;
-    pem = tag + derChainToPem(der);
+    pem = derChainToPem(der);
+    pem = tag + sum(pem, 0) + '\n' + pem;
     try {
       S.write(FILES.certPem, pem);
     } catch (e) {
@@ -208,6 +219,8 @@ export function createHttp(deps: { storage: StorageService; crypto?: CryptoServi
     function finish(code: string, message: string): void {
       if (finished) return;
       finished = true;
+      // mbedTLS refused our certificate: drop the PEM cache so the next connection rebuilds it
+      if (/'cert'/.test(message)) require('Storage').erase(FILES.certPem);
       if (timer !== null) clearTimeout(timer);
       try {
         if (sock) sock.end();
