@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const AREAS = ['build', 'test', 'sim', 'flash', 'bench', '.ci', 'esbuild.config.mjs', 'esbuild.config.d.mts', 'package.json', 'tsconfig.json', 'tsconfig.device.json'];
+const AREAS = ['build', 'test', 'sim', 'flash', 'bench', 'tools', '.ci', 'esbuild.config.mjs', 'esbuild.config.d.mts', 'package.json', 'tsconfig.json', 'tsconfig.device.json'];
 // spelled in pieces so that this file does not match itself
 const OUTSIDE = [['..', 'shared'].join('/'), '/' + 'work' + '/', ['/usr', 'bin', 'chromium'].join('/')];
 
@@ -44,7 +44,7 @@ test('the scanner finds each kind of outside path (so the next test can fail)', 
   assert.equal(outsideReferences('x.ts', "import './shared/y';\nconst w = 'network';\n"), []);
 });
 
-test('no tracked file of build/ test/ sim/ flash/ bench/ .ci/ or the build configs references a path outside the repository', () => {
+test('no tracked file of build/ test/ sim/ flash/ bench/ tools/ .ci/ or the build configs references a path outside the repository', () => {
   const files = trackedFiles();
   assert.ok(files.some((f) => f.startsWith('build/')) && files.some((f) => f.startsWith('test/')), 'no files found under ' + root);
   const found: string[] = [];
