@@ -206,6 +206,10 @@ function fmt(ms: number | undefined): string {
 
 async function main(): Promise<void> {
   const budget = quick ? 150 : 600;
+  if (process.argv.includes('--sizes')) {
+    for (const s of await sizes()) console.log('  ' + s.name.padEnd(70) + (s.own ? String(s.own).padStart(7) : '       ') + String(s.bundled).padStart(14));
+    return;
+  }
   if (process.argv.includes('--child')) {
     process.stdout.write(JSON.stringify(await column(budget)) + '\n');
     return;

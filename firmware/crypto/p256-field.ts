@@ -1,37 +1,48 @@
-// Arithmetic in GF(p), p = 2^256 - 2^224 + 2^192 + 2^96 - 1 (FIPS 186-4 D.1.2.3, SEC 2 v2 2.4.2).
+// Arithmetic in GF(p), p = 2^256 - 2^224 + 2^192 + 2^96 - 1 (FIPS 186-4 D.1.2.3, SEC 2 v2 2.4.2),
+// written for the interpreter's cost model: it runs source text, so every token in a hot loop costs,
+// while its native vector operation E.convolve (a dot product with a cyclic offset) is cheap.
 //
-// Representation: 11 limbs of 24 bits in a Float64Array (little-endian limb order, 264 bits), in the
-// Montgomery domain with R = 2^264 (a is stored as a*R mod p). Doubles are exact below 2^53 and the
-// interpreter has no 64-bit integers, so every intermediate stays below 2^53 in magnitude:
+// Representation: 11 signed limbs of 24 bits in an Int32Array, value = sum a[i] * 2^(24 i), in the
+// Montgomery domain with R = 2^264 (a is stored as a*R mod p). "Normalised" (every feMul output):
+// limbs 0..9 in [-2^23, 2^23], limb 10 below 2^17 in magnitude, |value| < 2^256. feAdd/feSub/feLin
+// are lazy (no carry): an operand with limbs up to f * 2^23 has "factor" f.
 //
-//  * feMul inputs have limbs in [-2^8, 2^24 + 2^16) and value in [0, 2^257).
-//    A product column is at most 11 * (2^24 + 2^16)^2 < 2^51.47.
-//  * Montgomery reduction (word-by-word, HAC 14.32): p = -1 (mod 2^24), so
-//    -p^-1 = 1 and the digit m_k is column_k mod 2^24. p is sparse in base 2^24:
-//      p = -1 + 2^(24*4) + 2^(24*8) - 2^8 * 2^(24*9) + 2^16 * 2^(24*10)
-//    so m*p*2^(24k) touches 5 limbs; a column receives at most 4 such terms (each below 2^40.1)
-//    and a carry below 2^29: every sum stays below 2^51.47 + 2^43 < 2^52 (floor(c * 2^-24) exact).
-//  * Output: (T + M*p) / R < 2^514 / 2^264 + p < 2^256, limbs in [0, 2^24); the value may be >= p
-//    (lazy reduction; feReduce gives the canonical form).
-//  * feAdd/feSub: one carry pass, then the c = floor(v / 2^256) < 2^8 above 2^256 are folded back
-//    with 2^256 = 2^224 - 2^192 - 2^96 + 1 (mod p): limbs end in the input range above; for sums of
-//    inputs below 2^259 (c <= 7) the value ends below 2^256 + 2^228.
-// Every function allows the output to alias an input.
-
+// feMul is Montgomery multiplication (HAC 14.36) with the product and the reduction in the same
+// E.convolve calls. A = [x | 10 zeros | m] and B = [zeros | y reversed | zeros | p' reversed | zeros],
+// so E.convolve(A, B, 20 - k) = column k of x*y + column k of m*p' (p' = p + 1, sparse:
+// 2^96 + 2^192 - 2^224 + 2^256 = W^4 + W^8 - 256 W^9 + 65536 W^10 with W = 2^24). p = -1 (mod W),
+// so the Montgomery digit is m_k = column mod W (balanced), and the column minus m_k is carried.
+// Exactness (doubles are exact below 2^53): a column is at most 11 * fx * fy * 2^46 from x*y, plus
+// 2^23 * (1 + 1 + 256 + 65536) < 2^39.01 from m*p', plus a carry below 2^29: below 2^53 whenever
+// fx * fy <= 11. Output (x*y + m*p) / R: |m| < R/2, so |out| < fx fy 2^514 / 2^264 + p/2 < 2^256.
 import { base64Decode } from './base64.ts';
 
-/** A field element (11 limbs of 24 bits). */
-export type Fe = Float64Array;
+/** A field element (11 signed limbs of 24 bits). */
+export type Fe = Int32Array;
+/** E.convolve's contract: sum over i of a[i] * b[(i + off) % b.length] (off >= 0 here). */
+export type Convolve = (a: ArrayLike<number>, b: ArrayLike<number>, off: number) => number;
 
 export const W = 16777216; // 2^24
 export const IW = 1 / 16777216; // a power of two: x * IW is exact
 export const floor = Math.floor;
 
-export function fe(): Fe {
-  return new Float64Array(11);
+/** The pure form of E.convolve (host tests); the HAL plugs in the native one with setConvolve. */
+export let conv: Convolve = function (a, b, off) {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[(i + off) % b.length];
+  return s;
+};
+
+/** Use the interpreter's native E.convolve (same results: exact double sums, see the header). */
+export function setConvolve(fn: Convolve): void {
+  conv = fn;
 }
 
-/** 32 big-endian bytes at b[off..] to limbs (plain integer, not reduced). */
+export function fe(): Fe {
+  return new Int32Array(11);
+}
+
+/** 32 big-endian bytes at b[off..] to limbs (plain integer in [0, 2^256), standard limbs). */
 export function feFromBytes(r: Fe, b: Uint8Array, off: number): void {
   for (let i = 0; i < 11; i++) {
     const k = off + 31 - 3 * i;
@@ -49,49 +60,46 @@ export function feB64(b64: string): Fe {
 // p = ffffffff 00000001 00000000 00000000 00000000 ffffffff ffffffff ffffffff
 export const P = feB64('/////wAAAAEAAAAAAAAAAAAAAAD///////////////8=');
 
-/** Product columns of two field elements or scalars (23 entries: the mod-n reduction reaches T[22]). */
-export const T = new Float64Array(23);
+/** The convolution operands (see the header): A is shared, B holds the modulus' sparse part. */
+export const A = new Int32Array(32);
+/** B for p: p' reversed at 41 - j; YP is where y goes (reversed). */
+const BP = new Int32Array(42);
+const YP = BP.subarray(10, 21);
+BP[31] = 65536;
+BP[32] = -256;
+BP[33] = 1;
+BP[37] = 1;
 
-/** The 21 columns of the product x * y into T[0..20] (T[21] = 0); shared with mod-n products. Row by
- * row (x[i] times all of y, y kept in locals): the loop form of bench/p256-gen-field.mjs's columns. */
-export function feProd(x: Fe, y: Fe): void {
-  const b0 = y[0], b1 = y[1], b2 = y[2], b3 = y[3], b4 = y[4], b5 = y[5], b6 = y[6], b7 = y[7], b8 = y[8], b9 = y[9], b10 = y[10];
-  const t = T;
-  let i, a;
-  t.fill(0, 0, 22);
-  for (i = 0; i < 11; i++) {
-    a = x[i];
-    t[i] += a * b0;
-    t[i + 1] += a * b1;
-    t[i + 2] += a * b2;
-    t[i + 3] += a * b3;
-    t[i + 4] += a * b4;
-    t[i + 5] += a * b5;
-    t[i + 6] += a * b6;
-    t[i + 7] += a * b7;
-    t[i + 8] += a * b8;
-    t[i + 9] += a * b9;
-    t[i + 10] += a * b10;
-  }
+/**
+ * The common parts of a Montgomery product: x into A, y reversed into v = b[10..20]; columns 11..20
+ * (after the digits m_0..m_10 are in A[21..31] and q is the carry out of column 10) into r.
+ */
+export function redcLoad(x: Fe, y: Fe, v: Int32Array): void {
+  A.set(x);
+  v.set(y);
+  v.reverse();
 }
 
-/** Montgomery multiplication r = x * y / R mod p: feProd, then the word-by-word reduction with the sparse p. */
-export function feMul(r: Fe, x: Fe, y: Fe): void {
-  const t = T;
-  let i, c, q, m;
-  feProd(x, y);
-  for (i = 0; i < 11; i++) {
-    c = t[i];
-    q = floor(c * IW);
-    m = c - q * W; // the digit; t_i - m = q * 2^24 is carried
-    t[i + 1] += q;
-    t[i + 4] += m;
-    t[i + 8] += m;
-    t[i + 9] -= m * 256;
-    t[i + 10] += m * 65536;
+export function redcHigh(r: Fe, b: Int32Array, q: number): void {
+  const a = A, c = conv, f = floor, w = W, i = IW;
+  let k, s;
+  for (k = 11; k < 21; k++) {
+    s = c(a, b, 20 - k) + q;
+    r[k - 11] = s - (q = f(s * i + 0.5)) * w;
   }
-  r.set(t.subarray(11, 22));
-  carry(r);
+  r[10] = q;
+}
+
+/** Montgomery multiplication r = x * y / R mod p (normalised; r may alias x or y). */
+export function feMul(r: Fe, x: Fe, y: Fe): void {
+  const a = A, b = BP, c = conv, f = floor, w = W, i = IW;
+  let q = 0, k, s;
+  redcLoad(x, y, YP);
+  for (k = 0; k < 11; k++) {
+    s = c(a, b, 20 - k) + q;
+    a[21 + k] = s - (q = f(s * i + 0.5)) * w; // the digit m_k = s mod W (balanced)
+  }
+  redcHigh(r, b, q);
 }
 
 /** r = a^2 / R mod p. */
@@ -99,79 +107,90 @@ export function feSqr(r: Fe, a: Fe): void {
   feMul(r, a, a);
 }
 
-/** One carry pass over all 11 limbs: limbs in [0, 2^24) for a value in [0, 2^264). */
-export function carry(r: Fe): void {
-  for (let i = 0, c = 0, v; i < 11; i++) {
-    v = r[i] + c;
-    c = floor(v * IW);
-    r[i] = v - c * W;
+/** r = x*a + y*b limb by limb (lazy; x, y small integers). */
+export function feLin(r: Fe, a: Fe, x: number, b: Fe, y: number): void {
+  for (let i = 0; i < 11; i++) r[i] = x * a[i] + y * b[i];
+}
+
+/** r = x*a + y*b, carried to normalised limbs (|value| grows by at most |x| + |y| times). */
+export function feLinN(r: Fe, a: Fe, x: number, b: Fe, y: number): void {
+  const f = floor;
+  let c = 0, i, v;
+  for (i = 0; i < 10; i++) {
+    v = x * a[i] + y * b[i] + c;
+    r[i] = v - (c = f(v * IW + 0.5)) * W;
   }
+  r[10] = x * a[10] + y * b[10] + c;
 }
 
-/** Carry, then fold the bits above 2^256 back (see header). */
-function carryFold(r: Fe): void {
-  carry(r);
-  const c = r[10] >> 16; // multiple of 2^256 to fold (r[10] < 2^24)
-  r[10] -= c * 65536;
-  r[0] += c;
-  r[4] -= c;
-  r[8] -= c;
-  r[9] += c * 256;
-}
-
-/** r = a + b mod p (lazy). */
-export function feAdd(r: Fe, a: Fe, b: Fe): void {
-  for (let i = 0; i < 11; i++) r[i] = a[i] + b[i];
-  carryFold(r);
-}
-
-/** r = a - b mod p (lazy): a - b + 4p is positive for b < 2^257. */
-export function feSub(r: Fe, a: Fe, b: Fe): void {
-  for (let i = 0; i < 11; i++) r[i] = a[i] - b[i] + 4 * P[i];
-  carryFold(r);
-}
-
-/** a < b for normalised limbs. */
+/** a < b for standard limbs (each in [0, 2^24)). */
 export function feLess(a: Fe, b: Fe): boolean {
   for (let i = 10; i >= 0; i--) if (a[i] !== b[i]) return a[i] < b[i];
   return false;
 }
 
-const Z = fe();
-/** r = the canonical representative of a (limbs in [0, 2^24), value < p). */
-export function feReduce(r: Fe, a: Fe): void {
-  r.set(a);
-  carryFold(r); // value < 2^256 + 2^228
-  carryFold(r); // value < 2^256
-  carry(r);
-  subIfAtLeast(r, P);
+/** One carry pass to standard limbs 0..9 in [0, 2^24); limb 10 takes the (signed) rest. */
+export function carry(r: Fe): void {
+  let c = 0, i, v;
+  for (i = 0; i < 10; i++) {
+    v = r[i] + c;
+    c = floor(v * IW);
+    r[i] = v - c * W;
+  }
+  r[10] += c;
 }
 
-/** r = r - m when r >= m (normalised limbs). */
+/** r = r - m when r >= m (standard limbs). */
 export function subIfAtLeast(r: Fe, m: Fe): void {
   if (feLess(r, m)) return;
   for (let i = 0; i < 11; i++) r[i] -= m[i];
   carry(r);
 }
 
+/**
+ * r = the canonical representative of a (standard limbs, value in [0, p)), for any lazy element
+ * (|value| < 2^262). Each round folds the multiple c of 2^256 above limb 10's 16 bits back with
+ * 2^256 = 2^224 - 2^192 - 2^96 + 1 (mod p), which changes the value by -c * p; it ends with c = 0.
+ */
+export function feReduce(r: Fe, a: Fe): void {
+  let c;
+  r.set(a);
+  do {
+    carry(r);
+    c = r[10] >> 16;
+    r[10] -= c * 65536;
+    r[0] += c;
+    r[4] -= c;
+    r[8] -= c;
+    r[9] += c * 256;
+  } while (c);
+  subIfAtLeast(r, P);
+}
+
+const Z = fe();
 /** a == 0 (mod p). */
 export function feIsZero(a: Fe): boolean {
   feReduce(Z, a);
   let d = 0;
-  for (let i = 0; i < 11; i++) d += Z[i];
+  for (let i = 0; i < 11; i++) d |= Z[i];
   return d === 0;
 }
 
-/** 1 and R^2 in the Montgomery domain, by doubling 1 (R = 2^264): R mod p and R^2 mod p. */
+/** 1 in the Montgomery domain: R mod p = 2^264 mod p = 2^232 - 2^200 - 2^104 + 2^8. */
 export const ONE = fe();
+ONE[0] = 256;
+ONE[4] = -256;
+ONE[8] = -256;
+ONE[9] = 65536;
+/** R^2 mod p = the Montgomery form of 2^264: (2R)^(2^8) (eight squarings) times 2^8 R. */
 const R2 = fe();
-R2[0] = 1;
-for (let i = 1; i <= 528; i++) {
-  feAdd(R2, R2, R2);
-  if (i === 264) feReduce(ONE, R2);
-}
+const T8 = fe();
+feLin(R2, ONE, 2, ONE, 0);
+feLin(T8, ONE, 256, ONE, 0);
+for (let i = 0; i < 8; i++) feSqr(R2, R2);
+feMul(R2, R2, T8);
 
-/** Montgomery form of a plain integer (limbs, value < 2^257). */
+/** Montgomery form of a plain integer (standard limbs, value < 2^257). */
 export function feToMont(r: Fe, a: Fe): void {
   feMul(r, a, R2);
 }
@@ -185,7 +204,7 @@ feToMont(B, B);
 export const PLAIN_ONE = fe();
 PLAIN_ONE[0] = 1;
 
-/** Normalised limbs (value < 2^256) to 32 big-endian bytes at out[off..]. */
+/** Canonical limbs (value < 2^256) to 32 big-endian bytes at out[off..]. */
 export function feToBytes(out: Uint8Array, off: number, a: Fe): void {
   for (let i = 0; i < 11; i++) {
     const k = off + 31 - 3 * i;

@@ -1,16 +1,21 @@
 // P-256 group operations in Jacobian coordinates (X, Y, Z) ~ (X/Z^2, Y/Z^3), a = -3 (SEC 1 v2 2.2.1,
 // FIPS 186-4 D.1.2.3). Formulas from the Explicit-Formulas Database (hyperelliptic.org/EFD,
 // g1p/auto-shortw-jacobian-3.html): doubling "dbl-2001-b" (with Z3 = 2*Y1*Z1), addition
-// "add-1998-cmo-2", and its mixed form with Z2 = 1. The point at infinity is Z = 0 (a fresh pt());
-// the additions handle P = Q (doubling) and P = -Q (infinity) explicitly.
+// "add-1998-cmo-2", and its mixed form with Z2 = 1. The point at infinity is Z = 0 (exactly zero
+// limbs); the additions handle P = Q (doubling) and P = -Q (infinity) explicitly.
+//
+// Lazy limbs (see p256-field.ts): feLin sums are fed to products only where the factors multiply to
+// at most 11; feLinN results are normalised. Coordinates leave ptDbl with X, Y normalised and Z of
+// factor 2, ptAdd with all three normalised; table points (standard limbs) have factor 2.
 //
 // Scalar multiplication (mulJob) is a step machine so it can run in slices:
-//  * variable base: 4-bit fixed windows over 1P..15P (Jacobian): 256 doublings + <= 64 additions;
+//  * variable base: width-5 NAF digits (odd, in [-15, 15], at least 4 zeros after each) over
+//    P, 3P, ..., 15P (Jacobian): 256 doublings and about 43 additions;
 //  * fixed base: an 8-tooth comb (Lim-Lee, HAC 14.117-style) over 255 precomputed affine points
 //    T[i] = sum_t bit_t(i) * 2^(32t) * P: 31 doublings + <= 32 mixed additions. A table is bytes
 //    (Montgomery-form X||Y, 64 bytes per entry), so it can stay in Storage (memory-mapped flash);
 //  * several terms share the doublings (Shamir's trick): u1*G + u2*Q is one loop.
-import { Fe, fe, feMul, feSqr, feAdd, feSub, feIsZero, feReduce, feFromBytes, powStep, ONE, B, PM2, PLAIN_ONE } from './p256-field.ts';
+import { Fe, fe, feMul, feLin, feLinN, feIsZero, feReduce, feFromBytes, powStep, ONE, B, PM2, PLAIN_ONE } from './p256-field.ts';
 
 /** A Jacobian point [X, Y, Z] (Montgomery-form coordinates). */
 export type Pt = Fe[];
@@ -32,34 +37,25 @@ const t3 = fe();
 const t4 = fe();
 const t5 = fe();
 const t6 = fe();
+const t7 = fe();
 
-/** r = 2p (r may be p). dbl-2001-b: 4M + 4S here. Infinity stays infinity (Z3 = 2YZ = 0). */
+/** r = 2p (r may be p). dbl-2001-b: 8 products. Infinity stays infinity (Z3 = 2YZ = 0). */
 export function ptDbl(r: Pt, p: Pt): void {
-  const X = p[0];
-  const Y = p[1];
-  const Z = p[2];
-  feSqr(t1, Z); // delta
-  feSqr(t2, Y); // gamma
-  feMul(t3, X, t2); // beta
-  feSub(t4, X, t1);
-  feAdd(t5, X, t1);
-  feMul(t4, t4, t5);
-  feAdd(t5, t4, t4);
-  feAdd(t4, t5, t4); // alpha = 3(X - delta)(X + delta)
-  feMul(t5, Y, Z);
-  feAdd(r[2], t5, t5); // Z3 = 2YZ
-  feAdd(t3, t3, t3);
-  feAdd(t3, t3, t3); // 4 beta
-  feSqr(t5, t4);
-  feSub(t5, t5, t3);
-  feSub(r[0], t5, t3); // X3 = alpha^2 - 8 beta
-  feSub(t3, t3, r[0]);
-  feMul(t3, t4, t3);
-  feSqr(t2, t2);
-  feAdd(t2, t2, t2);
-  feAdd(t2, t2, t2);
-  feAdd(t2, t2, t2); // 8 gamma^2
-  feSub(r[1], t3, t2); // Y3 = alpha(4 beta - X3) - 8 gamma^2
+  const X = p[0], Y = p[1], Z = p[2], mul = feMul, lin = feLin;
+  mul(t1, Z, Z); // delta
+  mul(t2, Y, Y); // gamma
+  mul(t3, X, t2); // beta
+  lin(t4, X, 1, t1, -1);
+  lin(t5, X, 1, t1, 1);
+  mul(t4, t4, t5); // alpha / 3 = (X - delta)(X + delta)
+  mul(t5, Y, Z);
+  lin(r[2], t5, 2, t5, 0); // Z3 = 2YZ
+  mul(t5, t4, t4);
+  feLinN(r[0], t5, 9, t3, -8); // X3 = alpha^2 - 8 beta
+  lin(t5, t3, 4, r[0], -1);
+  mul(t5, t4, t5);
+  mul(t2, t2, t2);
+  feLinN(r[1], t5, 3, t2, -8); // Y3 = alpha (4 beta - X3) - 8 gamma^2
 }
 
 /**
@@ -71,101 +67,119 @@ export function isInf(p: Pt): boolean {
   return true;
 }
 
-const zz = fe();
 /**
- * r = p + q. q is affine (x, y, Z = 1) when `affine` (mixed addition, 8M + 3S), else Jacobian
- * (add-1998-cmo-2, 12M + 4S). r may be p or q.
+ * r = p + q, or p - q when `neg`. q is affine (x, y, Z = 1) when `affine` (mixed addition, 11
+ * products), else Jacobian (add-1998-cmo-2, 16 products). r may be p.
  */
-export function ptAdd(r: Pt, p: Pt, q: Pt, affine?: boolean): void {
+export function ptAdd(r: Pt, p: Pt, q: Pt, affine?: boolean, neg?: boolean): void {
+  const mul = feMul, lin = feLin, sg = neg ? -1 : 1;
   if (isInf(p)) {
     ptCopy(r, q);
+    lin(r[1], q[1], sg, q[1], 0);
     if (affine) r[2].set(ONE);
     return;
   }
   if (!affine && isInf(q)) return ptCopy(r, p);
-  let u1 = p[0]; // U1 = X1, S1 = Y1, Z1 Z2 = Z1 when Z2 = 1
+  let u1 = p[0]; // U1 = X1, S1 = Y1 when Z2 = 1
   let s1 = p[1];
-  let z = p[2];
+  const z = p[2];
+  mul(t5, z, z);
   if (!affine) {
     u1 = t1;
     s1 = t2;
-    z = zz;
-    feSqr(t5, q[2]);
-    feMul(t1, p[0], t5); // U1 = X1 Z2^2
-    feMul(t5, t5, q[2]);
-    feMul(t2, p[1], t5); // S1 = Y1 Z2^3
-    feMul(zz, p[2], q[2]);
+    mul(t6, q[2], q[2]);
+    mul(t1, p[0], t6); // U1 = X1 Z2^2
+    mul(t6, t6, q[2]);
+    mul(t2, p[1], t6); // S1 = Y1 Z2^3
+    mul(t7, z, q[2]); // Z1 Z2
   }
-  feSqr(t5, p[2]);
-  feMul(t3, q[0], t5); // U2 = X2 Z1^2
-  feMul(t5, t5, p[2]);
-  feMul(t4, q[1], t5); // S2 = Y2 Z1^3
-  feSub(t3, t3, u1); // H = U2 - U1
-  feSub(t4, t4, s1); // R = S2 - S1
+  mul(t3, q[0], t5); // U2 = X2 Z1^2
+  mul(t5, t5, z);
+  mul(t4, q[1], t5); // S2 = Y2 Z1^3
+  lin(t3, t3, 1, u1, -1); // H = U2 - U1
+  lin(t4, t4, sg, s1, -1); // R = +-S2 - S1
   if (feIsZero(t3)) {
     if (feIsZero(t4)) ptDbl(r, p);
     else r[2].fill(0);
     return;
   }
-  feMul(r[2], z, t3); // Z3 = Z1 Z2 H (z may be r[2]: read before written)
-  feSqr(t5, t3); // HH
-  feMul(t6, u1, t5); // V = U1 HH (before r[0] is written: u1 may be p[0] = r[0])
-  feMul(t3, t3, t5); // HHH
-  feSqr(t5, t4);
-  feSub(t5, t5, t3);
-  feSub(t5, t5, t6);
-  feSub(r[0], t5, t6); // X3 = R^2 - HHH - 2V
-  feSub(t6, t6, r[0]);
-  feMul(t6, t4, t6);
-  feMul(t2, s1, t3);
-  feSub(r[1], t6, t2); // Y3 = R(V - X3) - S1 HHH
+  mul(r[2], affine ? z : t7, t3); // Z3 = Z1 Z2 H (z is not needed after this)
+  mul(t5, t3, t3); // HH
+  mul(t6, u1, t5); // V = U1 HH (before r[0] is written: u1 may be p[0] = r[0])
+  mul(t3, t3, t5); // HHH
+  mul(t5, t4, t4);
+  lin(t5, t5, 1, t3, -1);
+  feLinN(r[0], t5, 1, t6, -2); // X3 = R^2 - HHH - 2V
+  lin(t6, t6, 1, r[0], -1);
+  mul(t6, t4, t6);
+  mul(t2, s1, t3);
+  feLinN(r[1], t6, 1, t2, -1); // Y3 = R(V - X3) - S1 HHH
 }
 
 /** Is affine (x, y) (Montgomery form) on y^2 = x^3 - 3x + b ? */
 export function onCurve(x: Fe, y: Fe): boolean {
-  feSqr(t1, x);
+  feMul(t1, x, x);
   feMul(t1, t1, x);
-  feAdd(t2, x, x);
-  feAdd(t2, t2, x);
-  feSub(t1, t1, t2);
-  feAdd(t1, t1, B);
-  feSqr(t2, y);
-  feSub(t1, t1, t2);
+  feLin(t1, t1, 1, x, -3);
+  feLin(t1, t1, 1, B, 1);
+  feMul(t2, y, y);
+  feLin(t1, t1, 1, t2, -1);
   return feIsZero(t1);
 }
 
-/** Bit i (little-endian) of a big-endian byte string of length 32. */
+/** Bit i (little-endian) of a big-endian byte string of length 32 (0 above bit 255). */
 export function bitOf(k: Uint8Array, i: number): number {
-  return (k[31 - (i >> 3)] >> (i & 7)) & 1;
+  return i > 255 ? 0 : (k[31 - (i >> 3)] >> (i & 7)) & 1;
+}
+
+/** Width-5 NAF of a 256-bit scalar: d[i] odd in [-15, 15] or 0, k = sum d[i] 2^i, 257 digits. */
+export function naf(k: Uint8Array): Int8Array {
+  const d = new Int8Array(257);
+  let i = 0, c = 0, v, j;
+  while (i < 257) {
+    v = bitOf(k, i) + c;
+    if (!(v & 1)) {
+      c = v >> 1;
+      i++;
+      continue;
+    }
+    for (j = 1; j < 5; j++) v += bitOf(k, i + j) << j;
+    c = v > 16 ? 1 : 0;
+    d[i] = v - 32 * c;
+    i += 5;
+  }
+  return d;
 }
 
 /**
  * R = sum k_i * P_i as a step machine: [step, R]. step() does one precomputed multiple, or one bit
- * position (a doubling and at most one addition per term), or 16 bits of the inversion of Z, and
- * returns true when done. With `affine`, R ends as (x, y, 1) with x, y plain canonical integers;
- * R[2] = 0 means the point at infinity.
+ * position (a doubling and at most one addition per term), or up to 16 products of the inversion
+ * of Z, and returns true when done. With `affine`, R ends as (x, y, 1) with x, y plain canonical
+ * integers; R[2] = 0 means the point at infinity. Without, R stays Jacobian (Montgomery form).
  */
 export function mulJob(terms: Term[], affine: boolean): [() => boolean, Pt] {
   const R = pt();
   const wins: Pt[][] = [];
+  const nafs: Int8Array[] = [];
   const inv = fe();
-  const q = pt();
-  let n = 31;
   let bit = 255;
+  let n = 31;
   for (let t = 0; t < terms.length; t++) {
     if (!terms[t][1]) {
-      n = 255;
-      wins[t] = [pt()];
+      n = 256;
+      wins[t] = [terms[t][2] as Pt];
+      nafs[t] = naf(terms[t][0]);
     }
   }
-  inv.set(ONE);
+  const d2 = pt();
   function step(): boolean {
-    let t, k, j, term;
+    let t, k, j, term, w;
     for (t = 0; t < terms.length; t++) {
-      const w = wins[t];
-      if (w && w.length < 16) {
+      w = wins[t];
+      if (w && w.length < 8) {
+        if (w.length < 2) ptDbl(d2, w[0]); // 2P of this term (never infinity: n is prime)
         const p = pt();
-        ptAdd(p, w[w.length - 1], terms[t][2] as Pt);
+        ptAdd(p, w[w.length - 1], d2);
         w.push(p);
         return false;
       }
@@ -180,27 +194,29 @@ export function mulJob(terms: Term[], affine: boolean): [() => boolean, Pt] {
             j = 0;
             for (let b = 7; b >= 0; b--) j = j * 2 + bitOf(k, n + 32 * b);
             if (j) {
-              feFromBytes(q[0], term[1], j * 64 - 64);
-              feFromBytes(q[1], term[1], j * 64 - 32);
-              ptAdd(R, R, q, true);
+              feFromBytes(d2[0], term[1], j * 64 - 64);
+              feFromBytes(d2[1], term[1], j * 64 - 32);
+              ptAdd(R, R, d2, true);
             }
           }
-        } else if (!(n & 3)) {
-          j = (k[31 - (n >> 3)] >> (n & 4)) & 15;
-          if (j) ptAdd(R, R, wins[t][j]);
+        } else {
+          j = nafs[t][n];
+          if (j) ptAdd(R, R, wins[t][(j < 0 ? -j : j) >> 1], false, j < 0);
         }
       }
       n--;
       return false;
     }
     if (!affine || isInf(R)) return true;
+    if (bit === 255) inv.set(ONE);
     if (bit >= 0) {
       for (j = 0; j < 16; j++) powStep(inv, R[2], PM2, bit--, feMul); // Z^(p-2) = 1/Z (Fermat)
       return false;
     }
-    feSqr(t1, inv);
+    const z = inv;
+    feMul(t1, z, z);
     feMul(R[0], R[0], t1);
-    feMul(t1, t1, inv);
+    feMul(t1, t1, z);
     feMul(R[1], R[1], t1);
     for (j = 0; j < 2; j++) {
       feMul(R[j], R[j], PLAIN_ONE); // out of the Montgomery domain

@@ -1,19 +1,21 @@
 // Arithmetic modulo the P-256 group order n (FIPS 186-4 D.1.2.3), for ECDSA (FIPS 186-4 6.4, SEC 1 4.1).
-// Same limb layout as p256-field.ts (11 x 24-bit limbs in a Float64Array); generic Montgomery
-// multiplication (HAC 14.36) with R = 2^264 and n' = -n^-1 mod 2^24. A signature needs only a few
-// products and one inversion (Fermat), so this file favours size: loops, except the product columns,
-// which come from the field's unrolled feProd.
-// Bound: inputs canonical (< n, limbs < 2^24); a column holds at most 11 operand products and 11
-// q*n_j terms, each < 2^48, plus a carry: 22 * 2^48 + 2^30 < 2^52.5 < 2^53. The output
-// (T + Qn)/R < 2n is made canonical by one subtraction.
-import { Fe, fe, feB64, feLess, feFromBytes, feToBytes, feIsZero, feProd, powStep, carry, subIfAtLeast, T, IW, floor } from './p256-field.ts';
+// Same limbs and the same convolution engine as p256-field.ts: Montgomery multiplication (HAC 14.36)
+// with R = 2^264, the product x*y and m*n in the same E.convolve calls. n is dense, so the digit is
+// m_k = (column mod W) * n' mod W with n' = -n^-1 mod 2^24, and the column's own m_k * n_0 is added
+// by hand (B holds n_1..n_10 reversed at 41 - j, and 0 for n_0).
+// Bound: inputs canonical (limbs < 2^24) or nMul outputs: a column holds at most 11 products < 2^48
+// plus 11 m_j n_i < 2^47 (balanced digits) plus a carry: below 2^51.5 + 2^50.5 + 2^29 < 2^53.
+// The output (x*y + m*n) / R lies in (-n/2, n) (|m| < R/2): snCanon makes it canonical.
+import { Fe, fe, feB64, feLess, feFromBytes, feToBytes, feIsZero, carry, subIfAtLeast, A, redcLoad, redcHigh, conv, powStep, floor, IW, W } from './p256-field.ts';
 
 /** n in 24-bit limbs. */
 // n = ffffffff 00000000 ffffffff ffffffff bce6faad a7179e84 f3b9cac2 fc632551
 export const N = feB64('/////wAAAAD//////////7zm+q2nF56E87nKwvxjJVE=');
-const N0 = 48207; // -n^-1 mod 2^24
+const BN = new Int32Array(42);
+for (let j = 1; j < 11; j++) BN[41 - j] = N[j];
+const YN = BN.subarray(10, 21);
 
-/** a (normalised limbs) < n ? */
+/** a (standard limbs) < n ? */
 export function snLessThanN(a: Fe): boolean {
   return feLess(a, N);
 }
@@ -31,22 +33,34 @@ export function snAdd(r: Fe, a: Fe, b: Fe): void {
   subIfAtLeast(r, N);
 }
 
+/** r = a * b / R mod n, not canonical: value in (-n/2, n), limbs 0..9 balanced. */
+function nMul(r: Fe, x: Fe, y: Fe): void {
+  const a = A, b = BN, c = conv, f = floor, w = W, i = IW, n0 = N[0];
+  let q = 0, k, s, m;
+  redcLoad(x, y, YN);
+  for (k = 0; k < 11; k++) {
+    s = c(a, b, 20 - k) + q;
+    m = (s - f(s * i) * w) * 48207; // (s mod W) * n', n' = -n^-1 mod 2^24 (below 2^40)
+    a[21 + k] = m = m - f(m * i + 0.5) * w;
+    q = (s + m * n0) * i; // exact: s + m n_0 = 0 (mod W)
+  }
+  redcHigh(r, b, q);
+}
+
+/** An nMul output (or any value in (-n, 2n) with small limbs) to its canonical form. */
+function snCanon(r: Fe): void {
+  carry(r);
+  if (r[10] < 0) {
+    for (let i = 0; i < 11; i++) r[i] += N[i];
+    carry(r);
+  }
+  subIfAtLeast(r, N);
+}
+
 /** r = a * b / R mod n, canonical. */
 export function snMul(r: Fe, a: Fe, b: Fe): void {
-  const t = T;
-  let i, j, c, m;
-  feProd(a, b); // unrolled columns, T[21] = 0
-  t[22] = 0;
-  for (i = 0; i < 11; i++) {
-    c = t[i];
-    m = (c - floor(c * IW) * 16777216) * N0; // < 2^40, exact
-    m = m - floor(m * IW) * 16777216;
-    for (j = 0; j < 11; j++) t[i + j] += m * N[j];
-    t[i + 1] += t[i] * IW; // t_i is now a multiple of 2^24
-  }
-  r.set(t.subarray(11, 22));
-  carry(r);
-  subIfAtLeast(r, N);
+  nMul(r, a, b);
+  snCanon(r);
 }
 
 /** A 32-byte big-endian number as limbs, reduced mod n when `reduce` (input < 2^256 < 2n). */
@@ -63,14 +77,8 @@ export function snToBytes(a: Fe): Uint8Array {
   return out;
 }
 
-/** R^2 mod n by doubling 1 (528 times), to enter the Montgomery domain. */
-const R2N = fe();
-R2N[0] = 1;
-for (let i = 0; i < 528; i++) snAdd(R2N, R2N, R2N);
-
-/** R^2 mod n: snMul(r, a, R2N) = a*R mod n enters the Montgomery domain. */
-export { R2N };
-
+/** R^2 mod n (computed on the host: (2^264)^2 mod n), to enter the Montgomery domain. */
+export const R2N = feB64('LZVaulYfwWSyOStr7FlhkGq4xooquzcuD4DYipqf7c8=');
 /** n - 2, the Fermat exponent. */
 const NM2 = fe();
 NM2.set(N);
@@ -84,13 +92,16 @@ export function snInvJob(a: Fe): [() => boolean, () => Fe] {
   const am = fe();
   const r = fe();
   let i = 254;
-  snMul(am, a, R2N);
+  nMul(am, a, R2N);
   r.set(am); // the exponent's top bit is 1
   return [
     () => {
-      for (let j = 0; j < 16 && i >= 0; j++) powStep(r, am, NM2, i--, snMul);
+      for (let j = 0; j < 16 && i >= 0; j++) powStep(r, am, NM2, i--, nMul);
       return i < 0;
     },
-    () => r,
+    () => {
+      snCanon(r);
+      return r;
+    },
   ];
 }

@@ -12,9 +12,12 @@
 // interpreter offers no constant-time guarantee anyway (token counts, allocation, GC). What keeps
 // this acceptable here: each private key serves few operations (mesh keys are ephemeral, the device
 // key signs once per setup), and nonces are a keyed PRF of key, hash and fresh randomness.
-import { Fe, fe, P, feFromBytes, feToBytes, feToMont, feLess, feSub, feIsZero, feReduce, ONE } from './p256-field.ts';
+import { Fe, fe, P, feFromBytes, feToBytes, feToMont, feLess, feLin, feIsZero, feReduce, ONE } from './p256-field.ts';
 import { snInRange, snFrom, snToBytes, snInvJob, snMul, snAdd, R2N } from './p256-scalar.ts';
 import { Pt, Term, pt, onCurve, mulJob } from './p256-point.ts';
+
+/** Plug in the interpreter's native E.convolve (the HAL does it on the board; see p256-field.ts). */
+export { setConvolve } from './p256-field.ts';
 import { derDecodeSignature, derEncodeSignature, spkiDecode, spkiEncode, privateKeyDecode } from './der.ts';
 import { bytesToHex, equalBytes } from './bytes.ts';
 import { base64Decode } from './base64.ts';
@@ -342,7 +345,7 @@ export function useTable(key: Uint8Array | 'G', table: Uint8Array | null): void 
   const x = fe();
   for (let k = 0; k < 2; k++) {
     feFromBytes(x, table, 32 * k);
-    feSub(x, x, base[k]);
+    feLin(x, x, 1, base[k], -1);
     check(feIsZero(x), 'table/key mismatch');
   }
   tables[keyName(key)] = table;
