@@ -83,7 +83,7 @@ const PRELUDE = `(function (host) {
     emit: function (o, ev, args) { Object.prototype.emit.apply(o, [ev].concat(args)); },
     listenerCount: function (o, ev) { var t = table(o, false); return t && t[ev] ? t[ev].length : 0; }
   };
-  // Built-ins the interpreter does not have (../shared/docs/espruino.md): absent, as on the board.
+  // Built-ins the interpreter does not have (docs/BUILD.md, build/espruino-api.json): absent, as on the board.
   ['Map', 'Set', 'WeakMap', 'WeakSet', 'WeakRef', 'FinalizationRegistry', 'Symbol', 'Proxy', 'Reflect',
    'BigInt', 'BigInt64Array', 'BigUint64Array', 'SharedArrayBuffer', 'Atomics', 'Intl', 'WebAssembly',
    'AggregateError', 'TextEncoder', 'TextDecoder'].forEach(function (n) { delete globalThis[n]; });

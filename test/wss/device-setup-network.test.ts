@@ -1,5 +1,5 @@
 // The encoded setup network against the real production vector (wss-protocol.md 3.1,
-// ../support/wss-real-run.json copied from /work/shared/vectors; source named inside).
+// ../support/wss-real-run.json copied from the team notes' vectors/wss-real-run.json; source named inside).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';

@@ -96,7 +96,7 @@ test('report drives the state machine to DONE; a FAILURE report ends the session
   assert.is(dss.provisioned.size, 1);
   const s2 = await post(dss, w.pki, 'startProvisioningSession', { nonce: nonce(30) });
   const sid2 = JSON.parse(s2.body).sessionId;
-  const f = await post(dss, w.pki, 'report', { nonce: nonce(31), sessionId: sid2, sequenceNumber: 3, currentProvisioningState: 'CONNECTING_TO_USER_NETWORK',
+  const f = await post(dss, w.pki, 'report', { nonce: nonce(31), sessionId: sid2, sequenceNumber: 3, currentProvisioningState: 'START_PROVISIONING',
     registrationState: 'COMPLETE', stateTransitionResult: 'FAILURE', wifiNetworkInfoList: [{ ssid: '"home"', securityProtocol: 'WPA_PSK',
       wifiConnectionState: 'FAILED', errorDetails: { operation: 'CONNECTING_TO_NETWORK', code: '3:2:0:1' } }] });
   assert.is(JSON.parse(f.body).canProceed, false);
@@ -175,7 +175,7 @@ test('the retry policy is visible: the DSS names the gap after a failure and a 4
 });
 
 test('PIN-based setup: the DSS checks base64(SHA-256(PIN + salt)) (formula checked on the SDK vector)', async () => {
-  const v = JSON.parse((await import('node:fs')).readFileSync(new URL('../../../shared/vectors/wss-real-run.json', import.meta.url), 'utf8')).hashedPin;
+  const v = JSON.parse((await import('node:fs')).readFileSync(new URL('./support/wss-real-run.json', import.meta.url), 'utf8')).hashedPin;
   const { createHash } = await import('node:crypto');
   const h = (pin: string, salt: string) => createHash('sha256').update(pin + salt, 'latin1').digest('base64');
   assert.is(h(v.pin, v.salt), v.hashedPin);
@@ -194,21 +194,113 @@ test('PIN-based setup: the DSS checks base64(SHA-256(PIN + salt)) (formula check
   await dss.stop();
 });
 
-test('a new session supersedes the old one; a reused nonce and a shrinking report counter are flagged', async () => {
+test('a new session supersedes the old one; a reused nonce is flagged, a shrinking report counter refused', async () => {
   const { w, dss, sid } = await session();
   const events: string[] = [];
   w.timeline.on((e) => events.push(e.kind + ' ' + e.summary));
-  const rep = (n: string, seq: number, id = sid) => post(dss, w.pki, 'report', { nonce: n, sessionId: id, sequenceNumber: seq,
-    currentProvisioningState: 'START_PROVISIONING', registrationState: 'COMPLETE', stateTransitionResult: 'SUCCESS' });
-  assert.is((await rep(nonce(80), 6)).status, 200);
-  await rep(nonce(80), 3);
+  const rep = (n: string, seq: number, id = sid, state = 'COMPUTE_CONFIGURATION') => post(dss, w.pki, 'report', { nonce: n, sessionId: id, sequenceNumber: seq,
+    currentProvisioningState: state, registrationState: 'COMPLETE', stateTransitionResult: 'SUCCESS' });
+  assert.is((await rep(nonce(80), 6, sid, 'START_PROVISIONING')).status, 200);
+  const shrunk = await rep(nonce(80), 3);
   assert.ok(events.some((e) => e.startsWith('warn report: nonce') && e.includes('reused')), events.join('\n'));
-  assert.ok(events.some((e) => e.startsWith('warn report sequenceNumber 3 after 6')));
+  assert.is(shrunk.status, 400);
+  assert.match(JSON.parse(shrunk.body).message, /sequenceNumber 3 after 6/);
   const again = await post(dss, w.pki, 'startProvisioningSession', { nonce: nonce(81) });
   assert.is(again.status, 200);
   const stale = await rep(nonce(82), 9);
   assert.is(stale.status, 400);
   assert.match(JSON.parse(stale.body).message, /superseded/);
+  await dss.stop();
+});
+
+test('a report is applied once: the same sequence number again gets the stored answer, even after DONE', async () => {
+  const { w, dss, sid } = await session();
+  const events: string[] = [];
+  w.timeline.on((e) => events.push(e.kind + ' ' + e.summary));
+  const rep = (i: number, seq: number, state: string, result = 'SUCCESS') => post(dss, w.pki, 'report', { nonce: nonce(90 + i), sessionId: sid,
+    sequenceNumber: seq, currentProvisioningState: state, registrationState: 'COMPLETE', stateTransitionResult: result });
+  const first = await rep(0, 3, 'START_PROVISIONING');
+  const resent = await rep(1, 3, 'START_PROVISIONING');
+  assert.is(resent.status, 200);
+  assert.is(resent.body, first.body, 'the same answer');
+  assert.ok(events.some((e) => e.startsWith('repeat report START_PROVISIONING sequenceNumber 3 again')));
+  // the session moved on once, not twice
+  assert.is(JSON.parse(first.body).nextProvisioningState, 'COMPUTE_CONFIGURATION');
+  // the same number for another report, and a report for a state the session is not in: refused
+  const reused = await rep(2, 3, 'START_PROVISIONING', 'FAILURE');
+  assert.is(reused.status, 400);
+  assert.match(JSON.parse(reused.body).message, /reused for another report/);
+  const skipped = await rep(3, 6, 'GET_WIFI_LIST');
+  assert.is(skipped.status, 400);
+  assert.match(JSON.parse(skipped.body).message, /report for GET_WIFI_LIST while the session is in COMPUTE_CONFIGURATION/);
+  // walk to DONE; the last report re-sent after DONE still gets its DONE answer
+  let seq = 6;
+  for (const st of ['COMPUTE_CONFIGURATION', 'POST_WIFI_SCAN_DATA', 'GET_WIFI_LIST', 'CONNECTING_TO_USER_NETWORK', 'CONNECTED_TO_USER_NETWORK']) {
+    assert.is((await rep(seq, seq, st)).status, 200, st);
+    seq += 3;
+  }
+  const done = await rep(50, seq - 3, 'CONNECTED_TO_USER_NETWORK');
+  assert.is(done.status, 200);
+  assert.is(JSON.parse(done.body).nextProvisioningState, 'DONE');
+  assert.is(dss.provisioned.size, 1);
+  // anything else in a finished session is refused
+  assert.is((await rep(51, seq + 3, 'CONNECTED_TO_USER_NETWORK')).status, 400);
+  await dss.stop();
+});
+
+test('every answer after startProvisioningSession carries the sessionId; computeConfigurationData also nextProvisioningState', async () => {
+  const w = world();
+  const dss = await startDss({ ...w, account: { ...account, pin: '89ABCDEF' } });
+  const a = await post(dss, w.pki, 'startProvisioningSession', { nonce: nonce(100) });
+  const { sessionId, salt } = JSON.parse(a.body);
+  const { createHash } = await import('node:crypto');
+  const call = async (i: number, op: string, more: Record<string, unknown>) => JSON.parse((await post(dss, w.pki, op, { nonce: nonce(101 + i), sessionId, ...more })).body);
+  const answers = [
+    await call(0, 'report', { sequenceNumber: 3, currentProvisioningState: 'START_PROVISIONING', registrationState: 'COMPLETE', stateTransitionResult: 'SUCCESS' }),
+    await call(1, 'startPinBasedSetup', { hashedPin: createHash('sha256').update('89ABCDEF' + salt, 'latin1').digest('base64') }),
+    await call(2, 'report', { sequenceNumber: 6, currentProvisioningState: 'START_PIN_BASED_SETUP', registrationState: 'COMPLETE', stateTransitionResult: 'SUCCESS' }),
+    await call(3, 'computeConfigurationData', {}),
+    await call(4, 'postWifiScanData', { sequenceNumber: 1, wifiScanDataList: [{ ssid: '"home"', securityProtocol: 'WPA_PSK' }] }),
+    await call(5, 'getWifiCredentials', { sequenceNumber: 1 }),
+  ];
+  for (const x of answers) assert.is(x.sessionId, sessionId, JSON.stringify(x));
+  assert.is(answers[3].nextProvisioningState, 'COMPUTE_CONFIGURATION');
+  await dss.stop();
+});
+
+test('faults after processing: lostAnswer closes without an answer (the state moved on), staleAnswer sends an earlier one', async () => {
+  const { w, dss, sid } = await session([
+    { op: 'report', do: 'lostAnswer' },
+    { op: 'getWifiCredentials', do: 'staleAnswer', call: 2 },
+  ]);
+  const rep = (i: number) => post(dss, w.pki, 'report', { nonce: nonce(110 + i), sessionId: sid, sequenceNumber: 3,
+    currentProvisioningState: 'START_PROVISIONING', registrationState: 'COMPLETE', stateTransitionResult: 'SUCCESS' });
+  await rejects(rep(0), 'a lost answer');
+  const resent = await rep(1);
+  assert.is(resent.status, 200);
+  assert.is(JSON.parse(resent.body).nextProvisioningState, 'COMPUTE_CONFIGURATION', 'applied once, answered on the re-send');
+  await post(dss, w.pki, 'postWifiScanData', { nonce: nonce(120), sessionId: sid, sequenceNumber: 1, wifiScanDataList: [{ ssid: '"home"', securityProtocol: 'WPA_PSK' }] });
+  const g1 = await post(dss, w.pki, 'getWifiCredentials', { nonce: nonce(121), sessionId: sid, sequenceNumber: 1 });
+  const g2 = await post(dss, w.pki, 'getWifiCredentials', { nonce: nonce(122), sessionId: sid, sequenceNumber: 2 });
+  assert.is(g2.body, g1.body, 'the earlier answer again (sequenceNumber 1), validly signed');
+  assert.ok(verifies(w.pki, g2.body, g2.signatures[0]));
+  await dss.stop();
+});
+
+test('a repeated credentials page is the same page (the last, shorter one too)', async () => {
+  const w = world();
+  const dss = await startDss({ ...w, account, credentialsPageSize: 2 });
+  const { sessionId } = JSON.parse((await post(dss, w.pki, 'startProvisioningSession', { nonce: nonce(130) })).body);
+  await post(dss, w.pki, 'postWifiScanData', { nonce: nonce(131), sessionId, sequenceNumber: 1,
+    wifiScanDataList: [{ ssid: '"home"', securityProtocol: 'WPA_PSK' }, { ssid: '"cafe"', securityProtocol: 'OPEN' }, { ssid: '"away"', securityProtocol: 'WPA_PSK' }] });
+  const page = async (i: number, seq: number) => JSON.parse((await post(dss, w.pki, 'getWifiCredentials', { nonce: nonce(132 + i), sessionId, sequenceNumber: seq })).body);
+  const p1 = await page(0, 1);
+  const p2 = await page(1, 2);
+  const p2again = await page(2, 2);
+  assert.equal(p1.wifiCredentialsList.map((c: any) => c.ssid), ['"away"', '"home"']);
+  assert.equal(p2.wifiCredentialsList.map((c: any) => c.ssid), ['"cafe"']);
+  assert.equal(p2again.wifiCredentialsList, p2.wifiCredentialsList);
+  assert.is(p2again.allCredentialsReturned, true);
   await dss.stop();
 });
 

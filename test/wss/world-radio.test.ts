@@ -16,7 +16,7 @@ import { Provisioner } from '../../sim/world/provisioner.ts';
 import { makeWssPki } from '../../sim/world/test-pki.ts';
 import { decodeSetupSsid, encodeSetupSsid, setupPassphrase } from '../../sim/world/wss-codec.ts';
 
-const vector = JSON.parse(readFileSync(new URL('../../../shared/vectors/wss-real-run.json', import.meta.url), 'utf8'));
+const vector = JSON.parse(readFileSync(new URL('./support/wss-real-run.json', import.meta.url), 'utf8'));
 
 test('the real setup SSID decodes to the vector fields and re-encodes byte-exact', () => {
   const v = vector.encodedSetupNetwork;
