@@ -39,7 +39,7 @@ for (const script of ['prep.js', 'run.js']) {
   const r = spawnSync(bin, [script], { cwd: dir, encoding: 'utf8', timeout: 30 * 60 * 1000 });
   const out = (r.stdout || '') + (r.stderr || '');
   for (let l of out.split('\n')) {
-    l = l.replace(/^>?(\x1b\[J)?/, '').trim(); // the REPL prompt the interpreter prints between lines
+    l = l.replace(/^>?\r?(\x1b\[J)?/, '').trim(); // the REPL prompt the interpreter prints between lines
     if (/^(bench|storage|selftest|\d+ passed)|Uncaught|Error/.test(l)) console.log(l);
   }
   if (r.status !== 0 && r.status !== null) console.log(`(${script}: exit ${r.status})`);
