@@ -18,13 +18,25 @@ export function discoveryAnswer(config: { getConfigurationValue(key: string): Co
   return obj(['type', '"ffs-provisionee"', 'deviceDetails', deviceDetails(config), 'ip', ip && jsonString(ip)]);
 }
 
+/**
+ * Not an amplifier (a spoofed source gets nothing worth sending): answers only senders on our own /24,
+ * only a probe at least as long as the answer (the app pads "FFS_DISCOVER" with spaces), at most
+ * once a second.
+ */
 export function startDiscovery(hal: Hal, ip: string): () => void {
   const port = configPort(hal, 'Discovery.Port', DISCOVERY_PORT);
+  // "192.168.1." (with the dot: 192.168.10.x is another subnet); '' when there is no IP
+  const subnet = ip.replace(/\d+$/, '');
+  const answer = discoveryAnswer(hal.config, ip);
+  let next = 0;
   hal.net.listenUdp({
     port: port,
     onMessage: (message, from, reply) => {
-      if (message.trim() !== DISCOVERY_PROBE) return;
-      reply(discoveryAnswer(hal.config, ip));
+      const now = hal.clock.now();
+      if (message.trim() === DISCOVERY_PROBE && subnet && !from.address.indexOf(subnet) && message.length >= answer.length && now >= next) {
+        next = now + 1000;
+        reply(answer);
+      }
     },
     onDone: (err) => {
       if (err) warn(hal, 'no discovery: ' + err.message);

@@ -5,11 +5,21 @@ import http from 'node:http';
 import dgram from 'node:dgram';
 import type { Board } from '../board/board.ts';
 import type { WorldContext, WorldPlugin } from '../scenario.ts';
-import { wssContext } from '../board/wifi.ts';
+import { wssContext } from '../medium/wifi.ts';
 
 export interface PhoneSection {
   softApSetup?: { ssid: string; passphrase: string; delayMs?: number; path?: string; ssidField?: string; passphraseField?: string };
-  discovery?: { port?: number; message?: string; afterMs?: number };
+  /** padTo: the probe is padded with spaces to this many bytes (default DISCOVERY_PROBE_BYTES; 0 = as is);
+   *  from: the sender address the device sees (default a phone on the same subnet) */
+  discovery?: { port?: number; message?: string; afterMs?: number; padTo?: number; from?: string };
+}
+
+/** The device answers only a probe at least as long as its answer (no amplification): pad to this. */
+export const DISCOVERY_PROBE_BYTES = 512;
+
+/** The maker's app's discovery probe: the probe text padded with spaces (the device trims it). */
+export function paddedProbe(message: string, bytes = DISCOVERY_PROBE_BYTES): string {
+  return message.padEnd(bytes, ' ');
 }
 
 type PhoneCtx = Pick<WorldContext, 'clock' | 'timeline'>;
@@ -94,10 +104,11 @@ export function phoneDiscovery(ctx: PhoneCtx, board: Board, cfg: NonNullable<Pho
     sock.on('message', (m) => finish(`answer from the device: ${m.toString('latin1')}`));
     sock.bind(0, '127.0.0.1', () => {
       const me = sock.address().port;
-      const address = `192.168.${ap.subnet}.23`;
+      const address = cfg.from ?? `192.168.${ap.subnet}.23`;
       c.world.udpPeers.set(me, { address, port: me, ap });
-      const msg = Buffer.from(cfg.message ?? 'FFS_DISCOVER', 'latin1');
-      emit(ctx, 'discovery', `probe ${JSON.stringify(msg.toString('latin1'))} from ${address} to UDP ${port}`, board.id);
+      const text = cfg.message ?? 'FFS_DISCOVER';
+      const msg = Buffer.from(paddedProbe(text, cfg.padTo ?? DISCOVERY_PROBE_BYTES), 'latin1');
+      emit(ctx, 'discovery', `probe ${JSON.stringify(text)} (${msg.length} bytes) from ${address} to UDP ${port}`, board.id);
       sock.send(msg, real, '127.0.0.1');
       setTimeout(() => finish('no answer within 1 s'), 1000);
     });
@@ -125,9 +136,11 @@ export const worldPlugin: WorldPlugin = {
     }
     if (s.discovery !== undefined) {
       const d = s.discovery;
-      if (!d || typeof d !== 'object') p.push('world.phone.discovery: expected {port?, message?, afterMs?}');
+      if (!d || typeof d !== 'object') p.push('world.phone.discovery: expected {port?, message?, afterMs?, padTo?, from?}');
       else {
-        for (const k of Object.keys(d)) if (!['port', 'message', 'afterMs'].includes(k)) p.push(`world.phone.discovery.${k}: unknown field (known: port, message, afterMs)`);
+        for (const k of Object.keys(d)) if (!['port', 'message', 'afterMs', 'padTo', 'from'].includes(k)) p.push(`world.phone.discovery.${k}: unknown field (known: port, message, afterMs, padTo, from)`);
+        if (d.padTo !== undefined && !(Number.isInteger(d.padTo) && d.padTo >= 0 && d.padTo <= 1400)) p.push('world.phone.discovery.padTo: expected a probe size in bytes (0 to 1400)');
+        if (d.from !== undefined && !(typeof d.from === 'string' && /^\d+\.\d+\.\d+\.\d+$/.test(d.from))) p.push('world.phone.discovery.from: expected an IPv4 address');
         if (d.port !== undefined && !(Number.isInteger(d.port) && d.port > 0 && d.port < 65536)) p.push('world.phone.discovery.port: expected a UDP port');
         if (d.message !== undefined && typeof d.message !== 'string') p.push('world.phone.discovery.message: expected a string');
         if (d.afterMs !== undefined && !(typeof d.afterMs === 'number' && d.afterMs >= 0)) p.push('world.phone.discovery.afterMs: expected virtual ms');
