@@ -68,6 +68,8 @@ export function startSoftAp(hal: Hal, opts: SoftApOptions): SoftAp {
   let status = 'Enter your home network.';
   let busy = false;
   let stopped = false;
+  // a network joined from this page is saved: the page takes no other (a LAN host cannot replace it)
+  let saved = false;
   hal.wifi.startAccessPoint({
     ssid: ssid,
     password: password,
@@ -81,6 +83,8 @@ export function startSoftAp(hal: Hal, opts: SoftApOptions): SoftAp {
       hal.net.serveHttp({
         port: SOFTAP_HTTP_PORT,
         onRequest: (req, respond) => {
+          // a request finished after stop() (the HAL ends held connections too) is dropped
+          if (stopped) return;
           const route = req.method + ' ' + req.path;
           const html = (code: number, text: string): void => respond(code, 'text/html', page(text));
           if (route === 'GET /' || route === 'GET /index.html') {
@@ -98,8 +102,8 @@ export function startSoftAp(hal: Hal, opts: SoftApOptions): SoftAp {
               html(400, 'Check the name and password (8-64 characters).');
               return;
             }
-            if (busy) {
-              html(409, 'Busy, please wait.');
+            if (busy || saved) {
+              html(409, status);
               return;
             }
             busy = true;
@@ -107,6 +111,7 @@ export function startSoftAp(hal: Hal, opts: SoftApOptions): SoftAp {
             html(202, status);
             opts.onCredentials(net, pass, (ok, why) => {
               busy = false;
+              saved = ok;
               status = ok ? 'Connected to ' + net + '.' : 'Could not join ' + net + ': ' + why;
             });
             return;

@@ -2,7 +2,23 @@
 // `http.createServer` for the soft-AP setup page.
 import type { LogService, NetService } from '../types';
 
+// Limits of the soft-AP setup server (issue 14): one station must not hold the sockets or fill the
+// JsVar pool. Espruino buffers a request's head natively before JS sees it; what JS can refuse, it does.
 const MAX_FORM_BYTES = 1024;
+const MAX_HEAD_BYTES = 1024;
+const MAX_CONNECTIONS = 2;
+const DEADLINE_MS = 10000;
+
+/**
+ * Close a server connection after `ms` (time for an answer to go out), even one still owed body bytes:
+ * Espruino's socketserver.c closes a connection whose request object has `clsNow` set, at its next
+ * idle (checked on the 2v29 interpreter: nothing else closes such a connection from JS).
+ */
+function drop(req: any, ms: number): void {
+  setTimeout(() => {
+    req.clsNow = true;
+  }, ms);
+}
 
 export function createNet(deps: { log: LogService }): NetService {
   /** open sockets and servers by 'u' (UDP) or 'h' (HTTP) and port */
@@ -44,43 +60,59 @@ export function createNet(deps: { log: LogService }): NetService {
     },
     serveHttp(opts): void {
       try {
+        /** requests of the open connections */
+        const live: any[] = [];
         const server = require('http').createServer((req: any, res: any) => {
           const method = String(req.method || 'GET');
-          const path = String(req.url || '/').split('?')[0];
+          const url = String(req.url || '/');
           let body = '';
           let answered = false;
+          live.push(req);
           function respond(status: number, contentType: string, text: string): void {
             if (answered) return;
             answered = true;
             res.writeHead(status, { 'Content-Type': contentType + '; charset=utf-8', 'Content-Length': String(text.length), Connection: 'close' });
             res.end(text);
           }
-          function dispatch(): void {
-            if (!answered) opts.onRequest({ method: method, path: path, body: body }, respond);
+          /** Answer and close, even with body bytes still owed (which Espruino would keep open for ever). */
+          function reject(status: number): void {
+            respond(status, 'text/plain', '');
+            drop(req, 20);
           }
-          if (method === 'GET' || method === 'HEAD') {
-            dispatch();
-            return;
+          let deadline: any = setTimeout(() => {
+            deadline = null; // Espruino throws "Unknown Timeout" when a fired timer is cleared
+            reject(408);
+          }, DEADLINE_MS);
+          req.on('close', () => {
+            answered = true;
+            live.splice(live.indexOf(req), 1);
+            if (deadline !== null) clearTimeout(deadline);
+          });
+          function dispatch(): void {
+            if (!answered) opts.onRequest({ method: method, path: url.split('?')[0], body: body }, respond);
           }
           const h = req.headers || {};
+          if (live.length > MAX_CONNECTIONS) return reject(503);
+          if (url.length + JSON.stringify(h).length > MAX_HEAD_BYTES) return reject(431);
           // NaN when absent: compares like -1 below
           const expected = parseInt(String(h['Content-Length'] || h['content-length']), 10);
-          const tooLarge = (): void => respond(413, 'text/plain', 'too large');
-          if (expected > MAX_FORM_BYTES) {
-            tooLarge();
-            return;
-          }
+          if (method === 'GET' || method === 'HEAD' || !(expected > 0)) return dispatch();
+          if (expected > MAX_FORM_BYTES) return reject(413);
           req.on('data', (d: any) => {
+            if (answered) return;
             body += String(d);
-            if (body.length > MAX_FORM_BYTES) tooLarge();
-            else if (expected >= 0 && body.length >= expected) dispatch();
+            if (body.length > MAX_FORM_BYTES) reject(413);
+            else if (body.length >= expected) dispatch();
           });
-          req.on('end', dispatch);
-          req.on('close', dispatch);
-          if (expected === 0) dispatch();
         });
         server.listen(opts.port);
-        open['h' + opts.port] = server;
+        // closing ends the open connections too: Espruino's server.close() stops only new ones
+        open['h' + opts.port] = {
+          close(): void {
+            server.close();
+            for (let i = 0; i < live.length; i++) drop(live[i], 0);
+          },
+        };
         later(() => opts.onDone(null, null));
       } catch (e) {
         later(() => opts.onDone({ code: 'NET_HTTP_SERVER', message: 'HTTP ' + opts.port + ': ' + e }, null));
