@@ -3,11 +3,11 @@
 // SHA-256/AES plugged in when the firmware has them, runs one ECDH in slices while a timer chain keeps
 // firing (the radios' share of the event loop), and prints `N passed, M failed` last.
 // Pure: everything it needs from the board comes in through `io`.
-import { aes128Encrypt } from './crypto/aes';
+import { aes128Encrypt, aes128PureEncryptor, setNativeAes128 } from './crypto/aes';
 import { aesCmac } from './crypto/cmac';
 import { ccmDecrypt, ccmEncrypt } from './crypto/ccm';
 import { confirmationKey, confirmationSalt, confirmationValue, deviceKey, k1, k2, k3, k4, provisioningSalt, s1, sessionKey, sessionNonce } from './crypto/mesh-keys';
-import { hmacSha256, sha256 } from './crypto/sha256';
+import { hmacSha256, setNativeSha256, sha256, sha256Pure } from './crypto/sha256';
 import { HmacDrbg } from './crypto/drbg';
 import { base64Decode, base64Encode } from './crypto/base64';
 import { base85Decode, base85Encode } from './crypto/base85';
@@ -259,6 +259,16 @@ export function runSelftest(io: SelftestIo): void {
   later = io.later;
   passed = 0;
   failed = 0;
+  // The portable SHA-256/AES first (the oracles; a native-only firmware does not carry them), then
+  // the board's native ones in their place.
+  setNativeSha256(sha256Pure);
+  setNativeAes128((key, block) => {
+    const out = new Uint8Array(16);
+    const e = aes128PureEncryptor(key);
+    e.encrypt(block, out);
+    e.done();
+    return out;
+  });
   symmetric('pure');
   curve(() => {
     slicedEcdh(() => {

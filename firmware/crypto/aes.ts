@@ -1,10 +1,16 @@
 // AES-128 block encryption (FIPS 197). Only the forward cipher: CMAC and CCM need nothing else.
 //
+// The flashed bundle uses the board's native AES-ECB (plugged in by the HAL) and carries this portable
+// cipher only when built with `--js-crypto` (see sha256.ts); the self-test keeps it as the oracle.
 // Small: the S-box and one set of round tables are computed on first use from the field
 // arithmetic (no 2 KB of constants in the bundle); when the HAL plugs in the board's native
 // AES-ECB (setNativeAes128) the tables are never built at all.
 
 import { wordBE } from './bytes';
+import { NO_NATIVE } from './sha256';
+
+/** Set by esbuild's define (esbuild.config.mjs `--js-crypto`); undefined on the host: portable on. */
+declare const __JS_CRYPTO__: boolean | undefined;
 
 /** A block cipher bound to one key: encrypts 16 bytes from `input` into `output` (may be the same). */
 export type BlockEncrypt = (input: Uint8Array, output: Uint8Array) => void;
@@ -106,15 +112,17 @@ export function setNativeAes128(fn: ((key: Uint8Array, block: Uint8Array) => Uin
 export function aes128Encryptor(key: Uint8Array): { encrypt: BlockEncrypt; done: () => void } {
   if (key.length !== 16) throw new Error('aes: length');
   const native = nativeAes128;
-  const rk = native ? null : aes128ExpandKey(key);
+  if (native) return { encrypt: (input, output) => output.set(native(key, input)), done: () => undefined };
+  if (typeof __JS_CRYPTO__ === 'undefined' || __JS_CRYPTO__) return aes128PureEncryptor(key);
+  throw new Error(NO_NATIVE);
+}
+
+/** The portable block encryptor (the self-test's oracle of the native one). */
+export function aes128PureEncryptor(key: Uint8Array): { encrypt: BlockEncrypt; done: () => void } {
+  const rk = aes128ExpandKey(key);
   return {
-    encrypt: (input, output) => {
-      if (rk) aes128EncryptWithSchedule(rk, input, output);
-      else output.set((native as (k: Uint8Array, b: Uint8Array) => Uint8Array)(key, input));
-    },
-    done: () => {
-      if (rk) rk.fill(0);
-    },
+    encrypt: (input, output) => aes128EncryptWithSchedule(rk, input, output),
+    done: () => rk.fill(0),
   };
 }
 

@@ -8,10 +8,16 @@
 // Interpreter rules kept: every 32-bit word is a signed int32 and additions are done pairwise as
 // `(a + b) | 0`, so no value handed to `|0` reaches 2^32. No Math.imul. Tables are built lazily.
 //
-// The HAL can plug in the board's native SHA-256 (`require("crypto").SHA256`) with setNativeSha256.
+// The HAL plugs in the board's native SHA-256 (`require("crypto").SHA256`) with setNativeSha256. The
+// flashed bundle relies on it (ESP32 IDF5 builds have it) and carries this portable one only when built
+// with `--js-crypto` (define __JS_CRYPTO__, for boards without the crypto module); host code and the
+// self-test (dist/selftest.js, where it is the oracle of the native one) always have it.
 
 import { u64BE, wipe, wordBE } from './bytes';
 import { base64Decode } from './base64';
+
+/** Set by esbuild's define (esbuild.config.mjs `--js-crypto`); undefined on the host: portable on. */
+declare const __JS_CRYPTO__: boolean | undefined;
 
 // The first 32 bits of the fractional parts of the cube roots of the first 64 primes (FIPS 180-4 4.2.2),
 // big-endian, in base64 (shorter than hex; base64.ts is in the bundle anyway).
@@ -96,10 +102,15 @@ export function setNativeSha256(fn: ((data: Uint8Array) => Uint8Array) | null): 
   nativeSha256 = fn;
 }
 
-/** SHA-256 of `data`: the native one when the HAL plugged it in, else the portable one. */
+/** SHA-256 of `data`: the native one when the HAL plugged it in, else the portable one (if built in). */
 export function sha256(data: Uint8Array): Uint8Array {
-  return nativeSha256 ? nativeSha256(data) : sha256Pure(data);
+  if (nativeSha256) return nativeSha256(data);
+  if (typeof __JS_CRYPTO__ === 'undefined' || __JS_CRYPTO__) return sha256Pure(data);
+  throw new Error(NO_NATIVE);
 }
+
+/** The error of a native-only build on a board without `require("crypto")` (ESP32 IDF4 builds). */
+export const NO_NATIVE = 'no native crypto: build with --js-crypto';
 
 /** `pad` xor the 64-byte key block, followed by `data`. */
 function keyBlock(k: Uint8Array, pad: number, data: Uint8Array): Uint8Array {
