@@ -1,0 +1,279 @@
+// The maker's API (docs/MAKER.md): start FFS with one options object and learn, by callbacks that are
+// never called synchronously, what setup did. Pure logic over the HAL.
+//
+// The flows (firmware/wss, firmware/mesh) persist every outcome in their power-safe records first; this
+// layer watches those records (and the Wi-Fi results that led to them) through a thin wrapper of the
+// HAL it hands the flows, derives the maker's state from them, and only then calls the maker. So a
+// maker callback that throws is logged and changes nothing FFS has stored.
+import type { Hal, HalError, LogLevel, WifiConnectionDetails } from '../hal/types';
+import { FILES } from '../hal/storage-layout';
+import { FIRMWARE_VERSION } from './version';
+import { startWss, type WssController } from './wss/index';
+import { startMesh, type MeshController } from './mesh/index';
+import { loadRecord, openWssStore } from './wss/state';
+import { createMeshState, MESH_RECORD } from './mesh/state';
+import { detailsForWifiError } from './wss/codes';
+import { watchButton } from './button';
+
+/** The line the flash tool and the simulator wait for after a reset. */
+export const BOOT_LINE = 'FFS provisionee booted';
+
+/**
+ * Wi-Fi: `setup` no home network yet (FFS and/or the soft AP wait for one); `joining` the saved home
+ * network is being joined; `joined` it is up; `off` WSS is not enabled. `softAp`: the maker's soft
+ * AP is up. Mesh: `beaconing` waiting for a provisioner; `provisioned` a mesh node; `off` not enabled.
+ */
+export interface FfsState {
+  wifi: 'setup' | 'joining' | 'joined' | 'off';
+  softAp: boolean;
+  mesh: 'beaconing' | 'provisioned' | 'off';
+}
+
+export interface SetupFailure {
+  flow: 'wss' | 'mesh';
+  /** what went wrong, in words (never a secret) */
+  reason: string;
+  /** WSS: the guide's error code of the last Wi-Fi attempt ("3:2:0:1"...); mesh: the Provisioning
+   *  Failed error code ("0x04" = Confirmation Failed, Mesh Profile 5.4.1.10) or "timeout" */
+  code: string;
+}
+
+export interface FfsOptions {
+  /** which flows run (default: the device configuration's `flows`, else WSS only) */
+  flows?: { wss?: boolean; mesh?: boolean };
+  /** the setup state changed */
+  onStateChange?: (state: FfsState, previous: FfsState) => void;
+  /** the home Wi-Fi network is joined (after setup, and at each boot with a saved network) */
+  onWifiJoined?: (network: { ssid: string }) => void;
+  /** the board was provisioned into a mesh network */
+  onMeshProvisioned?: (node: { address: number; elements: number }) => void;
+  /** a setup run failed (WSS then falls back to the soft AP) */
+  onSetupFailed?: (failure: SetupFailure) => void;
+  /** the maker's soft-AP setup is needed (FFS failed, was cleared, or is disabled) */
+  onSoftApNeeded?: () => void;
+  /** the maker's soft-AP page (HTML, at most MAX_SOFTAP_PAGE bytes), served instead of the built-in
+   *  one; "%STATUS%" is replaced by the setup status. The form posts `ssid` and `passphrase` to
+   *  /connect; GET /status answers {"status":..., "busy":...}. */
+  softApPage?: string;
+  /** button press-and-hold times (default 3 s: clear setup, 10 s: factory reset) */
+  button?: { shortHoldMs?: number; factoryResetMs?: number };
+}
+
+export interface Ffs {
+  /** the current state (a copy) */
+  state(): FfsState;
+  /** clear the setup settings, disable FFS, open the maker's soft AP (the button's short hold) */
+  clearSetup(): void;
+  /** erase every setup record and reboot: FFS and the soft AP are enabled again (10 s hold) */
+  factoryReset(): void;
+}
+
+/** Largest soft-AP page a maker may hand over (build/maker.mjs checks it at build time too). */
+export const MAX_SOFTAP_PAGE = 4096;
+
+const MESH_ERRORS = 'Invalid PDU,Invalid Format,Unexpected PDU,Confirmation Failed,Out of Resources,Decryption Failed,Unexpected Error,Cannot Assign Addresses'.split(',');
+
+/** The Provisioning Failed error code of a mesh failure message ("0x04"), or "timeout". */
+export function meshFailureCode(message: string): string {
+  for (let i = 0; i < MESH_ERRORS.length; i++) {
+    if (message.indexOf(MESH_ERRORS[i]) >= 0) return '0x0' + (i + 1);
+  }
+  return 'timeout';
+}
+
+interface FlowConfig {
+  flows?: { wss?: boolean; mesh?: boolean };
+  button?: { shortHoldMs?: number; factoryResetMs?: number };
+}
+
+export function startFfs(hal: Hal, opts: FfsOptions): Ffs {
+  const log = (level: LogLevel, message: string, tag?: string): void => hal.log.log(level, tag || 'app', message);
+  // The boot line first (the flash tool waits for it); the entry has already closed the consoles.
+  log('info', BOOT_LINE + ' v' + FIRMWARE_VERSION + ' on ' + hal.system.board + ' Espruino ' + hal.system.firmwareVersion, 'boot');
+  const cfg = hal.storage.readJSON<FlowConfig>(FILES.config);
+  const page = opts.softApPage;
+  if (page && page.length > MAX_SOFTAP_PAGE) {
+    log('error', 'soft-AP page over ' + MAX_SOFTAP_PAGE + ' bytes: using the built-in one');
+  }
+  const flows = opts.flows || (cfg && cfg.flows) || {};
+  const wssOn = __FEATURE_WSS__ && !!cfg && flows.wss !== false;
+  const meshOn = __FEATURE_MESH__ && !!cfg && !!flows.mesh;
+  const OFF: FfsState = { wifi: 'off', softAp: false, mesh: 'off' };
+  let state = OFF;
+  let apUp = false;
+  let joinedSsid = '';
+  let lastWifiError = '';
+  let pending = false;
+
+  /** Call a maker callback on a later turn; whatever it throws is logged, FFS goes on. */
+  function call<T>(name: string, fn: ((v: T, w?: any) => void) | undefined, v: T, w?: unknown): void {
+    if (!fn) return;
+    hal.clock.defer(() => {
+      try {
+        fn(v, w);
+      } catch (e) {
+        log('error', name + ' threw: ' + ((e as Error).message || e));
+      }
+    });
+  }
+
+  /** The state the records describe now. */
+  function derive(): FfsState {
+    let wifi: FfsState['wifi'] = 'off';
+    if (wssOn) {
+      const r = loadRecord(openWssStore(hal.storage));
+      wifi = !r.network ? 'setup' : joinedSsid === r.network.ssid ? 'joined' : 'joining';
+    }
+    let mesh: FfsState['mesh'] = 'off';
+    if (meshOn) mesh = createMeshState(hal.storage).load() ? 'provisioned' : 'beaconing';
+    return { wifi: wifi, softAp: apUp, mesh: mesh };
+  }
+  const copy = (s: FfsState): FfsState => ({ wifi: s.wifi, softAp: s.softAp, mesh: s.mesh });
+
+  /** Compare with what the maker last heard and tell the differences. */
+  function update(): void {
+    pending = false;
+    const prev = state;
+    const next = derive();
+    state = next;
+    if (next.wifi === prev.wifi && next.softAp === prev.softAp && next.mesh === prev.mesh) return;
+    call('onStateChange', opts.onStateChange, copy(next), prev);
+    if (next.wifi === 'joined' && prev.wifi !== 'joined') call('onWifiJoined', opts.onWifiJoined, { ssid: joinedSsid });
+    if (next.softAp && !prev.softAp) call('onSoftApNeeded', opts.onSoftApNeeded, undefined);
+    if (next.mesh === 'provisioned' && prev.mesh !== 'off') {
+      const node = createMeshState(hal.storage).load();
+      if (node) call('onMeshProvisioned', opts.onMeshProvisioned, { address: node.address, elements: node.elements });
+    }
+  }
+
+  function later(): void {
+    if (!pending) hal.clock.defer(update);
+    pending = true;
+  }
+
+  // The HAL the flows get: the same services, with the record writes, Wi-Fi results, failure lines
+  // and (when the maker has one) the soft-AP page observed.
+  const flowHal: Hal = Object.assign({}, hal);
+  const storage = hal.storage;
+  const watched = (name: string): boolean => name.indexOf(FILES.wssState) === 0 || name.indexOf(MESH_RECORD) === 0;
+  flowHal.storage = Object.assign({}, storage, {
+    write(name: string, data: Uint8Array | string): HalError | null {
+      const err = storage.write(name, data);
+      if (watched(name)) later();
+      return err;
+    },
+    erase(name: string): void {
+      storage.erase(name);
+      if (watched(name)) later();
+    },
+  });
+  const wifi = hal.wifi;
+  flowHal.wifi = Object.assign({}, wifi, {
+    connect(o: Parameters<Hal['wifi']['connect']>[0]): void {
+      wifi.connect(
+        Object.assign({}, o, {
+          onDone(err: HalError | null, v: WifiConnectionDetails | null): void {
+            if (err || !v) lastWifiError = err ? err.code : '';
+            else {
+              joinedSsid = v.ssid;
+              later();
+            }
+            o.onDone(err, v);
+          },
+        }),
+      );
+    },
+    disconnect(o: Parameters<Hal['wifi']['disconnect']>[0]): void {
+      joinedSsid = '';
+      wifi.disconnect(o);
+    },
+    startAccessPoint(o: Parameters<Hal['wifi']['startAccessPoint']>[0]): void {
+      apUp = true;
+      later();
+      wifi.startAccessPoint(o);
+    },
+    stopAccessPoint(o: Parameters<Hal['wifi']['stopAccessPoint']>[0]): void {
+      apUp = false;
+      later();
+      wifi.stopAccessPoint(o);
+    },
+  });
+  flowHal.log = {
+    log(level: LogLevel, tag: string, message: string): void {
+      hal.log.log(level, tag, message);
+      if (level === 'warn' || level === 'error') {
+        if (tag === 'wss' && message.indexOf('setup failed: ') === 0) {
+          const code = (lastWifiError && detailsForWifiError(lastWifiError).code) || '3:6:0:3';
+          call('onSetupFailed', opts.onSetupFailed, { flow: 'wss', reason: message.substring(14), code: code });
+        }
+        if (tag === 'mesh' && (message.indexOf('provisioning failed') >= 0 || message.indexOf('protocol timeout') >= 0)) {
+          call('onSetupFailed', opts.onSetupFailed, { flow: 'mesh', reason: message, code: meshFailureCode(message) });
+        }
+      }
+    },
+  };
+  if (page && page.length <= MAX_SOFTAP_PAGE) {
+    const net = hal.net;
+    flowHal.net = Object.assign({}, net, {
+      serveHttp(o: Parameters<Hal['net']['serveHttp']>[0]): void {
+        net.serveHttp(
+          Object.assign({}, o, {
+            onRequest(req: { method: string; path: string; body: string }, respond: (s: number, t: string, b: string) => void): void {
+              o.onRequest(req, (status, type, body) => {
+                if (type !== 'text/html') return respond(status, type, body);
+                // the built-in page's status paragraph: <h1>...</h1><p>STATUS<form
+                const m = /<\/h1><p>([^<]*)<form/.exec(body);
+                respond(status, type, page.split('%STATUS%').join(m ? m[1] : ''));
+              });
+            },
+          }),
+        );
+      },
+    });
+  }
+
+  if (!cfg) {
+    log('error', 'no ' + FILES.config + ': flash the device first', 'boot');
+    return { state: () => copy(OFF), clearSetup: () => undefined, factoryReset: () => undefined };
+  }
+
+  // What the maker hears first: the state at boot (then only changes).
+  state = derive();
+  call('onStateChange', opts.onStateChange, copy(state), OFF);
+
+  let wss: WssController | null = null;
+  let mesh: MeshController | null = null;
+  if (wssOn) wss = startWss(flowHal, {});
+  if (meshOn) mesh = startMesh(flowHal, {});
+
+  function clearSetup(): void {
+    if (wss) wss.clearSetup();
+  }
+  function factoryReset(): void {
+    // Guide: > 10 s restores factory settings with both soft AP and FFS enabled again.
+    if (wss) wss.factoryReset();
+    if (mesh) mesh.factoryReset();
+    hal.clock.setTimeout(() => hal.system.reboot(), 200);
+  }
+
+  const b = opts.button || cfg.button || {};
+  watchButton(hal, {
+    shortHoldMs: b.shortHoldMs || 3000,
+    factoryResetMs: b.factoryResetMs || 10000,
+    onShortHold(): void {
+      // Guide: clear the setup settings, disable FFS, return to the maker's soft-AP setup.
+      log('info', 'short hold: clear setup', 'button');
+      clearSetup();
+    },
+    onFactoryReset(): void {
+      log('info', 'factory reset', 'button');
+      factoryReset();
+    },
+  });
+
+  return {
+    state: () => copy(state),
+    clearSetup: clearSetup,
+    factoryReset: factoryReset,
+  };
+}
