@@ -55,6 +55,8 @@ export interface FfsOptions {
    *  one; "%STATUS%" is replaced by the setup status. The form posts `ssid` and `passphrase` to
    *  /connect; GET /status answers {"status":..., "busy":...}. */
   softApPage?: string;
+  /** the button was pressed and released before the clear-setup hold (the product's own use) */
+  onButtonPress?: () => void;
   /** button press-and-hold times (default 3 s: clear setup, 10 s: factory reset) */
   button?: { shortHoldMs?: number; factoryResetMs?: number };
 }
@@ -66,6 +68,10 @@ export interface Ffs {
   clearSetup(): void;
   /** erase every setup record and reboot: FFS and the soft AP are enabled again (10 s hold) */
   factoryReset(): void;
+  /** one `info app:` console line (never log a secret) */
+  log(message: string): void;
+  /** the status LED (FFS lights it while the button is held) */
+  setLed(on: boolean): void;
 }
 
 /** Largest soft-AP page a maker may hand over (build/maker.mjs checks it at build time too). */
@@ -234,7 +240,8 @@ export function startFfs(hal: Hal, opts: FfsOptions): Ffs {
 
   if (!cfg) {
     log('error', 'no ' + FILES.config + ': flash the device first', 'boot');
-    return { state: () => copy(OFF), clearSetup: () => undefined, factoryReset: () => undefined };
+    const idle = (): void => undefined;
+    return { state: () => copy(OFF), clearSetup: idle, factoryReset: idle, log: idle, setLed: idle };
   }
 
   // What the maker hears first: the state at boot (then only changes).
@@ -257,8 +264,20 @@ export function startFfs(hal: Hal, opts: FfsOptions): Ffs {
   }
 
   const b = opts.button || cfg.button || {};
+  const shortHoldMs = b.shortHoldMs || 3000;
+  const press = opts.onButtonPress;
+  if (press) {
+    let downAt = -1;
+    hal.button.watch({
+      onChange(pressed: boolean, atMs: number): void {
+        if (pressed) downAt = atMs;
+        else if (downAt >= 0 && atMs - downAt < shortHoldMs) call('onButtonPress', press, undefined);
+        if (!pressed) downAt = -1;
+      },
+    });
+  }
   watchButton(hal, {
-    shortHoldMs: b.shortHoldMs || 3000,
+    shortHoldMs: shortHoldMs,
     factoryResetMs: b.factoryResetMs || 10000,
     onShortHold(): void {
       // Guide: clear the setup settings, disable FFS, return to the maker's soft-AP setup.
@@ -275,5 +294,7 @@ export function startFfs(hal: Hal, opts: FfsOptions): Ffs {
     state: () => copy(state),
     clearSetup: clearSetup,
     factoryReset: factoryReset,
+    log: (message: string) => log('info', message),
+    setLed: (on: boolean) => hal.led.set(on),
   };
 }
