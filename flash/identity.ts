@@ -59,8 +59,7 @@ export interface DeviceIdentity {
   /** 91-byte SPKI DER of the device-type (DSS) public key. */
   deviceTypeKey: Uint8Array;
   mesh: MeshIdentity;
-  /** 32-byte per-device DRBG seed (secret). */
-  drbgSeed: Uint8Array;
+  // No DRBG seed here: the flash tool writes a fresh random ffs.seed at every flash (flash/image.ts).
   bss: BssCredential;
   /** Never flashed. Present only for development identities (the simulated world's half). */
   world?: WorldSecrets;
@@ -182,7 +181,6 @@ export function makeIdentity(opts: MakeIdentityOptions = {}): DeviceIdentity {
     certChain,
     deviceTypeKey,
     mesh: { deviceUuid, staticOob, oobInfo: opts.oobInfo ?? DEFAULTS.oobInfo },
-    drbgSeed: expand('drbg-seed', 32),
     bss: { oobType: 'static', oobData: hex(staticOob), deviceUuid: uuidString(deviceUuid) },
     ...(world ? { world } : {}),
   };
@@ -220,7 +218,6 @@ export interface IdentityJson {
   certChain: string[];
   deviceTypeKey: string;
   mesh: { deviceUuid: string; staticOob: string; oobInfo: number };
-  drbgSeed: string;
   bss: BssCredential;
   world?: { deviceTypePrivateKey: string };
 }
@@ -237,7 +234,6 @@ export function identityToJson(id: DeviceIdentity): IdentityJson {
     certChain: id.certChain.map((c) => Buffer.from(c).toString('base64')),
     deviceTypeKey: hex(id.deviceTypeKey),
     mesh: { deviceUuid: hex(id.mesh.deviceUuid), staticOob: hex(id.mesh.staticOob), oobInfo: id.mesh.oobInfo },
-    drbgSeed: hex(id.drbgSeed),
     bss: id.bss,
     ...(id.world ? { world: { deviceTypePrivateKey: hex(id.world.deviceTypePrivateKey) } } : {}),
   };
@@ -298,7 +294,7 @@ export function identityFromJson(json: unknown): DeviceIdentity {
     certChain,
     deviceTypeKey: hexField(j.deviceTypeKey, 'deviceTypeKey', 91),
     mesh: { deviceUuid: hexField(m.deviceUuid, 'mesh.deviceUuid', 16), staticOob: hexField(m.staticOob, 'mesh.staticOob', 16), oobInfo: m.oobInfo },
-    drbgSeed: hexField(j.drbgSeed, 'drbgSeed', 32),
+    // a `drbgSeed` of older identity files is ignored: the seed is fresh at every flash, never kept here
     bss: j.bss,
     ...(j.world ? { world: { deviceTypePrivateKey: hexField(j.world.deviceTypePrivateKey, 'world.deviceTypePrivateKey') } } : {}),
   };

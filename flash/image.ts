@@ -9,10 +9,11 @@
 // and evaluates it straight from Storage (functions stay in flash). A new app is written under a new
 // name (`ffs.app.<sha8>`), verified, and only then is its marker written: an interrupted flash leaves
 // the previous marker, so the board boots the previous app.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { FILES } from '../hal/storage-layout';
 import { FIRMWARE_VERSION, TARGET_ESPRUINO } from '../firmware/version';
 import type { DeviceIdentity } from './identity';
+import { slotText } from '../firmware/store/record';
 
 export interface StorageFile {
   name: string;
@@ -64,6 +65,11 @@ export interface BuildImageOptions {
   tables?: { deviceType?: Uint8Array; generator?: Uint8Array };
   /** generation of this app's marker: one more than the highest on the board (default 1) */
   generation?: number;
+  /**
+   * Where the fresh entropy of this flash comes from (the DRBG seed, the boot record's carry): the
+   * operating system's generator unless given (the simulator passes bytes from its scenario seed).
+   */
+  random?: (n: number) => Uint8Array;
 }
 
 const utf8 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'utf8'));
@@ -106,6 +112,8 @@ export function buildStorageImage(opts: BuildImageOptions): StorageFile[] {
   const app = typeof opts.bundle === 'string' ? utf8(opts.bundle) : new Uint8Array(opts.bundle);
   if (app.length === 0) throw new Error('image: the bundle is empty');
   const generation = opts.generation ?? 1;
+  const random = opts.random ?? ((n: number) => new Uint8Array(randomBytes(n)));
+  const bootRecord = utf8(slotText(1, 1, JSON.stringify({ boots: 0, carry: Buffer.from(random(32)).toString('hex') })));
   const files: StorageFile[] = [
     // 1. the app under its own new name: nothing boots it yet
     { name: appFileName(app), data: app },
@@ -123,7 +131,13 @@ export function buildStorageImage(opts: BuildImageOptions): StorageFile[] {
       staticOob: Buffer.from(id.mesh.staticOob).toString('hex'),
       oobInfo: id.mesh.oobInfo,
     }),
-    { name: FILES.seed, data: new Uint8Array(id.drbgSeed) },
+    // fresh at every flash, never derived from or kept in the identity: a board flashed again, or a
+    // second board with the same identity, does not replay random bytes (hal/espruino/crypto.ts)
+    { name: FILES.seed, data: random(32) },
+    // the DRBG boot record (firmware/store/record.ts slots, version 1) with a random carry, in both
+    // slots so no older record on the board outranks it
+    { name: FILES.bootCounter + '.a', data: bootRecord },
+    { name: FILES.bootCounter + '.b', data: bootRecord },
     // 3. the boot loader (fixed content: normally written once), then 4. the switch: the app's marker
     { name: BOOT.entry, data: utf8(BOOT_LOADER) },
     jsonFile(markerFileName(app), { app: appFileName(app), g: generation, sha256: sha256hex(app), size: app.length }),
@@ -136,7 +150,7 @@ export function buildStorageImage(opts: BuildImageOptions): StorageFile[] {
 }
 
 /** Files that hold secrets (never printed, never logged; dry-run writes them with mode 0600). */
-export const SECRET_FILES: readonly string[] = [FILES.deviceKey, FILES.mesh, FILES.seed];
+export const SECRET_FILES: readonly string[] = [FILES.deviceKey, FILES.mesh, FILES.seed, FILES.bootCounter + '.a', FILES.bootCounter + '.b'];
 
 /**
  * Fixed-base tables from firmware/crypto's buildTable, if that module exists in this checkout

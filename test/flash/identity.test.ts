@@ -64,7 +64,7 @@ test('identity fields: lengths, UUID version/variant, BSS triple, product index'
   assert.is(id.deviceTypeKey.length, 91);
   assert.is(id.mesh.deviceUuid.length, 16);
   assert.is(id.mesh.staticOob.length, 16);
-  assert.is(id.drbgSeed.length, 32);
+  assert.not.ok('drbgSeed' in id, 'no DRBG seed in the identity: fresh at every flash');
   assert.is(id.mesh.deviceUuid[6] >> 4, 4);
   assert.is(id.mesh.deviceUuid[8] >> 6, 2);
   assert.is(id.mesh.oobInfo, DEFAULTS.oobInfo);
@@ -121,7 +121,6 @@ test('malformed identities are refused with one line naming the field', () => {
     ['uuid length', (j) => (j.mesh.deviceUuid = '00'), /mesh.deviceUuid: must be 16 bytes/],
     ['oob length', (j) => (j.mesh.staticOob = 'aa'), /mesh.staticOob: must be 16 bytes/],
     ['bss mismatch', (j) => (j.bss = { ...j.bss, oobData: '00'.repeat(16) }), /bss.oobData/],
-    ['seed length', (j) => (j.drbgSeed = '00'), /drbgSeed: must be 32 bytes/],
     ['product index', (j) => (j.productIndex = 'ab'), /productIndex/],
     ['serial missing', (j) => delete j.deviceDetails.serialNumber, /deviceDetails.serialNumber: missing/],
     ['world key mismatch', (j) => (j.world = { deviceTypePrivateKey: other.deviceKey }), /world.deviceTypePrivateKey/],
