@@ -3,6 +3,7 @@
 //                  [--keep-storage]  (boot from the Storage the previous run left in .sim/<scenario>/)
 //                  [--trace out.html] (the run as a sequence-diagram page, sim/trace.ts)
 //                  [--fuzz N]         (N randomized fault schedules, sim/fuzz.ts; --seed picks the first)
+//                  [--cpu esp32|host | --cpu-factor N]  (device time, sim/cpu/model.ts; default esp32)
 //   npm run sim -- --repl PORT [--storage FILE]   (a fresh emulated board's REPL on tcp://127.0.0.1:PORT,
 //                                                  for `npm run flash -- --port tcp://127.0.0.1:PORT`)
 //   npm start   (no scenario: runs scenarios/default.json, both setup flows succeeding)
@@ -11,9 +12,10 @@
 
 import { formatEvent, type SimEvent } from './timeline';
 import { runScenario, loadScenario, fleetStats, ScenarioError, StorageFileError } from './scenario';
+import { CpuConfigError, describeCpu, loadCalibration, parseCpuSpec } from './cpu/model';
 
 const USAGE =
-  'usage: npm run sim -- <scenario name or path> [--seed N] [--realtime] [--until <event substring>] [--quiet] [--fleet N] [--keep-storage] [--trace out.html] [--fuzz N] | --repl PORT [--storage FILE]';
+  'usage: npm run sim -- <scenario name or path> [--seed N] [--realtime] [--until <event substring>] [--quiet] [--fleet N] [--keep-storage] [--trace out.html] [--fuzz N] [--cpu esp32|host | --cpu-factor N] | --repl PORT [--storage FILE]';
 
 interface CliArgs {
   scenario: string;
@@ -25,6 +27,8 @@ interface CliArgs {
   keepStorage: boolean;
   trace?: string;
   fuzz?: number;
+  cpu?: string;
+  cpuFactor?: string;
 }
 
 function parseArgs(argv: string[]): CliArgs {
@@ -49,6 +53,12 @@ function parseArgs(argv: string[]): CliArgs {
       const v = value(i++, a);
       if (!/^[1-9]\d*$/.test(v)) throw new ScenarioError([`--fuzz: expected a positive number of runs, got ${JSON.stringify(v)}`]);
       args.fuzz = Number(v);
+    } else if (a === '--cpu') args.cpu = value(i++, a);
+    else if (a === '--cpu-factor') {
+      const v = argv[i + 1];
+      if (v === undefined) throw new ScenarioError([`--cpu-factor needs a value. ${USAGE}`]);
+      args.cpuFactor = v; // checked by parseCpuSpec (a negative number is a value here, not an option)
+      i++;
     } else if (a === '--trace') args.trace = value(i++, a);
     else if (a === '--until') args.until = value(i++, a);
     else if (a === '--realtime') args.realtime = true;
@@ -79,17 +89,22 @@ async function main(): Promise<number> {
   }
   const args = parseArgs(argv);
   const colour = !!process.stdout.isTTY && !process.env.NO_COLOR;
+  // device time: a bad board name, factor or calibration table stops here, before anything runs
+  const cpu = parseCpuSpec(args.cpu, args.cpuFactor);
+  const calibration = loadCalibration();
   const scenario = await loadScenario(args.scenario);
-  if (args.fuzz !== undefined) return (await import('./fuzz')).fuzzCli(scenario, { runs: args.fuzz, seed: args.seed, quiet: args.quiet, trace: args.trace, colour });
+  if (args.fuzz !== undefined) return (await import('./fuzz')).fuzzCli(scenario, { runs: args.fuzz, seed: args.seed, quiet: args.quiet, trace: args.trace, colour, cpu, calibration });
   const many = (args.fleet ?? scenario.device.count ?? 1) > 1;
   const print = (e: SimEvent) => console.log(formatEvent(e, { colour, boards: many }));
   const onEvent = args.quiet ? undefined : print;
   if (!args.quiet) {
     console.log(`scenario ${scenario.name}${scenario.description ? ': ' + scenario.description : ''}`);
-    console.log(`seed ${args.seed ?? scenario.seed}, up to ${(scenario.durationMs / 1000).toFixed(1)}s virtual${args.realtime ? ', real-time pacing' : ''}\n`);
+    console.log(`seed ${args.seed ?? scenario.seed}, up to ${(scenario.durationMs / 1000).toFixed(1)}s virtual${args.realtime ? ', real-time pacing' : ''}`);
+    console.log(`${describeCpu(cpu)}\n`);
   }
   const report = await runScenario(scenario, {
     seed: args.seed, realtime: args.realtime, until: args.until, fleet: args.fleet, onEvent, keepStorage: args.keepStorage,
+    cpu, calibration,
   });
   const mark = (ok: boolean, text: string) => (colour ? `\x1b[${ok ? '32' : '31'};1m${text}\x1b[0m` : text);
   console.log('');
@@ -99,6 +114,10 @@ async function main(): Promise<number> {
       `${report.heldRealMs ? ` (${report.heldRealMs} ms of it waiting on real I/O)` : ''}, stopped: ${report.stop}, ` +
       `${report.boards.length} board${report.boards.length === 1 ? '' : 's'}, ${report.events.length} events`,
   );
+  if (report.cpu) {
+    const busy = Object.entries(report.cpu.boards).map(([b, s]) => `${report.boards.length > 1 ? b + ' ' : ''}${(s.total / 1000).toFixed(1)}s`).join(', ');
+    if (busy) console.log(`  device time computing: ${busy} (${describeCpu(report.cpu.spec)})`);
+  }
   if (report.boards.length > 1) {
     const st = fleetStats(report);
     const sec = (ms?: number) => (ms === undefined ? '-' : (ms / 1000).toFixed(3) + 's');
@@ -122,6 +141,7 @@ main().then(
   (code) => process.exit(code),
   (e) => {
     if (e instanceof ScenarioError) for (const line of e.problems) console.error(line);
+    else if (e instanceof CpuConfigError) console.error(e.message);
     else if (e instanceof StorageFileError) console.error(e.message);
     else console.error(`sim: ${e && e.message ? e.message.split('\n')[0] : String(e)}`);
     process.exit(2);

@@ -26,6 +26,24 @@ interface Timer {
   fn: () => void;
   owner: string | undefined;
   live: boolean;
+  /** what the callback computes (CpuScheduler.tag), e.g. 'p256.ecdh' */
+  tag?: string;
+  /** its CPU time was already taken (the timer was moved to the end of that time) */
+  charged?: boolean;
+}
+
+/**
+ * Device time (sim/cpu/model.ts): owners (boards) whose computations take virtual time. An owner is
+ * busy until the end of its last computation: its timers that come due meanwhile wait, as they do on
+ * the single-threaded interpreter. A callback's CPU time is taken either before it runs (a timer whose
+ * tag has a known cost: it runs, and shows its effects, at the end of that time) or while it runs
+ * (charge(): the owner's now() moves on inside the callback, so what it sends is stamped later).
+ */
+export interface CpuScheduler {
+  /** a timer is set for `owner` while a callback tagged `parent` runs: the tag of the new timer */
+  tag(owner: string, parent: string | undefined): string | undefined;
+  /** virtual ms of CPU the owner spends before this timer's callback shows its effects */
+  cost(owner: string, tag: string): number;
 }
 
 interface Hold {
@@ -65,20 +83,72 @@ export class VirtualClock {
   fired = 0;
   /** real milliseconds run() spent with virtual time standing still, waiting for holds to release */
   heldRealMs = 0;
+  /** device time: set by sim/cpu/model.ts (absent: computations take no virtual time) */
+  cpu: CpuScheduler | null = null;
+  /** virtual ms each owner's CPU is busy until */
+  private busy = new Map<string, number>();
+  /** CPU time charged inside the running callback, per owner */
+  private skew = new Map<string, number>();
+  /** the owner whose code runs now (its skew is what now() adds) */
+  private computing: string | undefined;
+  /** tag of the timer whose callback runs now */
+  private runningTag: string | undefined;
+  /** virtual ms of CPU time charged so far, per owner (statistics) */
+  readonly cpuMs = new Map<string, number>();
 
   constructor(opts: ClockOptions = {}) {
     this.holdWatchdogMs = opts.holdWatchdogMs ?? 20000;
   }
 
-  /** Virtual milliseconds since the simulation started. */
+  /** Virtual milliseconds since the simulation started (inside a computation: where it has got to). */
   now(): number {
-    return this.t;
+    const k = this.computing !== undefined ? this.skew.get(this.computing) : undefined;
+    return k ? this.t + k : this.t;
+  }
+
+  /** The owner's CPU is busy until this virtual time (now or earlier: idle). */
+  busyUntil(owner: string): number {
+    return this.busy.get(owner) ?? 0;
+  }
+
+  /**
+   * `owner` computes for `ms` virtual ms right now, inside the running callback: its now() moves on by
+   * ms (what it sends is stamped later) and its timers wait until the computation ends.
+   */
+  charge(owner: string, ms: number): void {
+    if (!(ms > 0)) return;
+    const k = (this.skew.get(owner) ?? 0) + ms;
+    this.skew.set(owner, k);
+    this.cpuMs.set(owner, (this.cpuMs.get(owner) ?? 0) + ms);
+    if (this.t + k > this.busyUntil(owner)) this.busy.set(owner, this.t + k);
+  }
+
+  /** The owner stopped computing (a power cut): nothing of it is busy any more. */
+  idle(owner: string): void {
+    this.busy.delete(owner);
+  }
+
+  /** Run fn as `owner`'s code (now() includes its charged CPU time); returns fn's result. */
+  as<T>(owner: string, fn: () => T): T {
+    const prev = this.computing;
+    this.computing = owner;
+    try {
+      return fn();
+    } finally {
+      this.computing = prev;
+    }
+  }
+
+  /** The tag of the callback running now (CpuScheduler). */
+  currentTag(): string | undefined {
+    return this.runningTag;
   }
 
   /** Call fn once, ms virtual milliseconds from now. owner = board id or actor name (for cancelOwner). */
   setTimer(fn: () => void, ms: number, owner?: string): number {
     const delay = Number.isFinite(ms) && ms > 0 ? ms : 0;
-    const timer: Timer = { t: this.t + delay, seq: this.seq++, id: this.nextId++, fn, owner, live: true };
+    const timer: Timer = { t: this.now() + delay, seq: this.seq++, id: this.nextId++, fn, owner, live: true };
+    if (this.cpu && owner !== undefined) timer.tag = this.cpu.tag(owner, this.runningTag);
     this.byId.set(timer.id, timer);
     if (owner !== undefined) {
       let set = this.byOwner.get(owner);
@@ -170,12 +240,19 @@ export class VirtualClock {
           }
         }
         this.pop();
+        if (this.cpu && next.owner !== undefined && this.later(next)) continue;
         this.byId.delete(next.id);
         if (next.owner !== undefined) this.byOwner.get(next.owner)?.delete(next.id);
         next.live = false;
         this.t = next.t;
         this.fired++;
-        next.fn();
+        this.computing = next.owner;
+        this.runningTag = next.tag;
+        try {
+          next.fn();
+        } finally {
+          this.settle();
+        }
         if (++sinceYield >= 2000) {
           // let real I/O, signals and the host's own tasks breathe
           sinceYield = 0;
@@ -189,6 +266,34 @@ export class VirtualClock {
   }
 
   // ---- internals ----
+
+  /** Device time: move a popped timer to the end of its owner's busy time or of its own CPU time. */
+  private later(timer: Timer): boolean {
+    const owner = timer.owner!;
+    const busy = this.busyUntil(owner);
+    let until = busy > timer.t ? busy : 0;
+    if (!until && timer.tag !== undefined && !timer.charged) {
+      timer.charged = true;
+      const cost = this.cpu!.cost(owner, timer.tag);
+      if (cost > 0) {
+        until = timer.t + cost;
+        this.busy.set(owner, until);
+        this.cpuMs.set(owner, (this.cpuMs.get(owner) ?? 0) + cost);
+      }
+    }
+    if (!until) return false;
+    timer.t = until;
+    timer.seq = this.seq++;
+    this.push(timer);
+    return true;
+  }
+
+  /** After a callback: its charged CPU time becomes busy time; now() is the clock's again. */
+  private settle(): void {
+    this.computing = undefined;
+    this.runningTag = undefined;
+    if (this.skew.size) this.skew.clear();
+  }
 
   private kick(): void {
     const w = this.wake;

@@ -14,6 +14,7 @@ import {
 } from './board/board';
 import { StorageFileError } from './board/storage';
 import { makeIdentity, type DeviceIdentity } from '../flash/identity';
+import { CpuModel, loadCalibration, parseCpuSpec, type Calibration, type CpuSpec, type CpuStats } from './cpu/model';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const SCENARIO_DIR = path.join(root, 'scenarios');
@@ -53,6 +54,9 @@ export interface Scenario {
   world: Record<string, unknown>;
   faults: FaultSpec[];
   expect: { outcome?: string; events?: string[]; forbid?: string[]; allowUncaught?: boolean };
+  /** the device time its expectations are written for: "esp32", "host" or a factor (sim/cpu/model.ts);
+   *  absent: computations take no virtual time unless the caller (the CLI: --cpu, default esp32) says so */
+  cpu?: string | number;
   /** file it came from */
   file?: string;
 }
@@ -142,7 +146,7 @@ export function resolveScenario(nameOrPath: string, dir = SCENARIO_DIR): string 
   ]);
 }
 
-const TOP_KEYS = ['name', 'description', 'seed', 'durationMs', 'device', 'world', 'faults', 'expect'];
+const TOP_KEYS = ['name', 'description', 'seed', 'durationMs', 'device', 'world', 'faults', 'expect', 'cpu'];
 const DEVICE_KEYS = ['identity', 'config', 'env', 'pins', 'count', 'profileGlobals', 'epochMs'];
 const FAULT_DO = ['powerCut', 'tornWrite', 'reboot', 'powerOn', 'pressButton'];
 
@@ -172,6 +176,13 @@ export function validateScenario(doc: unknown, label = 'scenario'): string[] {
       if (d.count !== undefined && !(Number.isInteger(d.count) && (d.count as number) >= 1 && (d.count as number) <= 10000)) at('device.count', 'expected an integer from 1 to 10000');
       if (d.profileGlobals !== undefined && !(Array.isArray(d.profileGlobals) && d.profileGlobals.every((x) => typeof x === 'string'))) at('device.profileGlobals', 'expected an array of global names');
       if (d.epochMs !== undefined && typeof d.epochMs !== 'number') at('device.epochMs', 'expected a number (ms since 1970)');
+    }
+  }
+  if (doc.cpu !== undefined) {
+    try {
+      cpuSpecOf(doc.cpu as string | number);
+    } catch (e) {
+      at('cpu', `expected "esp32", "host" or a factor > 0 (${(e as Error).message})`);
     }
   }
   if (doc.world !== undefined && !isObj(doc.world)) at('world', 'expected an object');
@@ -242,8 +253,14 @@ export async function loadScenario(nameOrPath: string): Promise<Scenario> {
     world: d.world ?? {},
     faults: d.faults ?? [],
     expect: d.expect ?? {},
+    cpu: d.cpu,
     file,
   };
+}
+
+/** A scenario's "cpu" field as a spec. */
+export function cpuSpecOf(v: string | number): CpuSpec {
+  return typeof v === 'number' ? parseCpuSpec(undefined, String(v)) : parseCpuSpec(v);
 }
 
 // ---- flashing ----
@@ -295,6 +312,11 @@ export interface RunOptions {
   firmwarePath?: string;
   /** boards whose Storage file exists start from it (the previous run's flash) instead of being flashed */
   keepStorage?: boolean;
+  /** device time (sim/cpu/model.ts): null = computations take no virtual time; undefined = the scenario's
+   *  own "cpu" field, else none (the CLI always passes one: --cpu, default esp32) */
+  cpu?: CpuSpec | null;
+  /** the calibration table (default: sim/cpu/calibration.json, checked) */
+  calibration?: Calibration;
 }
 
 export interface RunReport {
@@ -313,6 +335,8 @@ export interface RunReport {
   /** real ms spent waiting for real I/O (clock holds) */
   heldRealMs: number;
   scenario: Scenario;
+  /** device time: the board factor and the virtual ms each board spent computing (null: not modelled) */
+  cpu: { spec: CpuSpec; boards: Record<string, CpuStats>; memory: Calibration['memory'] | null } | null;
 }
 
 /** Load, build, flash, boot and run one scenario; check its expectations. */
@@ -335,6 +359,11 @@ export async function runScenario(nameOrScenario: string | Scenario, opts: RunOp
   const mapPath = firmwarePath + '.map';
   const sourceMap = existsSync(mapPath) ? { bundle, map: readFileSync(mapPath, 'utf8') } : undefined;
 
+  const cpuSpec = opts.cpu !== undefined ? opts.cpu : scenario.cpu !== undefined ? cpuSpecOf(scenario.cpu) : null;
+  const cpu = cpuSpec
+    ? new CpuModel({ clock, calibration: opts.calibration ?? loadCalibration(), spec: cpuSpec, sourceMap: sourceMap?.map })
+    : null;
+
   const stops: Array<() => void | Promise<void>> = [];
   const boardHooks: Array<(b: Board) => void> = [];
   const boards: Board[] = [];
@@ -354,6 +383,7 @@ export async function runScenario(nameOrScenario: string | Scenario, opts: RunOp
     onStop: (fn) => stops.push(fn),
   };
 
+  if (cpu) ctx.boardModules.crypto = cpu.cryptoFactory() as ModuleFactory;
   try {
     for (const [key, section] of Object.entries(scenario.world)) await plugins.get(key)!.attach(ctx, section);
 
@@ -378,6 +408,7 @@ export async function runScenario(nameOrScenario: string | Scenario, opts: RunOp
         sourceMap,
       };
       const board = new Board(bo);
+      if (cpu) cpu.attach(board);
       if (kept) {
         timeline.emit({ actor: 'sim', kind: 'flash', board: id, summary: `kept the Storage of the previous run (${board.storage.list().length} files in ${storagePath})` });
       } else {
@@ -400,9 +431,10 @@ export async function runScenario(nameOrScenario: string | Scenario, opts: RunOp
       for (const s of expectEvents) if (!seen.has(s) && text.includes(s)) seen.add(s);
       if (opts.until && text.includes(opts.until)) matchedUntil = true;
     });
+    // power-on is the first thing on the clock (the boot is device time), then the fault script
+    for (const b of boards) clock.setTimer(() => b.powerOn(), 0, b.id + ':hw');
     installFaults(scenario, boards, clock, timeline);
 
-    for (const b of boards) b.powerOn();
     const satisfied = () =>
       (scenario.expect.outcome === undefined || boards.every((b) => outcomeOf(b.id) === scenario.expect.outcome)) &&
       seen.size === expectEvents.length && (scenario.expect.outcome !== undefined || expectEvents.length > 0);
@@ -440,6 +472,7 @@ export async function runScenario(nameOrScenario: string | Scenario, opts: RunOp
     return {
       ok: failures.length === 0, outcome, outcomes: Object.fromEntries(outcomes), failures: [...new Set(failures)], events, boards, stop,
       virtualMs: clock.now(), realMs: Date.now() - realStart, heldRealMs: clock.heldRealMs, scenario,
+      cpu: cpu && cpuSpec ? { spec: cpuSpec, boards: Object.fromEntries(cpu.stats), memory: cpu.calibration.memory ?? null } : null,
     };
   } finally {
     for (const b of boards) b.powerOff('end of scenario');

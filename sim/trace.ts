@@ -23,6 +23,12 @@ export interface TraceRun {
   virtualMs: number;
   realMs?: number;
   stop?: string;
+  /** device time and the JsVars per stage measured on the interpreter (RunReport.cpu) */
+  cpu?: {
+    spec: { name: string; factor: number };
+    boards: Record<string, { total: number; byKind: Record<string, number> }>;
+    memory?: { total: number; stages: Array<{ stage: string; jsVars: number; note: string }> } | null;
+  } | null;
 }
 
 export interface TraceOptions {
@@ -398,6 +404,11 @@ export function renderTrace(run: TraceRun, opts: TraceOptions = {}): string {
     boards,
     hiddenBoards,
     generated: new Date().toISOString(),
+    cpu: run.cpu ? {
+      label: run.cpu.spec.name === 'factor' ? `${run.cpu.spec.factor}x the real interpreter` : `--cpu ${run.cpu.spec.name} (${run.cpu.spec.factor}x the real interpreter)`,
+      busy: Object.entries(run.cpu.boards).map(([b, st]) => `${b} ${(st.total / 1000).toFixed(1)} s`).join(', '),
+    } : null,
+    memory: run.cpu?.memory ?? null,
   };
   const title = `${run.ok ? 'PASS' : 'FAIL'} ${run.scenario.name} — simulator trace`;
   return `<!doctype html>
@@ -444,6 +455,11 @@ header h1 { margin:0 0 4px; font-size:18px; display:flex; align-items:center; ga
 .facts { display:flex; flex-wrap:wrap; gap:4px 18px; color:var(--fg); }
 .facts b { color:var(--muted); font-weight:500; margin-right:4px; }
 .failures { margin:6px 0 0; padding-left:18px; color:var(--fault); }
+.memory { margin:6px 0 0; display:flex; flex-wrap:wrap; gap:4px 16px; align-items:center; }
+.memory b { color:var(--muted); font-weight:500; }
+.memitem { display:inline-flex; align-items:center; gap:6px; }
+.membar { display:inline-block; width:80px; height:8px; border:1px solid var(--line); border-radius:3px; background:#fff; }
+.membar i { display:block; height:100%; background:var(--storage); }
 code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size:12px; }
 #sticky { position:sticky; top:0; z-index:5; background:#f1f3f8; box-shadow:0 1px 3px rgba(0,0,0,.06); }
 #controls { display:flex; flex-wrap:wrap; align-items:center; gap:6px 14px; padding:7px 18px;
@@ -538,7 +554,20 @@ const JS = String.raw`
   fact('boards', meta.boards.join(', ') + (meta.hiddenBoards ? ' (+' + meta.hiddenBoards + ' more not drawn)' : ''));
   fact('scenario file', meta.file);
   fact('replay', meta.command);
+  if (meta.cpu) fact('device time', meta.cpu.label + (meta.cpu.busy ? '; computing ' + meta.cpu.busy : ''));
   head.appendChild(facts);
+  if (meta.memory && meta.memory.stages.length) {
+    // JsVars per stage, measured on the real interpreter (sim/cpu/calibration.json): where memory goes
+    var mem = el('div', 'memory');
+    mem.appendChild(el('b', '', 'memory per stage (JsVars of ' + meta.memory.total + ', measured on the interpreter): '));
+    meta.memory.stages.forEach(function (m) {
+      var bar = el('span', 'membar'); bar.title = m.note;
+      var fill = el('i'); fill.style.width = Math.max(1, Math.round(100 * m.jsVars / meta.memory.total)) + '%'; bar.appendChild(fill);
+      var item = el('span', 'memitem'); item.appendChild(document.createTextNode(m.stage + ' ' + (m.stage === 'boot' ? '' : '+') + m.jsVars + ' ')); item.appendChild(bar);
+      mem.appendChild(item);
+    });
+    head.appendChild(mem);
+  }
   if (meta.failures.length) {
     var ul = el('ul', 'failures');
     meta.failures.forEach(function (f) { ul.appendChild(el('li', '', f)); });

@@ -5,7 +5,7 @@ import { meshLog } from './log';
 import type { Hal } from '../../hal/types';
 import { FILES } from '../../hal/storage-layout';
 import type { BearerLink, BearerEvents } from './bearer';
-import { CLOSE_FAIL } from './bearer';
+import { CLOSE_FAIL, CLOSE_TIMEOUT } from './bearer';
 import { createAdvertiser, type AdvSpec } from './advertiser';
 import { unprovisionedBeacon, pbGattAdvertisement, uriHash, eachAd, AD_PB_ADV } from './ad';
 import { createPbAdv, type PbAdv } from './pb-adv';
@@ -36,6 +36,14 @@ export interface MeshOptions {
   stats?: { keygen: SliceStats; ecdh: SliceStats };
 }
 
+
+/**
+ * A link lives at most this long from Link Open, whatever its peer sends (nobody holds the only link
+ * forever). The longest legitimate provisioning at ESP32 speed is ~60 s: our Public Key held up to
+ * 20 s for the ECDH, the provisioner's 30 s wait for our Confirmation, then a few seconds each for
+ * Random, Data and Complete (docs/MESH.md "Device time"); 120 s is twice that.
+ */
+export const LINK_LIFE_MS = 120000;
 
 export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
   const log = hal.log;
@@ -80,6 +88,7 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
 
   let session: Session | null = null;
   let current: BearerLink | null = null;
+  let lifeTimer: number | null = null;
   let keyUsed = false;
   let stopped = false;
   let pbAdv: PbAdv | null = null;
@@ -96,7 +105,16 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
     advertiser.stop();
   }
 
+  /** Beacon once the key pair is ready: a link then only waits for the ECDH, never for a key pair. */
+  function beacon(): void {
+    keys.whenReady(function () {
+      if (!current && !stopped && !provisioned) advertiser.setIdle(idleAds);
+    });
+  }
+
   function endLink(): void {
+    if (lifeTimer !== null) hal.clock.clearTimeout(lifeTimer);
+    lifeTimer = null;
     if (session) session.stop();
     session = null;
     current = null;
@@ -106,7 +124,7 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
       keys.renew();
     }
     L.i('beaconing again');
-    advertiser.setIdle(idleAds);
+    beacon();
   }
 
   const events: BearerEvents = {
@@ -114,6 +132,12 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
       if (stopped || provisioned || current) return false;
       current = link;
       advertiser.setIdle([]); // the beacon stops while a link is open
+      lifeTimer = hal.clock.setTimeout(function () {
+        lifeTimer = null;
+        L.w('link open ' + LINK_LIFE_MS / 1000 + ' s: closing it');
+        link.close(CLOSE_TIMEOUT);
+        endLink();
+      }, LINK_LIFE_MS);
       session = createSession({
         clock: hal.clock,
         log: log,
@@ -183,10 +207,9 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
     // The beacon goes first in the rotation.
     idleAds.unshift({ data: unprovisionedBeacon(identity.uuid, identity.oobInfo, identity.uri ? uriHash(identity.uri) : null), connectable: false, intervalMs: cfg.beaconIntervalMs || 1000 /* default beacon interval */ });
   }
-  keys.prepare();
   L.i('unprovisioned: beaconing uuid ' + bytesToHex(identity.uuid) + ' oob 0x' + identity.oobInfo.toString(16) +
     ' over' + (useAdv ? ' pb-adv' : '') + (useGatt ? ' pb-gatt' : ''));
-  advertiser.setIdle(idleAds);
+  beacon();
 
   ctl.stop = function (): void {
     if (current) current.close(CLOSE_FAIL);

@@ -1,6 +1,7 @@
 // The provisioning protocol, device side (Mesh Profile 1.0.1 ≈§5.4): one session per open link.
 // One handler per PDU type, a length table, an expected-type check, the 60 s protocol timeout
-// restarted on every PDU in either direction, and the security checks in the order the spec needs:
+// restarted on every PDU we send and every received PDU that advances the state (a repeated or held
+// one does not: nobody keeps a session alive without progress), and the security checks in the order the spec needs:
 // reflected key/confirmation/random rejected, the provisioner's confirmation verified before our
 // random is revealed, the Data MIC verified before anything is used.
 import { meshLog } from './log';
@@ -21,6 +22,12 @@ import { saltFor, keyFor, confirmationFor, valueLength } from './alg';
 import { ccmDecrypt } from '../crypto/ccm';
 
 export const PROTOCOL_TIMEOUT_MS = 60000;
+/**
+ * Our Public Key waits for the ECDH (started the moment the provisioner's key arrives) at most this
+ * long: BlueZ gives up 30 s after it sends a transaction (its Public Key), so 20 s leaves 10 s for
+ * losses and a busy CPU; its Confirmation then gives the ECDH another 30 s (docs/MESH.md "Device time").
+ */
+export const KEY_HOLD_MS = 20000;
 
 /** What Provisioning Data carries, plus the derived device key, as the node record stores it (keys in hex). */
 export type ProvisionedData = MeshNode;
@@ -65,6 +72,7 @@ export function createSession(o: SessionOptions): Session {
   const L = meshLog(o.log);
   let st = PDU_INVITE;
   let timer: number | null = null;
+  let keyTimer: number | null = null;
   let busy = false;
   let held: Uint8Array[] = [];
   let lastRx: Uint8Array | null = null;
@@ -92,6 +100,8 @@ export function createSession(o: SessionOptions): Session {
   }
 
   function wipeAll(): void {
+    if (keyTimer !== null) o.clock.clearTimeout(keyTimer);
+    keyTimer = null;
     for (let i = 0; i < secrets.length; i++) wipe(secrets[i]);
     secrets = [];
     held = [];
@@ -178,15 +188,21 @@ export function createSession(o: SessionOptions): Session {
     busy = true;
     o.keys.whenReady(function (pair) {
       if (st !== PDU_PUBLIC_KEY) return;
-      busy = false;
       if (!pair) return fail(ERR_OUT_OF_RESOURCES);
       // The provisioner reflected our own key (BlueZ rejects this too).
       if (equalBytes(peer, pair.publicKey)) return fail(ERR_INVALID_PDU);
-      busy = true;
       inputs.set(peer, 17);
       inputs.set(pair.publicKey, 81);
-      reply(PDU_CONFIRMATION, PDU_PUBLIC_KEY, pair.publicKey);
-      // The ECDH starts now and runs in slices; the bearer keeps acking and retransmitting meanwhile.
+      st = PDU_CONFIRMATION;
+      // Our key goes out when the ECDH is done or KEY_HOLD_MS from now, whichever is first: the
+      // provisioner's wait for our Confirmation starts only when it has our key.
+      // (keyTimer is set exactly while our key is unsent; fail() and stop() clear it)
+      function sendKey(): void {
+        keyTimer = null;
+        send(pdu1(PDU_PUBLIC_KEY, pair!.publicKey));
+      }
+      keyTimer = o.clock.setTimeout(sendKey, KEY_HOLD_MS);
+      // The ECDH runs in slices; the bearer keeps acking and retransmitting meanwhile.
       o.ecc.ecdh(pair.privateKey, peer, function (err, x) {
         if (st !== PDU_CONFIRMATION) {
           wipe(x);
@@ -198,6 +214,10 @@ export function createSession(o: SessionOptions): Session {
         confSalt = secret(saltFor(alg, inputs));
         confKey = secret(keyFor(alg, x, confSalt, authValue));
         L.d('ECDH done');
+        if (keyTimer !== null) {
+          o.clock.clearTimeout(keyTimer);
+          sendKey();
+        }
         drain();
       });
     });
@@ -272,7 +292,8 @@ export function createSession(o: SessionOptions): Session {
     const err = !p.length ? ERR_INVALID_FORMAT : type > PDU_FAILED ? ERR_INVALID_PDU : type !== st ? ERR_UNEXPECTED_PDU :
       p.length !== (type === PDU_CONFIRMATION || type === PDU_RANDOM ? 1 + vlen : PDU_LENGTHS[type]) ? ERR_INVALID_FORMAT : 0;
     if (err) return fail(err);
-    // Handlers get our own copy, so they may keep views into it.
+    // It advances the state: the protocol timer starts again. Handlers get our own copy.
+    restartTimer();
     lastRx = copyBytes(p);
     (handlers[type] as (p: Uint8Array) => void)(lastRx);
   }
@@ -285,7 +306,6 @@ export function createSession(o: SessionOptions): Session {
   return {
     onPdu(p: Uint8Array): void {
       if (over()) return; // after Failed or Complete: wait for the close
-      restartTimer();
       if (!busy) return process(p);
       // At most 4 PDUs are held while the key pair or the ECDH is being computed.
       if (held.length < 4 && !(lastRx && equalBytes(p, lastRx))) held.push(copyBytes(p));

@@ -5,7 +5,6 @@
 // (PbAdvClient) and the PB-GATT proxy client (proxy SAR helpers). Faults for the scenarios live here.
 import { createCipheriv, createECDH, createHmac, randomBytes as nodeRandom, type ECDH } from 'node:crypto';
 import { deviceIdentity, type WorldContext, type WorldPlugin } from '../scenario.ts';
-import type { Board } from '../board/board.ts';
 import { airFor, type Air, type GattLink, type Radio, type AirPacket } from './air.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -333,6 +332,12 @@ export interface PbAdvClientOptions {
   suppressAcks?: boolean;
   /** copies of each packet per transmission (a real radio sends several) */
   repeats?: number;
+  /**
+   * BlueZ 5.66 (mesh/pb-adv.c send_adv_segs): every transaction it sends re-arms a 30 s tx_timeout that
+   * an ack does NOT clear; only its next transaction re-arms it. So the device must make the Echo
+   * send again (answer with its next PDU) within this many ms of each Echo transaction (default 30000).
+   */
+  txWaitMs?: number;
   log?: (line: string) => void;
 }
 
@@ -415,11 +420,14 @@ export class PbAdvClient {
     this.outstanding = segs;
     for (const s of segs) this.tx(this.tn, s);
     this.retransmit = this.o.timers.set(() => this.resend(), 500);
+    if (this.txTimeout !== null) this.o.timers.clear(this.txTimeout);
+    const wait = this.o.txWaitMs ?? 30000;
     this.txTimeout = this.o.timers.set(() => {
-      this.o.log?.('transaction 0x' + this.tn.toString(16) + ' not acked in 30 s');
+      this.txTimeout = null;
+      this.o.log?.(`no new transaction ${wait / 1000} s after transaction 0x${this.tn.toString(16)} (BlueZ tx_timeout)`);
       this.close(0x01);
       this.o.onClose(0x01, false);
-    }, 30000);
+    }, wait);
   }
 
   private resend(): void {
@@ -430,9 +438,9 @@ export class PbAdvClient {
   }
 
   private acked(): void {
+    // the ack stops the retransmissions; the 30 s tx_timeout stays armed (BlueZ)
     if (this.retransmit !== null) this.o.timers.clear(this.retransmit);
-    if (this.txTimeout !== null) this.o.timers.clear(this.txTimeout);
-    this.retransmit = this.txTimeout = null;
+    this.retransmit = null;
     this.outstanding = null;
     this.next();
   }
@@ -595,8 +603,11 @@ export interface EchoConfig {
   repeats: number;
   /** provision again when a device beacons again (after a factory reset or a failed attempt) */
   again: boolean;
-  /** give up on a link without progress after this long (BlueZ initiator: 60 s) */
+  /** give up on a link without progress after this long (Mesh protocol timeout: 60 s) */
   timeoutMs: number;
+  /** PB-ADV: close the link when the device has not made the Echo send again this long after its last
+   *  transaction (BlueZ tx_timeout: 30 s, re-armed per transaction sent, not cleared by acks) */
+  txWaitMs: number;
   attention: number;
   /** first unicast address handed out */
   address: number;
@@ -606,11 +617,11 @@ export interface EchoConfig {
   algorithm: 'cmac' | 'hmac';
 }
 
-const ECHO_KEYS = ['algorithm', 'bearer', 'startAtMs', 'fault', 'vanishAfter', 'closeAfter', 'suppressAcks', 'mtu', 'repeats', 'again', 'timeoutMs', 'attention', 'address', 'ivIndex', 'keyIndex'];
+const ECHO_KEYS = ['algorithm', 'bearer', 'startAtMs', 'fault', 'vanishAfter', 'closeAfter', 'suppressAcks', 'mtu', 'repeats', 'again', 'timeoutMs', 'txWaitMs', 'attention', 'address', 'ivIndex', 'keyIndex'];
 
 export const DEFAULT_ECHO: EchoConfig = {
   bearer: 'auto', startAtMs: 0, fault: 'none', vanishAfter: null, closeAfter: null, suppressAcks: false, mtu: 23,
-  repeats: 3, again: false, timeoutMs: 60000, attention: 5, address: 0x0100, ivIndex: 0, keyIndex: 0, algorithm: 'cmac',
+  repeats: 3, again: false, timeoutMs: 60000, txWaitMs: 30000, attention: 5, address: 0x0100, ivIndex: 0, keyIndex: 0, algorithm: 'cmac',
 };
 
 export function validateEcho(section: unknown): string[] {
@@ -621,7 +632,7 @@ export function validateEcho(section: unknown): string[] {
   if (s.algorithm !== undefined && s.algorithm !== 'cmac' && s.algorithm !== 'hmac') p.push('world.echo.algorithm: expected "cmac" or "hmac"');
   if (s.bearer !== undefined && !['pb-adv', 'pb-gatt', 'auto'].includes(s.bearer as string)) p.push('world.echo.bearer: expected "pb-adv", "pb-gatt" or "auto"');
   if (s.fault !== undefined && !PROTOCOL_FAULTS.includes(s.fault as ProtocolFault)) p.push(`world.echo.fault: expected one of ${PROTOCOL_FAULTS.join(', ')}`);
-  for (const k of ['startAtMs', 'timeoutMs', 'attention', 'ivIndex', 'keyIndex']) {
+  for (const k of ['startAtMs', 'timeoutMs', 'txWaitMs', 'attention', 'ivIndex', 'keyIndex']) {
     if (s[k] !== undefined && !(Number.isInteger(s[k]) && (s[k] as number) >= 0)) p.push(`world.echo.${k}: expected a non-negative integer`);
   }
   for (const k of ['vanishAfter', 'closeAfter']) {
@@ -817,6 +828,7 @@ export class Echo {
         timers,
         suppressAcks: cfg.suppressAcks,
         repeats: 1,
+        txWaitMs: cfg.txWaitMs,
         transmit: (ad) => {
           if (gone) return;
           for (let i = 0; i < cfg.repeats; i++) timers.set(() => !gone && this.air.transmit(this.radio, ad, false), i * 20);
@@ -901,7 +913,7 @@ export const worldPlugin: WorldPlugin = {
     const cfg: EchoConfig = { ...DEFAULT_ECHO, ...(section as Partial<EchoConfig>) };
     const air = airFor(ctx);
     const echo = new Echo(ctx, air, cfg);
-    ctx.onBoard((board: Board) => {
+    ctx.onBoard((board) => {
       // The identity the board was flashed with: its BSS triple is what Amazon holds.
       const id = deviceIdentity(ctx.scenario, board.id);
       echo.addCredential({

@@ -2,7 +2,8 @@
 // over a seeded lossy air; persistence, reboot, factory reset, timeouts, power cuts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { startMesh, type MeshController } from '../../firmware/mesh/index.ts';
+import { startMesh, LINK_LIFE_MS, type MeshController } from '../../firmware/mesh/index.ts';
+import { ProvisionerProtocol, ProxyReassembler, proxySegments } from '../../sim/world/echo.ts';
 import { parseIdentity, type MeshIdentity } from '../../firmware/mesh/identity.ts';
 import { MESH_RECORD, createMeshState } from '../../firmware/mesh/state.ts';
 import { FILES } from '../../hal/storage-layout.ts';
@@ -62,6 +63,8 @@ test('the beacon is the §8.4 layout and stops while the link is open', () => {
   const b = boot({ bearers: 'pb-adv' });
   const echo = startEcho({ hal: b.hal, uuid: UUID, staticOob: OOB, bearer: 'pb-adv' });
   b.mesh();
+  assert.is(b.hal.ble.advertising, null, 'no beacon before the key pair is ready');
+  b.hal.clock.run(6); // the key pair (5 ms here): now it beacons
   assert.is(hex(b.hal.ble.advertising!.data), '142b00' + hex(UUID) + '0804');
   assert.is(b.hal.ble.advertising!.connectable, false);
   b.hal.clock.run(50); // link open and acked
@@ -101,10 +104,42 @@ test('a slow device (key pair 20 s, ECDH 15 s, as on an interpreter): the bearer
   assert.ok(mesh.isProvisioned());
   const t = (s: string) => hal.lines.findIndex((l) => l.includes(s));
   assert.ok(t('rx Public Key') < t('ECDH done'));
-  // The Echo's Confirmation reached the device during its 15 s ECDH: the bearer acked it at once, so
-  // the Echo did not have to retransmit for 15 s (that would be ~30 retransmissions).
+  // It beaconed only once its key pair was ready; our Public Key went out when the 15 s ECDH was done
+  // (started when the Echo's key arrived), and the bearer acked the Echo's transactions meanwhile, so
+  // the Echo did not retransmit for 15 s (that would be ~30 retransmissions).
+  assert.ok(hal.ble.adverts[0].t >= 20000, 'first beacon at ' + hal.ble.adverts[0].t);
+  assert.ok(t('ECDH done') < t('tx Public Key'));
   assert.ok(echo.client!.stats.acksHeard >= 1);
   assert.ok(echo.client!.stats.retransmissions < 15, 'retransmissions: ' + echo.client!.stats.retransmissions);
+});
+
+test('issue 14.3: a link lives at most LINK_LIFE_MS from Link Open, even when each PDU makes progress', () => {
+  const b = boot({ bearers: 'pb-gatt' });
+  const mesh = b.mesh();
+  b.hal.clock.run(10); // key pair ready, the PB-GATT advertisement is up
+  const protocol = new ProvisionerProtocol({ staticOob: OOB, ...NET });
+  const reasm = new ProxyReassembler();
+  const write = (pdu: Buffer) => {
+    for (const seg of proxySegments(pdu, 23)) b.hal.ble.gatt!.onWrite(new Uint8Array(seg));
+  };
+  // a slow peer: each of its PDUs 50 s after the device's (inside the 60 s protocol timeout)
+  b.hal.ble.onNotify = (seg) => {
+    const pdu = reasm.push(Buffer.from(seg));
+    if (pdu) b.hal.clock.setTimeout(() => protocol.onPdu(pdu).send.forEach(write), 50000);
+  };
+  b.hal.ble.gatt!.onConnect(23);
+  const openedAt = b.hal.clock.t;
+  protocol.start().send.forEach(write);
+  b.hal.clock.run(LINK_LIFE_MS - 1000);
+  assert.is(b.hal.ble.disconnects, 0, 'still open before the cap');
+  assert.ok(b.hal.lines.some((l) => l.includes('rx Confirmation')), 'the peer made progress all along');
+  b.hal.clock.run(2000);
+  assert.is(b.hal.ble.disconnects, 1, 'closed at the cap');
+  assert.ok(b.hal.clock.t - openedAt >= LINK_LIFE_MS);
+  assert.ok(b.hal.lines.some((l) => l.includes('link open 120 s: closing it')));
+  assert.not.ok(mesh.isProvisioned());
+  b.hal.clock.run(100);
+  assert.is(b.hal.ble.advertising!.connectable, true, 'advertising again for the next provisioner');
 });
 
 test('lost acks: the provisioner never acks, its next transaction is the implicit ack', () => {
@@ -213,6 +248,7 @@ for (const mode of ['cut', 'torn'] as const) {
     storage.beforeWrite = undefined;
     const again = boot({ storage, bearers: 'pb-adv' });
     const mesh = again.mesh();
+    again.hal.clock.run(10);
     assert.not.ok(mesh.isProvisioned());
     assert.is(again.hal.ble.advertising!.data[1], 0x2b, 'beacons again');
     assert.ok(PowerCut);
@@ -278,6 +314,7 @@ test('identity read from FILES.mesh as the flash tool writes it, URI hash from t
   hal.storage.writeJSON(FILES.mesh, { deviceUuid: hex(UUID), staticOob: hex(OOB), oobInfo: 0x4020 });
   hal.storage.writeJSON(FILES.config, { flows: { mesh: true }, mesh: { bearers: 'pb-adv', uri: '172f2f7777772e6578616d706c652e636f6d2f6d6573682f70726f64756374732f6c696768742d7377697463682d7633' } });
   startMesh(hal, { ecc: nodeEcc(hal.clock) });
+  hal.clock.run(10); // beacons once the key pair is ready
   assert.is(hex(hal.ble.advertising!.data), '182b0070cf7c9732a345b691494810d2e9cbf44020d97478b3');
 });
 

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { createSession, PROTOCOL_TIMEOUT_MS, type ProvisionedData, type Session } from '../../firmware/mesh/prov.ts';
+import { createSession, PROTOCOL_TIMEOUT_MS, KEY_HOLD_MS, type ProvisionedData, type Session } from '../../firmware/mesh/prov.ts';
 import { createKeyHolder } from '../../firmware/mesh/keys.ts';
 import { capabilitiesParams, ALG_BIT_CMAC, ALG_BIT_HMAC } from '../../firmware/mesh/pdu.ts';
 import type { MeshEcc } from '../../firmware/mesh/ecc.ts';
@@ -248,19 +248,62 @@ test('reflected confirmation → Invalid PDU; reflected random → Invalid PDU (
   }
 });
 
-test('a Confirmation arriving while the ECDH is still running is held, then answered', () => {
+/** Node ECC whose ECDH takes `ms` virtual ms (a slow board), with the device key fixed. */
+function slowEcc(clock: FakeClock, priv: Buffer, ms: number): MeshEcc {
+  const fast = nodeEcc(clock, priv);
+  return {
+    generateKeyPair: fast.generateKeyPair,
+    isValidPublicKey: fast.isValidPublicKey,
+    ecdh(privateKey, peer, onDone) {
+      fast.ecdh(privateKey, peer, (err, x) => void clock.setTimeout(() => onDone(err, x), ms));
+    },
+  };
+}
+
+test('the ECDH starts when the provisioner key arrives; our key goes out when it is done, a Confirmation meanwhile is held', () => {
   const clock = new FakeClock();
-  // Node ECC seam: the ECDH result arrives 20 ms (virtual) after it starts.
-  const r = rig({ clock, ecc: nodeEcc(clock, unhex(G.device_private_key)), random: unhex(G.random_device) });
+  const r = rig({ clock, ecc: slowEcc(clock, unhex(G.device_private_key), 5000), random: unhex(G.random_device) });
   r.session.onPdu(new Uint8Array(unhex(G.pdu_invite)));
   r.session.onPdu(new Uint8Array(unhex(G.pdu_start)));
   r.session.onPdu(new Uint8Array(unhex(G.pdu_public_key_provisioner)));
-  clock.run(1); // public key sent, ECDH pending
+  clock.run(4000);
+  assert.is(r.sent.length, 1, 'only Capabilities: our key waits for the ECDH');
+  clock.run(1100);
   assert.is(hex(r.sent[1]), G.pdu_public_key_device);
   r.session.onPdu(new Uint8Array(unhex(G.pdu_confirmation_provisioner)));
-  assert.is(r.sent.filter((p) => p[0] === 0x05).length, 0, 'not answered before the ECDH');
-  clock.run(1000);
+  clock.run(10);
   assert.is(hex(r.sent[r.sent.length - 1]), G.pdu_confirmation_device);
+});
+
+test('a slow ECDH: our key goes out KEY_HOLD_MS after the provisioner key, the Confirmation is held until the ECDH ends', () => {
+  const clock = new FakeClock();
+  const r = rig({ clock, ecc: slowEcc(clock, unhex(G.device_private_key), 45000), random: unhex(G.random_device) });
+  r.session.onPdu(new Uint8Array(unhex(G.pdu_invite)));
+  r.session.onPdu(new Uint8Array(unhex(G.pdu_start)));
+  r.session.onPdu(new Uint8Array(unhex(G.pdu_public_key_provisioner)));
+  clock.run(KEY_HOLD_MS - 10);
+  assert.is(r.sent.length, 1);
+  clock.run(20);
+  assert.is(hex(r.sent[1]), G.pdu_public_key_device, 'sent at the hold deadline');
+  r.session.onPdu(new Uint8Array(unhex(G.pdu_confirmation_provisioner)));
+  clock.run(10);
+  assert.is(r.sent.filter((p) => p[0] === 0x05).length, 0, 'not answered before the ECDH');
+  clock.run(45000 - KEY_HOLD_MS);
+  assert.is(hex(r.sent[r.sent.length - 1]), G.pdu_confirmation_device);
+  assert.equal(r.closes, []);
+  assert.is(r.sent.filter((p) => p[0] === 0x03).length, 1, 'our key sent once');
+});
+
+test('a link that ends while our key is held sends nothing later (the hold timer is cleared)', () => {
+  const clock = new FakeClock();
+  const r = rig({ clock, ecc: slowEcc(clock, unhex(G.device_private_key), 45000) });
+  r.session.onPdu(new Uint8Array(unhex(G.pdu_invite)));
+  r.session.onPdu(new Uint8Array(unhex(G.pdu_start)));
+  r.session.onPdu(new Uint8Array(unhex(G.pdu_public_key_provisioner)));
+  clock.run(1000);
+  r.session.stop();
+  clock.run(60000);
+  assert.is(r.sent.length, 1, 'nothing after Capabilities');
 });
 
 test('storage failure on Complete → Out of Resources, no Complete sent', () => {
@@ -270,16 +313,48 @@ test('storage failure on Complete → Out of Resources, no Complete sent', () =>
   assert.not.ok(r.sent.some((p) => p[0] === 0x08));
 });
 
-test('protocol timeout: 60 s, restarted on every PDU, closes the link with reason Timeout', () => {
+test('protocol timeout: 60 s, restarted by a PDU that advances the state, closes the link with reason Timeout', () => {
   const r = rig();
   r.clock.run(PROTOCOL_TIMEOUT_MS - 100);
   assert.equal(r.closes, []);
-  r.session.onPdu(new Uint8Array([0x00, 0x00])); // restarts the timer
+  r.session.onPdu(new Uint8Array([0x00, 0x00])); // the Invite: restarts the timer
   r.clock.run(PROTOCOL_TIMEOUT_MS - 100);
   assert.equal(r.closes, []);
   r.clock.run(200);
   assert.equal(r.closes, [0x01]);
   assert.ok(r.ends[0].startsWith('timeout'));
+});
+
+test('issue 14.3: the same Invite resent every 55 s does not keep the session alive', () => {
+  const r = rig();
+  const invite = new Uint8Array([0x00, 0x05]);
+  r.session.onPdu(invite);
+  r.clock.run(10);
+  assert.is(r.sent.length, 1, 'Capabilities');
+  for (let i = 0; i < 4 && !r.closes.length; i++) {
+    r.clock.run(55000);
+    r.session.onPdu(invite);
+  }
+  // the Capabilities at ~0 s were the last progress: the link closes 60 s later, not never
+  assert.equal(r.closes, [0x01]);
+  assert.ok(r.clock.t < PROTOCOL_TIMEOUT_MS + 55000 + 100, `closed at ${r.clock.t} ms`);
+  assert.ok(r.ends[0].startsWith('timeout'));
+  assert.is(r.sent.length, 1, 'the repeats get no answer');
+});
+
+test('issue 14.3: held PDUs (during the ECDH) do not restart the protocol timer', () => {
+  const clock = new FakeClock();
+  const r = rig({ clock, ecc: slowEcc(clock, unhex(G.device_private_key), 10 * 60000) });
+  r.session.onPdu(new Uint8Array(unhex(G.pdu_invite)));
+  r.session.onPdu(new Uint8Array(unhex(G.pdu_start)));
+  r.session.onPdu(new Uint8Array(unhex(G.pdu_public_key_provisioner)));
+  // our key went out at KEY_HOLD_MS (the last progress); junk keeps arriving and is held or dropped
+  for (let i = 0; i < 20 && !r.closes.length; i++) {
+    clock.run(5000);
+    r.session.onPdu(new Uint8Array(unhex(G.pdu_confirmation_provisioner)));
+  }
+  assert.equal(r.closes, [0x01]);
+  assert.ok(clock.t <= KEY_HOLD_MS + PROTOCOL_TIMEOUT_MS + 5000, `closed at ${clock.t} ms`);
 });
 
 test('a provisioned Data with a non-unicast address is refused and not stored', () => {
