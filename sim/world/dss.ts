@@ -15,7 +15,7 @@ import type { VirtualClock } from '../clock.ts';
 import type { Timeline } from '../timeline.ts';
 import { Rng } from '../rng.ts';
 import { DSS_DEFAULT_HOST, type WssPki } from './test-pki.ts';
-import { authMaterialIndexOf, sortedJson, unquoteSsid } from './wss-codec.ts';
+import { authMaterialIndexOf, decodeSetupSsid, sortedJson, unquoteSsid } from './wss-codec.ts';
 
 export type Security = 'OPEN' | 'WPA_PSK' | 'WEP' | 'OTHER';
 
@@ -451,6 +451,20 @@ export class DssServer {
   }
 
   private currentDevice = '';
+  /** DONE sessions per device (a factory-reset device provisions again: #2) */
+  private doneCount = new Map<string, number>();
+
+  /** How the DSS sees an attempted network: this device's encoded setup SSID, the fallback, or a user network. */
+  private networkKind(device: string, ssid: string, s: Session): string {
+    if (ssid === 'simple_setup') return 'setup network ';
+    try {
+      const d = decodeSetupSsid(ssid);
+      if (d.authMaterialIndex.equals(authMaterialIndexOf(Buffer.from(device, 'hex')))) return 'encoded setup network ';
+    } catch {
+      // not an encoded SSID
+    }
+    return s.posted.has(ssid) ? 'user network ' : '';
+  }
   /** the last answer body per `${device} ${op}` and per device (for staleAnswer) */
   private lastAnswers = new Map<string, string>();
   private lastCall = new Map<string, { t: number; status: number; why: string; request: unknown }>();
@@ -678,8 +692,8 @@ export class DssServer {
         const rec: AttemptRecord = { ssid: unquoteSsid(a.ssid)!, securityProtocol: a.securityProtocol, wifiConnectionState: a.wifiConnectionState,
           errorDetails: a.errorDetails };
         this.attempts.push(rec);
-        this.emit('attempt', `${JSON.stringify(rec.ssid)} ${rec.wifiConnectionState}${rec.errorDetails?.code ? ' ' + rec.errorDetails.code : ''}`,
-          { ...rec });
+        this.emit('attempt', `in ${state} report: ${this.networkKind(device, rec.ssid, s)}${JSON.stringify(rec.ssid)} ${rec.wifiConnectionState}` +
+          `${rec.errorDetails?.code ? ' ' + rec.errorDetails.code : ''}`, { ...rec, report: state });
       });
     }
     const answer = this.nextState(s, device, state, result);
@@ -727,6 +741,8 @@ export class DssServer {
         next = 'DONE';
         s.done = true;
         this.provisioned.add(device);
+        this.doneCount.set(device, (this.doneCount.get(device) ?? 0) + 1);
+        this.emit('provisioned', `device ${authMaterialIndexOf(Buffer.from(device, 'hex')).toString('hex')} provisioned #${this.doneCount.get(device)}`);
         break;
       default:
         throw new Reject(400, `report for state ${state} is not expected`);

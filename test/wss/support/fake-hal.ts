@@ -49,6 +49,8 @@ export class VirtualClock {
     return id;
   }
   clearTimeout(id: number): void {
+    // as Espruino: clearing a timer that is not running throws
+    if (!this.timers.some((x) => x.id === id)) throw new Error('Unknown Timeout');
     this.timers = this.timers.filter((x) => x.id !== id);
   }
   /** Run timers in (time, insertion) order until none is left or `untilMs` is reached. */
