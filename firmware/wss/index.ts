@@ -222,7 +222,6 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
     clearSetup(): void {
       stopAll();
       rec = checkRecord(null);
-      // saved here and again by ffsOff: both slots then hold the cleared record (never the old key)
       save();
       forget();
       ffsOff();
