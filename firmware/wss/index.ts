@@ -68,7 +68,7 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
     stopAp();
     if (stopDiscovery) stopDiscovery();
     stopDiscovery = null;
-    // Espruino throws "Unknown Timeout" for an id that is not running
+    // never a timer that is not running: the simulator throws "Unknown Timeout" (2v29 ignores it)
     if (timer >= 0) hal.clock.clearTimeout(timer);
     timer = -1;
   }

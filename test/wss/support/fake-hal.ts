@@ -49,8 +49,9 @@ export class VirtualClock {
     return id;
   }
   clearTimeout(id: number): void {
-    // as Espruino: clearing a timer that is not running throws
-    if (!this.timers.some((x) => x.id === id)) throw new Error('Unknown Timeout');
+    // as Espruino 2v29 (src/jswrap_interactive.c, checked on the interpreter): an unknown or fired id is
+    // ignored, undefined throws (and no argument at all would clear every timer)
+    if (id === undefined) throw new Error('clearTimeout(undefined) not allowed. Use clearTimeout() instead');
     this.timers = this.timers.filter((x) => x.id !== id);
   }
   /** Run timers in (time, insertion) order until none is left or `untilMs` is reached. */
