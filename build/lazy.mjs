@@ -1,0 +1,315 @@
+// Lazy setup machinery: a post-pass that moves the top-level declarations of the setup-only modules
+// (LAZY_SOURCES) of a bundle into one function that runs the first time any of them is used.
+//
+// Why: Espruino keeps a function's scope alive as long as any closure made in it lives, so every
+// top-level declaration of the bundle's IIFE stays in memory for good once the device has a timer or
+// a watch: measured on the real interpreter (ESP32 profile), the declarations alone held ~3,000 of
+// the ~5,200 JsVars of a set-up board at rest. Moved into `function $L(){...}`, they cost nothing
+// until setup actually runs (an unprovisioned board, a short hold, a factory reset).
+//
+// The transform, on the minified bundle (after build/postpass.mjs):
+//  1. each top-level declaration (function, class, each `var`/`let`/`const` declarator) of the IIFE
+//     is attributed to its source module through the source map;
+//  2. those of LAZY_SOURCES are candidates; one goes back to the eager part when code outside the
+//     candidates writes it, or reads it while the bundle loads (outside any function): the moved
+//     code must only ever run after the whole bundle has loaded (repeated until nothing changes);
+//  3. the candidates move, in their original order, into `var $C;function $L(){return $C||($C=
+//     function(){...;return[a,b,...]}())}` at the top of the IIFE, and every eager reference `a`
+//     becomes `$L()[i]` (a shorthand property `{a}` becomes `{a:$L()[i]}`);
+//  4. the source map follows every moved piece, so gate findings still name the TypeScript line.
+// What runs is the same code in the same order; only when the lazy declarations are evaluated changes.
+import sourceMapJs from 'source-map-js';
+import { parseScript, analyze, patternIds, children } from './scope.mjs';
+
+const { SourceMapConsumer, SourceMapGenerator } = sourceMapJs;
+
+/** Modules whose code only setup runs (a set-up board's boot never calls into them). */
+export const LAZY_SOURCES = [
+  /firmware\/wss\/(provisionee|dss-client|setup-network|scan-data|softap|retry|handoff)\.ts$/,
+  /firmware\/mesh\/(?!index\.ts$|state\.ts$|log\.ts$)[a-z-]+\.ts$/,
+  /firmware\/crypto\/(p256[a-z-]*|der|mesh-keys|ccm|cmac|aes|base85)\.ts$/,
+  /firmware\/selftest-vectors\.json$/,
+];
+
+export const isLazySource = (source) => !!source && LAZY_SOURCES.some((re) => re.test(source.replace(/\\/g, '/')));
+
+function iifeBody(ast) {
+  const body = ast.body.filter((n) => !n.directive);
+  if (body.length !== 1 || body[0].type !== 'ExpressionStatement') return null;
+  const call = body[0].expression;
+  if (call.type !== 'CallExpression' || call.arguments.length) return null;
+  const fn = call.callee;
+  if ((fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionExpression') || fn.params.length) return null;
+  return fn.body.type === 'BlockStatement' ? fn.body : null;
+}
+
+function lineStarts(text) {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  return starts;
+}
+
+function lineOf(starts, off) {
+  let lo = 0;
+  let hi = starts.length - 1;
+  let line = 0;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (starts[mid] <= off) {
+      line = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return line;
+}
+
+/** A name no identifier or string of the bundle uses. */
+function freshNames(ast, count) {
+  const used = new Set();
+  (function collect(n) {
+    if (n.type === 'Identifier') used.add(n.name);
+    if (n.type === 'Literal' && typeof n.value === 'string') used.add(n.value);
+    for (const c of children(n)) collect(c);
+  })(ast);
+  const out = [];
+  for (let i = 0; out.length < count; i++) {
+    const name = '$' + i.toString(36);
+    if (!used.has(name)) out.push(name);
+  }
+  return out;
+}
+
+/**
+ * Returns { code, map, lazy: [names], eager: number } — or the input unchanged (lazy: []) when the
+ * bundle is not an IIFE or has nothing to move.
+ */
+export function lazify(code, map, opts = {}) {
+  const lazySource = opts.isLazySource || isLazySource;
+  const ast = parseScript(code);
+  const body = iifeBody(ast);
+  const unchanged = { code, map, lazy: [], eager: 0 };
+  if (!body || !map) return unchanged;
+  const a = analyze(ast);
+  const starts = lineStarts(code);
+  const consumer = new SourceMapConsumer(typeof map === 'string' ? JSON.parse(map) : map);
+  const sourceAt = (off) => {
+    const line = lineOf(starts, off);
+    const p = consumer.originalPositionFor({ line: line + 1, column: off - starts[line], bias: SourceMapConsumer.LEAST_UPPER_BOUND });
+    return p && p.source;
+  };
+
+  // 1. units: one per top-level declaration (per declarator for variable declarations)
+  const units = [];
+  for (const st of body.body) {
+    if ((st.type === 'FunctionDeclaration' || st.type === 'ClassDeclaration') && st.id) {
+      const u = { stmt: st, node: st, kind: null, ids: [st.id], lazy: lazySource(sourceAt(st.start)) };
+      units.push(u);
+    } else if (st.type === 'VariableDeclaration') {
+      for (const d of st.declarations) {
+        const ids = patternIds(d.id);
+        const u = { stmt: st, node: d, kind: st.kind, ids, lazy: d.id.type === 'Identifier' && lazySource(sourceAt(d.id.start)) };
+        units.push(u);
+      }
+    } else units.push({ stmt: st, node: st, kind: null, ids: [], lazy: false });
+  }
+  const bindingOfId = new Map();
+  for (const b of a.bindings) for (const id of b.ids) bindingOfId.set(id, b);
+  const topBindings = new Map();
+  for (const u of units) topBindings.set(u, u.ids.map((id) => bindingOfId.get(id)).filter(Boolean));
+
+  /** The top-level unit a node belongs to. */
+  const unitOf = (node) => {
+    let n = node;
+    while (n && a.parents.get(n) !== body) n = a.parents.get(n);
+    if (!n) return null;
+    return units.find((u) => u.stmt === n && (u.stmt.type !== 'VariableDeclaration' || (u.node.start <= node.start && node.end <= u.node.end))) ||
+      units.find((u) => u.stmt === n) || null;
+  };
+  /** True when the node runs while the bundle loads (not inside any function). */
+  const atLoad = (node) => {
+    for (let n = a.parents.get(node); n && n !== body; n = a.parents.get(n)) {
+      if (n.type === 'FunctionDeclaration' || n.type === 'FunctionExpression' || n.type === 'ArrowFunctionExpression') return false;
+      if (n.type === 'ClassBody') return false;
+    }
+    return true;
+  };
+
+  // 2. a fixpoint. A candidate goes back to the eager part when eager code writes it, or when code
+  // that runs while the bundle loads before $L is declared may reach it: load-time statements and
+  // initializers placed before the last eager declaration, and (conservatively: a reference may be a
+  // call) everything their references reach.
+  const unitOfBinding = new Map();
+  for (const u of units) for (const b of topBindings.get(u)) unitOfBinding.set(b, u);
+  const edges = new Map(units.map((u) => [u, []]));
+  for (const [b, target] of unitOfBinding) {
+    for (const r of b.refs) {
+      const from = unitOf(r.id);
+      if (from) edges.get(from).push({ target, load: atLoad(r.id), write: r.write });
+    }
+  }
+  const isDecl = (st) => st.type === 'FunctionDeclaration' || st.type === 'ClassDeclaration' || st.type === 'VariableDeclaration';
+  const lastEagerDecl = () => {
+    let last = -1;
+    body.body.forEach((st, k) => {
+      if (isDecl(st) && units.some((u) => u.stmt === st && !u.lazy)) last = k;
+    });
+    return last;
+  };
+  for (let changed = true; changed; ) {
+    changed = false;
+    const pull = (u) => {
+      if (u.lazy) {
+        u.lazy = false;
+        changed = true;
+      }
+    };
+    for (const u of units) if (!u.lazy) for (const e of edges.get(u)) if (e.write) pull(e.target);
+    const last = lastEagerDecl();
+    const reached = new Set();
+    const queue = [];
+    body.body.forEach((st, k) => {
+      if (k > last) return;
+      for (const u of units) {
+        if (u.stmt !== st || u.lazy) continue;
+        for (const e of edges.get(u)) if (e.load && !reached.has(e.target)) {
+          reached.add(e.target);
+          queue.push(e.target);
+        }
+      }
+    });
+    while (queue.length) {
+      const u = queue.pop();
+      pull(u);
+      for (const e of edges.get(u)) if (!reached.has(e.target)) {
+        reached.add(e.target);
+        queue.push(e.target);
+      }
+    }
+  }
+  const lazyUnits = units.filter((u) => u.lazy);
+  if (!lazyUnits.length) return unchanged;
+  // only the lazy names eager code uses are handed out (each array slot costs JsVars)
+  const lazyNames = [];
+  const indexOf = new Map();
+  for (const u of lazyUnits) for (const b of topBindings.get(u)) {
+    const usedEagerly = b.refs.some((r) => {
+      const from = unitOf(r.id);
+      return !from || !from.lazy;
+    });
+    if (usedEagerly && !indexOf.has(b)) {
+      indexOf.set(b, lazyNames.length);
+      lazyNames.push(b.name);
+    }
+  }
+  const [L, C] = freshNames(ast, 2);
+
+  // 3. the new text as pieces: copies of old ranges (for the map) and new text
+  const pieces = [];
+  const copy = (s, e) => {
+    if (e > s) pieces.push({ s, e });
+  };
+  const text = (t) => pieces.push({ t });
+  // eager references to lazy names, sorted, to splice into copied ranges
+  const refEdits = [];
+  for (const [b, i] of indexOf) {
+    for (const r of b.refs) {
+      const from = unitOf(r.id);
+      if (from && from.lazy) continue;
+      const p = a.parents.get(r.id);
+      const to = L + '(' + (opts.debug ? i : '') + ')[' + i + ']';
+      const shorthand = p && p.type === 'Property' && p.shorthand && p.value === r.id;
+      refEdits.push({ start: r.id.start, end: r.id.end, text: shorthand ? p.key.name + ':' + to : to });
+    }
+  }
+  refEdits.sort((x, y) => x.start - y.start);
+  /** copy [s, e) with the reference edits that fall inside it */
+  const copyEdited = (s, e) => {
+    let pos = s;
+    for (const ed of refEdits) {
+      if (ed.start < s || ed.end > e) continue;
+      copy(pos, ed.start);
+      text(ed.text);
+      pos = ed.end;
+    }
+    copy(pos, e);
+  };
+
+  // $L goes right after the last eager declaration: everything the moved code uses is declared by
+  // then, and only the trailing statements (the entry call) run after it.
+  const lastDecl = lastEagerDecl();
+  const emitL = () => {
+    text('var ' + C + ';function ' + L + '(' + (opts.debug ? 'i){if(!' + C + ')print("LAZY "+i+" ' + L + '");' : '){') + 'return ' + C + '||(' + C + '=function(){');
+    for (const u of lazyUnits) {
+      if (u.kind) {
+        text(u.kind + ' ');
+        copy(u.node.start, u.node.end);
+        text(';');
+      } else copy(u.node.start, u.node.end);
+    }
+    text('return[' + lazyNames.join(',') + ']}())}');
+  };
+  copy(0, body.start + 1);
+  if (lastDecl < 0) emitL();
+  // the eager statements, in order, without the lazy units
+  body.body.forEach((st, k) => {
+    const mine = units.filter((u) => u.stmt === st);
+    if (st.type === 'VariableDeclaration') {
+      const keep = mine.filter((u) => !u.lazy);
+      if (keep.length === mine.length) copyEdited(st.start, st.end);
+      else if (keep.length) {
+        text(st.kind + ' ');
+        keep.forEach((u, j) => {
+          if (j) text(',');
+          copyEdited(u.node.start, u.node.end);
+        });
+        text(';');
+      }
+    } else if (!(mine.length && mine[0].lazy)) copyEdited(st.start, st.end);
+    if (k === lastDecl) emitL();
+  });
+  copy(body.end - 1, code.length);
+
+  let out = '';
+  const placed = [];
+  for (const p of pieces) {
+    if (p.t !== undefined) out += p.t;
+    else {
+      placed.push({ s: p.s, e: p.e, at: out.length });
+      out += code.slice(p.s, p.e);
+    }
+  }
+
+  // 4. the source map: every mapping inside a copied piece moves with it
+  const newStarts = lineStarts(out);
+  placed.sort((x, y) => x.s - y.s);
+  const gen = new SourceMapGenerator({ file: consumer.file });
+  const mapJson = typeof map === 'string' ? JSON.parse(map) : map;
+  for (const s of consumer.sources) gen._sources.add(s);
+  consumer.eachMapping((m) => {
+    const old = starts[m.generatedLine - 1] + m.generatedColumn;
+    let lo = 0;
+    let hi = placed.length - 1;
+    let hit = null;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (placed[mid].s <= old) {
+        hit = placed[mid];
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (!hit || old >= hit.e) return;
+    const off = hit.at + (old - hit.s);
+    const line = lineOf(newStarts, off);
+    const mapping = { generated: { line: line + 1, column: off - newStarts[line] } };
+    if (m.source != null) {
+      mapping.source = m.source;
+      mapping.original = { line: m.originalLine, column: m.originalColumn };
+      if (m.name) mapping.name = m.name;
+    }
+    gen.addMapping(mapping);
+  });
+  const json = gen.toJSON();
+  json.sources = mapJson.sources.slice();
+  if (mapJson.sourcesContent) json.sourcesContent = mapJson.sourcesContent.slice();
+  return { code: out, map: json, lazy: lazyNames, eager: units.length - lazyUnits.length, moved: lazyUnits.length, sources: [...indexOf.keys()].map((b) => sourceAt(b.id.start)) };
+}

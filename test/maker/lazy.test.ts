@@ -1,0 +1,107 @@
+// build/lazy.mjs: setup-only modules are moved into one function that runs on first use, so a set-up
+// board does not keep their declarations in memory. Same results, gate-clean, source map kept.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import vm from 'node:vm';
+import sourceMapJs from 'source-map-js';
+// @ts-ignore plain ESM build scripts
+import { buildBundle, featureDefines } from '../../esbuild.config.mjs';
+// @ts-ignore
+import { lazify, isLazySource } from '../../build/lazy.mjs';
+// @ts-ignore
+import { checkFile } from '../../build/check.mjs';
+
+const FIX = 'test/maker/fixtures/lazy/';
+
+async function fixture(): Promise<{ code: string; map: any; file: string }> {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'ffs-lazy-')), 'b.js');
+  await buildBundle(FIX + 'entry.ts', file, [], { define: featureDefines([]) });
+  return { code: readFileSync(file, 'utf8'), map: JSON.parse(readFileSync(file + '.map', 'utf8')), file };
+}
+
+function run(code: string): { boot: (s: boolean) => number } {
+  const ctx: any = { globalThis: {} };
+  ctx.globalThis = ctx;
+  vm.runInNewContext(code, ctx);
+  return ctx.RESULT;
+}
+
+test('the firmware\'s lazy list names setup modules only', () => {
+  assert.ok(isLazySource('../firmware/wss/provisionee.ts'));
+  assert.ok(isLazySource('../firmware/mesh/prov.ts'));
+  assert.ok(isLazySource('../firmware/crypto/p256-field.ts'));
+  assert.not.ok(isLazySource('../firmware/mesh/index.ts'), 'mesh/index decides at boot');
+  assert.not.ok(isLazySource('../firmware/wss/index.ts'));
+  assert.not.ok(isLazySource('../firmware/api.ts'));
+  assert.not.ok(isLazySource('../hal/espruino/wifi.ts'));
+});
+
+test('moved declarations run on first use only, with the same results', async () => {
+  const b = await fixture();
+  const plain = run(b.code);
+  const r = lazify(b.code, b.map, { isLazySource: (s: string) => !!s && s.endsWith('heavy.ts') });
+  assert.is(r.moved, 5, 'loaded, twice, build, table, heavyWork moved');
+  assert.equal(r.lazy.length, 1, 'only heavyWork is handed out: ' + r.lazy.join(','));
+  const lazy = run(r.code);
+  assert.is(lazy.boot(true), plain.boot(true));
+  assert.is(lazy.boot(false), plain.boot(false));
+  assert.is(lazy.boot(false), 46);
+  // before first use, the moved module has not run: its `table` is not built yet
+  const ctx: any = {};
+  ctx.globalThis = ctx;
+  assert.ok(r.code.includes('.push('), 'the table loop is in the bundle');
+  vm.runInNewContext(r.code.replace('.push(', '.push(globalThis.BUILT=1,'), ctx);
+  assert.is(ctx.BUILT, undefined, 'nothing of heavy.ts ran at load');
+  ctx.RESULT.boot(false);
+  assert.is(ctx.BUILT, 1, 'heavy.ts ran at first use');
+});
+
+test('the lazified bundle passes the gate and its map still names the TypeScript line', async () => {
+  const b = await fixture();
+  const r = lazify(b.code, b.map, { isLazySource: (s: string) => !!s && s.endsWith('heavy.ts') });
+  const out = b.file.replace(/b\.js$/, 'l.js');
+  writeFileSync(out, r.code);
+  writeFileSync(out + '.map', JSON.stringify(r.map));
+  assert.equal(checkFile(out).map((p: any) => p.text), []);
+  const c = new sourceMapJs.SourceMapConsumer(r.map);
+  const fn = r.code.indexOf('.count++'); // loaded.count++ in heavyWork
+  const lines = r.code.slice(0, fn).split('\n');
+  const p = c.originalPositionFor({ line: lines.length, column: lines[lines.length - 1].length });
+  assert.ok(p.source && p.source.endsWith('heavy.ts'), String(p.source));
+  const want = readFileSync(FIX + 'heavy.ts', 'utf8').split('\n').findIndex((l) => l.includes('loaded.count++')) + 1;
+  assert.is(p.line, want);
+});
+
+test('a declaration eager code writes stays eager; one reached while loading before $L stays eager', () => {
+  // hand-written bundle shape: the IIFE with a load-time call that reaches a "lazy" function
+  const code = '(()=>{function a(){return 1}function b(){return a()+1}var c=b();function d(){return 5}var e=0;function f(){e=2;return d()}globalThis.R=[c,f()]})();\n';
+  const map = { version: 3, sources: ['lazy.ts', 'core.ts'], names: [], mappings: '' };
+  // every declaration maps to lazy.ts except the last statement: build a map by hand
+  const gen = new sourceMapJs.SourceMapGenerator({ file: 'x.js' });
+  for (const [needle, src] of [['function a', 'lazy.ts'], ['function b', 'lazy.ts'], ['c=b', 'lazy.ts'], ['function d', 'lazy.ts'], ['e=0', 'lazy.ts'], ['function f', 'core.ts'], ['globalThis', 'core.ts']]) {
+    gen.addMapping({ generated: { line: 1, column: code.indexOf(needle) }, original: { line: 1, column: 0 }, source: src });
+  }
+  Object.assign(map, gen.toJSON());
+  const r = lazify(code, map, { isLazySource: (s: string) => s === 'lazy.ts' });
+  // e is written by eager f: it stays; a, b, c, d move (c=b() runs at the first use, and the only
+  // load-time reader comes after $L)
+  assert.equal(r.moved, 4, r.code);
+  assert.ok(r.code.indexOf('var e=0') < r.code.indexOf('function $0'), r.code);
+  const ctx: any = {};
+  ctx.globalThis = ctx;
+  vm.runInNewContext(r.code, ctx);
+  assert.is(JSON.stringify(ctx.R), '[2,5]');
+  // a load-time call placed before the last eager declaration reaches a: a stays, with what it uses
+  const code2 = '(()=>{function a(){return 1}var x=a();function g(){return x}globalThis.R=g()})();\n';
+  const gen2 = new sourceMapJs.SourceMapGenerator({ file: 'y.js' });
+  for (const [needle, src] of [['function a', 'lazy.ts'], ['x=a', 'core.ts'], ['function g', 'core.ts'], ['globalThis', 'core.ts']]) {
+    gen2.addMapping({ generated: { line: 1, column: code2.indexOf(needle) }, original: { line: 1, column: 0 }, source: src });
+  }
+  const r2 = lazify(code2, gen2.toJSON(), { isLazySource: (s: string) => s === 'lazy.ts' });
+  assert.is(r2.lazy.length, 0, r2.code);
+});
+
+test.run();
