@@ -131,16 +131,23 @@ async function featureCosts() {
   }
 }
 
-/** `node build/size.mjs [--dist <dir>] [--bundle <name>]... [--features]` (defaults: dist/, every bundle). */
+/**
+ * `node build/size.mjs [--dist <dir>] [--bundle <name>]... [--features] [--jsvars [--bin FILE]]` (defaults:
+ * dist/, every bundle). --jsvars: JsVars of dist/firmware.js on the real interpreter (build/jsvars.mjs).
+ */
 async function main(argv) {
   let distDir = path.join(root, 'dist');
   const chosen = [];
   let features = false;
+  let jsvars = false;
+  let bin = process.env.ESPRUINO_BIN || '';
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--features') features = true;
+    else if (argv[i] === '--jsvars') jsvars = true;
+    else if (argv[i] === '--bin' && argv[i + 1]) bin = path.resolve(argv[++i]);
     else if (argv[i] === '--dist' && argv[i + 1]) distDir = path.resolve(argv[++i]);
     else if (argv[i] === '--bundle' && argv[i + 1]) chosen.push(argv[++i]);
-    else throw new SizeError('unknown argument ' + argv[i] + ' (usage: node build/size.mjs [--dist <dir>] [--bundle <name>]...)');
+    else throw new SizeError('unknown argument ' + argv[i] + ' (usage: node build/size.mjs [--dist <dir>] [--bundle <name>]... [--features] [--jsvars [--bin FILE]])');
   }
   if (!existsSync(distDir)) throw new SizeError(path.relative(process.cwd(), distDir) + '/ is missing: run `npm run build` first');
   let names = chosen;
@@ -157,6 +164,18 @@ async function main(argv) {
   }
   console.log('gzip column: each module\'s own output bytes compressed alone (raw DEFLATE, level 9); an upper bound on its share.');
   if (features) await featureCosts();
+  if (jsvars) {
+    const { jsvarsReport } = await import('./jsvars.mjs');
+    let r;
+    try {
+      r = jsvarsReport(root, bin);
+    } catch (e) {
+      throw new SizeError(e.message);
+    }
+    console.log('');
+    console.log(r.text);
+    if (!r.ok) over.push('jsvars (the firmware did not boot on the interpreter)');
+  }
   if (over.length) {
     console.error('size: over the ' + fmt(BUDGET_BYTES) + '-byte budget: ' + over.join(', '));
     return 1;
