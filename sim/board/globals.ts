@@ -75,6 +75,34 @@ const PRELUDE = `(function (host) {
   }
   globalThis.Date = SimDate;
   Math.random = function random() { return host.random(); };
+  // TypedArray.prototype.subarray as Espruino 2v29 has it (src/jswrap_arraybuffer.c
+  // jswrap_arraybufferview_subarray; measured on the real interpreter by the Espruino lane): a negative
+  // index counts from the end, begin > end gives an empty view, but END IS NOT CLAMPED to the view's
+  // length: the result reaches past it into the underlying buffer, and past the buffer's end it reads 0
+  // (the typed-array constructor does not check byteOffset + length). V8 clamps, so code that relies on
+  // clamping passes here unless this is emulated.
+  var TA = Object.getPrototypeOf(Uint8Array.prototype);
+  var v8Subarray = TA.subarray;
+  Object.defineProperty(TA, 'subarray', { writable: true, configurable: true, enumerable: false, value: function subarray(begin, end) {
+    var len = this.length;
+    begin = Math.floor(Number(begin)) || 0;
+    end = typeof end === 'number' || (typeof end === 'string' && end !== '' && !isNaN(Number(end))) ? Math.floor(Number(end)) || 0 : len;
+    if (begin < 0) begin += len;
+    if (end < 0) end += len;
+    if (end < 0) end = 0;
+    if (begin > end) { begin = 0; end = 0; }
+    var size = this.BYTES_PER_ELEMENT;
+    var byteOffset = this.byteOffset + begin * size;
+    if (byteOffset < 0 || byteOffset > 65535) throw new Error('byteOffset too large (or negative)');
+    if (end <= len) return v8Subarray.call(this, begin, end);
+    var n = end - begin;
+    var inBuffer = Math.max(0, Math.min(n, Math.floor((this.buffer.byteLength - byteOffset) / size)));
+    if (inBuffer === n) return new this.constructor(this.buffer, byteOffset, n);
+    // past the end of the buffer: the bytes there read as 0 (a copy: writes past the end are lost)
+    var out = new this.constructor(n);
+    out.set(new this.constructor(this.buffer, byteOffset, inBuffer));
+    return out;
+  } });
   var realm = {
     Object: Object, Array: Array, Error: Error, TypeError: TypeError, RangeError: RangeError,
     SyntaxError: SyntaxError, ReferenceError: ReferenceError, Uint8Array: Uint8Array,
@@ -470,14 +498,17 @@ export class Session {
 
   clearTimer(id: unknown, what: 'Timeout' | 'Interval', argCount: number): void {
     this.checkAlive();
-    if (argCount === 0 || id === undefined) {
+    // src/jswrap_interactive.c (2v29), checked on the interpreter: no argument clears every timer; an
+    // explicit undefined throws; an unknown or already-fired id is ignored (no error).
+    if (argCount === 0) {
       for (const rec of this.timers.values()) this.board.clock.clearTimer(rec.clockId);
       this.timers.clear();
       return;
     }
+    if (id === undefined) throw this.error(`clear${what}(undefined) not allowed. Use clear${what}() instead`);
     const key = typeof id === 'number' || typeof id === 'string' ? Number(id) : NaN;
     const rec = this.timers.get(key);
-    if (!rec) throw this.error(`Unknown ${what}`);
+    if (!rec) return;
     this.board.clock.clearTimer(rec.clockId);
     this.timers.delete(key);
   }

@@ -86,8 +86,13 @@ test('timers: integer ids, Espruino errors, and the loop goes on after an Uncaug
     setTimeout(function(a, b){ print("args " + a + b); }, 10, "x", "y");
   `);
   assert.is(b.evaluate('typeof id'), 'number');
-  assert.is(thrown(b, 'clearTimeout(12345)'), 'Unknown Timeout');
-  assert.is(thrown(b, 'clearInterval(12345)'), 'Unknown Interval');
+  // As Espruino 2v29 (src/jswrap_interactive.c; run on the ESP32-profile binary): an unknown id is
+  // ignored, an explicit undefined throws, changeInterval of an unknown id throws.
+  assert.is(thrown(b, 'clearTimeout(12345)'), undefined);
+  assert.is(thrown(b, 'clearInterval(12345)'), undefined);
+  assert.is(thrown(b, 'clearTimeout(undefined)'), 'clearTimeout(undefined) not allowed. Use clearTimeout() instead');
+  assert.is(thrown(b, 'clearInterval(undefined)'), 'clearInterval(undefined) not allowed. Use clearInterval() instead');
+  assert.is(thrown(b, 'changeInterval(12345, 10)'), 'Unknown Interval');
   assert.is(thrown(b, 'setTimeout(42, 10)'), 'Function or String not supplied!');
   await w.clock.run({ until: 5000 });
   assert.is(b.evaluate('ticks'), 5);
