@@ -211,9 +211,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
     // ffsGetSetupNetworkConfiguration: the maker's own setup network replaces the simple_setup
     // fallback only; the encoded network is always tried first
     const maker = configString(hal, 'WSS.SetupNetworkSsid');
-    const fallback: SetupNetwork = maker
-      ? { ssid: maker, passphrase: configString(hal, 'WSS.SetupNetworkPassphrase'), encoded: false }
-      : { ssid: FALLBACK_SETUP_SSID, passphrase: '', encoded: false };
+    const fallback: SetupNetwork = { ssid: maker || FALLBACK_SETUP_SSID, passphrase: maker && configString(hal, 'WSS.SetupNetworkPassphrase'), encoded: false };
     const pub = hal.config.getConfigurationValue('DeviceInformation.PublicKey');
     // configuration values are string | number | boolean | bytes: an object here is the key bytes
     if (typeof pub !== 'object' || !pub) {
