@@ -1,5 +1,5 @@
 // The emulated `NRF` global of the ESP32 Espruino build (libs/bluetooth/jswrap_bluetooth.c,
-// targets/esp32/BLE/esp32_gap_func.c, esp32_gatts_func.c), bound to the simulated air (sim/world/air.ts).
+// targets/esp32/BLE/esp32_gap_func.c, esp32_gatts_func.c), bound to the radio medium (sim/medium/radio.ts).
 // Names, argument shapes and quirks as on the real firmware:
 //  - setAdvertising(data, options): `data` raw AD bytes (array, Uint8Array, ArrayBuffer) or an array of
 //    raw adverts that are rotated one per advertising event; options {interval (ms, default 375,
@@ -17,7 +17,7 @@
 //  - NRF.on('connect', addr) / NRF.on('disconnect', reason); NO MTU events on ESP32; disconnect(),
 //    getAddress(), setTxPower(), sleep()/wake(), setScanResponse().
 import type { Board } from './board.ts';
-import { defaultAir, setNrfFactory, type Air, type GattLink, type GattServer, type Radio } from '../world/air.ts';
+import { defaultAir, setNrfFactory, type Air, type GattLink, type GattServer, type Radio } from '../medium/radio.ts';
 
 interface Characteristic {
   uuid: number;

@@ -19,44 +19,17 @@
 //  - save()/save("clear")/restore() use the Storage file ".wificfg".
 import type { Board } from './board.ts';
 import { registerBoardModule } from './board.ts';
-import { REASON, WifiWorld, reasonText, hashString, type AccessPoint } from '../world/aps.ts';
+import {
+  REASON, reasonText, hashString, newWifiMedium, setStationBinding,
+  type StationState, type WifiMedium, type WssBoardContext,
+} from '../medium/wifi.ts';
+
+export type { WssBoardContext } from '../medium/wifi.ts';
 
 export const WIFI_CONFIG_FILE = '.wificfg';
 
 /** Timings of the emulated radio (virtual ms). */
 export const WIFI_TIMING = { scanMs: 1600, connectScanMs: 300, dhcpMs: 350, apStartMs: 120, dnsMs: 30, dnsTimeoutMs: 10000 };
-
-interface StationState {
-  mac: string;
-  apMac: string;
-  ap: AccessPoint | null; // associated AP
-  hasIp: boolean;
-  ip: string;
-  gw: string;
-  netmask: string;
-  ssid: string;
-  password: string;
-  lastReason: number;
-  attempt: number; // bumps on every connect/disconnect to drop stale timers
-  softAp: AccessPoint | null;
-  softApConfig: { ssid: string; password: string; authMode: string; channel: number; hidden: boolean } | null;
-  mode: 'NULL' | 'STA' | 'AP' | 'APSTA';
-  hostname: string;
-}
-
-export interface WssBoardContext {
-  world: WifiWorld;
-  station: StationState;
-  /** the module object of the current session (for events) */
-  wifi?: object;
-  /** TLS profile: 'stock' (no verification, SNI "mbed TLS Server 1") or 'verifying' */
-  tlsProfile: 'stock' | 'verifying';
-  /** TLS sockets open (each needs ~32 KB of the 70 KB native heap on the IDF5 build) */
-  tlsOpen: number;
-  tlsMax: number;
-  /** roots a verifying firmware carries built in (used when the firmware passes no `ca`) */
-  builtinRootsPem: string[];
-}
 
 const contexts = new WeakMap<Board, WssBoardContext>();
 
@@ -64,13 +37,13 @@ const contexts = new WeakMap<Board, WssBoardContext>();
 export function wssContext(board: Board): WssBoardContext {
   let c = contexts.get(board);
   if (!c) {
-    c = makeContext(board, new WifiWorld(board.clock, board.timeline));
+    c = makeContext(board, newWifiMedium(board.clock, board.timeline));
     contexts.set(board, c);
   }
   return c;
 }
 
-export function attachWssWorld(board: Board, world: WifiWorld,
+export function attachWssWorld(board: Board, world: WifiMedium,
   opts: { tlsProfile?: 'stock' | 'verifying'; tlsMax?: number; builtinRootsPem?: string[] } = {}): WssBoardContext {
   const c = makeContext(board, world);
   c.tlsProfile = opts.tlsProfile ?? 'stock';
@@ -84,7 +57,7 @@ export function attachWssWorld(board: Board, world: WifiWorld,
   return c;
 }
 
-function makeContext(board: Board, world: WifiWorld): WssBoardContext {
+function makeContext(board: Board, world: WifiMedium): WssBoardContext {
   const h = hashString(board.id);
   const hex = (n: number) => (n & 255).toString(16).padStart(2, '0');
   return {
@@ -427,3 +400,9 @@ function createWifi(board: Board): unknown {
 }
 
 registerBoardModule('Wifi', createWifi);
+
+// The world reaches a board's station only through the medium (sim/medium/wifi.ts).
+setStationBinding({
+  context: (board) => wssContext(board as Board),
+  attach: (board, world, opts) => attachWssWorld(board as Board, world, opts),
+});

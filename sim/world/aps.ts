@@ -9,103 +9,19 @@ import type { AddressInfo } from 'node:net';
 import type { VirtualClock } from '../clock.ts';
 import type { Timeline } from '../timeline.ts';
 import { deriveKeyPair } from './test-pki.ts';
+import {
+  AP_SECURITIES, BEHIND, OUTCOMES, REASON, hashString, setDefaultWifiMedium,
+  type AccessPoint, type AccessPointSpec, type ApSecurity, type Association, type Behind, type HostPort, type Outcome, type ProbeEvent,
+  type Route, type ScanEntry, type WifiMedium,
+} from '../medium/wifi.ts';
+
+// The types, reasons and the station-facing interface are the Wi-Fi medium's (sim/medium/wifi.ts).
+export { AP_SECURITIES, BEHIND, OUTCOMES, REASON, hashString, reasonText } from '../medium/wifi.ts';
+export type { AccessPoint, AccessPointSpec, ApSecurity, Association, Behind, HostPort, Outcome, ProbeEvent, Route, ScanEntry, WifiMedium } from '../medium/wifi.ts';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-
-export type Behind = 'internet' | 'captivePortal' | 'noDns' | 'nothing' | 'dssSetup' | 'dssRelay';
-export const BEHIND: Behind[] = ['internet', 'captivePortal', 'noDns', 'nothing', 'dssSetup', 'dssRelay'];
-export type ApSecurity = 'open' | 'wep' | 'wpa' | 'wpa2' | 'wpa_wpa2';
-export const AP_SECURITIES: ApSecurity[] = ['open', 'wep', 'wpa', 'wpa2', 'wpa_wpa2'];
-/** Forced association outcome (default: decided by security and passphrase). */
-export type Outcome = 'auto' | 'wrong_password' | 'no_ap_found' | 'connect_fail' | 'no_ip';
-export const OUTCOMES: Outcome[] = ['auto', 'wrong_password', 'no_ap_found', 'connect_fail', 'no_ip'];
-
-/** ESP-IDF wifi_err_reason_t values the ESP32 build reports in `disconnected` events (§ jswrap_esp32_network.c). */
-export const REASON = {
-  UNSPECIFIED: 1,
-  AUTH_EXPIRE: 2,
-  ASSOC_LEAVE: 8,
-  FOURWAY_HANDSHAKE_TIMEOUT: 15,
-  BEACON_TIMEOUT: 200,
-  NO_AP_FOUND: 201,
-  AUTH_FAIL: 202,
-  ASSOC_FAIL: 203,
-  HANDSHAKE_TIMEOUT: 204,
-} as const;
-
-export function reasonText(code: number): string {
-  switch (code) {
-    case 1: return 'UNSPECIFIED';
-    case 2: return 'AUTH_EXPIRE';
-    case 8: return 'ASSOC_LEAVE';
-    case 15: return '4WAY_HANDSHAKE_TIMEOUT';
-    case 200: return 'BEACON_TIMEOUT';
-    case 201: return 'NO_AP_FOUND';
-    case 202: return 'AUTH_FAIL';
-    case 203: return 'ASSOC_FAIL';
-    case 204: return 'HANDSHAKE_TIMEOUT';
-    default: return 'Unknown reason';
-  }
-}
-
-export interface AccessPointSpec {
-  ssid: string;
-  bssid?: string;
-  channel?: number;
-  rssi?: number;
-  security?: ApSecurity;
-  passphrase?: string;
-  hidden?: boolean;
-  behind?: Behind;
-  outcome?: Outcome;
-  /** virtual ms at which the AP starts beaconing (default 0) */
-  upAtMs?: number;
-  /** virtual ms at which it goes away (default never) */
-  downAtMs?: number;
-}
-
-export interface AccessPoint extends Required<Omit<AccessPointSpec, 'downAtMs' | 'passphrase'>> {
-  passphrase: string;
-  downAtMs?: number;
-  up: boolean;
-  subnet: number;
-  /** raised by whom: 'scenario' | 'provisioner' | a board id (soft AP) */
-  owner: string;
-}
-
-/** What an ESP32 scan reports (scanCB in jswrap_esp32_network.c): channel is a decimal STRING, no hidden flag. */
-export interface ScanEntry {
-  rssi: number;
-  authMode: string;
-  ssid: string;
-  mac: string;
-  channel: string;
-}
-
-export type Route =
-  | { kind: 'real'; port: number; label: string }
-  | { kind: 'refused' }
-  | { kind: 'blackhole' };
-
-export interface Association {
-  ok: boolean;
-  ap?: AccessPoint;
-  reason?: number;
-  ip?: string;
-  gw?: string;
-  netmask?: string;
-  /** ms the radio needs before the event */
-  delayMs: number;
-}
-
-/** A host's virtual port: the real loopback port behind it, and the networks it answers on (default: all the host's). */
-export interface HostPort {
-  port: number;
-  label: string;
-  from?: Behind[];
-}
 
 interface HostEntry {
   ip: string;
@@ -115,15 +31,9 @@ interface HostEntry {
   from: Behind[];
 }
 
-export interface ProbeEvent {
-  board: string;
-  ssid: string;
-  mac: string;
-}
-
 export const DSS_PUBLIC_IP = '54.239.31.90';
 
-export class WifiWorld {
+export class WifiWorld implements WifiMedium {
   readonly aps: AccessPoint[] = [];
   /** soft APs started by boards (AP -> board id) */
   readonly deviceAps = new Map<AccessPoint, string>();
@@ -376,6 +286,9 @@ export class WifiWorld {
   }
 }
 
+// A board no scenario attached to a world gets an empty one of these (sim/medium/wifi.ts).
+setDefaultWifiMedium((clock, timeline) => new WifiWorld(clock, timeline));
+
 function listen(server: http.Server | https.Server): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -383,11 +296,6 @@ function listen(server: http.Server | https.Server): Promise<number> {
   });
 }
 
-export function hashString(s: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619) >>> 0;
-  return h;
-}
 
 /** The generic internet: every other name resolves to a stable public-looking address. */
 function webIp(name: string): string {

@@ -7,9 +7,9 @@
 //                since its last boot) and its soft AP is up. The soft AP alone is not enough: after a
 //                power cycle it runs side by side with FFS (the integration guide's "both AP and FFS")
 //   wifiConnected  a device got an address on one of the scenario's networks (not a setup network)
-import type { Board } from '../board/board.ts';
+import type { StationBoard as Board } from '../medium/wifi.ts';
 import { deviceIdentity, type Scenario, type WorldContext, type WorldPlugin } from '../scenario.ts';
-import { attachWssWorld, wssContext as wssContextOf } from '../board/wifi.ts';
+import { attachWssWorld, wssContext as wssContextOf } from '../medium/wifi.ts';
 import { WifiWorld } from './aps.ts';
 import type { DssServer } from './dss.ts';
 import type { Provisioner } from './provisioner.ts';

@@ -1,0 +1,30 @@
+// Lane probe (test scaffolding, never part of dist/firmware.js). Runs from .boot0 before the app, in
+// the Espruino dialect. Every LANE_CFG.ms it samples process.memory(false).usage (no GC: cheap) and
+// the lateness of its own timer (how long the event loop was blocked), and every 5th tick sends
+// {t:"m", u, p, k, up} to the lane over UDP. Samples are taken between tasks, so a peak inside one
+// long computation is seen only as far as it survives that task: the peak is a lower bound.
+// When the firmware closes the telnet console (hal/espruino/system.ts hardenConsole) Espruino keeps
+// its console on the dead telnet device (libs/network/telnet: telnetStop does not release it), so the
+// probe moves the console to stdout, as the UART of a real board would keep it.
+(function (C) {
+  var s = require('dgram').createSocket('udp4');
+  s.bind(C.me);
+  function send(o) {
+    var j = JSON.stringify(o);
+    s.send(j, 0, j.length, C.ctl, '127.0.0.1');
+  }
+  global.LANE = { send: send, sock: s, peak: 0, block: 0 };
+  var t = getTime(), n = 0;
+  setInterval(function () {
+    var now = getTime(), late = (now - t) * 1000 - C.ms, u = process.memory(false).usage;
+    t = now;
+    if (late > LANE.block) LANE.block = late;
+    if (u > LANE.peak) LANE.peak = u;
+    if (++n % 5 == 0) send({ t: 'm', u: u, p: LANE.peak, k: Math.round(LANE.block), up: Math.round(now * 1000) });
+  }, C.ms);
+  var T = require('TelnetServer'), so = T.setOptions;
+  T.setOptions = function (o) {
+    so.call(T, o);
+    if (o && o.mode == 'off') setTimeout(function () { E.setConsole('USB'); }, C.consoleMs);
+  };
+})(LANE_CFG);
