@@ -89,6 +89,8 @@ export class VirtualClock {
   private busy = new Map<string, number>();
   /** CPU time charged inside the running callback, per owner */
   private skew = new Map<string, number>();
+  /** where each owner's last callback with charged CPU time ended (its hardware events come after) */
+  private doneAt = new Map<string, number>();
   /** the owner whose code runs now (its skew is what now() adds) */
   private computing: string | undefined;
   /** tag of the timer whose callback runs now */
@@ -240,7 +242,7 @@ export class VirtualClock {
           }
         }
         this.pop();
-        if (this.cpu && next.owner !== undefined && this.later(next)) continue;
+        if (next.owner !== undefined && (this.cpu || this.busy.size) && this.later(next)) continue;
         this.byId.delete(next.id);
         if (next.owner !== undefined) this.byOwner.get(next.owner)?.delete(next.id);
         next.live = false;
@@ -270,11 +272,21 @@ export class VirtualClock {
   /** Device time: move a popped timer to the end of its owner's busy time or of its own CPU time. */
   private later(timer: Timer): boolean {
     const owner = timer.owner!;
+    if (owner.endsWith(':hw')) {
+      // a hardware event (power cut, button) set while the board computed inside one callback: that
+      // callback ran to its end in one go, so the event comes after it, not at a time it already passed
+      const done = this.doneAt.get(owner.slice(0, -3)) ?? 0;
+      if (done <= timer.t) return false;
+      timer.t = done;
+      timer.seq = this.seq++;
+      this.push(timer);
+      return true;
+    }
     const busy = this.busyUntil(owner);
     let until = busy > timer.t ? busy : 0;
-    if (!until && timer.tag !== undefined && !timer.charged) {
+    if (!until && this.cpu && timer.tag !== undefined && !timer.charged) {
       timer.charged = true;
-      const cost = this.cpu!.cost(owner, timer.tag);
+      const cost = this.cpu.cost(owner, timer.tag);
       if (cost > 0) {
         until = timer.t + cost;
         this.busy.set(owner, until);
@@ -292,7 +304,10 @@ export class VirtualClock {
   private settle(): void {
     this.computing = undefined;
     this.runningTag = undefined;
-    if (this.skew.size) this.skew.clear();
+    if (this.skew.size) {
+      for (const [owner, k] of this.skew) this.doneAt.set(owner, this.t + k);
+      this.skew.clear();
+    }
   }
 
   private kick(): void {

@@ -237,13 +237,16 @@ function wssVerdict(events: SimEvent[], board: string, out: Judgement): void {
     const starts = events.filter((e) => e.t <= off.t && isLog(e, board, /\bwss: Wi-Fi Simple Setup run \d/));
     const bootOfOff = [...events].reverse().find((e) => e.t <= off.t && e.board === board && e.actor === 'device' && e.kind === 'power' && /^power on/.test(e.summary));
     if (events.some((e) => e.t <= off.t && e.t >= (bootOfOff?.t ?? 0) && isLog(e, board, /\bruns did not finish\b/))) {
-      const interrupted = starts.filter((s, i) => cuts.some((c) => c.t >= s.t && c.t <= (starts[i + 1]?.t ?? off.t)));
-      if (interrupted.length >= WSS_MAX_RUNS) {
-        out.explained.push(`wss: ${interrupted.length} runs cut short by injected power cuts/reboots (${cuts.filter((c) => c.t <= off.t).map((c) => at(c.t)).join(', ')}): ` +
-          'the reboot-loop guard leaves the soft AP alone, FFS off');
+      // each run that did not finish ended in a power-off: all of them must be injected faults
+      const offs = events.filter((e) => e.board === board && e.actor === 'device' && e.kind === 'power' && /^power off/.test(e.summary) && e.t <= off.t);
+      const ends = starts.map((s0, i) => offs.find((o) => o.t >= s0.t && o.t <= (starts[i + 1]?.t ?? off.t))).filter((o): o is SimEvent => !!o);
+      const own = ends.find((o) => !/^power off \((fault|power cut at storage write)/.test(o.summary));
+      if (!own && ends.length) {
+        out.explained.push(`wss: runs cut short by injected power cuts/reboots (${ends.map((o) => at(o.t)).join(', ')}): ` +
+          'the reboot-loop guard (3 unfinished runs) leaves the soft AP alone, FFS off');
         return;
       }
-      out.findings.push({ kind: 'forbidden', detail: `wss: "runs did not finish" at ${at(off.t)} but only ${interrupted.length} run(s) were cut by a fault` });
+      out.findings.push({ kind: 'forbidden', detail: `wss: "runs did not finish" at ${at(off.t)}: ${own ? `a run ended in ${own.summary} at ${at(own.t)}, not an injected fault` : 'no run was cut short'}` });
       return;
     }
     const run = starts[starts.length - 1];

@@ -71,7 +71,7 @@ function runScript(bin: string, file: string, timeoutMs: number, feed?: string[]
         buf = buf.slice(nl + 1);
         const v = /^ (\d+v\d+)/.exec(l);
         if (v && !version) version = v[1];
-        if (l === 'CAL-END') {
+        if (l.endsWith('CAL-END')) {
           const wallMs = Date.now() - t0;
           let cpuMs = wallMs;
           try {
@@ -84,7 +84,7 @@ function runScript(bin: string, file: string, timeoutMs: number, feed?: string[]
           resolve({ lines, wallMs, cpuMs, version });
           return;
         }
-        const m = /^CAL (\S+) (.*)$/.exec(l);
+        const m = /CAL (\S+) (.*)$/.exec(l); // (a REPL prompt may come first on the line)
         if (m) console.error(`calibrate:   ${m[1]} ${m[2]}`);
         if (m) lines.set(m[1], Object.fromEntries(m[2].split(' ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])));
       }
@@ -159,6 +159,7 @@ async function main(): Promise<number> {
       console.error(`calibrate: run ${i + 1}/${runs} of the crypto measurements...`);
       const r = await runScript(bin, measure, 30 * 60 * 1000);
       const share = Math.min(1, r.cpuMs / r.wallMs);
+      console.error(`calibrate:   CPU share of that run ${share.toFixed(3)} (${r.cpuMs} ms CPU in ${r.wallMs} ms)`);
       shares.push(+share.toFixed(3));
       version ||= r.version;
       const ecdh = Number(r.lines.get('p256-ecdh')?.ms ?? Infinity) * share;

@@ -29,7 +29,8 @@ const { SourceMapConsumer } = sourceMapJs;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export const CALIBRATION_FORMAT = 'ffs-cpu-calibration/1';
-export const CALIBRATION_PATH = path.join(root, 'sim', 'cpu', 'calibration.json');
+/** The committed table; FFS_CPU_CALIBRATION names another file (tests, a re-measured table). */
+export const CALIBRATION_PATH = process.env.FFS_CPU_CALIBRATION || path.join(root, 'sim', 'cpu', 'calibration.json');
 
 /** Board profiles: the factor over the calibration (the measuring machine's real interpreter). */
 export const CPU_PROFILES: Record<string, { factor: number; about: string }> = {
