@@ -12,7 +12,8 @@ import { HmacDrbg } from './crypto/drbg';
 import { base64Decode, base64Encode } from './crypto/base64';
 import { base85Decode, base85Encode } from './crypto/base85';
 import { bytesToHex, concatBytes, equalBytes, hexToBytes } from './crypto/bytes';
-import { ecdhSliced, generateKeyPairSliced, isValidPublicKey, parsePrivateKey, parseSpkiPublicKey, verifySliced } from './crypto/p256';
+import { ecdhSliced, generateKeyPairSliced, isValidPublicKey, parsePrivateKey, parseSpkiPublicKey, setConvolve, verifySliced } from './crypto/p256';
+import { conv, type Convolve } from './crypto/p256-field';
 import V from './selftest-vectors.json';
 
 /** What the self-test needs from the board. */
@@ -23,6 +24,8 @@ export interface SelftestIo {
   later: (fn: () => void) => void;
   /** plug in the board's native SHA-256/AES when it has them; says what it found */
   useNative: () => { sha256: boolean; aes: boolean };
+  /** the board's E.convolve, for P-256's products (without it they run on a pure-JS convolve) */
+  convolve?: Convolve;
 }
 
 let passed = 0;
@@ -270,6 +273,20 @@ export function runSelftest(io: SelftestIo): void {
     return out;
   });
   symmetric('pure');
+  if (io.convolve) {
+    // the native dot products must equal their definition exactly, at the sizes P-256 uses
+    const a = new Int32Array(32);
+    const b = new Int32Array(42);
+    let ok = true;
+    for (let i = 0; i < 42; i++) {
+      b[i] = ((i * 2654435761) % 16777216) - 8388608;
+      if (i < 32) a[i] = 8388607 - i * 524287;
+    }
+    for (let k = 0; k < 42; k++) if (io.convolve(a, b, k) !== conv(a, b, k)) ok = false;
+    check('P-256: native E.convolve equals its definition', ok);
+    setConvolve(io.convolve);
+  }
+  print('P-256 products on ' + (io.convolve ? 'the native E.convolve' : 'the pure-JS convolve'));
   curve(() => {
     slicedEcdh(() => {
       const n = io.useNative();
