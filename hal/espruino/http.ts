@@ -233,7 +233,7 @@ export function createHttp(deps: { storage: StorageService; crypto?: CryptoServi
     }
 
     timer = setTimeout(() => {
-      timer = null; // Espruino throws "Unknown Timeout" when a fired timer is cleared
+      timer = null; // fired: nothing left to clear (2v29 ignores a fired id; undefined would throw)
       finish('NET_TIMEOUT', 'timeout');
     }, r.timeoutMs);
     try {

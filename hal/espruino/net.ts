@@ -80,7 +80,7 @@ export function createNet(deps: { log: LogService }): NetService {
             drop(req, 20);
           }
           let deadline: any = setTimeout(() => {
-            deadline = null; // Espruino throws "Unknown Timeout" when a fired timer is cleared
+            deadline = null; // fired: nothing left to clear (2v29 ignores a fired id; undefined would throw)
             reject(408);
           }, DEADLINE_MS);
           req.on('close', () => {

@@ -138,7 +138,7 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
       }
     };
     timer = setTimeout(() => {
-      timer = null; // never clear a fired timer: Espruino throws "Unknown Timeout"
+      timer = null; // fired: nothing left to clear (2v29 ignores a fired id; undefined would throw)
       if (settlePending !== settle) return;
       try {
         W.disconnect();
