@@ -28,6 +28,9 @@ export const LAZY_SOURCES = [
   /firmware\/wss\/(provisionee|dss-client|setup-network|scan-data|softap|retry|handoff)\.ts$/,
   /firmware\/mesh\/(?!index\.ts$|state\.ts$|log\.ts$)[a-z-]+\.ts$/,
   /firmware\/crypto\/(p256[a-z-]*|der|mesh-keys|ccm|cmac|aes|base85)\.ts$/,
+  /firmware\/crypto\/drbg\.ts$/,
+  // the board's TLS client, BLE and DRBG: made on first use by firmware/ffs.ts (createBoardHal)
+  /hal\/espruino\/(http|ble|crypto)\.ts$/,
   /firmware\/selftest-vectors\.json$/,
 ];
 
@@ -110,7 +113,10 @@ export function lazify(code, map, opts = {}) {
         const u = { stmt: st, node: d, kind: st.kind, ids, lazy: d.id.type === 'Identifier' && lazySource(sourceAt(d.id.start)) };
         units.push(u);
       }
-    } else units.push({ stmt: st, node: st, kind: null, ids: [], lazy: false });
+    } else {
+      // a lazy module's own initialisation code (tables filled at load) moves with it
+      units.push({ stmt: st, node: st, kind: null, ids: [], lazy: lazySource(sourceAt(st.start)) });
+    }
   }
   const bindingOfId = new Map();
   for (const b of a.bindings) for (const id of b.ids) bindingOfId.set(id, b);
@@ -157,13 +163,14 @@ export function lazify(code, map, opts = {}) {
   };
   for (let changed = true; changed; ) {
     changed = false;
-    const pull = (u) => {
+    const pull = (u, why) => {
       if (u.lazy) {
         u.lazy = false;
         changed = true;
+        if (opts.explain) opts.explain(u, why);
       }
     };
-    for (const u of units) if (!u.lazy) for (const e of edges.get(u)) if (e.write) pull(e.target);
+    for (const u of units) if (!u.lazy) for (const e of edges.get(u)) if (e.write) pull(e.target, { write: u });
     const last = lastEagerDecl();
     const reached = new Set();
     const queue = [];
@@ -173,15 +180,17 @@ export function lazify(code, map, opts = {}) {
         if (u.stmt !== st || u.lazy) continue;
         for (const e of edges.get(u)) if (e.load && !reached.has(e.target)) {
           reached.add(e.target);
+          e.target.via = u;
           queue.push(e.target);
         }
       }
     });
     while (queue.length) {
       const u = queue.pop();
-      pull(u);
+      pull(u, { reached: u.via });
       for (const e of edges.get(u)) if (!reached.has(e.target)) {
         reached.add(e.target);
+        e.target.via = u;
         queue.push(e.target);
       }
     }
@@ -240,11 +249,9 @@ export function lazify(code, map, opts = {}) {
   const emitL = () => {
     text('var ' + C + ';function ' + L + '(' + (opts.debug ? 'i){if(!' + C + ')print("LAZY "+i+" ' + L + '");' : '){') + 'return ' + C + '||(' + C + '=function(){');
     for (const u of lazyUnits) {
-      if (u.kind) {
-        text(u.kind + ' ');
-        copy(u.node.start, u.node.end);
-        text(';');
-      } else copy(u.node.start, u.node.end);
+      if (u.kind) text(u.kind + ' ');
+      copy(u.node.start, u.node.end);
+      if (u.kind || !/[;}]$/.test(code.slice(u.node.start, u.node.end))) text(';');
     }
     text('return[' + lazyNames.join(',') + ']}())}');
   };

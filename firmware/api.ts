@@ -5,7 +5,7 @@
 // layer watches those records (and the Wi-Fi results that led to them) through a thin wrapper of the
 // HAL it hands the flows, derives the maker's state from them, and only then calls the maker. So a
 // maker callback that throws is logged and changes nothing FFS has stored.
-import type { Hal, HalError, LogLevel, WifiConnectionDetails } from '../hal/types';
+import type { BleService, Hal, HalError, LogLevel, WifiConnectionDetails } from '../hal/types';
 import { FILES } from '../hal/storage-layout';
 import { FIRMWARE_VERSION } from './version';
 import { startWss, type WssController } from './wss/index';
@@ -87,6 +87,27 @@ export function meshFailureCode(message: string): string {
   return 'timeout';
 }
 
+/** An own data property (an assignment would hit an inherited first-use getter). */
+function own<T extends object, K extends keyof T>(o: T, name: K, v: T[K]): void {
+  Object.defineProperty(o, name, { value: v, writable: true, enumerable: true, configurable: true });
+}
+
+/**
+ * `o[name]` made by `make` the first time it is read (then a plain property): a service nobody uses
+ * costs no memory (a set-up board never builds its TLS client, its BLE bearers or its DRBG).
+ */
+export function onFirstUse<T extends object, K extends keyof T>(o: T, name: K, make: () => T[K]): void {
+  Object.defineProperty(o, name, {
+    configurable: true,
+    enumerable: true,
+    get: () => {
+      const v = make();
+      own(o, name, v);
+      return v;
+    },
+  });
+}
+
 interface FlowConfig {
   flows?: { wss?: boolean; mesh?: boolean };
   button?: { shortHoldMs?: number; factoryResetMs?: number };
@@ -157,12 +178,13 @@ export function startFfs(hal: Hal, opts: FfsOptions): Ffs {
     pending = true;
   }
 
-  // The HAL the flows get: the same services, with the record writes, Wi-Fi results, failure lines
-  // and (when the maker has one) the soft-AP page observed.
-  const flowHal: Hal = Object.assign({}, hal);
+  // The HAL the flows get: the board's services (through the prototype, so a service the board makes
+  // on first use is still made on first use), with the record writes, Wi-Fi results, failure lines and
+  // (when the maker has one) the soft-AP page observed.
+  const flowHal: Hal = Object.create(hal);
   const storage = hal.storage;
   const watched = (name: string): boolean => name.indexOf(FILES.wssState) === 0 || name.indexOf(MESH_RECORD) === 0;
-  flowHal.storage = Object.assign({}, storage, {
+  own(flowHal, 'storage', Object.assign({}, storage, {
     write(name: string, data: Uint8Array | string): HalError | null {
       const err = storage.write(name, data);
       if (watched(name)) later();
@@ -172,39 +194,56 @@ export function startFfs(hal: Hal, opts: FfsOptions): Ffs {
       storage.erase(name);
       if (watched(name)) later();
     },
+  }));
+  onFirstUse(flowHal, 'wifi', () => {
+    const wifi = hal.wifi;
+    return Object.assign({}, wifi, {
+      connect(o: Parameters<Hal['wifi']['connect']>[0]): void {
+        wifi.connect(
+          Object.assign({}, o, {
+            onDone(err: HalError | null, v: WifiConnectionDetails | null): void {
+              if (err || !v) lastWifiError = err ? err.code : '';
+              else {
+                joinedSsid = v.ssid;
+                later();
+              }
+              o.onDone(err, v);
+            },
+          }),
+        );
+      },
+      disconnect(o: Parameters<Hal['wifi']['disconnect']>[0]): void {
+        joinedSsid = '';
+        wifi.disconnect(o);
+      },
+      startAccessPoint(o: Parameters<Hal['wifi']['startAccessPoint']>[0]): void {
+        apUp = true;
+        later();
+        wifi.startAccessPoint(o);
+      },
+      stopAccessPoint(o: Parameters<Hal['wifi']['stopAccessPoint']>[0]): void {
+        apUp = false;
+        later();
+        wifi.stopAccessPoint(o);
+      },
+    });
   });
-  const wifi = hal.wifi;
-  flowHal.wifi = Object.assign({}, wifi, {
-    connect(o: Parameters<Hal['wifi']['connect']>[0]): void {
-      wifi.connect(
-        Object.assign({}, o, {
-          onDone(err: HalError | null, v: WifiConnectionDetails | null): void {
-            if (err || !v) lastWifiError = err ? err.code : '';
-            else {
-              joinedSsid = v.ssid;
-              later();
-            }
-            o.onDone(err, v);
-          },
-        }),
-      );
+  // BLE made on first call: the mesh flow takes `hal.ble` at start, a provisioned node never calls it
+  const ble = (): BleService => hal.ble;
+  own(flowHal, 'ble', {
+    get supports() {
+      return ble().supports;
     },
-    disconnect(o: Parameters<Hal['wifi']['disconnect']>[0]): void {
-      joinedSsid = '';
-      wifi.disconnect(o);
-    },
-    startAccessPoint(o: Parameters<Hal['wifi']['startAccessPoint']>[0]): void {
-      apUp = true;
-      later();
-      wifi.startAccessPoint(o);
-    },
-    stopAccessPoint(o: Parameters<Hal['wifi']['stopAccessPoint']>[0]): void {
-      apUp = false;
-      later();
-      wifi.stopAccessPoint(o);
-    },
-  });
-  flowHal.log = {
+    setAdvertising: (o) => ble().setAdvertising(o),
+    stopAdvertising: () => ble().stopAdvertising(),
+    startScan: (o) => ble().startScan(o),
+    stopScan: () => ble().stopScan(),
+    setGattService: (spec) => ble().setGattService(spec),
+    clearGattService: () => ble().clearGattService(),
+    notify: (data) => ble().notify(data),
+    disconnect: () => ble().disconnect(),
+  } as BleService);
+  own(flowHal, 'log', {
     log(level: LogLevel, tag: string, message: string): void {
       hal.log.log(level, tag, message);
       if (level === 'warn' || level === 'error') {
@@ -217,24 +256,26 @@ export function startFfs(hal: Hal, opts: FfsOptions): Ffs {
         }
       }
     },
-  };
+  });
   if (page && page.length <= MAX_SOFTAP_PAGE) {
-    const net = hal.net;
-    flowHal.net = Object.assign({}, net, {
-      serveHttp(o: Parameters<Hal['net']['serveHttp']>[0]): void {
-        net.serveHttp(
-          Object.assign({}, o, {
-            onRequest(req: { method: string; path: string; body: string }, respond: (s: number, t: string, b: string) => void): void {
-              o.onRequest(req, (status, type, body) => {
-                if (type !== 'text/html') return respond(status, type, body);
-                // the built-in page's status paragraph: <h1>...</h1><p>STATUS<form
-                const m = /<\/h1><p>([^<]*)<form/.exec(body);
-                respond(status, type, page.split('%STATUS%').join(m ? m[1] : ''));
-              });
-            },
-          }),
-        );
-      },
+    onFirstUse(flowHal, 'net', () => {
+      const net = hal.net;
+      return Object.assign({}, net, {
+        serveHttp(o: Parameters<Hal['net']['serveHttp']>[0]): void {
+          net.serveHttp(
+            Object.assign({}, o, {
+              onRequest(req: { method: string; path: string; body: string }, respond: (s: number, t: string, b: string) => void): void {
+                o.onRequest(req, (status, type, body) => {
+                  if (type !== 'text/html') return respond(status, type, body);
+                  // the built-in page's status paragraph: <h1>...</h1><p>STATUS<form
+                  const m = /<\/h1><p>([^<]*)<form/.exec(body);
+                  respond(status, type, page.split('%STATUS%').join(m ? m[1] : ''));
+                });
+              },
+            }),
+          );
+        },
+      });
     });
   }
 

@@ -1,11 +1,23 @@
 // The one entry a maker builds against (docs/MAKER.md): `startFfs(options)` closes the open consoles,
 // builds the HAL over the board's modules, hands the maker's button/LED pins to it and starts FFS with
 // the maker's callbacks (firmware/api.ts). Like main.ts, it joins firmware/ to hal/espruino/.
-import { createEspruinoHal } from '../hal/espruino/index';
-import { createSystem } from '../hal/espruino/system';
+//
+// The HAL is built service by service on first use (a set-up board never makes its TLS client, BLE
+// bearers, configuration service or DRBG), unlike hal/espruino/index.ts, which makes them all at boot.
+import type { Hal } from '../hal/types';
+import { FILES } from '../hal/storage-layout';
 import { createLog } from '../hal/espruino/log';
-import { createButton, createLed } from '../hal/espruino/pins';
-import { startFfs as startOnHal, type Ffs, type FfsOptions } from './api';
+import { createClock } from '../hal/espruino/clock';
+import { createStorage } from '../hal/espruino/storage';
+import { createSystem } from '../hal/espruino/system';
+import { createButton, createLed, type PinConfig } from '../hal/espruino/pins';
+import { createCrypto } from '../hal/espruino/crypto';
+import { createConfig } from '../hal/espruino/config';
+import { createHttp } from '../hal/espruino/http';
+import { createWifi } from '../hal/espruino/wifi';
+import { createNet } from '../hal/espruino/net';
+import { createBle } from '../hal/espruino/ble';
+import { onFirstUse, startFfs as startOnHal, type Ffs, type FfsOptions } from './api';
 
 export type { Ffs, FfsOptions, FfsState, SetupFailure } from './api';
 
@@ -17,19 +29,31 @@ export interface MakerPins {
   led: string;
 }
 
+/** The board's HAL; `pins` (the maker's) win over the device configuration's. */
+export function createBoardHal(pins?: MakerPins): Hal {
+  const log = createLog();
+  const clock = createClock();
+  const storage = createStorage((m) => log.log('warn', 'storage', m));
+  const cfg = storage.readJSON<{ pins?: PinConfig }>(FILES.config);
+  const p: PinConfig = pins
+    ? { button: pins.button, buttonActiveLow: pins.buttonActiveLow !== false, led: pins.led }
+    : (cfg && cfg.pins) || { button: 'D0', buttonActiveLow: true, led: 'D2' };
+  const hal = { log: log, clock: clock, storage: storage, system: createSystem(), button: createButton(p), led: createLed(p) } as Hal;
+  onFirstUse(hal, 'crypto', () => createCrypto({ storage: storage, clock: clock, log: log }));
+  onFirstUse(hal, 'config', () => createConfig({ storage: storage, log: log }));
+  onFirstUse(hal, 'http', () => createHttp({ storage: storage, crypto: hal.crypto, log: log }));
+  onFirstUse(hal, 'wifi', () => createWifi({ clock: clock, log: log }));
+  onFirstUse(hal, 'net', () => createNet({ log: log }));
+  onFirstUse(hal, 'ble', () => createBle({ log: log }));
+  return hal;
+}
+
 /** Start FFS on the board. A boot error is printed as one `error boot:` line; FFS then stays idle. */
 export function startFfs(options: FfsOptions & { pins?: MakerPins }): Ffs {
   // The stock build leaves a REPL open on BLE UART and telnet: closed before anything can fail.
   createSystem().hardenConsole();
   try {
-    const hal = createEspruinoHal();
-    const p = options.pins;
-    if (p) {
-      const pins = { button: p.button, buttonActiveLow: p.buttonActiveLow !== false, led: p.led };
-      hal.button = createButton(pins);
-      hal.led = createLed(pins);
-    }
-    return startOnHal(hal, options);
+    return startOnHal(createBoardHal(options.pins), options);
   } catch (e) {
     createLog().log('error', 'boot', '' + e);
     const idle = (): void => undefined;
