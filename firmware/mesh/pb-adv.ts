@@ -37,10 +37,11 @@ const LINK_CLOSE = 0x0b; // opcode 2
 /** Split a Provisioning PDU into Generic Provisioning PDUs (Transaction Start + Continuations). */
 export function segmentPdu(pdu: Uint8Array): Uint8Array[] {
   const n = pdu.length;
-  const start = concatBytes([new Uint8Array([0, n >> 8, n, fcs(pdu)]), pdu.subarray(0, START_DATA)]);
+  // Espruino's subarray does not clamp its end to the length (it reads past it): every end is clamped here
+  const start = concatBytes([new Uint8Array([0, n >> 8, n, fcs(pdu)]), pdu.subarray(0, n < START_DATA ? n : START_DATA)]);
   const out: Uint8Array[] = [start];
   for (let from = START_DATA; from < n; from += CONT_DATA) {
-    out.push(concatBytes([new Uint8Array([(out.length << 2) | GPCF_CONT]), pdu.subarray(from, from + CONT_DATA)])); // SegmentIndex
+    out.push(concatBytes([new Uint8Array([(out.length << 2) | GPCF_CONT]), pdu.subarray(from, from + CONT_DATA < n ? from + CONT_DATA : n)])); // SegmentIndex
   }
   start[0] = (out.length - 1) << 2; // SegN
   return out;
