@@ -34,7 +34,7 @@ export interface SetupFailure {
   /** what went wrong, in words (never a secret) */
   reason: string;
   /** WSS: the guide's error code of the last Wi-Fi attempt ("3:2:0:1"...); mesh: the Provisioning
-   *  Failed error code ("0x04" = Confirmation Failed, Mesh Profile 5.4.1.10) or "timeout" */
+   *  Failed error name of Mesh Profile 5.4.1.10 ("Confirmation Failed"...) or "timeout" */
   code: string;
 }
 
@@ -77,14 +77,10 @@ export interface Ffs {
 /** Largest soft-AP page a maker may hand over (build/maker.mjs checks it at build time too). */
 export const MAX_SOFTAP_PAGE = 4096;
 
-const MESH_ERRORS = 'Invalid PDU,Invalid Format,Unexpected PDU,Confirmation Failed,Out of Resources,Decryption Failed,Unexpected Error,Cannot Assign Addresses'.split(',');
-
-/** The Provisioning Failed error code of a mesh failure message ("0x04"), or "timeout". */
+/** The code of a mesh failure line: the Provisioning Failed error name, or "timeout". */
 export function meshFailureCode(message: string): string {
-  for (let i = 0; i < MESH_ERRORS.length; i++) {
-    if (message.indexOf(MESH_ERRORS[i]) >= 0) return '0x0' + (i + 1);
-  }
-  return 'timeout';
+  const m = /failed: ([A-Za-z ]+) awaiting/.exec(message);
+  return m ? m[1] : 'timeout';
 }
 
 /** An own data property (an assignment would hit an inherited first-use getter). */
@@ -107,6 +103,8 @@ export function onFirstUse<T extends object, K extends keyof T>(o: T, name: K, m
     },
   });
 }
+
+type Callback = 'onStateChange' | 'onWifiJoined' | 'onMeshProvisioned' | 'onSetupFailed' | 'onSoftApNeeded' | 'onButtonPress';
 
 interface FlowConfig {
   flows?: { wss?: boolean; mesh?: boolean };
@@ -132,8 +130,9 @@ export function startFfs(hal: Hal, opts: FfsOptions): Ffs {
   let lastWifiError = '';
   let pending = false;
 
-  /** Call a maker callback on a later turn; whatever it throws is logged, FFS goes on. */
-  function call<T>(name: string, fn: ((v: T, w?: any) => void) | undefined, v: T, w?: unknown): void {
+  /** Call the maker's callback `name` on a later turn; whatever it throws is logged, FFS goes on. */
+  function call(name: Callback, v?: unknown, w?: unknown): void {
+    const fn = opts[name] as ((v?: unknown, w?: unknown) => void) | undefined;
     if (!fn) return;
     hal.clock.defer(() => {
       try {
@@ -164,12 +163,12 @@ export function startFfs(hal: Hal, opts: FfsOptions): Ffs {
     const next = derive();
     state = next;
     if (next.wifi === prev.wifi && next.softAp === prev.softAp && next.mesh === prev.mesh) return;
-    call('onStateChange', opts.onStateChange, copy(next), prev);
-    if (next.wifi === 'joined' && prev.wifi !== 'joined') call('onWifiJoined', opts.onWifiJoined, { ssid: joinedSsid });
-    if (next.softAp && !prev.softAp) call('onSoftApNeeded', opts.onSoftApNeeded, undefined);
+    call('onStateChange', copy(next), prev);
+    if (next.wifi === 'joined' && prev.wifi !== 'joined') call('onWifiJoined', { ssid: joinedSsid });
+    if (next.softAp && !prev.softAp) call('onSoftApNeeded');
     if (next.mesh === 'provisioned' && prev.mesh !== 'off') {
       const node = createMeshState(hal.storage).load();
-      if (node) call('onMeshProvisioned', opts.onMeshProvisioned, { address: node.address, elements: node.elements });
+      if (node) call('onMeshProvisioned', { address: node.address, elements: node.elements });
     }
   }
 
@@ -249,10 +248,10 @@ export function startFfs(hal: Hal, opts: FfsOptions): Ffs {
       if (level === 'warn' || level === 'error') {
         if (tag === 'wss' && message.indexOf('setup failed: ') === 0) {
           const code = (lastWifiError && detailsForWifiError(lastWifiError).code) || '3:6:0:3';
-          call('onSetupFailed', opts.onSetupFailed, { flow: 'wss', reason: message.substring(14), code: code });
+          call('onSetupFailed', { flow: 'wss', reason: message.substring(14), code: code });
         }
         if (tag === 'mesh' && (message.indexOf('provisioning failed') >= 0 || message.indexOf('protocol timeout') >= 0)) {
-          call('onSetupFailed', opts.onSetupFailed, { flow: 'mesh', reason: message, code: meshFailureCode(message) });
+          call('onSetupFailed', { flow: 'mesh', reason: message, code: meshFailureCode(message) });
         }
       }
     },
@@ -287,7 +286,7 @@ export function startFfs(hal: Hal, opts: FfsOptions): Ffs {
 
   // What the maker hears first: the state at boot (then only changes).
   state = derive();
-  call('onStateChange', opts.onStateChange, copy(state), OFF);
+  call('onStateChange', copy(state), OFF);
 
   let wss: WssController | null = null;
   let mesh: MeshController | null = null;
@@ -306,13 +305,12 @@ export function startFfs(hal: Hal, opts: FfsOptions): Ffs {
 
   const b = opts.button || cfg.button || {};
   const shortHoldMs = b.shortHoldMs || 3000;
-  const press = opts.onButtonPress;
-  if (press) {
+  if (opts.onButtonPress) {
     let downAt = -1;
     hal.button.watch({
       onChange(pressed: boolean, atMs: number): void {
         if (pressed) downAt = atMs;
-        else if (downAt >= 0 && atMs - downAt < shortHoldMs) call('onButtonPress', press, undefined);
+        else if (downAt >= 0 && atMs - downAt < shortHoldMs) call('onButtonPress');
         if (!pressed) downAt = -1;
       },
     });
