@@ -11,7 +11,7 @@
 import * as esbuild from 'esbuild';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,12 +100,27 @@ function runScript(bin: string, file: string, timeoutMs: number, feed?: string[]
   });
 }
 
+/** Does the firmware plug the interpreter's E.convolve into P-256 (a setConvolve call outside firmware/crypto)? */
+function firmwareUsesNativeConvolve(): boolean {
+  const files: string[] = [];
+  const walk = (d: string) => {
+    for (const f of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, f.name);
+      if (f.isDirectory()) walk(p);
+      else if (f.name.endsWith('.ts')) files.push(p);
+    }
+  };
+  walk(path.join(root, 'firmware'));
+  walk(path.join(root, 'hal', 'espruino'));
+  return files.some((f) => !/firmware\/crypto\/|selftest/.test(f) && /\bsetConvolve\(/.test(readFileSync(f, 'utf8')));
+}
+
 /** JsVars (of 16,383) per stage, measured on the interpreter (process.memory().usage). */
 function memoryOf(L: Map<string, Record<string, string>>, bootVars: number): Calibration['memory'] {
   const stages: Array<{ stage: string; jsVars: number; note: string }> = [];
   if (Number.isFinite(bootVars)) stages.push({ stage: 'boot', jsVars: bootVars, note: 'the app evaluated from Storage (its functions stay in flash)' });
   for (const [k, what] of [['p256-keygen', 'P-256 key pair (mesh)'], ['p256-ecdh', 'P-256 ECDH (mesh, encoded setup network)'], ['p256-verify', 'P-256 verify (every DSS answer)'], ['p256-sign', 'P-256 sign (device key)']]) {
-    const v = Number(L.get(k)?.peakVars);
+    const v = Number((L.get(k.replace('p256', 'p256n')) ?? L.get(k))?.peakVars);
     if (Number.isFinite(v)) stages.push({ stage: k.replace('-', '.'), jsVars: v, note: what + ': peak working set over the slices, above what was in use before' });
   }
   return { total: 16383, stages };
@@ -192,7 +207,12 @@ async function main(): Promise<number> {
     // AES: one block through the native ECB call, with the JavaScript of CMAC/CCM around it
     const aesPer = ['cmac-145', 'ccm-25', 'k1'].map((n) => cpu(n) / num(n, 'aes'));
     const aesCall = aesPer.reduce((s, x) => s + x, 0) / aesPer.length;
-    const slice = (n: string) => +cpu(n, 'perSlice').toFixed(3);
+    // P-256 as the firmware runs it: on the native E.convolve when the firmware plugs it in
+    // (setConvolve called outside firmware/crypto), else on the portable one
+    const native = firmwareUsesNativeConvolve() && L.has('p256n-ecdh');
+    const P = native ? 'p256n' : 'p256';
+    console.error(`calibrate: the firmware's P-256 runs on the ${native ? 'native E.convolve' : 'portable convolve (no setConvolve call outside firmware/crypto)'}`);
+    const slice = (n: string) => +cpu(n.replace(/^p256/, P), 'perSlice').toFixed(3);
     const costsMs: Calibration['costsMs'] = {
       boot: +bootMs.toFixed(1),
       callback: +cpu('callback').toFixed(4),
@@ -208,7 +228,9 @@ async function main(): Promise<number> {
     for (const [k, v] of L) raw[k] = Object.fromEntries(Object.entries(v).map(([kk, vv]) => [kk, Number.isFinite(Number(vv)) ? Number(vv) : vv]));
     const totals: Record<string, number> = {};
     for (const op of ['keygen', 'ecdh', 'verify', 'sign']) {
-      totals[`p256.${op}`] = +cpu(`p256-${op}`).toFixed(1);
+      totals[`p256.${op}`] = +cpu(`${P}-${op}`).toFixed(1);
+      if (L.has(`p256n-${op}`)) totals[`p256.${op} (native E.convolve)`] = +cpu(`p256n-${op}`).toFixed(1);
+      totals[`p256.${op} (portable convolve)`] = +cpu(`p256-${op}`).toFixed(1);
     }
     const cal: Calibration = {
       format: CALIBRATION_FORMAT,

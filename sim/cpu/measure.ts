@@ -8,8 +8,9 @@ import { sha256, hmacSha256, setNativeSha256 } from '../../firmware/crypto/sha25
 import { setNativeAes128 } from '../../firmware/crypto/aes';
 import { k1, s1 } from '../../firmware/crypto/mesh-keys';
 import {
-  generateKeyPairSliced, ecdhSliced, verifySliced, signSliced, getPublicKey, sign,
+  generateKeyPairSliced, ecdhSliced, verifySliced, signSliced, getPublicKey, sign, setConvolve,
 } from '../../firmware/crypto/p256';
+declare const E: { convolve?: (a: unknown, b: unknown, off: number) => number };
 import { hexToBytes } from '../../firmware/crypto/bytes';
 
 // Espruino globals (the host type-check sees Node's require/process)
@@ -130,18 +131,27 @@ function timeSliced(name: string, start: (o: Sliced) => void): void {
 
 const peerPub = getPublicKey(peerPriv);
 const sig = sign(peerPriv, hash, null);
-timeSliced('p256-keygen', function (o) {
-  generateKeyPairSliced({ randomBytes: rnd, defer: o.defer, onDone: o.onDone });
-});
-timeSliced('p256-ecdh', function (o) {
-  ecdhSliced({ privateKey: priv, publicKey: peerPub, defer: o.defer, onDone: o.onDone });
-});
-timeSliced('p256-verify', function (o) {
-  verifySliced({ publicKey: peerPub, hash: hash, signature: sig, defer: o.defer, onDone: o.onDone });
-});
-timeSliced('p256-sign', function (o) {
-  signSliced({ privateKey: priv, hash: hash, randomBytes: rnd, defer: o.defer, onDone: o.onDone });
-});
+/** The four sliced operations, each line prefixed (p256 = the portable convolve, p256n = the native one). */
+function p256ops(prefix: string): void {
+  timeSliced(prefix + '-keygen', function (o) {
+    generateKeyPairSliced({ randomBytes: rnd, defer: o.defer, onDone: o.onDone });
+  });
+  timeSliced(prefix + '-ecdh', function (o) {
+    ecdhSliced({ privateKey: priv, publicKey: peerPub, defer: o.defer, onDone: o.onDone });
+  });
+  timeSliced(prefix + '-verify', function (o) {
+    verifySliced({ publicKey: peerPub, hash: hash, signature: sig, defer: o.defer, onDone: o.onDone });
+  });
+  timeSliced(prefix + '-sign', function (o) {
+    signSliced({ privateKey: priv, hash: hash, randomBytes: rnd, defer: o.defer, onDone: o.onDone });
+  });
+}
+// the portable convolve, then the native E.convolve (what the firmware runs once its HAL plugs it in)
+p256ops('p256');
+if (typeof E.convolve === 'function') {
+  setConvolve(E.convolve as any);
+  p256ops('p256n');
+}
 // (no fixed-base tables: the flash tool writes them only on request, the simulator's images have none)
 
 // one empty event-loop callback (setTimeout 0), 200 in a chain
