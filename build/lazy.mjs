@@ -29,8 +29,9 @@ export const LAZY_SOURCES = [
   /firmware\/mesh\/(?!index\.ts$|state\.ts$|log\.ts$)[a-z-]+\.ts$/,
   /firmware\/crypto\/(p256[a-z-]*|der|mesh-keys|ccm|cmac|aes|base85)\.ts$/,
   /firmware\/crypto\/drbg\.ts$/,
-  // the board's TLS client, BLE and DRBG: made on first use by firmware/ffs.ts (createBoardHal)
-  /hal\/espruino\/(http|ble|crypto)\.ts$/,
+  // Not hal/espruino/{http,ble,crypto}.ts: firmware/main.ts builds every HAL service at boot
+  // (hal/espruino/index.ts), which would run $L at every boot (measured: 5,813 JsVars instead of 3,318).
+  // They can join once the default entry builds its HAL on first use as firmware/ffs.ts does.
   /firmware\/selftest-vectors\.json$/,
 ];
 
