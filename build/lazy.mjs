@@ -28,8 +28,7 @@ export const LAZY_SOURCES = [
   /firmware\/wss\/(provisionee|dss-client|setup-network|scan-data|softap|retry|handoff)\.ts$/,
   /firmware\/mesh\/(?!index\.ts$|state\.ts$|log\.ts$)[a-z-]+\.ts$/,
   /firmware\/crypto\/(p256[a-z-]*|der|mesh-keys|ccm|cmac|aes|base85)\.ts$/,
-  /firmware\/crypto\/drbg\.ts$/,
-  // Not hal/espruino/{http,ble,crypto}.ts: firmware/main.ts builds every HAL service at boot
+  // Not hal/espruino/{http,ble,crypto}.ts nor firmware/crypto/drbg.ts: firmware/main.ts builds every HAL service at boot
   // (hal/espruino/index.ts), which would run $L at every boot (measured: 5,813 JsVars instead of 3,318).
   // They can join once the default entry builds its HAL on first use as firmware/ffs.ts does.
   /firmware\/selftest-vectors\.json$/,
@@ -120,7 +119,8 @@ export function lazify(code, map, opts = {}) {
     }
   }
   const bindingOfId = new Map();
-  for (const b of a.bindings) for (const id of b.ids) bindingOfId.set(id, b);
+  // the outer binding of a declaration (a class also binds its name inside itself: not that one)
+  for (const b of a.bindings) if (b.kind !== 'class-inner' && b.kind !== 'fname') for (const id of b.ids) bindingOfId.set(id, b);
   const topBindings = new Map();
   for (const u of units) topBindings.set(u, u.ids.map((id) => bindingOfId.get(id)).filter(Boolean));
 
@@ -228,7 +228,9 @@ export function lazify(code, map, opts = {}) {
       const p = a.parents.get(r.id);
       const to = L + '(' + (opts.debug ? i : '') + ')[' + i + ']';
       const shorthand = p && p.type === 'Property' && p.shorthand && p.value === r.id;
-      refEdits.push({ start: r.id.start, end: r.id.end, text: shorthand ? p.key.name + ':' + to : to });
+      // `new a(...)` must stay `new ($L()[i])(...)`: `new $L()[i](...)` would construct $L
+      const callee = p && p.type === 'NewExpression' && p.callee === r.id;
+      refEdits.push({ start: r.id.start, end: r.id.end, text: shorthand ? p.key.name + ':' + to : callee ? '(' + to + ')' : to });
     }
   }
   refEdits.sort((x, y) => x.start - y.start);

@@ -75,6 +75,21 @@ test('the lazified bundle passes the gate and its map still names the TypeScript
   assert.is(p.line, want);
 });
 
+test('`new` of a moved class keeps its meaning: new ($L()[i])(...)', () => {
+  const code = '(()=>{class K{constructor(v){this.v=v}}function m(){return new K(7).v}globalThis.R=m()})();\n';
+  const gen = new sourceMapJs.SourceMapGenerator({ file: 'z.js' });
+  for (const [needle, src] of [['class K', 'lazy.ts'], ['function m', 'core.ts'], ['globalThis', 'core.ts']]) {
+    gen.addMapping({ generated: { line: 1, column: code.indexOf(needle) }, original: { line: 1, column: 0 }, source: src });
+  }
+  const r = lazify(code, gen.toJSON(), { isLazySource: (s: string) => s === 'lazy.ts' });
+  assert.is(r.moved, 1);
+  assert.ok(/new \(\$\w+\(\)\[0\]\)\(7\)/.test(r.code), r.code);
+  const ctx: any = {};
+  ctx.globalThis = ctx;
+  vm.runInNewContext(r.code, ctx);
+  assert.is(ctx.R, 7);
+});
+
 test('a declaration eager code writes stays eager; one reached while loading before $L stays eager', () => {
   // hand-written bundle shape: the IIFE with a load-time call that reaches a "lazy" function
   const code = '(()=>{function a(){return 1}function b(){return a()+1}var c=b();function d(){return 5}var e=0;function f(){e=2;return d()}globalThis.R=[c,f()]})();\n';
