@@ -28,13 +28,23 @@ export const LAZY_SOURCES = [
   /firmware\/wss\/(provisionee|dss-client|setup-network|scan-data|softap|retry|handoff)\.ts$/,
   /firmware\/mesh\/(?!index\.ts$|state\.ts$|log\.ts$)[a-z-]+\.ts$/,
   /firmware\/crypto\/(p256[a-z-]*|der|mesh-keys|ccm|cmac|aes|base85)\.ts$/,
-  // Not hal/espruino/{http,ble,crypto}.ts nor firmware/crypto/drbg.ts: firmware/main.ts builds every HAL service at boot
-  // (hal/espruino/index.ts), which would run $L at every boot (measured: 5,813 JsVars instead of 3,318).
-  // They can join once the default entry builds its HAL on first use as firmware/ffs.ts does.
+  // Not hal/espruino/{http,ble,crypto}.ts nor firmware/crypto/drbg.ts (LAZY_HAL_SOURCES): firmware/main.ts
+  // builds every HAL service at boot (hal/espruino/index.ts), which would run $L at every boot
+  // (measured: 5,813 JsVars instead of 3,318). They are lazy for the maker's entry (halOnFirstUse).
   /firmware\/selftest-vectors\.json$/,
 ];
 
-export const isLazySource = (source) => !!source && LAZY_SOURCES.some((re) => re.test(source.replace(/\\/g, '/')));
+/**
+ * Also lazy when the entry builds its HAL service by service on first use (firmware/ffs.ts, the
+ * maker's entry): the TLS client, BLE and the DRBG are then made only by setup.
+ */
+export const LAZY_HAL_SOURCES = [/hal\/espruino\/(http|ble|crypto)\.ts$/, /firmware\/crypto\/drbg\.ts$/];
+
+export const isLazySource = (source, halOnFirstUse = false) => {
+  if (!source) return false;
+  const s = source.replace(/\\/g, '/');
+  return LAZY_SOURCES.some((re) => re.test(s)) || (halOnFirstUse && LAZY_HAL_SOURCES.some((re) => re.test(s)));
+};
 
 function iifeBody(ast) {
   const body = ast.body.filter((n) => !n.directive);
@@ -87,7 +97,7 @@ function freshNames(ast, count) {
  * bundle is not an IIFE or has nothing to move.
  */
 export function lazify(code, map, opts = {}) {
-  const lazySource = opts.isLazySource || isLazySource;
+  const lazySource = opts.isLazySource || ((src) => isLazySource(src, !!opts.halOnFirstUse));
   const ast = parseScript(code);
   const body = iifeBody(ast);
   const unchanged = { code, map, lazy: [], eager: 0 };

@@ -37,6 +37,9 @@ test('the firmware\'s lazy list names setup modules only', () => {
   assert.not.ok(isLazySource('../firmware/wss/index.ts'));
   assert.not.ok(isLazySource('../firmware/api.ts'));
   assert.not.ok(isLazySource('../hal/espruino/wifi.ts'));
+  assert.not.ok(isLazySource('../hal/espruino/http.ts'), 'the default HAL makes its TLS client at boot');
+  assert.ok(isLazySource('../hal/espruino/http.ts', true), 'the maker entry makes it on first use');
+  assert.not.ok(isLazySource('../hal/espruino/wifi.ts', true));
 });
 
 test('moved declarations run on first use only, with the same results', async () => {
