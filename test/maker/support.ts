@@ -16,7 +16,7 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export async function buildApp(dir: string): Promise<{ file: string; bytes: number; findings: string[] }> {
   const app = loadMakerApp(dir, root);
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'ffs-maker-')), 'firmware.js');
-  const r = await buildBundle(app.entry, file, [], { ...app.extra, define: { ...featureDefines([]), __JS_CRYPTO__: 'false' } });
+  const r = await buildBundle(app.entry, file, [], { ...app.extra, define: { ...featureDefines([]), __JS_CRYPTO__: 'false' } }, { lazy: true, halOnFirstUse: true });
   const findings = (checkFile(file) as Array<{ text: string }>).map((p) => p.text);
   return { file, bytes: r.bytes, findings };
 }
