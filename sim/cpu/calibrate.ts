@@ -1,5 +1,6 @@
 // Regenerates sim/cpu/calibration.json from the real interpreter, in one command:
-//   node --import tsx sim/cpu/calibrate.ts [--espruino PATH] [--runs N] [--out FILE]
+//   node --import tsx sim/cpu/calibrate.ts [--espruino PATH] [--runs N] [--out FILE] [--assume-native-convolve]
+//   node --import tsx sim/cpu/calibrate.ts --from-log FILE [--out FILE]   (recompute a table from a saved log)
 // (PATH defaults to $ESPRUINO_BIN, then /work/espruino/build/espruino).
 //
 // How: sim/cpu/measure.ts (the firmware's own crypto, built with the firmware's esbuild settings and
@@ -140,7 +141,8 @@ async function main(): Promise<number> {
   const bin = arg('--espruino') ?? process.env.ESPRUINO_BIN ?? '/work/espruino/build/espruino';
   const runs = Number(arg('--runs') ?? 2);
   const out = arg('--out') ?? CALIBRATION_PATH;
-  if (!existsSync(bin)) {
+  const from = arg('--from');
+  if (!from && !existsSync(bin)) {
     console.error(`calibrate: no interpreter at ${bin} (set ESPRUINO_BIN or --espruino PATH)`);
     return 2;
   }
@@ -170,7 +172,20 @@ async function main(): Promise<number> {
     let bootVars = NaN;
     let version = '';
     const shares: number[] = [];
-    for (let i = 0; i < runs; i++) {
+    let measuredAt = new Date().toISOString();
+    let interp = `Espruino ${version || '?'} Linux build with the ESP32 profile (16,383 JsVars), ${bin}`;
+    if (from) {
+      // recompute from the raw lines of an earlier table (e.g. --assume-native-convolve on the same measurement)
+      const old = JSON.parse(readFileSync(from, 'utf8')) as Calibration & { raw: Record<string, Record<string, unknown>> };
+      best = new Map(Object.entries(old.raw).map(([k, v]) => [k, Object.fromEntries(Object.entries(v).map(([kk, vv]) => [kk, String(vv)]))]));
+      bestShare = Number(old.measured.cpuShareUsed);
+      bootMs = Number(old.measured.bootWallMs);
+      bootVars = Number(old.memory?.stages.find((m) => m.stage === 'boot')?.jsVars);
+      shares.push(bestShare);
+      measuredAt = String(old.measured.date);
+      interp = String(old.measured.interpreter);
+    }
+    for (let i = 0; i < (from ? 0 : runs); i++) {
       console.error(`calibrate: run ${i + 1}/${runs} of the crypto measurements...`);
       const r = await runScript(bin, measure, 30 * 60 * 1000);
       const share = Math.min(1, r.cpuMs / r.wallMs);
@@ -209,12 +224,15 @@ async function main(): Promise<number> {
     const aesCall = aesPer.reduce((s, x) => s + x, 0) / aesPer.length;
     // P-256 as the firmware runs it: on the native E.convolve when the firmware plugs it in
     // (setConvolve called outside firmware/crypto), else on the portable one
-    const native = firmwareUsesNativeConvolve() && L.has('p256n-ecdh');
+    // (--assume-native-convolve: the table as if the HAL plugged E.convolve in, for a what-if table)
+    const native = (process.argv.includes('--assume-native-convolve') || firmwareUsesNativeConvolve()) && L.has('p256n-ecdh');
     const P = native ? 'p256n' : 'p256';
     console.error(`calibrate: the firmware's P-256 runs on the ${native ? 'native E.convolve' : 'portable convolve (no setConvolve call outside firmware/crypto)'}`);
     const slice = (n: string) => +cpu(n.replace(/^p256/, P), 'perSlice').toFixed(3);
     const costsMs: Calibration['costsMs'] = {
-      boot: +bootMs.toFixed(1),
+      // the boot was timed by the wall clock in a REPL session that mostly waited for input: scaled by the
+      // share the measurement run had at about the same time
+      boot: +(bootMs * bestShare).toFixed(1),
       callback: +cpu('callback').toFixed(4),
       'sha256.call': +perCall.toFixed(4),
       'sha256.byte': +perByte.toFixed(6),
@@ -236,13 +254,16 @@ async function main(): Promise<number> {
       format: CALIBRATION_FORMAT,
       firmwareVersion: firmwareVersion(),
       measured: {
-        date: new Date().toISOString(),
-        interpreter: `Espruino ${version || '?'} Linux build with the ESP32 profile (16,383 JsVars), ${bin}`,
+        date: measuredAt,
+        interpreter: from ? interp : `Espruino ${version || '?'} Linux build with the ESP32 profile (16,383 JsVars), ${bin}`,
         host: `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores (shared)`,
         how: 'node --import tsx sim/cpu/calibrate.ts: sim/cpu/measure.ts (firmware/crypto with the native SHA-256/AES the HAL plugs in, ' +
           'every P-256 slice timed with getTime) and dist/firmware.js evaluated whole (boot); wall times scaled by the run\'s CPU share ' +
           '(/proc utime+stime over wall); best of ' + runs + ' runs',
         cpuShare: shares,
+        cpuShareUsed: bestShare,
+        bootWallMs: bootMs,
+        p256: native ? 'native E.convolve (the firmware plugs it in' + (firmwareUsesNativeConvolve() ? ')' : ': assumed with --assume-native-convolve, NOT what the firmware does today)') : 'portable convolve (the firmware does not plug E.convolve in)',
         firmwareSha256: createHash('sha256').update(bundle, 'latin1').digest('hex').slice(0, 16),
       },
       costsMs,
