@@ -104,7 +104,7 @@ export function lazify(code, map, opts = {}) {
   const lazySource = opts.isLazySource || ((src) => isLazySource(src, !!opts.halOnFirstUse));
   const ast = parseScript(code);
   const body = iifeBody(ast);
-  const unchanged = { code, map, lazy: [], eager: 0 };
+  const unchanged = { code, map, lazy: [], eager: 0, moved: 0, sources: [] };
   if (!body || !map) return unchanged;
   const a = analyze(ast);
   const starts = lineStarts(code);

@@ -24,7 +24,7 @@ test('the example smart plug is a valid app', () => {
   const app = loadMakerApp('examples/smart-plug', root);
   assert.ok(app.entry.endsWith('examples/smart-plug/main.ts'));
   assert.equal(app.config.pins.relay, 'D12');
-  assert.ok(app.page.includes('%STATUS%') && app.page.length <= MAX_SOFTAP_PAGE);
+  assert.ok(app.page!.includes('%STATUS%') && app.page!.length <= MAX_SOFTAP_PAGE);
 });
 
 test('a pin the ESP32 does not have is one line naming ffs-app.json and the pin', () => {
