@@ -233,6 +233,8 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
       store.erase();
       rec = checkRecord(null);
       forget();
+      // the cached certificate chain is rebuilt from the device files on the next connection
+      hal.storage.erase(FILES.certPem);
       hal.wifi.disconnect({ onDone: () => undefined });
     },
     stop(): void {
