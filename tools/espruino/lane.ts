@@ -31,6 +31,7 @@ const HELP = `usage: npm run test:espruino -- [options]      (the interpreter: E
   --bin FILE         the Espruino binary (default: $ESPRUINO_BIN)
   --only LIST        stages to run, comma-separated: selftest,bench,flows (default: all)
   --bundle FILE      the app to flash (default dist/firmware.js)
+  --flows LIST       which flows the flashed device runs: mesh,wss (default both at once, as shipped)
   --timeout S        seconds the flows may take after boot (default 300)
   --out FILE         measurements JSON (default tools/espruino/measurements/<date>-<version>.json)
   --no-record        do not write the measurements file
@@ -39,7 +40,7 @@ const HELP = `usage: npm run test:espruino -- [options]      (the interpreter: E
 
 /** The home network the simulated DSS hands over. */
 const HOME = { ssid: 'lane-home', passphrase: 'correct horse 42' };
-const PROBE_MS = 100;
+const PROBE_MS = Number(process.env.LANE_PROBE_MS) || 100;
 
 // ---- stand-ins: .boot0 ----
 
@@ -161,7 +162,7 @@ interface FlowsResult {
   consoleTail: string[];
 }
 
-async function flows(info: InterpreterInfo, work: string, bundle: string, timeoutS: number, verbose: boolean, log: (s: string) => void): Promise<FlowsResult> {
+async function flows(info: InterpreterInfo, work: string, bundle: string, which: Set<string>, timeoutS: number, verbose: boolean, log: (s: string) => void): Promise<FlowsResult> {
   const dir = path.join(work, 'board');
   mkdirSync(dir, { recursive: true });
   // 1. a device identity, made by the project's own tool
@@ -180,6 +181,8 @@ async function flows(info: InterpreterInfo, work: string, bundle: string, timeou
   const devicePort = await freeUdpPort();
   const events: SimEvent[] = [];
   const samples: ProbeSample[] = [];
+  /** the firmware's console.log lines, mirrored by the probe (they arrive even while the console is on telnet) */
+  const logLines: Array<{ ms: number; text: string }> = [];
   let tLoad = 0;
   const world: LaneWorld = await startLaneWorld({
     identity,
@@ -198,6 +201,10 @@ async function flows(info: InterpreterInfo, work: string, bundle: string, timeou
     },
     onDeviceMessage: (m) => {
       if (m.t === 'm') samples.push({ at: Date.now(), usage: Number(m.u), peak: Number(m.p), block: Number(m.k) });
+      if (m.t === 'l' && typeof m.s === 'string') {
+        logLines.push({ ms: Date.now(), text: m.s });
+        if (verbose) log('  log ' + m.s);
+      }
     },
   });
   try {
@@ -220,6 +227,7 @@ async function flows(info: InterpreterInfo, work: string, bundle: string, timeou
       writeFileSync(cfgFile, JSON.stringify({
         dss: { host: '127.0.0.1', port: ports.port, setupPort: ports.setupPort },
         connectivity: { probeHost: '127.0.0.1' },
+        flows: { wss: which.has('wss'), mesh: which.has('mesh') },
       }));
       // the stand-ins alone (booted from .boot0, no app yet): their own JsVars, to subtract
       await new Promise((r) => setTimeout(r, 1500));
@@ -245,39 +253,42 @@ async function flows(info: InterpreterInfo, work: string, bundle: string, timeou
 
       // 5. run until both flows are over (or the time is up)
       const deadline = tLoad + timeoutS * 1000;
-      const lines = () => consoleLines.filter((l) => l.ms >= tLoad - 5000).map((l) => l.text);
+      const lines = () => logLines.filter((l) => l.ms >= t0).map((l) => l.text);
       for (;;) {
-        const mesh = flowOutcome('mesh', lines(), events);
-        const wss = flowOutcome('wss', lines(), events);
+        const mesh = which.has('mesh') ? flowOutcome('mesh', lines(), events) : { done: true };
+        const wss = which.has('wss') ? flowOutcome('wss', lines(), events) : { done: true };
         if ((mesh.done && wss.done) || Date.now() > deadline || interp.proc.exitCode !== null) break;
                 await new Promise((r) => setTimeout(r, 250));
       }
       // 6. per-flow figures
-      const all = consoleLines.filter((l) => l.ms >= tLoad - 5000);
-      const report: FlowReport[] = (['mesh', 'wss'] as const).map((flow) => {
+      const all = logLines.filter((l) => l.ms >= t0);
+      // times are counted from the boot line (the app starting after the flash tool's load())
+      const bootLine = all.find((l) => /FFS provisionee booted/.test(l.text));
+      const tBoot = bootLine ? bootLine.ms : tLoad;
+      const report: FlowReport[] = (['mesh', 'wss'] as const).filter((f) => which.has(f)).map((flow) => {
         const own = all.filter((l) => new RegExp(`^\\w+ ${FLOW_TAG[flow]}: `).test(l.text));
         const o = flowOutcome(flow, all.map((l) => l.text), events);
-        const first = own.length ? own[0].ms : tLoad;
+        const first = own.length ? own[0].ms : tBoot;
         const last = own.length ? own[own.length - 1].ms : Date.now();
         const inWindow = samples.filter((s) => s.at >= first && s.at <= last + 1000);
         return {
           flow,
           outcome: o.outcome,
           done: o.done,
-          stages: own.map((l) => ({ ms: l.ms - tLoad, stage: l.text.replace(/^\w+ \w+: /, '') })),
+          stages: own.map((l) => ({ ms: l.ms - tBoot, stage: l.text.replace(/^\w+ \w+: /, '') })),
           peakJsVars: inWindow.length ? Math.max(...inWindow.map((s) => s.usage)) : null,
           longestBlockMs: inWindow.length ? Math.max(...inWindow.map((s) => s.block)) : null,
         };
       });
-      const firstAfterBoot = samples.find((s) => s.at >= tLoad);
+      const firstAfterBoot = samples.find((s) => s.at >= tBoot);
       return {
-        ok: report.find((f) => f.flow === 'mesh')!.done,
+        ok: which.has('mesh') ? report.find((f) => f.flow === 'mesh')!.done : report.every((f) => f.done),
         flash: { ok: true, ms: flashMs, lines: flashLines.filter((l) => !/secret/i.test(l)) },
         bootJsVars: firstAfterBoot ? firstAfterBoot.usage : null,
         preambleJsVars: samples.length ? samples.filter((s) => s.at < t0).map((s) => s.usage).pop() ?? null : null,
         flows: report,
         samples,
-        consoleTail: all.slice(-15).map((l) => l.text),
+        consoleTail: consoleLines.slice(-15).map((l) => l.text),
       };
     } finally {
       await interp.stop();
@@ -298,6 +309,7 @@ async function main(): Promise<number> {
         bin: { type: 'string' },
         only: { type: 'string' },
         bundle: { type: 'string' },
+        flows: { type: 'string' },
         timeout: { type: 'string' },
         out: { type: 'string' },
         'no-record': { type: 'boolean' },
@@ -321,6 +333,8 @@ async function main(): Promise<number> {
   for (const f of ['dist/firmware.js', 'dist/selftest.js', 'dist/bench.js']) {
     if (!existsSync(path.join(root, f))) throw new LaneError(`no ${f}: run npm run build first`);
   }
+  const which = new Set((a.flows ?? 'mesh,wss').split(',').map((s) => s.trim()));
+  for (const f of which) if (f !== 'mesh' && f !== 'wss') throw new LaneError(`bad --flows ${f}: mesh, wss or mesh,wss`);
   const bundle = path.resolve(a.bundle ?? path.join(root, 'dist/firmware.js'));
   if (!existsSync(bundle)) throw new LaneError(`no bundle at ${bundle}: run npm run build first`);
   const work = mkdtempSync(path.join(tmpdir(), 'espruino-lane-'));
@@ -345,7 +359,8 @@ async function main(): Promise<number> {
       ok &&= r.ok;
     }
     if (only.has('flows')) {
-      const r = await flows(info, work, bundle, timeoutS, !!a.verbose, log);
+      const r = await flows(info, work, bundle, which, timeoutS, !!a.verbose, log);
+      result.flowsRun = [...which];
       result.flows = { ...r, samples: undefined, sampleCount: r.samples.length };
       ok &&= r.ok;
       log(`boot: ${r.bootJsVars ?? '?'} JsVars in use just after boot (stand-ins alone: ${r.preambleJsVars ?? '?'})`);

@@ -3,6 +3,7 @@
 // the lateness of its own timer (how long the event loop was blocked), and every 5th tick sends
 // {t:"m", u, p, k, up} to the lane over UDP. Samples are taken between tasks, so a peak inside one
 // long computation is seen only as far as it survives that task: the peak is a lower bound.
+// Console lines are mirrored to the lane over the same socket ({t:"l", s}).
 // When the firmware closes the telnet console (hal/espruino/system.ts hardenConsole) Espruino keeps
 // its console on the dead telnet device (libs/network/telnet: telnetStop does not release it), so the
 // probe moves the console to stdout, as the UART of a real board would keep it.
@@ -22,9 +23,21 @@
     if (u > LANE.peak) LANE.peak = u;
     if (++n % 5 == 0) send({ t: 'm', u: u, p: LANE.peak, k: Math.round(LANE.block), up: Math.round(now * 1000) });
   }, C.ms);
+  // Every console.log line (the firmware's log) also goes to the lane, stamped there on arrival: the
+  // lines printed while the console is still on telnet (the boot) would otherwise be lost to it.
+  var cl = console.log;
+  console.log = function () {
+    var a = [];
+    for (var i = 0; i < arguments.length; i++) a.push(String(arguments[i]));
+    send({ t: 'l', s: a.join(' ') });
+    cl.apply(console, arguments);
+  };
   var T = require('TelnetServer'), so = T.setOptions;
   T.setOptions = function (o) {
     so.call(T, o);
-    if (o && o.mode == 'off') setTimeout(function () { E.setConsole('USB'); }, C.consoleMs);
+    if (o && o.mode == 'off') {
+      if (C.consoleMs) setTimeout(function () { E.setConsole('USB'); }, C.consoleMs);
+      else E.setConsole('USB');
+    }
   };
 })(LANE_CFG);
