@@ -155,6 +155,20 @@ test('P-256 slices are recognised in the bundle: the mesh key pair and ECDH cost
   assert.ok(r.events.some((e) => e.kind === 'memory') || !r.cpu!.memory, 'memory stages on the timeline when the table has them');
 });
 
+test('memory in the picture: the stages measured on the interpreter reach the timeline and the trace page', async () => {
+  const memory = { total: 16383, stages: [{ stage: 'boot', jsVars: 2371, note: 'app' }, { stage: 'p256.keygen', jsVars: 465, note: 'key pair' }] };
+  const base = await loadScenario('mesh-pb-adv-happy');
+  const r = await runScenario(base, { cpu: { name: 'host', factor: 1 }, calibration: { ...table(), memory }, storageDir: null });
+  const lines = r.events.filter((e) => e.actor === 'device' && e.kind === 'memory').map((e) => e.summary);
+  assert.ok(lines.some((l) => l === 'app loaded: 2,371 JsVars of 16,383 (measured on the interpreter)'), lines.join(' | '));
+  assert.ok(lines.some((l) => l.startsWith('P-256 key pair working set: +465 JsVars')), lines.join(' | '));
+  const { renderTrace } = await import('../../sim/trace');
+  const html = renderTrace(r);
+  assert.match(html, 'memory per stage (JsVars of ');
+  assert.match(html, '"stage":"p256.keygen","jsVars":465');
+  assert.match(html, 'device time');
+});
+
 test.after(() => rmSync(tmp, { recursive: true, force: true }));
 
 test.run();
