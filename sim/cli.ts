@@ -117,6 +117,12 @@ async function main(): Promise<number> {
   if (report.cpu) {
     const busy = Object.entries(report.cpu.boards).map(([b, s]) => `${report.boards.length > 1 ? b + ' ' : ''}${(s.total / 1000).toFixed(1)}s`).join(', ');
     if (busy) console.log(`  device time computing: ${busy} (${describeCpu(report.cpu.spec)})`);
+    const mem = report.cpu.memory;
+    if (mem && mem.stages.length) {
+      console.log(`  memory per stage, measured on the interpreter: ${mem.stages.map((m) => `${m.stage} ${m.stage === 'boot' ? '' : '+'}${m.jsVars}`).join(', ')} JsVars of ${mem.total}`);
+    }
+    const lane = report.cpu.lane;
+    if (lane) console.log(`  flows on the interpreter (${lane.file}): ${lane.flows.map((f) => `${f.flow} peak ${f.peakJsVars ?? '?'} JsVars`).join(', ')}`);
   }
   if (report.boards.length > 1) {
     const st = fleetStats(report);

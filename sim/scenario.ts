@@ -14,7 +14,7 @@ import {
 } from './board/board';
 import { StorageFileError } from './board/storage';
 import { makeIdentity, type DeviceIdentity } from '../flash/identity';
-import { CpuModel, loadCalibration, parseCpuSpec, type Calibration, type CpuSpec, type CpuStats } from './cpu/model';
+import { CpuModel, laneMemory, loadCalibration, parseCpuSpec, type Calibration, type CpuSpec, type CpuStats, type LaneMemory } from './cpu/model';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const SCENARIO_DIR = path.join(root, 'scenarios');
@@ -336,7 +336,7 @@ export interface RunReport {
   heldRealMs: number;
   scenario: Scenario;
   /** device time: the board factor and the virtual ms each board spent computing (null: not modelled) */
-  cpu: { spec: CpuSpec; boards: Record<string, CpuStats>; memory: Calibration['memory'] | null } | null;
+  cpu: { spec: CpuSpec; boards: Record<string, CpuStats>; memory: Calibration['memory'] | null; lane: LaneMemory | null } | null;
 }
 
 /** Load, build, flash, boot and run one scenario; check its expectations. */
@@ -471,8 +471,9 @@ export async function runScenario(nameOrScenario: string | Scenario, opts: RunOp
     }
     return {
       ok: failures.length === 0, outcome, outcomes: Object.fromEntries(outcomes), failures: [...new Set(failures)], events, boards, stop,
-      virtualMs: clock.now(), realMs: Date.now() - realStart, heldRealMs: clock.heldRealMs, scenario,
-      cpu: cpu && cpuSpec ? { spec: cpuSpec, boards: Object.fromEntries(cpu.stats), memory: cpu.calibration.memory ?? null } : null,
+      // (a board's last computation may end after the clock's last timer)
+      virtualMs: Math.max(clock.now(), events.length ? events[events.length - 1].t : 0), realMs: Date.now() - realStart, heldRealMs: clock.heldRealMs, scenario,
+      cpu: cpu && cpuSpec ? { spec: cpuSpec, boards: Object.fromEntries(cpu.stats), memory: cpu.calibration.memory ?? null, lane: laneMemory() } : null,
     };
   } finally {
     for (const b of boards) b.powerOff('end of scenario');

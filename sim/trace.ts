@@ -28,6 +28,7 @@ export interface TraceRun {
     spec: { name: string; factor: number };
     boards: Record<string, { total: number; byKind: Record<string, number> }>;
     memory?: { total: number; stages: Array<{ stage: string; jsVars: number; note: string }> } | null;
+    lane?: { file: string; date: string; flows: Array<{ flow: string; peakJsVars: number | null; longestBlockMs: number | null; outcome: string }> } | null;
   } | null;
 }
 
@@ -409,6 +410,7 @@ export function renderTrace(run: TraceRun, opts: TraceOptions = {}): string {
       busy: Object.entries(run.cpu.boards).map(([b, st]) => `${b} ${(st.total / 1000).toFixed(1)} s`).join(', '),
     } : null,
     memory: run.cpu?.memory ?? null,
+    lane: run.cpu?.lane ?? null,
   };
   const title = `${run.ok ? 'PASS' : 'FAIL'} ${run.scenario.name} — simulator trace`;
   return `<!doctype html>
@@ -567,6 +569,16 @@ const JS = String.raw`
       mem.appendChild(item);
     });
     head.appendChild(mem);
+  }
+  if (meta.lane && meta.lane.flows.length) {
+    // whole flows on the real interpreter (the Espruino lane, tools/espruino/measurements)
+    var lane = el('div', 'memory');
+    lane.appendChild(el('b', '', 'flows on the interpreter (' + meta.lane.file + ', ' + meta.lane.date.slice(0, 10) + '): '));
+    meta.lane.flows.forEach(function (f) {
+      lane.appendChild(el('span', 'memitem', f.flow + ': peak ' + (f.peakJsVars === null ? '?' : f.peakJsVars) + ' JsVars' +
+        (f.longestBlockMs === null ? '' : ', longest block ' + f.longestBlockMs + ' ms') + ' (' + f.outcome + ')'));
+    });
+    head.appendChild(lane);
   }
   if (meta.failures.length) {
     var ul = el('ul', 'failures');

@@ -17,7 +17,7 @@
 // with dist/firmware.js.map), and the exported function that started it (ecdhSliced, verifySliced...)
 // names the operation. While a board computes, its timers and the events the world delivers to it wait
 // (sim/clock.ts CpuScheduler), as on the single-threaded interpreter.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sourceMapJs from 'source-map-js';
@@ -346,6 +346,30 @@ export class CpuModel implements CpuScheduler {
       return mod;
     };
   }
+}
+
+/** Per flow, what the Espruino lane measured on the real interpreter (tools/espruino/measurements/*.json,
+ *  newest file): peak JsVars and the longest event-loop block, shown with the memory stages. */
+export interface LaneMemory { file: string; date: string; flows: Array<{ flow: string; peakJsVars: number | null; longestBlockMs: number | null; outcome: string }> }
+
+export function laneMemory(dir = path.join(root, 'tools', 'espruino', 'measurements')): LaneMemory | null {
+  try {
+    const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).sort() : [];
+    for (const f of files.reverse()) {
+      const doc = JSON.parse(readFileSync(path.join(dir, f), 'utf8'));
+      const flows = Array.isArray(doc.flows) ? doc.flows : [];
+      if (!flows.length) continue;
+      return {
+        file: path.join('tools', 'espruino', 'measurements', f),
+        date: String(doc.date ?? ''),
+        flows: flows.map((x: any) => ({ flow: String(x.flow), peakJsVars: typeof x.peakJsVars === 'number' ? x.peakJsVars : null,
+          longestBlockMs: typeof x.longestBlockMs === 'number' ? x.longestBlockMs : null, outcome: String(x.outcome ?? '') })),
+      };
+    }
+  } catch {
+    /* a malformed lane file: no lane numbers (the lane reports its own errors) */
+  }
+  return null;
 }
 
 /** A one-line summary of a spec, for the CLI header. */

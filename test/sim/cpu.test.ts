@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VirtualClock, type CpuScheduler } from '../../sim/clock';
-import { CALIBRATION_FORMAT, COST_KEYS, CpuConfigError, firmwareVersion, loadCalibration, parseCpuSpec, type Calibration } from '../../sim/cpu/model';
+import { CALIBRATION_FORMAT, COST_KEYS, CpuConfigError, firmwareVersion, laneMemory, loadCalibration, parseCpuSpec, type Calibration } from '../../sim/cpu/model';
+import { mkdirSync } from 'node:fs';
 import { loadScenario, runScenario } from '../../sim/scenario';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -167,6 +168,20 @@ test('memory in the picture: the stages measured on the interpreter reach the ti
   assert.match(html, 'memory per stage (JsVars of ');
   assert.match(html, '"stage":"p256.keygen","jsVars":465');
   assert.match(html, 'device time');
+});
+
+test('the Espruino lane\'s measurements (newest file) give each flow\'s peak JsVars; none or a bad file: none', () => {
+  const dir = path.join(tmp, 'measurements');
+  mkdirSync(dir, { recursive: true });
+  assert.is(laneMemory(dir), null);
+  writeFileSync(path.join(dir, '2026-12-06-2v29-ESP32.json'), JSON.stringify({ format: 'espruino-lane/1', date: '2026-12-06T10:00:00Z', flows: [{ flow: 'mesh', peakJsVars: 1, outcome: 'old' }] }));
+  writeFileSync(path.join(dir, '2026-12-07-2v29-ESP32.json'), JSON.stringify({ format: 'espruino-lane/1', date: '2026-12-07T10:00:00Z',
+    flows: [{ flow: 'mesh', peakJsVars: 5123, longestBlockMs: 40, outcome: 'provisioned' }, { flow: 'wss', peakJsVars: null, outcome: 'in progress' }] }));
+  const m = laneMemory(dir)!;
+  assert.is(m.date, '2026-12-07T10:00:00Z');
+  assert.equal(m.flows.map((f) => [f.flow, f.peakJsVars]), [['mesh', 5123], ['wss', null]]);
+  writeFileSync(path.join(dir, '2026-12-08-2v29-ESP32.json'), '{not json');
+  assert.is(laneMemory(dir), null);
 });
 
 test.after(() => rmSync(tmp, { recursive: true, force: true }));
