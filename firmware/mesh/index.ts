@@ -134,7 +134,7 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
       advertiser.setIdle([]); // the beacon stops while a link is open
       lifeTimer = hal.clock.setTimeout(function () {
         lifeTimer = null;
-        L.w('link open ' + LINK_LIFE_MS / 1000 + ' s: closing it');
+        L.w('link too long');
         link.close(CLOSE_TIMEOUT);
         endLink();
       }, LINK_LIFE_MS);

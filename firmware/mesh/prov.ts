@@ -72,7 +72,7 @@ export function createSession(o: SessionOptions): Session {
   const L = meshLog(o.log);
   let st = PDU_INVITE;
   let timer: number | null = null;
-  let keyTimer: number | null = null;
+  let keySent = false;
   let busy = false;
   let held: Uint8Array[] = [];
   let lastRx: Uint8Array | null = null;
@@ -100,8 +100,6 @@ export function createSession(o: SessionOptions): Session {
   }
 
   function wipeAll(): void {
-    if (keyTimer !== null) o.clock.clearTimeout(keyTimer);
-    keyTimer = null;
     for (let i = 0; i < secrets.length; i++) wipe(secrets[i]);
     secrets = [];
     held = [];
@@ -196,12 +194,14 @@ export function createSession(o: SessionOptions): Session {
       st = PDU_CONFIRMATION;
       // Our key goes out when the ECDH is done or KEY_HOLD_MS from now, whichever is first: the
       // provisioner's wait for our Confirmation starts only when it has our key.
-      // (keyTimer is set exactly while our key is unsent; fail() and stop() clear it)
+      // (once; never after the session ended: fail, timeout and stop leave the state)
       function sendKey(): void {
-        keyTimer = null;
-        send(pdu1(PDU_PUBLIC_KEY, pair!.publicKey));
+        if (st === PDU_CONFIRMATION && !keySent) {
+          keySent = true;
+          send(pdu1(PDU_PUBLIC_KEY, pair!.publicKey));
+        }
       }
-      keyTimer = o.clock.setTimeout(sendKey, KEY_HOLD_MS);
+      o.clock.setTimeout(sendKey, KEY_HOLD_MS);
       // The ECDH runs in slices; the bearer keeps acking and retransmitting meanwhile.
       o.ecc.ecdh(pair.privateKey, peer, function (err, x) {
         if (st !== PDU_CONFIRMATION) {
@@ -214,10 +214,7 @@ export function createSession(o: SessionOptions): Session {
         confSalt = secret(saltFor(alg, inputs));
         confKey = secret(keyFor(alg, x, confSalt, authValue));
         L.d('ECDH done');
-        if (keyTimer !== null) {
-          o.clock.clearTimeout(keyTimer);
-          sendKey();
-        }
+        sendKey();
         drain();
       });
     });
