@@ -9,5 +9,11 @@ export interface BuiltBundle {
   renamed: Array<{ from: string; to: string }>;
   warnings: any[];
 }
-export function buildBundle(entry: string, outfile: string, argv?: string[], extra?: Record<string, unknown>): Promise<BuiltBundle>;
+export function buildBundle(
+  entry: string,
+  outfile: string,
+  argv?: string[],
+  extra?: Record<string, unknown>,
+  opts?: { lazy?: boolean; halOnFirstUse?: boolean },
+): Promise<BuiltBundle>;
 export function buildAll(argv?: string[]): Promise<Array<{ name: string } & BuiltBundle>>;

@@ -16,11 +16,17 @@ import path from 'node:path';
 import { ESPRUINO_BUILTIN_MODULES, ESBUILD_SUPPORTED, BUDGET_BYTES } from './build/dialect.mjs';
 import { postProcess } from './build/postpass.mjs';
 import { mangleOptions, saveMangleCache } from './build/mangle.mjs';
+import { lazify } from './build/lazy.mjs';
+import { appArg, loadMakerApp } from './build/maker.mjs';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.join(root, 'dist');
 
-/** Feature flags: a build can drop what it does not need (`--no-wss`, `--no-mesh`, `--no-pb-adv`...). */
+/**
+ * Feature flags: a build can drop what it does not need (`--no-wss`, `--no-mesh`, `--no-pb-adv`...).
+ * `--js-crypto` builds the portable SHA-256/AES in, for boards without `require("crypto")` (ESP32
+ * IDF4 builds); by default the firmware uses the board's native ones (firmware/crypto/sha256.ts).
+ */
 export function featureDefines(argv = []) {
   const off = (name) => argv.includes('--no-' + name);
   return {
@@ -29,6 +35,7 @@ export function featureDefines(argv = []) {
     __FEATURE_PB_ADV__: String(!off('pb-adv') && !off('mesh')),
     __FEATURE_PB_GATT__: String(!off('pb-gatt') && !off('mesh')),
     __FEATURE_SOFTAP__: String(!off('softap')),
+    __JS_CRYPTO__: String(argv.includes('--js-crypto')),
   };
 }
 
@@ -76,13 +83,16 @@ export function formatEsbuildMessages(messages) {
 /**
  * Build one bundle in memory, run the post-pass (build/postpass.mjs: no `__require` shim, no names the
  * interpreter rejects), then write `<name>.js`, `<name>.js.map` and `<name>.meta.json` into `outDir`.
+ * `opts.lazy`: also move the setup-only modules into one function run at first use (build/lazy.mjs;
+ * `opts.halOnFirstUse`: the entry builds its HAL on first use, as the maker's firmware/ffs.ts does).
  */
-export async function buildBundle(entry, outfile, argv = [], extra = {}) {
+export async function buildBundle(entry, outfile, argv = [], extra = {}, opts = {}) {
   const result = await esbuild.build({ ...buildOptions(entry, outfile, argv), ...extra, write: false });
   const js = result.outputFiles.find((f) => f.path.endsWith('.js'));
   const map = result.outputFiles.find((f) => f.path.endsWith('.js.map'));
   if (result.mangleCache) saveMangleCache(result.mangleCache);
-  const post = postProcess(js.text, map ? map.text : null);
+  let post = postProcess(js.text, map ? map.text : null);
+  if (opts.lazy && post.map) post = { ...post, ...lazify(post.code, post.map, { halOnFirstUse: !!opts.halOnFirstUse }) };
   mkdirSync(path.dirname(outfile), { recursive: true });
   writeFileSync(outfile, post.code);
   if (post.map) writeFileSync(outfile + '.map', JSON.stringify(post.map));
@@ -97,10 +107,15 @@ export async function buildBundle(entry, outfile, argv = [], extra = {}) {
 export async function buildAll(argv = process.argv.slice(2)) {
   mkdirSync(dist, { recursive: true });
   const results = [];
+  // `--app <dir>`: the maker's product as dist/firmware.js (ffs-app.json checked first, build/maker.mjs)
+  const appDir = appArg(argv);
+  const app = appDir ? loadMakerApp(appDir, root) : null;
   for (const b of bundles) {
     if (!existsSync(path.join(root, b.entry))) continue;
     const outfile = path.join(dist, b.name + '.js');
-    const r = await buildBundle(b.entry, outfile, argv);
+    const fw = b.name === 'firmware';
+    const entry = fw && app ? app.entry : b.entry;
+    const r = await buildBundle(entry, outfile, argv, fw && app ? app.extra : {}, { lazy: fw && !argv.includes('--no-lazy'), halOnFirstUse: fw && !!app });
     results.push({ name: b.name, ...r });
   }
   return results;

@@ -11,8 +11,9 @@
 //  1. each top-level declaration (function, class, each `var`/`let`/`const` declarator) of the IIFE
 //     is attributed to its source module through the source map;
 //  2. those of LAZY_SOURCES are candidates; one goes back to the eager part when code outside the
-//     candidates writes it, or reads it while the bundle loads (outside any function): the moved
-//     code must only ever run after the whole bundle has loaded (repeated until nothing changes);
+//     candidates writes it, when eager code reads it and anything assigns it after its declaration
+//     (eager code sees a copy taken when $L ran), or when code that runs while the bundle loads
+//     before $L is declared may reach it (repeated until nothing changes);
 //  3. the candidates move, in their original order, into `var $C;function $L(){return $C||($C=
 //     function(){...;return[a,b,...]}())}` at the top of the IIFE, and every eager reference `a`
 //     becomes `$L()[i]` (a shorthand property `{a}` becomes `{a:$L()[i]}`);
@@ -169,11 +170,16 @@ export function lazify(code, map, opts = {}) {
     }
   }
   const isDecl = (st) => st.type === 'FunctionDeclaration' || st.type === 'ClassDeclaration' || st.type === 'VariableDeclaration';
+  const stmtIndex = new Map(body.body.map((st, k) => [st, k]));
+  /** $L's place: after the last statement holding an eager declaration the moved code uses. */
   const lastEagerDecl = () => {
     let last = -1;
-    body.body.forEach((st, k) => {
-      if (isDecl(st) && units.some((u) => u.stmt === st && !u.lazy)) last = k;
-    });
+    for (const u of units) {
+      if (!u.lazy) continue;
+      for (const e of edges.get(u)) {
+        if (!e.target.lazy && isDecl(e.target.stmt)) last = Math.max(last, stmtIndex.get(e.target.stmt));
+      }
+    }
     return last;
   };
   for (let changed = true; changed; ) {
@@ -186,6 +192,24 @@ export function lazify(code, map, opts = {}) {
       }
     };
     for (const u of units) if (!u.lazy) for (const e of edges.get(u)) if (e.write) pull(e.target, { write: u });
+    // a moved module's initialisation statement may only touch moved bindings (it may change the
+    // contents of what it names: `ONE[0] = 256`, `toMont(B, B)`)
+    for (const u of units) {
+      if (u.lazy && !isDecl(u.stmt) && edges.get(u).some((e) => !e.target.lazy)) pull(u, { write: u });
+    }
+    // eager code reads a moved binding through $L()[i], a copy taken when $L ran: a binding that is
+    // ever assigned after its declaration (a cache, a state) must stay where eager code sees it
+    for (const u of units) {
+      if (!u.lazy) continue;
+      for (const b of topBindings.get(u)) {
+        const reassigned = b.refs.some((r) => r.write);
+        const readEagerly = b.refs.some((r) => {
+          const from = unitOf(r.id);
+          return !from || !from.lazy;
+        });
+        if (reassigned && readEagerly) pull(u, { write: u });
+      }
+    }
     const last = lastEagerDecl();
     const reached = new Set();
     const queue = [];

@@ -5,7 +5,17 @@
 // layer watches those records (and the Wi-Fi results that led to them) through a thin wrapper of the
 // HAL it hands the flows, derives the maker's state from them, and only then calls the maker. So a
 // maker callback that throws is logged and changes nothing FFS has stored.
-import type { BleService, Hal, HalError, LogLevel, WifiConnectionDetails } from '../hal/types';
+import type {
+  BleService,
+  Hal,
+  HalError,
+  LogLevel,
+  NetService,
+  OnDone,
+  WifiConnectionAttempt,
+  WifiConnectionDetails,
+  WifiService,
+} from '../hal/types';
 import { FILES } from '../hal/storage-layout';
 import { FIRMWARE_VERSION } from './version';
 import { startWss, type WssController } from './wss/index';
@@ -104,6 +114,20 @@ export function onFirstUse<T extends object, K extends keyof T>(o: T, name: K, m
   });
 }
 
+interface WifiConnectOptions {
+  ssid?: string;
+  onAttempt?: (attempt: WifiConnectionAttempt) => void;
+  onDone: OnDone<WifiConnectionDetails>;
+}
+
+type Respond = (status: number, contentType: string, body: string) => void;
+
+interface ServeHttpOptions {
+  port: number;
+  onRequest: (req: { method: string; path: string; body: string }, respond: Respond) => void;
+  onDone: OnDone<null>;
+}
+
 type Callback = 'onStateChange' | 'onWifiJoined' | 'onMeshProvisioned' | 'onSetupFailed' | 'onSoftApNeeded' | 'onButtonPress';
 
 interface FlowConfig {
@@ -196,8 +220,8 @@ export function startFfs(hal: Hal, opts: FfsOptions): Ffs {
   }));
   onFirstUse(flowHal, 'wifi', () => {
     const wifi = hal.wifi;
-    return Object.assign({}, wifi, {
-      connect(o: Parameters<Hal['wifi']['connect']>[0]): void {
+    const w: Partial<WifiService> = {
+      connect(o: WifiConnectOptions): void {
         wifi.connect(
           Object.assign({}, o, {
             onDone(err: HalError | null, v: WifiConnectionDetails | null): void {
@@ -211,21 +235,22 @@ export function startFfs(hal: Hal, opts: FfsOptions): Ffs {
           }),
         );
       },
-      disconnect(o: Parameters<Hal['wifi']['disconnect']>[0]): void {
+      disconnect(o: { onDone: OnDone<null> }): void {
         joinedSsid = '';
         wifi.disconnect(o);
       },
-      startAccessPoint(o: Parameters<Hal['wifi']['startAccessPoint']>[0]): void {
+      startAccessPoint(o: { ssid: string; password: string; onDone: OnDone<null> }): void {
         apUp = true;
         later();
         wifi.startAccessPoint(o);
       },
-      stopAccessPoint(o: Parameters<Hal['wifi']['stopAccessPoint']>[0]): void {
+      stopAccessPoint(o: { onDone: OnDone<null> }): void {
         apUp = false;
         later();
         wifi.stopAccessPoint(o);
       },
-    });
+    };
+    return Object.assign({}, wifi, w);
   });
   // BLE made on first call: the mesh flow takes `hal.ble` at start, a provisioned node never calls it
   const ble = (): BleService => hal.ble;
@@ -259,11 +284,11 @@ export function startFfs(hal: Hal, opts: FfsOptions): Ffs {
   if (page && page.length <= MAX_SOFTAP_PAGE) {
     onFirstUse(flowHal, 'net', () => {
       const net = hal.net;
-      return Object.assign({}, net, {
-        serveHttp(o: Parameters<Hal['net']['serveHttp']>[0]): void {
+      const n: Partial<NetService> = {
+        serveHttp(o: ServeHttpOptions): void {
           net.serveHttp(
             Object.assign({}, o, {
-              onRequest(req: { method: string; path: string; body: string }, respond: (s: number, t: string, b: string) => void): void {
+              onRequest(req: { method: string; path: string; body: string }, respond: Respond): void {
                 o.onRequest(req, (status, type, body) => {
                   if (type !== 'text/html') return respond(status, type, body);
                   // the built-in page's status paragraph: <h1>...</h1><p>STATUS<form
@@ -274,7 +299,8 @@ export function startFfs(hal: Hal, opts: FfsOptions): Ffs {
             }),
           );
         },
-      });
+      };
+      return Object.assign({}, net, n);
     });
   }
 
