@@ -84,7 +84,7 @@ export function formatEsbuildMessages(messages) {
  * Build one bundle in memory, run the post-pass (build/postpass.mjs: no `__require` shim, no names the
  * interpreter rejects), then write `<name>.js`, `<name>.js.map` and `<name>.meta.json` into `outDir`.
  * `opts.lazy`: also move the setup-only modules into one function run at first use (build/lazy.mjs;
- * `opts.halOnFirstUse`: the entry builds its HAL on first use, as the maker's firmware/ffs.ts does).
+ * `opts.halOnFirstUse`: the entry builds its HAL on first use, as the maker's ffs/index.ts does).
  */
 export async function buildBundle(entry, outfile, argv = [], extra = {}, opts = {}) {
   const result = await esbuild.build({ ...buildOptions(entry, outfile, argv), ...extra, write: false });

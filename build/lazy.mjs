@@ -40,7 +40,7 @@ export const LAZY_SOURCES = [
 ];
 
 /**
- * Also lazy when the entry builds its HAL service by service on first use (firmware/ffs.ts, the
+ * Also lazy when the entry builds its HAL service by service on first use (ffs/index.ts, the
  * maker's entry): the TLS client, BLE and the DRBG are then made only by setup.
  */
 export const LAZY_HAL_SOURCES = [/hal\/espruino\/(http|ble|crypto)\.ts$/, /firmware\/crypto\/drbg\.ts$/];

@@ -7,7 +7,7 @@
 // The maker's code may use the board's globals (digitalWrite, setInterval): it is product code, not
 // firmware/ (whose rules still apply to what FFS itself does). Pins come from ffs-app.json, checked
 // at build time (build/maker.mjs).
-import { startFfs, type FfsState } from '../../firmware/ffs';
+import { startFfs, type FfsState } from '../../ffs';
 import app from './ffs-app.json';
 import page from './page.html';
 

@@ -1,6 +1,7 @@
 // The one entry a maker builds against (docs/MAKER.md): `startFfs(options)` closes the open consoles,
 // builds the HAL over the board's modules, hands the maker's button/LED pins to it and starts FFS with
-// the maker's callbacks (firmware/api.ts). Like main.ts, it joins firmware/ to hal/espruino/.
+// the maker's callbacks (firmware/api.ts). Like firmware/main.ts, it joins firmware/ to hal/espruino/
+// (so it lives outside firmware/, whose modules only ever get `hal`).
 //
 // The HAL is built service by service on first use (a set-up board never makes its TLS client, BLE
 // bearers, configuration service or DRBG), unlike hal/espruino/index.ts, which makes them all at boot.
@@ -17,9 +18,9 @@ import { createHttp } from '../hal/espruino/http';
 import { createWifi } from '../hal/espruino/wifi';
 import { createNet } from '../hal/espruino/net';
 import { createBle } from '../hal/espruino/ble';
-import { onFirstUse, startFfs as startOnHal, type Ffs, type FfsOptions } from './api';
+import { onFirstUse, startFfs as startOnHal, type Ffs, type FfsOptions } from '../firmware/api';
 
-export type { Ffs, FfsOptions, FfsState, SetupFailure } from './api';
+export type { Ffs, FfsOptions, FfsState, SetupFailure } from '../firmware/api';
 
 /** The maker's setup button and status LED (ESP32 pin names "D0".."D39"). */
 export interface MakerPins {
