@@ -27,105 +27,117 @@ export function pt(): Pt {
   return [fe(), fe(), fe()];
 }
 
-export function ptCopy(r: Pt, p: Pt): void {
-  for (let i = 0; i < 3; i++) r[i].set(p[i]);
-}
-
-const t1 = fe();
-const t2 = fe();
-const t3 = fe();
-const t4 = fe();
-const t5 = fe();
-const t6 = fe();
-const t7 = fe();
-
-/** r = 2p (r may be p). dbl-2001-b: 8 products. Infinity stays infinity (Z3 = 2YZ = 0). */
-export function ptDbl(r: Pt, p: Pt): void {
-  const X = p[0], Y = p[1], Z = p[2], mul = feMul, lin = feLin;
-  mul(t1, Z, Z); // delta
-  mul(t2, Y, Y); // gamma
-  mul(t3, X, t2); // beta
-  lin(t4, X, 1, t1, -1);
-  lin(t5, X, 1, t1, 1);
-  mul(t4, t4, t5); // alpha / 3 = (X - delta)(X + delta)
-  mul(t5, Y, Z);
-  lin(r[2], t5, 2, t5, 0); // Z3 = 2YZ
-  mul(t5, t4, t4);
-  feLinN(r[0], t5, 9, t3, -8); // X3 = alpha^2 - 8 beta
-  lin(t5, t3, 4, r[0], -1);
-  mul(t5, t4, t5);
-  mul(t2, t2, t2);
-  feLinN(r[1], t5, 3, t2, -8); // Y3 = alpha (4 beta - X3) - 8 gamma^2
-}
-
+type Add = (r: Pt, p: Pt, q: Pt, affine?: boolean, neg?: boolean) => void;
 /**
- * Is p the point at infinity? Infinity is only ever made with exactly-zero Z limbs (pt(), fill(0),
- * or 2*Y*Z with Z = 0), and a finite point never gets Z = 0 (mod p), so no reduction is needed.
+ * The point formulas inside one small closure, like the products in p256-field.ts (the interpreter
+ * walks the scopes to find a name; the bundle's top scope lists every module-level name).
  */
-export function isInf(p: Pt): boolean {
-  for (let i = 0; i < 11; i++) if (p[2][i]) return false;
-  return true;
-}
+function formulas(): [(r: Pt, p: Pt) => void, Add, (p: Pt) => boolean, (x: Fe, y: Fe) => boolean] {
+  const t1 = fe(), t2 = fe(), t3 = fe(), t4 = fe(), t5 = fe(), t6 = fe(), t7 = fe();
+  const mul = feMul, lin = feLin, linN = feLinN, isZero = feIsZero;
 
-/**
- * r = p + q, or p - q when `neg`. q is affine (x, y, Z = 1) when `affine` (mixed addition, 11
- * products), else Jacobian (add-1998-cmo-2, 16 products). r may be p.
- */
-export function ptAdd(r: Pt, p: Pt, q: Pt, affine?: boolean, neg?: boolean): void {
-  const mul = feMul, lin = feLin, sg = neg ? -1 : 1;
-  if (isInf(p)) {
-    ptCopy(r, q);
-    lin(r[1], q[1], sg, q[1], 0);
-    if (affine) r[2].set(ONE);
-    return;
+  function ptCopy(r: Pt, p: Pt): void {
+    for (let i = 0; i < 3; i++) r[i].set(p[i]);
   }
-  if (!affine && isInf(q)) return ptCopy(r, p);
-  let u1 = p[0]; // U1 = X1, S1 = Y1 when Z2 = 1
-  let s1 = p[1];
-  const z = p[2];
-  mul(t5, z, z);
-  if (!affine) {
-    u1 = t1;
-    s1 = t2;
-    mul(t6, q[2], q[2]);
-    mul(t1, p[0], t6); // U1 = X1 Z2^2
-    mul(t6, t6, q[2]);
-    mul(t2, p[1], t6); // S1 = Y1 Z2^3
-    mul(t7, z, q[2]); // Z1 Z2
-  }
-  mul(t3, q[0], t5); // U2 = X2 Z1^2
-  mul(t5, t5, z);
-  mul(t4, q[1], t5); // S2 = Y2 Z1^3
-  lin(t3, t3, 1, u1, -1); // H = U2 - U1
-  lin(t4, t4, sg, s1, -1); // R = +-S2 - S1
-  if (feIsZero(t3)) {
-    if (feIsZero(t4)) ptDbl(r, p);
-    else r[2].fill(0);
-    return;
-  }
-  mul(r[2], affine ? z : t7, t3); // Z3 = Z1 Z2 H (z is not needed after this)
-  mul(t5, t3, t3); // HH
-  mul(t6, u1, t5); // V = U1 HH (before r[0] is written: u1 may be p[0] = r[0])
-  mul(t3, t3, t5); // HHH
-  mul(t5, t4, t4);
-  lin(t5, t5, 1, t3, -1);
-  feLinN(r[0], t5, 1, t6, -2); // X3 = R^2 - HHH - 2V
-  lin(t6, t6, 1, r[0], -1);
-  mul(t6, t4, t6);
-  mul(t2, s1, t3);
-  feLinN(r[1], t6, 1, t2, -1); // Y3 = R(V - X3) - S1 HHH
-}
 
-/** Is affine (x, y) (Montgomery form) on y^2 = x^3 - 3x + b ? */
-export function onCurve(x: Fe, y: Fe): boolean {
-  feMul(t1, x, x);
-  feMul(t1, t1, x);
-  feLin(t1, t1, 1, x, -3);
-  feLin(t1, t1, 1, B, 1);
-  feMul(t2, y, y);
-  feLin(t1, t1, 1, t2, -1);
-  return feIsZero(t1);
+  /** r = 2p (r may be p). dbl-2001-b: 8 products. Infinity stays infinity (Z3 = 2YZ = 0). */
+  function ptDbl(r: Pt, p: Pt): void {
+    const X = p[0], Y = p[1], Z = p[2];
+    mul(t1, Z, Z); // delta
+    mul(t2, Y, Y); // gamma
+    mul(t3, X, t2); // beta
+    lin(t4, X, 1, t1, -1);
+    lin(t5, X, 1, t1, 1);
+    mul(t4, t4, t5); // alpha / 3 = (X - delta)(X + delta)
+    mul(t5, Y, Z);
+    lin(r[2], t5, 2, t5, 0); // Z3 = 2YZ
+    mul(t5, t4, t4);
+    linN(r[0], t5, 9, t3, -8); // X3 = alpha^2 - 8 beta
+    lin(t5, t3, 4, r[0], -1);
+    mul(t5, t4, t5);
+    mul(t2, t2, t2);
+    linN(r[1], t5, 3, t2, -8); // Y3 = alpha (4 beta - X3) - 8 gamma^2
+  }
+
+  /**
+   * Is p the point at infinity? Infinity is only ever made with exactly-zero Z limbs (pt(), fill(0),
+   * or 2*Y*Z with Z = 0), and a finite point never gets Z = 0 (mod p), so no reduction is needed.
+   */
+  function isInf(p: Pt): boolean {
+    const z = p[2];
+    let i = 11;
+    while (i--) if (z[i]) return false;
+    return true;
+  }
+
+  /**
+   * r = p + q, or p - q when `neg`. q is affine (x, y, Z = 1) when `affine` (mixed addition, 11
+   * products), else Jacobian (add-1998-cmo-2, 16 products). r may be p.
+   */
+  function ptAdd(r: Pt, p: Pt, q: Pt, affine?: boolean, neg?: boolean): void {
+    const sg = neg ? -1 : 1;
+    if (isInf(p)) {
+      ptCopy(r, q);
+      lin(r[1], q[1], sg, q[1], 0);
+      if (affine) r[2].set(ONE);
+      return;
+    }
+    if (!affine && isInf(q)) return ptCopy(r, p);
+    let u1 = p[0]; // U1 = X1, S1 = Y1 when Z2 = 1
+    let s1 = p[1];
+    const z = p[2];
+    mul(t5, z, z);
+    if (!affine) {
+      u1 = t1;
+      s1 = t2;
+      mul(t6, q[2], q[2]);
+      mul(t1, p[0], t6); // U1 = X1 Z2^2
+      mul(t6, t6, q[2]);
+      mul(t2, p[1], t6); // S1 = Y1 Z2^3
+      mul(t7, z, q[2]); // Z1 Z2
+    }
+    mul(t3, q[0], t5); // U2 = X2 Z1^2
+    mul(t5, t5, z);
+    mul(t4, q[1], t5); // S2 = Y2 Z1^3
+    lin(t3, t3, 1, u1, -1); // H = U2 - U1
+    lin(t4, t4, sg, s1, -1); // R = +-S2 - S1
+    if (isZero(t3)) {
+      if (isZero(t4)) ptDbl(r, p);
+      else r[2].fill(0);
+      return;
+    }
+    mul(r[2], affine ? z : t7, t3); // Z3 = Z1 Z2 H (z is not needed after this)
+    mul(t5, t3, t3); // HH
+    mul(t6, u1, t5); // V = U1 HH (before r[0] is written: u1 may be p[0] = r[0])
+    mul(t3, t3, t5); // HHH
+    mul(t5, t4, t4);
+    lin(t5, t5, 1, t3, -1);
+    linN(r[0], t5, 1, t6, -2); // X3 = R^2 - HHH - 2V
+    lin(t6, t6, 1, r[0], -1);
+    mul(t6, t4, t6);
+    mul(t2, s1, t3);
+    linN(r[1], t6, 1, t2, -1); // Y3 = R(V - X3) - S1 HHH
+  }
+
+  /** Is affine (x, y) (Montgomery form) on y^2 = x^3 - 3x + b ? */
+  function onCurve(x: Fe, y: Fe): boolean {
+    mul(t1, x, x);
+    mul(t1, t1, x);
+    lin(t1, t1, 1, x, -3);
+    lin(t1, t1, 1, B, 1);
+    mul(t2, y, y);
+    lin(t1, t1, 1, t2, -1);
+    return isZero(t1);
+  }
+  return [ptDbl, ptAdd, isInf, onCurve];
 }
+const F = formulas();
+/** r = 2p (r may be p). */
+export const ptDbl = F[0];
+/** r = p + q, or p - q when `neg`; q affine when `affine`. r may be p. */
+export const ptAdd = F[1];
+export const isInf = F[2];
+export const onCurve = F[3];
 
 /** Bit i (little-endian) of a big-endian byte string of length 32 (0 above bit 255). */
 export function bitOf(k: Uint8Array, i: number): number {
@@ -163,6 +175,7 @@ export function mulJob(terms: Term[], affine: boolean): [() => boolean, Pt] {
   const nafs: Int8Array[] = [];
   const inv = fe();
   let bit = 255;
+  inv.set(ONE);
   let n = 31;
   for (let t = 0; t < terms.length; t++) {
     if (!terms[t][1]) {
@@ -172,54 +185,54 @@ export function mulJob(terms: Term[], affine: boolean): [() => boolean, Pt] {
     }
   }
   const d2 = pt();
+  const dbl = ptDbl, add = ptAdd, inf = isInf, bits = bitOf, fromBytes = feFromBytes, mul = feMul;
   function step(): boolean {
     let t, k, j, term, w;
     for (t = 0; t < terms.length; t++) {
       w = wins[t];
       if (w && w.length < 8) {
-        if (w.length < 2) ptDbl(d2, w[0]); // 2P of this term (never infinity: n is prime)
+        if (w.length < 2) dbl(d2, w[0]); // 2P of this term (never infinity: n is prime)
         const p = pt();
-        ptAdd(p, w[w.length - 1], d2);
+        add(p, w[w.length - 1], d2);
         w.push(p);
         return false;
       }
     }
     if (n >= 0) {
-      if (!isInf(R)) ptDbl(R, R); // (doubling infinity would only cost time)
+      if (!inf(R)) dbl(R, R); // (doubling infinity would only cost time)
       for (t = 0; t < terms.length; t++) {
         term = terms[t];
         k = term[0];
         if (term[1]) {
           if (n < 32) {
             j = 0;
-            for (let b = 7; b >= 0; b--) j = j * 2 + bitOf(k, n + 32 * b);
+            for (let b = 7; b >= 0; b--) j = j * 2 + bits(k, n + 32 * b);
             if (j) {
-              feFromBytes(d2[0], term[1], j * 64 - 64);
-              feFromBytes(d2[1], term[1], j * 64 - 32);
-              ptAdd(R, R, d2, true);
+              fromBytes(d2[0], term[1], j * 64 - 64);
+              fromBytes(d2[1], term[1], j * 64 - 32);
+              add(R, R, d2, true);
             }
           }
         } else {
           j = nafs[t][n];
-          if (j) ptAdd(R, R, wins[t][(j < 0 ? -j : j) >> 1], false, j < 0);
+          if (j) add(R, R, wins[t][(j < 0 ? -j : j) >> 1], false, j < 0);
         }
       }
       n--;
       return false;
     }
-    if (!affine || isInf(R)) return true;
-    if (bit === 255) inv.set(ONE);
+    if (!affine || inf(R)) return true;
     if (bit >= 0) {
-      for (j = 0; j < 16; j++) powStep(inv, R[2], PM2, bit--, feMul); // Z^(p-2) = 1/Z (Fermat)
+      for (j = 0; j < 16; j++) powStep(inv, R[2], PM2, bit--, mul); // Z^(p-2) = 1/Z (Fermat)
       return false;
     }
-    const z = inv;
-    feMul(t1, z, z);
-    feMul(R[0], R[0], t1);
-    feMul(t1, t1, z);
-    feMul(R[1], R[1], t1);
+    const u = fe();
+    mul(u, inv, inv);
+    mul(R[0], R[0], u);
+    mul(u, u, inv);
+    mul(R[1], R[1], u);
     for (j = 0; j < 2; j++) {
-      feMul(R[j], R[j], PLAIN_ONE); // out of the Montgomery domain
+      mul(R[j], R[j], PLAIN_ONE); // out of the Montgomery domain
       feReduce(R[j], R[j]);
     }
     R[2].set(ONE);

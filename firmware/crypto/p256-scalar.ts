@@ -6,24 +6,18 @@
 // Bound: inputs canonical (limbs < 2^24) or nMul outputs: a column holds at most 11 products < 2^48
 // plus 11 m_j n_i < 2^47 (balanced digits) plus a carry: below 2^51.5 + 2^50.5 + 2^29 < 2^53.
 // The output (x*y + m*n) / R lies in (-n/2, n) (|m| < R/2): snCanon makes it canonical.
-import { Fe, fe, feB64, feLess, feFromBytes, feToBytes, feIsZero, carry, subIfAtLeast, A, redcHigh, conv, powStep, floor, IW, W } from './p256-field.ts';
+import { Fe, fe, feB64, feLess, feFromBytes, feToBytes, feIsZero, carry, subIfAtLeast, modNMul, powStep } from './p256-field.ts';
 
 /** n in 24-bit limbs. */
 // n = ffffffff 00000000 ffffffff ffffffff bce6faad a7179e84 f3b9cac2 fc632551
 export const N = feB64('/////wAAAAD//////////7zm+q2nF56E87nKwvxjJVE=');
-const BN = new Int32Array(42);
-for (let j = 1; j < 11; j++) BN[41 - j] = N[j];
-const YN = BN.subarray(10, 21);
-
-/** a (standard limbs) < n ? */
-export function snLessThanN(a: Fe): boolean {
-  return feLess(a, N);
-}
+/** r = a * b / R mod n, not canonical: value in (-n/2, n), limbs 0..9 balanced (see p256-field.ts). */
+const nMul = modNMul(N);
 
 /** Is a canonical 32-byte scalar in [1, n-1] ? */
 export function snInRange(b: Uint8Array): boolean {
   const v = snFrom(b);
-  return snLessThanN(v) && !feIsZero(v);
+  return feLess(v, N) && !feIsZero(v);
 }
 
 /** r = a + b mod n (canonical inputs). */
@@ -31,22 +25,6 @@ export function snAdd(r: Fe, a: Fe, b: Fe): void {
   for (let i = 0; i < 11; i++) r[i] = a[i] + b[i];
   carry(r);
   subIfAtLeast(r, N);
-}
-
-/** r = a * b / R mod n, not canonical: value in (-n/2, n), limbs 0..9 balanced. */
-function nMul(r: Fe, x: Fe, y: Fe): void {
-  const a = A, b = BN, v = YN, c = conv, f = floor, w = W, i = IW, n0 = N[0];
-  let q = 0, k = 20, s, m;
-  a.set(x);
-  v.set(y);
-  v.reverse();
-  do {
-    s = c(a, b, k) + q;
-    m = (s - f(s * i) * w) * 48207; // (s mod W) * n', n' = -n^-1 mod 2^24 (below 2^40)
-    a[41 - k] = m = m - f(m * i + 0.5) * w;
-    q = (s + m * n0) * i; // exact: s + m n_0 = 0 (mod W)
-  } while (--k > 9);
-  redcHigh(r, b, q);
 }
 
 /** An nMul output (or any value in (-n, 2n) with small limbs) to its canonical form. */

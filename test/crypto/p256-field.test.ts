@@ -134,7 +134,7 @@ test('snMul: x*y/R mod n, canonical, for canonical inputs and for inputs at the 
 });
 
 test('naf: width-5 digits reproduce the scalar; odd, |d| <= 15, at least 4 zeros after each', () => {
-  const ks = [new Uint8Array(32).fill(255), new Uint8Array(32)];
+  const ks: Uint8Array[] = [new Uint8Array(32).fill(255), new Uint8Array(32)];
   for (let i = 0; i < 300; i++) ks.push(rnd(32));
   for (const k of ks) {
     const d = naf(k);
