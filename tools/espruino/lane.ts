@@ -160,6 +160,8 @@ interface FlowsResult {
   flows: FlowReport[];
   samples: ProbeSample[];
   consoleTail: string[];
+  /** datagrams through the air's UDP bridge (udpIn: from the device, udpOut: to it) */
+  air?: Record<string, number>;
 }
 
 async function flows(info: InterpreterInfo, work: string, bundle: string, which: Set<string>, timeoutS: number, verbose: boolean, log: (s: string) => void): Promise<FlowsResult> {
@@ -289,6 +291,7 @@ async function flows(info: InterpreterInfo, work: string, bundle: string, which:
         flows: report,
         samples,
         consoleTail: consoleLines.slice(-15).map((l) => l.text),
+        air: { ...world.air.stats },
       };
     } finally {
       await interp.stop();
@@ -364,6 +367,7 @@ async function main(): Promise<number> {
       result.flows = { ...r, samples: undefined, sampleCount: r.samples.length };
       ok &&= r.ok;
       log(`boot: ${r.bootJsVars ?? '?'} JsVars in use just after boot (stand-ins alone: ${r.preambleJsVars ?? '?'})`);
+      if (r.air) log(`air bridge: ${r.air.udpIn} datagrams from the device, ${r.air.udpOut} to it`);
       for (const f of r.flows) {
         log(`${f.flow}: ${f.outcome}; peak ${f.peakJsVars ?? '?'} JsVars (sampled every ${PROBE_MS} ms), longest event-loop block ${f.longestBlockMs ?? '?'} ms`);
         let prev = 0;
