@@ -14,9 +14,9 @@
 //     candidates writes it, when eager code reads it and anything assigns it after its declaration
 //     (eager code sees a copy taken when $L ran), or when code that runs while the bundle loads
 //     before $L is declared may reach it (repeated until nothing changes);
-//  3. the candidates move, in their original order, into `var $C;function $L(){return $C||($C=
-//     function(){...;return[a,b,...]}())}` at the top of the IIFE, and every eager reference `a`
-//     becomes `$L()[i]` (a shorthand property `{a}` becomes `{a:$L()[i]}`);
+//  3. the candidates move, in their original order, into `var $C;function $L(i){return($C||($C=
+//     function(){...;return[a,b,...]}()))[i]}` after the last eager declaration they use, and every
+//     eager reference `a` becomes `$L(i)` (a shorthand property `{a}` becomes `{a:$L(i)}`);
 //  4. the source map follows every moved piece, so gate findings still name the TypeScript line.
 // What runs is the same code in the same order; only when the lazy declarations are evaluated changes.
 // The price, measured on the interpreter: a function defined one scope deeper costs ~3 JsVars more
@@ -197,7 +197,7 @@ export function lazify(code, map, opts = {}) {
     for (const u of units) {
       if (u.lazy && !isDecl(u.stmt) && edges.get(u).some((e) => !e.target.lazy)) pull(u, { write: u });
     }
-    // eager code reads a moved binding through $L()[i], a copy taken when $L ran: a binding that is
+    // eager code reads a moved binding through $L(i), a copy taken when $L ran: a binding that is
     // ever assigned after its declaration (a cache, a state) must stay where eager code sees it
     for (const u of units) {
       if (!u.lazy) continue;
@@ -264,9 +264,9 @@ export function lazify(code, map, opts = {}) {
       const from = unitOf(r.id);
       if (from && from.lazy) continue;
       const p = a.parents.get(r.id);
-      const to = L + '(' + (opts.debug ? i : '') + ')[' + i + ']';
+      const to = L + '(' + i + ')';
       const shorthand = p && p.type === 'Property' && p.shorthand && p.value === r.id;
-      // `new a(...)` must stay `new ($L()[i])(...)`: `new $L()[i](...)` would construct $L
+      // `new a(...)` must stay `new ($L(i))(...)`: `new $L(i)(...)` would construct $L
       const callee = p && p.type === 'NewExpression' && p.callee === r.id;
       refEdits.push({ start: r.id.start, end: r.id.end, text: shorthand ? p.key.name + ':' + to : callee ? '(' + to + ')' : to });
     }
@@ -288,13 +288,13 @@ export function lazify(code, map, opts = {}) {
   // then, and only the trailing statements (the entry call) run after it.
   const lastDecl = lastEagerDecl();
   const emitL = () => {
-    text('var ' + C + ';function ' + L + '(' + (opts.debug ? 'i){if(!' + C + ')print("LAZY "+i+" ' + L + '");' : '){') + 'return ' + C + '||(' + C + '=function(){');
+    text('var ' + C + ';function ' + L + '(i){' + (opts.debug ? 'if(!' + C + ')print("LAZY "+i);' : '') + 'return(' + C + '||(' + C + '=function(){');
     for (const u of lazyUnits) {
       if (u.kind) text(u.kind + ' ');
       copy(u.node.start, u.node.end);
       if (u.kind || !/[;}]$/.test(code.slice(u.node.start, u.node.end))) text(';');
     }
-    text('return[' + lazyNames.join(',') + ']}())}');
+    text('return[' + lazyNames.join(',') + ']}()))[i]}');
   };
   copy(0, body.start + 1);
   if (lastDecl < 0) emitL();
