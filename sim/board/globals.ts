@@ -721,13 +721,24 @@ export class Session {
     def('getSerial', fn(() => board.serial));
     def('require', fn((name: unknown) => s.require(name)));
     def('Modules', s.strict('Modules', s.object({
+      // src/jswrap_modules.c jswrap_modules_addCached -> jsparse.c jspEvaluateModule: a function is not
+      // called, its CODE is evaluated at once as a module (exports, module, this = exports), so it does not
+      // see its closure (checked on the 2v29 ESP32-profile interpreter by the Espruino lane); a string is
+      // module source. The module's exports are cached under `id`.
       addCached: (id: unknown, src: unknown) => {
-        const exp = typeof src === 'function' ? (() => {
-          const module = s.object({ exports: s.object({}) as unknown });
-          s.call(src, undefined, [module.exports, module]);
-          return module.exports;
-        })() : s.require(String(id));
-        s.cachedModules.set(String(id), exp);
+        if (typeof id !== 'string' || !(typeof src === 'string' || typeof src === 'function')) {
+          throw s.error('args must be addCached(string, string|function)');
+        }
+        let code = String(src);
+        if (typeof src === 'function') {
+          const open = code.indexOf('{');
+          const close = code.lastIndexOf('}');
+          code = open >= 0 && close > open ? code.slice(open + 1, close) : '';
+        }
+        const module = s.object({ exports: s.object({}) as unknown });
+        const fn = board.compile(`(function (exports, module) {\n${code}\n})`, id).runInContext(s.context);
+        s.call(fn, module.exports, [module.exports, module]);
+        s.cachedModules.set(id, module.exports);
       },
       removeCached: (id: unknown) => { s.cachedModules.delete(String(id)); },
       removeAllCached: () => { s.cachedModules.clear(); },

@@ -37,4 +37,17 @@ test('subarray inside the view behaves as in V8 (negative indexes, empty when be
   assert.is(thrown(b, 'new Uint8Array(4).subarray(-9, 2)'), 'byteOffset too large (or negative)');
 });
 
+// src/jswrap_modules.c jswrap_modules_addCached -> src/jsparse.c jspEvaluateModule: with a function, its
+// CODE is evaluated at once as a module (exports, module, this = exports): it does not see its closure.
+// The emulation used to call the function (closure visible, `exports` not defined). Checked on 2v29.
+test('Modules.addCached(id, fn) evaluates the code now, as a module, without the closure (as Espruino 2v29)', () => {
+  const b = board();
+  assert.is(b.evaluate('var count=0;Modules.addCached("m1",function(){count++;exports.self=this===exports;});count'), 1, 'evaluated at addCached');
+  assert.is(b.evaluate('require("m1").self+","+count'), 'true,1', 'this is exports; require does not run it again');
+  assert.is(b.evaluate('(function(){var hidden=5;Modules.addCached("m2",function(){exports.v=typeof hidden;});})();require("m2").v'), 'undefined');
+  assert.is(b.evaluate('Modules.addCached("m3","exports.x = 42;");require("m3").x'), 42, 'a string is module source');
+  assert.is(b.evaluate('Modules.addCached("m4",function(){module.exports={y:7};});require("m4").y'), 7);
+  assert.is(thrown(b, 'Modules.addCached("m5", 3)'), 'args must be addCached(string, string|function)');
+});
+
 test.run();
