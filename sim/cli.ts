@@ -122,7 +122,10 @@ async function main(): Promise<number> {
       console.log(`  memory per stage, measured on the interpreter: ${mem.stages.map((m) => `${m.stage} ${m.stage === 'boot' ? '' : '+'}${m.jsVars}`).join(', ')} JsVars of ${mem.total}`);
     }
     const lane = report.cpu.lane;
-    if (lane) console.log(`  flows on the interpreter (${lane.file}): ${lane.flows.map((f) => `${f.flow} peak ${f.peakJsVars ?? '?'} JsVars`).join(', ')}`);
+    if (lane) {
+      console.log(`  flows on the interpreter (${lane.file}): ${lane.bootJsVars !== null ? `booted board ${lane.bootJsVars} JsVars, ` : ''}` +
+        `${lane.flows.map((f) => `${f.flow} peak ${f.peakJsVars ?? '?'} JsVars`).join(', ')}`);
+    }
   }
   if (report.boards.length > 1) {
     const st = fleetStats(report);

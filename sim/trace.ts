@@ -28,7 +28,7 @@ export interface TraceRun {
     spec: { name: string; factor: number };
     boards: Record<string, { total: number; byKind: Record<string, number> }>;
     memory?: { total: number; stages: Array<{ stage: string; jsVars: number; note: string }> } | null;
-    lane?: { file: string; date: string; flows: Array<{ flow: string; peakJsVars: number | null; longestBlockMs: number | null; outcome: string }> } | null;
+    lane?: { file: string; date: string; bootJsVars?: number | null; flows: Array<{ flow: string; peakJsVars: number | null; longestBlockMs: number | null; outcome: string }> } | null;
   } | null;
 }
 
@@ -574,6 +574,7 @@ const JS = String.raw`
     // whole flows on the real interpreter (the Espruino lane, tools/espruino/measurements)
     var lane = el('div', 'memory');
     lane.appendChild(el('b', '', 'flows on the interpreter (' + meta.lane.file + ', ' + meta.lane.date.slice(0, 10) + '): '));
+    if (typeof meta.lane.bootJsVars === 'number') lane.appendChild(el('span', 'memitem', 'booted board ' + meta.lane.bootJsVars + ' JsVars'));
     meta.lane.flows.forEach(function (f) {
       lane.appendChild(el('span', 'memitem', f.flow + ': peak ' + (f.peakJsVars === null ? '?' : f.peakJsVars) + ' JsVars' +
         (f.longestBlockMs === null ? '' : ', longest block ' + f.longestBlockMs + ' ms') + ' (' + f.outcome + ')'));

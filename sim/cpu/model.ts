@@ -350,18 +350,20 @@ export class CpuModel implements CpuScheduler {
 
 /** Per flow, what the Espruino lane measured on the real interpreter (tools/espruino/measurements/*.json,
  *  newest file): peak JsVars and the longest event-loop block, shown with the memory stages. */
-export interface LaneMemory { file: string; date: string; flows: Array<{ flow: string; peakJsVars: number | null; longestBlockMs: number | null; outcome: string }> }
+export interface LaneMemory { file: string; date: string; bootJsVars: number | null; flows: Array<{ flow: string; peakJsVars: number | null; longestBlockMs: number | null; outcome: string }> }
 
 export function laneMemory(dir = path.join(root, 'tools', 'espruino', 'measurements')): LaneMemory | null {
   try {
     const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).sort() : [];
     for (const f of files.reverse()) {
       const doc = JSON.parse(readFileSync(path.join(dir, f), 'utf8'));
-      const flows = Array.isArray(doc.flows) ? doc.flows : [];
+      // (the lane's format: {flows: {bootJsVars, flows: [...]}}; a plain {flows: [...]} is read too)
+      const flows = Array.isArray(doc.flows) ? doc.flows : Array.isArray(doc.flows?.flows) ? doc.flows.flows : [];
       if (!flows.length) continue;
       return {
         file: path.join('tools', 'espruino', 'measurements', f),
         date: String(doc.date ?? ''),
+        bootJsVars: typeof doc.flows?.bootJsVars === 'number' ? doc.flows.bootJsVars : null,
         flows: flows.map((x: any) => ({ flow: String(x.flow), peakJsVars: typeof x.peakJsVars === 'number' ? x.peakJsVars : null,
           longestBlockMs: typeof x.longestBlockMs === 'number' ? x.longestBlockMs : null, outcome: String(x.outcome ?? '') })),
       };

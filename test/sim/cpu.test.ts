@@ -176,8 +176,9 @@ test('the Espruino lane\'s measurements (newest file) give each flow\'s peak JsV
   assert.is(laneMemory(dir), null);
   writeFileSync(path.join(dir, '2026-12-06-2v29-ESP32.json'), JSON.stringify({ format: 'espruino-lane/1', date: '2026-12-06T10:00:00Z', flows: [{ flow: 'mesh', peakJsVars: 1, outcome: 'old' }] }));
   writeFileSync(path.join(dir, '2026-12-07-2v29-ESP32.json'), JSON.stringify({ format: 'espruino-lane/1', date: '2026-12-07T10:00:00Z',
-    flows: [{ flow: 'mesh', peakJsVars: 5123, longestBlockMs: 40, outcome: 'provisioned' }, { flow: 'wss', peakJsVars: null, outcome: 'in progress' }] }));
+    flows: { ok: true, bootJsVars: 7977, flows: [{ flow: 'mesh', peakJsVars: 5123, longestBlockMs: 40, outcome: 'provisioned' }, { flow: 'wss', peakJsVars: null, outcome: 'in progress' }] } }));
   const m = laneMemory(dir)!;
+  assert.is(m.bootJsVars, 7977);
   assert.is(m.date, '2026-12-07T10:00:00Z');
   assert.equal(m.flows.map((f) => [f.flow, f.peakJsVars]), [['mesh', 5123], ['wss', null]]);
   writeFileSync(path.join(dir, '2026-12-08-2v29-ESP32.json'), '{not json');
