@@ -170,12 +170,12 @@ export function startFfs(hal: Hal, opts: FfsOptions): Ffs {
   /** The state the records describe now. */
   function derive(): FfsState {
     let wifi: FfsState['wifi'] = 'off';
-    if (wssOn) {
+    if (__FEATURE_WSS__ && wssOn) {
       const r = loadRecord(openWssStore(hal.storage));
       wifi = !r.network ? 'setup' : joinedSsid === r.network.ssid ? 'joined' : 'joining';
     }
     let mesh: FfsState['mesh'] = 'off';
-    if (meshOn) mesh = createMeshState(hal.storage).load() ? 'provisioned' : 'beaconing';
+    if (__FEATURE_MESH__ && meshOn) mesh = createMeshState(hal.storage).load() ? 'provisioned' : 'beaconing';
     return { wifi: wifi, softAp: apUp, mesh: mesh };
   }
   const copy = (s: FfsState): FfsState => ({ wifi: s.wifi, softAp: s.softAp, mesh: s.mesh });
@@ -272,7 +272,7 @@ export function startFfs(hal: Hal, opts: FfsOptions): Ffs {
       hal.log.log(level, tag, message);
       if (level === 'warn' || level === 'error') {
         if (tag === 'wss' && message.indexOf('setup failed: ') === 0) {
-          const code = (lastWifiError && detailsForWifiError(lastWifiError).code) || '3:6:0:3';
+          const code = (__FEATURE_WSS__ && lastWifiError && detailsForWifiError(lastWifiError).code) || '3:6:0:3';
           call('onSetupFailed', { flow: 'wss', reason: message.substring(14), code: code });
         }
         if (tag === 'mesh' && (message.indexOf('provisioning failed') >= 0 || message.indexOf('protocol timeout') >= 0)) {
@@ -316,8 +316,9 @@ export function startFfs(hal: Hal, opts: FfsOptions): Ffs {
 
   let wss: WssController | null = null;
   let mesh: MeshController | null = null;
-  if (wssOn) wss = startWss(flowHal, {});
-  if (meshOn) mesh = startMesh(flowHal, {});
+  // the flags again here, literally, so esbuild drops a flow built out (--no-wss, --no-mesh)
+  if (__FEATURE_WSS__ && wssOn) wss = startWss(flowHal, {});
+  if (__FEATURE_MESH__ && meshOn) mesh = startMesh(flowHal, {});
 
   function clearSetup(): void {
     if (wss) wss.clearSetup();
