@@ -64,4 +64,23 @@ test('the example product builds into one bundle that passes every gate but the 
   assert.equal(other, [], other.join('\n'));
 });
 
+test('a flow built out through the API entry is gone from the bundle (--no-wss, --no-mesh)', async () => {
+  // @ts-ignore plain ESM build script
+  const { buildBundle } = await import('../../esbuild.config.mjs');
+  const { mkdtempSync, readFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(tmpdir() + '/ffs-flags-');
+  const built = async (flag: string): Promise<string> => {
+    await buildBundle('firmware/main.ts', dir + '/f.js', flag ? [flag] : [], {}, { lazy: true });
+    return readFileSync(dir + '/f.js', 'utf8');
+  };
+  const all = await built('');
+  assert.ok(all.includes('startProvisioningSession') && all.includes('Confirmation'), 'both flows in the default build');
+  const noWss = await built('--no-wss');
+  assert.not.ok(noWss.includes('startProvisioningSession'), 'the DSS client is gone');
+  assert.ok(all.length - noWss.length > 10000, 'WSS is more than 10 KB: ' + (all.length - noWss.length));
+  const noMesh = await built('--no-mesh');
+  assert.ok(all.length - noMesh.length > 10000, 'mesh is more than 10 KB: ' + (all.length - noMesh.length));
+});
+
 test.run();
