@@ -6,7 +6,7 @@
 // Console lines are mirrored to the lane over the same socket ({t:"l", s}).
 // When the firmware closes the telnet console (hal/espruino/system.ts hardenConsole) Espruino keeps
 // its console on the dead telnet device (libs/network/telnet: telnetStop does not release it), so the
-// probe moves the console to stdout, as the UART of a real board would keep it.
+// probe closes it a little later (consoleMs) and moves the console to stdout, as a board's UART keeps it.
 (function (C) {
   var s = require('dgram').createSocket('udp4');
   s.bind(C.me);
@@ -33,11 +33,13 @@
     cl.apply(console, arguments);
   };
   var T = require('TelnetServer'), so = T.setOptions;
+  // Closing telnet is deferred by consoleMs: the firmware prints its boot line and closes the console in
+  // the same task, and the flash tool waits for that line over telnet (on a board it comes over the UART).
   T.setOptions = function (o) {
-    so.call(T, o);
-    if (o && o.mode == 'off') {
-      if (C.consoleMs) setTimeout(function () { E.setConsole('USB'); }, C.consoleMs);
-      else E.setConsole('USB');
-    }
+    if (!(o && o.mode == 'off')) return so.call(T, o);
+    setTimeout(function () {
+      so.call(T, o);
+      E.setConsole('USB');
+    }, C.consoleMs);
   };
 })(LANE_CFG);
