@@ -385,8 +385,11 @@ function createHttp(board: Board): unknown {
     for (const k of conns) k.kill();
     conns.clear();
     for (const s of servers) s.close();
+    for (const k of serverConns) k.sock.destroy();
+    serverConns.clear();
   });
   const servers = new Set<net.Server>();
+  const serverConns = new Set<ServerConn>();
 
   function request(optionsArg: unknown, cb: unknown): unknown {
     const options = (typeof optionsArg === 'string' ? parseUrl(optionsArg) : optionsArg) as Record<string, unknown>;
@@ -570,7 +573,8 @@ function createHttp(board: Board): unknown {
     const srv: any = board.strict('httpSrv', board.object({
       listen(port: unknown) {
         vport = Number(port) || 80;
-        server = net.createServer((sock) => serveConnection(sock));
+        // allowHalfOpen: a peer's FIN does not end our side (socketserver.c keeps such a connection)
+        server = net.createServer({ allowHalfOpen: true }, (sock) => serveConnection(board, cb as Function, sock, serverConns));
         servers.add(server);
         const s = server;
         const release = board.clock.hold(`${board.id} http server listen`);
@@ -581,73 +585,16 @@ function createHttp(board: Board): unknown {
         });
         return srv;
       },
+      // serverClose: only the listening socket; accepted connections stay as they are
       close() {
         if (server) {
           server.close();
           servers.delete(server);
           c.world.deviceServers.delete(`${board.id}:${vport}`);
+          server = null;
         }
       },
     }));
-
-    function serveConnection(sock: net.Socket): void {
-      let raw = Buffer.alloc(0);
-      let reqObj: any = null;
-      let remaining = 0;
-      let out = '';
-      const release = board.clock.hold(`${board.id} http server connection`);
-      sock.on('close', () => {
-        release();
-        if (reqObj) board.setTimer(() => board.emitTo(reqObj, 'close'), 0);
-      });
-      sock.on('error', () => undefined);
-      sock.on('data', (d: Buffer) => {
-        if (reqObj) {
-          remaining -= d.length;
-          const piece = d.toString('latin1');
-          board.setTimer(() => board.emitTo(reqObj, 'data', piece), 0);
-          if (remaining <= 0) board.setTimer(() => board.emitTo(reqObj, 'end'), 0);
-          return;
-        }
-        raw = Buffer.concat([raw, d]);
-        const end = raw.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        const head = raw.subarray(0, end).toString('latin1').split('\r\n');
-        const [method, url] = head[0].split(' ');
-        const hdrs = board.object({}) as Record<string, string>;
-        for (const line of head.slice(1)) {
-          const i = line.indexOf(':');
-          if (i > 0) hdrs[line.slice(0, i)] = line.slice(i + 1).replace(/^\s+/, '');
-        }
-        const cl = Object.keys(hdrs).find((k) => k.toLowerCase() === 'content-length');
-        const body = raw.subarray(end + 4);
-        remaining = (cl ? parseInt(hdrs[cl], 10) || 0 : 0) - body.length;
-        reqObj = board.strict('httpSRq', board.object({ method, url, headers: hdrs,
-          available: () => 0, read: () => '' }));
-        const resObj: any = board.strict('httpSRs', board.object({
-          writeHead(status: unknown, headers: unknown) {
-            out = `HTTP/1.1 ${Number(status)} OK\r\nServer: Espruino ${ESPRUINO_VERSION}\r\n`;
-            if (headers && typeof headers === 'object') for (const k of Object.keys(headers)) out += `${k}: ${String((headers as any)[k])}\r\n`;
-            out += '\r\n';
-          },
-          write(data: unknown) {
-            if (!out) resObj.writeHead(200);
-            if (data !== undefined) out += String(data);
-            return false;
-          },
-          end(data: unknown) {
-            if (data !== undefined) resObj.write(data);
-            else if (!out) resObj.writeHead(200);
-            sock.end(Buffer.from(out, 'latin1'));
-          },
-        }));
-        board.setTimer(() => {
-          board.call(cb, undefined, [reqObj, resObj]);
-          if (body.length) board.emitTo(reqObj, 'data', body.toString('latin1'));
-          if (remaining <= 0) board.emitTo(reqObj, 'end');
-        }, 0);
-      });
-    }
     return srv;
   }
 
@@ -662,6 +609,365 @@ function createHttp(board: Board): unknown {
     },
     createServer,
   }));
+}
+
+// ------------------------------------------------------------------------------------------ http server
+
+// socketserver.c socketServerConnectionsIdle + httpParseHeaders + jswrap_stream_pushData as 2v29 has
+// them, measured on the real interpreter (test/sim/http-server-fidelity.test.ts runs both). One idle
+// "step" per connection reads at most 536 bytes and sends at most 536; JS callbacks queued in a step run
+// before the next step. What the real server does, and so this one:
+//  - the head is buffered natively, without a size limit, until "\r\n\r\n"; only then is the request
+//    callback queued (a head never finished, even by a peer that closes, keeps the connection for ever);
+//  - body bytes that came with the head wait in req's buffer (req.available()/read(), at most 512 held
+//    once a buffer exists) until an on('data') listener takes them as one queued 'data' event; later
+//    ones go to the listener as they are read. Content-Length counts down per chunk pushed (a bad value
+//    counts as 0; more bytes than it, e.g. a pipelined request, are data of the same request);
+//  - req 'end' once nothing is owed, nothing is being sent and a step read nothing;
+//  - the connection closes at a step that read nothing (or saw the peer gone), has nothing left to send
+//    and res.end() was called, but NEVER while Content-Length bytes are owed: not by res.end(), not by
+//    the peer closing (no 'close' event then either), not by time (there is no timeout). A peer that
+//    half-closed after a complete request still gets its answer;
+//  - `req.clsNow = true` closes it at the next step, before anything unsent goes out: set right after
+//    res.end() the answer is lost, set ~20 ms later the answer has gone out first;
+//  - at the close: res 'end', req 'close'(false), res 'close'(false); req 'end' only if it came before;
+//  - every answer carries "Connection: close" (res.headers; writeHead's headers override it);
+//  - server.close() closes the listening socket only.
+const STREAM_MAX_BUFFER = 512;
+
+interface ServerConn {
+  sock: net.Socket;
+  pending: Buffer[];
+  /** the peer closed (recv reports the connection closed) */
+  fin: boolean;
+  /** received, not yet pushed (dRcv) */
+  recv: string;
+  hadHeaders: boolean;
+  /** cRcv: Content-Length still owed (1 while a chunked body goes on) */
+  owed: number;
+  chunked: boolean;
+  ended: boolean;
+  closed: boolean;
+  clsNow: boolean;
+  /** res: dSnd (undefined until the head is written), cls, chunked */
+  send: string | undefined;
+  cls: boolean;
+  resChunked: boolean;
+  /** req's stream buffer (undefined when none) */
+  buf: string | undefined;
+  /** the buffer an on('data') took, in its queued 'data' event */
+  flush: string | undefined;
+  scheduled: boolean;
+  req: any;
+  res: any;
+  release: (() => void) | null;
+}
+
+/** jsvGetInteger of a header value: a numeric string (decimal, 0x hex, with a fraction) or 0. */
+function headerInt(v: string | undefined): number {
+  if (v === undefined) return 0;
+  const t = v.trim();
+  if (/^[+-]?0x[0-9a-f]+$/i.test(t)) return parseInt(t, 16) || 0;
+  if (/^[+-]?\d+(\.\d*)?$/.test(t)) return Math.trunc(Number(t));
+  return 0;
+}
+
+function findI(o: Record<string, string>, name: string): string | undefined {
+  const k = Object.keys(o).find((x) => x.toLowerCase() === name.toLowerCase());
+  return k === undefined ? undefined : o[k];
+}
+
+function serveConnection(board: Board, cb: Function, sock: net.Socket, all: Set<ServerConn>): void {
+  const k: ServerConn = {
+    sock, pending: [], fin: false, recv: '', hadHeaders: false, owed: 0, chunked: false, ended: false,
+    closed: false, clsNow: false, send: undefined, cls: false, resChunked: false, buf: undefined, flush: undefined,
+    scheduled: false, req: null, res: null, release: null,
+  };
+  all.add(k);
+  // the peer's first bytes are on their way: hold virtual time until they are read (or a quiet moment)
+  k.release = board.clock.hold(`${board.id} http server connection`);
+  const quiet = setTimeout(() => dropHold(), 200);
+  quiet.unref?.();
+  const dropHold = () => {
+    clearTimeout(quiet);
+    const r = k.release;
+    k.release = null;
+    if (r) r();
+  };
+  /** bytes or a FIN of the device are on their way: the peer sees them before virtual time goes on */
+  const holdWhileSending = (start: (done: () => void) => void) => {
+    const r = board.clock.hold(`${board.id} http server sending`);
+    let released = false;
+    const done = () => {
+      if (released) return;
+      released = true;
+      const t = setTimeout(r, 30); // a moment of real time for the peer's handlers
+      t.unref?.();
+    };
+    start(done);
+    setTimeout(done, 500).unref?.();
+  };
+  const queue = (fn: () => void) => board.setTimer(fn, 0);
+  const kick = (ms = 0) => {
+    if (k.scheduled || k.closed) return;
+    k.scheduled = true;
+    board.setTimer(() => step(), ms);
+  };
+  sock.on('data', (d: Buffer) => {
+    if (k.closed) return;
+    k.pending.push(d);
+    kick();
+  });
+  sock.on('end', () => {
+    k.fin = true;
+    kick();
+  });
+  sock.on('close', () => {
+    k.fin = true;
+    all.delete(k);
+    dropHold();
+    kick();
+  });
+  sock.on('error', () => undefined);
+
+  function takeChunk(): Buffer | null {
+    if (!k.pending.length) return null;
+    const all2 = Buffer.concat(k.pending);
+    const chunk = all2.subarray(0, CHUNK);
+    k.pending = all2.length > CHUNK ? [all2.subarray(CHUNK)] : [];
+    return chunk;
+  }
+
+  /** jswrap_stream_pushData: the 'data' listener now, else req's buffer. */
+  function deliverFlush(): void {
+    const data = k.flush;
+    k.flush = undefined;
+    if (data !== undefined) board.emitTo(k.req, 'data', data);
+  }
+
+  function pushData(data: string, force: boolean): boolean {
+    if (board.realm.listenerCount(k.req, 'data') > 0) {
+      deliverFlush();
+      board.emitTo(k.req, 'data', data);
+      return true;
+    }
+    if (k.buf === undefined) {
+      k.buf = data;
+      return true;
+    }
+    let ok = true;
+    if (k.buf.length + data.length > STREAM_MAX_BUFFER) ok = false;
+    if ((ok || force) && k.buf.length < STREAM_MAX_BUFFER) k.buf += data.slice(0, STREAM_MAX_BUFFER - k.buf.length);
+    return ok;
+  }
+
+  /** socketPushReceiveData for the server's request */
+  function pushReceived(force: boolean): void {
+    if (!k.recv) return;
+    let next = '';
+    if (k.chunked) {
+      const len = k.recv.length;
+      if (len < 5) return;
+      const startIdx0 = k.recv.indexOf('\r\n');
+      const chunkLen = parseInt(k.recv, 16) || 0;
+      k.owed = chunkLen ? 1 : 0;
+      if (!chunkLen) {
+        k.recv = '';
+        return;
+      }
+      const startIdx = startIdx0 + 2;
+      const nextIdx = startIdx + chunkLen + 2;
+      let partial = '';
+      if (nextIdx < len) next = k.recv.slice(nextIdx);
+      else if (nextIdx > len) {
+        if (nextIdx - len < 3) return;
+        partial = (nextIdx - len - 2).toString(16) + '\r\n';
+      }
+      k.recv = k.recv.substr(startIdx, chunkLen);
+      if (!pushData(k.recv, force)) return;
+      k.recv = next || partial;
+      if (next) pushReceived(force);
+      return;
+    }
+    k.owed -= k.recv.length;
+    if (!pushData(k.recv, force)) return;
+    k.recv = '';
+  }
+
+  /** httpParseHeaders (server): false while the head is incomplete */
+  function parseHead(): boolean {
+    const end = k.recv.indexOf('\r\n\r\n');
+    if (end < 0) return false;
+    const lines = k.recv.slice(0, end).split('\r\n');
+    const first = lines[0];
+    const sp1 = first.indexOf(' ');
+    const sp2 = sp1 < 0 ? -1 : first.indexOf(' ', sp1 + 1);
+    const hdrs = board.object({}) as Record<string, string>;
+    for (const line of lines.slice(1)) {
+      const colon = line.indexOf(':');
+      if (colon <= 0) continue;
+      const value = line.slice(colon + 1).replace(/^\s+/, '');
+      if (!value) continue; // no value on the line: not a header
+      const name = line.slice(0, colon);
+      if (name in hdrs) continue; // Espruino adds a second entry; lookups see the first
+      hdrs[name] = value;
+    }
+    const te = findI(hdrs, 'Transfer-Encoding');
+    k.chunked = te !== undefined && te.toLowerCase() === 'chunked';
+    k.owed = k.chunked ? 1 : headerInt(findI(hdrs, 'Content-Length'));
+    const method = sp1 < 0 ? first : first.slice(0, sp1);
+    const url = sp1 < 0 ? '' : first.slice(sp1 + 1, sp2 < 0 ? undefined : sp2);
+    k.recv = k.recv.slice(end + 4);
+    makeObjects(method, url, hdrs);
+    return true;
+  }
+
+  function makeObjects(method: string, url: string, hdrs: Record<string, string>): void {
+    const protoOn = (board.realm.Object.prototype as any).on as Function;
+    const req: any = board.object({ method, url, headers: hdrs });
+    Object.defineProperty(req, 'clsNow', {
+      enumerable: false,
+      get: () => k.clsNow,
+      set: (v: unknown) => {
+        k.clsNow = !!v;
+        if (k.clsNow) kick();
+      },
+    });
+    Object.defineProperty(req, 'on', {
+      enumerable: false,
+      value: function on(this: any, ev: unknown, fn: unknown) {
+        protoOn.call(this, ev, fn);
+        // jswrap_object_on: a 'data' listener takes what is buffered, as one queued event
+        if (ev === 'data' && k.buf !== undefined) {
+          const data = k.buf;
+          k.buf = undefined;
+          // queued; a chunk read before the queue runs must not overtake it (see pushData)
+          k.flush = data;
+          queue(() => deliverFlush());
+        }
+      },
+    });
+    Object.assign(req, {
+      available: () => (k.buf ?? '').length,
+      read: (n?: unknown) => {
+        const b = k.buf ?? '';
+        const m = typeof n === 'number' && n > 0 ? n : b.length;
+        k.buf = b.length > m ? b.slice(m) : undefined;
+        return b.slice(0, m);
+      },
+      pipe: () => board.notEmulated('httpSRq.pipe'),
+    });
+    const res: any = board.object({ headers: board.object({ Connection: 'close' }) });
+    const writeHead = (status: unknown, headers: unknown) => {
+      if (headers !== undefined && (headers === null || typeof headers !== 'object')) {
+        board.printLine('ERROR: Headers sent to writeHead should be an object');
+        return;
+      }
+      if (k.send !== undefined) {
+        board.printLine('ERROR: Headers have already been sent');
+        return;
+      }
+      const all2: Record<string, unknown> = {};
+      const implicit = res.headers;
+      if (implicit && typeof implicit === 'object') Object.assign(all2, implicit);
+      if (headers) Object.assign(all2, headers);
+      let text = `HTTP/1.1 ${Number(status) | 0} OK\r\nServer: Espruino ${ESPRUINO_VERSION}\r\n`;
+      for (const name of Object.keys(all2)) text += `${name}: ${String(all2[name])}\r\n`;
+      const te = Object.keys(all2).find((x) => x.toLowerCase() === 'transfer-encoding');
+      if (te !== undefined && String(all2[te]).toLowerCase() === 'chunked') k.resChunked = true;
+      k.send = text + '\r\n';
+      kick();
+    };
+    const write = (data: unknown) => {
+      if (k.cls || k.clsNow) throw board.error('This socket is closed');
+      if (k.send === undefined) writeHead(200, undefined);
+      if (data !== undefined) {
+        const s = String(data);
+        k.send += k.resChunked ? `${s.length.toString(16)}\r\n${s}\r\n` : s;
+      }
+      kick();
+      return false;
+    };
+    Object.assign(res, {
+      writeHead,
+      write,
+      end(data: unknown) {
+        if (data !== undefined) write(data);
+        write(k.resChunked ? '' : undefined);
+        k.cls = true;
+        kick();
+      },
+      setHeader(name: unknown, value: unknown) {
+        if (res.headers && typeof res.headers === 'object') res.headers[String(name)] = String(value);
+      },
+    });
+    k.req = board.strict('httpSRq', req);
+    k.res = board.strict('httpSRs', res);
+  }
+
+  /** One pass of socketServerConnectionsIdle over this connection. */
+  function step(): void {
+    k.scheduled = false;
+    if (k.closed) return;
+    let closeNow = k.clsNow;
+    let num = 0;
+    if (!closeNow) {
+      const chunk = takeChunk();
+      num = chunk ? chunk.length : k.fin ? -1 : 0;
+      if (num < 0) closeNow = true;
+      else if (chunk) {
+        dropHold();
+        k.recv += chunk.toString('latin1');
+        if (!k.hadHeaders && parseHead()) {
+          k.hadHeaders = true;
+          const { req, res } = k;
+          board.emit({ actor: 'http', kind: 'serve', summary: `${req.method} ${req.url}`, fields: { method: req.method, url: req.url } });
+          queue(() => board.call(cb, undefined, [req, res]));
+        }
+        if (k.hadHeaders) pushReceived(false);
+      }
+      if (k.send) {
+        if (k.sock.destroyed || !k.sock.writable) closeNow = true; // the send fails
+        else {
+          const piece = k.send.slice(0, CHUNK);
+          holdWhileSending((done) => k.sock.write(Buffer.from(piece, 'latin1'), () => done()));
+          k.send = k.send.slice(piece.length);
+          if (!k.send && !k.cls) queue(() => board.emitTo(k.res, 'drain'));
+        }
+      }
+      if (!k.send && num <= 0) {
+        let really = k.cls;
+        if (k.owed > 0 || !k.hadHeaders) really = false;
+        else if (!k.ended) {
+          k.ended = true;
+          queue(() => board.emitTo(k.req, 'end'));
+        }
+        closeNow = really;
+      } else if (num > 0) closeNow = false;
+    }
+    if (closeNow) {
+      if (k.hadHeaders) pushReceived(true);
+      k.closed = true;
+      const { req, res } = k;
+      if (res) {
+        queue(() => board.emitTo(res, 'end'));
+        queue(() => board.emitTo(req, 'close', false));
+        queue(() => board.emitTo(res, 'close', false));
+      }
+      board.emit({ actor: 'http', kind: 'serve-close', summary: `connection closed${req ? ` (${req.method} ${req.url})` : ''}` });
+      dropHold();
+      all.delete(k);
+      holdWhileSending((done) => sock.end(() => {
+        done();
+        sock.destroy();
+      }));
+      return;
+    }
+    // read something, more to read or to send: the next idle (after the callbacks queued now; at the
+    // same virtual instant, so a client holding virtual time is answered). With
+    // nothing to do the C code goes on polling, but nothing changes until new bytes, res or clsNow.
+    if (num > 0 || k.pending.length || k.send) kick();
+  }
 }
 
 // ------------------------------------------------------------------------------------------ tls / net
