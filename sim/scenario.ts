@@ -271,9 +271,11 @@ type ImageFile = { name: string; data: Uint8Array };
  * The Storage image of one device, exactly as the flash tool writes it (flash/image.ts with an
  * identity from flash/identity.ts).
  */
-export async function deviceImage(bundle: string, scenario: Scenario, boardId: string): Promise<ImageFile[]> {
+export async function deviceImage(bundle: string, scenario: Scenario, boardId: string, rng: Rng = new Rng(scenario.seed)): Promise<ImageFile[]> {
   const { buildStorageImage } = await import('../flash/image');
-  return buildStorageImage({ bundle, identity: deviceIdentity(scenario, boardId), config: scenario.device.config as any });
+  // the flash's random bytes (boot record carry, ...) from the scenario's seeded generator: same seed, same flash
+  const flash = rng.fork('flash:' + boardId);
+  return buildStorageImage({ bundle, identity: deviceIdentity(scenario, boardId), config: scenario.device.config as any, random: (n: number) => flash.bytes(n) });
 }
 
 const identities = new Map<string, DeviceIdentity>();
@@ -412,7 +414,7 @@ export async function runScenario(nameOrScenario: string | Scenario, opts: RunOp
       if (kept) {
         timeline.emit({ actor: 'sim', kind: 'flash', board: id, summary: `kept the Storage of the previous run (${board.storage.list().length} files in ${storagePath})` });
       } else {
-        for (const f of await deviceImage(bundle, scenario, id)) board.storage.writeFile(f.name, f.data);
+        for (const f of await deviceImage(bundle, scenario, id, rng)) board.storage.writeFile(f.name, f.data);
         timeline.emit({ actor: 'sim', kind: 'flash', board: id, summary: `flashed ${board.storage.list().length} files (${bundle.length}-byte app)` });
       }
       boards.push(board);
