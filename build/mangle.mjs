@@ -95,7 +95,10 @@ export async function reservedNames() {
       if (!Object.prototype.hasOwnProperty.call(API_NAMES_SAFE_TO_MANGLE, name)) add([name], 'the Espruino ' + kind + ' (' + api.version + ': ' + file + ')');
     }
   }
-  for (const f of filesUnder(path.join(root, 'sim', 'board'), /\.ts$/)) add(words(readFileSync(f, 'utf8')), 'the emulated board (' + path.relative(root, f) + ')');
+  // The emulated board stands for the interpreter, so the names the interpreter may keep (above, each
+  // with its reason) are not reserved by the board's spelling of them either.
+  const boardWords = (text) => [...words(text)].filter((w) => !Object.prototype.hasOwnProperty.call(API_NAMES_SAFE_TO_MANGLE, w));
+  for (const f of filesUnder(path.join(root, 'sim', 'board'), /\.ts$/)) add(boardWords(readFileSync(f, 'utf8')), 'the emulated board (' + path.relative(root, f) + ')');
   for (const f of filesUnder(path.join(root, 'flash'), /\.(ts|mjs|js)$/)) add(await writtenWords(f), 'the flash tool (' + path.relative(root, f) + ')');
   return reserved;
 }
@@ -110,6 +113,12 @@ async function writtenWords(file) {
   const sf = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
   const out = new Set();
   const visit = (n) => {
+    // a module path (`import ... from '../firmware/store/record'`) is not data the tool writes
+    if ((ts.isImportDeclaration(n) || ts.isExportDeclaration(n)) && n.moduleSpecifier) {
+      if (n.importClause) visit(n.importClause);
+      if (n.exportClause) visit(n.exportClause);
+      return;
+    }
     if (ts.isStringLiteralLike(n) || ts.isTemplateHead(n) || ts.isTemplateMiddle(n) || ts.isTemplateTail(n)) for (const w of words(n.text)) out.add(w);
     if ((ts.isPropertyAssignment(n) || ts.isShorthandPropertyAssignment(n) || ts.isMethodDeclaration(n) || ts.isPropertySignature(n) ||
         ts.isMethodSignature(n) || ts.isPropertyDeclaration(n) || ts.isGetAccessor(n) || ts.isSetAccessor(n)) && n.name) {
