@@ -35,6 +35,11 @@ function label(r: LanHostRequest): string {
   return r.request.split('\r\n')[0].split(' ').slice(0, 2).join(' ');
 }
 
+/** Bytes written reach the device's socket a moment later (real time): keep virtual time until then. */
+function afterDelivery(release: () => void): void {
+  setTimeout(release, 50);
+}
+
 export function lanHostRequest(ctx: WorldContext, board: Board, r: LanHostRequest): void {
   const name = label(r);
   const port = r.port ?? 80;
@@ -71,7 +76,7 @@ export function lanHostRequest(ctx: WorldContext, board: Board, r: LanHostReques
   sock.on('error', () => undefined);
   const release = ctx.clock.hold('lan host connect');
   sock.on('connect', () => {
-    sock.write(first, () => release());
+    sock.write(first, () => afterDelivery(release));
     emit(ctx, 'http', `${name}: sent ${first.length} of ${text.length} bytes${hold ? `, holding back ${hold}` : ''}`, board.id);
   });
   if (!hold) return;
@@ -81,7 +86,7 @@ export function lanHostRequest(ctx: WorldContext, board: Board, r: LanHostReques
       return;
     }
     const release2 = ctx.clock.hold('lan host finish');
-    sock.write(rest, () => release2());
+    sock.write(rest, () => afterDelivery(release2));
     emit(ctx, 'http', `${name}: sent the held-back ${hold} bytes`, board.id);
   }, r.finishAfterMs ?? 0); // the host's own time: not owned by the board (a busy device does not delay it)
 }
