@@ -135,19 +135,29 @@ interface FlowConfig {
   button?: { shortHoldMs?: number; factoryResetMs?: number };
 }
 
-export function startFfs(hal: Hal, opts: FfsOptions): Ffs {
-  const log = (level: LogLevel, message: string, tag?: string): void => hal.log.log(level, tag || 'app', message);
-  // The boot line first (the flash tool waits for it); the entry has already closed the consoles.
-  log('info', BOOT_LINE + ' v' + FIRMWARE_VERSION + ' on ' + hal.system.board + ' Espruino ' + hal.system.firmwareVersion, 'boot');
-  const cfg = hal.storage.readJSON<FlowConfig>(FILES.config);
+/** What the maker's callbacks need from a run: the HAL the flows get, and the state it observes. */
+interface Observer {
+  flowHal: Hal;
+  /** the state at boot, told to the maker (then only changes) */
+  begin(): void;
+  state(): FfsState;
+  call(name: Callback, v?: unknown, w?: unknown): void;
+}
+
+type Log = (level: LogLevel, message: string, tag?: string) => void;
+
+const OFF: FfsState = { wifi: 'off', softAp: false, mesh: 'off' };
+const copy = (s: FfsState): FfsState => ({ wifi: s.wifi, softAp: s.softAp, mesh: s.mesh });
+
+/**
+ * The maker's view of a run: the flows get a thin wrapper of the HAL whose record writes, Wi-Fi
+ * results, failure lines and (when the maker has one) soft-AP page are observed.
+ */
+function observe(hal: Hal, opts: FfsOptions, wssOn: boolean, meshOn: boolean, log: Log): Observer {
   const page = opts.softApPage;
   if (page && page.length > MAX_SOFTAP_PAGE) {
     log('error', 'soft-AP page over ' + MAX_SOFTAP_PAGE + ' bytes: using the built-in one');
   }
-  const flows = opts.flows || (cfg && cfg.flows) || {};
-  const wssOn = __FEATURE_WSS__ && !!cfg && flows.wss !== false;
-  const meshOn = __FEATURE_MESH__ && !!cfg && !!flows.mesh;
-  const OFF: FfsState = { wifi: 'off', softAp: false, mesh: 'off' };
   let state = OFF;
   let apUp = false;
   let joinedSsid = '';
@@ -178,7 +188,6 @@ export function startFfs(hal: Hal, opts: FfsOptions): Ffs {
     if (__FEATURE_MESH__ && meshOn) mesh = createMeshState(hal.storage).load() ? 'provisioned' : 'beaconing';
     return { wifi: wifi, softAp: apUp, mesh: mesh };
   }
-  const copy = (s: FfsState): FfsState => ({ wifi: s.wifi, softAp: s.softAp, mesh: s.mesh });
 
   /** Compare with what the maker last heard and tell the differences. */
   function update(): void {
@@ -304,15 +313,41 @@ export function startFfs(hal: Hal, opts: FfsOptions): Ffs {
     });
   }
 
+  return {
+    flowHal: flowHal,
+    begin(): void {
+      state = derive();
+      call('onStateChange', copy(state), OFF);
+    },
+    state: () => copy(state),
+    call: call,
+  };
+}
+
+/**
+ * Boot line, flows and button; with `o`, the maker's callbacks. Without one (the device program with
+ * no maker code, firmware/app.ts), the flows get the board's HAL itself and nothing is observed.
+ */
+export function startFlows(hal: Hal, opts: FfsOptions, watch: typeof observe | null): Ffs {
+  const log: Log = (level, message, tag) => hal.log.log(level, tag || 'app', message);
+  // The boot line first (the flash tool waits for it); the entry has already closed the consoles.
+  log('info', BOOT_LINE + ' v' + FIRMWARE_VERSION + ' on ' + hal.system.board + ' Espruino ' + hal.system.firmwareVersion, 'boot');
+  const cfg = hal.storage.readJSON<FlowConfig>(FILES.config);
+  const flows = opts.flows || (cfg && cfg.flows) || {};
+  const wssOn = __FEATURE_WSS__ && !!cfg && flows.wss !== false;
+  const meshOn = __FEATURE_MESH__ && !!cfg && !!flows.mesh;
+  const o = watch ? watch(hal, opts, wssOn, meshOn, log) : null;
+  const state = (): FfsState => (o ? o.state() : copy(OFF));
+
   if (!cfg) {
     log('error', 'no ' + FILES.config + ': flash the device first', 'boot');
     const idle = (): void => undefined;
-    return { state: () => copy(OFF), clearSetup: idle, factoryReset: idle, log: idle, setLed: idle };
+    return { state: state, clearSetup: idle, factoryReset: idle, log: idle, setLed: idle };
   }
 
+  const flowHal = o ? o.flowHal : hal;
   // What the maker hears first: the state at boot (then only changes).
-  state = derive();
-  call('onStateChange', copy(state), OFF);
+  if (o) o.begin();
 
   let wss: WssController | null = null;
   let mesh: MeshController | null = null;
@@ -332,12 +367,12 @@ export function startFfs(hal: Hal, opts: FfsOptions): Ffs {
 
   const b = opts.button || cfg.button || {};
   const shortHoldMs = b.shortHoldMs || 3000;
-  if (opts.onButtonPress) {
+  if (o && opts.onButtonPress) {
     let downAt = -1;
     hal.button.watch({
       onChange(pressed: boolean, atMs: number): void {
         if (pressed) downAt = atMs;
-        else if (downAt >= 0 && atMs - downAt < shortHoldMs) call('onButtonPress');
+        else if (downAt >= 0 && atMs - downAt < shortHoldMs) o.call('onButtonPress');
         if (!pressed) downAt = -1;
       },
     });
@@ -357,10 +392,15 @@ export function startFfs(hal: Hal, opts: FfsOptions): Ffs {
   });
 
   return {
-    state: () => copy(state),
+    state: state,
     clearSetup: clearSetup,
     factoryReset: factoryReset,
     log: (message: string) => log('info', message),
     setLed: (on: boolean) => hal.led.set(on),
   };
+}
+
+/** Start FFS on `hal` with the maker's options and callbacks. */
+export function startFfs(hal: Hal, opts: FfsOptions): Ffs {
+  return startFlows(hal, opts, observe);
 }
