@@ -17,6 +17,7 @@ import { ESPRUINO_BUILTIN_MODULES, ESBUILD_SUPPORTED, BUDGET_BYTES } from './bui
 import { postProcess } from './build/postpass.mjs';
 import { mangleOptions, saveMangleCache } from './build/mangle.mjs';
 import { lazify } from './build/lazy.mjs';
+import { squeeze } from './build/squeeze.mjs';
 import { appArg, loadMakerApp } from './build/maker.mjs';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
@@ -93,6 +94,8 @@ export async function buildBundle(entry, outfile, argv = [], extra = {}, opts = 
   if (result.mangleCache) saveMangleCache(result.mangleCache);
   let post = postProcess(js.text, map ? map.text : null);
   if (opts.lazy && post.map) post = { ...post, ...lazify(post.code, post.map, { halOnFirstUse: !!opts.halOnFirstUse }) };
+  // number constants inlined, adjacent declarations merged (build/squeeze.mjs)
+  post = { ...post, ...squeeze(post.code, post.map) };
   mkdirSync(path.dirname(outfile), { recursive: true });
   writeFileSync(outfile, post.code);
   if (post.map) writeFileSync(outfile + '.map', JSON.stringify(post.map));

@@ -187,7 +187,7 @@ function parseMap(map) {
   return typeof map === 'string' ? JSON.parse(map) : map;
 }
 
-function applyEdits(code, edits) {
+export function applyEdits(code, edits) {
   edits.sort((x, y) => x.start - y.start);
   const seen = [];
   for (const e of edits) {
@@ -226,7 +226,7 @@ function translate(edits, offset) {
   return offset + delta;
 }
 
-function remap(map, oldCode, out) {
+export function remap(map, oldCode, out) {
   const oldStarts = lineStarts(oldCode);
   const newStarts = lineStarts(out.code);
   const consumer = new SourceMapConsumer(map);

@@ -1,0 +1,113 @@
+// Squeeze: the last pass over a bundle (after build/postpass.mjs and build/lazy.mjs), two rewrites
+// esbuild does not do across the modules it concatenates, each one meaning-preserving:
+//  1. a `var`/`let`/`const` bound once to a number literal and never written (esbuild emits one per
+//     `export const N = 20`) is replaced by its literal at every reference, and its declarator goes,
+//     when that is shorter. Not when any reference is written (assignment, ++, a for-in/of target, a
+//     pattern), is a shorthand property `{N}`, or is the object of a member access (`20.toString`
+//     would not parse). Scope analysis (build/scope.mjs) resolves each reference, so a local of the
+//     same name elsewhere is never touched. The only difference at run time: a reference evaluated
+//     before its declaration ran read `undefined` (a hoisting bug the gate rejects) and now reads the
+//     value.
+//  2. adjacent declarations of one kind in one block, `var a=1;var b=2;`, become `var a=1,b=2;`
+//     (same bindings, same order of evaluation).
+// The source map follows every edit (positions of removed text are dropped).
+import { parseScript, analyze, children } from './scope.mjs';
+import { applyEdits, remap } from './postpass.mjs';
+
+const BLOCKS = new Set(['Program', 'BlockStatement', 'StaticBlock']);
+
+/** Why a reference cannot become a literal ('' when it can). */
+function refProblem(a, id) {
+  const p = a.parents.get(id);
+  if (!p) return 'no parent';
+  if ((p.type === 'AssignmentExpression' && p.left === id) || p.type === 'UpdateExpression') return 'written';
+  if ((p.type === 'ForInStatement' || p.type === 'ForOfStatement') && p.left === id) return 'written';
+  if (p.type === 'ArrayPattern' || p.type === 'ObjectPattern' || p.type === 'RestElement' || (p.type === 'AssignmentPattern' && p.left === id)) return 'written';
+  if (p.type === 'Property' && (p.shorthand || p.value !== id)) return 'shorthand';
+  if (p.type === 'MemberExpression' && p.object === id) return 'member';
+  if (p.type === 'UnaryExpression' && p.operator === 'delete') return 'delete';
+  if (p.type === 'ExportSpecifier') return 'export';
+  return '';
+}
+
+/** 1: number constants inlined. Returns the edits and the names inlined. */
+function inlineEdits(code, ast) {
+  const a = analyze(ast);
+  const edits = [];
+  const inlined = [];
+  const removed = new Set();
+  for (const b of a.bindings) {
+    if (b.kind !== 'var' && b.kind !== 'let' && b.kind !== 'const') continue;
+    if (b.ids.length !== 1 || b.decls.length !== 1) continue;
+    const d = b.decl;
+    if (!d || d.type !== 'VariableDeclarator' || d.id.type !== 'Identifier' || !d.init) continue;
+    if (d.init.type !== 'Literal' || typeof d.init.value !== 'number') continue;
+    const decl = a.parents.get(d);
+    const holder = decl && a.parents.get(decl);
+    if (!holder || !BLOCKS.has(holder.type)) continue; // not a for-head declaration
+    if (b.refs.some((r) => refProblem(a, r.id))) continue;
+    const lit = code.slice(d.init.start, d.init.end);
+    const grows = b.refs.reduce((n, r) => n + lit.length - r.id.name.length, 0);
+    if (grows >= d.end - d.start + 1) continue;
+    for (const r of b.refs) edits.push({ start: r.id.start, end: r.id.end, text: lit });
+    removed.add(d);
+    inlined.push(b.name);
+  }
+  // the declarators go: runs of removed ones, with their commas; a statement left empty goes whole
+  const decls = new Set([...removed].map((d) => a.parents.get(d)));
+  for (const decl of decls) {
+    const list = decl.declarations;
+    if (list.every((d) => removed.has(d))) {
+      edits.push({ start: decl.start, end: decl.end, text: '' });
+      continue;
+    }
+    for (let i = 0; i < list.length; ) {
+      if (!removed.has(list[i])) {
+        i++;
+        continue;
+      }
+      let j = i;
+      while (j + 1 < list.length && removed.has(list[j + 1])) j++;
+      if (j + 1 < list.length) edits.push({ start: list[i].start, end: list[j + 1].start, text: '' });
+      else edits.push({ start: list[i - 1].end, end: list[j].end, text: '' });
+      i = j + 1;
+    }
+  }
+  return { edits, inlined };
+}
+
+/** 2: adjacent declarations of one kind merged. */
+function mergeEdits(code, ast) {
+  const edits = [];
+  (function visit(n) {
+    if (BLOCKS.has(n.type)) {
+      const body = n.body;
+      for (let i = 1; i < body.length; i++) {
+        const x = body[i - 1];
+        const y = body[i];
+        if (x.type !== 'VariableDeclaration' || y.type !== 'VariableDeclaration' || x.kind !== y.kind) continue;
+        if (code[x.end - 1] !== ';' || code.slice(y.start, y.start + y.kind.length + 1) !== y.kind + ' ') continue;
+        if (y.start !== x.end) continue; // nothing in between (minified output)
+        edits.push({ start: x.end - 1, end: y.start + y.kind.length + 1, text: ',' });
+      }
+    }
+    for (const c of children(n)) visit(c);
+  })(ast);
+  return edits;
+}
+
+function step(code, map, make) {
+  const ast = parseScript(code);
+  const r = make(code, ast);
+  const edits = Array.isArray(r) ? r : r.edits;
+  if (!edits.length) return { code, map, info: r };
+  const out = applyEdits(code, edits);
+  return { code: out.code, map: map ? remap(typeof map === 'string' ? JSON.parse(map) : map, code, out) : null, info: r };
+}
+
+/** Both rewrites; `{ code, map, inlined: names, merged: count }`. */
+export function squeeze(code, map) {
+  const one = step(code, map, inlineEdits);
+  const two = step(one.code, one.map, mergeEdits);
+  return { code: two.code, map: two.map, inlined: one.info.inlined, merged: two.info.length };
+}

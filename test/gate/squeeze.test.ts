@@ -1,0 +1,65 @@
+// The last pass (build/squeeze.mjs): number constants inlined and adjacent declarations merged. The
+// output of hand-written code with every case it must refuse computes exactly what the input
+// computes (both run in node:vm), and the real firmware bundle gets shorter by it.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import vm from 'node:vm';
+import { readFileSync, existsSync } from 'node:fs';
+// @ts-ignore plain ESM module without types
+import { squeeze } from '../../build/squeeze.mjs';
+
+const run = (code: string): unknown => {
+  const box: { out?: unknown } = {};
+  vm.runInNewContext(code, { box });
+  return JSON.stringify(box.out);
+};
+
+const CASES = `(()=>{
+var A=20;var B=3,C=A+1;
+var S=7,W=9,T=1;
+function f(A){return A+B}              // a parameter of the same name is not the constant
+let o={S},h=W.toString(16);            // shorthand property, member object: kept
+var K=5;K++;                           // written: kept
+var D=4;for(var E in {x:1,y:2})D++;    // D written
+var F=6;[F]=[8];                       // destructuring target: kept
+var G=10;let g=()=>G*G;                // read in a closure: inlined
+for(var i=0,N=2;i<N;i++);              // a for-head declaration: kept
+const L=1e3,M=0x10;let P=L+M;
+box.out=[A,B,C,f(1),o,h,K,D,F,g(),i,N,P,T];
+})();`;
+
+test('same result, the refused cases kept as bindings', () => {
+  const r = squeeze(CASES, null);
+  assert.is(run(r.code), run(CASES));
+  assert.ok(r.code.length < CASES.length);
+  for (const kept of ['S', 'W', 'K', 'D', 'F', 'N']) assert.not.ok(r.inlined.includes(kept), kept + ' must stay a binding');
+  for (const gone of ['A', 'B', 'G', 'L', 'M', 'T']) assert.ok(r.inlined.includes(gone), gone + ' inlined');
+  assert.match(r.code, /\{S\}/);
+  assert.match(r.code, /W\.toString/);
+});
+
+test('a long literal used often stays a name (only when shorter)', () => {
+  const code = '(()=>{var q=123456789;box.out=[q,q,q,q,q,q]})();';
+  const r = squeeze(code, null);
+  assert.equal(r.inlined, []);
+  assert.is(r.code, code);
+});
+
+test('merging: one kind, one block, nothing in between', () => {
+  const code = '(()=>{var a=1;var b=a+1;let c=b;let d=c;const e=d;var f=e;{let g=f;let h=g;box.out=[a,b,c,d,e,f,g,h]}})();';
+  const r = squeeze(code, null);
+  assert.is(run(r.code), run(code));
+  assert.match(r.code, /let c=b,d=c;/);
+  assert.match(r.code, /let g=f,h=g;/);
+});
+
+test('the firmware bundle: no top-level number constant left that could go', () => {
+  const file = 'dist/firmware.js';
+  if (!existsSync(file)) return;
+  const code = readFileSync(file, 'utf8');
+  const again = squeeze(code, null);
+  assert.equal(again.inlined, [], 'squeeze ran in the build');
+  assert.is(again.merged, 0);
+});
+
+test.run();
