@@ -1,8 +1,8 @@
 // Squeeze: the last pass over a bundle (after build/postpass.mjs and build/lazy.mjs), two rewrites
 // esbuild does not do across the modules it concatenates, each one meaning-preserving:
-//  1. a `var`/`let`/`const` bound once to a number literal and never written (esbuild emits one per
-//     `export const N = 20`) is replaced by its literal at every reference, and its declarator goes,
-//     when that is shorter. Not when any reference is written (assignment, ++, a for-in/of target, a
+//  1. a `var`/`let`/`const` bound once to a number or string literal and never written (esbuild emits
+//     one per `export const N = 20`) is replaced by its literal at every reference, and its declarator
+//     goes, when that is shorter (a string has no identity; a regex literal, which has, stays). Not when any reference is written (assignment, ++, a for-in/of target, a
 //     pattern), is a shorthand property `{N}`, or is the object of a member access (`20.toString`
 //     would not parse). Scope analysis (build/scope.mjs) resolves each reference, so a local of the
 //     same name elsewhere is never touched. The only difference at run time: a reference evaluated
@@ -30,7 +30,7 @@ function refProblem(a, id) {
   return '';
 }
 
-/** 1: number constants inlined. Returns the edits and the names inlined. */
+/** 1: number and string constants inlined. Returns the edits and the names inlined. */
 function inlineEdits(code, ast) {
   const a = analyze(ast);
   const edits = [];
@@ -41,7 +41,7 @@ function inlineEdits(code, ast) {
     if (b.ids.length !== 1 || b.decls.length !== 1) continue;
     const d = b.decl;
     if (!d || d.type !== 'VariableDeclarator' || d.id.type !== 'Identifier' || !d.init) continue;
-    if (d.init.type !== 'Literal' || typeof d.init.value !== 'number') continue;
+    if (d.init.type !== 'Literal' || (typeof d.init.value !== 'number' && typeof d.init.value !== 'string')) continue;
     const decl = a.parents.get(d);
     const holder = decl && a.parents.get(decl);
     if (!holder || !BLOCKS.has(holder.type)) continue; // not a for-head declaration
