@@ -9,5 +9,6 @@ export function selftestIo(): SelftestIo {
       setTimeout(fn, 0);
     },
     useNative: detectNativeCrypto,
+    convolve: E.convolve,
   };
 }
