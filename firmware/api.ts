@@ -138,10 +138,11 @@ interface FlowConfig {
 /** What the maker's callbacks need from a run: the HAL the flows get, and the state it observes. */
 interface Observer {
   flowHal: Hal;
+  /** the maker's onButtonPress: a release before the short hold */
+  button(shortHoldMs: number): void;
   /** the state at boot, told to the maker (then only changes) */
   begin(): void;
   state(): FfsState;
-  call(name: Callback, v?: unknown, w?: unknown): void;
 }
 
 type Log = (level: LogLevel, message: string, tag?: string) => void;
@@ -315,12 +316,22 @@ function observe(hal: Hal, opts: FfsOptions, wssOn: boolean, meshOn: boolean, lo
 
   return {
     flowHal: flowHal,
+    button(shortHoldMs: number): void {
+      if (!opts.onButtonPress) return;
+      let downAt = -1;
+      hal.button.watch({
+        onChange(pressed: boolean, atMs: number): void {
+          if (pressed) downAt = atMs;
+          else if (downAt >= 0 && atMs - downAt < shortHoldMs) call('onButtonPress');
+          if (!pressed) downAt = -1;
+        },
+      });
+    },
     begin(): void {
       state = derive();
       call('onStateChange', copy(state), OFF);
     },
     state: () => copy(state),
-    call: call,
   };
 }
 
@@ -367,16 +378,7 @@ export function startFlows(hal: Hal, opts: FfsOptions, watch: typeof observe | n
 
   const b = opts.button || cfg.button || {};
   const shortHoldMs = b.shortHoldMs || 3000;
-  if (o && opts.onButtonPress) {
-    let downAt = -1;
-    hal.button.watch({
-      onChange(pressed: boolean, atMs: number): void {
-        if (pressed) downAt = atMs;
-        else if (downAt >= 0 && atMs - downAt < shortHoldMs) o.call('onButtonPress');
-        if (!pressed) downAt = -1;
-      },
-    });
-  }
+  if (o) o.button(shortHoldMs);
   watchButton(hal, {
     shortHoldMs: shortHoldMs,
     factoryResetMs: b.factoryResetMs || 10000,
