@@ -336,10 +336,16 @@ function observe(hal: Hal, opts: FfsOptions, wssOn: boolean, meshOn: boolean, lo
 }
 
 /**
- * Boot line, flows and button; with `o`, the maker's callbacks. Without one (the device program with
+ * Boot line, flows and button; with `watch`, the maker's callbacks. Without one (the device program with
  * no maker code, firmware/app.ts), the flows get the board's HAL itself and nothing is observed.
  */
-export function startFlows(hal: Hal, opts: FfsOptions, watch: typeof observe | null): Ffs {
+/** What the button does, for the maker's Ffs (null: no device configuration, FFS idle). */
+interface Actions {
+  clearSetup(): void;
+  factoryReset(): void;
+}
+
+export function startFlows(hal: Hal, opts: FfsOptions, watch: ((log: Log, wssOn: boolean, meshOn: boolean) => Observer) | null): Actions | null {
   const log: Log = (level, message, tag) => hal.log.log(level, tag || 'app', message);
   // The boot line first (the flash tool waits for it); the entry has already closed the consoles.
   log('info', BOOT_LINE + ' v' + FIRMWARE_VERSION + ' on ' + hal.system.board + ' Espruino ' + hal.system.firmwareVersion, 'boot');
@@ -347,13 +353,11 @@ export function startFlows(hal: Hal, opts: FfsOptions, watch: typeof observe | n
   const flows = opts.flows || (cfg && cfg.flows) || {};
   const wssOn = __FEATURE_WSS__ && !!cfg && flows.wss !== false;
   const meshOn = __FEATURE_MESH__ && !!cfg && !!flows.mesh;
-  const o = watch ? watch(hal, opts, wssOn, meshOn, log) : null;
-  const state = (): FfsState => (o ? o.state() : copy(OFF));
+  const o = watch ? watch(log, wssOn, meshOn) : null;
 
   if (!cfg) {
     log('error', 'no ' + FILES.config + ': flash the device first', 'boot');
-    const idle = (): void => undefined;
-    return { state: state, clearSetup: idle, factoryReset: idle, log: idle, setLed: idle };
+    return null;
   }
 
   const flowHal = o ? o.flowHal : hal;
@@ -393,16 +397,19 @@ export function startFlows(hal: Hal, opts: FfsOptions, watch: typeof observe | n
     },
   });
 
-  return {
-    state: state,
-    clearSetup: clearSetup,
-    factoryReset: factoryReset,
-    log: (message: string) => log('info', message),
-    setLed: (on: boolean) => hal.led.set(on),
-  };
+  return { clearSetup: clearSetup, factoryReset: factoryReset };
 }
 
 /** Start FFS on `hal` with the maker's options and callbacks. */
 export function startFfs(hal: Hal, opts: FfsOptions): Ffs {
-  return startFlows(hal, opts, observe);
+  const seen: { o: Observer | null } = { o: null };
+  const a = startFlows(hal, opts, (log, wssOn, meshOn) => (seen.o = observe(hal, opts, wssOn, meshOn, log)));
+  const idle = (): void => undefined;
+  return {
+    state: () => (seen.o ? seen.o.state() : copy(OFF)),
+    clearSetup: a ? a.clearSetup : idle,
+    factoryReset: a ? a.factoryReset : idle,
+    log: a ? (message: string) => hal.log.log('info', 'app', message) : idle,
+    setLed: a ? (on: boolean) => hal.led.set(on) : idle,
+  };
 }
