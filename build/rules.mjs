@@ -31,6 +31,7 @@ export const RULES = {
   'new-target': 'new.target / import.meta',
   'quoted-accessor': 'get/set with a quoted key in an object literal',
   regex: 'regular-expression features the interpreter lacks',
+  'regex-position': 'a regex literal where the interpreter\'s lexer reads `/` as division (after `)`, `]`, a name or a value)',
   'missing-builtin': 'a built-in global, static member or method the interpreter lacks',
   hoisting: 'a function declaration or var used before its statement has run',
   'keyword-identifier': 'an identifier named of / static / let, or a parameter named undefined',
@@ -103,6 +104,37 @@ function propName(member) {
   }
   return null;
 }
+
+// Espruino 2v29's lexer (src/jslex.c, JSLJT_FORWARDSLASH) reads `/` as the start of a regex only after
+// the start of the text, a keyword or operator token (not true/false/null/undefined), or one of
+// ! % & * + - / < = > ? [ { } ( , ; : -- after `)`, `]`, `|`, `^`, `~`, a name or a value it is a division.
+const REGEX_AFTER_CHARS = '!%&*+-/<=>?[{}(,;:';
+const VALUE_WORDS = new Set(['true', 'false', 'null', 'undefined', 'this', 'super']);
+
+/** The token that ends just before `pos` (an operator's last char, or a word), or '' at the start. */
+function tokenBefore(code, pos) {
+  let i = pos - 1;
+  while (i >= 0 && /\s/.test(code[i])) i--;
+  if (i < 0) return '';
+  if (/[A-Za-z0-9_$]/.test(code[i])) {
+    let j = i;
+    while (j > 0 && /[A-Za-z0-9_$]/.test(code[j - 1])) j--;
+    return code.slice(j, i + 1);
+  }
+  if (code[i] === '|' && code[i - 1] === '|') return '||';
+  return code[i];
+}
+
+function regexMayFollow(before) {
+  if (before === '' || before === '||') return true;
+  if (/^[A-Za-z_$]/.test(before)) return KEYWORDS.has(before) && !VALUE_WORDS.has(before);
+  if (/^[0-9]/.test(before)) return false;
+  return REGEX_AFTER_CHARS.includes(before);
+}
+
+const KEYWORDS = new Set(['break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do',
+  'else', 'export', 'extends', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof', 'let', 'new', 'return',
+  'switch', 'throw', 'try', 'typeof', 'var', 'void', 'while', 'with', 'yield', 'await', 'of']);
 
 /** Run every rule over a parsed Program. */
 export function runRules(ast, code) {
@@ -202,6 +234,8 @@ export function runRules(ast, code) {
         if (node.bigint !== undefined) add('bigint', node, 'BigInt literal ' + node.raw);
         if (node.regex) {
           for (const m of regexProblems(node.regex.pattern, node.regex.flags)) add('regex', node, m + ' in ' + node.raw);
+          const before = tokenBefore(code, node.start);
+          if (!regexMayFollow(before)) add('regex-position', node, node.raw + ' after `' + before + '` is lexed as a division by Espruino (src/jslex.c): keep the regex in a variable');
         }
         break;
       case 'LabeledStatement': add('labeled-statement', node, 'label ' + node.label.name + ':'); break;

@@ -106,8 +106,10 @@ export function createResponseParser(maxBodyBytes: number): ResponseParser {
 /** The request as it goes on the wire (Content-Length always set; Connection: close). */
 export function serializeRequest(r: HttpRequest): string {
   let head = r.method + ' ' + r.path + ' HTTP/1.1\r\nHost: ' + r.host + (r.port === (r.tls ? 443 : 80) ? '' : ':' + r.port) + '\r\n';
-  // Host, Content-Length and Connection are this writer's own
-  for (const n in r.headers) if (!/^(host|content-length|connection)$/i.test(n)) head += n + ': ' + r.headers[n] + '\r\n';
+  // Host, Content-Length and Connection are this writer's own (the regex in a variable: after the
+  // loop's `)` Espruino's lexer would read a literal's `/` as a division -- gate rule regex-position)
+  const own = /^(host|content-length|connection)$/i;
+  for (const n in r.headers) if (!own.test(n)) head += n + ': ' + r.headers[n] + '\r\n';
   if (r.method !== 'GET' || r.body.length) head += 'Content-Length: ' + r.body.length + '\r\n';
   return head + 'Connection: close\r\n\r\n' + r.body;
 }
