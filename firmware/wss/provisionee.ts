@@ -41,8 +41,6 @@ export const MAX_LOOP_ROUNDS = 16;
 const STATES = 'START_PIN_BASED_SETUP COMPUTE_CONFIGURATION POST_WIFI_SCAN_DATA GET_WIFI_LIST CONNECTING_TO_USER_NETWORK CONNECTED_TO_USER_NETWORK'.split(' ');
 
 export interface ProvisioneeOptions {
-  /** every state change (for the log, the LED and the persisted phase) */
-  onState?: (state: string) => void;
   /** a user network was joined and verified: the place to save its credentials */
   onUserNetwork: (network: WifiConfiguration) => void;
   /** the end: ok only when the cloud said DONE */
@@ -88,7 +86,6 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
   function setState(s: string): void {
     state = s;
     info(hal, 'state ' + s);
-    if (opts.onState) opts.onState(s);
   }
 
   /** The run ends in state `s` (once): every later callback is dropped. */
