@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -186,6 +187,10 @@ async function flows(info: InterpreterInfo, work: string, bundle: string, which:
   /** the firmware's console.log lines, mirrored by the probe (they arrive even while the console is on telnet) */
   const logLines: Array<{ ms: number; text: string }> = [];
   let tLoad = 0;
+  // The connectivity probe goes to port 80 (firmware/wss/wifi-join.ts), and on a Linux interpreter the
+  // device's own soft-AP page server would take 127.0.0.1:80 too (one loopback for the AP and the home
+  // network): the lane switches the soft AP off (SoftAp.Enabled) and answers the probe itself.
+  const probeServer = which.has('wss') ? await startProbeServer() : null;
   const world: LaneWorld = await startLaneWorld({
     identity,
     boardId: 'espruino',
@@ -229,7 +234,7 @@ async function flows(info: InterpreterInfo, work: string, bundle: string, which:
       writeFileSync(cfgFile, JSON.stringify({
         dss: { host: '127.0.0.1', port: ports.port, setupPort: ports.setupPort },
         connectivity: { probeHost: '127.0.0.1' },
-        flows: { wss: which.has('wss'), mesh: which.has('mesh') },
+        flows: { wss: which.has('wss'), mesh: which.has('mesh'), softAp: !which.has('wss') },
       }));
       // the stand-ins alone (booted from .boot0, no app yet): their own JsVars, to subtract
       await new Promise((r) => setTimeout(r, 1500));
@@ -298,7 +303,24 @@ async function flows(info: InterpreterInfo, work: string, bundle: string, which:
     }
   } finally {
     await world.stop();
+    if (probeServer) await new Promise((r) => probeServer.close(() => r(null)));
   }
+}
+
+/** 127.0.0.1:80 answering /generate_204 with 204 (the home network's internet, for the WSS flow). */
+async function startProbeServer(): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    res.writeHead(req.url === '/generate_204' ? 204 : 404, { Connection: 'close', 'Content-Length': '0' });
+    res.end();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(new LaneError(e.code === 'EADDRINUSE' ? 'port 80 on 127.0.0.1 is busy: the WSS flow answers its connectivity probe there; stop what listens on it or run --flows mesh'
+        : e.code === 'EACCES' ? 'cannot listen on port 80 (the WSS connectivity probe): run as root, or allow it (sysctl net.ipv4.ip_unprivileged_port_start=80), or run --flows mesh'
+        : 'probe server: ' + e.message)));
+    server.listen(80, '127.0.0.1', () => resolve());
+  });
+  return server;
 }
 
 // ---- main ----

@@ -33,6 +33,10 @@ info = {
      'DEFINES+=-DMBEDTLS_ECDH_C -DMBEDTLS_ECDSA_C -DMBEDTLS_ASN1_WRITE_C',
      'DEFINES+=-DMBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA_ENABLED -DMBEDTLS_KEY_EXCHANGE_ECDHE_RSA_ENABLED',
      'SOURCES+=libs/crypto/mbedtls/library/ecdh.c libs/crypto/mbedtls/library/ecdsa.c libs/crypto/mbedtls/library/asn1write.c',
+     # PEM, as ESP-IDF's mbedTLS has it: the stock Linux config parses DER only (one certificate per
+     # buffer), so a PEM chain fails with "mbedtls_x509_crt_parse of 'cert': Invalid format".
+     'DEFINES+=-DMBEDTLS_PEM_PARSE_C -DMBEDTLS_BASE64_C',
+     'SOURCES+=libs/crypto/mbedtls/library/pem.c libs/crypto/mbedtls/library/base64.c',
      'LINUX=1',
    ]
  }
