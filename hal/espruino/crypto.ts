@@ -27,7 +27,7 @@ import {
 } from '../../firmware/crypto/p256';
 
 // Espruino's E object (declared here too so host-side tests that import this file type-check).
-declare const E: { srand(v: number): void; convolve?: (a: Int32Array, b: Int32Array, offset: number) => number };
+declare const E: { srand(v: number): void; convolve?: (a: ArrayLike<number>, b: ArrayLike<number>, offset: number) => number };
 
 /** Bytes of device seed the DRBG needs (256-bit security strength). */
 export const SEED_BYTES = 32;
