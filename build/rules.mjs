@@ -2,6 +2,7 @@
 // Facts: probes on the real interpreter (Espruino 2v29, github:espruino/Espruino) as recorded in
 // docs/BUILD.md and build/espruino-api.json. Rule names are stable: tests and
 // the README refer to them.
+import { readFileSync } from 'node:fs';
 import { analyze, children, isFunction } from './scope.mjs';
 import {
   ESPRUINO_BUILTIN_MODULES, FORBIDDEN_IDENTIFIERS, MISSING_GLOBALS, GLOBAL_MEMBERS, MISSING_METHODS,
@@ -31,6 +32,7 @@ export const RULES = {
   'new-target': 'new.target / import.meta',
   'quoted-accessor': 'get/set with a quoted key in an object literal',
   regex: 'regular-expression features the interpreter lacks',
+  'unknown-global': 'a read of a global the interpreter does not define (not in Espruino 2v29\'s API list): a ReferenceError at run time',
   'regex-position': 'a regex literal where the interpreter\'s lexer reads `/` as division (after `)`, `]`, a name or a value)',
   'missing-builtin': 'a built-in global, static member or method the interpreter lacks',
   hoisting: 'a function declaration or var used before its statement has run',
@@ -135,6 +137,13 @@ function regexMayFollow(before) {
 const KEYWORDS = new Set(['break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do',
   'else', 'export', 'extends', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof', 'let', 'new', 'return',
   'switch', 'throw', 'try', 'typeof', 'var', 'void', 'while', 'with', 'yield', 'await', 'of']);
+
+// Globals a bundle may read without declaring them: Espruino 2v29's API (build/espruino-api.json, from
+// its sources: classes, global functions and objects) and the language's own value names.
+const KNOWN_GLOBALS = new Set([
+  ...Object.keys(JSON.parse(readFileSync(new URL('./espruino-api.json', import.meta.url), 'utf8')).api),
+  'undefined', 'NaN', 'Infinity', 'arguments', 'this',
+]);
 
 /** Run every rule over a parsed Program. */
 export function runRules(ast, code) {
@@ -329,6 +338,10 @@ export function runRules(ast, code) {
           }
           if (node.name === 'require' && !underTypeof(node) && !(p.type === 'CallExpression' && p.callee === node)) {
             add('require', node, 'require used as a value (only require("<built-in>") calls are allowed)');
+          }
+          const assigned = p.type === 'AssignmentExpression' && p.left === node;
+          if (!underTypeof(node) && !assigned && !KNOWN_GLOBALS.has(node.name)) {
+            add('unknown-global', node, '`' + node.name + '` is not declared and is not a global of Espruino 2v29');
           }
           if (node.name === 'arguments') {
             const fn = a.fnOf.get(node);

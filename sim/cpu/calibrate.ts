@@ -1,7 +1,7 @@
 // Regenerates sim/cpu/calibration.json from the real interpreter, in one command:
 //   node --import tsx sim/cpu/calibrate.ts [--espruino PATH] [--runs N] [--out FILE] [--assume-native-convolve]
 //   node --import tsx sim/cpu/calibrate.ts --from-log FILE [--out FILE]   (recompute a table from a saved log)
-// (PATH defaults to $ESPRUINO_BIN, then /work/espruino/build/espruino).
+// (PATH defaults to $ESPRUINO_BIN, then the default build of npm run espruino:build).
 //
 // How: sim/cpu/measure.ts (the firmware's own crypto, built with the firmware's esbuild settings and
 // post-pass) and the firmware bundle itself (dist/firmware.js, for the boot) run on the Linux build of
@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CALIBRATION_FORMAT, CALIBRATION_PATH, firmwareVersion, type Calibration } from './model';
+import { defaultBinary } from '../../tools/espruino/paths.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -138,7 +139,7 @@ async function buildMeasure(outfile: string): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  const bin = arg('--espruino') ?? process.env.ESPRUINO_BIN ?? '/work/espruino/build/espruino';
+  const bin = arg('--espruino') ?? defaultBinary();
   const runs = Number(arg('--runs') ?? 2);
   const out = arg('--out') ?? CALIBRATION_PATH;
   const from = arg('--from');

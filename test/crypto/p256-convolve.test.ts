@@ -1,6 +1,6 @@
 // E.convolve, the native operation P-256's products run on: the emulated board (sim/board/globals.ts)
 // must give exactly what the real interpreter gives. The reference line below was printed by this same
-// script on the real Espruino 2v29 (Linux build, ESP32 profile: /work/espruino/build/espruino, commit
+// script on the real Espruino 2v29 (Linux build, ESP32 profile built by npm run espruino:build, commit
 // 6106910b8) on 2026-12-07: Int32Array operands with 24-bit signed limbs, offsets past both ends,
 // a Float64Array with a 2^52-sized term, plain arrays, and a sum just below 2^53.
 import { test } from 'uvu';

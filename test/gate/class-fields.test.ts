@@ -32,7 +32,8 @@ test('the build emits no class field: declared ones vanish, initialized ones run
     await buildBundle('test/gate/fixtures/src/class-fields.ts', out, [], { mangleProps: undefined, mangleCache: undefined });
     const code = readFileSync(out, 'utf8');
     assert.equal(classFields(code), []);
-    assert.equal(checkSource(code, { file: 'out.js' }).map((f: Finding) => f.text), []);
+    // `report` is the test's own global (the harness defines it before running the bundle)
+    assert.equal(checkSource(code, { file: 'out.js' }).filter((f: Finding) => !(f.rule === 'unknown-global' && /`report`/.test(f.text))).map((f: Finding) => f.text), []);
     // the semantics survive: two instances, each with its own buffer and counter
     const seen: any[] = [];
     vm.runInNewContext(code, { Uint8Array, report: (...args: any[]) => seen.push(args) });
