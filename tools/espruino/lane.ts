@@ -22,6 +22,7 @@ import {
   LaneError, TELNET_PORT, evalIn, portFree, probeInterpreter, resolveBinary, runFile, startTelnet, type InterpreterInfo,
 } from './interpreter.ts';
 import { freeUdpPort, startLaneWorld, type LaneWorld } from './world.ts';
+import { tablePrepScript } from '../../bench/espruino.ts';
 import { identityFromJson } from '../../flash/identity.ts';
 import { eventText, type SimEvent } from '../../sim/timeline.ts';
 
@@ -60,6 +61,8 @@ interface FlowReport {
   /** ms after load() (the flash tool's boot) of each stage line */
   stages: Array<{ ms: number; stage: string }>;
   peakJsVars: number | null;
+  /** the largest live count (sampled after a GC every 5th tick) */
+  peakLiveJsVars: number | null;
   longestBlockMs: number | null;
   note?: string;
 }
@@ -93,6 +96,8 @@ interface ProbeSample {
   at: number;
   usage: number;
   peak: number;
+  /** after a garbage collection (process.memory()): what the pool must hold */
+  live: number;
   block: number;
 }
 
@@ -116,6 +121,11 @@ async function bench(bin: string, work: string, log: (s: string) => void): Promi
   const dir = path.join(work, 'bench');
   mkdirSync(dir, { recursive: true });
   const lines: string[] = [];
+  // the fixed-base tables the flash tool writes (ffs.gtab, ffs.dtkey, ffs.dttab), in this Storage first
+  const prep = path.join(dir, 'tables.js');
+  writeFileSync(prep, tablePrepScript());
+  const wrote = await runFile(bin, prep, { cwd: dir, timeoutMs: 120000, onLine: () => undefined });
+  if (wrote.timedOut || wrote.lines.some((l) => /Uncaught|Error/.test(l))) log('  bench: could not write the tables to Storage: ' + (wrote.lines.filter((l) => /Uncaught|Error/.test(l))[0] || 'timed out'));
   const r = await runFile(bin, path.join(root, 'dist/bench.js'), {
     cwd: dir,
     timeoutMs: 1800000,
@@ -207,7 +217,7 @@ async function flows(info: InterpreterInfo, work: string, bundle: string, which:
       if (verbose) log(`  world ${eventText(e)}`);
     },
     onDeviceMessage: (m) => {
-      if (m.t === 'm') samples.push({ at: Date.now(), usage: Number(m.u), peak: Number(m.p), block: Number(m.k) });
+      if (m.t === 'm') samples.push({ at: Date.now(), usage: Number(m.u), live: Number(m.l), peak: Number(m.p), block: Number(m.k) });
       if (m.t === 'l' && typeof m.s === 'string') {
         logLines.push({ ms: Date.now(), text: m.s });
         if (verbose) log('  log ' + m.s);
@@ -284,6 +294,7 @@ async function flows(info: InterpreterInfo, work: string, bundle: string, which:
           done: o.done,
           stages: own.map((l) => ({ ms: l.ms - tBoot, stage: l.text.replace(/^\w+ \w+: /, '') })),
           peakJsVars: inWindow.length ? Math.max(...inWindow.map((s) => s.usage)) : null,
+          peakLiveJsVars: inWindow.length ? Math.max(...inWindow.map((s) => s.live)) : null,
           longestBlockMs: inWindow.length ? Math.max(...inWindow.map((s) => s.block)) : null,
         };
       });
@@ -391,7 +402,7 @@ async function main(): Promise<number> {
       log(`boot: ${r.bootJsVars ?? '?'} JsVars in use just after boot (stand-ins alone: ${r.preambleJsVars ?? '?'})`);
       if (r.air) log(`air bridge: ${r.air.udpIn} datagrams from the device, ${r.air.udpOut} to it`);
       for (const f of r.flows) {
-        log(`${f.flow}: ${f.outcome}; peak ${f.peakJsVars ?? '?'} JsVars (sampled every ${PROBE_MS} ms), longest event-loop block ${f.longestBlockMs ?? '?'} ms`);
+        log(`${f.flow}: ${f.outcome}; peak ${f.peakLiveJsVars ?? '?'} JsVars live (after GC, every ${PROBE_MS * 5} ms), ${f.peakJsVars ?? '?'} held with garbage not yet collected; longest event-loop block ${f.longestBlockMs ?? '?'} ms`);
         let prev = 0;
         for (const s of f.stages) {
           log(`  ${(s.ms / 1000).toFixed(2).padStart(8)} s  (+${((s.ms - prev) / 1000).toFixed(2)} s)  ${s.stage}`);

@@ -1,5 +1,6 @@
 // Lane probe (test scaffolding, never part of dist/firmware.js). Runs from .boot0 before the app, in
-// the Espruino dialect. Every LANE_CFG.ms it samples process.memory(false).usage (no GC: cheap) and
+// the Espruino dialect. Every LANE_CFG.ms it samples process.memory(false).usage (no GC: cheap; it
+// counts garbage not yet collected), every 5th tick process.memory().usage after a GC (live), and
 // the lateness of its own timer (how long the event loop was blocked), and every 5th tick sends
 // {t:"m", u, p, k, up} to the lane over UDP. Samples are taken between tasks, so a peak inside one
 // long computation is seen only as far as it survives that task: the peak is a lower bound.
@@ -21,7 +22,8 @@
     t = now;
     if (late > LANE.block) LANE.block = late;
     if (u > LANE.peak) LANE.peak = u;
-    if (++n % 5 == 0) send({ t: 'm', u: u, p: LANE.peak, k: Math.round(LANE.block), up: Math.round(now * 1000) });
+    // every 5th tick also the live count: process.memory() collects garbage first (what the pool must hold)
+    if (++n % 5 == 0) send({ t: 'm', u: u, l: process.memory().usage, p: LANE.peak, k: Math.round(LANE.block), up: Math.round(now * 1000) });
   }, C.ms);
   // Every console.log line (the firmware's log) also goes to the lane, stamped there on arrival: the
   // lines printed while the console is still on telnet (the boot) would otherwise be lost to it.
