@@ -10,9 +10,16 @@
 //     value.
 //  2. adjacent declarations of one kind in one block, `var a=1;var b=2;`, become `var a=1,b=2;`
 //     (same bindings, same order of evaluation).
+//  3. a string literal written often enough (`typeof x=="string"` 25 times) is read from one variable
+//     declared first thing in the bundle's function (`var a$="string",...`), when that saves at least
+//     HOIST_MIN_SAVING bytes for it: a string has no identity, so the value read is the same. Not a
+//     property key, a directive, a computed member name (`o["prototype"]`, which the gate reads) or an
+//     argument of a call to a global (`require("Storage")`, `RegExp("...")`, which the gate reads).
+//     The name occurs nowhere else in the file, so it cannot capture or be captured. The price: each
+//     such string lives for good (a few JsVars each) instead of being made where it is evaluated.
 // The source map follows every edit (positions of removed text are dropped).
 import { parseScript, analyze, children } from './scope.mjs';
-import { applyEdits, remap } from './postpass.mjs';
+import { applyEdits, remap, shortNames } from './postpass.mjs';
 
 const BLOCKS = new Set(['Program', 'BlockStatement', 'StaticBlock']);
 
@@ -96,6 +103,93 @@ function mergeEdits(code, ast) {
   return edits;
 }
 
+const HOIST_MIN_SAVING = 10;
+
+/** The block of the bundle's immediately called function (`(()=>{...})();`), or null. */
+function iifeBody(ast) {
+  const body = ast.body.filter((n) => !n.directive);
+  if (body.length !== 1 || body[0].type !== 'ExpressionStatement') return null;
+  const call = body[0].expression;
+  if (call.type !== 'CallExpression' || call.arguments.length) return null;
+  const fn = call.callee;
+  if ((fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionExpression') || fn.params.length) return null;
+  return fn.body.type === 'BlockStatement' ? fn.body : null;
+}
+
+const RESERVED = new Set(('break case catch class const continue debugger default delete do else enum export extends false ' +
+  'finally for function if import in instanceof new null return super switch this throw true try typeof var void while with ' +
+  'yield let static implements interface package private protected public await async of undefined NaN Infinity arguments ' +
+  'eval get set').split(' '));
+
+/** 3: strings written often read from one variable. */
+function hoistEdits(code, ast) {
+  const body = iifeBody(ast);
+  if (!body) return { edits: [], hoisted: [] };
+  const a = analyze(ast);
+  const sites = new Map();
+  (function visit(n, parent) {
+    if (n.type === 'Literal' && typeof n.value === 'string' && parent) {
+      const p = parent;
+      const refused =
+        (p.type === 'Property' && p.key === n && !p.computed) ||
+        (p.type === 'MethodDefinition' && p.key === n) ||
+        p.type === 'ExpressionStatement' ||
+        (p.type === 'MemberExpression' && p.property === n) ||
+        ((p.type === 'CallExpression' || p.type === 'NewExpression') && p.arguments.includes(n) && calleeIsGlobal(a, p.callee));
+      if (!refused) {
+        const raw = code.slice(n.start, n.end);
+        if (!sites.has(raw)) sites.set(raw, []);
+        sites.get(raw).push(n);
+      }
+    }
+    for (const c of children(n)) visit(c, n);
+  })(ast, null);
+  const used = new Set();
+  (function collect(n) {
+    if (n.type === 'Identifier') used.add(n.name);
+    if (n.type === 'Literal' && typeof n.value === 'string') used.add(n.value);
+    for (const c of children(n)) collect(c);
+  })(ast);
+  const fresh = shortNames();
+  const freshName = () => {
+    for (;;) {
+      const n = fresh.next().value;
+      if (!used.has(n) && !RESERVED.has(n)) {
+        used.add(n);
+        return n;
+      }
+    }
+  };
+  const edits = [];
+  const decls = [];
+  const hoisted = [];
+  for (const [raw, list] of [...sites].sort((x, y) => y[1].length * y[0].length - x[1].length * x[0].length)) {
+    // `,xx="..."` once against every site shortened to the name (names of 2 characters)
+    if (list.length * (raw.length - 2) - (raw.length + 4) < HOIST_MIN_SAVING) continue;
+    const name = freshName();
+    // a name needs a space where the literal touched a word: `return"done"`, `case"x":`, `"x"in o`
+    const word = (ch) => ch !== undefined && /[A-Za-z0-9_$]/.test(ch);
+    for (const n of list) edits.push({ start: n.start, end: n.end, text: (word(code[n.start - 1]) ? ' ' : '') + name + (word(code[n.end]) ? ' ' : '') });
+    decls.push(name + '=' + raw);
+    hoisted.push(raw);
+  }
+  // into the first statement when it declares `var`s (the post-pass's aliases), else a new one
+  const first = body.body[0];
+  if (decls.length && first && first.type === 'VariableDeclaration' && first.kind === 'var' && code.startsWith('var ', first.start)) {
+    edits.push({ start: first.start, end: first.start + 4, text: 'var ' + decls.join(',') + ',' });
+  } else if (decls.length) edits.push({ start: body.start, end: body.start + 1, text: '{var ' + decls.join(',') + ';' });
+  return { edits, hoisted };
+}
+
+/** True when a call's callee is a global (`require`, `RegExp`) or a member of one (`JSON.parse`). */
+function calleeIsGlobal(a, callee) {
+  let n = callee;
+  while (n.type === 'MemberExpression') n = n.object;
+  if (n.type !== 'Identifier') return false;
+  const ref = a.refs.find((r) => r.id === n);
+  return !!ref && !ref.binding;
+}
+
 function step(code, map, make) {
   const ast = parseScript(code);
   const r = make(code, ast);
@@ -105,9 +199,10 @@ function step(code, map, make) {
   return { code: out.code, map: map ? remap(typeof map === 'string' ? JSON.parse(map) : map, code, out) : null, info: r };
 }
 
-/** Both rewrites; `{ code, map, inlined: names, merged: count }`. */
+/** The three rewrites; `{ code, map, inlined: names, merged: count, hoisted: strings }`. */
 export function squeeze(code, map) {
   const one = step(code, map, inlineEdits);
   const two = step(one.code, one.map, mergeEdits);
-  return { code: two.code, map: two.map, inlined: one.info.inlined, merged: two.info.length };
+  const three = step(two.code, two.map, hoistEdits);
+  return { code: three.code, map: three.map, inlined: one.info.inlined, merged: two.info.length, hoisted: three.info.hoisted };
 }

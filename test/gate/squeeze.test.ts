@@ -1,4 +1,5 @@
-// The last pass (build/squeeze.mjs): number constants inlined and adjacent declarations merged. The
+// The last pass (build/squeeze.mjs): constants inlined, adjacent declarations merged, strings written
+// often read from one variable. The
 // output of hand-written code with every case it must refuse computes exactly what the input
 // computes (both run in node:vm), and the real firmware bundle gets shorter by it.
 import { test } from 'uvu';
@@ -54,13 +55,38 @@ test('merging: one kind, one block, nothing in between', () => {
   assert.match(r.code, /let g=f,h=g;/);
 });
 
-test('the firmware bundle: no top-level number constant left that could go', () => {
+test('strings written often read from one variable; keys, directives, member names, global calls keep theirs', () => {
+  const code =
+    '(()=>{var aa=1;aa++;"use strict";let o={"warning-level":1},k=["warning-level","warning-level","warning-level","warning-level"];' +
+    'let t=typeof o=="warning-level"||typeof k=="warning-level";let m=o["warning-level"];let r=RegExp("warning-level");' +
+    'box.out=[o,k,t,m,r.source,aa,"warning-level"]})();';
+  const r = squeeze(code, null);
+  assert.is(run(r.code), run(code));
+  assert.equal(r.hoisted, ['"warning-level"']);
+  assert.ok(r.code.length < code.length);
+  // the declaration joins the first `var` statement; the kept spellings are still literals
+  assert.match(r.code, /^\(\(\)=>\{var [a-zA-Z$_]+="warning-level",aa=1;aa\+\+;/);
+  assert.match(r.code, /\{"warning-level":1\}/);
+  assert.match(r.code, /o\["warning-level"\]/);
+  assert.match(r.code, /RegExp\("warning-level"\)/);
+});
+
+test('a name where the literal touched a keyword gets its space', () => {
+  const code = '(()=>{function f(x){switch(x){case"abcdefgh":return"abcdefgh";default:return"abcdefgh"in{abcdefgh:1}}}' +
+    'box.out=[f("abcdefgh"),f(1),typeof"abcdefgh"]})();';
+  const r = squeeze(code, null);
+  assert.is(run(r.code), run(code));
+  assert.equal(r.hoisted, ['"abcdefgh"']);
+});
+
+test('the firmware bundle: nothing left that a second squeeze would change', () => {
   const file = 'dist/firmware.js';
   if (!existsSync(file)) return;
   const code = readFileSync(file, 'utf8');
   const again = squeeze(code, null);
   assert.equal(again.inlined, [], 'squeeze ran in the build');
   assert.is(again.merged, 0);
+  assert.equal(again.hoisted, []);
 });
 
 test.run();
