@@ -25,6 +25,7 @@
 // against 7,922); a set-up board, which never runs it, holds ~1,700 fewer (3,714 against 5,428).
 import sourceMapJs from 'source-map-js';
 import { parseScript, analyze, patternIds, children } from './scope.mjs';
+import { iifeBody, lineStarts } from './postpass.mjs';
 
 const { SourceMapConsumer, SourceMapGenerator } = sourceMapJs;
 
@@ -50,22 +51,6 @@ export const isLazySource = (source, halOnFirstUse = false) => {
   const s = source.replace(/\\/g, '/');
   return LAZY_SOURCES.some((re) => re.test(s)) || (halOnFirstUse && LAZY_HAL_SOURCES.some((re) => re.test(s)));
 };
-
-function iifeBody(ast) {
-  const body = ast.body.filter((n) => !n.directive);
-  if (body.length !== 1 || body[0].type !== 'ExpressionStatement') return null;
-  const call = body[0].expression;
-  if (call.type !== 'CallExpression' || call.arguments.length) return null;
-  const fn = call.callee;
-  if ((fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionExpression') || fn.params.length) return null;
-  return fn.body.type === 'BlockStatement' ? fn.body : null;
-}
-
-function lineStarts(text) {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
-  return starts;
-}
 
 function lineOf(starts, off) {
   let lo = 0;

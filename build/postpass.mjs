@@ -173,7 +173,7 @@ const ALIASABLE = [
 ];
 
 /** The block of the bundle's immediately called function (`(()=>{...})();`), or null. */
-function iifeBody(ast) {
+export function iifeBody(ast) {
   const body = ast.body.filter((n) => !n.directive); // "use strict";
   if (body.length !== 1 || body[0].type !== 'ExpressionStatement') return null;
   const call = body[0].expression;
@@ -208,7 +208,8 @@ export function applyEdits(code, edits) {
   return { code: result, edits: seen };
 }
 
-function lineStarts(text) {
+/** The offset at which each line of `text` starts. */
+export function lineStarts(text) {
   const starts = [0];
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
   return starts;
