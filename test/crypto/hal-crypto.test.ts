@@ -144,6 +144,8 @@ test('a power cut while the boot counter is written keeps the previous count (no
 });
 
 test('reseedFirmwareRng feeds E.srand a 32-bit value from the DRBG', () => {
+  // set here, not only at load: other suites in the same process replace the global E
+  (globalThis as any).E = { srand: (v: number) => srands.push(v) };
   createCrypto({ storage: device(), clock: fakeClock(), log: fakeLog() });
   srands.length = 0;
   reseedFirmwareRng();
