@@ -19,7 +19,7 @@
 //     such string lives for good (a few JsVars each) instead of being made where it is evaluated.
 // The source map follows every edit (positions of removed text are dropped).
 import { parseScript, analyze, children } from './scope.mjs';
-import { applyEdits, remap, shortNames } from './postpass.mjs';
+import { applyEdits, iifeBody, remap, shortNames } from './postpass.mjs';
 
 const BLOCKS = new Set(['Program', 'BlockStatement', 'StaticBlock']);
 
@@ -104,17 +104,6 @@ function mergeEdits(code, ast) {
 }
 
 const HOIST_MIN_SAVING = 10;
-
-/** The block of the bundle's immediately called function (`(()=>{...})();`), or null. */
-function iifeBody(ast) {
-  const body = ast.body.filter((n) => !n.directive);
-  if (body.length !== 1 || body[0].type !== 'ExpressionStatement') return null;
-  const call = body[0].expression;
-  if (call.type !== 'CallExpression' || call.arguments.length) return null;
-  const fn = call.callee;
-  if ((fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionExpression') || fn.params.length) return null;
-  return fn.body.type === 'BlockStatement' ? fn.body : null;
-}
 
 const RESERVED = new Set(('break case catch class const continue debugger default delete do else enum export extends false ' +
   'finally for function if import in instanceof new null return super switch this throw true try typeof var void while with ' +
