@@ -6,12 +6,9 @@
 // The HAL is built service by service on first use (a set-up board never makes its TLS client, BLE
 // bearers, configuration service or DRBG), unlike hal/espruino/index.ts, which makes them all at boot.
 import type { Hal } from '../hal/types';
-import { FILES } from '../hal/storage-layout';
 import { createLog } from '../hal/espruino/log';
-import { createClock } from '../hal/espruino/clock';
-import { createStorage } from '../hal/espruino/storage';
 import { createSystem } from '../hal/espruino/system';
-import { createButton, createLed, type PinConfig } from '../hal/espruino/pins';
+import { createBoardBasics } from '../hal/espruino/index';
 import { createCrypto } from '../hal/espruino/crypto';
 import { createConfig } from '../hal/espruino/config';
 import { createHttp } from '../hal/espruino/http';
@@ -30,16 +27,10 @@ export interface MakerPins {
   led: string;
 }
 
-/** The board's HAL; `pins` (the maker's) win over the device configuration's. */
+/** The board's HAL, each service made on first use; `pins` (the maker's) win over the device configuration's. */
 export function createBoardHal(pins?: MakerPins): Hal {
-  const log = createLog();
-  const clock = createClock();
-  const storage = createStorage((m) => log.log('warn', 'storage', m));
-  const cfg = storage.readJSON<{ pins?: PinConfig }>(FILES.config);
-  const p: PinConfig = pins
-    ? { button: pins.button, buttonActiveLow: pins.buttonActiveLow !== false, led: pins.led }
-    : (cfg && cfg.pins) || { button: 'D0', buttonActiveLow: true, led: 'D2' };
-  const hal = { log: log, clock: clock, storage: storage, system: createSystem(), button: createButton(p), led: createLed(p) } as Hal;
+  const hal = createBoardBasics(pins && { button: pins.button, buttonActiveLow: pins.buttonActiveLow !== false, led: pins.led });
+  const log = hal.log, clock = hal.clock, storage = hal.storage;
   onFirstUse(hal, 'crypto', () => createCrypto({ storage: storage, clock: clock, log: log }));
   onFirstUse(hal, 'config', () => createConfig({ storage: storage, log: log }));
   onFirstUse(hal, 'http', () => createHttp({ storage: storage, crypto: hal.crypto, log: log }));

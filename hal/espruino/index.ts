@@ -13,28 +13,28 @@ import { createWifi } from './wifi';
 import { createNet } from './net';
 import { createBle } from './ble';
 
-const DEFAULT_PINS: PinConfig = { button: 'D0', buttonActiveLow: true, led: 'D2' };
-
-export function createEspruinoHal(): Hal {
+/**
+ * The board's basic services (log, clock, storage, system, button, LED); the others are added by the
+ * caller, at boot (createEspruinoHal) or on first use (ffs/index.ts). `pins` wins over the device
+ * configuration's (ffs.cfg), which wins over D0/D2.
+ */
+export function createBoardBasics(pins?: PinConfig): Hal {
   const log = createLog();
-  const clock = createClock();
   const storage = createStorage((m) => log.log('warn', 'storage', m));
   const cfg = storage.readJSON<{ pins?: PinConfig }>(FILES.config);
-  const pins = cfg && cfg.pins ? cfg.pins : DEFAULT_PINS;
-  const crypto = createCrypto({ storage: storage, clock: clock, log: log });
-  const config = createConfig({ storage: storage, log: log });
-  return {
-    log: log,
-    clock: clock,
-    storage: storage,
-    crypto: crypto,
-    config: config,
-    http: createHttp({ storage: storage, crypto: crypto, log: log }),
-    wifi: createWifi({ clock: clock, log: log }),
-    net: createNet({ log: log }),
-    ble: createBle({ log: log }),
-    button: createButton(pins),
-    led: createLed(pins),
-    system: createSystem(),
-  };
+  const p = pins || (cfg && cfg.pins) || { button: 'D0', buttonActiveLow: true, led: 'D2' };
+  return { log: log, clock: createClock(), storage: storage, system: createSystem(), button: createButton(p), led: createLed(p) } as Hal;
+}
+
+/** The whole HAL, every service made at boot. */
+export function createEspruinoHal(): Hal {
+  const hal = createBoardBasics();
+  const log = hal.log, clock = hal.clock, storage = hal.storage;
+  hal.crypto = createCrypto({ storage: storage, clock: clock, log: log });
+  hal.config = createConfig({ storage: storage, log: log });
+  hal.http = createHttp({ storage: storage, crypto: hal.crypto, log: log });
+  hal.wifi = createWifi({ clock: clock, log: log });
+  hal.net = createNet({ log: log });
+  hal.ble = createBle({ log: log });
+  return hal;
 }
