@@ -1,6 +1,9 @@
 // Runs every uvu suite under test/ (files named *.test.ts) in one process and ends with the plain
 // summary line "N passed, N failed". `npm test -- <substring>` runs only matching files.
-import { readdirSync, statSync } from 'node:fs';
+// The suites test the bundles themselves (dist/*.js): the whole suite builds them first, as
+// `npm run build` does; a filtered run builds them only when one is missing.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 // @ts-ignore uvu/run has no type declarations
@@ -8,6 +11,16 @@ import { run } from 'uvu/run';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const root = path.resolve(here, '..');
+const bundles = ['firmware', 'selftest', 'bench'].map((b) => path.join(root, 'dist', b + '.js'));
+if (filters.length === 0 || bundles.some((f) => !existsSync(f))) {
+  const built = spawnSync(process.execPath, ['esbuild.config.mjs'], { cwd: root, stdio: 'inherit' });
+  if (built.status !== 0) {
+    console.error('npm test: the build failed (npm run build shows why)');
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+}
 
 function walk(dir: string, out: string[]): string[] {
   for (const name of readdirSync(dir).sort()) {
