@@ -1,19 +1,14 @@
 // Byte-string helpers shared by the crypto modules. Espruino-safe: no spread, no Array.from,
 // no TextEncoder; copies are made with `new Uint8Array(n)` + `set`, never typed-array `.slice()`.
 
-const HEX = '0123456789abcdef';
+/** Hex text: digits of either case, nothing else (the length is checked apart). */
+export const HEX_DIGITS = /^[0-9a-fA-F]*$/;
 
 /** Lower- or upper-case hex (even length, no separators) to bytes. Throws on malformed input. */
 export function hexToBytes(hex: string): Uint8Array {
-  if (hex.length % 2) throw new Error('bytes: odd hex length');
-  hex = hex.toLowerCase();
+  if (hex.length % 2 || !HEX_DIGITS.test(hex)) throw new Error('bytes: bad hex');
   const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) {
-    const hi = HEX.indexOf(hex.charAt(2 * i));
-    const lo = HEX.indexOf(hex.charAt(2 * i + 1));
-    if (hi < 0 || lo < 0) throw new Error('bytes: bad hex digit');
-    out[i] = (hi << 4) | lo;
-  }
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(2 * i, 2), 16);
   return out;
 }
 
@@ -35,7 +30,7 @@ export function u64BE(n: number): Uint8Array {
 /** Bytes to lower-case hex. */
 export function bytesToHex(b: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < b.length; i++) s += HEX.charAt(b[i] >> 4) + HEX.charAt(b[i] & 15);
+  for (let i = 0; i < b.length; i++) s += (b[i] + 256).toString(16).substr(1);
   return s;
 }
 
@@ -102,17 +97,17 @@ export function utf8ToBytes(s: string): Uint8Array {
   const out: number[] = [];
   for (let i = 0; i < s.length; i++) {
     let c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const d = s.charCodeAt(i + 1); // NaN past the end
+      if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
         c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
         i++;
       } else c = 0xfffd;
-    } else if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
-    if (c < 0x80) out.push(c);
-    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
-    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
-    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    }
+    // n continuation octets of 6 bits each; the lead octet is 0xc0, 0xe0 or 0xf0 with the top bits
+    let n = c < 0x80 ? 0 : c < 0x800 ? 1 : c < 0x10000 ? 2 : 3;
+    out.push(n ? ((0xff00 >> (n + 1)) & 0xff) | (c >> (6 * n)) : c);
+    while (n--) out.push(0x80 | ((c >> (6 * n)) & 63));
   }
   return new Uint8Array(out);
 }

@@ -11,70 +11,73 @@ const RESEED_INTERVAL = 281474976710656;
 
 const EMPTY = new Uint8Array(0);
 
-export class HmacDrbg {
-  private k: Uint8Array;
-  private v: Uint8Array;
-  private counter: number;
+export interface HmacDrbg {
+  /** Reseed (§10.1.2.4) with fresh entropy and optional additional input. */
+  reseed(entropy: Uint8Array, additional?: Uint8Array): void;
+  /** Generate (§10.1.2.5) `n` bytes, optionally mixing in additional input. */
+  generate(n: number, additional?: Uint8Array): Uint8Array;
+  /** Forget the state (K and V are zeroed; further use gives predictable output, so do not). */
+  destroy(): void;
+}
 
-  /** Instantiate (§10.1.2.3): Key = 0x00.., V = 0x01.., Update(entropy ‖ nonce ‖ personalization). */
-  constructor(entropy: Uint8Array, nonce: Uint8Array, personalization: Uint8Array | null) {
-    this.k = new Uint8Array(32);
-    this.v = new Uint8Array(32);
-    this.v.fill(1);
-    this.counter = 1;
-    this.seed(entropy, [nonce, personalization || EMPTY]);
-  }
+/** Instantiate (§10.1.2.3): Key = 0x00.., V = 0x01.., Update(entropy ‖ nonce ‖ personalization). */
+function instantiate(entropy: Uint8Array, nonce: Uint8Array, personalization: Uint8Array | null): HmacDrbg {
+  let k: Uint8Array = new Uint8Array(32);
+  let v: Uint8Array = new Uint8Array(32);
+  let counter = 1;
+  v.fill(1);
 
-  /** Update(entropy ‖ rest) and restart the reseed counter (instantiate and reseed, §10.1.2.3-4). */
-  private seed(entropy: Uint8Array, rest: Uint8Array[]): void {
-    if (entropy.length < 32) throw new Error('drbg: entropy must be at least 32 bytes');
-    const seed = concatBytes([entropy].concat(rest));
-    this.update(seed);
-    wipe(seed);
-    this.counter = 1;
+  /** V = HMAC(K, V) (the old V wiped). */
+  function nextV(): Uint8Array {
+    const n = hmacSha256(k, v);
+    wipe(v);
+    return (v = n);
   }
 
   /** HMAC_DRBG_Update (§10.1.2.2). */
-  private update(provided: Uint8Array): void {
+  function update(provided: Uint8Array): void {
     for (let round = 0; round < 2; round++) {
       if (round === 1 && provided.length === 0) return;
-      const m = concatBytes([this.v, new Uint8Array([round]), provided]);
-      const k = hmacSha256(this.k, m);
+      const m = concatBytes([v, new Uint8Array([round]), provided]);
+      const n = hmacSha256(k, m);
       wipe(m);
-      wipe(this.k);
-      this.k = k;
-      const v = hmacSha256(this.k, this.v);
-      wipe(this.v);
-      this.v = v;
+      wipe(k);
+      k = n;
+      nextV();
     }
   }
 
-  /** Reseed (§10.1.2.4) with fresh entropy and optional additional input. */
-  reseed(entropy: Uint8Array, additional?: Uint8Array): void {
-    this.seed(entropy, [additional || EMPTY]);
+  /** Update(entropy ‖ rest) and restart the reseed counter (instantiate and reseed, §10.1.2.3-4). */
+  function seed(entropy: Uint8Array, rest: Uint8Array[]): void {
+    if (entropy.length < 32) throw new Error('drbg: entropy must be at least 32 bytes');
+    const m = concatBytes([entropy].concat(rest));
+    update(m);
+    wipe(m);
+    counter = 1;
   }
 
-  /** Generate (§10.1.2.5) `n` bytes, optionally mixing in additional input. */
-  generate(n: number, additional?: Uint8Array): Uint8Array {
-    if (n < 0 || n > MAX_BYTES_PER_REQUEST) throw new Error('drbg: request too large');
-    if (this.counter > RESEED_INTERVAL) throw new Error('drbg: reseed required');
-    const extra = additional || EMPTY;
-    if (extra.length) this.update(extra);
-    const out = new Uint8Array(n);
-    for (let o = 0; o < n; o += 32) {
-      const v = hmacSha256(this.k, this.v);
-      wipe(this.v);
-      this.v = v;
-      out.set(n - o < 32 ? v.subarray(0, n - o) : v, o);
-    }
-    this.update(extra);
-    this.counter++;
-    return out;
-  }
-
-  /** Forget the state (K and V are zeroed; further use gives predictable output, so do not). */
-  destroy(): void {
-    wipe(this.k);
-    wipe(this.v);
-  }
+  seed(entropy, [nonce, personalization || EMPTY]);
+  return {
+    reseed(entropy: Uint8Array, additional?: Uint8Array): void {
+      seed(entropy, [additional || EMPTY]);
+    },
+    generate(n: number, additional?: Uint8Array): Uint8Array {
+      if (n < 0 || n > MAX_BYTES_PER_REQUEST) throw new Error('drbg: request too large');
+      if (counter > RESEED_INTERVAL) throw new Error('drbg: reseed required');
+      const extra = additional || EMPTY;
+      if (extra.length) update(extra);
+      const out = new Uint8Array(n);
+      for (let o = 0; o < n; o += 32) out.set(n - o < 32 ? nextV().subarray(0, n - o) : nextV(), o);
+      update(extra);
+      counter++;
+      return out;
+    },
+    destroy(): void {
+      wipe(k);
+      wipe(v);
+    },
+  };
 }
+
+/** `new HmacDrbg(entropy, nonce, personalization)`: a constructor returning the closure object above. */
+export const HmacDrbg = instantiate as unknown as new (entropy: Uint8Array, nonce: Uint8Array, personalization: Uint8Array | null) => HmacDrbg;

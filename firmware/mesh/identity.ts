@@ -1,7 +1,7 @@
 // The mesh identity written by the flash tool (FILES.mesh) and the mesh options of the device
 // configuration (FILES.config "mesh" section). Both validated here, once, at boot.
 import { FILES } from '../../hal/storage-layout';
-import { hexToBytes } from '../crypto/bytes';
+import { hexToBytes, HEX_DIGITS } from '../crypto/bytes';
 
 /** FILES.mesh JSON as flash/image.ts writes it (docs/MESH.md): { deviceUuid, staticOob, oobInfo } */
 interface MeshIdentityFile {
@@ -35,11 +35,9 @@ export interface MeshConfig {
   uri?: string;
 }
 
-const HEX = /^[0-9a-fA-F]*$/;
-
 /** The bytes of a hex field of `min`..`max` bytes, or what is wrong with it (never its value). */
 function hexField(v: unknown, name: string, min: number, max: number): Uint8Array | string {
-  return typeof v === 'string' && HEX.test(v) && v.length % 2 === 0 && v.length >= 2 * min && v.length <= 2 * max
+  return typeof v === 'string' && HEX_DIGITS.test(v) && v.length % 2 === 0 && v.length >= 2 * min && v.length <= 2 * max
     ? hexToBytes(v) : name + ' must be a hex string of ' + min + '..' + max + ' bytes';
 }
 
