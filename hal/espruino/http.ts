@@ -159,19 +159,28 @@ export function chainTag(der: string): string {
  * chain changes (a reflash). On the ESP32 Storage.read is memory-mapped, so the ~5 KB PEM costs no
  * JS variables per connection; mbedTLS skips the tag line before "-----BEGIN". The first line ends
  * with the sum of everything after it: a write torn by a power cut (a prefix, then erased 0xFF bytes)
- * or any changed byte is rebuilt, never handed to mbedTLS.
+ * or any changed byte is rebuilt, never handed to mbedTLS. `seen` (createHttp's, one per boot) keeps
+ * the first line of a cache that checked out whole: only this function writes the file, the DER
+ * chain changes only by a reflash (which resets the board) and a torn write needs a power cut, so
+ * later connections of the same boot compare that line instead of summing the chain and the cache.
  */
-export function chainPem(S: any, der: string): string {
-  const tag = chainTag(der);
+export function chainPem(S: any, der: string, seen?: { line: string }): string {
+  let tag = '';
   let pem = '';
   // the cache when it is whole; else build, write and read it back (memory-mapped)
   for (let i = 0; i < 2; i++) {
     const cached = S.read(FILES.certPem);
-    if (cached !== undefined && cached.substring(0, tag.length) === tag) {
-      const nl = cached.indexOf('\n');
-      if (sum(cached, nl + 1) === parseInt(cached.substring(tag.length, nl), 10)) return cached;
+    const nl = cached ? cached.indexOf('\n') : -1;
+    const line = nl > 0 ? cached.substring(0, nl) : '';
+    if (seen && line && line === seen.line) return cached;
+    if (!tag) tag = chainTag(der);
+    if (line.substring(0, tag.length) === tag && sum(cached, nl + 1) === parseInt(line.substring(tag.length), 10)) {
+      if (seen) seen.line = line;
+      return cached;
     }
     if (pem) break;
+    // what this call writes is checked whole when it is read back
+    if (seen) seen.line = '';
     pem = derChainToPem(der);
     pem = tag + sum(pem, 0) + '\n' + pem;
     try {
@@ -183,32 +192,9 @@ export function chainPem(S: any, der: string): string {
   return pem;
 }
 
-/** The message of a thrown error or of a socket 'error' event. */
-const errorText = (e: any): string => String(e && e.message ? e.message : e);
-
-function classifySocketError(text: string, tls: boolean, connected: boolean): string {
-  if (/host|dns|resolve/i.test(text)) return 'NET_DNS';
-  if (/unable to create socket/i.test(text)) return 'NET_CONNECT';
-  if (tls && /https|ssl|tls|cert|handshake/i.test(text)) return 'NET_TLS';
-  return connected ? 'NET_RESET' : tls ? 'NET_TLS' : 'NET_CONNECT';
-}
-
 export function createHttp(deps: { storage: StorageService; crypto?: CryptoService; log: LogService }): HttpService {
-  function tlsOptions(r: HttpRequest): any {
-    // DER strings straight from Storage (memory-mapped on the ESP32: no copy in JS variables)
-    const S = require('Storage');
-    const o: any = { host: r.host, port: r.port };
-    const key = S.read(FILES.deviceKey);
-    const cert = S.read(FILES.certChain);
-    // (an empty file counts as absent)
-    if (key) o.key = key;
-    if (cert) o.cert = chainPem(S, cert);
-    // FILES.dssRoots: the roots a verifying TLS build checks the DSS against (PEM ending in NUL, or
-    // one DER certificate); without it the firmware's built-in roots apply (stock: none checked)
-    const ca = S.read(FILES.dssRoots);
-    if (ca) o.ca = ca;
-    return o;
-  }
+  /** the PEM cache's first line once it checked out whole in this boot (chainPem) */
+  const seen = { line: '' };
 
   function execute(opts: { request: HttpRequest; maxBodyBytes: number; onDone: OnDone<HttpResponse> }): void {
     const r = opts.request;
@@ -222,7 +208,10 @@ export function createHttp(deps: { storage: StorageService; crypto?: CryptoServi
       if (finished) return;
       finished = true;
       // mbedTLS refused our certificate: drop the PEM cache so the next connection rebuilds it
-      if (/'cert'/.test(message)) require('Storage').erase(FILES.certPem);
+      if (/'cert'/.test(message)) {
+        seen.line = '';
+        require('Storage').erase(FILES.certPem);
+      }
       if (timer !== null) clearTimeout(timer);
       try {
         if (sock) sock.end();
@@ -234,14 +223,40 @@ export function createHttp(deps: { storage: StorageService; crypto?: CryptoServi
       setTimeout(() => opts.onDone(err, res), 0);
     }
 
+    /** A thrown error or a socket 'error' event, classified by its message. */
+    function failed(e: any): void {
+      const text = String(e && e.message ? e.message : e);
+      finish(
+        /host|dns|resolve/i.test(text) ? 'NET_DNS'
+          : /unable to create socket/i.test(text) ? 'NET_CONNECT'
+            : r.tls && /https|ssl|tls|cert|handshake/i.test(text) ? 'NET_TLS'
+              : connected ? 'NET_RESET' : r.tls ? 'NET_TLS' : 'NET_CONNECT',
+        text,
+      );
+    }
+
     timer = setTimeout(() => {
       timer = null; // fired: nothing left to clear (2v29 ignores a fired id; undefined would throw)
       finish('NET_TIMEOUT', 'timeout');
     }, r.timeoutMs);
     try {
-      // the TLS stack draws from Espruino's LCG: give it fresh DRBG output before every handshake
-      if (r.tls) reseedFirmwareRng();
-      sock = require(r.tls ? 'tls' : 'net').connect(r.tls ? tlsOptions(r) : { host: r.host, port: r.port }, () => {
+      const o: any = { host: r.host, port: r.port };
+      if (r.tls) {
+        // the TLS stack draws from Espruino's LCG: give it fresh DRBG output before every handshake
+        reseedFirmwareRng();
+        // DER strings straight from Storage (memory-mapped on the ESP32: no copy in JS variables)
+        const S = require('Storage');
+        const key = S.read(FILES.deviceKey);
+        const cert = S.read(FILES.certChain);
+        // (an empty file counts as absent)
+        if (key) o.key = key;
+        if (cert) o.cert = chainPem(S, cert, seen);
+        // FILES.dssRoots: the roots a verifying TLS build checks the DSS against (PEM ending in NUL, or
+        // one DER certificate); without it the firmware's built-in roots apply (stock: none checked)
+        const ca = S.read(FILES.dssRoots);
+        if (ca) o.ca = ca;
+      }
+      sock = require(r.tls ? 'tls' : 'net').connect(o, () => {
         connected = true;
         if (!finished) sock.write(serializeRequest(r));
       });
@@ -250,10 +265,10 @@ export function createHttp(deps: { storage: StorageService; crypto?: CryptoServi
         if (res) finish(res, 'response');
       });
       sock.on('close', () => finish(finished ? '' : parser.close(), connected ? 'closed early' : 'no connection'));
-      sock.on('error', (e: any) => finish(classifySocketError(errorText(e), r.tls, connected), errorText(e)));
+      sock.on('error', failed);
     } catch (e) {
       // Espruino throws on a DNS failure ("Unable to locate host"), a refused connect and bad TLS material
-      finish(classifySocketError(errorText(e), r.tls, false), errorText(e));
+      failed(e);
     }
   }
 

@@ -58,6 +58,34 @@ test('one changed byte anywhere in the body makes the cache unusable', () => {
   assert.is(chainPem(S, der), whole);
 });
 
+test('within one boot a cache that checked out whole is used after a first-line check alone; what chainPem writes is read back and checked whole', () => {
+  const { st, S } = espruinoStorage();
+  const seen = { line: '' };
+  const whole = chainPem(S, der, seen);
+  assert.is(seen.line, whole.substring(0, whole.indexOf('\n')), 'remembered once the written file was read back whole');
+  // only a reflash (which resets the board) or a power cut (a new boot) changes the file behind chainPem:
+  // here it changes inside the boot, to show that the second connection does not sum it again
+  const at = whole.length - 40;
+  const changed = whole.substring(0, at) + 'x' + whole.substring(at + 1);
+  st.files.set(FILES.certPem, changed);
+  assert.is(chainPem(S, der, seen), changed, 'not summed again in the same boot');
+  assert.is(chainPem(S, der, { line: '' }), whole, 'the next boot sums it and rebuilds it');
+  // a first line that differs from the remembered one gets the whole check again
+  const seen2 = { line: seen.line };
+  st.files.set(FILES.certPem, '#1:2 3\n' + goodPem);
+  assert.is(chainPem(S, der, seen2), whole);
+  // a torn rewrite (Storage.write throwing after a prefix with the whole first line landed) is never
+  // taken as checked, even with that same first line remembered from earlier in the boot
+  const torn = { line: seen.line };
+  const S2 = { read: S.read, write: (n: string, d: string) => { st.files.set(n, d.substring(0, 60) + '\xff'.repeat(d.length - 60)); throw new Error('Storage full'); }, erase: S.erase };
+  st.files.delete(FILES.certPem);
+  const ram = chainPem(S2, der, torn);
+  assert.is(ram, whole, 'the PEM built in RAM, not the torn file');
+  assert.is(torn.line, '', 'the torn file is not taken as checked');
+  assert.ok(chainPem(S, der, torn).endsWith(goodPem), 'and is rebuilt at the next connection');
+  assert.is(st.files.get(FILES.certPem), whole);
+});
+
 test('a certificate mbedTLS refuses drops the cache, so the next connection rebuilds it', async () => {
   const { st, S } = espruinoStorage();
   st.files.set(FILES.seed, 's'.repeat(32));
