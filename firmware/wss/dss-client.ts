@@ -37,7 +37,7 @@ export interface DssClient {
    * Every send (retries too) calls `build()` again, so each carries a fresh nonce.
    */
   call(operation: string, build: () => string, onDone: (err: DssError | null, body: string | null) => void): void;
-  /** Cancel a pending retry timer; later callbacks are dropped. */
+  /** For good: a pending retry timer is cleared, later callbacks are dropped and later calls send nothing. */
   cancel(): void;
 }
 
@@ -71,14 +71,13 @@ export function createDssClient(hal: Hal): DssClient {
   const setupPort = configPort(hal, 'DSS.SetupPort', 8888);
   let viaProvisioner = false;
   let counter = 0;
-  let generation = 0;
+  let cancelled = false;
   let timer = -1;
 
   const currentPort = (): number => (viaProvisioner ? setupPort : normalPort);
 
   function call(operation: string, build: () => string, onDone: (err: DssError | null, body: string | null) => void): void {
     counter += 1;
-    const gen = generation;
     let retries = 0;
     let redirects = 0;
     let callHost = host;
@@ -103,7 +102,7 @@ export function createDssClient(hal: Hal): DssClient {
     }
 
     function onResponse(err: { code: string; message: string } | null, res: HttpResponse | null): void {
-      if (gen !== generation) return;
+      if (cancelled) return;
       if (!res) {
         // an oversized or non-HTTP answer would come back the same: not resent
         const code = err ? err.code : 'NET_RESET';
@@ -139,7 +138,7 @@ export function createDssClient(hal: Hal): DssClient {
         payload: binaryStringToBytes(res.body),
         derSignature: sig.der,
         onDone: (verr, ok) => {
-          if (gen !== generation) return;
+          if (cancelled) return;
           if (!verr && ok === true) {
             if (movedFor && host !== callHost) {
               host = callHost;
@@ -153,7 +152,7 @@ export function createDssClient(hal: Hal): DssClient {
     }
 
     function send(): void {
-      if (gen !== generation) return;
+      if (cancelled) return;
       hal.http.execute({
         request: {
           method: 'POST',
@@ -185,7 +184,7 @@ export function createDssClient(hal: Hal): DssClient {
     },
     call: call,
     cancel(): void {
-      generation++;
+      cancelled = true;
       if (timer >= 0) hal.clock.clearTimeout(timer);
       timer = -1;
     },

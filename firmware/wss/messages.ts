@@ -93,26 +93,35 @@ function typeLetter(v: unknown): string {
 }
 
 /**
- * Parse a verified body and check its members: unknown members are ignored, a known one with the
- * wrong type or a missing required one rejects the whole response. Returns the object or an error line.
+ * What is wrong with `v` against `spec` (see FieldSpec), or '' when nothing: unknown members are
+ * ignored, a known one with the wrong type or a missing required one is an error.
  */
-export function parseResponse(body: string, spec: FieldSpec): { value: any; error: string } {
-  const bad = (error: string): { value: any; error: string } => ({ value: null, error: error });
-  let v: any;
-  try {
-    v = JSON.parse(body);
-  } catch (e) {
-    return bad('not JSON');
-  }
-  if (typeLetter(v) !== 'o') return bad('not a JSON object');
-  const fields = ('Snonce ssessionId ' + spec).split(' ');
+function badFields(v: any, spec: string): string {
+  if (typeLetter(v) !== 'o') return 'not a JSON object';
+  const fields = spec.split(' ');
   for (let i = 0; i < fields.length; i++) {
     const t = fields[i].charAt(0);
     const name = fields[i].substring(1);
     const m = v[name];
-    if (m === undefined ? t < 'a' : typeLetter(m) !== t.toLowerCase()) return bad('bad or missing ' + name);
+    if (m === undefined ? t < 'a' : typeLetter(m) !== t.toLowerCase()) return 'bad or missing ' + name;
   }
-  return { value: v, error: '' };
+  return '';
+}
+
+/**
+ * Parse a verified body and check its members (badFields): the object, or the error line that
+ * rejects the whole response.
+ */
+export function parseResponse(body: string, spec: FieldSpec): { value: any; error: string } {
+  let v: any;
+  let error: string;
+  try {
+    v = JSON.parse(body);
+    error = badFields(v, 'Snonce ssessionId ' + spec);
+  } catch (e) {
+    error = 'not JSON';
+  }
+  return { value: error ? null : v, error: error };
 }
 
 function unquote(s: string): string {
@@ -126,14 +135,13 @@ function unquote(s: string): string {
  * `order` keeps the list order (the list comes in descending priority).
  */
 export function parseCredential(e: any, order: number): WifiConfiguration | null {
-  if (typeLetter(e) !== 'o' || typeof e.ssid !== 'string' || typeof e.securityProtocol !== 'string') return null;
+  if (badFields(e, 'Sssid SsecurityProtocol nkeyIndex npriority nfrequency')) return null;
   const ssid = unquote(e.ssid);
   const security = e.securityProtocol as WifiSecurity;
   if (ssid.length < 1 || ssid.length > 32 || ['OPEN', 'WPA_PSK', 'WEP', 'OTHER'].indexOf(security) < 0) return null;
-  let key = typeof e.key === 'string' ? e.key : '';
-  if (security === 'OPEN') key = '';
-  else if (security !== 'OTHER') {
-    if (typeof e.key !== 'string') return null;
+  let key = typeof e.key === 'string' && security !== 'OPEN' ? e.key : '';
+  if (security === 'WPA_PSK' || security === 'WEP') {
+    // (a missing key is '' here: refused)
     key = unquote(key);
     if (key.length < 1 || key.length > 64) return null;
     if (security === 'WEP' && (key.length === 10 || key.length === 26) && /^[0-9a-fA-F]*$/.test(key)) {
@@ -142,6 +150,5 @@ export function parseCredential(e: any, order: number): WifiConfiguration | null
       key = bin;
     }
   }
-  for (const name of ['keyIndex', 'priority', 'frequency']) if (e[name] !== undefined && typeof e[name] !== 'number') return null;
   return { ssid: ssid, security: security, key: key, hidden: false, priority: order };
 }

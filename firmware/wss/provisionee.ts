@@ -107,12 +107,11 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
   /**
    * A DSS call whose verified body is parsed against `spec`; canProceed:false stops the flow. The
    * body is built again for each send (a fresh nonce every time): the common members, then `more()`.
+   * Once the run ended, the cancelled client sends nothing and answers nothing.
    */
   function dssCall(op: string, more: () => string[], spec: FieldSpec, onOk: (v: any) => void, onFail: (why: string) => void, seq?: number): void {
-    if (stopped) return;
     const body = (): string => requestBody(requestNonce(hal.crypto.randomBytes), sessionId, deviceDetails(hal.config), more());
     dss.call(op, body, (err, verified) => {
-      if (stopped) return;
       const parsed = err ? null : parseResponse(verified as string, spec);
       const v = parsed ? parsed.value : null;
       let why = parsed ? parsed.error : (err as DssError).message;
