@@ -18,7 +18,8 @@ import { CpuModel, laneMemory, loadCalibration, parseCpuSpec, type Calibration, 
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const SCENARIO_DIR = path.join(root, 'scenarios');
-export const FIRMWARE_PATH = path.join(root, 'dist', 'firmware.js');
+/** The bundle the boards run; FFS_SIM_FIRMWARE names another build (a snapshot for a long fuzz while the tree is rebuilt). */
+export const FIRMWARE_PATH = process.env.FFS_SIM_FIRMWARE ? path.resolve(process.env.FFS_SIM_FIRMWARE) : path.join(root, 'dist', 'firmware.js');
 
 /** The line the firmware prints once it is up (firmware/app.ts BOOT_LINE). */
 export const BOOT_LINE = 'FFS provisionee booted';

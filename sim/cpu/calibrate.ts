@@ -1,6 +1,7 @@
 // Regenerates sim/cpu/calibration.json from the real interpreter, in one command:
 //   node --import tsx sim/cpu/calibrate.ts [--espruino PATH] [--runs N] [--out FILE] [--assume-native-convolve]
 //   node --import tsx sim/cpu/calibrate.ts --from-log FILE [--out FILE]   (recompute a table from a saved log)
+//   node --import tsx sim/cpu/calibrate.ts --io [--out FILE]   (only the TLS handshake and JSON costs, merged into the table)
 // (PATH defaults to $ESPRUINO_BIN, then the default build of npm run espruino:build).
 //
 // How: sim/cpu/measure.ts (the firmware's own crypto, built with the firmware's esbuild settings and
@@ -42,7 +43,7 @@ function cpuMsOf(pid: number): number {
 }
 
 /** Run one script file on the interpreter until it prints CAL-END (the Linux build then sits at its prompt). */
-function runScript(bin: string, file: string, timeoutMs: number, feed?: string[]): Promise<RunResult> {
+function runScript(bin: string, file: string, timeoutMs: number, feed?: string[], onLine?: (name: string, cpuMs: number) => void): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const dir = path.dirname(file);
     const t0 = Date.now();
@@ -86,6 +87,17 @@ function runScript(bin: string, file: string, timeoutMs: number, feed?: string[]
           resolve({ lines, wallMs, cpuMs, version });
           return;
         }
+        if (process.env.CAL_DEBUG) console.error('calibrate: < ' + l);
+        const mark = /CAL-MARK (\S+)/.exec(l);
+        if (mark && onLine) {
+          let cpu = Date.now() - t0;
+          try {
+            cpu = cpuMsOf(child.pid!);
+          } catch {
+            /* no /proc */
+          }
+          onLine(mark[1], cpu);
+        }
         const m = /CAL (\S+) (.*)$/.exec(l); // (a REPL prompt may come first on the line)
         if (m) console.error(`calibrate:   ${m[1]} ${m[2]}`);
         if (m) lines.set(m[1], Object.fromEntries(m[2].split(' ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])));
@@ -128,6 +140,123 @@ function memoryOf(L: Map<string, Record<string, string>>, bootVars: number): Cal
   return { total: 16383, stages };
 }
 
+// ---------------------------------------------------------------------------------------------
+// TLS handshakes and JSON on the interpreter (issue 12 item 1: "each DSS body parse and signature check")
+// ---------------------------------------------------------------------------------------------
+
+const IO_KEYS = ['tls.handshake', 'json.call', 'json.byte'] as const;
+const IO_HOW = 'measureIo in sim/cpu/calibrate.ts: the interpreter\'s CPU time (/proc) over N TLS connections to a DSS-shaped server ' +
+  '(P-256 certificate, client certificate, TLS 1.2) minus N plain TCP connections; JSON.parse of DSS-shaped bodies of two sizes (getTime x CPU share)';
+
+export interface IoCosts { 'tls.handshake': number; 'json.call': number; 'json.byte': number; raw: Record<string, number | string> }
+
+/**
+ * The interpreter connects `n` times to a plain TCP server and `n` times to a TLS server shaped like the
+ * simulated DSS (P-256 server certificate, client certificate requested, TLS 1.2), writing one byte and
+ * waiting for the close; its CPU time (/proc utime+stime, sampled at marks the script prints) over the TLS
+ * connections minus that over the plain ones is the handshake (mbedTLS, native: the ECDHE, the server's
+ * signature check and the client's CertificateVerify, in the interpreter's process). The server runs in
+ * this process, so its work is not counted. Then JSON.parse of DSS-shaped bodies of two sizes (a cost per
+ * call and per byte), timed with getTime and scaled by that section's CPU share.
+ */
+export async function measureIo(bin: string, n = Number(process.env.CAL_IO_N) || 16): Promise<IoCosts> {
+  const { makeWssPki } = await import('../world/test-pki');
+  const netm = await import('node:net');
+  const tlsm = await import('node:tls');
+  const pki = makeWssPki({ seed: 'calibrate' });
+  const closeAfterData = (s: import('node:net').Socket) => {
+    s.on('data', () => s.end());
+    s.on('error', () => undefined);
+  };
+  const plain = netm.createServer(closeAfterData);
+  const secure = tlsm.createServer({ key: pki.serverKeyPem, cert: pki.serverCertPem, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' }, closeAfterData);
+  secure.on('tlsClientError', () => undefined);
+  const listen = (srv: import('node:net').Server) => new Promise<number>((res) => srv.listen(0, '127.0.0.1', () => res((srv.address() as import('node:net').AddressInfo).port)));
+  const plainPort = await listen(plain);
+  const tlsPort = await listen(secure);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ffs-cpu-io-'));
+  const script = path.join(dir, 'io.js');
+  writeFileSync(script, `
+var KEEP=setInterval(function(){},1000); // (the Linux build exits when no timer is left; sockets do not count)
+var N=${n};
+var KEY=atob(${JSON.stringify(pki.device.privateKeyDer.toString('base64'))});
+var CERT=${JSON.stringify(pki.deviceCertChainPem[0].trim() + '\n')}+"\\0";
+var errors=0;
+function loop(mode,port,i,done){
+  if(i>=N) return done();
+  var o={host:"127.0.0.1",port:port};
+  if(mode=="tls"){o.key=KEY;o.cert=CERT;}
+  var up=false;
+  var s=require(mode).connect(o,function(){up=true;s.write("x");});
+  // (the server's close_notify reaches mbedTLS as an error, -0x7880: counted only when nothing connected)
+  s.on("close",function(){if(!up)errors++;setTimeout(function(){loop(mode,port,i+1,done);},1);});
+}
+function body(k){
+  var o={nonce:"q5J0m2yH8d1vZc3rTt6uWw4xYy7zAa9bBc0dDe1fFg2=",sessionId:"b6f3a9e0-52c1-4d7e-9f10-3a2b4c5d6e7f",canProceed:true,
+    sequenceNumber:1,allCredentialsReturned:true,wifiCredentialsList:[]};
+  for(var i=0;i<k;i++)o.wifiCredentialsList.push({ssid:"\\"home network "+i+"\\"",securityProtocol:"WPA_PSK",key:"\\"correct horse battery "+i+"\\"",priority:i,frequency:2437});
+  return JSON.stringify(o);
+}
+function json(name,k,runs){
+  var s=body(k),t0=getTime();
+  for(var i=0;i<runs;i++)JSON.parse(s);
+  print("CAL "+name+" bytes="+s.length+" ms="+((getTime()-t0)*1000/runs).toFixed(4));
+}
+print("CAL-MARK net-start");
+loop("net",${plainPort},0,function(){
+  print("CAL-MARK net-end");
+  setTimeout(function(){
+    print("CAL-MARK tls-start");
+    loop("tls",${tlsPort},0,function(){
+      print("CAL-MARK tls-end");
+      print("CAL io errors="+errors+" n="+N);
+      setTimeout(function(){
+        print("CAL-MARK json-start");
+        var t0=getTime();
+        json("json-small",1,3000);
+        json("json-large",24,2000); // (about a second: the CPU share is read in 10 ms ticks)
+        print("CAL json wall="+((getTime()-t0)*1000).toFixed(1));
+        print("CAL-MARK json-end");
+        print("CAL-END");
+      },50);
+    });
+  },50);
+});
+`);
+  const marks = new Map<string, { cpu: number; wall: number }>();
+  try {
+    const r = await runScript(bin, script, 5 * 60 * 1000, undefined, (name, cpu) => marks.set(name, { cpu, wall: Date.now() }));
+    const need = (k: string) => {
+      const m = marks.get(k);
+      if (!m) throw new Error(`calibrate: the interpreter did not reach ${k}`);
+      return m;
+    };
+    const io = r.lines.get('io') ?? {};
+    if (Number(io.errors) > 0) throw new Error(`calibrate: ${io.errors} of the interpreter's ${2 * n} connections failed`);
+    const netCpu = need('net-end').cpu - need('net-start').cpu;
+    const tlsCpu = need('tls-end').cpu - need('tls-start').cpu;
+    const jsonCpu = need('json-end').cpu - need('json-start').cpu;
+    const jsonWall = Number(r.lines.get('json')?.wall);
+    const share = Math.min(1, Math.max(0.05, jsonWall > 0 ? jsonCpu / jsonWall : 1));
+    const small = r.lines.get('json-small') ?? {};
+    const large = r.lines.get('json-large') ?? {};
+    const [b0, m0, b1, m1] = [Number(small.bytes), Number(small.ms) * share, Number(large.bytes), Number(large.ms) * share];
+    if (![b0, m0, b1, m1].every(Number.isFinite) || b1 <= b0) throw new Error(`calibrate: bad JSON lines ${JSON.stringify([small, large])}`);
+    const perByte = Math.max(0, (m1 - m0) / (b1 - b0));
+    return {
+      'tls.handshake': +Math.max(0, (tlsCpu - netCpu) / n).toFixed(2),
+      'json.call': +Math.max(0, m0 - perByte * b0).toFixed(4),
+      'json.byte': +perByte.toFixed(6),
+      raw: { connections: n, netCpuMs: netCpu, tlsCpuMs: tlsCpu, tlsWallMs: need('tls-end').wall - need('tls-start').wall,
+        jsonSmallBytes: b0, jsonSmallMs: +m0.toFixed(4), jsonLargeBytes: b1, jsonLargeMs: +m1.toFixed(4), jsonCpuShare: +share.toFixed(3) },
+    };
+  } finally {
+    plain.close();
+    secure.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function buildMeasure(outfile: string): Promise<void> {
   const { buildOptions } = await import('../../esbuild.config.mjs' as string);
   const { postProcess } = await import('../../build/postpass.mjs' as string);
@@ -151,6 +280,20 @@ async function main(): Promise<number> {
   if (!existsSync(bundlePath)) {
     console.error('calibrate: dist/firmware.js is missing: run `npm run build` first');
     return 2;
+  }
+  if (process.argv.includes('--io')) {
+    // only the TLS handshake and JSON costs, merged into the existing table (the rest stays as measured)
+    const old = JSON.parse(readFileSync(out, 'utf8')) as Calibration;
+    if (old.firmwareVersion !== firmwareVersion()) {
+      console.error(`calibrate: ${path.relative(process.cwd(), out)} is for firmware ${old.firmwareVersion}: run the whole calibration`);
+      return 2;
+    }
+    const io = await measureIo(bin);
+    for (const k of IO_KEYS) old.costsMs[k] = io[k];
+    old.measured.io = { date: new Date().toISOString(), how: IO_HOW, ...io.raw };
+    writeFileSync(out, JSON.stringify(old, null, 2) + '\n');
+    console.log(`calibrate: wrote ${path.relative(process.cwd(), out)}: ` + IO_KEYS.map((k) => `${k} ${io[k]}`).join(', '));
+    return 0;
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ffs-cpu-cal-'));
   try {
@@ -208,6 +351,8 @@ async function main(): Promise<number> {
         bootVars = Number(bootLine.jsvars);
       }
     }
+    console.error('calibrate: TLS handshakes and JSON.parse...');
+    const io = await measureIo(bin);
     const L = best!;
     const num = (name: string, key: string): number => {
       const v = Number(L.get(name)?.[key]);
@@ -242,6 +387,9 @@ async function main(): Promise<number> {
       'p256.ecdh.slice': slice('p256-ecdh'),
       'p256.verify.slice': slice('p256-verify'),
       'p256.sign.slice': slice('p256-sign'),
+      'tls.handshake': io['tls.handshake'],
+      'json.call': io['json.call'],
+      'json.byte': io['json.byte'],
     };
     const raw: Record<string, Record<string, number | string>> = {};
     for (const [k, v] of L) raw[k] = Object.fromEntries(Object.entries(v).map(([kk, vv]) => [kk, Number.isFinite(Number(vv)) ? Number(vv) : vv]));
@@ -266,6 +414,7 @@ async function main(): Promise<number> {
         bootWallMs: bootMs,
         p256: native ? 'native E.convolve (the firmware plugs it in' + (firmwareUsesNativeConvolve() ? ')' : ': assumed with --assume-native-convolve, NOT what the firmware does today)') : 'portable convolve (the firmware does not plug E.convolve in)',
         firmwareSha256: createHash('sha256').update(bundle, 'latin1').digest('hex').slice(0, 16),
+        io: { date: new Date().toISOString(), how: IO_HOW, ...io.raw },
       },
       costsMs,
       p256TotalsMs: totals,

@@ -12,6 +12,8 @@
 //   - each native SHA-256 call (with the JavaScript of HMAC/DRBG around it)          sha256.call + sha256.byte x length
 //   - each native AES block (with the JavaScript of CMAC/CCM around it)              aes.call
 //   - each slice of a sliced P-256 operation (key pair, ECDH, verify, sign)          p256.<op>.slice
+//   - each TLS handshake (native mbedTLS; charged when the socket's connect callback runs) tls.handshake
+//   - each JSON.parse (the DSS bodies, records read from Storage)                       json.call + json.byte x length
 // A P-256 slice is recognised at the bundle's function boundaries without touching the bundle: the
 // stack of the setTimeout that schedules it runs through firmware/crypto/p256.ts's `defer` call (mapped
 // with dist/firmware.js.map), and the exported function that started it (ecdhSliced, verifySliced...)
@@ -41,6 +43,7 @@ export const CPU_PROFILES: Record<string, { factor: number; about: string }> = {
 export const COST_KEYS = [
   'boot', 'callback', 'sha256.call', 'sha256.byte', 'aes.call',
   'p256.keygen.slice', 'p256.ecdh.slice', 'p256.verify.slice', 'p256.sign.slice',
+  'tls.handshake', 'json.call', 'json.byte',
 ] as const;
 export type CostKey = (typeof COST_KEYS)[number];
 
@@ -319,9 +322,45 @@ export class CpuModel implements CpuScheduler {
       if (filename === '.bootcde' || filename === '.bootrst') {
         this.charge(id, 'boot', this.ms('boot'));
         this.memoryEvent(board, 'boot', 'app loaded');
+        this.costJson(board);
       }
       return compile(code, filename);
     };
+    // the TLS handshake: mbedTLS computes it natively on the interpreter's thread after the socket's
+    // 'connect' (socketserver.c fires 'connect' before the handshake ends; writes wait for it): charged
+    // when the firmware's connect callback runs, so what it writes and every answer come after it
+    const moduleFactory = board.moduleFactory.bind(board);
+    b.moduleFactory = (name: string) => {
+      const f = moduleFactory(name);
+      if (name !== 'tls' || !f) return f;
+      return (bd: Board) => {
+        const mod = f(bd) as { connect: (o: unknown, cb?: unknown) => unknown };
+        return bd.strict('tls', bd.object({
+          connect: (o: unknown, cb?: unknown) => {
+            const handshake = (...args: unknown[]) => {
+              this.charge(id, 'tls', this.ms('tls.handshake'));
+              return (cb as (...a: unknown[]) => unknown)(...args);
+            };
+            return mod.connect(o, typeof cb === 'function' ? handshake : cb);
+          },
+        }));
+      };
+    };
+  }
+
+  /** JSON.parse of the board's session costs its input's length (the DSS bodies, the records read at boot). */
+  private costJson(board: Board): void {
+    const J = (board.realm as unknown as { JSON?: { parse: (...a: unknown[]) => unknown } }).JSON; // (the session's own JSON)
+    if (!J || (J.parse as { costed?: boolean }).costed) return;
+    const parse = J.parse;
+    const model = this;
+    const costed = function (this: unknown, text: unknown, ...rest: unknown[]) {
+      const n = typeof text === 'string' ? text.length : String(text).length;
+      model.charge(board.id, 'json', model.ms('json.call') + model.ms('json.byte', n));
+      return parse.call(J, text, ...rest);
+    };
+    (costed as { costed?: boolean }).costed = true;
+    J.parse = costed;
   }
 
   /** The `crypto` module of the ESP32 build, each native call costed. */

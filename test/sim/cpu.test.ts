@@ -156,6 +156,31 @@ test('P-256 slices are recognised in the bundle: the mesh key pair and ECDH cost
   assert.ok(r.events.some((e) => e.kind === 'memory') || !r.cpu!.memory, 'memory stages on the timeline when the table has them');
 });
 
+test('each TLS handshake and each JSON.parse costs device time (issue 12: each DSS body parse and signature check)', async () => {
+  const base = await loadScenario('wss-happy-simple-setup');
+  const run = async (over: Partial<Calibration['costsMs']>) => runScenario(base, { cpu: { name: 'factor', factor: 2 }, calibration: table(over), storageDir: null });
+  const free = await run({});
+  const paid = await run({ 'tls.handshake': 500, 'json.call': 1, 'json.byte': 0.01 });
+  assert.ok(free.ok && paid.ok, [...free.failures, ...paid.failures].join('; '));
+  const connects = (r: typeof paid) => r.events.filter((e) => e.actor === 'tls' && e.kind === 'connect').length;
+  const k = paid.cpu!.boards.dev1.byKind;
+  // every handshake that completed: 500 ms x 2 (the DSS answered each one)
+  assert.ok(connects(paid) >= 5, `${connects(paid)} TLS connections`);
+  assert.is(k.tls, 1000 * connects(paid), `tls ${k.tls} ms for ${connects(paid)} handshakes`);
+  assert.ok(k.json > 2 * (1 + 0.01 * 100) * 5, `json ${k.json} ms: at least the DSS bodies`);
+  assert.is(free.cpu!.boards.dev1.byKind.tls ?? 0, 0);
+  // the device answers later by that time: the first DSS exchange lasts at least one handshake (the network
+  // latency it had without one overlaps)
+  const firstClose = (r: typeof paid) => {
+    const c = r.events.findIndex((e) => e.actor === 'tls' && e.kind === 'connect');
+    const close = r.events.slice(c).find((e) => e.actor === 'tls' && e.kind === 'close')!;
+    return close.t - r.events[c].t;
+  };
+  assert.ok(firstClose(paid) >= 1000 && firstClose(paid) >= firstClose(free) + 900, `first exchange ${firstClose(paid)} ms with handshakes, ${firstClose(free)} ms without`);
+  assert.ok(paid.virtualMs >= free.virtualMs + 800 * connects(paid), // (less the latency each one overlaps)
+     `${paid.virtualMs} vs ${free.virtualMs} ms`);
+});
+
 test('memory in the picture: the stages measured on the interpreter reach the timeline and the trace page', async () => {
   const memory = { total: 16383, stages: [{ stage: 'boot', jsVars: 2371, note: 'app' }, { stage: 'p256.keygen', jsVars: 465, note: 'key pair' }] };
   const base = await loadScenario('mesh-pb-adv-happy');
