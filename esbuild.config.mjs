@@ -10,7 +10,7 @@
 // Property names on the curated allowlist of build/mangle.json are shortened (esbuild mangleProps with
 // the committed mangle cache); build/mangle.mjs checks that no data, API or tool spells them.
 import * as esbuild from 'esbuild';
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { ESPRUINO_BUILTIN_MODULES, ESBUILD_SUPPORTED, BUDGET_BYTES } from './build/dialect.mjs';
@@ -19,6 +19,7 @@ import { mangleOptions, saveMangleCache } from './build/mangle.mjs';
 import { lazify } from './build/lazy.mjs';
 import { squeeze } from './build/squeeze.mjs';
 import { appArg, loadMakerApp } from './build/maker.mjs';
+import { logCodesPlugin, createCollector, finishCodes, stampId, makeDictionary, restoreSources, dictionaryPath } from './build/logcodes.mjs';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.join(root, 'dist');
@@ -88,23 +89,43 @@ export function formatEsbuildMessages(messages) {
  * `opts.halOnFirstUse`: the entry builds its HAL on first use, as the maker's ffs/index.ts does).
  */
 export async function buildBundle(entry, outfile, argv = [], extra = {}, opts = {}) {
-  const result = await esbuild.build({ ...buildOptions(entry, outfile, argv), ...extra, write: false });
+  // log messages to short codes (build/logcodes.mjs), unless `--no-logcodes` or opts.logCodes === false
+  const codesOn = opts.logCodes !== false && !argv.includes('--no-logcodes');
+  const collector = createCollector();
+  const plugins = [...(extra.plugins || []), ...(codesOn ? [logCodesPlugin(root, collector)] : [])];
+  const result = await esbuild.build({ ...buildOptions(entry, outfile, argv), ...extra, plugins, write: false });
   const js = result.outputFiles.find((f) => f.path.endsWith('.js'));
   const map = result.outputFiles.find((f) => f.path.endsWith('.js.map'));
   if (result.mangleCache) saveMangleCache(result.mangleCache);
-  let post = postProcess(js.text, map ? map.text : null);
+  const coded = codesOn ? finishCodes(js.text, map ? map.text : null, collector) : { code: js.text, map: map ? map.text : null, codes: {} };
+  let post = postProcess(coded.code, coded.map);
   if (opts.lazy && post.map) post = { ...post, ...lazify(post.code, post.map, { halOnFirstUse: !!opts.halOnFirstUse }) };
   // number constants inlined, adjacent declarations merged (build/squeeze.mjs)
   post = { ...post, ...squeeze(post.code, post.map) };
+  let dict = null;
+  const dictFile = dictionaryPath(outfile);
+  if (codesOn) {
+    const stamped = stampId(post.code, post.map);
+    post = { ...post, code: stamped.code, map: stamped.map };
+    if (stamped.stamped || Object.keys(coded.codes).length) {
+      dict = makeDictionary({ id: stamped.id, code: post.code, bundle: path.basename(outfile), codes: coded.codes, kept: collector.kept });
+    }
+    if (post.map) {
+      restoreSources(post.map, root, path.dirname(outfile), collector.sources);
+      if (dict) post.map.x_ffs_logcodes = dict;
+    }
+  }
   mkdirSync(path.dirname(outfile), { recursive: true });
   writeFileSync(outfile, post.code);
   if (post.map) writeFileSync(outfile + '.map', JSON.stringify(post.map));
+  if (dict) writeFileSync(dictFile, JSON.stringify(dict, null, 1) + '\n');
+  else rmSync(dictFile, { force: true });
   const meta = result.metafile;
   const key = Object.keys(meta.outputs).find((k) => k.endsWith('.js'));
   if (key) meta.outputs[key].bytes = Buffer.byteLength(post.code);
   const metaFile = outfile.replace(/\.js$/, '.meta.json');
   writeFileSync(metaFile, JSON.stringify(meta));
-  return { outfile, metaFile, bytes: Buffer.byteLength(post.code), renamed: post.renamed, aliased: post.aliased || [], warnings: result.warnings };
+  return { outfile, metaFile, bytes: Buffer.byteLength(post.code), logCodes: dict ? Object.keys(dict.codes).length : 0, logId: dict ? dict.id : null, renamed: post.renamed, aliased: post.aliased || [], warnings: result.warnings };
 }
 
 export async function buildAll(argv = process.argv.slice(2)) {

@@ -12,6 +12,7 @@ import { flashBoard, uploadScript, type FlashSummary } from './flasher';
 import { BOOT_LINE } from '../firmware/app';
 import { TARGET_ESPRUINO } from '../firmware/version';
 import { runMkdevice } from './mkdevice';
+import { LogDecoder, dictionaryForBundle, loadDictionary } from '../build/logcodes.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -108,6 +109,9 @@ async function flashCommand(argv: string[]): Promise<void> {
   const bundle = new Uint8Array(readFileSync(bundlePath));
   if (bundle.length === 0) throw new FlashError('bundle', `the bundle ${bundlePath} is empty`);
   const metafile = bundlePath.replace(/\.js$/, '.meta.json');
+  // the log dictionary beside the bundle (build/logcodes.mjs): the boot line and output in words
+  const logs = dictionaryForBundle(bundlePath);
+  if (logs.note) process.stderr.write(`warning: ${logs.note}\n`);
   let config: Record<string, unknown> | undefined;
   if (a.config) {
     try {
@@ -151,6 +155,7 @@ async function flashCommand(argv: string[]): Promise<void> {
     tables,
     bootLine: BOOT_LINE,
     bootTimeoutMs: bootTimeout * 1000,
+    logDictionary: logs.stale ? null : logs.dict,
     requirements: {
       version: TARGET_ESPRUINO,
       modules: requiredModules(Buffer.from(bundle).toString('latin1'), metafile),
@@ -179,6 +184,42 @@ async function flashCommand(argv: string[]): Promise<void> {
   if (blockedFetches().length) process.stderr.write(`note: refused ${blockedFetches().length} internet fetch(es) by EspruinoTools\n`);
 }
 
+const LOGS_HELP = `usage: node --import tsx flash/cli.ts logs [--bundle FILE | --dict FILE] [capture.txt]
+  Prints a board's serial output (a file, or standard input) with its coded log lines in words.
+  --bundle FILE   the flashed app; its dictionary is FILE's .logs.json (default dist/firmware.js)
+  --dict FILE     the log dictionary itself (dist/firmware.logs.json)
+  A line the dictionary cannot decode (another build, an unknown code) is printed as it came, with a note.`;
+
+/** `logs`: decode a serial capture (or a live pipe) with the bundle's log dictionary. */
+async function logsCommand(argv: string[]): Promise<void> {
+  let a;
+  try {
+    a = parseArgs({ args: argv, options: { bundle: { type: 'string' }, dict: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
+  } catch (e) {
+    throw new FlashError('usage', `${(e as Error).message} (--help)`);
+  }
+  if (a.values.help) {
+    process.stdout.write(LOGS_HELP + '\n');
+    return;
+  }
+  if (a.positionals.length > 1) throw new FlashError('usage', 'one capture file at most (--help)');
+  let dict;
+  if (a.values.dict) {
+    dict = loadDictionary(path.resolve(a.values.dict));
+    if (!dict) throw new FlashError('usage', `no log dictionary at ${a.values.dict}`);
+  } else {
+    const bundlePath = path.resolve(a.values.bundle ?? path.join(root, 'dist/firmware.js'));
+    const found = dictionaryForBundle(bundlePath);
+    if (found.note) process.stderr.write(`warning: ${found.note}\n`);
+    if (!found.dict) throw new FlashError('usage', `no log dictionary beside ${bundlePath} (run npm run build)`);
+    dict = found.dict;
+  }
+  const decoder = new LogDecoder(dict);
+  const input = a.positionals[0] ? (await import('node:fs')).createReadStream(a.positionals[0]) : process.stdin;
+  const rl = (await import('node:readline')).createInterface({ input, crlfDelay: Infinity });
+  for await (const line of rl) process.stdout.write(decoder.text(line) + '\n');
+}
+
 const kb = (n: number) => (n / 1024).toFixed(1) + ' KB';
 
 export function renderSummary(s: FlashSummary, id: DeviceIdentity): string {
@@ -194,6 +235,7 @@ export function renderSummary(s: FlashSummary, id: DeviceIdentity): string {
     `  app       ${s.app.name} (${s.app.size} bytes), boot generation ${s.app.generation} via ${BOOT.entry}`,
     ...(s.erased.length ? [`  erased    ${s.erased.join(', ')}`] : []),
     `  booted    ${s.bootLine}`,
+    ...(s.logId ? [`  logs      coded, dictionary ${s.logId} (a serial capture in words: node --import tsx flash/cli.ts logs capture.txt)`] : []),
     ...s.warnings.map((w) => `  warning   ${w}`),
     `  time      ${(s.ms / 1000).toFixed(1)} s`,
   ];
@@ -203,12 +245,16 @@ export function renderSummary(s: FlashSummary, id: DeviceIdentity): string {
 async function main(): Promise<void> {
   const [cmd, ...rest] = process.argv.slice(2);
   if (cmd === 'flash') await flashCommand(rest);
+  else if (cmd === 'logs') {
+    prefix = 'logs';
+    await logsCommand(rest);
+  }
   else if (cmd === 'mkdevice') {
     prefix = 'mkdevice';
     await runMkdevice(rest);
   }
   else {
-    process.stderr.write(`usage: ffs-flash flash|mkdevice [options] (--help for each)\n`);
+    process.stderr.write(`usage: ffs-flash flash|mkdevice|logs [options] (--help for each)\n`);
     process.exit(2);
   }
 }

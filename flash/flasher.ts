@@ -9,6 +9,7 @@ import { FlashError, Link } from './link';
 import { checkBoard, type BoardEnv, type BoardRequirements } from './board-check';
 import { SECRET_FILES } from './image';
 import type { DeviceConfigOptions } from './image';
+import { LogDecoder } from '../build/logcodes.mjs';
 
 /** Bytes of file data per Storage.write call (EspruinoTools uses 384: a multiple of 96 for atob). */
 export const CHUNK = 384;
@@ -27,6 +28,8 @@ export interface FlashOptions {
   tables?: { deviceType?: Uint8Array; generator?: Uint8Array };
   bootLine: string;
   bootTimeoutMs?: number;
+  /** the bundle's log dictionary (dist/firmware.logs.json): the boot line and the output read back in words */
+  logDictionary?: { id: string; codes: Record<string, unknown> } | null;
   onProgress?: (p: { file: string; done: number; total: number; fileDone: number; fileTotal: number }) => void;
   onStep?: (text: string) => void;
 }
@@ -39,6 +42,8 @@ export interface FlashSummary {
   app: { name: string; size: number; generation: number };
   erased: string[];
   bootLine: string;
+  /** the log dictionary id the booted firmware announced (build/logcodes.mjs), if any */
+  logId?: string;
   ms: number;
   warnings: string[];
 }
@@ -234,12 +239,17 @@ export async function flashBoard(opts: FlashOptions): Promise<FlashSummary> {
     const seen = link.waitFor(new RegExp(escapeRe(opts.bootLine) + '[^\\r\\n]*\\r?\\n'), opts.bootTimeoutMs ?? 20000);
     await link.write('\x10load()\n');
     const out = await seen;
+    // the device prints most log lines as codes: read them back in words (build/logcodes.mjs)
+    const decoder = new LogDecoder(opts.logDictionary ?? null);
     if (out === null) {
-      const tail = link.transcript.split(/\r?\n/).filter((l) => l.trim()).slice(-2).join(' | ');
+      const tail = link.transcript.split(/\r?\n/).filter((l) => l.trim()).slice(-2).map((l) => decoder.text(l.slice(l.lastIndexOf('\r') + 1))).join(' | ');
       throw new FlashError('boot', `the board did not print "${opts.bootLine}" within ${Math.round((opts.bootTimeoutMs ?? 20000) / 1000)} s after load() (last output: ${tail.slice(0, 160) || 'none'})`);
     }
     const raw = out.split(/\r?\n/).find((l) => l.includes(opts.bootLine)) || opts.bootLine;
-    const bootLine = raw.slice(raw.lastIndexOf('\r') + 1).replace(/^>/, '').trim();
+    const booted = decoder.decode(raw.slice(raw.lastIndexOf('\r') + 1).replace(/^>/, '').trim());
+    const bootLine = booted.text;
+    if (booted.note) warnings.push(booted.note);
+    else if (booted.id && !opts.logDictionary) warnings.push(`the firmware's log lines are coded (dictionary ${booted.id}) and no dictionary was found next to the bundle: keep dist/*.logs.json to read them`);
     return {
       port: opts.port,
       env,
@@ -248,6 +258,7 @@ export async function flashBoard(opts: FlashOptions): Promise<FlashSummary> {
       app: { name: appFile.name, size: appFile.data.length, generation },
       erased: stale,
       bootLine,
+      ...(booted.id ? { logId: booted.id } : {}),
       ms: Date.now() - t0,
       warnings,
     };

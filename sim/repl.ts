@@ -312,7 +312,10 @@ export async function replMain(argv: string[]): Promise<void> {
   const clock = new VirtualClock();
   const timeline = new Timeline(() => clock.now());
   const board = new Board({ id: 'repl', clock, timeline, rng: new Rng(1), storagePath: values.storage, env: env as any });
-  board.onConsole((line) => process.stdout.write(`board | ${line}\n`));
+  // the wire carries coded log lines (build/logcodes.mjs); the terminal shows them in words
+  const { boardDecoder } = await import('./board/logcodes');
+  const decoder = boardDecoder();
+  board.onConsole((line) => process.stdout.write(`board | ${decoder.text(line)}\n`));
   board.powerOn();
   const server = await serveRepl({ board, port });
   process.stdout.write(`emulated ${board.env.BOARD} Espruino ${board.env.VERSION} REPL on tcp://127.0.0.1:${server.port}${values.storage ? ` (Storage in ${values.storage})` : ''}\n`);

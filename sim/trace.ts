@@ -207,6 +207,13 @@ export function decodeEvent(e: SimEvent): Record<string, unknown> | undefined {
   try {
     if (e.actor === 'air' && e.kind === 'adv' && bytes) return decodeAdvertising(bytes);
     if (e.actor === 'echo' && e.kind === 'pdu' && bytes) return decodeProvisioningPdu(bytes);
+    // a log line the firmware printed as a short code (build/logcodes.mjs), put back in words by the board
+    if (e.actor === 'device' && e.fields && typeof e.fields.wire === 'string') {
+      const out: Record<string, unknown> = { 'printed by the device': e.fields.wire };
+      if (typeof e.fields.logNote === 'string') out['not decoded'] = e.fields.logNote;
+      else out['decoded with'] = 'the build\'s log dictionary (dist/<bundle>.logs.json)';
+      return out;
+    }
     if (e.actor === 'dss' && e.kind === 'http' && e.fields) {
       const f = e.fields;
       const out: Record<string, unknown> = {};

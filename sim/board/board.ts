@@ -21,6 +21,8 @@ import type { Rng } from '../rng';
 import { StorageEmu, StorageError } from './storage';
 import { EspruinoRand, Session, toBytes, type Realm } from './globals';
 import { cryptoModule } from './crypto';
+import { boardDecoder, type LogDictionary } from './logcodes';
+import type { LogDecoder } from '../../build/logcodes.mjs';
 
 export interface ProcessEnv {
   VERSION: string;
@@ -80,6 +82,8 @@ export interface BoardOptions {
   serial?: string;
   /** the flashed bundle and its source map: Uncaught errors on the timeline then name the TypeScript line */
   sourceMap?: { bundle: string; map: string };
+  /** log dictionaries to decode the console with, before the source map's and dist/'s (sim/board/logcodes.ts) */
+  logDictionaries?: LogDictionary[];
 }
 
 // Registry for the other parts of the simulator (WSS: Wifi/http/tls/net/dgram; mesh: NRF; crypto):
@@ -324,18 +328,30 @@ export class Board {
 
   /** One or more lines printed by the device: to board.console and the timeline. */
   printLine(text: string, kind?: string, extra?: Record<string, unknown>): void {
-    for (const line of text.split('\n')) {
+    for (const wire of text.split('\n')) {
+      // coded log lines back to the source's words (sim/board/logcodes.ts); the wire keeps the code
+      const d = this.logDecoder().decode(wire);
+      const line = d.note ? `${d.text}  [log code: ${d.note}]` : d.text;
       this.console.push(line);
-      const m = /^(debug|info|warn|error) ([^\s:]+): (.*)$/s.exec(line);
+      const m = /^(debug|info|warn|error) ([^\s:]+): (.*)$/s.exec(d.text);
       const at = extra && typeof extra.at === 'string' ? extra.at : undefined;
+      const wireFields = d.raw !== d.text || d.note ? { wire: d.raw, ...(d.note ? { logNote: d.note } : {}) } : {};
       this.emit({
         actor: 'device',
         kind: kind ?? 'log',
         summary: at ? `${line}  (at ${at})` : line,
-        fields: m ? { level: m[1], tag: m[2], message: m[3], ...extra } : extra,
+        fields: m ? { level: m[1], tag: m[2], message: m[3], ...wireFields, ...extra } : d.note || d.raw !== d.text ? { ...wireFields, ...extra } : extra,
       });
-      for (const fn of this.consoleListeners) fn(line);
+      for (const fn of this.consoleListeners) fn(wire);
     }
+  }
+
+  private decoder: LogDecoder | undefined;
+
+  /** The console's log-code decoder (made at the first line). */
+  private logDecoder(): LogDecoder {
+    if (!this.decoder) this.decoder = boardDecoder(this.opts.sourceMap, this.opts.logDictionaries);
+    return this.decoder;
   }
 
   private mapConsumer: SourceMapConsumer | null | undefined;

@@ -25,6 +25,7 @@ import { freeUdpPort, startLaneWorld, type LaneWorld } from './world.ts';
 import { tablePrepScript } from '../../bench/espruino.ts';
 import { identityFromJson } from '../../flash/identity.ts';
 import { eventText, type SimEvent } from '../../sim/timeline.ts';
+import { LogDecoder, dictionaryForBundle } from '../../build/logcodes.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const here = path.join(root, 'tools/espruino');
@@ -188,6 +189,12 @@ async function flows(info: InterpreterInfo, work: string, bundle: string, which:
   if (mk !== 0 || !idFile) throw new LaneError('npm run mkdevice failed: run it by hand to see why (npm run mkdevice -- --out /tmp/d --count 1)');
   const identityPath = path.join(devices, idFile);
   const identity = identityFromJson(JSON.parse(readFileSync(identityPath, 'utf8')));
+  // the firmware prints most log lines as codes: the bundle's dictionary puts the words back
+  // (build/logcodes.mjs); one decoder per stream (each sees the boot line with the dictionary id)
+  const logs = dictionaryForBundle(bundle);
+  if (logs.note) log('logs: ' + logs.note);
+  const logDecoder = new LogDecoder(logs.stale ? null : logs.dict);
+  const consoleDecoder = new LogDecoder(logs.stale ? null : logs.dict);
 
   // 2. the world, and the stand-ins' ports
   const nrfPort = await freeUdpPort();
@@ -219,7 +226,7 @@ async function flows(info: InterpreterInfo, work: string, bundle: string, which:
     onDeviceMessage: (m) => {
       if (m.t === 'm') samples.push({ at: Date.now(), usage: Number(m.u), live: Number(m.l), peak: Number(m.p), block: Number(m.k) });
       if (m.t === 'l' && typeof m.s === 'string') {
-        logLines.push({ ms: Date.now(), text: m.s });
+        logLines.push({ ms: Date.now(), text: logDecoder.text(m.s) });
         if (verbose) log('  log ' + m.s);
       }
     },
@@ -234,7 +241,8 @@ async function flows(info: InterpreterInfo, work: string, bundle: string, which:
     // 4. the interpreter with its telnet console, and the project's flash tool
     const interp = await startTelnet(info.bin, dir);
     const consoleLines: Array<{ ms: number; text: string }> = [];
-    interp.onLine((text) => {
+    interp.onLine((wire) => {
+      const text = consoleDecoder.text(wire);
       consoleLines.push({ ms: Date.now(), text });
       if (verbose) log('  console ' + text);
     });
