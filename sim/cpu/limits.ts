@@ -1,12 +1,12 @@
 // The scenario table of docs/SIMULATOR.md ("Device time"), reproduced in one command:
-//   node --import tsx sim/cpu/limits.ts [scenario ...]   (default: default, mesh-pb-adv-happy, mesh-pb-gatt-happy, wss-happy-simple-setup)
+//   node --import tsx sim/cpu/limits.ts [scenario ...]   (default: default, mesh-pb-adv-happy, mesh-pb-gatt-happy, wss-happy-simple-setup, wss-happy-encoded)
 // For each scenario: the total setup time at --cpu esp32 (virtual time until the scenario's expectations
 // hold), and the largest --cpu-factor at which it still succeeds (bisection over the factor, each run a
 // full simulation; success is monotone in the factor for these flows, checked at both ends).
 import { loadCalibration, type CpuSpec } from './model';
 import { loadScenario, runScenario } from '../scenario';
 
-const DEFAULT = ['default', 'mesh-pb-adv-happy', 'mesh-pb-gatt-happy', 'wss-happy-simple-setup'];
+const DEFAULT = ['default', 'mesh-pb-adv-happy', 'mesh-pb-gatt-happy', 'wss-happy-simple-setup', 'wss-happy-encoded'];
 
 async function succeeds(name: string, factor: number): Promise<{ ok: boolean; ms: number; outcome: string }> {
   const cpu: CpuSpec = { name: 'factor', factor };
