@@ -17,13 +17,6 @@ export const MAX_SIGNATURE_BYTES = 72;
 export const REQUEST_TIMEOUT_MS = 20000;
 export const MAX_RESPONSE_BYTES = 6144;
 
-export interface DssError {
-  code: string;
-  message: string;
-  kind: FailureKind;
-  status?: number;
-}
-
 export interface DssClient {
   /** true while on the encoded setup network (DSS.SetupPort, 8888: FFS_TRANSPARENT_SOCKS_PORT,
    *  DSS through the provisioner), else DSS.Port (443) */
@@ -33,10 +26,11 @@ export interface DssClient {
   /** The sequence number for the next report (the client-wide counter, +1 per call and +1 per report). */
   beginReport(): number;
   /**
-   * POST the body `build()` makes; `onDone(null, verifiedBody)` only after the signature verified.
-   * Every send (retries too) calls `build()` again, so each carries a fresh nonce.
+   * POST the body `build()` makes; `onDone('', verifiedBody)` only after the signature verified, else
+   * `onDone(why, '')` once the retry policy gave up. Every send (retries too) calls `build()` again,
+   * so each carries a fresh nonce.
    */
-  call(operation: string, build: () => string, onDone: (err: DssError | null, body: string | null) => void): void;
+  call(operation: string, build: () => string, onDone: (err: string, body: string) => void): void;
   /** For good: a pending retry timer is cleared, later callbacks are dropped and later calls send nothing. */
   cancel(): void;
 }
@@ -57,12 +51,12 @@ export function headerValues(res: HttpResponse, name: string): string[] {
   return out;
 }
 
-/** The DER signature bytes of a response, or an error line (missing, duplicate, malformed). */
-export function extractSignature(res: HttpResponse): { der: Uint8Array | null; error: string } {
+/** The DER signature bytes of a response, or what is wrong (missing, duplicate, malformed) as a string. */
+export function extractSignature(res: HttpResponse): Uint8Array | string {
   const values = headerValues(res, 'x-amzn-dss-signature');
   const der = values.length === 1 ? base64Decode(values[0].trim()) : null;
-  if (der && der.length >= 8 && der.length <= MAX_SIGNATURE_BYTES && der[0] === 0x30) return { der: der, error: '' };
-  return { der: null, error: values.length ? (values.length > 1 ? values.length + ' signature headers' : 'malformed signature') : 'not signed' };
+  if (der && der.length >= 8 && der.length <= MAX_SIGNATURE_BYTES && der[0] === 0x30) return der;
+  return values.length ? (values.length > 1 ? values.length + ' signature headers' : 'malformed signature') : 'not signed';
 }
 
 export function createDssClient(hal: Hal): DssClient {
@@ -76,7 +70,7 @@ export function createDssClient(hal: Hal): DssClient {
 
   const currentPort = (): number => (viaProvisioner ? setupPort : normalPort);
 
-  function call(operation: string, build: () => string, onDone: (err: DssError | null, body: string | null) => void): void {
+  function call(operation: string, build: () => string, onDone: (err: string, body: string) => void): void {
     counter += 1;
     let retries = 0;
     let redirects = 0;
@@ -86,11 +80,11 @@ export function createDssClient(hal: Hal): DssClient {
     let movedFor = false;
 
     /** A failed send: resent after the retry policy's delay, or the end of the call. */
-    function fail(kind: FailureKind, code: string, message: string, status?: number): void {
+    function fail(kind: FailureKind, message: string): void {
       const delay = retryDelayMs(kind, retries, hal.crypto.randomBytes(1)[0] / 256);
       if (delay < 0) {
         warn(hal, operation + ' failed: ' + message);
-        onDone({ code: code, message: message, kind: kind, status: status }, null);
+        onDone(message, '');
         return;
       }
       retries++;
@@ -105,8 +99,8 @@ export function createDssClient(hal: Hal): DssClient {
       if (cancelled) return;
       if (!res) {
         // an oversized or non-HTTP answer would come back the same: not resent
-        const code = err ? err.code : 'NET_RESET';
-        fail(code === 'NET_TOO_LARGE' || code === 'NET_PROTOCOL' ? 'fatal' : 'network', code, err ? err.message : 'no response');
+        const code = err ? err.code : '';
+        fail(code === 'NET_TOO_LARGE' || code === 'NET_PROTOCOL' ? 'fatal' : 'network', err ? err.message : 'no response');
         return;
       }
       const status = res.statusCode;
@@ -115,7 +109,7 @@ export function createDssClient(hal: Hal): DssClient {
         const loc = headerValues(res, 'location');
         const newHost = loc.length === 1 ? hostOfLocation(loc[0]) : '';
         if (!newHost || ++redirects > MAX_REDIRECTS) {
-          fail('client', 'DSS_REDIRECT', 'bad redirect', status);
+          fail('client', 'bad redirect');
           return;
         }
         callHost = newHost;
@@ -126,17 +120,17 @@ export function createDssClient(hal: Hal): DssClient {
       }
       // 4xx (and anything unexpected) is never resent: the same input would fail again
       if (cls !== 'ok') {
-        fail(cls, cls === 'server' ? 'DSS_SERVER' : 'DSS_CLIENT', 'HTTP ' + status + ' from ' + operation, status);
+        fail(cls, 'HTTP ' + status + ' from ' + operation);
         return;
       }
       const sig = extractSignature(res);
-      if (!sig.der) {
-        fail('integrity', 'DSS_SIGNATURE', sig.error);
+      if (typeof sig === 'string') {
+        fail('integrity', sig);
         return;
       }
       hal.crypto.verifyCloudSignature({
         payload: binaryStringToBytes(res.body),
-        derSignature: sig.der,
+        derSignature: sig,
         onDone: (verr, ok) => {
           if (cancelled) return;
           if (!verr && ok === true) {
@@ -144,9 +138,8 @@ export function createDssClient(hal: Hal): DssClient {
               host = callHost;
               hal.config.setConfigurationValue('DSS.Host', callHost);
             }
-            onDone(null, res.body);
-          }
-          else fail('integrity', 'DSS_SIGNATURE', 'signature does not verify');
+            onDone('', res.body);
+          } else fail('integrity', 'signature does not verify');
         },
       });
     }

@@ -109,19 +109,16 @@ function badFields(v: any, spec: string): string {
 }
 
 /**
- * Parse a verified body and check its members (badFields): the object, or the error line that
- * rejects the whole response.
+ * Parse a verified body and check its members (badFields): the object, or (a string) the error line
+ * that rejects the whole response.
  */
-export function parseResponse(body: string, spec: FieldSpec): { value: any; error: string } {
-  let v: any;
-  let error: string;
+export function parseResponse(body: string, spec: FieldSpec): any {
   try {
-    v = JSON.parse(body);
-    error = badFields(v, 'Snonce ssessionId ' + spec);
+    const v = JSON.parse(body);
+    return badFields(v, 'Snonce ssessionId ' + spec) || v;
   } catch (e) {
-    error = 'not JSON';
+    return 'not JSON';
   }
-  return { value: error ? null : v, error: error };
 }
 
 function unquote(s: string): string {

@@ -7,7 +7,7 @@ import { base64Encode } from '../crypto/base64';
 import { asciiToBytes } from '../crypto/bytes';
 import { errorDetails } from './codes';
 import { configFlag, configString } from './config';
-import { createDssClient, type DssError } from './dss-client';
+import { createDssClient } from './dss-client';
 import {
   attemptJson,
   CONFIGURATION_FIELDS,
@@ -112,15 +112,14 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
   function dssCall(op: string, more: () => string[], spec: FieldSpec, onOk: (v: any) => void, onFail: (why: string) => void, seq?: number): void {
     const body = (): string => requestBody(requestNonce(hal.crypto.randomBytes), sessionId, deviceDetails(hal.config), more());
     dss.call(op, body, (err, verified) => {
-      const parsed = err ? null : parseResponse(verified as string, spec);
-      const v = parsed ? parsed.value : null;
-      let why = parsed ? parsed.error : (err as DssError).message;
+      // the parsed answer, or (a string) why the call or the answer failed
+      const v = err || parseResponse(verified, spec);
       // the device-type key signs for every unit of the type: once the session started, an answer
       // without this session's id (the real DSS puts it in every one), or with another page than the
       // one asked for, is a replay and refused like a malformed one
-      if (v && ((sessionId && v.sessionId !== sessionId) || (seq && v.sequenceNumber !== seq))) why = 'replay';
+      const why = typeof v === 'string' ? v : (sessionId && v.sessionId !== sessionId) || (seq && v.sequenceNumber !== seq) ? 'replay' : '';
       if (why) {
-        if (parsed) warn(hal, op + ': ' + why);
+        if (!err) warn(hal, op + ': ' + why);
         onFail(why);
       } else if (v.canProceed === false && op !== 'report') end(false, 'canProceed:false ' + op);
       else onOk(v);

@@ -64,7 +64,7 @@ test('real production bodies verify with the real device-type key and reach the 
     w.hal.http.execute = (o) =>
       w.hal.clock.setTimeout(() => o.onDone(null, { statusCode: 200, headers: [['x-amzn-dss-signature', r.signatureBase64]], body: r.body }), 10);
     const { out } = call(w, r.operation);
-    assert.is(out.err, null);
+    assert.is(out.err, '');
     assert.is(out.body, r.body);
   }
 });
@@ -78,17 +78,27 @@ test('the same production body with a trailing newline is refused (no stripping)
     w.hal.clock.setTimeout(() => o.onDone(null, { statusCode: 200, headers: [['x-amzn-dss-signature', r.signatureBase64]], body: r.body + '\n' }), 10);
   };
   const { out } = call(w, 'report');
-  assert.is(out.body, null);
-  assert.is(out.err.code, 'DSS_SIGNATURE');
+  assert.is(out.body, '');
+  assert.is(out.err, 'signature does not verify');
   assert.is(sends, 4, 'resent like a damaged response: 1 + 3 retries');
 });
+
+/** What the caller is told for each tampering (the reason a failed setup reports). */
+const SIGNATURE_FAILURES = {
+  noSignature: 'not signed',
+  duplicateSignature: '2 signature headers',
+  badSignature: 'signature does not verify',
+  malformedSignature: 'malformed signature',
+  tamper: 'signature does not verify',
+  trailingNewline: 'signature does not verify',
+};
 
 for (const kind of ['noSignature', 'duplicateSignature', 'badSignature', 'malformedSignature', 'tamper', 'trailingNewline'] as const) {
   test(`a response with ${kind} fails the call and its body is never handed out`, () => {
     const w = connectedWorld(() => ({ kind }));
     const { out } = call(w);
-    assert.is(out.body, null);
-    assert.is(out.err.code, 'DSS_SIGNATURE');
+    assert.is(out.body, '');
+    assert.match(out.err, SIGNATURE_FAILURES[kind]);
     assert.is(w.exchanges.length, 4);
     // back-off of an integrity failure: 2 + 4 + 8 s between the four sends
     const gaps = w.exchanges.slice(1).map((e, i) => e.at - w.exchanges[i].at);
@@ -99,7 +109,7 @@ for (const kind of ['noSignature', 'duplicateSignature', 'badSignature', 'malfor
 test('a signature fault that clears on the retry lets the call succeed', () => {
   const w = connectedWorld((op, n) => (n === 1 ? { kind: 'duplicateSignature' } : null));
   const { out } = call(w);
-  assert.is(out.err, null);
+  assert.is(out.err, '');
   assert.ok(JSON.parse(out.body!).sessionId);
   assert.is(w.exchanges.length, 2);
 });
@@ -115,7 +125,8 @@ test('every resend is built again: a fresh nonce each time', () => {
 test('network errors: 3 retries with back-off 2, 4, 8 s on the virtual clock', () => {
   const w = connectedWorld(() => ({ kind: 'network', code: 'NET_RESET' }));
   const { out } = call(w);
-  assert.is(out.err.kind, 'network');
+  assert.is(out.err, 'dropped', "the HAL's error message");
+  assert.is(out.body, '');
   const at = w.exchanges.map((e) => e.at);
   assert.is(at.length, 4);
   assert.equal(at.slice(1).map((t, i) => t - at[i]), [2100, 4100, 8100], 'each gap = 100 ms answer + back-off');
@@ -125,8 +136,7 @@ test('network errors: 3 retries with back-off 2, 4, 8 s on the virtual clock', (
 test('5xx: up to 3 retries 2-5 s apart, then the call fails; success in between stops retrying', () => {
   const w = connectedWorld(() => ({ kind: 'status', status: 503 }));
   const { out } = call(w);
-  assert.is(out.err.kind, 'server');
-  assert.is(out.err.status, 503);
+  assert.is(out.err, 'HTTP 503 from startProvisioningSession');
   assert.is(w.exchanges.length, 4);
   for (let i = 1; i < 4; i++) {
     const gap = w.exchanges[i].at - w.exchanges[i - 1].at - 100;
@@ -134,7 +144,7 @@ test('5xx: up to 3 retries 2-5 s apart, then the call fails; success in between 
   }
   const w2 = connectedWorld((op, n) => (n <= 2 ? { kind: 'status', status: 500 } : null));
   const r2 = call(w2);
-  assert.is(r2.out.err, null);
+  assert.is(r2.out.err, '');
   assert.is(w2.exchanges.length, 3);
 });
 
@@ -142,8 +152,7 @@ test('4xx: never resent', () => {
   for (const status of [400, 403, 404, 429]) {
     const w = connectedWorld(() => ({ kind: 'status', status }));
     const { out } = call(w);
-    assert.is(out.err.kind, 'client');
-    assert.is(out.err.status, status);
+    assert.is(out.err, 'HTTP ' + status + ' from startProvisioningSession');
     assert.is(w.exchanges.length, 1);
   }
 });
@@ -153,7 +162,7 @@ test('307 redirects one call only; 308 persists DSS.Host; only the host of Locat
     dssHosts: ['dp-sps-na.amazon.com', 'dss-b.example', 'dss-c.example'],
   });
   const { out, client } = call(w);
-  assert.is(out.err, null);
+  assert.is(out.err, '');
   assert.equal(w.exchanges.map((e) => e.host + ':' + e.port), ['dp-sps-na.amazon.com:443', 'dss-b.example:443']);
   assert.is(client.host(), 'dp-sps-na.amazon.com');
   assert.is(w.config.get('DSS.Host'), undefined);
@@ -162,7 +171,7 @@ test('307 redirects one call only; 308 persists DSS.Host; only the host of Locat
     dssHosts: ['dp-sps-na.amazon.com', 'dss-c.example'],
   });
   const r2 = call(w2);
-  assert.is(r2.out.err, null);
+  assert.is(r2.out.err, '');
   assert.is(r2.client.host(), 'dss-c.example');
   assert.is(w2.config.get('DSS.Host'), 'dss-c.example');
   // a new client (next boot) starts from the persisted host
@@ -174,7 +183,7 @@ test('an unsigned 308 never moves DSS.Host: only a verified answer from the new 
     dssHosts: ['dp-sps-na.amazon.com', 'evil.example'],
   });
   const { out, client } = call(w);
-  assert.is(out.err.code, 'DSS_SIGNATURE');
+  assert.is(out.err, 'signature does not verify');
   assert.ok(w.exchanges.some((e) => e.host === 'evil.example'));
   assert.is(w.config.get('DSS.Host'), undefined);
   assert.is(client.host(), 'dp-sps-na.amazon.com');
@@ -184,7 +193,7 @@ test('an unsigned 308 never moves DSS.Host: only a verified answer from the new 
 test('more than 3 redirects fail the call', () => {
   const w = connectedWorld(() => ({ kind: 'redirect', status: 307, location: 'https://dp-sps-na.amazon.com/' }));
   const { out } = call(w);
-  assert.is(out.err.code, 'DSS_REDIRECT');
+  assert.is(out.err, 'bad redirect');
   assert.is(w.exchanges.length, MAX_REDIRECTS + 1);
 });
 
@@ -199,11 +208,12 @@ test('Location parsing keeps the host only and refuses odd ones', () => {
 test('extractSignature: exactly one header, base64 of a DER SEQUENCE of at most 72 bytes', () => {
   const sig = vector.dssResponses[0].signatureBase64;
   const res = (h: Array<[string, string]>) => ({ statusCode: 200, headers: h, body: '' });
-  assert.ok(extractSignature(res([['X-AMZN-DSS-SIGNATURE', sig]])).der);
-  assert.match(extractSignature(res([])).error, 'not signed');
-  assert.match(extractSignature(res([['x-amzn-dss-signature', sig], ['x-amzn-dss-signature', sig]])).error, '2 signature headers');
-  assert.match(extractSignature(res([['x-amzn-dss-signature', Buffer.alloc(80, 0x30).toString('base64')]])).error, 'malformed');
-  assert.match(extractSignature(res([['x-amzn-dss-signature', 'AAAA']])).error, 'malformed');
+  const der = extractSignature(res([['X-AMZN-DSS-SIGNATURE', sig]]));
+  assert.ok(der instanceof Uint8Array && Buffer.from(der).equals(Buffer.from(sig, 'base64')), 'the DER bytes');
+  assert.is(extractSignature(res([])), 'not signed');
+  assert.is(extractSignature(res([['x-amzn-dss-signature', sig], ['x-amzn-dss-signature', sig]])), '2 signature headers');
+  assert.is(extractSignature(res([['x-amzn-dss-signature', Buffer.alloc(80, 0x30).toString('base64')]])), 'malformed signature');
+  assert.is(extractSignature(res([['x-amzn-dss-signature', 'AAAA']])), 'malformed signature');
 });
 
 test('oversized and malformed HTTP answers are not retried', () => {
@@ -214,7 +224,7 @@ test('oversized and malformed HTTP answers are not retried', () => {
     w.hal.clock.setTimeout(() => o.onDone({ code: 'NET_TOO_LARGE', message: 'big' }, null), 10);
   };
   const { out } = call(w);
-  assert.is(out.err.kind, 'fatal');
+  assert.is(out.err, 'big');
   assert.is(n, 1);
 });
 
