@@ -65,8 +65,6 @@ export function hashedPin(sha256: (b: Uint8Array) => Uint8Array, pin: string, sa
   return base64Encode(sha256(asciiToBytes(pin + salt)));
 }
 
-const setupConfig = (n: SetupNetwork): WifiConfiguration => wifiConfig(n.ssid, n.passphrase, true);
-
 /** The configuration keys the cloud may set; local settings (DSS.Host, WSS.*, SoftAp.*, pins...) stay the maker's. */
 export const CLOUD_CONFIG_KEY = /^(FFS|LocaleConfiguration|SmartHome|Time)\.[A-Za-z]+$|^DSS\.ReportUrl$/;
 
@@ -170,20 +168,28 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
 
   // ---- CONNECTING_TO_SETUP_NETWORK: the candidates in order ---------------------------------
 
+  /** Join setup network `n`, its attempt recorded (guide: every network tried has one, a re-join
+   *  too); once on it, DSS is reached through it. */
+  function joinSetup(n: SetupNetwork, then: (ok: boolean) => void): void {
+    joinNetwork(hal, wifiConfig(n.ssid, n.passphrase, true), SETUP_TRIES, 1000, isStopped, (a) => {
+      attempts.push(a);
+      if (!a.errorDetails) dss.setViaProvisioner(n.encoded);
+      then(!a.errorDetails);
+    });
+  }
+
   function connectSetup(list: SetupNetwork[]): void {
     const cand = list.shift();
     if (!cand) {
       end(false, 'no setup network');
       return;
     }
-    joinNetwork(hal, setupConfig(cand), SETUP_TRIES, 1000, isStopped, (a) => {
-      attempts.push(a);
-      if (a.errorDetails) {
+    joinSetup(cand, (ok) => {
+      if (!ok) {
         hal.wifi.removeConfiguration({ ssid: cand.ssid, onDone: () => connectSetup(list) });
         return;
       }
       setup = cand;
-      dss.setViaProvisioner(cand.encoded);
       info(hal, 'on ' + JSON.stringify(cand.ssid) + ', DSS port ' + dss.port());
       // START_PROVISIONING
       setState('START_PROVISIONING');
@@ -247,15 +253,16 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
         const cfg = v.configuration || {};
         const keys = Object.keys(cfg);
         for (let i = 0; i < keys.length; i++) {
-          const val = cfg[keys[i]];
+          const k = keys[i];
+          const val = cfg[k];
           // from JSON: a string, number or boolean, else an object, an array or null (skipped)
           if (typeof val === 'object') continue;
-          if (!CLOUD_CONFIG_KEY.test(keys[i])) {
-            warn(hal, 'ignored ' + keys[i]);
+          if (!CLOUD_CONFIG_KEY.test(k)) {
+            warn(hal, 'ignored ' + k);
             continue;
           }
-          const err = hal.config.setConfigurationValue(keys[i], val);
-          if (err && err.code !== 'NOT_IMPLEMENTED') warn(hal, keys[i] + ': ' + err.message);
+          const err = hal.config.setConfigurationValue(k, val);
+          if (err && err.code !== 'NOT_IMPLEMENTED') warn(hal, k + ': ' + err.message);
         }
         const reg = v.registrationDetails;
         if (reg && typeof reg.registrationToken === 'string') {
@@ -330,20 +337,8 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
   function userFailed(): void {
     if (!credentials.length) attempts.push(attempt(wifiConfig('', '', false, 'OTHER'), errorDetails('NOT_CONFIGURED')));
     warn(hal, 'no user network worked');
-    const s = setup;
-    if (!s) {
-      report(false);
-      return;
-    }
-    joinNetwork(hal, setupConfig(s), SETUP_TRIES, 1000, isStopped, (a) => {
-      // guide: every network tried has its attempt record, the setup network's re-join too
-      attempts.push(a);
-      if (a.errorDetails) end(false, 'setup network lost');
-      else {
-        dss.setViaProvisioner(s.encoded);
-        report(false);
-      }
-    });
+    if (setup) joinSetup(setup, (ok) => (ok ? report(false) : end(false, 'setup network lost')));
+    else report(false);
   }
 
   /** Try credentials[i], then the next ones in list (priority) order. */
