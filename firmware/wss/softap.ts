@@ -16,11 +16,6 @@ export interface SoftAp {
   stop(): void;
 }
 
-/** &, <, > and " as numeric character references. */
-function htmlEscape(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => '&#' + c.charCodeAt(0) + ';');
-}
-
 /**
  * application/x-www-form-urlencoded → value of `name` ('' when absent or malformed). %XX become raw
  * bytes (a binary string, as Wifi.connect takes SSIDs and passphrases), '+' a space.
@@ -47,22 +42,10 @@ export function formValue(body: string, name: string): string {
   return '';
 }
 
-/** SoftAp.Ssid, else FFS-Setup-<the last 4 characters of the serial number>. */
-export function softApSsid(hal: Hal): string {
-  const serial = configString(hal, 'DeviceInformation.SerialNumber');
-  return configString(hal, 'SoftAp.Ssid') || 'FFS-Setup' + (serial ? '-' + serial.substring(serial.length - 4) : '');
-}
-
-function page(status: string): string {
-  return (
-    '<!DOCTYPE html><meta name=viewport content=width=device-width><title>Wi-Fi setup</title><h1>Wi-Fi setup</h1><p>' +
-    htmlEscape(status) +
-    '<form method=POST action=/connect><p>Network <input name=ssid maxlength=32><p>Password <input name=passphrase type=password maxlength=64><p><button>Join</button></form>'
-  );
-}
-
 export function startSoftAp(hal: Hal, opts: SoftApOptions): SoftAp {
-  const ssid = softApSsid(hal);
+  // SoftAp.Ssid, else FFS-Setup-<the last 4 characters of the serial number>
+  const serial = configString(hal, 'DeviceInformation.SerialNumber');
+  const ssid = configString(hal, 'SoftAp.Ssid') || 'FFS-Setup' + (serial ? '-' + serial.substring(serial.length - 4) : '');
   const pw = configString(hal, 'SoftAp.Passphrase');
   const password = pw.length >= 8 ? pw : '';
   let status = 'Enter your home network.';
@@ -86,7 +69,15 @@ export function startSoftAp(hal: Hal, opts: SoftApOptions): SoftAp {
           // a request finished after stop() (the HAL ends held connections too) is dropped
           if (stopped) return;
           const route = req.method + ' ' + req.path;
-          const html = (code: number, text: string): void => respond(code, 'text/html', page(text));
+          // the page with `text` (&, <, > and " as numeric character references) above the form
+          const html = (code: number, text: string): void =>
+            respond(
+              code,
+              'text/html',
+              '<!DOCTYPE html><meta name=viewport content=width=device-width><title>Wi-Fi setup</title><h1>Wi-Fi setup</h1><p>' +
+                text.replace(/[&<>"]/g, (c) => '&#' + c.charCodeAt(0) + ';') +
+                '<form method=POST action=/connect><p>Network <input name=ssid maxlength=32><p>Password <input name=passphrase type=password maxlength=64><p><button>Join</button></form>',
+            );
           if (route === 'GET /' || route === 'GET /index.html') {
             html(200, status);
             return;

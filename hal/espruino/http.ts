@@ -43,8 +43,9 @@ export function createResponseParser(maxBodyBytes: number): ResponseParser {
       if (end < 0) return buf.length > MAX_HEAD_BYTES ? PROTOCOL : more;
       lines = buf.substring(0, end).split('\r\n');
       rest = buf.substring(end + 4);
+      // a status of three digits, 100-599
+      if (!/^HTTP\/1\.. [1-5][0-9][0-9]/.test(lines[0])) return PROTOCOL;
       status = parseInt(lines[0].substring(9, 12), 10);
-      if (!/^HTTP\/1\.. /.test(lines[0]) || !(status >= 100 && status <= 599)) return PROTOCOL;
       if (status < 200) buf = rest;
     } while (status < 200);
     headers = [];
