@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -392,14 +392,19 @@ export async function main(argv: string[]): Promise<number> {
   const timeoutS = a.timeout === undefined ? 200 : Number(a.timeout);
   if (!(timeoutS > 0)) throw new RunError(`bad --timeout ${a.timeout}: seconds > 0`);
   const bin = resolveBinary(a.bin);
-  const bundle = path.resolve(a.bundle ?? path.join(root, 'dist/firmware.js'));
-  if (!existsSync(bundle)) throw new RunError(`no bundle at ${bundle}: run npm run build first`);
+  const given = path.resolve(a.bundle ?? path.join(root, 'dist/firmware.js'));
+  if (!existsSync(given)) throw new RunError(`no bundle at ${given}: run npm run build first`);
   const log = (s: string) => process.stdout.write(s + '\n');
   const scratch = mkdtempSync(path.join(tmpdir(), 'bluez-'));
+  // a copy of the bundle and its log dictionary: a rebuild during the runs does not change what is flashed
+  const bundle = path.join(scratch, 'firmware.js');
+  copyFileSync(given, bundle);
+  const dictFile = given.replace(/\.js$/, '.logs.json');
+  if (existsSync(dictFile)) copyFileSync(dictFile, bundle.replace(/\.js$/, '.logs.json'));
   try {
     const info = probeInterpreter(bin, scratch);
     const shim = buildShim(scratch);
-    log(`bluez: ${MESHD} (BlueZ ${meshdVersion()}), ${bin} (${info.board}, Espruino ${info.version}), ${path.relative(root, bundle)} (${readFileSync(bundle).length} bytes)`);
+    log(`bluez: ${MESHD} (BlueZ ${meshdVersion()}), ${bin} (${info.board}, Espruino ${info.version}), ${path.relative(root, given)} (${readFileSync(bundle).length} bytes)`);
     const cal = await calibrate(bin, factors, log);
     const results: RunResult[] = [];
     for (const f of factors) {
@@ -436,7 +441,7 @@ export async function main(argv: string[]): Promise<number> {
         machine: { cpus: cpus().length, model: cpus()[0]?.model },
         meshd: { path: MESHD, version: meshdVersion() },
         interpreter: { board: info.board, version: info.version },
-        bundle: { path: path.relative(root, bundle), bytes: readFileSync(bundle).length, sha256: createHash('sha256').update(readFileSync(bundle)).digest('hex') },
+        bundle: { path: path.relative(root, given), bytes: readFileSync(bundle).length, sha256: createHash('sha256').update(readFileSync(bundle)).digest('hex') },
         calibration: cal, results,
       }, null, 2) + '\n');
       log(`results: ${path.relative(root, out)}`);
