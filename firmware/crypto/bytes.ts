@@ -34,8 +34,8 @@ export function bytesToHex(b: Uint8Array): string {
   return s;
 }
 
-/** Concatenate a list of byte strings (an array, not rest parameters) into a new Uint8Array. */
-export function concatBytes(list: Uint8Array[]): Uint8Array {
+/** Concatenate a list of byte strings or plain byte arrays (an array, not rest parameters) into a new Uint8Array. */
+export function concatBytes(list: ArrayLike<number>[]): Uint8Array {
   let n = 0;
   for (let i = 0; i < list.length; i++) n += list[i].length;
   const out = new Uint8Array(n);

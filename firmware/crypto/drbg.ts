@@ -38,7 +38,7 @@ function instantiate(entropy: Uint8Array, nonce: Uint8Array, personalization: Ui
   function update(provided: Uint8Array): void {
     for (let round = 0; round < 2; round++) {
       if (round === 1 && provided.length === 0) return;
-      const m = concatBytes([v, new Uint8Array([round]), provided]);
+      const m = concatBytes([v, [round], provided]);
       const n = hmacSha256(k, m);
       wipe(m);
       wipe(k);

@@ -26,9 +26,9 @@ function tKey(label: string, n: Uint8Array): Uint8Array {
 /** k2(N, P): NID (7 bits), EncryptionKey, PrivacyKey (§3.8.2.6). */
 export function k2(n: Uint8Array, p: Uint8Array): { nid: number; encryptionKey: Uint8Array; privacyKey: Uint8Array } {
   const t = tKey('smk2', n);
-  const t1 = aesCmac(t, concatBytes([p, new Uint8Array([1])]));
-  const t2 = aesCmac(t, concatBytes([t1, p, new Uint8Array([2])]));
-  const t3 = aesCmac(t, concatBytes([t2, p, new Uint8Array([3])]));
+  const t1 = aesCmac(t, concatBytes([p, [1]]));
+  const t2 = aesCmac(t, concatBytes([t1, p, [2]]));
+  const t3 = aesCmac(t, concatBytes([t2, p, [3]]));
   const nid = t1[15] & 0x7f;
   wipe(t);
   wipe(t1);
@@ -53,7 +53,7 @@ export function k4(n: Uint8Array): number {
 
 /** ConfirmationSalt = s1(ConfirmationInputs), the 145 bytes Invite‖Capabilities‖Start‖PubKeyProv‖PubKeyDev (params only). */
 export function confirmationSalt(inputs145: Uint8Array): Uint8Array {
-  if (inputs145.length !== 145) throw new Error('mesh-keys: confirmation inputs must be 145 bytes');
+  if (inputs145.length !== 145) throw new Error('mesh-keys: bad length');
   return s1(inputs145);
 }
 
@@ -64,7 +64,7 @@ export function confirmationKey(ecdhSecret: Uint8Array, salt: Uint8Array): Uint8
 
 /** Confirmation = AES-CMAC_ConfirmationKey(Random ‖ AuthValue), 16-byte random and AuthValue. */
 export function confirmationValue(key: Uint8Array, random16: Uint8Array, authValue16: Uint8Array): Uint8Array {
-  if (random16.length !== 16 || authValue16.length !== 16) throw new Error('mesh-keys: random and AuthValue must be 16 bytes');
+  if (random16.length !== 16 || authValue16.length !== 16) throw new Error('mesh-keys: bad length');
   const m = concatBytes([random16, authValue16]);
   const out = aesCmac(key, m);
   wipe(m);

@@ -42,10 +42,11 @@ function check(ok: boolean, what: string): void {
   if (!ok) throw new Error('p256: ' + what);
 }
 
-const RANDOM = 'randomBytes(32)';
+const RANDOM = 'random bytes';
 
+/** b is n bytes long, else throws "p256: bad <what>". */
 function len(b: Uint8Array, n: number, what: string): void {
-  check(!!b && b.length === n, what + ' must be ' + n + ' bytes');
+  check(!!b && b.length === n, 'bad ' + what);
 }
 
 function run<T>(job: Job<T>): T {
@@ -115,10 +116,6 @@ function keyName(key: Uint8Array | string): string {
   return key === 'G' ? key : bytesToHex(key as Uint8Array);
 }
 
-function tableOf(key: Uint8Array | string): Uint8Array | null {
-  return tables[keyName(key)] || null;
-}
-
 /** The base point of `key` ('G' or a public key; throws when invalid). */
 function baseOf(key: Uint8Array | string): Pt {
   if (!G) G = toPoint(base64Decode(G_B64) as Uint8Array);
@@ -129,12 +126,12 @@ function baseOf(key: Uint8Array | string): Pt {
 
 /** k * base as a term: the comb table when one is registered for the base, else windows. */
 function term(k: Uint8Array, key: Uint8Array | string, p?: Pt): Term {
-  const t = tableOf(key);
+  const t = tables[keyName(key)] || null;
   return [k, t, t ? null : p || baseOf(key)];
 }
 
 function scalar(priv: Uint8Array): Fe {
-  check(!!priv && priv.length === 32 && snInRange(priv), 'private key must be 32 bytes in [1, n-1]');
+  check(!!priv && priv.length === 32 && snInRange(priv), 'bad private key'); // 32 bytes in [1, n-1]
   return snFrom(priv);
 }
 
@@ -192,7 +189,7 @@ function keyPairJob(randomBytes: RandomBytes): Job<KeyPair> {
       return [j[0], () => ({ privateKey: d, publicKey: j[1]() })];
     }
   }
-  throw new Error('p256: bad randomBytes');
+  throw new Error('p256: bad ' + RANDOM);
 }
 
 export function generateKeyPair(randomBytes: RandomBytes): KeyPair {

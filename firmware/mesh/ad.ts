@@ -12,13 +12,13 @@ export function uriHash(uri: Uint8Array): Uint8Array {
 
 /** Unprovisioned Device beacon: [len][0x2B][0x00][UUID:16][OOB Information:2][URI Hash:4, optional]. */
 export function unprovisionedBeacon(uuid: Uint8Array, oobInfo: number, hash: Uint8Array | null): Uint8Array {
-  return concatBytes([new Uint8Array([hash ? 24 : 20, 0x2b, 0x00]), uuid, new Uint8Array([oobInfo >> 8, oobInfo]), hash || uuid.subarray(0, 0)]);
+  return concatBytes([[hash ? 24 : 20, 0x2b, 0x00], uuid, [oobInfo >> 8, oobInfo], hash || []]);
 }
 
 /** PB-GATT connectable advertising: Flags, 16-bit UUID 0x1827, Service Data 0x1827 ‖ UUID ‖ OOB info. */
 export function pbGattAdvertisement(uuid: Uint8Array, oobInfo: number): Uint8Array {
   // [2][Flags 0x01] 0x06, [3][Complete 16-bit UUIDs 0x03] 27 18, [21][Service Data 0x16] 27 18 ...
-  return concatBytes([new Uint8Array([2, 0x01, 0x06, 3, 0x03, 0x27, 0x18, 21, 0x16, 0x27, 0x18]), uuid, new Uint8Array([oobInfo >> 8, oobInfo])]);
+  return concatBytes([[2, 0x01, 0x06, 3, 0x03, 0x27, 0x18, 21, 0x16, 0x27, 0x18], uuid, [oobInfo >> 8, oobInfo]]);
 }
 
 /** Calls `fn(type, start, end)` for each well-formed AD structure in `data`; stops at a malformed one. */

@@ -38,10 +38,10 @@ const LINK_CLOSE = 0x0b; // opcode 2
 export function segmentPdu(pdu: Uint8Array): Uint8Array[] {
   const n = pdu.length;
   // Espruino's subarray does not clamp its end to the length (it reads past it): every end is clamped here
-  const start = concatBytes([new Uint8Array([0, n >> 8, n, fcs(pdu)]), pdu.subarray(0, n < START_DATA ? n : START_DATA)]);
+  const start = concatBytes([[0, n >> 8, n, fcs(pdu)], pdu.subarray(0, n < START_DATA ? n : START_DATA)]);
   const out: Uint8Array[] = [start];
   for (let from = START_DATA; from < n; from += CONT_DATA) {
-    out.push(concatBytes([new Uint8Array([(out.length << 2) | GPCF_CONT]), pdu.subarray(from, from + CONT_DATA < n ? from + CONT_DATA : n)])); // SegmentIndex
+    out.push(concatBytes([[(out.length << 2) | GPCF_CONT], pdu.subarray(from, from + CONT_DATA < n ? from + CONT_DATA : n)])); // SegmentIndex
   }
   start[0] = (out.length - 1) << 2; // SegN
   return out;
@@ -49,7 +49,7 @@ export function segmentPdu(pdu: Uint8Array): Uint8Array[] {
 
 /** The whole AD structure for one Generic Provisioning PDU on a link. */
 export function pbAdvPacket(linkId: number, tn: number, gpdu: ArrayLike<number>): Uint8Array {
-  return concatBytes([new Uint8Array([6 + gpdu.length, AD_PB_ADV, linkId >>> 24, linkId >>> 16, linkId >>> 8, linkId, tn]), new Uint8Array(gpdu)]);
+  return concatBytes([[6 + gpdu.length, AD_PB_ADV, linkId >>> 24, linkId >>> 16, linkId >>> 8, linkId, tn], gpdu]);
 }
 
 export interface PbAdv {

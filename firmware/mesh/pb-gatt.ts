@@ -26,7 +26,7 @@ export function proxySegments(pdu: Uint8Array, mtu: number): Uint8Array[] {
     const last = from + room >= pdu.length;
     // SAR: 0 complete, 1 first, 2 continuation, 3 last
     // (Espruino's subarray does not clamp its end to the length: never ask past it)
-    out.push(concatBytes([new Uint8Array([((from ? (last ? 3 : 2) : last ? 0 : 1) << 6) | MSG_PROVISIONING]), pdu.subarray(from, last ? pdu.length : from + room)]));
+    out.push(concatBytes([[((from ? (last ? 3 : 2) : last ? 0 : 1) << 6) | MSG_PROVISIONING], pdu.subarray(from, last ? pdu.length : from + room)]));
   }
   return out;
 }

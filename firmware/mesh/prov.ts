@@ -65,7 +65,7 @@ export interface Session {
 const ERROR_NAMES = 'Invalid PDU,Invalid Format,Unexpected PDU,Confirmation Failed,Out of Resources,Decryption Failed,Unexpected Error'.split(',');
 
 function pdu1(type: number, params: ArrayLike<number>): Uint8Array {
-  return concatBytes([new Uint8Array([type]), new Uint8Array(params)]);
+  return concatBytes([[type], params]);
 }
 
 export function createSession(o: SessionOptions): Session {

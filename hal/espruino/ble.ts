@@ -50,11 +50,11 @@ export function createBle(deps: { log: LogService }): BleService {
     });
   }
 
-  /** Runs one NRF call: null, or what it threw as a `BLE` error (UNAVAILABLE without NRF). */
-  function call(fn: () => void): HalError | null {
+  /** Runs `NRF[method](...args)`: null, or what it threw as a `BLE` error (UNAVAILABLE without NRF). */
+  function call(method: string, args: any[]): HalError | null {
     if (!has) return unavailable('BLE');
     try {
-      fn();
+      (NRF as any)[method].apply(NRF, args);
       return null;
     } catch (e) {
       return halError('BLE', String(e));
@@ -62,40 +62,32 @@ export function createBle(deps: { log: LogService }): BleService {
   }
 
   /** An NRF call whose failure is only worth a warning (the text of what it threw). */
-  function quiet(fn: () => void): void {
-    const e = has && call(fn);
+  function quiet(method: string, args: any[]): void {
+    const e = has && call(method, args);
     if (e) deps.log.log('warn', 'ble', e.message);
   }
 
   return {
     supports: supports,
     setAdvertising(o): HalError | null {
-      return call(function () {
-        NRF.setAdvertising(toArray(o.data), { connectable: o.connectable, scannable: false, interval: o.intervalMs });
-      });
+      return call('setAdvertising', [toArray(o.data), { connectable: o.connectable, scannable: false, interval: o.intervalMs }]);
     },
     stopAdvertising(): void {
-      quiet(function () {
-        NRF.setAdvertising([], { connectable: false });
-      });
+      quiet('setAdvertising', [[], { connectable: false }]);
     },
     startScan(o): HalError | null {
       if (!__FEATURE_PB_ADV__) return unavailable('PB-ADV');
-      return call(function () {
-        NRF.setScan(function (dev: any) {
-          const rssi = dev && dev.rssi;
-          // (a missing or non-numeric RSSI fails both comparisons)
-          if (dev && dev.data && dev.id !== '00:00:00:00:00:00' && rssi <= 20 && rssi >= -127) {
-            o.onPacket(new Uint8Array(dev.data), rssi);
-          }
-        }, { active: false });
-      });
+      return call('setScan', [function (dev: any) {
+        const rssi = dev && dev.rssi;
+        // (a missing or non-numeric RSSI fails both comparisons)
+        if (dev && dev.data && dev.id !== '00:00:00:00:00:00' && rssi <= 20 && rssi >= -127) {
+          o.onPacket(new Uint8Array(dev.data), rssi);
+        }
+      }, { active: false }]);
     },
     stopScan(): void {
       if (!__FEATURE_PB_ADV__) return;
-      quiet(function () {
-        NRF.setScan();
-      });
+      quiet('setScan', []);
     },
     setGattService(s): HalError | null {
       if (!__FEATURE_PB_GATT__) return unavailable('PB-GATT');
@@ -109,14 +101,10 @@ export function createBle(deps: { log: LogService }): BleService {
         },
       });
       svc[hex4(s.service)][hex4(s.dataOut)] = { value: [0], maxLen: s.maxLength, readable: true, notify: true };
-      const e = call(function () {
-        NRF.setServices(svc, { uart: false });
-      });
+      const e = call('setServices', [svc, { uart: false }]);
       if (e) return e;
       // Probe notifications once: older ESP32 builds throw here.
-      if (call(function () {
-        NRF.updateServices(oneChar(s.service, s.dataOut, { value: [0] }));
-      })) {
+      if (call('updateServices', [oneChar(s.service, s.dataOut, { value: [0] })])) {
         supports.pbGatt = false;
         return halError('UNSUPPORTED', 'no GATT notify');
       }
@@ -126,22 +114,16 @@ export function createBle(deps: { log: LogService }): BleService {
     clearGattService(): void {
       if (!__FEATURE_PB_GATT__) return;
       spec = null;
-      quiet(function () {
-        NRF.setServices({}, { uart: false });
-      });
+      quiet('setServices', [{}, { uart: false }]);
     },
     notify(data): HalError | null {
       if (!__FEATURE_PB_GATT__) return unavailable('PB-GATT');
       const sp = spec;
       if (!sp || !connected) return halError('NOT_CONNECTED', 'no GATT connection');
-      return call(function () {
-        NRF.updateServices(oneChar(sp.service, sp.dataOut, { value: toArray(data), notify: true }));
-      });
+      return call('updateServices', [oneChar(sp.service, sp.dataOut, { value: toArray(data), notify: true })]);
     },
     disconnect(): void {
-      quiet(function () {
-        NRF.disconnect();
-      });
+      quiet('disconnect', []);
     },
   };
 }

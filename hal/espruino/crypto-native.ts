@@ -17,18 +17,10 @@ export function nativeAes128(): ((key: Bytes, block: Bytes) => Bytes) | null {
   return nativeAes;
 }
 
-/** A function that passes its known answer, else null (a throwing one too). */
-function known<F>(fn: F, answer: () => string, want: string): F | null {
-  try {
-    return answer() === want ? fn : null;
-  } catch (e) {
-    return null;
-  }
-}
-
 /**
  * Detect `require("crypto")` once and plug its SHA-256 / AES-ECB into firmware/crypto when they pass
- * (again at every call: the self-test plugs the portable ones in between).
+ * their known-answer tests (again at every call: the self-test plugs the portable ones in between).
+ * A missing module, a missing or throwing function and a wrong answer all leave the portable path.
  */
 export function detectNativeCrypto(): { sha256: boolean; aes: boolean } {
   if (!found) {
@@ -38,19 +30,23 @@ export function detectNativeCrypto(): { sha256: boolean; aes: boolean } {
     } catch (e) {
       c = null; // IDF4 builds: "Module crypto not found"
     }
-    if (c && typeof c.SHA256 === 'function') {
+    try {
       const sha = (d: Bytes): Bytes => new Uint8Array(c.SHA256(d));
       // FIPS 180-4 example: SHA-256("abc") = ba7816bf...f20015ad (in base64: shorter)
-      nativeSha = known(sha, () => base64Encode(sha(asciiToBytes('abc'))), 'ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=');
+      if (base64Encode(sha(asciiToBytes('abc'))) === 'ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=') nativeSha = sha;
+    } catch (e) {
+      nativeSha = null;
     }
-    if (c && c.AES && typeof c.AES.encrypt === 'function') {
+    try {
       const ecb = { mode: 'ECB' };
       const aes = (key: Bytes, block: Bytes): Bytes => new Uint8Array(c.AES.encrypt(block, key, ecb));
       // FIPS 197 Appendix C.1: key 000102..0f, plaintext 001122..ff, ciphertext 69c4e0d8...70b4c55a
       const key = new Uint8Array(16);
       const block = new Uint8Array(16);
       for (let i = 0; i < 16; i++) block[i] = 17 * (key[i] = i);
-      nativeAes = known(aes, () => base64Encode(aes(key, block)), 'acTg2Gp7BDDYzbeAcLTFWg==');
+      if (base64Encode(aes(key, block)) === 'acTg2Gp7BDDYzbeAcLTFWg==') nativeAes = aes;
+    } catch (e) {
+      nativeAes = null;
     }
     found = { sha256: !!nativeSha, aes: !!nativeAes };
   }
