@@ -71,7 +71,8 @@ export function createNet(deps: { log: LogService }): NetService {
           function respond(status: number, contentType: string, text: string): void {
             if (answered) return;
             answered = true;
-            res.writeHead(status, { 'Content-Type': contentType + '; charset=utf-8', 'Content-Length': String(text.length), Connection: 'close' });
+            // (Connection: close is Espruino's own default header of every answer: socketserver.c)
+            res.writeHead(status, { 'Content-Type': contentType + '; charset=utf-8', 'Content-Length': String(text.length) });
             res.end(text);
           }
           /** Answer and close, even with body bytes still owed (which Espruino would keep open for ever). */
