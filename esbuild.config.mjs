@@ -109,6 +109,8 @@ export async function buildBundle(entry, outfile, argv = [], extra = {}, opts = 
     post = { ...post, code: stamped.code, map: stamped.map };
     if (stamped.stamped || Object.keys(coded.codes).length) {
       dict = makeDictionary({ id: stamped.id, code: post.code, bundle: path.basename(outfile), codes: coded.codes, kept: collector.kept });
+      // how it was built, so `npm run size` can build it again without codes and show what they bought
+      dict.build = { entry: path.relative(root, path.resolve(root, entry)).split(path.sep).join('/'), argv, lazy: !!opts.lazy, halOnFirstUse: !!opts.halOnFirstUse, ...(extra.loader ? { loader: extra.loader } : {}) };
     }
     if (post.map) {
       restoreSources(post.map, root, path.dirname(outfile), collector.sources);

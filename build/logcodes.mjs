@@ -208,8 +208,11 @@ const litCost = (s) => JSON.stringify(s).length + 1;
 
 /** The edit that codes one message, or null when it stays (no literal, KEEP, no saving). */
 function encode(message, site, sf, file, collector, text) {
-  if (!knownString(message)) return null;
-  const parts = flatten(message, []);
+  // a message that is only a value (`L.e(bad)`, `e.message`) is coded too, as "{0}", so that no raw
+  // line at a coded call site can begin with the marker; not a parameter handed on (a wrapper)
+  const value = !knownString(message);
+  if (value && (!site.level || !site.tag || forwardedParameter(message))) return null;
+  const parts = value ? [{ arg: message }] : flatten(message, []);
   // template: literal runs between arguments
   const lits = [''];
   const args = [];
@@ -238,7 +241,7 @@ function encode(message, site, sf, file, collector, text) {
     if (a.enum) after += a.leaves.length;
     else if (i < args.length - 1) after += 4; // +"~"
   });
-  if (after >= before) return null;
+  if (after >= before && !value) return null;
 
   const n = collector.next++;
   const line = sf.getLineAndCharacterOfPosition(message.getStart(sf)).line + 1;
@@ -270,6 +273,25 @@ function encode(message, site, sf, file, collector, text) {
   return { start, end: message.end, text: out + '\n'.repeat(breaks) };
 }
 
+/**
+ * True when `n` is a parameter of a function whose whole body is the log call (a wrapper handing its
+ * message on: `info(hal, m) { hal.log.log('info', 'wss', m); }`, `(m) => hal.log.log('info', 'app', m)`).
+ */
+function forwardedParameter(n) {
+  n = unparen(n);
+  if (!ts.isIdentifier(n)) return false;
+  const call = n.parent;
+  for (let f = n.parent; f; f = f.parent) {
+    if (!ts.isFunctionLike(f)) continue;
+    if (!f.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === n.text)) return false;
+    const b = f.body;
+    if (!b) return false;
+    if (b === call) return true;
+    return ts.isBlock(b) && b.statements.length === 1 && ts.isExpressionStatement(b.statements[0]) && b.statements[0].expression === call;
+  }
+  return false;
+}
+
 /** Files the pass reads: the device code. */
 export function inScope(rel) {
   return /^(firmware|hal\/espruino)\//.test(rel.split(path.sep).join('/')) && /\.ts$/.test(rel);
@@ -281,13 +303,13 @@ const LOG_TS = 'hal/espruino/log.ts';
  * The esbuild plugin: every device source through transformSource; hal/espruino/log.ts gets the id
  * placeholder. `root`: the repo (paths in the dictionary are relative to it).
  */
-export function logCodesPlugin(root, collector) {
+export function logCodesPlugin(root, collector, scope = inScope) {
   return {
     name: 'logcodes',
     setup(build) {
       build.onLoad({ filter: /\.ts$/ }, async (args) => {
         const rel = path.relative(root, args.path).split(path.sep).join('/');
-        if (!inScope(rel)) return undefined;
+        if (!scope(rel)) return undefined;
         await typescript();
         const text = readFileSync(args.path, 'utf8');
         let out = transformSource(text, rel, collector);
@@ -537,6 +559,12 @@ export function decodeMessage(dict, body, level, tag) {
     return { note: 'log code ~' + code + ' is ' + (e.level || '?') + ' ' + (e.tag || '?') + ' in dictionary ' + dict.id + ', the line says ' + level + ' ' + tag + ' (stale dictionary?)' };
   }
   let rest = body.slice(code.length);
+  // a free argument that is not the last one ends at the next marker: one marker more than those
+  // separators means an argument holds the marker itself, and which one is unknown
+  const separators = e.args.filter((a, i) => !a && i < e.args.length - 1).length;
+  if (rest.split(MARK).length - 1 > separators) {
+    return { note: 'log code ~' + code + ': an argument holds "' + MARK + '", so where each one ends is ambiguous' };
+  }
   let out = e.parts[0];
   for (let i = 0; i < e.args.length; i++) {
     const kind = e.args[i];

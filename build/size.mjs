@@ -126,14 +126,56 @@ async function featureCosts() {
     console.log('feature costs and size measures (dist/firmware.js rebuilt with one flag)');
     console.log('flag'.padEnd(16) + 'bytes'.padStart(10) + 'saves'.padStart(10));
     console.log('(as built)'.padEnd(16) + fmt(all).padStart(10));
-    for (const flag of ['--no-wss', '--no-softap', '--no-mesh', '--no-pb-adv', '--no-pb-gatt', '--js-crypto', '--no-lazy']) {
+    for (const flag of ['--no-wss', '--no-softap', '--no-mesh', '--no-pb-adv', '--no-pb-gatt', '--js-crypto', '--no-lazy', '--no-logcodes']) {
       const b = await build([flag]);
       console.log(flag.padEnd(16) + fmt(b).padStart(10) + fmt(all - b).padStart(10));
     }
-    console.log('(a negative "saves": the default build is that much smaller than with the flag, or the lazy pass costs that much)');
+    console.log('(a negative "saves": the default build is that much smaller than with the flag: the lazy pass\'s cost, what the log codes bought)');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * What the log-code pass (build/logcodes.mjs) bought in one bundle: the bundle built again the same way
+ * with `--no-logcodes` (in a temporary directory). null when the bundle has no dictionary.
+ */
+export async function logCodesReport(distDir, name) {
+  const file = path.join(distDir, name + '.logs.json');
+  if (!existsSync(file)) return null;
+  let dict;
+  try {
+    dict = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new SizeError(path.relative(process.cwd(), file) + ' is corrupt (' + e.message + '): run `npm run build` again');
+  }
+  const code = readFileSync(path.join(distDir, name + '.js'));
+  const { createHash } = await import('node:crypto');
+  const stale = createHash('sha256').update(code).digest('hex') !== dict.sha256;
+  const messages = Object.keys(dict.codes || {}).length;
+  const out = { messages, id: dict.id, stale, kept: (dict.kept || []).length, bytes: code.length, without: null };
+  if (stale || !dict.build || !existsSync(path.join(root, dict.build.entry))) return out;
+  const { buildBundle } = await import('../esbuild.config.mjs');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(path.join(tmpdir(), 'size-logcodes-'));
+  try {
+    const b = dict.build;
+    const extra = b.loader ? { loader: b.loader } : {};
+    const r = await buildBundle(b.entry, path.join(dir, name + '.js'), [...(b.argv || []), '--no-logcodes'], extra, { lazy: b.lazy, halOnFirstUse: b.halOnFirstUse });
+    out.without = r.bytes;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
+}
+
+export function formatLogCodes(r) {
+  if (!r) return null;
+  const head = `(log codes) ${fmt(r.messages)} messages as codes (dictionary ${r.id}, ${r.kept} kept in words)`;
+  if (r.stale) return head + ': the dictionary is not this file\'s (run `npm run build`)';
+  if (r.without == null) return head;
+  return head + `: ${fmt(r.without)} bytes without, ${fmt(r.bytes)} with: saves ${fmt(r.without - r.bytes)}`;
 }
 
 /**
@@ -164,6 +206,8 @@ async function main(argv) {
   const reports = names.map((n) => bundleReport(distDir, n));
   for (const r of reports) {
     console.log(formatReport(r));
+    const codes = formatLogCodes(await logCodesReport(distDir, r.name));
+    if (codes) console.log(codes);
     console.log('');
     if (r.bytes > r.budget) over.push(r.name);
   }

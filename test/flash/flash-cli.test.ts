@@ -41,6 +41,11 @@ test('flashes a fresh emulated board: every Storage file byte for byte, the firm
   assert.is(r.code, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /Flashed .* on ESP32 \(Espruino 2v29\)/);
   assert.match(r.stdout, new RegExp('booted +.*' + BOOT_LINE));
+  // the boot line as the source wrote it (the dictionary id comes off), and which dictionary reads the logs
+  const logs = JSON.parse(readFileSync(firmware.replace(/\.js$/, '.logs.json'), 'utf8'));
+  assert.match(r.stdout, new RegExp('booted +info boot: ' + BOOT_LINE + ' v\\S+ on ESP32 Espruino 2v29\n'));
+  assert.match(r.stdout, new RegExp('logs +coded, dictionary ' + logs.id));
+  assert.not.match(r.stderr, /warning/);
   assert.not.match(r.stderr, /refused .* internet fetch/);
   const bundle = readFileSync(firmware);
   const expected = buildStorageImage({ bundle, identity, tables: await buildTables(identity), generation: 1 });
@@ -248,6 +253,27 @@ test('--dry-run --out writes exactly the image, secrets owner-only, and the REPL
   assert.ok(existsSync(out));
   // the identity file on disk is untouched and still valid
   identityFromJson(JSON.parse(readFileSync(idFile, 'utf8')));
+});
+
+test('logs: a serial capture in words with the bundle\'s dictionary; other lines as they came, with a note', async () => {
+  const logs = JSON.parse(readFileSync(firmware.replace(/\.js$/, '.logs.json'), 'utf8'));
+  const [code, e] = Object.entries(logs.codes).find(([, v]: [string, any]) => v.args.length === 0 && v.tag === 'wss') as [string, any];
+  const capture = path.join(dir, 'capture.txt');
+  writeFileSync(capture, [
+    `>info boot: ${BOOT_LINE} v0.1.0 on ESP32 Espruino 2v29 ~${logs.id}`,
+    `${e.level} wss: ~${code}`,
+    'info wss: ~\u00ff\u00ff',
+    'Uncaught Error: boom',
+  ].join('\n') + '\n');
+  const r = await runCli(['logs', '--bundle', firmware, capture]);
+  assert.is(r.code, 0, r.stderr);
+  const out = r.stdout.trim().split('\n');
+  assert.equal(out.slice(0, 2), [`>info boot: ${BOOT_LINE} v0.1.0 on ESP32 Espruino 2v29`, `${e.level} wss: ${e.parts[0]}`]);
+  assert.match(out[2], /^info wss: ~\u00ff\u00ff {2}\[log code: unknown log code/);
+  assert.is(out[3], 'Uncaught Error: boom');
+  const none = await runCli(['logs', '--dict', path.join(dir, 'no-such.logs.json'), capture]);
+  assert.is(none.code, 2);
+  assert.match(none.stderr, /^logs: no log dictionary at /);
 });
 
 test.run();

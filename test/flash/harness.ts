@@ -52,6 +52,9 @@ export function bundleCopy(dir: string): string {
   copyFileSync(src, dst);
   const meta = path.join(root, 'dist', 'firmware.meta.json');
   if (existsSync(meta)) copyFileSync(meta, path.join(dir, 'firmware.meta.json'));
+  // the log dictionary beside the bundle (build/logcodes.mjs): the flash tool reads the boot line with it
+  const logs = path.join(root, 'dist', 'firmware.logs.json');
+  if (existsSync(logs)) copyFileSync(logs, path.join(dir, 'firmware.logs.json'));
   return dst;
 }
 

@@ -274,4 +274,32 @@ test('an Uncaught error names its source line: mapped to TypeScript when the sou
   assert.match(String(ev2.fields!.at), /^\.bootcde:1:\d+$/);
 });
 
+
+test('log codes: the console and the timeline read the words, the wire keeps the code, a stale build is flagged', () => {
+  const dict = {
+    format: 'ffs-logcodes/1', id: 'aaaaaaaa', sha256: '', bundle: 'f.js', mark: '~', kept: [],
+    codes: { A: { parts: ['retry ', ' of ', ''], args: [null, null], level: 'info', tag: 'wss' } },
+  };
+  const boot = (id: string) =>
+    `console.log("info boot: FFS provisionee booted v0.1.0 ~${id}");console.log("info wss: ~A3~getWifiList");console.log("info wss: state DONE");`;
+  const w = world();
+  const b = makeBoard(w, { '.bootcde': boot('aaaaaaaa') }, { logDictionaries: [dict] });
+  const wire: string[] = [];
+  b.onConsole((l) => wire.push(l));
+  b.powerOn();
+  assert.ok(b.console.includes('info boot: FFS provisionee booted v0.1.0'), b.console.join('\n'));
+  assert.ok(b.console.includes('info wss: retry 3 of getWifiList'));
+  assert.ok(b.console.includes('info wss: state DONE'));
+  assert.ok(texts(w).some((t) => t.includes('info wss: retry 3 of getWifiList')), 'the timeline in words');
+  const ev = w.timeline.events.find((e) => e.summary === 'info wss: retry 3 of getWifiList')!;
+  assert.equal([ev.fields?.message, ev.fields?.wire], ['retry 3 of getWifiList', 'info wss: ~A3~getWifiList']);
+  assert.equal(wire.filter((l) => l.startsWith('info')), ['info boot: FFS provisionee booted v0.1.0 ~aaaaaaaa', 'info wss: ~A3~getWifiList', 'info wss: state DONE']);
+
+  const s = makeBoard(world(), { '.bootcde': boot('bbbbbbbb') }, { id: 'stale', logDictionaries: [dict] });
+  s.powerOn();
+  const line = s.console.find((l) => l.startsWith('info wss: ~A3'));
+  assert.ok(line && /\[log code: .*not the firmware's \(bbbbbbbb\)/.test(line), 'raw with a note: ' + s.console.join('\n'));
+  assert.ok(s.console.some((l) => /^info boot: FFS provisionee booted v0\.1\.0 {2}\[log code: the firmware's log dictionary is bbbbbbbb/.test(l)));
+});
+
 test.run();
