@@ -81,29 +81,28 @@ export function spkiDecode(der: Uint8Array): Uint8Array | null {
   return der.length === 91 && hexOf(der, 0, 27) === SPKI_HEAD + '04' ? new Uint8Array(der.subarray(27)) : null;
 }
 
-/** ECPrivateKey (SEC 1 C.4) spanning t: version 1, privateKey OCTET STRING (32), [0] P-256, [1] key. */
-function ecPrivateKey(b: Uint8Array, t: number[]): Uint8Array | null {
-  let f = tlv(b, t[1], t[2]);
-  if (t[0] !== 0x30 || !f || hexOf(b, t[1], f[2]) !== '020101') return null;
-  const key = tlv(b, f[2], t[2]);
-  if (!key || hexOf(b, key[1] - 2, key[1]) !== '0420') return null;
-  for (let o = key[2]; o < t[2]; o = f[2]) {
-    f = tlv(b, o, t[2]);
-    if (!f || (f[0] !== 0xa1 && hexOf(b, o, f[2]) !== PARAMS)) return null;
-  }
-  return new Uint8Array(b.subarray(key[1], key[2]));
-}
-
 /** The 32-byte private scalar of a PKCS#8 (P-256) or SEC 1 DER key, or null. The caller range-checks it. */
 export function privateKeyDecode(der: Uint8Array): Uint8Array | null {
-  const top = tlv(der, 0, der.length);
-  const ver = top && top[0] === 0x30 && top[2] === der.length ? tlv(der, top[1], top[2]) : null;
-  const alg = ver && tlv(der, ver[2], der.length);
-  if (!ver || !alg) return null;
-  if (alg[0] === 4) return ecPrivateKey(der, top as number[]); // SEC 1: version, then the key
-  // PKCS#8 (version 0, as openssl and Node write it): AlgorithmIdentifier, OCTET STRING { ECPrivateKey }
-  const oct = tlv(der, alg[2], der.length);
-  if (hexOf(der, ver[1] - 2, alg[2]) !== '020100' + ALG || !oct || oct[0] !== 4) return null;
-  const inner = tlv(der, oct[1], oct[2]);
-  return inner && inner[2] === oct[2] ? ecPrivateKey(der, inner) : null;
+  let t = tlv(der, 0, der.length);
+  if (!t || t[0] !== 0x30 || t[2] !== der.length) return null;
+  const ver = tlv(der, t[1], t[2]);
+  const alg = ver && tlv(der, ver[2], t[2]); // SEC 1: the key (an OCTET STRING) comes second
+  if (!alg) return null;
+  if (alg[0] !== 4) {
+    // PKCS#8 (version 0, as openssl and Node write it): AlgorithmIdentifier, OCTET STRING { ECPrivateKey }
+    const oct = tlv(der, alg[2], t[2]);
+    if (hexOf(der, t[1], alg[2]) !== '020100' + ALG || !oct || oct[0] !== 4) return null;
+    t = tlv(der, oct[1], oct[2]);
+    if (!t || t[0] !== 0x30 || t[2] !== oct[2]) return null;
+  }
+  // ECPrivateKey (SEC 1 C.4) spanning t: version 1, privateKey OCTET STRING (32), then [0] P-256 and [1] key
+  let f = tlv(der, t[1], t[2]);
+  if (!f || hexOf(der, t[1], f[2]) !== '020101') return null;
+  const key = tlv(der, f[2], t[2]);
+  if (!key || hexOf(der, key[1] - 2, key[1]) !== '0420') return null;
+  for (let o = key[2]; o < t[2]; o = f[2]) {
+    f = tlv(der, o, t[2]);
+    if (!f || (f[0] !== 0xa1 && hexOf(der, o, f[2]) !== PARAMS)) return null;
+  }
+  return new Uint8Array(der.subarray(key[1], key[2]));
 }
