@@ -149,7 +149,7 @@ test('every message of dist/firmware.js decodes back from what the device would 
 });
 
 test('stale dictionary, unknown code, wrong arguments, no dictionary: raw line and a note, never a throw', () => {
-  const dict = makeDictionary({ id: 'aaaaaaaa', code: 'x', bundle: 'f.js', codes: { A: { parts: ['retry ', ' of ', ''], args: [null, null], level: 'info', tag: 'wss' }, B: { parts: ['start: ', ''], args: [['static OOB', 'no OOB']], level: 'info', tag: 'mesh' } } });
+  const dict = makeDictionary({ id: 'aaaaaaaa', code: 'x', bundle: 'f.js', codes: { A: { parts: ['retry ', ' of ', ''], args: [null, null], level: 'info', tag: 'wss' }, B: { parts: ['start: ', ''], args: [['static OOB', 'no OOB']], level: 'info', tag: 'mesh' } }, kept: [] });
   const ok = new LogDecoder(dict);
   assert.is(ok.text('info wss: ~A3~getWifiList'), 'info wss: retry 3 of getWifiList');
   assert.is(ok.text('>\r info mesh: pb-adv: ~B1'), '>\r info mesh: pb-adv: start: no OOB', 'prompt noise and a module prefix');
@@ -186,7 +186,7 @@ test('a dictionary made for another build of the bundle is reported stale', asyn
   const dir = mkdtempSync(path.join(tmpdir(), 'logcodes-'));
   try {
     const out = path.join(dir, 'firmware.js');
-    const r = await buildBundle('firmware/main.ts', out);
+    const r = (await buildBundle('firmware/main.ts', out)) as Awaited<ReturnType<typeof buildBundle>> & { logCodes: number; logId: string };
     assert.ok(r.logCodes > 50 && /^[0-9a-f]{8}$/.test(r.logId));
     assert.is(dictionaryForBundle(out).note, null);
     const map = JSON.parse(readFileSync(out + '.map', 'utf8'));
