@@ -26,6 +26,23 @@ function onPath(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).status === 0;
 }
 
+/** Bad options, as one line, or null (checked before the prerequisites; run.ts checks them again). */
+export function badArgs(argv) {
+  const val = (name) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? String(argv[i + 1] ?? '') : undefined;
+  };
+  const f = val('--factor');
+  if (f !== undefined) {
+    for (const s of f.split(',')) if (!/^\d+(\.\d+)?$/.test(s.trim()) || Number(s) < 1) return `bad --factor ${s}: a number >= 1 (e.g. 30, or 1,10,20,30)`;
+  }
+  const r = val('--runs');
+  if (r !== undefined && !/^[1-9]\d*$/.test(r)) return `bad --runs ${r}: a whole number >= 1`;
+  const t = val('--timeout');
+  if (t !== undefined && !(Number(t) > 0)) return `bad --timeout ${t}: seconds > 0`;
+  return null;
+}
+
 /** The first missing prerequisite, as one line, or null. */
 export function missing(argv) {
   if (argv.includes('--help') || argv.includes('-h')) return null;
@@ -48,6 +65,11 @@ export function missing(argv) {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const argv = process.argv.slice(2);
+  const bad = badArgs(argv);
+  if (bad) {
+    process.stderr.write(`bluez: ${bad}\n`);
+    process.exit(2);
+  }
   const why = missing(argv);
   if (why) {
     process.stderr.write(`bluez: missing: ${why}\n`);

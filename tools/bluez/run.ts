@@ -339,8 +339,8 @@ async function oneRun(o: { bin: string; board: string; bundle: string; shim: str
 async function calibrate(bin: string, factors: number[], log: (s: string) => void): Promise<Record<string, { ms: number; measured: number }>> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bluez-cal-'));
   const file = path.join(dir, 'work.js');
-  // ~0.3 s of the interpreter's own arithmetic at 1x on this machine; prints its own CPU-bound time
-  writeFileSync(file, 'var t=getTime(),x=0;for(var i=0;i<60000;i++){x=(x*31+i)%1000003;}print("WORK "+Math.round((getTime()-t)*1000)+" "+x);\n');
+  // ~0.3-0.5 s of the interpreter's own arithmetic at 1x on this machine; prints its own CPU-bound time
+  writeFileSync(file, 'var t=getTime(),x=0;for(var i=0;i<200000;i++){x=(x*31+i)%1000003;}print("WORK "+Math.round((getTime()-t)*1000)+" "+x);\n');
   const out: Record<string, { ms: number; measured: number }> = {};
   try {
     let base = 0;
