@@ -19,6 +19,8 @@
 //     eager reference `a` becomes `$L(i)` (a shorthand property `{a}` becomes `{a:$L(i)}`);
 //  4. the source map follows every moved piece, so gate findings still name the TypeScript line.
 // What runs is the same code in the same order; only when the lazy declarations are evaluated changes.
+// FFS_LAZY_DEBUG=1 (build time): the bundle prints `LAZY i` when $L first runs (i: the name asked for),
+// and the build lists the handed-out names with their modules, to find what makes a boot run it.
 // The price, measured on the interpreter: a function defined one scope deeper costs ~3 JsVars more
 // (200 small functions: 1,414 JsVars in the IIFE, 2,029 inside a function it calls), so while setup
 // runs the moved code holds ~450 JsVars more than it would eagerly (fresh board, both flows: 8,378
@@ -29,27 +31,23 @@ import { iifeBody, lineStarts } from './postpass.mjs';
 
 const { SourceMapConsumer, SourceMapGenerator } = sourceMapJs;
 
-/** Modules whose code only setup runs (a set-up board's boot never calls into them). */
+/**
+ * Modules whose code only setup runs (a set-up board's boot never calls into them). The HAL's TLS
+ * client, BLE and DRBG are among them: both entries (firmware/main.ts, the maker's ffs/index.ts) make
+ * the HAL's services on first use (hal/espruino/index.ts), so a set-up board never makes them.
+ */
 export const LAZY_SOURCES = [
   /firmware\/wss\/(provisionee|dss-client|setup-network|scan-data|softap|retry|handoff)\.ts$/,
   /firmware\/mesh\/(?!index\.ts$|state\.ts$|log\.ts$)[a-z-]+\.ts$/,
-  /firmware\/crypto\/(p256[a-z-]*|der|mesh-keys|ccm|cmac|aes|base85)\.ts$/,
-  // Not hal/espruino/{http,ble,crypto}.ts nor firmware/crypto/drbg.ts (LAZY_HAL_SOURCES): firmware/main.ts
-  // builds every HAL service at boot (hal/espruino/index.ts), which would run $L at every boot
-  // (measured: 5,813 JsVars instead of 3,318). They are lazy for the maker's entry (halOnFirstUse).
+  /firmware\/crypto\/(p256[a-z-]*|der|mesh-keys|ccm|cmac|aes|base85|drbg)\.ts$/,
+  /hal\/espruino\/(http|ble|crypto)\.ts$/,
   /firmware\/selftest-vectors\.json$/,
 ];
 
-/**
- * Also lazy when the entry builds its HAL service by service on first use (ffs/index.ts, the
- * maker's entry): the TLS client, BLE and the DRBG are then made only by setup.
- */
-export const LAZY_HAL_SOURCES = [/hal\/espruino\/(http|ble|crypto)\.ts$/, /firmware\/crypto\/drbg\.ts$/];
-
-export const isLazySource = (source, halOnFirstUse = false) => {
+export const isLazySource = (source) => {
   if (!source) return false;
   const s = source.replace(/\\/g, '/');
-  return LAZY_SOURCES.some((re) => re.test(s)) || (halOnFirstUse && LAZY_HAL_SOURCES.some((re) => re.test(s)));
+  return LAZY_SOURCES.some((re) => re.test(s));
 };
 
 function lineOf(starts, off) {
@@ -87,7 +85,7 @@ function freshNames(ast, count) {
  * bundle is not an IIFE or has nothing to move.
  */
 export function lazify(code, map, opts = {}) {
-  const lazySource = opts.isLazySource || ((src) => isLazySource(src, !!opts.halOnFirstUse));
+  const lazySource = opts.isLazySource || isLazySource;
   const ast = parseScript(code);
   const body = iifeBody(ast);
   const unchanged = { code, map, lazy: [], eager: 0, moved: 0, sources: [] };
@@ -273,7 +271,7 @@ export function lazify(code, map, opts = {}) {
   // then, and only the trailing statements (the entry call) run after it.
   const lastDecl = lastEagerDecl();
   const emitL = () => {
-    text('var ' + C + ';function ' + L + '(i){' + (opts.debug ? 'if(!' + C + ')print("LAZY "+i);' : '') + 'return(' + C + '||(' + C + '=function(){');
+    text('var ' + C + ';function ' + L + '(i){' + ((opts.debug || process.env.FFS_LAZY_DEBUG) ? 'if(!' + C + ')print("LAZY "+i);' : '') + 'return(' + C + '||(' + C + '=function(){');
     for (const u of lazyUnits) {
       if (u.kind) text(u.kind + ' ');
       copy(u.node.start, u.node.end);
@@ -344,5 +342,6 @@ export function lazify(code, map, opts = {}) {
   const json = gen.toJSON();
   json.sources = mapJson.sources.slice();
   if (mapJson.sourcesContent) json.sourcesContent = mapJson.sourcesContent.slice();
+  if (process.env.FFS_LAZY_DEBUG) console.error("lazy: moved " + lazyUnits.length + " eager " + (units.length - lazyUnits.length) + " NAMES " + lazyNames.map((n, i) => i + ":" + n + "@" + sourceAt([...indexOf.keys()][i].id.start)).join(" "));
   return { code: out, map: json, lazy: lazyNames, eager: units.length - lazyUnits.length, moved: lazyUnits.length, sources: [...indexOf.keys()].map((b) => sourceAt(b.id.start)) };
 }

@@ -47,7 +47,6 @@ export const LINK_LIFE_MS = 120000;
 
 export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
   const log = hal.log;
-  const ble = hal.ble;
   const L = meshLog(log);
   const state = createMeshState(hal.storage);
   const node = state.load();
@@ -76,6 +75,8 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
     return ctl;
   }
   const identity = ident as MeshIdentity;
+  // the BLE service only now: a provisioned node never makes it (hal.ble may be made on first use)
+  const ble = hal.ble;
   const want = cfg.bearers || 'both';
   // Each bearer's code sits behind its feature flag, so `--no-pb-adv` / `--no-pb-gatt` drop it.
   const useAdv = __FEATURE_PB_ADV__ && (want === 'both' || want === 'pb-adv') && ble.supports.pbAdv;

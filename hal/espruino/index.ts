@@ -14,27 +14,46 @@ import { createNet } from './net';
 import { createBle } from './ble';
 
 /**
- * The board's basic services (log, clock, storage, system, button, LED); the others are added by the
- * caller, at boot (createEspruinoHal) or on first use (ffs/index.ts). `pins` wins over the device
- * configuration's (ffs.cfg), which wins over D0/D2.
+ * `o[name]` made by `make` the first time it is read (then a plain property): a service nobody uses
+ * costs no memory (a set-up board never builds its TLS client, its BLE bearers or its DRBG).
  */
-export function createBoardBasics(pins?: PinConfig): Hal {
-  const log = createLog();
-  const storage = createStorage((m) => log.log('warn', 'storage', m));
-  const cfg = storage.readJSON<{ pins?: PinConfig }>(FILES.config);
-  const p = pins || (cfg && cfg.pins) || { button: 'D0', buttonActiveLow: true, led: 'D2' };
-  return { log: log, clock: createClock(), storage: storage, system: createSystem(), button: createButton(p), led: createLed(p) } as Hal;
+export function onFirstUse<T extends object, K extends keyof T>(o: T, name: K, make: () => T[K]): void {
+  Object.defineProperty(o, name, {
+    configurable: true,
+    enumerable: true,
+    get: () => {
+      const v = make();
+      Object.defineProperty(o, name, { value: v, writable: true, enumerable: true, configurable: true });
+      return v;
+    },
+  });
 }
 
-/** The whole HAL, every service made at boot. */
-export function createEspruinoHal(): Hal {
-  const hal = createBoardBasics();
-  const log = hal.log, clock = hal.clock, storage = hal.storage;
-  hal.crypto = createCrypto({ storage: storage, clock: clock, log: log });
-  hal.config = createConfig({ storage: storage, log: log });
-  hal.http = createHttp({ storage: storage, crypto: hal.crypto, log: log });
-  hal.wifi = createWifi({ clock: clock, log: log });
-  hal.net = createNet({ log: log });
-  hal.ble = createBle({ log: log });
+/**
+ * The board's HAL: log, clock, storage, system, button and LED at once, every other service on first
+ * use (a set-up board never makes its TLS client, BLE, DRBG or configuration service). `pins` (the
+ * maker's) win over the device configuration's (ffs.cfg), which win over D0/D2.
+ *
+ * Boot errors: the DRBG seed is checked here, at boot, so a board flashed without it stops with one
+ * clear error before anything runs (as when the DRBG was made at boot). The DRBG itself, and with it
+ * the boot counter it persists before its first output (hal/espruino/crypto.ts), is made on the first
+ * use of `hal.crypto`: once in every boot that needs randomness, never on a set-up board at rest.
+ */
+export function createBoardHal(pins?: PinConfig): Hal {
+  const log = createLog();
+  const storage = createStorage((m) => log.log('warn', 'storage', m));
+  const seed = storage.readString(FILES.seed);
+  // 32: SEED_BYTES of hal/espruino/crypto.ts (not imported: that module is made on first use)
+  if (!seed || seed.length < 32) throw new Error('crypto: device seed "' + FILES.seed + '" is ' + (seed ? 'shorter than 32 bytes' : 'missing') + ': provision the device with the flash tool');
+  const cfg = storage.readJSON<{ pins?: PinConfig }>(FILES.config);
+  const p = pins || (cfg && cfg.pins) || { button: 'D0', buttonActiveLow: true, led: 'D2' };
+  const clock = createClock();
+  const hal = { log: log, clock: clock, storage: storage, system: createSystem(), button: createButton(p), led: createLed(p) } as Hal;
+  onFirstUse(hal, 'crypto', () => createCrypto({ storage: storage, clock: clock, log: log }));
+  onFirstUse(hal, 'config', () => createConfig({ storage: storage, log: log }));
+  onFirstUse(hal, 'http', () => createHttp({ storage: storage, crypto: hal.crypto, log: log }));
+  onFirstUse(hal, 'wifi', () => createWifi({ clock: clock, log: log }));
+  onFirstUse(hal, 'net', () => createNet({ log: log }));
+  onFirstUse(hal, 'ble', () => createBle({ log: log }));
   return hal;
 }

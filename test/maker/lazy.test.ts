@@ -37,9 +37,10 @@ test('the firmware\'s lazy list names setup modules only', () => {
   assert.not.ok(isLazySource('../firmware/wss/index.ts'));
   assert.not.ok(isLazySource('../firmware/api.ts'));
   assert.not.ok(isLazySource('../hal/espruino/wifi.ts'));
-  assert.not.ok(isLazySource('../hal/espruino/http.ts'), 'the default HAL makes its TLS client at boot');
-  assert.ok(isLazySource('../hal/espruino/http.ts', true), 'the maker entry makes it on first use');
-  assert.not.ok(isLazySource('../hal/espruino/wifi.ts', true));
+  assert.ok(isLazySource('../hal/espruino/http.ts'), 'both entries make the TLS client on first use');
+  assert.ok(isLazySource('../hal/espruino/ble.ts'));
+  assert.ok(isLazySource('../firmware/crypto/drbg.ts'));
+  assert.not.ok(isLazySource('../hal/espruino/index.ts'), 'the HAL builder runs at boot');
 });
 
 test('moved declarations run on first use only, with the same results', async () => {

@@ -1,0 +1,63 @@
+// The boot of dist/firmware.js on an emulated board, with the HAL's services made on first use
+// (hal/espruino/index.ts): a set-up board never makes its DRBG, so it writes no boot counter; a board
+// that runs setup makes it at boot and persists the counter before any output; a board flashed
+// without its DRBG seed stops at boot with one clear error, whatever it would have done next.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+// @ts-ignore plain ESM build script
+import { setUpFiles } from '../../build/jsvars.mjs';
+import { loadScenario, runScenario } from '../../sim/scenario.ts';
+
+/**
+ * The `boot` scenario with both flows on, run twice on one kept Storage: the first run flashes the
+ * board; before the second, the records setup leaves are added (setUp) or the seed is taken away.
+ */
+async function boot(opts: { setUp: boolean; seed?: boolean }): Promise<{ texts: string[]; bootRecord: string; written: string }> {
+  const scenario = await loadScenario('boot');
+  scenario.device.config = { flows: { wss: true, mesh: true, softAp: true } };
+  scenario.expect = {};
+  scenario.durationMs = 3000;
+  const dir = mkdtempSync(path.join(tmpdir(), 'ffs-boot-'));
+  await runScenario(scenario, { storageDir: dir, cpu: null });
+  const file = path.join(dir, 'dev1.storage.json');
+  const doc = JSON.parse(readFileSync(file, 'utf8'));
+  let files = new Map<string, Buffer>();
+  for (const f of doc.files) if (!/^(wss\.state|ffs\.meshnet)\./.test(f.name)) files.set(f.name, Buffer.from(f.base64, 'base64'));
+  if (opts.setUp) files = setUpFiles(files);
+  if (opts.seed === false) files.delete('ffs.seed');
+  const bootRecord = (files.get('ffs.boot.a') || '').toString() + '|' + (files.get('ffs.boot.b') || '').toString();
+  doc.files = [...files].map(([name, data]) => ({ name, base64: data.toString('base64') }));
+  writeFileSync(file, JSON.stringify(doc));
+  const r = await runScenario(scenario, { storageDir: dir, keepStorage: true, cpu: null });
+  const after = JSON.parse(readFileSync(file, 'utf8')).files as Array<{ name: string; base64: string }>;
+  const text = (n: string): string => Buffer.from((after.find((f) => f.name === n) || { base64: '' }).base64, 'base64').toString();
+  const now = text('ffs.boot.a') + '|' + text('ffs.boot.b');
+  return { texts: r.events.map((e) => e.actor + ' ' + e.summary), bootRecord, written: now === bootRecord ? '' : now };
+}
+
+test('a set-up board boots, joins and stays quiet without making its DRBG: no boot counter written', async () => {
+  const r = await boot({ setUp: true });
+  assert.ok(r.texts.some((t) => t.includes('FFS provisionee booted')), r.texts.join('\n'));
+  assert.ok(r.bootRecord.length > 1, 'the flashed image has a boot record');
+  assert.is(r.written, '', 'ffs.boot untouched');
+  assert.not.ok(r.texts.some((t) => /info crypto: /.test(t)), 'no DRBG made');
+});
+
+test('a board that runs setup makes its DRBG at boot: the boot counter is persisted', async () => {
+  const r = await boot({ setUp: false });
+  assert.ok(r.texts.some((t) => t.includes('FFS provisionee booted')));
+  assert.ok(r.written.length > 1, 'ffs.boot rewritten');
+  assert.not.ok(r.texts.some((t) => t.includes('error boot')), r.texts.join('\n'));
+});
+
+test('a set-up board flashed without its seed stops at boot with one clear error, no boot line', async () => {
+  const r = await boot({ setUp: true, seed: false });
+  assert.ok(r.texts.some((t) => /error boot: .*ffs\.seed/.test(t)), r.texts.join('\n'));
+  assert.not.ok(r.texts.some((t) => t.includes('FFS provisionee booted')), 'FFS idle');
+  assert.not.ok(r.texts.some((t) => t.includes('Uncaught')));
+});
+
+test.run();
