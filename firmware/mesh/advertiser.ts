@@ -64,8 +64,8 @@ export function createAdvertiser(o: { ble: BleService; clock: ClockService; log:
     },
     burst(packet: Uint8Array, urgent: boolean): void {
       if (!__FEATURE_PB_ADV__ || stopped) return; // only PB-ADV bursts
-      if (queue.length >= MAX_QUEUE) queue.splice(0, 1);
-      if (urgent) queue.splice(0, 0, packet);
+      if (queue.length >= MAX_QUEUE) queue.shift();
+      if (urgent) queue.unshift(packet);
       else queue.push(packet);
       if (!bursting) show();
     },
