@@ -243,15 +243,19 @@ export interface WifiService {
    * Espruino has no directed scan: a directed probe for a hidden SSID is a `connect({ ssid })`.
    */
   scan(opts: { onDone: OnDone<WifiScanResult[]> }): void;
-  /** `ffsGetWifiScanResult`: the next result of the last scan, or null (underrun). */
-  getScanResult(): WifiScanResult | null;
+  /**
+   * `ffsGetWifiScanResult`: the next result of the last scan, or null (underrun). Optional: the C
+   * SDK's pull interface for what `scan`'s onDone already hands over (the Espruino HAL omits it).
+   */
+  getScanResult?(): WifiScanResult | null;
   /** `ffsAddWifiConfiguration`. */
   addConfiguration(config: WifiConfiguration): HalError | null;
   /** `ffsRemoveWifiConfiguration`: forget networks with this SSID, disconnecting if connected. */
   removeConfiguration(opts: { ssid: string; onDone: OnDone<null> }): void;
   /**
-   * `ffsConnectToWifi`: try the configured networks in priority order (only the one named `ssid` when
-   * given; for a hidden network this sends the directed probe requests), recording every attempt.
+   * `ffsConnectToWifi`: join the configured network named `ssid` (without `ssid`: the one with the
+   * lowest priority; for a hidden network this sends the directed probe requests), handing the
+   * attempt to `onAttempt` (none when nothing is configured under that name).
    * Done with the details once ASSOCIATED (the station has an IP). A failure is a HalError whose code
    * says why: `WIFI_WRONG_PASSWORD`, `WIFI_NO_AP_FOUND`, `WIFI_CONNECT_FAIL`, `WIFI_TIMEOUT`,
    * `WIFI_BAD_CONFIG` (the radio refused the configuration), `WIFI_NOT_CONFIGURED` (nothing to try).
@@ -263,8 +267,11 @@ export interface WifiService {
   }): void;
   /** `ffsGetWifiConnectionDetails`. */
   getConnectionDetails(opts: { onDone: OnDone<WifiConnectionDetails> }): void;
-  /** `ffsGetWifiConnectionAttempt`: the next recorded attempt, or null (underrun). */
-  getConnectionAttempt(): WifiConnectionAttempt | null;
+  /**
+   * `ffsGetWifiConnectionAttempt`: the next recorded attempt, or null (underrun). Optional, like
+   * getScanResult: `connect`'s onAttempt hands over each attempt (firmware/wss records its own).
+   */
+  getConnectionAttempt?(): WifiConnectionAttempt | null;
   /** Disconnect from the station network. */
   disconnect(opts: { onDone: OnDone<null> }): void;
   /** Soft-AP for the maker's own setup fallback (open when `password` is ''). No ffs* twin. */

@@ -4,8 +4,9 @@
 //    {ssid, reason, msg:"NO_AP_FOUND"|"4WAY_HANDSHAKE_TIMEOUT"|...}. Hence the event and a timeout.
 //  - scan(cb(list)) with ONE argument; channel may be a string, mac lower case, hidden APs have ssid "".
 //  - disconnect(cb) may call back twice; getIP(cb) calls back (null, {ip...}) and/or returns it.
-// The configured networks and the connection attempts are kept here (ffsAddWifiConfiguration /
-// ffsGetWifiConnectionAttempt).
+// The configured networks are kept here (ffsAddWifiConfiguration). Scan results and attempts are
+// delivered through callbacks (scan's onDone, connect's onAttempt), not queued for ffsGetWifiScanResult /
+// ffsGetWifiConnectionAttempt: firmware/wss takes the list and records its attempts itself.
 import type {
   ClockService,
   HalError,
@@ -18,12 +19,12 @@ import type {
   WifiSecurity,
   WifiService,
 } from '../types';
+import { halError, later } from './unavailable';
 
 export const CONNECT_TIMEOUT_MS = 30000;
 export const SCAN_TIMEOUT_MS = 15000;
 export const LEAVE_TIMEOUT_MS = 3000;
 const MAX_CONFIGS = 8;
-const MAX_ATTEMPTS = 16;
 
 /** Espruino authMode string → FFS security. */
 export function securityOf(authMode: string): WifiSecurity {
@@ -37,50 +38,46 @@ export function wifiErrorCode(text: string): string {
   return /no_ap_found|not found/i.test(t) ? 'WIFI_NO_AP_FOUND' : /auth|handshake|password/i.test(t) ? 'WIFI_WRONG_PASSWORD' : 'WIFI_CONNECT_FAIL';
 }
 
-/** Why the radio would refuse this configuration ('' when it is usable). */
+/** Which part of this configuration the radio would refuse ('' when it is usable). */
 export function configProblem(c: WifiConfiguration): string {
   const k = c.key.length;
-  if (!c.ssid || c.ssid.length > 32) return 'SSID: 1 to 32 bytes';
-  if (c.security === 'WPA_PSK') return k < 8 || k > 64 || (k > 63 && !/^[0-9a-fA-F]*$/.test(c.key)) ? 'WPA key: 8 to 63 chars or 64 hex' : '';
-  if (c.security === 'WEP') return [5, 13, 16, 29].indexOf(k) < 0 ? 'WEP key: 5 or 13 bytes' : '';
-  return c.security === 'OPEN' ? '' : c.security + ' not supported';
+  if (!c.ssid || c.ssid.length > 32) return 'ssid'; // 1 to 32 bytes
+  // WPA: 8 to 63 characters or 64 hex digits; WEP: 5 or 13 bytes (and the 16/29-byte keys)
+  if (c.security === 'WPA_PSK') return k < 8 || k > 64 || (k > 63 && !/^[0-9a-fA-F]*$/.test(c.key)) ? 'key' : '';
+  if (c.security === 'WEP') return [5, 13, 16, 29].indexOf(k) < 0 ? 'key' : '';
+  return c.security === 'OPEN' ? '' : 'security';
+}
+
+/**
+ * A callback for a driver that may call back twice or never: `fn(v)` runs once, on a later turn, at
+ * the first call or with `timeoutValue` after `ms`. (Clearing a fired timer is harmless on 2v29.)
+ */
+function race<T>(ms: number, timeoutValue: T, fn: (v: T) => void): (v: T) => void {
+  let done = false;
+  const end = (v: T): void => {
+    if (!done) later(() => fn(v));
+    done = true;
+    clearTimeout(timer);
+  };
+  const timer = setTimeout(() => end(timeoutValue), ms);
+  return end;
 }
 
 export function createWifi(deps: { clock: ClockService; log: LogService }): WifiService {
   const W = require('Wifi');
   let configs: WifiConfiguration[] = [];
-  let scanResults: WifiScanResult[] = [];
-  let attempts: WifiConnectionAttempt[] = [];
   let current: WifiConfiguration | null = null;
 
-  function later(fn: () => void): void {
-    setTimeout(fn, 0);
-  }
-
-  function err(code: string, message: any): HalError {
-    return { code: code, message: String(message) };
-  }
-
-  /** A callback that runs once, later (Espruino's disconnect(cb) may call back twice). */
-  function once(fn: () => void): () => void {
-    let done = false;
-    return () => {
-      if (!done) later(fn);
-      done = true;
-    };
-  }
-
-  /** The pending connect's SSID and how it ends: the connect callback, a 'disconnected' event, or the timeout. */
+  /** The pending connect (its SSID and its ending) and our own pending leave: 'disconnected' ends them. */
   let pendingSsid = '';
-  let settlePending: ((e: HalError | null) => void) | null = null;
-  /** Waiting for our own disconnect to finish (set by leave()). */
-  let leaving: (() => void) | null = null;
+  let endConnect: ((e: HalError | null) => void) | null = null;
+  let endLeave: ((v: null) => void) | null = null;
   W.on('disconnected', (d: any) => {
-    if (leaving) leaving();
+    if (endLeave) endLeave(null);
     const msg = String((d && (d.msg || d.reason)) || '');
     // the network we left is not the one we join
-    if (settlePending && (d && typeof d.ssid === 'string' ? d.ssid : pendingSsid) === pendingSsid && msg !== 'ASSOC_LEAVE') {
-      settlePending(err(wifiErrorCode(msg), msg));
+    if (endConnect && (d && typeof d.ssid === 'string' ? d.ssid : pendingSsid) === pendingSsid && msg !== 'ASSOC_LEAVE') {
+      endConnect(halError(wifiErrorCode(msg), msg));
     }
   });
 
@@ -92,109 +89,40 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
   function leave(fn: () => void): void {
     const wasConnected = current !== null;
     current = null;
-    let timer: any = null;
-    const finish = once(() => {
-      leaving = null;
-      if (timer !== null) clearTimeout(timer);
+    const end = race(LEAVE_TIMEOUT_MS, null, () => {
+      endLeave = null;
       fn();
     });
-    timer = setTimeout(() => {
-      timer = null;
-      finish();
-    }, LEAVE_TIMEOUT_MS);
-    if (wasConnected) leaving = finish;
+    if (wasConnected) endLeave = end;
     W.disconnect(() => {
-      if (!wasConnected) finish();
+      if (!wasConnected) end(null);
     });
-  }
-
-  /** One Wifi.connect with a timeout; `onDone(null, ip)` once associated with an IP. */
-  function connectOne(c: WifiConfiguration, onDone: (e: HalError | null, ip: string) => void): void {
-    const problem = configProblem(c);
-    if (problem) {
-      later(() => onDone(err('WIFI_BAD_CONFIG', problem), ''));
-      return;
-    }
-    let timer: any = null;
-    const settle = (e: HalError | null): void => {
-      if (settlePending !== settle) return;
-      settlePending = null;
-      if (timer !== null) clearTimeout(timer);
-      if (e) {
-        later(() => onDone(e, ''));
-        return;
-      }
-      current = c;
-      // getIP calls back (null, {ip}) and/or returns it
-      let info: any = null;
-      const ip = once(() => onDone(null, String((info && info.ip) || '')));
-      const r = W.getIP((e2: any, i: any) => {
-        info = info || i;
-        ip();
-      });
-      if (r && typeof r === 'object') {
-        info = r;
-        ip();
-      }
-    };
-    timer = setTimeout(() => {
-      timer = null; // fired: nothing left to clear (2v29 ignores a fired id; undefined would throw)
-      if (settlePending !== settle) return;
-      try {
-        W.disconnect();
-      } catch (e) {
-        // nothing to stop
-      }
-      settle(err('WIFI_TIMEOUT', 'timeout'));
-    }, CONNECT_TIMEOUT_MS);
-    pendingSsid = c.ssid;
-    settlePending = settle;
-    try {
-      W.connect(c.ssid, c.security === 'OPEN' ? {} : { password: c.key }, (e: any) => settle(e ? err(wifiErrorCode(String(e)), e) : null));
-    } catch (e) {
-      settle(err('WIFI_BAD_CONFIG', e));
-    }
   }
 
   return {
     scan(opts: { onDone: OnDone<WifiScanResult[]> }): void {
-      let over = false;
-      const fail = (e: any): void => {
-        over = true;
-        later(() => opts.onDone(err('WIFI_SCAN', e), null));
-      };
-      const timer = setTimeout(() => {
-        if (!over) fail('timeout');
-      }, SCAN_TIMEOUT_MS);
+      const end = race<any>(SCAN_TIMEOUT_MS, 'timeout', (list: any) => {
+        if (!Array.isArray(list)) return opts.onDone(halError('WIFI_SCAN', list), null);
+        const out: WifiScanResult[] = [];
+        for (let i = 0; i < list.length; i++) {
+          const r = list[i] || {};
+          out.push({
+            ssid: typeof r.ssid === 'string' ? r.ssid : '',
+            bssid: String(r.mac || '').toUpperCase(),
+            security: securityOf(r.authMode),
+            channel: parseInt(r.channel, 10) || 0,
+            rssi: typeof r.rssi === 'number' ? r.rssi : 0,
+            hidden: r.hidden === true || !r.ssid,
+          });
+        }
+        opts.onDone(null, out);
+      });
       try {
-        W.scan((a: any, b: any) => {
-          if (over) return;
-          over = true;
-          clearTimeout(timer);
-          // ESP32: one argument (the list); other ports: (err, list)
-          const list: any[] = Array.isArray(a) ? a : Array.isArray(b) ? b : [];
-          const out: WifiScanResult[] = [];
-          for (let i = 0; i < list.length; i++) {
-            const r = list[i] || {};
-            out.push({
-              ssid: typeof r.ssid === 'string' ? r.ssid : '',
-              bssid: String(r.mac || '').toUpperCase(),
-              security: securityOf(r.authMode),
-              channel: parseInt(r.channel, 10) || 0,
-              rssi: typeof r.rssi === 'number' ? r.rssi : 0,
-              hidden: r.hidden === true || !r.ssid,
-            });
-          }
-          scanResults = out.slice();
-          later(() => opts.onDone(null, out));
-        });
+        // ESP32: one argument (the list); other ports: (err, list)
+        W.scan((a: any, b: any) => end(Array.isArray(a) ? a : Array.isArray(b) ? b : []));
       } catch (e) {
-        clearTimeout(timer);
-        fail(e);
+        end(e);
       }
-    },
-    getScanResult(): WifiScanResult | null {
-      return scanResults.shift() || null;
     },
     addConfiguration(config: WifiConfiguration): HalError | null {
       configs = configs.filter((c) => c.ssid !== config.ssid);
@@ -210,48 +138,56 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
       else later(done);
     },
     connect(opts: { ssid?: string; onAttempt?: (a: WifiConnectionAttempt) => void; onDone: OnDone<WifiConnectionDetails> }): void {
-      const list = configs.filter((c) => opts.ssid === undefined || c.ssid === opts.ssid).sort((a, b) => a.priority - b.priority);
-      let last = err('WIFI_NOT_CONFIGURED', 'not configured');
-      function next(): void {
-        const c = list.shift();
-        if (!c) {
-          later(() => opts.onDone(last, null));
-          return;
+      // the configured network named `ssid`, else the one with the lowest priority
+      const c = configs.filter((x) => opts.ssid === undefined || x.ssid === opts.ssid).sort((a, b) => a.priority - b.priority)[0];
+      const problem = c ? configProblem(c) : 'not configured';
+      const end = race<HalError | null>(CONNECT_TIMEOUT_MS, halError('WIFI_TIMEOUT', 'timeout'), (e) => {
+        if (endConnect === end) endConnect = null;
+        if (!e) current = c;
+        else if (e.code === 'WIFI_TIMEOUT') {
+          try {
+            W.disconnect(); // stop the driver's retries
+          } catch (x) {
+            // nothing to stop
+          }
         }
-        connectOne(c, (e, ip) => {
-          const a: WifiConnectionAttempt = { ssid: c.ssid, security: c.security, state: e ? 'FAILED' : 'ASSOCIATED' };
-          // ffsGetWifiConnectionAttempt: the last MAX_ATTEMPTS attempts not read yet
-          if (attempts.push(a) > MAX_ATTEMPTS) attempts.shift();
-          if (opts.onAttempt) opts.onAttempt(a);
-          if (e) {
-            last = e;
-            next();
-          } else opts.onDone(null, { ssid: c.ssid, security: c.security, state: 'ASSOCIATED', ip: ip });
+        if (c && opts.onAttempt) opts.onAttempt({ ssid: c.ssid, security: c.security, state: e ? 'FAILED' : 'ASSOCIATED' });
+        if (e) return opts.onDone(e, null);
+        // getIP calls back (null, {ip}) and/or returns it
+        const got = race<any>(LEAVE_TIMEOUT_MS, null, (i) => {
+          opts.onDone(null, { ssid: c.ssid, security: c.security, state: 'ASSOCIATED', ip: String((i && i.ip) || '') });
         });
+        const r = W.getIP((e2: any, i: any) => got(i));
+        if (r && typeof r === 'object') got(r);
+      });
+      if (problem) return end(halError(c ? 'WIFI_BAD_CONFIG' : 'WIFI_NOT_CONFIGURED', problem));
+      pendingSsid = c.ssid;
+      endConnect = end;
+      try {
+        W.connect(c.ssid, c.security === 'OPEN' ? {} : { password: c.key }, (e: any) => end(e ? halError(wifiErrorCode(e), e) : null));
+      } catch (e) {
+        end(halError('WIFI_BAD_CONFIG', e));
       }
-      next();
     },
     getConnectionDetails(opts: { onDone: OnDone<WifiConnectionDetails> }): void {
       W.getDetails((d: any) => {
-        const status = String((d && d.status) || 'off');
+        d = d || {};
+        const status = d.status || 'off';
         const ipInfo = status === 'connected' ? W.getIP() : null;
         const details: WifiConnectionDetails = {
-          ssid: d && typeof d.ssid === 'string' ? d.ssid : current ? current.ssid : '',
-          security: current ? current.security : securityOf(d && d.authMode),
+          ssid: typeof d.ssid === 'string' ? d.ssid : current ? current.ssid : '',
+          security: current ? current.security : securityOf(d.authMode),
           state: status === 'connected' ? 'ASSOCIATED' : status === 'connecting' ? 'AUTHENTICATED' : status === 'off' ? 'DISCONNECTED' : 'FAILED',
         };
         if (ipInfo && ipInfo.ip) details.ip = String(ipInfo.ip);
         later(() => opts.onDone(null, details));
       });
     },
-    getConnectionAttempt(): WifiConnectionAttempt | null {
-      return attempts.shift() || null;
-    },
     disconnect(opts: { onDone: OnDone<null> }): void {
       leave(() => opts.onDone(null, null));
     },
     startAccessPoint(opts: { ssid: string; password: string; onDone: OnDone<null> }): void {
-      const done = (e: any): void => later(() => opts.onDone(e ? err('WIFI_AP', e) : null, null));
+      const done = (e: any): void => later(() => opts.onDone(e ? halError('WIFI_AP', e) : null, null));
       try {
         W.startAP(opts.ssid, opts.password ? { authMode: 'wpa2', password: opts.password } : { authMode: 'open' }, done);
       } catch (e) {
@@ -259,7 +195,7 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
       }
     },
     stopAccessPoint(opts: { onDone: OnDone<null> }): void {
-      W.stopAP(once(() => opts.onDone(null, null)));
+      W.stopAP(race(LEAVE_TIMEOUT_MS, null, () => opts.onDone(null, null)));
     },
   };
 }

@@ -20,7 +20,8 @@ function withEspruino(modules: { [name: string]: any }, fn: (clock: VirtualClock
   const clock = new VirtualClock();
   g.setTimeout = (f: () => void, ms: number) => clock.setTimeout(f, ms);
   g.clearTimeout = (id: number) => {
-    if (!(clock as any).timers.some((t: any) => t.id === id)) throw new Error('Unknown Timeout'); // as Espruino
+    // as 2v29 (checked on the interpreter): an explicit undefined throws, a fired or unknown id is ignored
+    if (id === undefined) throw new Error('clearTimeout(undefined) not allowed. Use clearTimeout() instead');
     clock.clearTimeout(id);
   };
   g.require = (n: string) => {
@@ -251,7 +252,6 @@ test('Wifi: scan mapping (string channel, upper-case BSSID, hidden by empty SSID
     assert.equal(list[0], { ssid: 'home', bssid: 'AA:BB:CC:DD:EE:01', security: 'WPA_PSK', channel: 6, rssi: -50, hidden: false });
     assert.is(list[1].hidden, true);
     assert.is(list[2].security, 'OPEN');
-    assert.is(wifi.getScanResult()!.ssid, 'home');
   });
 });
 
@@ -264,15 +264,22 @@ test('Wifi: failures come from the disconnected event; success gives the IP; att
     wifi.addConfiguration({ ssid: 'gone', security: 'OPEN', key: '', hidden: true, priority: 1 });
     wifi.addConfiguration({ ssid: 'short', security: 'WPA_PSK', key: 'abc', hidden: false, priority: 2 });
     wifi.addConfiguration({ ssid: 'home', security: 'WPA_PSK', key: 'home-pass', hidden: false, priority: 3 });
-    for (const s of ['bad', 'gone', 'short', 'home']) {
-      wifi.connect({ ssid: s, onDone: (e, d) => results.push(s + ':' + (e ? e.code : d!.ip)) });
+    const attempts: string[] = [];
+    const onAttempt = (a: { ssid: string; state: string }) => attempts.push(a.ssid + '=' + a.state);
+    for (const s of ['bad', 'gone', 'short', 'home', 'unknown']) {
+      let sync = true;
+      wifi.connect({ ssid: s, onAttempt, onDone: (e, d) => results.push(s + ':' + (e ? e.code : d!.ip) + (sync ? ' (sync!)' : '')) });
+      sync = false;
       clock.run();
     }
-    assert.equal(results.sort(), ['bad:WIFI_WRONG_PASSWORD', 'gone:WIFI_NO_AP_FOUND', 'home:192.168.1.9', 'short:WIFI_BAD_CONFIG'].sort());
+    assert.equal(results, ['bad:WIFI_WRONG_PASSWORD', 'gone:WIFI_NO_AP_FOUND', 'short:WIFI_BAD_CONFIG', 'home:192.168.1.9', 'unknown:WIFI_NOT_CONFIGURED']);
     assert.not.ok(W.calls.some((c) => c.startsWith('connect short')), 'an unusable passphrase never reaches the radio');
-    const attempts: string[] = [];
-    for (let a = wifi.getConnectionAttempt(); a; a = wifi.getConnectionAttempt()) attempts.push(a.ssid + '=' + a.state);
-    assert.is(attempts.length, 4);
+    assert.equal(attempts, ['bad=FAILED', 'gone=FAILED', 'short=FAILED', 'home=ASSOCIATED'], 'no attempt for a network never configured');
+    // without an SSID: the configured network with the lowest priority
+    let first = '';
+    wifi.connect({ onDone: (e) => (first = e ? e.code : 'ok') });
+    clock.run();
+    assert.is(first, 'WIFI_WRONG_PASSWORD', 'bad (priority 0) is tried');
   });
 });
 
@@ -304,6 +311,29 @@ test('Wifi: a connect that never ends times out (no callback on IDF5 without an 
   });
 });
 
+test('Wifi: a scan that never answers or throws is WIFI_SCAN; a stopAP that calls back twice ends once', () => {
+  const W = fakeWifi({});
+  withEspruino({ Wifi: W }, (clock) => {
+    const wifi = createWifi({ clock: null as any, log });
+    const got: string[] = [];
+    W.scan = (() => undefined) as any;
+    wifi.scan({ onDone: (e, l) => got.push(e ? e.code + ' ' + e.message + ' at ' + clock.t : 'list') });
+    assert.equal(got, []);
+    clock.run();
+    W.scan = (() => { throw new Error('A scan is already in progress'); }) as any;
+    wifi.scan({ onDone: (e) => got.push(e!.code + ' ' + e!.message) });
+    assert.is(got.length, 1, 'not synchronously');
+    clock.run();
+    assert.equal(got, ['WIFI_SCAN timeout at 15000', 'WIFI_SCAN Error: A scan is already in progress']);
+    W.stopAP = ((cb: () => void) => { cb(); cb(); }) as any;
+    let stops = 0;
+    wifi.stopAccessPoint({ onDone: () => stops++ });
+    assert.is(stops, 0);
+    clock.run();
+    assert.is(stops, 1);
+  });
+});
+
 test('Wifi helpers: auth modes, reasons, configurations the radio refuses', () => {
   assert.is(securityOf('wpa_wpa2'), 'WPA_PSK');
   assert.is(securityOf('wep'), 'WEP');
@@ -312,9 +342,18 @@ test('Wifi helpers: auth modes, reasons, configurations the radio refuses', () =
   assert.is(wifiErrorCode('AUTH_FAIL'), 'WIFI_WRONG_PASSWORD');
   assert.is(wifiErrorCode('ASSOC_FAIL'), 'WIFI_CONNECT_FAIL');
   assert.is(wifiErrorCode('BEACON_TIMEOUT'), 'WIFI_CONNECT_FAIL');
-  assert.match(configProblem({ ssid: 'a', security: 'WPA_PSK', key: 'short', hidden: false, priority: 0 }), '8 to 63');
-  assert.match(configProblem({ ssid: 'a', security: 'OTHER', key: '', hidden: false, priority: 0 }), 'not supported');
-  assert.is(configProblem({ ssid: 'a', security: 'WPA_PSK', key: 'f'.repeat(64), hidden: false, priority: 0 }), '');
+  const problem = (ssid: string, security: any, key: string) => configProblem({ ssid, security, key, hidden: false, priority: 0 });
+  assert.is(problem('a', 'WPA_PSK', 'short'), 'key', 'WPA: 8 to 63 characters');
+  assert.is(problem('a', 'WPA_PSK', 'x'.repeat(63)), '');
+  assert.is(problem('a', 'WPA_PSK', 'x'.repeat(64)), 'key', '64 characters only as hex');
+  assert.is(problem('a', 'WPA_PSK', 'f'.repeat(64)), '');
+  assert.is(problem('a', 'WPA_PSK', 'f'.repeat(65)), 'key');
+  assert.is(problem('a', 'WEP', '12345'), '');
+  assert.is(problem('a', 'WEP', '123456'), 'key', 'WEP: 5 or 13 bytes');
+  assert.is(problem('', 'OPEN', ''), 'ssid');
+  assert.is(problem('x'.repeat(33), 'OPEN', ''), 'ssid', 'SSID: at most 32 bytes');
+  assert.is(problem('x'.repeat(32), 'OPEN', ''), '');
+  assert.is(problem('a', 'OTHER', ''), 'security', 'not supported');
 });
 
 // ---- configuration --------------------------------------------------------------------------------
