@@ -49,7 +49,7 @@ function instantiate(entropy: Uint8Array, nonce: Uint8Array, personalization: Ui
 
   /** Update(entropy ‖ rest) and restart the reseed counter (instantiate and reseed, §10.1.2.3-4). */
   function seed(entropy: Uint8Array, rest: Uint8Array[]): void {
-    if (entropy.length < 32) throw new Error('drbg: entropy must be at least 32 bytes');
+    if (entropy.length < 32) throw new Error('drbg: entropy under 32 bytes');
     const m = concatBytes([entropy].concat(rest));
     update(m);
     wipe(m);
