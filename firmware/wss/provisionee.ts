@@ -43,8 +43,9 @@ const STATES = 'START_PIN_BASED_SETUP COMPUTE_CONFIGURATION POST_WIFI_SCAN_DATA 
 export interface ProvisioneeOptions {
   /** a user network was joined and verified: the place to save its credentials */
   onUserNetwork: (network: WifiConfiguration) => void;
-  /** the end: ok only when the cloud said DONE */
-  onDone: (ok: boolean, reason: string) => void;
+  /** the end: ok only when the cloud said DONE; `code`: the guide's error code of the last failed
+   *  Wi-Fi attempt ('' when none failed), for the maker's onSetupFailed */
+  onDone: (ok: boolean, reason: string, code: string) => void;
 }
 
 export interface Provisionee {
@@ -80,6 +81,10 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
   let attempts: WifiConnectionAttempt[] = [];
   let credentials: WifiConfiguration[] = [];
   const isStopped = (): boolean => stopped;
+  let failCode = '';
+  function noteFailures(): void {
+    for (let i = 0; i < attempts.length; i++) failCode = (attempts[i].errorDetails || {}).code || failCode;
+  }
 
   function setState(s: string): void {
     state = s;
@@ -99,7 +104,8 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
     if (!halt(ok ? 'DONE' : 'FAILURE')) return;
     if (ok) info(hal, 'Wi-Fi Simple Setup done');
     else warn(hal, 'setup failed: ' + reason);
-    opts.onDone(ok, reason);
+    noteFailures();
+    opts.onDone(ok, reason, failCode);
   }
 
   /**
@@ -126,6 +132,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
 
   /** report(state, result, the attempts so far) then go where the cloud says. */
   function report(success: boolean): void {
+    noteFailures();
     const list = attempts.map(attemptJson);
     attempts = [];
     const seq = dss.beginReport();
