@@ -22,11 +22,14 @@ export function quotedSsid(ssid: string): string {
   return jsonString('"' + ssid + '"');
 }
 
+/** Member names and their raw values (already encoded JSON text, or a number written as it is). */
+export type Members = Array<string | number>;
+
 /**
- * A JSON object from a flat list of member names and their raw (already encoded) values, in that
- * order; a member whose value is '' is left out.
+ * A JSON object from a flat list of member names and their raw values, in that order; a member whose
+ * value is '', 0 or NaN (an unknown number) is left out.
  */
-export function obj(pairs: string[]): string {
+export function obj(pairs: Members): string {
   let out = '';
   for (let i = 0; i < pairs.length; i += 2) if (pairs[i + 1]) out += (out ? ',"' : '"') + pairs[i] + '":' + pairs[i + 1];
   return '{' + out + '}';

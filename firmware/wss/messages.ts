@@ -1,7 +1,7 @@
 // DSS request bodies (serialised in the documented field order) and response checks
 // (wss-protocol.md 3.4-3.6). Responses are parsed only after their signature verified.
 import type { ConfigValue, WifiConfiguration, WifiConnectionAttempt, WifiScanResult, WifiSecurity } from '../../hal/types';
-import { jsonString, normalizeBssid, obj, quotedSsid } from './json-out';
+import { jsonString, normalizeBssid, obj, quotedSsid, type Members } from './json-out';
 
 /**
  * deviceDetails in the serialised order: the DeviceInformation.* configuration key, and the JSON name
@@ -14,7 +14,7 @@ const DEVICE_DETAILS =
 /** The deviceDetails object from configuration, or '' when no value is set. */
 export function deviceDetails(config: { getConfigurationValue(key: string): ConfigValue | undefined }): string {
   const d = DEVICE_DETAILS.split(' ');
-  const pairs: string[] = [];
+  const pairs: Members = [];
   for (let i = 0; i < d.length; i++) {
     const kn = d[i].split('=');
     const v = config.getConfigurationValue('DeviceInformation.' + kn[0]);
@@ -29,15 +29,15 @@ export function deviceDetails(config: { getConfigurationValue(key: string): Conf
  * (name/raw-value pairs, see obj). Before startProvisioningSession answered (sessionId '') the body
  * starts with the nonce alone.
  */
-export function requestBody(nonce: string, sessionId: string, details: string, more: string[]): string {
-  return obj(['nonce', jsonString(nonce)].concat(sessionId ? ['sessionId', jsonString(sessionId), 'deviceDetails', details] : [], more));
+export function requestBody(nonce: string, sessionId: string, details: string, more: Members): string {
+  return obj((['nonce', jsonString(nonce)] as Members).concat(sessionId ? ['sessionId', jsonString(sessionId), 'deviceDetails', details] : [], more));
 }
 
 /** The report's members after the common ones; `attempts` are pre-rendered with attemptJson, the
  *  list is omitted when empty. */
-export function reportPairs(seq: number, state: string, registrationState: string, success: boolean, attempts: string[]): string[] {
+export function reportPairs(seq: number, state: string, registrationState: string, success: boolean, attempts: string[]): Members {
   return [
-    'sequenceNumber', String(seq),
+    'sequenceNumber', seq,
     'currentProvisioningState', jsonString(state),
     'registrationState', jsonString(registrationState),
     'stateTransitionResult', success ? '"SUCCESS"' : '"FAILURE"',
@@ -46,15 +46,15 @@ export function reportPairs(seq: number, state: string, registrationState: strin
 }
 
 /** One scan result: quoted SSID, upper-case BSSID, security, rssi and frequency (the channel, as the
- *  PIC32/Raspbian ports and the real log send it) omitted when unknown (0). */
+ *  PIC32/Raspbian ports and the real log send it) as integers, omitted when unknown (0 or absent). */
 export function scanEntryJson(r: WifiScanResult): string {
   const bssid = normalizeBssid(r.bssid || '');
   return obj([
     'ssid', quotedSsid(r.ssid),
     'bssid', bssid && jsonString(bssid),
     'securityProtocol', jsonString(r.security),
-    'rssi', r.rssi ? String(Math.round(r.rssi)) : '',
-    'frequency', r.channel ? String(Math.round(r.channel)) : '',
+    'rssi', Math.round(r.rssi),
+    'frequency', Math.round(r.channel),
   ]);
 }
 

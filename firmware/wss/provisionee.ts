@@ -24,6 +24,7 @@ import {
   START_SESSION_FIELDS,
   type FieldSpec,
 } from './messages';
+import type { Members } from './json-out';
 import { batchEnd, usableScanResults } from './scan-data';
 import { deriveEncodedSetupNetwork, FALLBACK_SETUP_SSID, SETUP_NONCE_BYTES, type SetupNetwork } from './setup-network';
 import { attempt, checkConnectivity, joinNetwork, wifiConfig } from './wifi-join';
@@ -113,7 +114,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
    * body is built again for each send (a fresh nonce every time): the common members, then `more()`.
    * Once the run ended, the cancelled client sends nothing and answers nothing.
    */
-  function dssCall(op: string, more: () => string[], spec: FieldSpec, onOk: (v: any) => void, onFail: (why: string) => void, seq?: number): void {
+  function dssCall(op: string, more: () => Members, spec: FieldSpec, onOk: (v: any) => void, onFail: (why: string) => void, seq?: number): void {
     const body = (): string => requestBody(requestNonce(hal.crypto.randomBytes), sessionId, deviceDetails(hal.config), more());
     dss.call(op, body, (err, verified) => {
       // the parsed answer, or (a string) why the call or the answer failed
@@ -143,7 +144,8 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
       () => reportPairs(seq, reported, hal.config.getRegistrationDetails().state, success, list),
       REPORT_FIELDS,
       (v) => {
-        if (v.canProceed === true && typeof v.nextProvisioningState === 'string') go(v.nextProvisioningState);
+        // (REPORT_FIELDS: nextProvisioningState, when there, is a string)
+        if (v.canProceed === true && v.nextProvisioningState) go(v.nextProvisioningState);
         else end(false, 'no next state after ' + reported);
       },
       (why) => end(false, 'report ' + reported + ': ' + why),
@@ -155,12 +157,12 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
    * for more (at most MAX_LOOP_ROUNDS), then report; a failed page reports SUCCESS only when an
    * earlier page went through.
    */
-  function pages(op: string, spec: FieldSpec, more: () => string[], onPage: (v: any) => boolean): void {
+  function pages(op: string, spec: FieldSpec, more: () => Members, onPage: (v: any) => boolean): void {
     let seq = 1;
     function ask(): void {
       dssCall(
         op,
-        () => ['sequenceNumber', String(seq)].concat(more()),
+        () => (['sequenceNumber', seq] as Members).concat(more()),
         spec,
         (v) => {
           if (onPage(v) && ++seq <= MAX_LOOP_ROUNDS) ask();
