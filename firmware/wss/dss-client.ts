@@ -46,9 +46,7 @@ export function hostOfLocation(location: string): string {
 
 /** Values of the headers named `name` (lower case; matched case-insensitively), in arrival order. */
 export function headerValues(res: HttpResponse, name: string): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < res.headers.length; i++) if (res.headers[i][0].toLowerCase() === name) out.push(res.headers[i][1]);
-  return out;
+  return res.headers.filter((h) => h[0].toLowerCase() === name).map((h) => h[1]);
 }
 
 /** The DER signature bytes of a response, or what is wrong (missing, duplicate, malformed) as a string. */

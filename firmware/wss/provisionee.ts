@@ -260,19 +260,17 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
       CONFIGURATION_FIELDS,
       (v) => {
         const cfg = v.configuration || {};
-        const keys = Object.keys(cfg);
-        for (let i = 0; i < keys.length; i++) {
-          const k = keys[i];
+        Object.keys(cfg).forEach((k) => {
           const val = cfg[k];
           // from JSON: a string, number or boolean, else an object, an array or null (skipped)
-          if (typeof val === 'object') continue;
+          if (typeof val === 'object') return;
           if (!CLOUD_CONFIG_KEY.test(k)) {
             warn(hal, 'ignored ' + k);
-            continue;
+            return;
           }
           const err = hal.config.setConfigurationValue(k, val);
           if (err && err.code !== 'NOT_IMPLEMENTED') warn(hal, k + ': ' + err.message);
-        }
+        });
         const reg = v.registrationDetails;
         if (reg && typeof reg.registrationToken === 'string') {
           hal.config.setRegistrationToken(reg.registrationToken, typeof reg.expiresAt === 'number' ? reg.expiresAt : 0);
@@ -297,7 +295,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
         if (hal.crypto.addEntropy) {
           // what the radio heard (BSSIDs, RSSI, channels) is fresh, unpredictable input for the DRBG
           let heard = '';
-          for (let i = 0; i < results.length; i++) heard += results[i].bssid + results[i].rssi + ',' + results[i].channel;
+          results.forEach((r) => (heard += r.bssid + r.rssi + ',' + r.channel));
           hal.crypto.addEntropy(asciiToBytes(heard));
         }
         const allowed = ['WPA_PSK'];
@@ -330,11 +328,11 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
     pages('getWifiCredentials', CREDENTIALS_FIELDS, () => [], (v) => {
       const list = v.wifiCredentialsList || [];
       let skipped = 0;
-      for (let i = 0; i < list.length; i++) {
-        const c = parseCredential(list[i], credentials.length);
+      list.forEach((e: any) => {
+        const c = parseCredential(e, credentials.length);
         if (c) credentials.push(c);
         else skipped++;
-      }
+      });
       info(hal, 'credentials: ' + (list.length - skipped) + ' usable, ' + skipped + ' malformed skipped');
       return !v.allCredentialsReturned;
     });

@@ -5,18 +5,19 @@
 import type { WifiScanResult } from '../../hal/types';
 
 export function usableScanResults(list: WifiScanResult[], allowed: string[], exclude: string[]): WifiScanResult[] {
-  const out: WifiScanResult[] = [];
   const seen: string[] = [];
-  for (let i = 0; i < list.length; i++) {
-    const r = list[i];
-    if (!r || typeof r.ssid !== 'string' || !r.ssid || r.ssid.length > 32 || r.hidden) continue;
-    const id = r.ssid + '\n' + r.bssid;
-    if (allowed.indexOf(r.security) < 0 || exclude.indexOf(r.ssid) >= 0 || seen.indexOf(id) >= 0) continue;
-    seen.push(id);
-    out.push(r);
-  }
-  // strongest first, so the networks most likely to work are posted in the first batch
-  return out.sort((a, b) => (b.rssi || -127) - (a.rssi || -127));
+  return (
+    list
+      .filter((r) => {
+        if (!r || typeof r.ssid !== 'string' || !r.ssid || r.ssid.length > 32 || r.hidden) return false;
+        const id = r.ssid + '\n' + r.bssid;
+        if (allowed.indexOf(r.security) < 0 || exclude.indexOf(r.ssid) >= 0 || seen.indexOf(id) >= 0) return false;
+        seen.push(id);
+        return true;
+      })
+      // strongest first, so the networks most likely to work are posted in the first batch
+      .sort((a, b) => (b.rssi || -127) - (a.rssi || -127))
+  );
 }
 
 /**
