@@ -13,13 +13,12 @@ const DEVICE_DETAILS =
 
 /** The deviceDetails object from configuration, or '' when no value is set. */
 export function deviceDetails(config: { getConfigurationValue(key: string): ConfigValue | undefined }): string {
-  const d = DEVICE_DETAILS.split(' ');
   const pairs: Members = [];
-  for (let i = 0; i < d.length; i++) {
-    const kn = d[i].split('=');
+  DEVICE_DETAILS.split(' ').forEach((d) => {
+    const kn = d.split('=');
     const v = config.getConfigurationValue('DeviceInformation.' + kn[0]);
     pairs.push(kn[1] || kn[0].charAt(0).toLowerCase() + kn[0].substring(1), v === undefined || v === null || typeof v === 'object' ? '' : jsonString(String(v)));
-  }
+  });
   const o = obj(pairs);
   return o === '{}' ? '' : o;
 }

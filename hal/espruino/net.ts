@@ -111,7 +111,7 @@ export function createNet(deps: { log: LogService }): NetService {
         open['h' + opts.port] = {
           close(): void {
             server.close();
-            for (let i = 0; i < live.length; i++) drop(live[i], 0);
+            live.forEach((r) => drop(r, 0));
           },
         };
         later(() => opts.onDone(null, null));
