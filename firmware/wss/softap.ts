@@ -22,22 +22,13 @@ export interface SoftAp {
  */
 export function formValue(body: string, name: string): string {
   const parts = body.split('&');
+  const hex = /%[0-9a-fA-F][0-9a-fA-F]/g;
   for (let i = 0; i < parts.length; i++) {
     const eq = parts[i].indexOf('=');
     if (eq < 0 || parts[i].substring(0, eq) !== name) continue;
-    const v = parts[i].substring(eq + 1);
-    let out = '';
-    for (let j = 0; j < v.length; j++) {
-      const c = v.charAt(j);
-      if (c === '+') out += ' ';
-      else if (c === '%') {
-        const b = parseInt(v.substr(j + 1, 2), 16);
-        if (!(b >= 0) || v.length < j + 3) return '';
-        out += String.fromCharCode(b);
-        j += 2;
-      } else out += c;
-    }
-    return out;
+    const v = parts[i].substring(eq + 1).replace(/\+/g, ' ');
+    // a '%' without two hex digits after it: malformed
+    return v.replace(hex, '').indexOf('%') < 0 ? v.replace(hex, (c) => String.fromCharCode(parseInt(c.substring(1), 16))) : '';
   }
   return '';
 }

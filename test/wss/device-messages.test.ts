@@ -124,6 +124,9 @@ test('soft-AP form values: + and %XX decoded to bytes, malformed escapes refused
   assert.is(formValue(body, 'x'), '');
   assert.is(formValue(body, 'missing'), '');
   assert.is(formValue('a=%4', 'a'), '');
+  assert.is(formValue('a=%1g', 'a'), '', 'both digits hex');
+  assert.is(formValue('a=%25%25%2', 'a'), '', 'a decoded % is no escape, the trailing one is');
+  assert.is(formValue('a=%2B%25+%41%42', 'a'), '+% AB', '+ is a space, %2B a plus, %25 a percent');
 });
 
 test.run();
