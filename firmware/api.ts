@@ -1,28 +1,14 @@
 // The maker's API (docs/MAKER.md): start FFS with one options object and learn, by callbacks that are
 // never called synchronously, what setup did. Pure logic over the HAL.
 //
-// The flows (firmware/wss, firmware/mesh) persist every outcome in their power-safe records first; this
-// layer watches those records (and the Wi-Fi results that led to them) through a thin wrapper of the
-// HAL it hands the flows, derives the maker's state from them, and only then calls the maker. So a
-// maker callback that throws is logged and changes nothing FFS has stored.
-import type {
-  BleService,
-  Hal,
-  HalError,
-  LogLevel,
-  NetService,
-  OnDone,
-  WifiConnectionAttempt,
-  WifiConnectionDetails,
-  WifiService,
-} from '../hal/types';
+// The flows (firmware/wss, firmware/mesh) report what happens as events (their `onEvent` option),
+// each after they stored what it reports; this layer keeps the maker's state from them and calls the
+// maker on a later turn. So a maker callback that throws is logged and changes nothing FFS has stored.
+import type { Hal, NetService } from '../hal/types';
 import { FILES } from '../hal/storage-layout';
 import { FIRMWARE_VERSION } from './version';
 import { startWss, type WssController } from './wss/index';
 import { startMesh, type MeshController } from './mesh/index';
-import { loadRecord, openWssStore } from './wss/state';
-import { createMeshState, MESH_RECORD } from './mesh/state';
-import { detailsForWifiError } from './wss/codes';
 import { watchButton } from './button';
 
 /** The line the flash tool and the simulator wait for after a reset. */
@@ -84,49 +70,22 @@ export interface Ffs {
   setLed(on: boolean): void;
 }
 
+/**
+ * What a flow reports (the `onEvent` option of startWss and startMesh), after it stored it: the
+ * members that changed, a newly provisioned node, or a failed setup run.
+ */
+export interface FlowEvent {
+  wifi?: 'setup' | 'joining' | 'joined';
+  /** the home network joined */
+  ssid?: string;
+  softAp?: boolean;
+  mesh?: 'beaconing' | 'provisioned';
+  node?: { address: number; elements: number };
+  failed?: SetupFailure;
+}
+
 /** Largest soft-AP page a maker may hand over (build/maker.mjs checks it at build time too). */
 export const MAX_SOFTAP_PAGE = 4096;
-
-/** The code of a mesh failure line: the Provisioning Failed error name, or "timeout". */
-export function meshFailureCode(message: string): string {
-  const m = /failed: ([A-Za-z ]+) awaiting/.exec(message);
-  return m ? m[1] : 'timeout';
-}
-
-/** An own data property (an assignment would hit an inherited first-use getter). */
-function own<T extends object, K extends keyof T>(o: T, name: K, v: T[K]): void {
-  Object.defineProperty(o, name, { value: v, writable: true, enumerable: true, configurable: true });
-}
-
-/**
- * `o[name]` made by `make` the first time it is read (then a plain property): a service nobody uses
- * costs no memory (a set-up board never builds its TLS client, its BLE bearers or its DRBG).
- */
-export function onFirstUse<T extends object, K extends keyof T>(o: T, name: K, make: () => T[K]): void {
-  Object.defineProperty(o, name, {
-    configurable: true,
-    enumerable: true,
-    get: () => {
-      const v = make();
-      own(o, name, v);
-      return v;
-    },
-  });
-}
-
-interface WifiConnectOptions {
-  ssid?: string;
-  onAttempt?: (attempt: WifiConnectionAttempt) => void;
-  onDone: OnDone<WifiConnectionDetails>;
-}
-
-type Respond = (status: number, contentType: string, body: string) => void;
-
-interface ServeHttpOptions {
-  port: number;
-  onRequest: (req: { method: string; path: string; body: string }, respond: Respond) => void;
-  onDone: OnDone<null>;
-}
 
 type Callback = 'onStateChange' | 'onWifiJoined' | 'onMeshProvisioned' | 'onSetupFailed' | 'onSoftApNeeded' | 'onButtonPress';
 
@@ -135,240 +94,134 @@ interface FlowConfig {
   button?: { shortHoldMs?: number; factoryResetMs?: number };
 }
 
-/** What the maker's callbacks need from a run: the HAL the flows get, and the state it observes. */
-interface Observer {
-  flowHal: Hal;
-  /** the maker's onButtonPress: a release before the short hold */
-  button(shortHoldMs: number): void;
-  /** the state at boot, told to the maker (then only changes) */
-  begin(): void;
-  state(): FfsState;
-}
-
-type Log = (level: LogLevel, message: string, tag?: string) => void;
-
-const OFF: FfsState = { wifi: 'off', softAp: false, mesh: 'off' };
 const copy = (s: FfsState): FfsState => ({ wifi: s.wifi, softAp: s.softAp, mesh: s.mesh });
 
 /**
- * The maker's view of a run: the flows get a thin wrapper of the HAL whose record writes, Wi-Fi
- * results, failure lines and (when the maker has one) soft-AP page are observed.
+ * The HAL the WSS flow gets when the maker has a soft-AP page: its HTML answers carry the maker's
+ * page, "%STATUS%" filled with the built-in page's status paragraph (`<h1>...</h1><p>STATUS<form`).
  */
-function observe(hal: Hal, opts: FfsOptions, wssOn: boolean, meshOn: boolean, log: Log): Observer {
-  const page = opts.softApPage;
-  if (page && page.length > MAX_SOFTAP_PAGE) {
-    log('error', 'soft-AP page over ' + MAX_SOFTAP_PAGE + ' bytes: using the built-in one');
-  }
-  let state = OFF;
-  let apUp = false;
+function withPage(hal: Hal, page: string): Hal {
+  const h: Hal = Object.create(hal);
+  Object.defineProperty(h, 'net', {
+    get: (): NetService => {
+      const net = hal.net;
+      return Object.assign({}, net, {
+        serveHttp(o: Parameters<NetService['serveHttp']>[0]): void {
+          net.serveHttp(Object.assign({}, o, {
+            onRequest(req: { method: string; path: string; body: string }, respond: (status: number, type: string, body: string) => void): void {
+              o.onRequest(req, (status, type, body) => {
+                const m = /<\/h1><p>([^<]*)<form/.exec(body);
+                respond(status, type, type === 'text/html' ? page.split('%STATUS%').join(m ? m[1] : '') : body);
+              });
+            },
+          }));
+        },
+      });
+    },
+  });
+  return h;
+}
+
+/** What the button does, for the maker's Ffs. */
+interface Actions {
+  clearSetup(): void;
+  factoryReset(): void;
+}
+
+type Log = (level: 'info' | 'error', message: string, tag?: string) => void;
+
+/** The maker's side of a run: the HAL the WSS flow gets, the flows' events, the button's short press. */
+interface Maker {
+  flowHal: Hal;
+  onEvent(e: FlowEvent): void;
+  press(): void;
+  state(): FfsState;
+}
+
+/**
+ * The maker's view of a run: the state the flows' events describe, told to the maker's callbacks on
+ * later turns (first the state at boot, then each change).
+ */
+function makerView(hal: Hal, opts: FfsOptions, log: Log): Maker {
+  const state: FfsState = { wifi: 'off', softAp: false, mesh: 'off' };
+  let heard: FfsState | null = null;
   let joinedSsid = '';
-  let lastWifiError = '';
   let pending = false;
 
   /** Call the maker's callback `name` on a later turn; whatever it throws is logged, FFS goes on. */
   function call(name: Callback, v?: unknown, w?: unknown): void {
     const fn = opts[name] as ((v?: unknown, w?: unknown) => void) | undefined;
-    if (!fn) return;
-    hal.clock.defer(() => {
-      try {
-        fn(v, w);
-      } catch (e) {
-        log('error', name + ' threw: ' + ((e as Error).message || e));
-      }
-    });
-  }
-
-  /** The state the records describe now. */
-  function derive(): FfsState {
-    let wifi: FfsState['wifi'] = 'off';
-    if (__FEATURE_WSS__ && wssOn) {
-      const r = loadRecord(openWssStore(hal.storage));
-      wifi = !r.network ? 'setup' : joinedSsid === r.network.ssid ? 'joined' : 'joining';
+    if (fn) {
+      hal.clock.defer(() => {
+        try {
+          fn(v, w);
+        } catch (e) {
+          log('error', name + ' threw: ' + ((e as Error).message || e));
+        }
+      });
     }
-    let mesh: FfsState['mesh'] = 'off';
-    if (__FEATURE_MESH__ && meshOn) mesh = createMeshState(hal.storage).load() ? 'provisioned' : 'beaconing';
-    return { wifi: wifi, softAp: apUp, mesh: mesh };
   }
 
-  /** Compare with what the maker last heard and tell the differences. */
+  /** Tell the maker what changed since it last heard (the first time: the state at boot). */
   function update(): void {
     pending = false;
-    const prev = state;
-    const next = derive();
-    state = next;
-    if (next.wifi === prev.wifi && next.softAp === prev.softAp && next.mesh === prev.mesh) return;
-    call('onStateChange', copy(next), prev);
-    if (next.wifi === 'joined' && prev.wifi !== 'joined') call('onWifiJoined', { ssid: joinedSsid });
-    if (next.softAp && !prev.softAp) call('onSoftApNeeded');
-    if (next.mesh === 'provisioned' && prev.mesh !== 'off') {
-      const node = createMeshState(hal.storage).load();
-      if (node) call('onMeshProvisioned', { address: node.address, elements: node.elements });
-    }
+    const prev = heard || { wifi: 'off', softAp: false, mesh: 'off' };
+    if (heard && state.wifi === prev.wifi && state.softAp === prev.softAp && state.mesh === prev.mesh) return;
+    heard = copy(state);
+    call('onStateChange', copy(state), prev);
+    if (state.wifi === 'joined' && prev.wifi !== 'joined') call('onWifiJoined', { ssid: joinedSsid });
+    if (state.softAp && !prev.softAp) call('onSoftApNeeded');
   }
 
   function later(): void {
     if (!pending) hal.clock.defer(update);
     pending = true;
   }
+  // the state at boot, once the flows have started (they report it at once)
+  later();
 
-  // The HAL the flows get: the board's services (through the prototype, so a service the board makes
-  // on first use is still made on first use), with the record writes, Wi-Fi results, failure lines and
-  // (when the maker has one) the soft-AP page observed.
-  const flowHal: Hal = Object.create(hal);
-  const storage = hal.storage;
-  const watched = (name: string): boolean => name.indexOf(FILES.wssState) === 0 || name.indexOf(MESH_RECORD) === 0;
-  own(flowHal, 'storage', Object.assign({}, storage, {
-    write(name: string, data: Uint8Array | string): HalError | null {
-      const err = storage.write(name, data);
-      if (watched(name)) later();
-      return err;
-    },
-    erase(name: string): void {
-      storage.erase(name);
-      if (watched(name)) later();
-    },
-  }));
-  onFirstUse(flowHal, 'wifi', () => {
-    const wifi = hal.wifi;
-    const w: Partial<WifiService> = {
-      connect(o: WifiConnectOptions): void {
-        wifi.connect(
-          Object.assign({}, o, {
-            onDone(err: HalError | null, v: WifiConnectionDetails | null): void {
-              if (err || !v) lastWifiError = err ? err.code : '';
-              else {
-                joinedSsid = v.ssid;
-                later();
-              }
-              o.onDone(err, v);
-            },
-          }),
-        );
-      },
-      disconnect(o: { onDone: OnDone<null> }): void {
-        joinedSsid = '';
-        wifi.disconnect(o);
-      },
-      startAccessPoint(o: { ssid: string; password: string; onDone: OnDone<null> }): void {
-        apUp = true;
-        later();
-        wifi.startAccessPoint(o);
-      },
-      stopAccessPoint(o: { onDone: OnDone<null> }): void {
-        apUp = false;
-        later();
-        wifi.stopAccessPoint(o);
-      },
-    };
-    return Object.assign({}, wifi, w);
-  });
-  // BLE made on first call: the mesh flow takes `hal.ble` at start, a provisioned node never calls it
-  const ble = (): BleService => hal.ble;
-  own(flowHal, 'ble', {
-    get supports() {
-      return ble().supports;
-    },
-    setAdvertising: (o) => ble().setAdvertising(o),
-    stopAdvertising: () => ble().stopAdvertising(),
-    startScan: (o) => ble().startScan(o),
-    stopScan: () => ble().stopScan(),
-    setGattService: (spec) => ble().setGattService(spec),
-    clearGattService: () => ble().clearGattService(),
-    notify: (data) => ble().notify(data),
-    disconnect: () => ble().disconnect(),
-  } as BleService);
-  own(flowHal, 'log', {
-    log(level: LogLevel, tag: string, message: string): void {
-      hal.log.log(level, tag, message);
-      if (level === 'warn' || level === 'error') {
-        if (tag === 'wss' && message.indexOf('setup failed: ') === 0) {
-          const code = (__FEATURE_WSS__ && lastWifiError && detailsForWifiError(lastWifiError).code) || '3:6:0:3';
-          call('onSetupFailed', { flow: 'wss', reason: message.substring(14), code: code });
-        }
-        if (tag === 'mesh' && (message.indexOf('provisioning failed') >= 0 || message.indexOf('protocol timeout') >= 0)) {
-          call('onSetupFailed', { flow: 'mesh', reason: message, code: meshFailureCode(message) });
-        }
-      }
-    },
-  });
-  if (page && page.length <= MAX_SOFTAP_PAGE) {
-    onFirstUse(flowHal, 'net', () => {
-      const net = hal.net;
-      const n: Partial<NetService> = {
-        serveHttp(o: ServeHttpOptions): void {
-          net.serveHttp(
-            Object.assign({}, o, {
-              onRequest(req: { method: string; path: string; body: string }, respond: Respond): void {
-                o.onRequest(req, (status, type, body) => {
-                  if (type !== 'text/html') return respond(status, type, body);
-                  // the built-in page's status paragraph: <h1>...</h1><p>STATUS<form
-                  const m = /<\/h1><p>([^<]*)<form/.exec(body);
-                  respond(status, type, page.split('%STATUS%').join(m ? m[1] : ''));
-                });
-              },
-            }),
-          );
-        },
-      };
-      return Object.assign({}, net, n);
-    });
-  }
-
+  const page = opts.softApPage;
+  if (page && page.length > MAX_SOFTAP_PAGE) log('error', 'soft-AP page over ' + MAX_SOFTAP_PAGE + ' bytes: using the built-in one');
   return {
-    flowHal: flowHal,
-    button(shortHoldMs: number): void {
-      if (!opts.onButtonPress) return;
-      let downAt = -1;
-      hal.button.watch({
-        onChange(pressed: boolean, atMs: number): void {
-          if (pressed) downAt = atMs;
-          else if (downAt >= 0 && atMs - downAt < shortHoldMs) call('onButtonPress');
-          if (!pressed) downAt = -1;
-        },
-      });
+    flowHal: page && page.length <= MAX_SOFTAP_PAGE ? withPage(hal, page) : hal,
+    onEvent(e: FlowEvent): void {
+      if (e.wifi) state.wifi = e.wifi;
+      if (e.ssid) joinedSsid = e.ssid;
+      if (e.softAp !== undefined) state.softAp = e.softAp;
+      if (e.mesh) state.mesh = e.mesh;
+      if (e.node) call('onMeshProvisioned', { address: e.node.address, elements: e.node.elements });
+      if (e.failed) call('onSetupFailed', e.failed);
+      later();
     },
-    begin(): void {
-      state = derive();
-      call('onStateChange', copy(state), OFF);
-    },
+    press: () => call('onButtonPress'),
     state: () => copy(state),
   };
 }
 
 /**
- * Boot line, flows and button; with `watch`, the maker's callbacks. Without one (the device program with
- * no maker code, firmware/app.ts), the flows get the board's HAL itself and nothing is observed.
+ * Boot line, flows and button; with `maker` (startFfs), the flows' events become the maker's state
+ * and callbacks. Without one (the device program with no maker code, firmware/app.ts), none of that
+ * is in the bundle. Null: no device configuration, FFS idle.
  */
-/** What the button does, for the maker's Ffs (null: no device configuration, FFS idle). */
-interface Actions {
-  clearSetup(): void;
-  factoryReset(): void;
-}
-
-export function startFlows(hal: Hal, opts: FfsOptions, watch: ((log: Log, wssOn: boolean, meshOn: boolean) => Observer) | null): Actions | null {
+export function startFlows(hal: Hal, opts: FfsOptions, maker: ((log: Log) => Maker) | null): Actions | null {
   const log: Log = (level, message, tag) => hal.log.log(level, tag || 'app', message);
   // The boot line first (the flash tool waits for it); the entry has already closed the consoles.
   log('info', BOOT_LINE + ' v' + FIRMWARE_VERSION + ' on ' + hal.system.board + ' Espruino ' + hal.system.firmwareVersion, 'boot');
   const cfg = hal.storage.readJSON<FlowConfig>(FILES.config);
-  const flows = opts.flows || (cfg && cfg.flows) || {};
-  const wssOn = __FEATURE_WSS__ && !!cfg && flows.wss !== false;
-  const meshOn = __FEATURE_MESH__ && !!cfg && !!flows.mesh;
-  const o = watch ? watch(log, wssOn, meshOn) : null;
-
   if (!cfg) {
     log('error', 'no ' + FILES.config + ': flash the device first', 'boot');
     return null;
   }
-
-  const flowHal = o ? o.flowHal : hal;
-  // What the maker hears first: the state at boot (then only changes).
-  if (o) o.begin();
+  const flows = opts.flows || cfg.flows || {};
+  const b = opts.button || cfg.button || {};
+  const m = maker ? maker(log) : null;
+  const fo = { onEvent: m ? m.onEvent : undefined };
 
   let wss: WssController | null = null;
   let mesh: MeshController | null = null;
   // the flags again here, literally, so esbuild drops a flow built out (--no-wss, --no-mesh)
-  if (__FEATURE_WSS__ && wssOn) wss = startWss(flowHal, {});
-  if (__FEATURE_MESH__ && meshOn) mesh = startMesh(flowHal, {});
+  if (__FEATURE_WSS__ && flows.wss !== false) wss = startWss(m ? m.flowHal : hal, fo);
+  if (__FEATURE_MESH__ && flows.mesh) mesh = startMesh(hal, fo);
 
   function clearSetup(): void {
     if (wss) wss.clearSetup();
@@ -380,12 +233,10 @@ export function startFlows(hal: Hal, opts: FfsOptions, watch: ((log: Log, wssOn:
     hal.clock.setTimeout(() => hal.system.reboot(), 200);
   }
 
-  const b = opts.button || cfg.button || {};
-  const shortHoldMs = b.shortHoldMs || 3000;
-  if (o) o.button(shortHoldMs);
   watchButton(hal, {
-    shortHoldMs: shortHoldMs,
+    shortHoldMs: b.shortHoldMs || 3000,
     factoryResetMs: b.factoryResetMs || 10000,
+    onPress: m ? m.press : undefined,
     onShortHold(): void {
       // Guide: clear the setup settings, disable FFS, return to the maker's soft-AP setup.
       log('info', 'short hold: clear setup', 'button');
@@ -402,11 +253,11 @@ export function startFlows(hal: Hal, opts: FfsOptions, watch: ((log: Log, wssOn:
 
 /** Start FFS on `hal` with the maker's options and callbacks. */
 export function startFfs(hal: Hal, opts: FfsOptions): Ffs {
-  const seen: { o: Observer | null } = { o: null };
-  const a = startFlows(hal, opts, (log, wssOn, meshOn) => (seen.o = observe(hal, opts, wssOn, meshOn, log)));
+  let view: Maker | null = null;
+  const a = startFlows(hal, opts, (log) => (view = makerView(hal, opts, log)));
   const idle = (): void => undefined;
   return {
-    state: () => (seen.o ? seen.o.state() : copy(OFF)),
+    state: () => (view ? view.state() : { wifi: 'off', softAp: false, mesh: 'off' }),
     clearSetup: a ? a.clearSetup : idle,
     factoryReset: a ? a.factoryReset : idle,
     log: a ? (message: string) => hal.log.log('info', 'app', message) : idle,

@@ -1,6 +1,5 @@
 // The device program without maker code: FFS alone, through the maker's API (firmware/api.ts) with no
-// callbacks, so with nothing observed (the observing layer is left out of this bundle). The flows, the
-// button and the boot line are all there.
+// callbacks. The flows, the button and the boot line are all there.
 import type { Hal } from '../hal/types';
 import { startFlows } from './api';
 

@@ -7,6 +7,8 @@ export interface ButtonOptions {
   /** Held this long: factory reset, fired while still held. */
   factoryResetMs: number;
   onShortHold: () => void;
+  /** Released before shortHoldMs: the product's own press (the maker's onButtonPress). */
+  onPress?: () => void;
   onFactoryReset: () => void;
 }
 
@@ -32,6 +34,7 @@ export function watchButton(hal: Hal, opts: ButtonOptions): void {
       const held = atMs - pressedAt;
       pressedAt = -1;
       if (held >= opts.shortHoldMs) opts.onShortHold();
+      else if (opts.onPress) opts.onPress();
     },
   });
 }

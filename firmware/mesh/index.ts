@@ -3,6 +3,7 @@
 // over PB-ADV and/or PB-GATT and run the provisioning protocol on it. Provisioned: stay quiet.
 import { meshLog } from './log';
 import type { Hal } from '../../hal/types';
+import type { FlowEvent } from '../api';
 import { FILES } from '../../hal/storage-layout';
 import type { BearerLink, BearerEvents } from './bearer';
 import { CLOSE_FAIL, CLOSE_TIMEOUT } from './bearer';
@@ -34,6 +35,8 @@ export interface MeshOptions {
   config?: MeshConfig;
   /** Receives slice statistics of the key generation and the ECDH (benchmarks). */
   stats?: { keygen: SliceStats; ecdh: SliceStats };
+  /** What happened, for the maker's API (firmware/api.ts), told after the record that says it is saved. */
+  onEvent?: (e: FlowEvent) => void;
 }
 
 
@@ -51,15 +54,20 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
   const state = createMeshState(hal.storage);
   const node = state.load();
   let provisioned = node !== null;
+  const tell = (e: FlowEvent): void => {
+    if (opts.onEvent) opts.onEvent(e);
+  };
   const ctl: MeshController = {
     isProvisioned: () => provisioned,
     factoryReset(): void {
       state.erase();
       provisioned = false;
+      tell({ mesh: 'beaconing' });
       L.i('factory reset: mesh records erased');
     },
     stop(): void {},
   };
+  tell({ mesh: node ? 'provisioned' : 'beaconing' });
   if (node) {
     L.i('provisioned node, address 0x' + node.address.toString(16) + ': not beaconing');
     return ctl;
@@ -163,6 +171,11 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
           if (how === 'complete') {
             provisioned = true;
             L.i('provisioned over ' + link.bearer + ': ' + detail);
+            const n = state.load();
+            if (n) tell({ mesh: 'provisioned', node: n });
+          } else {
+            // code: the Provisioning Failed error name (Mesh Profile 5.4.1.10), or "timeout"
+            tell({ failed: { flow: 'mesh', reason: how === 'failed' ? 'provisioning failed: ' + detail : 'protocol timeout', code: detail || 'timeout' } });
           }
         },
       });

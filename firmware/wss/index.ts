@@ -9,6 +9,7 @@
 //  - factory reset (> 10 s): erase everything (app.ts reboots); a reset cut short by a power loss is
 //    finished at the next boot
 import type { Hal, WifiConfiguration } from '../../hal/types';
+import type { FlowEvent } from '../api';
 import { startDiscovery } from './discovery';
 import { FILES } from '../../hal/storage-layout';
 import { configFlag } from './config';
@@ -30,6 +31,8 @@ export interface WssController {
 export interface WssOptions {
   /** Skip the boot decision (tests drive the controller themselves). */
   idle?: boolean;
+  /** What happened, for the maker's API (firmware/api.ts), told after the record that says it is saved. */
+  onEvent?: (e: FlowEvent) => void;
 }
 
 /** Pause before the saved network is tried again, and before a new FFS run when there is no soft AP. */
@@ -46,6 +49,9 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
   let stopDiscovery: (() => void) | null = null;
   let timer = -1;
   let epoch = 0;
+  const tell = (e: FlowEvent): void => {
+    if (opts.onEvent) opts.onEvent(e);
+  };
 
   function save(): void {
     const err = store.save(rec);
@@ -58,7 +64,10 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
   }
 
   function stopAp(): void {
-    if (ap) ap.stop();
+    if (ap) {
+      ap.stop();
+      tell({ softAp: false });
+    }
     ap = null;
   }
 
@@ -82,6 +91,7 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
 
   function onHome(): void {
     const my = epoch;
+    if (rec.network) tell({ wifi: 'joined', ssid: rec.network.ssid });
     hal.wifi.getConnectionDetails({
       onDone: (err, d) => {
         if (my !== epoch) return;
@@ -104,6 +114,7 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
     const my = epoch;
     const net = rec.network;
     if (!net) return;
+    tell({ wifi: 'joining' });
     info(hal, 'joining the saved network ' + JSON.stringify(net.ssid));
     joinNetwork(hal, wifiConfig(net.ssid, net.key, false, net.security), 3, 2000, () => my !== epoch, (a) => {
       if (!a.errorDetails) onHome();
@@ -117,6 +128,7 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
   function softAp(): void {
     if (!__FEATURE_SOFTAP__ || !apOn || ap) return;
     const my = epoch;
+    tell({ softAp: true });
     ap = startSoftAp(hal, {
       onCredentials: (ssid, passphrase, done) => {
         // the user chose the maker's setup: FFS gives the radio up
@@ -133,6 +145,7 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
           rec.network = net;
           rec.runs = 0;
           save();
+          tell({ wifi: 'joined', ssid: ssid });
           info(hal, 'soft AP: joined ' + JSON.stringify(ssid));
           // let the page show the result, then close the access point
           hal.clock.setTimeout(() => {
@@ -176,11 +189,14 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
         rec.network = { ssid: c.ssid, security: c.security, key: c.key };
         rec.handoff = true;
         save();
+        tell({ wifi: 'joined', ssid: c.ssid });
         stopAp();
       },
-      onDone: (ok, reason) => {
+      onDone: (ok, reason, code) => {
         if (my !== epoch) return;
         flow = null;
+        // code: the guide's error code of the last failed Wi-Fi attempt; 3:6:0:3 when none failed
+        if (!ok) tell({ failed: { flow: 'wss', reason: reason, code: code || '3:6:0:3' } });
         if (ok || rec.network) {
           if (!ok) warn(hal, 'last report failed: ' + reason);
           rec.runs = 0;
@@ -205,6 +221,7 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
       return;
     }
     // Guide: a power cycle returns to factory settings with both AP and FFS modes enabled
+    tell({ wifi: 'setup' });
     softAp();
     if (rec.runs < MAX_RUNS || !apOn) {
       if (rec.runs > 0) warn(hal, 'last run did not finish: new session');
@@ -223,6 +240,7 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
       stopAll();
       rec = checkRecord(null);
       save();
+      tell({ wifi: 'setup' });
       forget();
       ffsOff();
     },
@@ -232,6 +250,7 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
       // after it the next boot finishes the erase
       store.erase();
       rec = checkRecord(null);
+      tell({ wifi: 'setup' });
       forget();
       // the cached certificate chain is rebuilt from the device files on the next connection
       hal.storage.erase(FILES.certPem);
