@@ -4,12 +4,10 @@
 // control characters as \u00xx.
 
 export function escapeJson(s: string): string {
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    out += c === 0x22 || c === 0x5c ? '\\' + s.charAt(i) : c < 0x20 ? '\\u00' + (c < 16 ? '0' : '') + c.toString(16) : s.charAt(i);
-  }
-  return out;
+  return s.replace(/["\\\x00-\x1f]/g, (c) => {
+    const n = c.charCodeAt(0);
+    return n < 0x20 ? '\\u00' + (n < 16 ? '0' : '') + n.toString(16) : '\\' + c;
+  });
 }
 
 /** A JSON string literal. */
