@@ -14,8 +14,8 @@ import { halError } from './unavailable';
 import { FILES } from '../storage-layout';
 import { HmacDrbg } from '../../firmware/crypto/drbg';
 import { hmacSha256, sha256 } from '../../firmware/crypto/sha256';
-import { detectNativeCrypto, nativeAes128 } from './crypto-native';
-import { asciiToBytes, bytesToHex, concatBytes, hexToBytes, u64BE, wipe } from '../../firmware/crypto/bytes';
+import { detectNativeCrypto } from './crypto-native';
+import { asciiToBytes, bytesToHex, concatBytes, HEX_DIGITS, u64BE, wipe } from '../../firmware/crypto/bytes';
 import {
   ecdhSliced,
   parsePrivateKey,
@@ -63,11 +63,6 @@ function clockBytes(clock: ClockService): Bytes {
   return u64BE(Math.floor(clock.now() * 1000));
 }
 
-interface BootState {
-  boots: number;
-  carry: string;
-}
-
 let activeRng: ((n: number) => Bytes) | null = null;
 
 /**
@@ -102,32 +97,21 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
 
   // 2. The boot counter (and the previous boot's carry), incremented and persisted before any output,
   // in a two-slot record: a power cut while it is written leaves the previous count, never none.
-  const bootRecord = createRecordStore<BootState>({ storage: storage, name: FILES.bootCounter, version: 1 });
-  let state = bootRecord.load();
-  let oldCarry: Bytes | null = null;
-  if (state) {
-    try {
-      oldCarry = hexToBytes(state.carry);
-    } catch (e) {
-      oldCarry = null;
-    }
-    if (typeof state.boots !== 'number' || state.boots < 0 || !oldCarry || oldCarry.length !== 32) state = null;
-  }
-  // No usable state: whatever unreadable slots are left get mixed in (read only in this rare case).
-  const raw = state ? '' : (storage.readString(FILES.bootCounter + '.a') || '') + (storage.readString(FILES.bootCounter + '.b') || '');
-  const corrupt = raw !== '';
-  if (!state || !oldCarry) oldCarry = corrupt ? sha256(asciiToBytes(raw)) : new Uint8Array(32);
-  const boots = (state ? state.boots : 0) + 1;
+  const bootRecord = createRecordStore<{ boots: number; carry: string }>({ storage: storage, name: FILES.bootCounter, version: 1 });
+  const state = bootRecord.load();
+  const usable = state !== null && typeof state.boots === 'number' && state.boots >= 0 && typeof state.carry === 'string' && state.carry.length === 64 && HEX_DIGITS.test(state.carry);
+  // The carry (64 hex digits); without a usable state, whatever unreadable slots are left (read only then).
+  const history = usable ? state.carry : (storage.readString(FILES.bootCounter + '.a') || '') + (storage.readString(FILES.bootCounter + '.b') || '');
+  const boots = (usable ? state.boots : 0) + 1;
 
   const native = detectNativeCrypto();
 
   const entropy = concatBytes([seed, timerJitter(clock, 16)]);
-  const nonce = concatBytes([u64BE(boots), clockBytes(clock)]);
-  const personalization = concatBytes([asciiToBytes('ffs-hal-drbg/1'), oldCarry]);
-  const drbg = new HmacDrbg(entropy, nonce, personalization);
+  const personalization = asciiToBytes('ffs-hal-drbg/1' + history);
+  const drbg = new HmacDrbg(entropy, concatBytes([u64BE(boots), clockBytes(clock)]), personalization);
   wipe(seed);
   wipe(entropy);
-  wipe(oldCarry);
+  wipe(personalization);
 
   const carry = drbg.generate(32);
   const err = bootRecord.save({ boots: boots, carry: bytesToHex(carry) });
@@ -136,14 +120,15 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
     drbg.destroy();
     throw new Error('crypto: cannot persist the boot counter "' + FILES.bootCounter + '": ' + err.message);
   }
-  if (corrupt) warn('boot counter unreadable: new count');
+  if (!usable && history) warn('boot counter unreadable: new count');
 
   // 3. Reseeding as it goes: a pool of handed-in entropy plus fresh jitter every RESEED_EVERY calls.
   let pool: Bytes = new Uint8Array(32);
   let poolDirty = false;
   let calls = 0;
   function randomBytes(length: number): Bytes {
-    if (length < 0 || length > 65536 || length !== Math.floor(length)) throw new Error('crypto: bad random length');
+    // a whole number (the DRBG refuses one below 0 or above 65,536)
+    if (length !== Math.floor(length)) throw new Error('crypto: bad random length');
     calls++;
     if (poolDirty || calls % RESEED_EVERY === 0) {
       const e = sha256(concatBytes([pool, timerJitter(clock, 4), u64BE(calls), clockBytes(clock)]));
@@ -159,8 +144,6 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
 
   // 4. Keys from Storage. Public keys are cached; the private key is read, used and wiped every time.
   let deviceTypeKey: Bytes | null = null;
-  let generatorTableLoaded = false;
-  let deviceTypeTableLoaded = false;
 
   /** A fixed-base table written by the flash tool (optional: everything works, slower, without it). */
   function loadTable(key: Bytes | 'G', name: string): void {
@@ -172,24 +155,18 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
     }
   }
 
-  function loadGeneratorTable(): void {
-    if (!generatorTableLoaded) loadTable('G', FILES.generatorTable);
-    generatorTableLoaded = true;
-  }
-
   // P-256's products on the interpreter's native E.convolve (21 calls a multiply: ~0.17 ms against
-  // ~3.8 ms for the pure-JS one, measured on 2v29), and the G table for every key pair (the mesh's too).
+  // ~3.8 ms for the pure-JS one, measured on 2v29), and the G table for every key pair (the mesh's
+  // too), signature check and signature.
   if (typeof E.convolve === 'function') setConvolve(E.convolve);
-  loadGeneratorTable();
+  loadTable('G', FILES.generatorTable);
 
+  /** The device-type key (DSS.PublicKey), with its table at first use. */
   function loadDeviceTypeKey(): Bytes | null {
     if (!deviceTypeKey) {
       const der = storage.read(FILES.deviceTypeKey);
       deviceTypeKey = der ? parseSpkiPublicKey(der) : null;
-    }
-    if (deviceTypeKey && !deviceTypeTableLoaded) {
-      deviceTypeTableLoaded = true;
-      loadTable(deviceTypeKey, FILES.deviceTypeTable);
+      if (deviceTypeKey) loadTable(deviceTypeKey, FILES.deviceTypeTable);
     }
     return deviceTypeKey;
   }
@@ -202,24 +179,18 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
     return k;
   }
 
-  /** onDone(HalError) on a later turn; `why` is the Error a sliced operation gave, or the message. */
-  function fail<T>(onDone: OnDone<T>, code: string, why: Error | string): void {
-    const message = typeof why === 'string' ? why : why.message || String(why);
-    clock.defer(() => onDone(halError(code, message), null));
-  }
-  const missing = (what: string, name: string): string => what + ' "' + name + '" missing or invalid';
-  function noTypeKey<T>(onDone: OnDone<T>): void {
-    fail(onDone, 'CRYPTO_BAD_KEY', missing('device-type key', FILES.deviceTypeKey));
-  }
-  function noDeviceKey<T>(onDone: OnDone<T>): void {
-    fail(onDone, 'CRYPTO_NO_DEVICE_KEY', missing('device key', FILES.deviceKey));
+  /**
+   * onDone(HalError) on a later turn; `why` is the Error a sliced operation gave, or what is missing
+   * or invalid (a Storage file's name, 'peer key').
+   */
+  function fail<T>(onDone: OnDone<T>, code: string, why: any): void {
+    clock.defer(() => onDone(halError(code, why.message || why), null));
   }
 
   return {
     randomBytes: randomBytes,
     sha256: sha256,
     hmacSha256: hmacSha256,
-    aes128EncryptBlock: nativeAes128() || undefined,
 
     /** Mix extra entropy (Wi-Fi RSSI, scan results, radio timings) into the next reseed. */
     addEntropy(data: Bytes): void {
@@ -232,20 +203,15 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
     computeEcdhKey(opts: { peerPublicKeyDer?: Bytes; onDone: OnDone<Bytes> }): void {
       const given = opts.peerPublicKeyDer;
       const peer = given ? parseSpkiPublicKey(given) : loadDeviceTypeKey();
-      if (!peer) {
-        if (given) fail(opts.onDone, 'CRYPTO_BAD_KEY', 'peer key is not a P-256 SPKI');
-        else noTypeKey(opts.onDone);
-        return;
-      }
-      const priv = loadPrivateKey();
-      if (!priv) return noDeviceKey(opts.onDone);
+      const priv = peer && loadPrivateKey();
+      if (!priv) return fail(opts.onDone, peer ? 'CRYPTO_NO_DEVICE_KEY' : 'CRYPTO_BAD_KEY', peer ? FILES.deviceKey : given ? 'peer key' : FILES.deviceTypeKey);
       ecdhSliced({
         privateKey: priv,
-        publicKey: peer,
+        publicKey: peer as Bytes,
         defer: clock.defer,
         onDone: (e: Error | null, x?: Bytes | null) => {
           wipe(priv);
-          if (e || !x) return fail(opts.onDone, 'CRYPTO_ECDH', e || 'ECDH: invalid peer key');
+          if (e || !x) return fail(opts.onDone, 'CRYPTO_ECDH', e || 'peer key');
           const h = sha256(x);
           wipe(x);
           opts.onDone(null, h);
@@ -255,8 +221,7 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
 
     verifyCloudSignature(opts: { payload: Bytes; derSignature: Bytes; onDone: OnDone<boolean> }): void {
       const pub = loadDeviceTypeKey();
-      if (!pub) return noTypeKey(opts.onDone);
-      loadGeneratorTable();
+      if (!pub) return fail(opts.onDone, 'CRYPTO_BAD_KEY', FILES.deviceTypeKey);
       verifySliced({
         publicKey: pub,
         hash: sha256(opts.payload),
@@ -270,9 +235,8 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
     },
 
     signWithDeviceKey(opts: { data: Bytes; onDone: OnDone<Bytes> }): void {
-      loadGeneratorTable();
       const priv = loadPrivateKey();
-      if (!priv) return noDeviceKey(opts.onDone);
+      if (!priv) return fail(opts.onDone, 'CRYPTO_NO_DEVICE_KEY', FILES.deviceKey);
       signSliced({
         privateKey: priv,
         hash: sha256(opts.data),
@@ -280,7 +244,7 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
         defer: clock.defer,
         onDone: (e: Error | null, sig?: Bytes) => {
           wipe(priv);
-          if (e || !sig) fail(opts.onDone, 'CRYPTO_SIGN', e || 'signing failed');
+          if (e || !sig) fail(opts.onDone, 'CRYPTO_SIGN', e || 'signing');
           else opts.onDone(null, sig);
         },
       });

@@ -96,7 +96,11 @@ test('different device seeds give different streams; the stream has no repeats',
   const seen = new Set<string>();
   for (let i = 0; i < 500; i++) seen.add(hex(a.randomBytes(16)));
   assert.is(seen.size, 500);
-  assert.throws(() => a.randomBytes(-1), /crypto:/);
+  assert.throws(() => a.randomBytes(-1), /drbg: request too large/);
+  assert.throws(() => a.randomBytes(65537), /drbg: request too large/);
+  assert.throws(() => a.randomBytes(1.5), /crypto: bad random length/);
+  assert.throws(() => a.randomBytes(NaN), /crypto: bad random length/);
+  assert.is(a.randomBytes(65536).length, 65536);
 });
 
 test('handed-in entropy (addEntropy) changes the stream', () => {
