@@ -97,10 +97,9 @@ function typeLetter(v: unknown): string {
  */
 function badFields(v: any, spec: string): string {
   if (typeLetter(v) !== 'o') return 'not a JSON object';
-  const fields = spec.split(' ');
-  for (let i = 0; i < fields.length; i++) {
-    const t = fields[i].charAt(0);
-    const name = fields[i].substring(1);
+  for (const f of spec.split(' ')) {
+    const t = f.charAt(0);
+    const name = f.substring(1);
     const m = v[name];
     if (m === undefined ? t < 'a' : typeLetter(m) !== t.toLowerCase()) return 'bad or missing ' + name;
   }

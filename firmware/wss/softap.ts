@@ -21,12 +21,11 @@ export interface SoftAp {
  * bytes (a binary string, as Wifi.connect takes SSIDs and passphrases), '+' a space.
  */
 export function formValue(body: string, name: string): string {
-  const parts = body.split('&');
   const hex = /%[0-9a-fA-F][0-9a-fA-F]/g;
-  for (let i = 0; i < parts.length; i++) {
-    const eq = parts[i].indexOf('=');
-    if (eq < 0 || parts[i].substring(0, eq) !== name) continue;
-    const v = parts[i].substring(eq + 1).replace(/\+/g, ' ');
+  for (const p of body.split('&')) {
+    const eq = p.indexOf('=');
+    if (eq < 0 || p.substring(0, eq) !== name) continue;
+    const v = p.substring(eq + 1).replace(/\+/g, ' ');
     // a '%' without two hex digits after it: malformed
     return v.replace(hex, '').indexOf('%') < 0 ? v.replace(hex, (c) => String.fromCharCode(parseInt(c.substring(1), 16))) : '';
   }

@@ -51,11 +51,11 @@ export function createResponseParser(maxBodyBytes: number): ResponseParser {
     headers = [];
     let length = -1;
     let chunked = false;
-    for (let i = 1; i < lines.length; i++) {
-      const c = lines[i].indexOf(':');
+    for (const line of lines.slice(1)) {
+      const c = line.indexOf(':');
       if (c <= 0) return PROTOCOL;
-      const n = lines[i].substring(0, c).trim();
-      const v = lines[i].substring(c + 1).trim();
+      const n = line.substring(0, c).trim();
+      const v = line.substring(c + 1).trim();
       headers.push([n, v]);
       if (/^transfer-encoding$/i.test(n) && /chunked/i.test(v)) chunked = true;
       if (/^content-length$/i.test(n)) {
