@@ -80,10 +80,6 @@ export function createPbAdv(o: {
   let rxTn = -1;
   let rxSegs: Uint8Array[] = [];
 
-  function transaction(tn: number): string {
-    return 'transaction 0x' + tn.toString(16);
-  }
-
   /** Acks and link control jump the queue of segment (re)transmissions. */
   function emit(tn: number, gpdu: ArrayLike<number>): void {
     o.advertiser.burst(pbAdvPacket(linkId, tn, gpdu), true);
@@ -125,7 +121,7 @@ export function createPbAdv(o: {
       // Retransmit every 500 ms; after 30 s without an ack, give the link up.
       txTimer = o.clock.setInterval(function () {
         if (++ticks * RETRANSMIT_MS < TRANSACTION_TIMEOUT_MS) return burst();
-        L.w(transaction(txTn) + ' not acked in 30 s');
+        L.w('transaction 0x' + txTn.toString(16) + ' not acked in 30 s');
         link.close(CLOSE_TIMEOUT);
         o.events.onLinkClose(link, CLOSE_TIMEOUT, false);
       }, RETRANSMIT_MS);
@@ -142,7 +138,7 @@ export function createPbAdv(o: {
     // The provisioner's next transaction acks ours only when ours asked for a reply: after Failed it
     // may still send PDUs it queued before hearing the Failed (e.g. Public Key right after Start).
     if (txTimer === null || !(explicit || txAwaitsReply)) return;
-    L.d(transaction(txTn) + ' acked (' + (explicit ? 'ack' : 'implicit') + ')');
+    L.d('transaction 0x' + txTn.toString(16) + ' acked (' + (explicit ? 'ack' : 'implicit') + ')');
     stopTx();
     o.advertiser.flush(); // queued retransmissions of it are pointless now
   }
@@ -185,7 +181,7 @@ export function createPbAdv(o: {
     const pdu = concatBytes(parts);
     resetRx(-1);
     if (!ok || pdu.length !== total || fcs(pdu) !== start[3]) {
-      L.d(transaction(tn) + ' dropped');
+      L.d('transaction 0x' + tn.toString(16) + ' dropped');
       return;
     }
     rxLastTn = tn;
