@@ -1,4 +1,5 @@
 import type { ClockService } from '../types';
+import { later } from './unavailable';
 
 /** Timers and the clock over Espruino's globals (getTime() is seconds since boot). */
 export function createClock(): ClockService {
@@ -10,8 +11,6 @@ export function createClock(): ClockService {
     clearTimeout: clearTimeout,
     setInterval: setInterval,
     clearInterval: clearInterval,
-    defer: (fn) => {
-      setTimeout(fn, 0);
-    },
+    defer: later,
   };
 }

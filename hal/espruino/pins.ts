@@ -14,7 +14,8 @@ export function createButton(pins: PinConfig): ButtonService {
       const pin = pins.button;
       pinMode(pin, pins.buttonActiveLow ? 'input_pullup' : 'input_pulldown');
       setWatch(
-        (e) => opts.onChange(pins.buttonActiveLow ? !e.state : e.state, e.time * 1000),
+        // pressed: the pin is at its active level (low when the button pulls it low)
+        (e) => opts.onChange(e.state === !pins.buttonActiveLow, e.time * 1000),
         pin,
         { repeat: true, edge: 'both', debounce: 25 },
       );

@@ -1,5 +1,8 @@
 import type { Bytes, HalError, StorageService } from '../types';
-import { halError as fail } from './unavailable';
+import { halError, later } from './unavailable';
+
+// Espruino's E (declared here too so host-side tests that import this file type-check).
+declare const E: { toUint8Array(s: string): Uint8Array; toString(d: Uint8Array): string | undefined };
 
 /** Key-value storage over Espruino's `Storage` module (flash; reads are memory-mapped strings). */
 export function createStorage(log: (msg: string) => void): StorageService {
@@ -29,15 +32,14 @@ export function createStorage(log: (msg: string) => void): StorageService {
         return null;
       }
     },
+    /** Errors name the file: STORAGE_MEMORY (no flat string for the bytes), STORAGE_WRITE, STORAGE_FULL (a throw). */
     write(name: string, data: Bytes | string): HalError | null {
       const text = typeof data === 'string' ? data : E.toString(data);
-      if (text === undefined) return fail('STORAGE_MEMORY', 'cannot make a flat string for ' + name);
       try {
-        if (!S.write(name, text)) return fail('STORAGE_WRITE', 'write failed: ' + name);
+        return text === undefined ? halError('STORAGE_MEMORY', name) : S.write(name, text) ? null : halError('STORAGE_WRITE', name);
       } catch (e) {
-        return fail('STORAGE_FULL', 'write failed: ' + name + ': ' + e);
+        return halError('STORAGE_FULL', name + ': ' + e);
       }
-      return null;
     },
     writeJSON(name: string, value: unknown): HalError | null {
       return this.write(name, JSON.stringify(value));
@@ -53,7 +55,7 @@ export function createStorage(log: (msg: string) => void): StorageService {
     },
     compact(): void {
       // after the current turn, so the caller's other erases (a cleared setup's files) go too
-      setTimeout(() => S.compact(), 0);
+      later(() => S.compact());
     },
   };
 }

@@ -14,10 +14,8 @@ export function createSystem(): SystemService {
       }
       if (typeof NRF !== 'undefined') NRF.setServices({}, { uart: false });
     },
-    memory() {
-      const m = process.memory();
-      return { free: m.free, total: m.total };
-    },
+    /** process.memory(): free and total (and Espruino's other counters) after a garbage collection */
+    memory: () => process.memory(),
     reboot(): void {
       E.reboot();
     },

@@ -10,6 +10,7 @@ import { chainPem, chainTag, createResponseParser, derChainToPem, serializeReque
 import { createWifi, configProblem, securityOf, wifiErrorCode } from '../../hal/espruino/wifi.ts';
 import { createConfig, findSpki } from '../../hal/espruino/config.ts';
 import { FILES } from '../../hal/storage-layout.ts';
+import { createStorage } from '../../hal/espruino/storage.ts';
 import { memoryStorage } from '../support/memory-storage.ts';
 import { VirtualClock } from './support/fake-hal.ts';
 
@@ -356,6 +357,55 @@ test('Wifi helpers: auth modes, reasons, configurations the radio refuses', () =
   assert.is(problem('a', 'OTHER', ''), 'security', 'not supported');
 });
 
+// ---- Storage -------------------------------------------------------------------------------------
+test('Storage: missing files are null, corrupt JSON is logged, each failed write is a coded error naming the file', () => {
+  const files: { [n: string]: string } = { 'a.json': '{"x":1}', 'bad.json': '{x' };
+  let mode = 'ok';
+  const S = {
+    read: (n: string) => files[n],
+    readArrayBuffer: (n: string) => (n in files ? new Uint8Array(Buffer.from(files[n], 'latin1')).buffer : undefined),
+    write: (n: string, t: string) => {
+      if (mode === 'throw') throw new Error('Not enough free space');
+      if (mode === 'false') return false;
+      files[n] = t;
+      return true;
+    },
+    erase: (n: string) => void delete files[n],
+    list: () => Object.keys(files),
+    getFree: () => 1234,
+    compact: () => (mode = 'compacted'),
+  };
+  withEspruino({ Storage: S }, (clock) => {
+    // E.toString makes a flat binary string of bytes (undefined when it cannot), E.toUint8Array the reverse
+    (globalThis as any).E.toString = (d: Uint8Array) => Buffer.from(d).toString('latin1');
+    (globalThis as any).E.toUint8Array = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
+    const logs: string[] = [];
+    const st = createStorage((m) => logs.push(m));
+    assert.is(st.read('none'), null);
+    assert.is(st.readString('none'), null);
+    assert.is(st.readMapped('none'), null);
+    assert.equal(st.readJSON('a.json'), { x: 1 });
+    assert.is(st.readJSON('bad.json'), null);
+    assert.equal(logs, ['corrupt JSON in bad.json']);
+    assert.is(st.write('b', new Uint8Array([104, 105])), null);
+    assert.is(st.readString('b'), 'hi');
+    assert.equal(Array.from(st.read('b')!), [104, 105]);
+    assert.equal(st.list('a'), ['a.json']);
+    assert.is(st.free(), 1234);
+    mode = 'false';
+    assert.equal(st.writeJSON('c', { y: 2 }), { code: 'STORAGE_WRITE', message: 'c' });
+    mode = 'throw';
+    assert.equal(st.write('c', 'z'), { code: 'STORAGE_FULL', message: 'c: Error: Not enough free space' });
+    (globalThis as any).E.toString = () => undefined;
+    assert.equal(st.write('c', new Uint8Array(3)), { code: 'STORAGE_MEMORY', message: 'c' });
+    assert.not.ok('c' in files, 'nothing written');
+    st.compact!();
+    assert.is(mode, 'throw', 'compacted on a later turn');
+    clock.run();
+    assert.is(mode, 'compacted');
+  });
+});
+
 // ---- configuration --------------------------------------------------------------------------------
 test('config: ffs.cfg values by CSDK key, runtime values persisted and reset, public key from the leaf', () => {
   const storage = memoryStorage();
@@ -375,7 +425,12 @@ test('config: ffs.cfg values by CSDK key, runtime values persisted and reset, pu
   assert.is(cfg.getConfigurationValue('SoftAp.Enabled'), false, 'the exception');
   assert.is(cfg.getConfigurationValue('DeviceInformation.ModelNumber'), undefined, 'absent = NOT_IMPLEMENTED');
   assert.ok(Buffer.from(cfg.getConfigurationValue('DeviceInformation.PublicKey') as Uint8Array).equals(spki));
-  assert.ok(Buffer.from(findSpki(new Uint8Array(Buffer.concat([Buffer.alloc(7), spki])))!).equals(spki));
+  const latin1 = (...parts: Buffer[]) => Buffer.concat(parts).toString('latin1');
+  assert.ok(Buffer.from(findSpki(latin1(Buffer.alloc(7), spki))!).equals(spki));
+  assert.is(findSpki(latin1(Buffer.alloc(7), spki.subarray(0, 90))), null, 'cut short');
+  assert.is(findSpki(latin1(spki.subarray(1))), null, 'no prefix');
+  assert.is(cfg.setConfigurationValue('#registrationToken', 'x')!.code, 'CONFIG_KEY', 'internal keys cannot be set');
+  assert.is(cfg.setConfigurationValue('Some.Bytes', new Uint8Array(2))!.code, 'NOT_IMPLEMENTED');
   assert.is(cfg.setConfigurationValue('DSS.Host', 'other.example'), null);
   assert.is(cfg.setConfigurationValue('FFS.SessionToken', 'tok'), null);
   cfg.setRegistrationToken('reg', 123);
@@ -386,6 +441,11 @@ test('config: ffs.cfg values by CSDK key, runtime values persisted and reset, pu
   again.resetConfiguration();
   assert.is(storage.readString(FILES.runtimeConfig), null);
   assert.is(createConfig({ storage, log }).getConfigurationValue('DSS.Host'), 'dp-sps-na.amazon.com');
+  // an ffs.cfg without those sections, or with the wrong types: nothing (NOT_IMPLEMENTED), never a throw
+  storage.write(FILES.config, JSON.stringify({ dss: 'x', deviceDetails: { manufacturerName: { a: 1 } }, productIndex: 7 }));
+  const bare = createConfig({ storage, log });
+  for (const k of ['SoftAp.Enabled', 'DSS.Host', 'DeviceInformation.ManufacturerName', 'Connectivity.ProbeHost']) assert.is(bare.getConfigurationValue(k), undefined, k);
+  assert.is(bare.getConfigurationValue('DeviceInformation.ProductIndex'), 7);
 });
 
 test.run();
