@@ -140,9 +140,7 @@ export function parseCredential(e: any, order: number): WifiConfiguration | null
     key = unquote(key);
     if (key.length < 1 || key.length > 64) return null;
     if (security === 'WEP' && (key.length === 10 || key.length === 26) && /^[0-9a-fA-F]*$/.test(key)) {
-      let bin = '';
-      for (let i = 0; i < key.length; i += 2) bin += String.fromCharCode(parseInt(key.substr(i, 2), 16));
-      key = bin;
+      key = key.replace(/../g, (h: string) => String.fromCharCode(parseInt(h, 16)));
     }
   }
   return { ssid: ssid, security: security, key: key, hidden: false, priority: order };

@@ -84,7 +84,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
   const isStopped = (): boolean => stopped;
   let failCode = '';
   function noteFailures(): void {
-    for (let i = 0; i < attempts.length; i++) failCode = (attempts[i].errorDetails || {}).code || failCode;
+    for (const a of attempts) failCode = (a.errorDetails || {}).code || failCode;
   }
 
   function setState(s: string): void {
