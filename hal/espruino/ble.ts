@@ -1,22 +1,18 @@
 // BleService over Espruino's NRF object on the ESP32 build (libs/bluetooth/jswrap_bluetooth.c,
 // targets/esp32/BLE/). Facts this relies on:
-//  - setAdvertising(rawBytesArray, {connectable, interval}) sends the raw AD structures as given;
+//  - setAdvertising(rawBytes, {connectable, interval}) sends the raw AD structures as given; a
+//    Uint8Array is taken as it is (jswrap_ble_setAdvertising keeps an ArrayBuffer view as the data, and
+//    the ESP32 side reads it with JSV_GET_AS_CHAR_ARRAY), no copy into a plain Array of JsVars;
 //  - setScan(cb(dev), {active:false}) hands BluetoothDevice objects {id, rssi, data: ArrayBuffer};
 //    on ESP32 it sometimes delivers garbage (#2138: id 00:00:00:00:00:00, impossible RSSI) — dropped;
 //  - setServices(services, {uart:false}) with UUID keys as "0xABCD" strings (bleVarToUUID; numeric
 //    keys would not survive minification as intended), and it must always keep uart:false so the
 //    console stays closed; onWrite(evt) gets evt.data as an ArrayBuffer;
-//  - updateServices({svc:{chr:{value, notify:true}}}) notifies; on older ESP32 builds it prints
+//  - updateServices({svc:{chr:{value, notify:true}}}) notifies (value: a Uint8Array, read with JSV_GET_AS_CHAR_ARRAY too); on older ESP32 builds it prints
 //    "FIXME" and throws "Unable to find service" (#1730, #2292, fixed by PR #2494): probed once;
 //  - NRF.on('connect', addr) / NRF.on('disconnect', reason); no MTU events on ESP32 (MTU 23 assumed).
 import type { BleService, GattServiceSpec, HalError, LogService } from '../types';
 import { halError, unavailable } from './unavailable';
-
-function toArray(b: Uint8Array): number[] {
-  const a: number[] = [];
-  for (let i = 0; i < b.length; i++) a.push(b[i]);
-  return a;
-}
 
 function hex4(n: number): string {
   return '0x' + ('000' + n.toString(16)).slice(-4);
@@ -70,7 +66,7 @@ export function createBle(deps: { log: LogService }): BleService {
   return {
     supports: supports,
     setAdvertising(o): HalError | null {
-      return call('setAdvertising', [toArray(o.data), { connectable: o.connectable, scannable: false, interval: o.intervalMs }]);
+      return call('setAdvertising', [o.data, { connectable: o.connectable, scannable: false, interval: o.intervalMs }]);
     },
     stopAdvertising(): void {
       quiet('setAdvertising', [[], { connectable: false }]);
@@ -120,7 +116,7 @@ export function createBle(deps: { log: LogService }): BleService {
       if (!__FEATURE_PB_GATT__) return unavailable('PB-GATT');
       const sp = spec;
       if (!sp || !connected) return halError('NOT_CONNECTED', 'no GATT connection');
-      return call('updateServices', [oneChar(sp.service, sp.dataOut, { value: toArray(data), notify: true })]);
+      return call('updateServices', [oneChar(sp.service, sp.dataOut, { value: data, notify: true })]);
     },
     disconnect(): void {
       quiet('disconnect', []);
