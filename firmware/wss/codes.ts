@@ -17,11 +17,9 @@ const TABLE =
 /** The error details for `key` (see TABLE; anything else is 3:6:0:3 Unknown error). */
 export function errorDetails(key: string): ErrorDetails {
   const at = TABLE.indexOf(key + ' ');
-  const e = at < 0 ? '3:6:0:3 Unknown error|' : TABLE.substring(at + key.length + 1);
-  const sp = e.indexOf(' ');
-  const cause = e.substring(sp + 1, e.indexOf('|'));
-  const code = e.substring(0, sp);
-  return { operation: code.charAt(0) === '9' ? 'UNKNOWN' : 'CONNECTING_TO_NETWORK', cause: cause, details: cause, code: code };
+  // the code, then the cause up to the entry's end
+  const e = /([^ ]+) ([^|]+)/.exec(at < 0 ? '3:6:0:3 Unknown error' : TABLE.substring(at + key.length + 1)) as string[];
+  return { operation: e[1].charAt(0) === '9' ? 'UNKNOWN' : 'CONNECTING_TO_NETWORK', cause: e[2], details: e[2], code: e[1] };
 }
 
 /** The error details for a HAL `wifi.connect` failure code (`WIFI_...`, see hal/types.ts). */
