@@ -10,7 +10,7 @@
 // known-answer test; IDF4 builds lack the module, and the pure-TypeScript path is used instead.
 import type { Bytes, ClockService, CryptoService, LogService, OnDone, StorageService } from '../types';
 import { createRecordStore } from '../../firmware/store/record';
-import { halError } from './unavailable';
+import { checkSeed, halError } from './unavailable';
 import { FILES } from '../storage-layout';
 import { HmacDrbg } from '../../firmware/crypto/drbg';
 import { hmacSha256, sha256 } from '../../firmware/crypto/sha256';
@@ -29,8 +29,6 @@ import {
 // Espruino's E object (declared here too so host-side tests that import this file type-check).
 declare const E: { srand(v: number): void; convolve?: (a: ArrayLike<number>, b: ArrayLike<number>, offset: number) => number };
 
-/** Bytes of device seed the DRBG needs (256-bit security strength). */
-export const SEED_BYTES = 32;
 /** Random-bytes calls between automatic reseeds with fresh jitter. */
 const RESEED_EVERY = 32;
 
@@ -38,9 +36,9 @@ const RESEED_EVERY = 32;
 // Entropy and the DRBG
 // ---------------------------------------------------------------------------------------------
 
-/** Timer jitter: the low bits of a few successive clock deltas and how many polls each took. */
+/** Timer jitter: a few successive clock deltas and how many polls each took, as raw doubles (every bit kept). */
 function timerJitter(clock: ClockService, samples: number): Bytes {
-  const out = new Uint8Array(samples * 2);
+  const out = new Float64Array(samples * 2);
   let prev = clock.now();
   for (let i = 0; i < samples; i++) {
     let spins = 0;
@@ -49,13 +47,11 @@ function timerJitter(clock: ClockService, samples: number): Bytes {
       t = clock.now();
       spins++;
     }
-    // nanosecond-scale delta, reduced with arithmetic (bit operations are unsafe beyond 2^32 there)
-    const v = Math.floor((t - prev) * 1000000) % 65536;
-    out[2 * i] = (v + spins) % 256;
-    out[2 * i + 1] = Math.floor(v / 256);
+    out[2 * i] = t - prev;
+    out[2 * i + 1] = spins;
     prev = t;
   }
-  return out;
+  return new Uint8Array(out.buffer);
 }
 
 /** The clock in microseconds as 8 bytes (nonce and reseed input). */
@@ -72,7 +68,7 @@ let activeRng: ((n: number) => Bytes) | null = null;
 export function reseedFirmwareRng(): void {
   if (!activeRng) throw new Error('crypto: not started');
   const r = activeRng(4);
-  E.srand(((r[0] << 24) | (r[1] << 16) | (r[2] << 8) | r[3]) >>> 0);
+  E.srand(new Uint32Array(r.buffer)[0]);
   wipe(r);
 }
 
@@ -85,15 +81,10 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
   const clock = deps.clock;
   const warn = (message: string): void => deps.log.log('warn', 'crypto', message);
 
-  // 1. The per-device secret seed: without it there is no trustworthy randomness at all.
-  const seed = storage.read(FILES.seed);
-  if (!seed || seed.length < SEED_BYTES) {
-    wipe(seed);
-    throw new Error(
-      'crypto: device seed "' + FILES.seed + '" is ' + (seed ? 'shorter than 32 bytes' : 'missing') +
-        ': provision the device with the flash tool',
-    );
-  }
+  // 1. The per-device secret seed: without it there is no trustworthy randomness at all. Checked on
+  // its (memory-mapped) string first, so a short one is never copied into RAM.
+  checkSeed(storage.readString(FILES.seed));
+  const seed = storage.read(FILES.seed) as Bytes;
 
   // 2. The boot counter (and the previous boot's carry), incremented and persisted before any output,
   // in a two-slot record: a power cut while it is written leaves the previous count, never none.

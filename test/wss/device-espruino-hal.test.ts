@@ -232,8 +232,11 @@ function fakeWifi(behaviour: { [ssid: string]: 'ok' | string }) {
       if (cb) (globalThis as any).setTimeout(cb, 0);
       if (was) (globalThis as any).setTimeout(() => { handlers.disconnected({ ssid: was, reason: '8', msg: 'ASSOC_LEAVE' }); if (cb) cb(); }, 200);
     },
+    // with a callback: only the callback (the path the HAL must wait for); without: the return value
     getIP: (cb: any) => {
-      (globalThis as any).setTimeout(() => cb(null, { ip: connected ? '192.168.1.9' : '0.0.0.0' }), 0);
+      const info = { ip: connected ? '192.168.1.9' : '0.0.0.0' };
+      if (!cb) return info;
+      (globalThis as any).setTimeout(() => cb(null, info), 0);
       return undefined;
     },
     getDetails: (cb: any) => (globalThis as any).setTimeout(() => cb({ status: connected ? 'connected' : 'NO_AP_FOUND', ssid: connected || '' }), 0),
@@ -296,6 +299,26 @@ test('Wifi: removing the connected network waits until the station has left', ()
     wifi.removeConfiguration({ ssid: 'home', onDone: () => (leftAt = clock.t - t0) });
     clock.run();
     assert.ok(leftAt >= 200, 'after the disconnected event, not at the immediate callback (' + leftAt + ')');
+  });
+});
+
+test('Wifi: connection details from the driver: failed before, associated with the IP after', () => {
+  const W = fakeWifi({ home: 'ok' });
+  withEspruino({ Wifi: W }, (clock) => {
+    const wifi = createWifi({ clock: null as any, log });
+    const got: any[] = [];
+    wifi.getConnectionDetails({ onDone: (e, d) => got.push(d) });
+    assert.is(got.length, 0, 'not synchronously');
+    clock.run();
+    wifi.addConfiguration({ ssid: 'home', security: 'WPA_PSK', key: 'home-pass', hidden: false, priority: 0 });
+    wifi.connect({ ssid: 'home', onDone: () => undefined });
+    clock.run();
+    wifi.getConnectionDetails({ onDone: (e, d) => got.push(d) });
+    clock.run();
+    assert.equal(got, [
+      { ssid: '', security: 'UNKNOWN', state: 'FAILED' },
+      { ssid: 'home', security: 'WPA_PSK', state: 'ASSOCIATED', ip: '192.168.1.9' },
+    ]);
   });
 });
 
