@@ -39,7 +39,6 @@ function ccm(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array | undefined, m:
   const s = new Uint8Array(16);
   const x = new Uint8Array(16);
   const out = new Uint8Array(n + m);
-  // Counter block A_i = flags(L-1) || nonce || i (RFC 3610 2.3); B_0 = flags || nonce || l(m) (2.2).
   const block = (b: Uint8Array, flags: number, v: number): void => {
     b[0] = flags;
     b.set(nonce, 1);
@@ -48,27 +47,29 @@ function ccm(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array | undefined, m:
       v = v >>> 8;
     }
   };
+  // CBC-MAC over B_0, then (with AAD) its 2-byte length and itself, zero-padded to whole blocks
+  const head = new Uint8Array(a ? (a + 33) & ~15 : 16);
+  block(head, (a ? 64 : 0) | (((m - 2) / 2) << 3) | (L - 1), n);
+  if (a) {
+    head[16] = a >> 8;
+    head[17] = a;
+    head.set(aad as Uint8Array, 18);
+  }
+  for (let p = 0; p < head.length; p += 16) {
+    for (let j = 0; j < 16; j++) x[j] ^= head[p + j];
+    e(x, x);
+  }
+  // The payload, block by block: CTR from counter 1, and the CBC-MAC over the plaintext (its zero
+  // padding xors nothing into the MAC state)
   for (let p = 0, i = 1; p < n; p += 16, i++) {
     block(ctr, L - 1, i);
     e(ctr, s);
-    for (let j = 0; j < 16 && p + j < n; j++) out[p + j] = src[p + j] ^ s[j];
-  }
-  // CBC-MAC over B_0 || l(a) || a, zero-padded || plaintext, zero-padded (RFC 3610 2.2).
-  const h = a ? (a + 17) & ~15 : 0;
-  const buf = new Uint8Array(16 + h + ((n + 15) & ~15));
-  block(buf, (a ? 64 : 0) | (((m - 2) / 2) << 3) | (L - 1), n);
-  if (a) {
-    buf[16] = a >> 8;
-    buf[17] = a;
-    buf.set(aad as Uint8Array, 18);
-  }
-  buf.set(encrypt ? src : out.subarray(0, n), 16 + h);
-  for (let p = 0; p < buf.length; p += 16) {
-    for (let j = 0; j < 16; j++) x[j] ^= buf[p + j];
+    for (let j = 0; j < 16 && p + j < n; j++) {
+      out[p + j] = src[p + j] ^ s[j];
+      x[j] ^= encrypt ? src[p + j] : out[p + j];
+    }
     e(x, x);
   }
-  buf.fill(0);
-  // MIC = first m bytes of T xor S_0.
   block(ctr, L - 1, 0);
   e(ctr, s);
   for (let j = 0; j < m; j++) out[n + j] = x[j] ^ s[j];
