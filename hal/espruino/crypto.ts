@@ -90,8 +90,9 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
   // in a two-slot record: a power cut while it is written leaves the previous count, never none.
   const bootRecord = createRecordStore<{ boots: number; carry: string }>({ storage: storage, name: FILES.bootCounter, version: 1 });
   const state = bootRecord.load();
-  const usable = state !== null && typeof state.boots === 'number' && state.boots >= 0 && typeof state.carry === 'string' && state.carry.length === 64 && HEX_DIGITS.test(state.carry);
-  // The carry (64 hex digits); without a usable state, whatever unreadable slots are left (read only then).
+  const usable = state !== null && typeof state.boots === 'number' && state.boots >= 0 && HEX_DIGITS.test(state.carry) && state.carry.length === 64;
+  // The carry: 64 hex digits (anything else JSON can hold fails the test or has another length). Without
+  // a usable state, whatever unreadable slots are left are mixed in instead (read only then).
   const history = usable ? state.carry : (storage.readString(FILES.bootCounter + '.a') || '') + (storage.readString(FILES.bootCounter + '.b') || '');
   const boots = (usable ? state.boots : 0) + 1;
 

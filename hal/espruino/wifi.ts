@@ -108,11 +108,11 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
         for (let i = 0; i < list.length; i++) {
           const r = list[i] || {};
           out.push({
-            ssid: typeof r.ssid === 'string' ? r.ssid : '',
+            ssid: String(r.ssid || ''),
             bssid: String(r.mac || '').toUpperCase(),
             security: securityOf(r.authMode),
             channel: parseInt(r.channel, 10) || 0,
-            rssi: typeof r.rssi === 'number' ? r.rssi : 0,
+            rssi: +r.rssi || 0,
             hidden: r.hidden === true || !r.ssid,
           });
         }

@@ -123,6 +123,12 @@ test('a boot counter that cannot be persisted stops the boot; a corrupt one is r
     () => rec.save({ boots: 5, carry: 'zz' }),
     () => rec.save({ boots: 'x', carry: '00'.repeat(32) }),
     () => rec.save({ boots: 5 }),
+    () => rec.save({ boots: 5, carry: 1e63 }),
+    () => rec.save({ boots: 5, carry: ['0'.repeat(64)] }),
+    () => rec.save({ boots: 5, carry: '0'.repeat(62) }),
+    () => rec.save({ boots: '5', carry: '00'.repeat(32) }),
+    () => rec.save(7),
+    () => rec.save(null),
   ];
   for (const [i, plant] of bads.entries()) {
     const bad = 'case ' + i;
