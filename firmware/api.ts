@@ -198,6 +198,13 @@ function makerView(hal: Hal, opts: FfsOptions, log: Log): Maker {
   };
 }
 
+/** The flows and button times: the maker's, else the device configuration's (null: none, not flashed).
+ *  A function of its own, so the parsed ffs.cfg is not kept alive by the closures startFlows makes. */
+function flowConfig(hal: Hal, opts: FfsOptions): FlowConfig | null {
+  const cfg = hal.storage.readJSON<FlowConfig>(FILES.config);
+  return cfg && { flows: opts.flows || cfg.flows, button: opts.button || cfg.button };
+}
+
 /**
  * Boot line, flows and button; with `maker` (startFfs), the flows' events become the maker's state
  * and callbacks. Without one (the device program with no maker code, firmware/app.ts), none of that
@@ -207,13 +214,13 @@ export function startFlows(hal: Hal, opts: FfsOptions, maker: ((log: Log) => Mak
   const log: Log = (level, message, tag) => hal.log.log(level, tag || 'app', message);
   // The boot line first (the flash tool waits for it); the entry has already closed the consoles.
   log('info', BOOT_LINE + ' v' + FIRMWARE_VERSION + ' on ' + hal.system.board + ' Espruino ' + hal.system.firmwareVersion, 'boot');
-  const cfg = hal.storage.readJSON<FlowConfig>(FILES.config);
+  const cfg = flowConfig(hal, opts);
   if (!cfg) {
     log('error', 'no ' + FILES.config + ': flash the device first', 'boot');
     return null;
   }
-  const flows = opts.flows || cfg.flows || {};
-  const b = opts.button || cfg.button || {};
+  const flows = cfg.flows || {};
+  const b = cfg.button || {};
   const m = maker ? maker(log) : null;
   const fo = { onEvent: m ? m.onEvent : undefined };
 

@@ -16,7 +16,7 @@ import { capabilitiesParams, ALG_BIT_CMAC, ALG_BIT_HMAC } from './pdu';
 import { createKeyHolder } from './keys';
 import { createFirmwareEcc, type MeshEcc, type SliceStats } from './ecc';
 import { parseIdentity, type MeshConfig, type MeshIdentity } from './identity';
-import { createMeshState } from './state';
+import { createMeshState, type MeshState } from './state';
 import { bytesToHex } from '../crypto/bytes';
 
 export interface MeshController {
@@ -49,30 +49,33 @@ export interface MeshOptions {
 export const LINK_LIFE_MS = 120000;
 
 export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
-  const log = hal.log;
-  const L = meshLog(log);
   const state = createMeshState(hal.storage);
   const node = state.load();
-  let provisioned = node !== null;
-  const tell = (e: FlowEvent): void => {
-    if (opts.onEvent) opts.onEvent(e);
-  };
+  if (opts.onEvent) opts.onEvent({ mesh: node ? 'provisioned' : 'beaconing' });
   const ctl: MeshController = {
-    isProvisioned: () => provisioned,
+    // the record says it (saved before Complete is sent; erased by a factory reset)
+    isProvisioned: () => state.load() !== null,
     factoryReset(): void {
       state.erase();
-      provisioned = false;
-      tell({ mesh: 'beaconing' });
-      L.i('factory reset: mesh records erased');
+      if (opts.onEvent) opts.onEvent({ mesh: 'beaconing' });
+      hal.log.log('info', 'mesh', 'factory reset: mesh records erased');
     },
     stop(): void {},
   };
-  tell({ mesh: node ? 'provisioned' : 'beaconing' });
-  if (node) {
-    L.i('provisioned node, address 0x' + node.address.toString(16) + ': not beaconing');
-    return ctl;
-  }
+  if (node) hal.log.log('info', 'mesh', 'provisioned node, address 0x' + node.address.toString(16) + ': not beaconing');
+  // a provisioned node keeps nothing but `ctl` (the provisioning machinery is in a function of its own)
+  else beaconUntilProvisioned(hal, opts, state, ctl);
+  return ctl;
+}
 
+/** Unprovisioned: the key pair, the beacon, the bearers and one provisioning session at a time. */
+function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, ctl: MeshController): void {
+  const log = hal.log;
+  const L = meshLog(log);
+  let provisioned = false;
+  const tell = (e: FlowEvent): void => {
+    if (opts.onEvent) opts.onEvent(e);
+  };
   const fileCfg = hal.storage.readJSON<{ mesh?: MeshConfig }>(FILES.config);
   const cfg: MeshConfig = opts.config || (fileCfg && fileCfg.mesh) || {};
   const ident = opts.identity || parseIdentity(hal.storage.readJSON(FILES.mesh), cfg);
@@ -80,7 +83,7 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
   const bad = typeof ident === 'string' ? ident : elements < 1 || elements > 255 ? 'mesh.elements must be 1..255' : '';
   if (bad) {
     L.e(bad);
-    return ctl;
+    return;
   }
   const identity = ident as MeshIdentity;
   // the BLE service only now: a provisioned node never makes it (hal.ble may be made on first use)
@@ -205,7 +208,7 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
   }
   if (!useAdv && !useGatt) {
     L.e('no usable bearer for ' + want);
-    return ctl;
+    return;
   }
   if (__FEATURE_PB_ADV__ && useAdv) {
     const adv = createPbAdv(ctx);
@@ -230,5 +233,4 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
     stopped = true;
     endLink();
   };
-  return ctl;
 }

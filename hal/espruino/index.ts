@@ -1,5 +1,5 @@
 // The Espruino implementation of the HAL contract: the only code that touches the chip.
-import type { Hal } from '../types';
+import type { Hal, StorageService } from '../types';
 import { FILES } from '../storage-layout';
 import { createLog } from './log';
 import { createClock } from './clock';
@@ -39,14 +39,25 @@ export function onFirstUse<T extends object, K extends keyof T>(o: T, name: K, m
  * the boot counter it persists before its first output (hal/espruino/crypto.ts), is made on the first
  * use of `hal.crypto`: once in every boot that needs randomness, never on a set-up board at rest.
  */
-export function createBoardHal(pins?: PinConfig): Hal {
-  const log = createLog();
-  const storage = createStorage((m) => log.log('warn', 'storage', m));
+/** The pins: the maker's, else the device configuration's (ffs.cfg), else D0/D2. */
+function boardPins(storage: StorageService, pins?: PinConfig): PinConfig {
+  const cfg = storage.readJSON<{ pins?: PinConfig }>(FILES.config);
+  return pins || (cfg && cfg.pins) || { button: 'D0', buttonActiveLow: true, led: 'D2' };
+}
+
+/** The DRBG seed must be there (checked at boot; the DRBG itself is made on first use). */
+function checkSeed(storage: StorageService): void {
   const seed = storage.readString(FILES.seed);
   // 32: SEED_BYTES of hal/espruino/crypto.ts (not imported: that module is made on first use)
   if (!seed || seed.length < 32) throw new Error('crypto: device seed "' + FILES.seed + '" is ' + (seed ? 'shorter than 32 bytes' : 'missing') + ': provision the device with the flash tool');
-  const cfg = storage.readJSON<{ pins?: PinConfig }>(FILES.config);
-  const p = pins || (cfg && cfg.pins) || { button: 'D0', buttonActiveLow: true, led: 'D2' };
+}
+
+export function createBoardHal(pins?: PinConfig): Hal {
+  // (helpers for the pins and the seed: what they read is not kept alive by the closures made here)
+  const log = createLog();
+  const storage = createStorage((m) => log.log('warn', 'storage', m));
+  checkSeed(storage);
+  const p = boardPins(storage, pins);
   const clock = createClock();
   const hal = { log: log, clock: clock, storage: storage, system: createSystem(), button: createButton(p), led: createLed(p) } as Hal;
   onFirstUse(hal, 'crypto', () => createCrypto({ storage: storage, clock: clock, log: log }));
