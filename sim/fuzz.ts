@@ -159,7 +159,8 @@ export function judge(report: RunReport, expectedOutcome: string | undefined): F
 //         (firmware/wss/index.ts: a reboot loop mid-run leaves the soft AP alone)
 //   wss   on the saved home network without DONE: power lost (or the final report failed after an injected
 //         DSS fault) after the network was joined and saved, before the cloud answered DONE; the next boot
-//         joins the saved network (FFS keeps no DSS session across boots; joined is set up)
+//         joins the saved network (FFS keeps no DSS session across boots; joined is set up). A join whose
+//         save the power cut tore or cut is no join: that run is one of the unfinished runs above
 // Anything else that is not a success is a failure with its cause.
 
 export type Verdict = 'ok' | 'expected' | 'failed';
@@ -209,11 +210,34 @@ function meshVerdict(events: SimEvent[], board: string, out: Judgement): void {
   out.findings.push({ kind: 'hang', detail: `mesh: never provisioned${lastEcho ? `; the Echo's last state at ${at(lastEcho.t)}: ${lastEcho.summary}` : ''}` });
 }
 
+/**
+ * The first "joined user network" line whose saved network reached flash. The firmware logs the line,
+ * then writes the record (PERSISTED: writeAfter); a power cut at that write (a torn or cut write) leaves
+ * nothing saved, so the next boot starts Wi-Fi Simple Setup over: that run counts as an unfinished one,
+ * not as "joined" (the same rule as lostData()).
+ */
+function committedJoin(events: SimEvent[], board: string): SimEvent | undefined {
+  let pending: SimEvent | undefined;
+  let unsaved: SimEvent | undefined;
+  for (const e of events) {
+    if (e.board !== board) continue;
+    if (isLog(e, board, /\bwss: joined user network\b/)) pending = pending ?? e;
+    else if (unsaved && isLog(e, board, /\bwss: joining the saved network\b/)) return unsaved; // a later boot has it after all
+    else if (!pending) continue;
+    else if (e.actor === 'storage' && e.kind === 'write' && !/ failed: /.test(e.summary)) return pending;
+    else if (e.actor === 'device' && e.kind === 'power') {
+      unsaved = unsaved ?? pending;
+      pending = undefined;
+    }
+  }
+  return pending; // (logged, the run still going when the scenario ended: judged as joined)
+}
+
 function wssVerdict(events: SimEvent[], board: string, out: Judgement): void {
   if (events.some((e) => e.actor === 'dss' && e.kind === 'state' && e.summary.endsWith('-> DONE'))) return;
   const cuts = cutsOf(events, board);
   const world = worldFaultsOf(events);
-  const joined = events.find((e) => isLog(e, board, /\bwss: joined user network\b/));
+  const joined = committedJoin(events, board);
   if (joined) {
     const cut = cuts.find((c) => c.t >= joined.t);
     const rejoined = cut && events.find((e) => e.t > cut.t && isLog(e, board, /\bwss: joining the saved network\b/));

@@ -78,6 +78,23 @@ test('wss: joined and saved home, power lost before DONE, the next boot rejoins:
   assert.is(done.verdict, 'ok');
 });
 
+test('wss: joined home but the power cut tore the write that saves it, then the reboot-loop guard: expected; the write landed and a later boot starts afresh: failed (lost)', () => {
+  // fuzz default --cpu host seed 117 (HEAD 20cafdd): run 1 cut by a reboot; run 2 joined "home", the
+  // write of the saved network torn by a power cut; run 3 cut by the fuzzer's reboot probe; FFS off
+  const run = (i: number) => log(`info wss: Wi-Fi Simple Setup run ${i}/3`);
+  const joined = log('info wss: joined user network "home"');
+  const events = (saveWrite: SimEvent) => [power('power on'), run(1), power('power off (fault: reboot)'),
+    power('power on'), run(2), joined, saveWrite, power('power off (power cut at storage write #11)'),
+    power('power on'), run(3), power('power off (fault: reboot)'),
+    power('power on'), log('warn wss: 3 runs did not finish'), log('warn wss: FFS off')];
+  const torn = oracle(report(events(ev('storage', 'fault', 'power cut during write #11 of wss.state.a: 93 of 110 bytes landed'))), WSS);
+  assert.is(torn.verdict, 'expected', JSON.stringify(torn));
+  assert.match(torn.explained[0], 'reboot-loop guard');
+  const landed = oracle(report(events(ev('storage', 'write', 'wss.state.a 110 bytes'))), WSS);
+  assert.is(landed.verdict, 'failed', JSON.stringify(landed));
+  assert.ok(landed.findings.some((f) => f.kind === 'lost' || /joined the home network/.test(f.detail)), JSON.stringify(landed.findings));
+});
+
 test('a crash is a failure whatever the flows did', () => {
   const r = report([ev('echo', 'state', 'provisioned dev1 over pb-adv: unicast 0x0100', undefined), ev('echo', 'check', 'dev1 stored the same device key', undefined)]);
   (r as { failures: string[] }).failures = ['dev1 crashed at 1.000s: Uncaught Error: boom'];
