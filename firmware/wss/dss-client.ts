@@ -98,7 +98,7 @@ export function createDssClient(hal: Hal): DssClient {
       if (!res) {
         // an oversized or non-HTTP answer would come back the same: not resent
         const code = err ? err.code : '';
-        fail(code === 'NET_TOO_LARGE' || code === 'NET_PROTOCOL' ? 'fatal' : 'network', err ? err.message : 'no response');
+        fail(code === 'NET_TOO_LARGE' || code === 'NET_PROTOCOL' ? 'fatal' : 'network', (err && err.message) || 'no response');
         return;
       }
       const status = res.statusCode;

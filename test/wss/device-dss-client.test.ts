@@ -228,4 +228,17 @@ test('oversized and malformed HTTP answers are not retried', () => {
   assert.is(n, 1);
 });
 
+test('a HAL error without a message still fails the call (never read as an empty, successful reason)', () => {
+  const w = connectedWorld();
+  let n = 0;
+  w.hal.http.execute = (o) => {
+    n++;
+    w.hal.clock.setTimeout(() => o.onDone({ code: 'NET_RESET', message: '' }, null), 10);
+  };
+  const { out } = call(w);
+  assert.is(out.err, 'no response');
+  assert.is(out.body, '');
+  assert.is(n, 4, 'retried as a network error');
+});
+
 test.run();
