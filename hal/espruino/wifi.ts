@@ -68,6 +68,9 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
   const W = require('Wifi');
   let configs: WifiConfiguration[] = [];
   let current: WifiConfiguration | null = null;
+  const forget = (ssid: string): void => {
+    configs = configs.filter((c) => c.ssid !== ssid);
+  };
 
   /** The pending connect (its SSID and its ending) and our own pending leave: 'disconnected' ends them. */
   let pendingSsid = '';
@@ -126,14 +129,14 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
       }
     },
     addConfiguration(config: WifiConfiguration): HalError | null {
-      configs = configs.filter((c) => c.ssid !== config.ssid);
+      forget(config.ssid);
       // Guide: when no more configurations fit, discard and return success.
       if (configs.length < MAX_CONFIGS) configs.push(config);
       else deps.log.log('warn', 'wifi', 'list full, dropped ' + JSON.stringify(config.ssid));
       return null;
     },
     removeConfiguration(opts: { ssid: string; onDone: OnDone<null> }): void {
-      configs = configs.filter((c) => c.ssid !== opts.ssid);
+      forget(opts.ssid);
       const done = (): void => opts.onDone(null, null);
       if (current && current.ssid === opts.ssid) leave(done);
       else later(done);
@@ -142,10 +145,11 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
       // the configured network named `ssid`, else the one with the lowest priority
       const c = configs.filter((x) => opts.ssid === undefined || x.ssid === opts.ssid).sort((a, b) => a.priority - b.priority)[0];
       const problem = c ? configProblem(c) : 'not configured';
-      const end = race<HalError | null>(CONNECT_TIMEOUT_MS, halError('WIFI_TIMEOUT', 'timeout'), (e) => {
+      const timedOut = halError('WIFI_TIMEOUT', 'timeout');
+      const end = race<HalError | null>(CONNECT_TIMEOUT_MS, timedOut, (e) => {
         if (endConnect === end) endConnect = null;
         if (!e) current = c;
-        else if (e.code === 'WIFI_TIMEOUT') {
+        else if (e === timedOut) {
           try {
             W.disconnect(); // stop the driver's retries
           } catch (x) {
