@@ -23,17 +23,20 @@ export function base64Decode(str: string): Uint8Array | null {
   if (n % 4) return null;
   const pad = str.charAt(n - 1) !== '=' ? 0 : str.charAt(n - 2) === '=' ? 2 : 1;
   const out = new Uint8Array((n / 4) * 3 - pad);
+  // 6 bits in per character, a byte out whenever 8 are there (at most 12 are ever held)
   let w = 0;
-  for (let i = 0; i < n; i++) {
-    const d = i < n - pad ? B64.indexOf(str.charAt(i)) : 0; // '=' elsewhere is not in the alphabet
+  let bits = 0;
+  let o = 0;
+  for (let i = 0; i < n - pad; i++) {
+    const d = B64.indexOf(str.charAt(i)); // '=' before the padding is not in the alphabet
     if (d < 0) return null;
-    w = (w << 6) | d;
-    if (i % 4 === 3) {
-      const o = (i >> 2) * 3;
-      for (let j = 0; j < 3 && o + j < out.length; j++) out[o + j] = w >> (16 - 8 * j);
-      if (i === n - 1 && w & (pad === 2 ? 0xffff : pad ? 0xff : 0)) return null; // unused bits set
-      w = 0;
+    w = ((w << 6) | d) & 0xfff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = w >> bits;
     }
   }
-  return out;
+  // canonical: the 2 or 4 bits a padded end leaves over are zero
+  return w & ((1 << bits) - 1) ? null : out;
 }
