@@ -219,4 +219,27 @@ test('codes delimit themselves: one character, or a digit and one', () => {
   }
 });
 
+test('a scenario reads the same with and without codes: mesh-pb-adv-happy on both bundles, same timeline', async () => {
+  const { runScenario } = await import('../../sim/scenario');
+  const dir = mkdtempSync(path.join(tmpdir(), 'logcodes-sim-'));
+  try {
+    const timeline = async (argv: string[], name: string) => {
+      const out = path.join(dir, name, 'firmware.js');
+      await buildBundle('firmware/main.ts', out, argv, {}, { lazy: true });
+      const events: Array<{ actor: string; summary: string; fields?: Record<string, unknown> }> = [];
+      const r = await runScenario('mesh-pb-adv-happy', { cpu: null, firmwarePath: out, storageDir: null, onEvent: (e: any) => events.push(e) } as any);
+      return { r, events: events.filter((e) => e.actor !== 'sim' || !/flashed/.test(e.summary)) };
+    };
+    const a = await timeline(['--no-logcodes'], 'plain');
+    const b = await timeline([], 'coded');
+    assert.equal(b.events.map((e) => e.summary), a.events.map((e) => e.summary));
+    const wire = b.events.filter((e) => e.fields && typeof e.fields.wire === 'string');
+    assert.ok(wire.length >= 20, wire.length + ' device lines came as codes');
+    assert.ok(wire.every((e) => String(e.fields!.wire).includes(' ' + MARK)), 'and the wire holds the codes');
+    assert.is((b.r as any).outcome, (a.r as any).outcome);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test.run();
