@@ -112,7 +112,7 @@ export function sha256(data: Uint8Array): Uint8Array {
 /** The error of a native-only build on a board without `require("crypto")` (ESP32 IDF4 builds). */
 export const NO_NATIVE = 'no native crypto: build with --js-crypto';
 
-/** `pad` xor the 64-byte key block, followed by `data`. */
+/** `pad` xor the key zero-padded to 64 bytes (a read past its end is undefined, and undefined ^ pad is pad), then `data`. */
 function keyBlock(k: Uint8Array, pad: number, data: Uint8Array): Uint8Array {
   const m = new Uint8Array(64 + data.length);
   for (let i = 0; i < 64; i++) m[i] = k[i] ^ pad;
@@ -122,17 +122,12 @@ function keyBlock(k: Uint8Array, pad: number, data: Uint8Array): Uint8Array {
 
 /** HMAC-SHA-256 (RFC 2104): H((K ^ opad) || H((K ^ ipad) || m)), keys over 64 bytes hashed first. */
 export function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
-  const k = new Uint8Array(64);
-  if (key.length > 64) {
-    const hk = sha256(key);
-    k.set(hk);
-    wipe(hk);
-  } else k.set(key);
+  const k = key.length > 64 ? sha256(key) : key;
   const inner = keyBlock(k, 0x36, data);
   const ih = sha256(inner);
   const outer = keyBlock(k, 0x5c, ih);
   const mac = sha256(outer);
-  wipe(k);
+  if (k !== key) wipe(k);
   wipe(inner);
   wipe(ih);
   wipe(outer);
