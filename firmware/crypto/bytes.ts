@@ -63,11 +63,9 @@ export function wipe(b: Uint8Array | null | undefined): void {
   if (b) b.fill(0);
 }
 
-/** A fresh copy (typed-array `.slice()` returns a plain Array on Espruino). */
+/** A fresh copy (typed-array `.slice()` returns a plain Array on Espruino; the constructor copies). */
 export function copyBytes(b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(b.length);
-  out.set(b);
-  return out;
+  return new Uint8Array(b);
 }
 
 /** Characters 0..255 of a binary string to bytes (higher code units keep their low 8 bits). */
