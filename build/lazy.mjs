@@ -38,7 +38,9 @@ const { SourceMapConsumer, SourceMapGenerator } = sourceMapJs;
  */
 export const LAZY_SOURCES = [
   /firmware\/wss\/(provisionee|dss-client|setup-network|scan-data|softap|retry|handoff)\.ts$/,
-  /firmware\/mesh\/(?!index\.ts$|state\.ts$|log\.ts$)[a-z-]+\.ts$/,
+  // mesh/log.ts too: since startMesh hands the unprovisioned machinery to a function of its own, a
+  // provisioned node never makes its mesh logger
+  /firmware\/mesh\/(?!index\.ts$|state\.ts$)[a-z-]+\.ts$/,
   /firmware\/crypto\/(p256[a-z-]*|der|mesh-keys|ccm|cmac|aes|base85|drbg)\.ts$/,
   /hal\/espruino\/(http|ble|crypto)\.ts$/,
   /firmware\/selftest-vectors\.json$/,
