@@ -10,18 +10,20 @@ import path from 'node:path';
 // @ts-ignore plain ESM build script
 import { setUpFiles } from '../../build/jsvars.mjs';
 import { loadScenario, runScenario } from '../../sim/scenario.ts';
+// @ts-ignore plain ESM build script
+import { buildBundle } from '../../esbuild.config.mjs';
 
 /**
  * The `boot` scenario with both flows on, run twice on one kept Storage: the first run flashes the
  * board; before the second, the records setup leaves are added (setUp) or the seed is taken away.
  */
-async function boot(opts: { setUp: boolean; seed?: boolean }): Promise<{ texts: string[]; bootRecord: string; written: string }> {
+async function boot(opts: { setUp: boolean; seed?: boolean; firmwarePath?: string }): Promise<{ texts: string[]; bootRecord: string; written: string }> {
   const scenario = await loadScenario('boot');
   scenario.device.config = { flows: { wss: true, mesh: true, softAp: true } };
   scenario.expect = {};
   scenario.durationMs = 3000;
   const dir = mkdtempSync(path.join(tmpdir(), 'ffs-boot-'));
-  await runScenario(scenario, { storageDir: dir, cpu: null });
+  await runScenario(scenario, { storageDir: dir, cpu: null, firmwarePath: opts.firmwarePath });
   const file = path.join(dir, 'dev1.storage.json');
   const doc = JSON.parse(readFileSync(file, 'utf8'));
   let files = new Map<string, Buffer>();
@@ -31,7 +33,7 @@ async function boot(opts: { setUp: boolean; seed?: boolean }): Promise<{ texts: 
   const bootRecord = (files.get('ffs.boot.a') || '').toString() + '|' + (files.get('ffs.boot.b') || '').toString();
   doc.files = [...files].map(([name, data]) => ({ name, base64: data.toString('base64') }));
   writeFileSync(file, JSON.stringify(doc));
-  const r = await runScenario(scenario, { storageDir: dir, keepStorage: true, cpu: null });
+  const r = await runScenario(scenario, { storageDir: dir, keepStorage: true, cpu: null, firmwarePath: opts.firmwarePath });
   const after = JSON.parse(readFileSync(file, 'utf8')).files as Array<{ name: string; base64: string }>;
   const text = (n: string): string => Buffer.from((after.find((f) => f.name === n) || { base64: '' }).base64, 'base64').toString();
   const now = text('ffs.boot.a') + '|' + text('ffs.boot.b');
@@ -58,6 +60,27 @@ test('a set-up board flashed without its seed stops at boot with one clear error
   assert.ok(r.texts.some((t) => /error boot: .*ffs\.seed/.test(t)), r.texts.join('\n'));
   assert.not.ok(r.texts.some((t) => t.includes('FFS provisionee booted')), 'FFS idle');
   assert.not.ok(r.texts.some((t) => t.includes('Uncaught')));
+});
+
+test('a set-up board never runs the setup machinery ($L of build/lazy.mjs); a fresh board does', async () => {
+  // the firmware built with FFS_LAZY_DEBUG: $L prints "LAZY <i>" the first time it runs
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'ffs-lazy-debug-')), 'firmware.js');
+  const was = process.env.FFS_LAZY_DEBUG;
+  process.env.FFS_LAZY_DEBUG = '1';
+  const err = console.error;
+  console.error = () => undefined; // (the build's list of handed-out names)
+  try {
+    await buildBundle('firmware/main.ts', file, [], {}, { lazy: true });
+  } finally {
+    console.error = err;
+    if (was === undefined) delete process.env.FFS_LAZY_DEBUG;
+    else process.env.FFS_LAZY_DEBUG = was;
+  }
+  const setUp = await boot({ setUp: true, firmwarePath: file });
+  assert.ok(setUp.texts.some((t) => t.includes('FFS provisionee booted')), setUp.texts.join('\n'));
+  assert.not.ok(setUp.texts.some((t) => /LAZY \d/.test(t)), setUp.texts.filter((t) => /LAZY/.test(t)).join('\n'));
+  const fresh = await boot({ setUp: false, firmwarePath: file });
+  assert.ok(fresh.texts.some((t) => /LAZY \d/.test(t)), 'the debug build does print it when setup runs');
 });
 
 test.run();
