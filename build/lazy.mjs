@@ -46,6 +46,26 @@ export const LAZY_SOURCES = [
   /firmware\/selftest-vectors\.json$/,
 ];
 
+/**
+ * Setup-only declarations of modules a set-up board does use (by their TypeScript names): lazy too.
+ * A name a set-up board's boot reaches would run $L at every boot: test/maker/boot.test.ts checks
+ * that the firmware built with FFS_LAZY_DEBUG prints no `LAZY i` when a set-up board boots.
+ */
+export const LAZY_DECLARATIONS = [
+  // the DSS messages: only discovery's deviceDetails (and json-out's jsonString/obj) run at rest
+  [/firmware\/wss\/messages\.ts$/, ['requestBody', 'reportPairs', 'scanEntryJson', 'attemptJson', 'typeLetter', 'badFields', 'parseResponse', 'unquote', 'parseCredential']],
+  [/firmware\/wss\/json-out\.ts$/, ['quotedSsid', 'normalizeBssid']],
+  [/firmware\/wss\/wifi-join\.ts$/, ['checkConnectivity']],
+  // HMAC: the DRBG, the setup network's key and mesh; the records need SHA-256 alone
+  [/firmware\/crypto\/sha256\.ts$/, ['keyBlock', 'hmacSha256']],
+];
+
+export const isLazyDeclaration = (source, name) => {
+  if (!source || !name) return false;
+  const s = source.replace(/\\/g, '/');
+  return LAZY_DECLARATIONS.some(([re, names]) => re.test(s) && names.includes(name));
+};
+
 export const isLazySource = (source) => {
   if (!source) return false;
   const s = source.replace(/\\/g, '/');
@@ -95,22 +115,30 @@ export function lazify(code, map, opts = {}) {
   const a = analyze(ast);
   const starts = lineStarts(code);
   const consumer = new SourceMapConsumer(typeof map === 'string' ? JSON.parse(map) : map);
-  const sourceAt = (off) => {
+  const positionAt = (off) => {
     const line = lineOf(starts, off);
-    const p = consumer.originalPositionFor({ line: line + 1, column: off - starts[line], bias: SourceMapConsumer.LEAST_UPPER_BOUND });
+    return consumer.originalPositionFor({ line: line + 1, column: off - starts[line], bias: SourceMapConsumer.LEAST_UPPER_BOUND });
+  };
+  const sourceAt = (off) => {
+    const p = positionAt(off);
     return p && p.source;
+  };
+  // a declaration is lazy by its module, or (opts.isLazySource not given) by its own TypeScript name
+  const lazyDecl = opts.isLazySource ? () => false : (id) => {
+    const p = positionAt(id.start);
+    return !!p && isLazyDeclaration(p.source, p.name || id.name);
   };
 
   // 1. units: one per top-level declaration (per declarator for variable declarations)
   const units = [];
   for (const st of body.body) {
     if ((st.type === 'FunctionDeclaration' || st.type === 'ClassDeclaration') && st.id) {
-      const u = { stmt: st, node: st, kind: null, ids: [st.id], lazy: lazySource(sourceAt(st.start)) };
+      const u = { stmt: st, node: st, kind: null, ids: [st.id], lazy: lazySource(sourceAt(st.start)) || lazyDecl(st.id) };
       units.push(u);
     } else if (st.type === 'VariableDeclaration') {
       for (const d of st.declarations) {
         const ids = patternIds(d.id);
-        const u = { stmt: st, node: d, kind: st.kind, ids, lazy: d.id.type === 'Identifier' && lazySource(sourceAt(d.id.start)) };
+        const u = { stmt: st, node: d, kind: st.kind, ids, lazy: d.id.type === 'Identifier' && (lazySource(sourceAt(d.id.start)) || lazyDecl(d.id)) };
         units.push(u);
       }
     } else {

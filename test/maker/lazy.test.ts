@@ -10,7 +10,7 @@ import sourceMapJs from 'source-map-js';
 // @ts-ignore plain ESM build scripts
 import { buildBundle, featureDefines } from '../../esbuild.config.mjs';
 // @ts-ignore
-import { lazify, isLazySource } from '../../build/lazy.mjs';
+import { lazify, isLazySource, isLazyDeclaration } from '../../build/lazy.mjs';
 // @ts-ignore
 import { checkFile } from '../../build/check.mjs';
 
@@ -41,6 +41,11 @@ test('the firmware\'s lazy list names setup modules only', () => {
   assert.ok(isLazySource('../hal/espruino/ble.ts'));
   assert.ok(isLazySource('../firmware/crypto/drbg.ts'));
   assert.not.ok(isLazySource('../hal/espruino/index.ts'), 'the HAL builder runs at boot');
+  // setup-only declarations of modules a set-up board uses
+  assert.ok(isLazyDeclaration('../firmware/wss/messages.ts', 'parseResponse'));
+  assert.not.ok(isLazyDeclaration('../firmware/wss/messages.ts', 'deviceDetails'), 'local discovery answers with it at rest');
+  assert.ok(isLazyDeclaration('../firmware/crypto/sha256.ts', 'hmacSha256'));
+  assert.not.ok(isLazyDeclaration('../firmware/crypto/sha256.ts', 'sha256'), 'the records are checked with it at boot');
 });
 
 test('moved declarations run on first use only, with the same results', async () => {
