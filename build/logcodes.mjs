@@ -21,6 +21,9 @@
 //     the SHA-256 of the final file and the codes; the same dictionary rides in the source map as
 //     `x_ffs_logcodes` (the simulator reads the map next to the bundle it runs).
 //
+// The source map's sourcesContent holds the TypeScript as written (restoreSources); its line numbers
+// are exact (the pass keeps every line where it was), a column on a coded message's line is approximate.
+//
 // Host side: LogDecoder turns a device line back into exactly the text the source wrote. The boot line
 // announces the id; a dictionary of another id (stale), an unknown code or arguments that do not fit
 // give the raw line and a note, never an exception.
@@ -489,7 +492,8 @@ export function dictionaryFromMap(map) {
   }
 }
 
-const LINE = /^([>\r\s]*)(debug|info|warn|error) ([^\s:]+): ([\s\S]*)$/;
+// a line may start with REPL noise: a prompt, a carriage return, a VT100 sequence (`\x1b[J` on 2v29)
+const LINE = /^((?:\x1b\[[0-9;?]*[A-Za-z]|[>\r\s])*)(debug|info|warn|error) ([^\s:]+): ([\s\S]*)$/;
 const CODED = /^((?:[A-Za-z0-9-]+: )?)~([\s\S]*)$/;
 const BOOT_ID = / ~([0-9a-f]{8})$/;
 

@@ -246,7 +246,8 @@ export async function flashBoard(opts: FlashOptions): Promise<FlashSummary> {
       throw new FlashError('boot', `the board did not print "${opts.bootLine}" within ${Math.round((opts.bootTimeoutMs ?? 20000) / 1000)} s after load() (last output: ${tail.slice(0, 160) || 'none'})`);
     }
     const raw = out.split(/\r?\n/).find((l) => l.includes(opts.bootLine)) || opts.bootLine;
-    const booted = decoder.decode(raw.slice(raw.lastIndexOf('\r') + 1).replace(/^>/, '').trim());
+    // the REPL's noise off the line: carriage returns, the prompt, VT100 sequences (2v29 prints \x1b[J)
+    const booted = decoder.decode(raw.slice(raw.lastIndexOf('\r') + 1).replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/^>/, '').trim());
     const bootLine = booted.text;
     if (booted.note) warnings.push(booted.note);
     else if (booted.id && !opts.logDictionary) warnings.push(`the firmware's log lines are coded (dictionary ${booted.id}) and no dictionary was found next to the bundle: keep dist/*.logs.json to read them`);

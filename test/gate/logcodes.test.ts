@@ -153,6 +153,7 @@ test('stale dictionary, unknown code, wrong arguments, no dictionary: raw line a
   const ok = new LogDecoder(dict);
   assert.is(ok.text('info wss: ~A3~getWifiList'), 'info wss: retry 3 of getWifiList');
   assert.is(ok.text('>\r info mesh: pb-adv: ~B1'), '>\r info mesh: pb-adv: start: no OOB', 'prompt noise and a module prefix');
+  assert.is(ok.text('\x1b[J>info wss: ~A1~x'), '\x1b[J>info wss: retry 1 of x', 'the VT100 sequence the 2v29 REPL prints');
   // the boot line: the id comes off, the text is today's
   const boot = ok.decode('info boot: FFS provisionee booted v0.1.0 on ESP32 Espruino 2v29 ~aaaaaaaa');
   assert.is(boot.text, 'info boot: FFS provisionee booted v0.1.0 on ESP32 Espruino 2v29');
