@@ -12,6 +12,7 @@ import { createHttp } from './http';
 import { createWifi } from './wifi';
 import { createNet } from './net';
 import { createBle } from './ble';
+import { checkSeed } from './unavailable';
 
 /**
  * `o[name]` made by `make` the first time it is read (then a plain property): a service nobody uses
@@ -45,18 +46,12 @@ function boardPins(storage: StorageService, pins?: PinConfig): PinConfig {
   return pins || (cfg && cfg.pins) || { button: 'D0', buttonActiveLow: true, led: 'D2' };
 }
 
-/** The DRBG seed must be there (checked at boot; the DRBG itself is made on first use). */
-function checkSeed(storage: StorageService): void {
-  const seed = storage.readString(FILES.seed);
-  // 32: SEED_BYTES of hal/espruino/crypto.ts (not imported: that module is made on first use)
-  if (!seed || seed.length < 32) throw new Error('crypto: device seed "' + FILES.seed + '" is ' + (seed ? 'shorter than 32 bytes' : 'missing') + ': provision the device with the flash tool');
-}
-
 export function createBoardHal(pins?: PinConfig): Hal {
-  // (helpers for the pins and the seed: what they read is not kept alive by the closures made here)
+  // (the pins in a helper: the parsed ffs.cfg is not kept alive by the closures made here)
   const log = createLog();
   const storage = createStorage((m) => log.log('warn', 'storage', m));
-  checkSeed(storage);
+  // the DRBG seed must be there: checked at boot, the DRBG itself is made on first use
+  checkSeed(storage.readString(FILES.seed));
   const p = boardPins(storage, pins);
   const clock = createClock();
   const hal = { log: log, clock: clock, storage: storage, system: createSystem(), button: createButton(p), led: createLed(p) } as Hal;
