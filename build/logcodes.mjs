@@ -34,11 +34,12 @@ import { parseScript, children } from './scope.mjs';
 import { applyEdits, remap } from './postpass.mjs';
 
 /**
- * Texts that code on the device reads back from log lines (firmware/api.ts observe(): a failed setup
- * becomes the maker's onSetupFailed). A message containing one of them is never coded.
- * test/gate/logcodes.test.ts checks that every literal api.ts looks for in a message is here.
+ * Texts that code on the device reads back from log lines: a message containing one of them is never
+ * coded. Empty since c866778 (firmware/api.ts hears the flows' events instead of parsing 'setup failed: ',
+ * 'provisioning failed' and 'protocol timeout' lines); test/gate/logcodes.test.ts checks that every
+ * literal api.ts looks for in a log message is here.
  */
-export const KEEP = ['setup failed: ', 'provisioning failed', 'protocol timeout'];
+export const KEEP = [];
 
 /** The marker that starts a coded message and separates its free arguments. */
 export const MARK = '~';
@@ -66,8 +67,8 @@ async function typescript() {
 }
 
 /** Collects the templates of one build. */
-export function createCollector() {
-  return { next: 0, entries: new Map(), kept: [] };
+export function createCollector(opts = {}) {
+  return { next: 0, entries: new Map(), kept: [], keep: opts.keep || KEEP };
 }
 
 const LEVELS = { d: 'debug', i: 'info', w: 'warn', e: 'error' };
@@ -229,7 +230,7 @@ function encode(message, site, sf, file, collector, text) {
   const whole = lits.join('');
   // the boot line stays readable on the wire (the flash tool and the simulator wait for it)
   const bootLine = args.some((a) => a.arg && ts.isIdentifier(unparen(a.arg)) && unparen(a.arg).text === 'BOOT_LINE');
-  if (bootLine || KEEP.some((k) => whole.includes(k))) {
+  if (bootLine || collector.keep.some((k) => whole.includes(k))) {
     collector.kept.push(file + ':' + (sf.getLineAndCharacterOfPosition(message.getStart(sf)).line + 1));
     return null;
   }
