@@ -99,10 +99,21 @@ export function transformSource(text, file, collector) {
       if (init.kind === K.CallExpression && init.expression.kind === K.Identifier && init.expression.text === 'meshLog') meshLogs.add(n.name.text);
       if (init.kind === K.ArrowFunction && init.body.kind === K.CallExpression) {
         const site = sinkOf(init.body);
-        // only a wrapper with its level and tag written out (api.ts's log(level, message, tag) is not)
-        if (site && site.message.kind === K.Identifier && site.level && site.tag) {
-          const i = init.parameters.findIndex((p) => p.name.kind === K.Identifier && p.name.text === site.message.text);
-          if (i >= 0) wrappers.set(n.name.text, { index: i, level: site.level, tag: site.tag });
+        // a wrapper: its message is a parameter; its level and tag are written out or parameters
+        // (`(level, message, tag) => hal.log.log(level, tag || 'app', message)` in api.ts)
+        const param = (id) => init.parameters.findIndex((p) => p.name.kind === K.Identifier && id && id.kind === K.Identifier && p.name.text === id.text);
+        const part = (node, known) => {
+          if (known) return { lit: known };
+          if (!node) return null;
+          const u = unparen(node);
+          if (param(u) >= 0) return { param: param(u) };
+          if (u.kind === K.BinaryExpression && u.operatorToken.kind === K.BarBarToken && param(u.left) >= 0 && lit(u.right) !== undefined) return { param: param(u.left), dflt: lit(u.right) };
+          return null;
+        };
+        if (site && site.message.kind === K.Identifier && param(site.message) >= 0) {
+          const level = part(site.levelNode, site.level);
+          const tag = part(site.tagNode, site.tag);
+          if (level && tag) wrappers.set(n.name.text, { index: param(site.message), level, tag, decl: n });
         }
       }
     }
@@ -117,9 +128,10 @@ export function transformSource(text, file, collector) {
     const c = call.expression;
     const a = call.arguments;
     if (c.kind === K.Identifier && imported.has(c.text) && a.length === 2) return { message: a[1], level: c.text, tag: 'wss' };
-    if (c.kind === K.Identifier && wrappers.has(c.text)) {
+    if (c.kind === K.Identifier && wrappers.has(c.text) && declarationOf(c) === wrappers.get(c.text).decl) {
       const w = wrappers.get(c.text);
-      return a.length > w.index ? { message: a[w.index], level: w.level, tag: w.tag } : null;
+      const value = (p) => (p.lit !== undefined ? p.lit : a.length > p.param ? lit(a[p.param]) : p.dflt);
+      return a.length > w.index ? { message: a[w.index], level: value(w.level), tag: value(w.tag) } : null;
     }
     if (c.kind !== K.PropertyAccessExpression) return null;
     const name = c.name.text;
@@ -128,7 +140,7 @@ export function transformSource(text, file, collector) {
     }
     const obj = c.expression;
     const objName = obj.kind === K.Identifier ? obj.text : obj.kind === K.PropertyAccessExpression ? obj.name.text : '';
-    if (name === 'log' && objName === 'log' && a.length === 3) return { message: a[2], level: lit(a[0]), tag: lit(a[1]) };
+    if (name === 'log' && objName === 'log' && a.length === 3) return { message: a[2], level: lit(a[0]), tag: lit(a[1]), levelNode: a[0], tagNode: a[1] };
     return null;
   }
 
@@ -148,6 +160,33 @@ export function transformSource(text, file, collector) {
   let out = text;
   for (const e of edits) out = out.slice(0, e.start) + e.text + out.slice(e.end);
   return out;
+}
+
+/**
+ * The declaration an identifier resolves to (a variable declaration, a parameter or a function
+ * declaration of that name in the nearest enclosing scope that has one), or null.
+ */
+function declarationOf(id) {
+  const K = ts.SyntaxKind;
+  const name = id.text;
+  const declares = (st) => {
+    if (st.kind === K.VariableStatement) return st.declarationList.declarations.find((d) => d.name.kind === K.Identifier && d.name.text === name);
+    if (st.kind === K.FunctionDeclaration && st.name && st.name.text === name) return st;
+    return undefined;
+  };
+  for (let n = id.parent; n; n = n.parent) {
+    if (ts.isFunctionLike(n)) {
+      const p = (n.parameters || []).find((q) => q.name.kind === K.Identifier && q.name.text === name);
+      if (p) return p;
+    }
+    if (n.kind === K.Block || n.kind === K.SourceFile || n.kind === K.ModuleBlock) {
+      for (const st of n.statements) {
+        const d = declares(st);
+        if (d) return d;
+      }
+    }
+  }
+  return null;
 }
 
 /** Load the TypeScript parser (once) for transformSource. */
@@ -515,7 +554,9 @@ export class LogDecoder {
 
   /**
    * One line: { text, raw, coded, note }. text is the line as the source wrote it (when decoded) or
-   * the raw line; note says why a coded line could not be decoded.
+   * the raw line; note says why a coded line could not be decoded; id the one a boot line announced.
+   * @param {string} raw
+   * @returns {{ text: string, raw: string, coded: boolean, note?: string, id?: string }}
    */
   decode(raw) {
     const m = LINE.exec(raw);
@@ -531,11 +572,21 @@ export class LogDecoder {
         if (this.dicts.length && !this.dict) {
           note = 'the firmware\'s log dictionary is ' + b[1] + ', not ' + this.dicts.map((d) => d.id).join('/') + ': coded lines stay raw (rebuild, or use the dist/ it was flashed from)';
         }
-        return { text: lead + level + ' ' + tag + ': ' + message, raw, coded: false, id: b[1], note };
+        // a boot line in words (the boot line itself), or coded (`error boot: ~X...`): decoded below
+        const r = this.decodeBody(raw, lead, level, tag, message);
+        // another build's firmware: its boot line in words without the id, a coded one raw; with the note
+        if (note) return { text: r.coded ? raw : r.text, raw, coded: r.coded, id: b[1], note };
+        return { ...r, id: b[1] };
       }
     }
+    return this.decodeBody(raw, lead, level, tag, message);
+  }
+
+  /** The message part of a log line (after any boot id). */
+  decodeBody(raw, lead, level, tag, message) {
+    let note;
     const c = CODED.exec(message);
-    if (!c) return { text: raw, raw, coded: false };
+    if (!c) return { text: lead + level + ' ' + tag + ': ' + message, raw, coded: false };
     const dict = this.dict;
     if (!dict) {
       note = this.dicts.length

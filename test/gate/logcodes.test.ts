@@ -64,14 +64,19 @@ test('transformSource: each kind of message becomes a placeholder and its argume
   assert.match(byLine(lineOf("' runs did not finish'")), /'\\x01LC\d+\\x01' \+ \(n \+ n\)\)/);
   assert.match(byLine(lineOf("L.i('start: '")), /\(ok \? 0 : 1\) \+ \(n > 1 \? 0 : \(n > 0 \? 1 : 2\)\)/);
   // not coded: kept texts, the boot line, a call that is not a sink, a message with nothing to gain
-  for (const needle of ["'setup failed: '", "'provisioning failed: '", 'BOOT_LINE +', "'short hold: clear setup'", "info(hal, 'a' + op)"]) {
+  for (const needle of ["'setup failed: '", "'provisioning failed: '", 'BOOT_LINE +', "info(hal, 'a' + op)"]) {
     assert.is(byLine(lineOf(needle)), text.split('\n')[lineOf(needle) - 1], needle + ' stays');
   }
   // a value alone is coded (no raw line at a coded site starts with the marker); a forwarded parameter is not
   assert.match(byLine(lineOf('L.e(op)')), /L\.e\('\\x01LC\d+\\x01' \+ \(op\)\)/);
   const entries = [...c.entries.values()];
   assert.ok(entries.some((e) => e.at === fixture + ':' + lineOf("crypt('boot counter") && e.level === 'warn' && e.tag === 'crypto'), 'the local arrow is a sink with its level and tag');
-  assert.equal(c.kept.length, 2, 'the two kept messages are listed');
+  // a wrapper taking level and tag: the call's literals, the wrapper's default tag
+  assert.ok(entries.some((e) => e.at === fixture + ':' + lineOf("'short hold: clear setup'") && e.level === 'info' && e.tag === 'button'));
+  assert.ok(entries.some((e) => e.at === fixture + ':' + lineOf("'no config '") && e.level === 'error' && e.tag === 'app'));
+  // a call to another function of the wrapper's name (a parameter here) is not a sink
+  assert.is(byLine(lineOf("'not a sink: '")), text.split('\n')[lineOf("'not a sink: '") - 1]);
+  assert.equal(c.kept.length, 3, 'the two kept messages and the boot line are listed');
   assert.match(transformSource(text, fixture, createCollector({ keep: [] })).split('\n')[lineOf("'setup failed: '") - 1], /\\x01LC/, 'coded when not kept');
   const log = transformSource(readFileSync(path.join(root, 'test/gate/fixtures/logcodes/log.ts'), 'utf8'), 'log.ts', createCollector());
   assert.not.match(log, /\\x01LC/, 'the wrappers themselves are left alone');
@@ -151,7 +156,11 @@ test('every message of dist/firmware.js decodes back from what the device would 
 });
 
 test('stale dictionary, unknown code, wrong arguments, no dictionary: raw line and a note, never a throw', () => {
-  const dict = makeDictionary({ id: 'aaaaaaaa', code: 'x', bundle: 'f.js', codes: { A: { parts: ['retry ', ' of ', ''], args: [null, null], level: 'info', tag: 'wss' }, B: { parts: ['start: ', ''], args: [['static OOB', 'no OOB']], level: 'info', tag: 'mesh' } }, kept: [] });
+  const dict = makeDictionary({ id: 'aaaaaaaa', code: 'x', bundle: 'f.js', codes: {
+    A: { parts: ['retry ', ' of ', ''], args: [null, null], level: 'info', tag: 'wss' },
+    B: { parts: ['start: ', ''], args: [['static OOB', 'no OOB']], level: 'info', tag: 'mesh' },
+    C: { parts: ['no ', ': flash the device first'], args: [null], level: 'error', tag: 'boot' },
+  }, kept: [] });
   const ok = new LogDecoder(dict);
   assert.is(ok.text('info wss: ~A3~getWifiList'), 'info wss: retry 3 of getWifiList');
   assert.is(ok.text('>\r info mesh: pb-adv: ~B1'), '>\r info mesh: pb-adv: start: no OOB', 'prompt noise and a module prefix');
@@ -160,12 +169,17 @@ test('stale dictionary, unknown code, wrong arguments, no dictionary: raw line a
   const boot = ok.decode('info boot: FFS provisionee booted v0.1.0 on ESP32 Espruino 2v29 ~aaaaaaaa');
   assert.is(boot.text, 'info boot: FFS provisionee booted v0.1.0 on ESP32 Espruino 2v29');
   assert.is(boot.note, undefined);
+  // a coded line of the tag boot carries the id too
+  assert.is(ok.text('error boot: ~Cffs.cfg ~aaaaaaaa'), 'error boot: no ffs.cfg: flash the device first');
   // a firmware of another build: its boot line says so, and its coded lines stay raw
   const stale = new LogDecoder(dict);
   assert.match(stale.decode('info boot: FFS provisionee booted v0.1.0 ~bbbbbbbb').note!, /bbbbbbbb, not aaaaaaaa/);
   const s = stale.decode('info wss: ~A3~getWifiList');
   assert.is(s.text, 'info wss: ~A3~getWifiList');
   assert.match(s.note!, /not the firmware's \(bbbbbbbb\)/);
+  const sb = stale.decode('error boot: ~Cffs.cfg ~bbbbbbbb');
+  assert.is(sb.text, 'error boot: ~Cffs.cfg ~bbbbbbbb');
+  assert.match(sb.note!, /bbbbbbbb, not aaaaaaaa/);
   assert.match(ok.text('info wss: ~Z'), /^info wss: ~Z  \[log code: unknown log code ~Z/);
   assert.match(ok.text('info wss: ~A3'), /fewer/);
   assert.match(ok.text('info mesh: ~B7'), /not one of its 2 texts/);
