@@ -122,8 +122,7 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
         opts.onDone(null, out);
       });
       try {
-        // ESP32: one argument (the list); other ports: (err, list)
-        W.scan((a: any, b: any) => end(Array.isArray(a) ? a : Array.isArray(b) ? b : []));
+        W.scan(end); // ESP32: one argument, the list (the flash tool takes ESP32 builds only)
       } catch (e) {
         end(e);
       }
