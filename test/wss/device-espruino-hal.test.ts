@@ -348,7 +348,10 @@ test('Wifi: a scan that never answers or throws is WIFI_SCAN; a stopAP that call
     wifi.scan({ onDone: (e) => got.push(e!.code + ' ' + e!.message) });
     assert.is(got.length, 1, 'not synchronously');
     clock.run();
-    assert.equal(got, ['WIFI_SCAN timeout at 15000', 'WIFI_SCAN Error: A scan is already in progress']);
+    W.scan = ((cb: (x: unknown) => void) => (globalThis as any).setTimeout(() => cb('not a list'), 5)) as any;
+    wifi.scan({ onDone: (e, l) => got.push(e ? e.code + ' ' + e.message : 'list ' + l) });
+    clock.run();
+    assert.equal(got, ['WIFI_SCAN timeout at 15000', 'WIFI_SCAN Error: A scan is already in progress', 'WIFI_SCAN not a list']);
     W.stopAP = ((cb: () => void) => { cb(); cb(); }) as any;
     let stops = 0;
     wifi.stopAccessPoint({ onDone: () => stops++ });
