@@ -206,7 +206,8 @@ export async function typeFacts(entries) {
   const sources = program.getSourceFiles().filter((sf) => !sf.isDeclarationFile && !sf.fileName.includes('node_modules'));
   for (const sf of sources) {
     const visit = (node) => {
-      if (ts.isStringLiteralLike(node)) strings.add(node.text);
+      // a literal in a type (`NetService['serveHttp']`) is erased by the build: never data, never a key
+      if (ts.isStringLiteralLike(node) && !(node.parent && ts.isLiteralTypeNode(node.parent))) strings.add(node.text);
       let name = null;
       let ok = true;
       let why = '';

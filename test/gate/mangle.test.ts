@@ -43,6 +43,12 @@ test('a name written with JSON.stringify or writeJSON is refused', async () => {
   assert.ok(q.some((l) => /"boots" at hal\/espruino\/crypto\.ts:\d+:\d+: a value JSON can hold/.test(l)), q.join('\n'));
 });
 
+test('a name spelled as a string only in a type passes; as data it is refused', async () => {
+  const p = await checkMangle({ mangle: { names: ['onTick', 'onTock'], cache: {} }, bundles: [], entries: ['test/gate/fixtures/mangle-type-literal.ts'] });
+  assert.not.ok(p.some((l) => l.includes('"onTick" is a string literal')), p.join('\n'));
+  assert.ok(p.some((l) => l.includes('"onTock" is a string literal in the sources')), p.join('\n'));
+});
+
 test('a property of a built-in or native object (declared in a .d.ts) is refused', async () => {
   const p = await problemsFor(['memory']);
   assert.ok(p.some((l) => /"memory" at hal\/espruino\/system\.ts:\d+:\d+: declared by a library or ambient type/.test(l)), p.join('\n'));
