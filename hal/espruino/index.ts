@@ -40,6 +40,27 @@ export function onFirstUse<T extends object, K extends keyof T>(o: T, name: K, m
  * the boot counter it persists before its first output (hal/espruino/crypto.ts), is made on the first
  * use of `hal.crypto`: once in every boot that needs randomness, never on a set-up board at rest.
  */
+/**
+ * `o[name]` made by `make` at its first read in a turn of the event loop and dropped after that turn:
+ * for a service whose state lives in Storage (the configuration: every change is persisted at once),
+ * so a board at rest does not keep it (local discovery reads it once when the home network is up).
+ */
+export function onEachTurn<T extends object, K extends keyof T>(o: T, name: K, make: () => T[K], clock: Hal['clock']): void {
+  let v: T[K] | null = null;
+  Object.defineProperty(o, name, {
+    enumerable: true,
+    get: () => {
+      if (!v) {
+        v = make();
+        clock.defer(() => {
+          v = null;
+        });
+      }
+      return v;
+    },
+  });
+}
+
 /** The pins: the maker's, else the device configuration's (ffs.cfg), else D0/D2. */
 function boardPins(storage: StorageService, pins?: PinConfig): PinConfig {
   const cfg = storage.readJSON<{ pins?: PinConfig }>(FILES.config);
@@ -56,7 +77,7 @@ export function createBoardHal(pins?: PinConfig): Hal {
   const clock = createClock();
   const hal = { log: log, clock: clock, storage: storage, system: createSystem(), button: createButton(p), led: createLed(p) } as Hal;
   onFirstUse(hal, 'crypto', () => createCrypto({ storage: storage, clock: clock, log: log }));
-  onFirstUse(hal, 'config', () => createConfig({ storage: storage, log: log }));
+  onEachTurn(hal, 'config', () => createConfig({ storage: storage, log: log }), clock);
   onFirstUse(hal, 'http', () => createHttp({ storage: storage, crypto: hal.crypto, log: log }));
   onFirstUse(hal, 'wifi', () => createWifi({ clock: clock, log: log }));
   onFirstUse(hal, 'net', () => createNet({ log: log }));

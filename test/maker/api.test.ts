@@ -135,4 +135,18 @@ test('a first-use service is made once, on its first read, and not at all when n
   assert.equal(Object.keys(untouched), ['svc']);
 });
 
+test('a per-turn service (the configuration) is made at its first read in a turn and dropped after it', async () => {
+  const halIndex = '../../hal/espruino/index.ts';
+  const onEachTurn = (await import(halIndex)).onEachTurn;
+  const later: Array<() => void> = [];
+  let made = 0;
+  const o: { cfg?: { n: number } } = {};
+  onEachTurn(o, 'cfg', () => ({ n: ++made }), { defer: (fn: () => void) => later.push(fn) });
+  assert.is(made, 0, 'not made before it is read');
+  assert.is(o.cfg!.n, 1);
+  assert.is(o.cfg!.n, 1, 'one per turn');
+  later.splice(0).forEach((fn) => fn());
+  assert.is(o.cfg!.n, 2, 'made again in a later turn: nothing kept at rest');
+});
+
 test.run();
