@@ -180,10 +180,24 @@ function cutsOf(events: SimEvent[], board: string): Cut[] {
 
 /** Injected world faults that make a WSS run fail (DSS drop/stall/5xx, an access point out of range). */
 function worldFaultsOf(events: SimEvent[]): Cut[] {
-  return events
+  const out = events
     .filter((e) => (e.actor === 'dss' && (e.kind === 'fault' || (e.kind === 'http' && / -> 5\d\d\b/.test(e.summary)))) ||
-      (e.actor === 'wifi' && /out of range|not found|no AP/i.test(e.summary)))
+      (e.actor === 'wifi' && e.kind !== 'fault' && /out of range|not found|no AP/i.test(e.summary)))
     .map((e) => ({ t: e.t, why: `${e.actor} ${e.summary}` }));
+  // an access point that comes up late (sim/world/aps.ts 'fault' event with its ssid and untilMs) is a
+  // fault where the device looked for it meanwhile: each Wi-Fi scan (the home network missing from the
+  // scan the DSS matches the customer's networks against) and each join of that SSID before it was up
+  for (const f of events.filter((e) => e.actor === 'wifi' && e.kind === 'fault' && typeof e.fields?.ssid === 'string' && typeof e.fields?.untilMs === 'number')) {
+    const ssid = f.fields!.ssid as string;
+    const until = f.fields!.untilMs as number;
+    for (const e of events) {
+      if (e.t < f.t || e.t >= until || e.actor !== 'wifi') continue;
+      if ((e.kind === 'scan' && /scan started/.test(e.summary)) || (e.kind === 'join' && e.summary.includes(`joining ${JSON.stringify(ssid)}`))) {
+        out.push({ t: e.t, why: `wifi ${f.summary} (the device's ${e.kind} at ${at(e.t)})` });
+      }
+    }
+  }
+  return out.sort((a, b) => a.t - b.t);
 }
 
 function meshVerdict(events: SimEvent[], board: string, out: Judgement): void {

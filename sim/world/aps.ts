@@ -86,7 +86,14 @@ export class WifiWorld implements WifiMedium {
         `(${device ? 'the device\'s own access point' : ap.behind})`, { ssid: ap.ssid, bssid: ap.bssid, owner }, device ? owner : undefined);
     };
     if (ap.upAtMs <= this.clock.now()) raise();
-    else this.clock.setTimer(raise, ap.upAtMs - this.clock.now(), 'wifi');
+    else {
+      // a scenario's (or the fuzzer's) access point that comes up late: the timeline says so from the start,
+      // so a flow that fails meanwhile has its cause on record (sim/fuzz.ts worldFaultsOf)
+      if (owner === 'scenario') {
+        this.emit('fault', `AP ${JSON.stringify(ap.ssid)} out of range until ${(ap.upAtMs / 1000).toFixed(3)}s`, { ssid: ap.ssid, untilMs: ap.upAtMs });
+      }
+      this.clock.setTimer(raise, ap.upAtMs - this.clock.now(), 'wifi');
+    }
     if (ap.downAtMs !== undefined) this.clock.setTimer(() => this.takeDown(ap), ap.downAtMs - this.clock.now(), 'wifi');
     return ap;
   }

@@ -95,6 +95,24 @@ test('wss: joined home but the power cut tore the write that saves it, then the 
   assert.ok(landed.findings.some((f) => f.kind === 'lost' || /joined the home network/.test(f.detail)), JSON.stringify(landed.findings));
 });
 
+test('wss: the home AP out of range through the scan, no user network, FFS off: expected; the AP up before the scan: failed', () => {
+  // fuzz default --cpu host seeds 307, 349, 358, 370 (HEAD 20cafdd): "home" out of range until ~15 s, the
+  // device (fast at host speed) scanned at 11.6 s, the DSS had no credential for it, the run failed
+  const run = (untilMs: number) => {
+    t = 0;
+    const late: SimEvent = { t: 0, actor: 'wifi', kind: 'fault', summary: `AP "home" out of range until ${untilMs / 1000}s`, fields: { ssid: 'home', untilMs } };
+    return report([late, power('power on'), log('info wss: Wi-Fi Simple Setup run 1/3'), ev('wifi', 'scan', 'scan started', undefined),
+      ev('wifi', 'scan', 'scan found 3 AP(s): (hidden), (hidden), (hidden)', undefined), log('warn wss: no user network worked'),
+      log('warn wss: setup failed: no next state after CONNECTING_TO_USER_NETWORK'), log('warn wss: FFS off')]);
+  };
+  const j = oracle(run(15000), WSS);
+  assert.is(j.verdict, 'expected', JSON.stringify(j));
+  assert.match(j.explained[0], 'out of range until 15s');
+  const k = oracle(run(20), WSS); // up at 20 ms, long before the scan: no fault in that run
+  assert.is(k.verdict, 'failed', JSON.stringify(k));
+  assert.match(k.findings[0].detail, 'no injected fault in that run');
+});
+
 test('a crash is a failure whatever the flows did', () => {
   const r = report([ev('echo', 'state', 'provisioned dev1 over pb-adv: unicast 0x0100', undefined), ev('echo', 'check', 'dev1 stored the same device key', undefined)]);
   (r as { failures: string[] }).failures = ['dev1 crashed at 1.000s: Uncaught Error: boom'];
