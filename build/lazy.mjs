@@ -59,10 +59,12 @@ export const LAZY_DECLARATIONS = [
   // HMAC: the DRBG, the setup network's key and mesh; the records need SHA-256 alone
   [/firmware\/crypto\/sha256\.ts$/, ['keyBlock', 'hmacSha256']],
   // byte helpers of the setup protocols (the records use bytesToHex/utf8ToBytes, the seed check nothing)
-  [/firmware\/crypto\/bytes\.ts$/, ['u64BE', 'concatBytes', 'equalBytes', 'copyBytes', 'bytesToBinaryString', 'wordBE']],
+  [/firmware\/crypto\/bytes\.ts$/, ['hexToBytes', 'u64BE', 'concatBytes', 'equalBytes', 'copyBytes', 'bytesToBinaryString', 'wordBE']],
   [/firmware\/crypto\/base64\.ts$/, ['base64Decode']],
   // the device key out of the certificate chain: the DSS setup only
-  [/hal\/espruino\/config\.ts$/, ['findSpki']],
+  [/hal\/espruino\/config\.ts$/, ['findSpki', 'SPKI_PREFIX']],
+  // the unprovisioned node's machinery (startMesh stays: it decides at boot)
+  [/firmware\/mesh\/index\.ts$/, ['beaconUntilProvisioned']],
   [/hal\/espruino\/crypto-native\.ts$/, ['nativeAes128']],
 ];
 
