@@ -168,7 +168,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       } else {
         const renamed = r.renamed.length ? `, renamed ${r.renamed.map((x) => x.from + '->' + x.to).join(' ')}` : '';
         const aliased = r.aliased.length ? `, aliased ${r.aliased.map((x) => x.name + '->' + x.to).join(' ')}` : '';
-        console.log(`built ${rel}: ${r.bytes} bytes of ${BUDGET_BYTES}, gates passed${renamed}${aliased}`);
+        const codes = r.logCodes ? `, ${r.logCodes} log messages as codes (${path.basename(rel, '.js')}.logs.json, id ${r.logId})` : '';
+        console.log(`built ${rel}: ${r.bytes} bytes of ${BUDGET_BYTES}, gates passed${renamed}${aliased}${codes}`);
       }
     }
   } catch (e) {
