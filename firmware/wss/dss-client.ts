@@ -37,10 +37,8 @@ export interface DssClient {
 
 /** The host part of a Location header value (scheme, port and path ignored), or '' when unusable. */
 export function hostOfLocation(location: string): string {
-  const s = location.trim();
-  const scheme = s.indexOf('://');
-  if (scheme < 0 && s.charAt(0) === '/') return '';
-  const host = s.substring(scheme < 0 ? 0 : scheme + 3).replace(/[\/:?#].*/, '').toLowerCase();
+  // without its scheme, up to the port, path, query or fragment (a relative path leaves nothing)
+  const host = location.trim().replace(/^[^\/]*:\/\//, '').replace(/[\/:?#].*/, '').toLowerCase();
   return host.length <= 253 && /^[a-z0-9.-]+$/.test(host) ? host : '';
 }
 
