@@ -23,10 +23,9 @@ export function createStorage(log: (msg: string) => void): StorageService {
     },
     readString: readString,
     readJSON<T>(name: string): T | null {
-      const s = readString(name);
-      if (s === null) return null;
       try {
-        return JSON.parse(s) as T;
+        // a missing file: JSON.parse(null) is null (2v29 too)
+        return JSON.parse(readString(name) as string) as T;
       } catch (e) {
         log('corrupt JSON in ' + name);
         return null;
