@@ -119,8 +119,9 @@ export function parseResponse(body: string, spec: FieldSpec): any {
   }
 }
 
+/** s without one pair of outer double quotes (when it has them). */
 function unquote(s: string): string {
-  return s.length > 1 && s.charAt(0) === '"' && s.charAt(s.length - 1) === '"' ? s.substring(1, s.length - 1) : s;
+  return s.replace(/^"([\s\S]*)"$/, '$1');
 }
 
 /**
