@@ -6,7 +6,12 @@ export interface BuiltBundle {
   outfile: string;
   metaFile: string;
   bytes: number;
+  /** log messages compiled to codes (build/logcodes.mjs), 0 with --no-logcodes */
+  logCodes: number;
+  /** id of the log-code dictionary (dist/<bundle>.logs.json), null without codes */
+  logId: string | null;
   renamed: Array<{ from: string; to: string }>;
+  aliased: Array<{ from: string; to: string }>;
   warnings: any[];
 }
 export function buildBundle(
@@ -14,6 +19,6 @@ export function buildBundle(
   outfile: string,
   argv?: string[],
   extra?: Record<string, unknown>,
-  opts?: { lazy?: boolean; halOnFirstUse?: boolean },
+  opts?: { lazy?: boolean; halOnFirstUse?: boolean; logCodes?: boolean },
 ): Promise<BuiltBundle>;
 export function buildAll(argv?: string[]): Promise<Array<{ name: string } & BuiltBundle>>;
