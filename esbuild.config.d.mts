@@ -11,7 +11,7 @@ export interface BuiltBundle {
   /** id of the log-code dictionary (dist/<bundle>.logs.json), null without codes */
   logId: string | null;
   renamed: Array<{ from: string; to: string }>;
-  aliased: Array<{ from: string; to: string }>;
+  aliased: Array<{ name: string; to: string; uses: number }>;
   warnings: any[];
 }
 export function buildBundle(
