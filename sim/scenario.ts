@@ -436,7 +436,7 @@ export async function runScenario(nameOrScenario: string | Scenario, opts: RunOp
     });
     // power-on is the first thing on the clock (the boot is device time), then the fault script
     for (const b of boards) clock.setTimer(() => b.powerOn(), 0, b.id + ':hw');
-    installFaults(scenario, boards, clock, timeline);
+    const faultsDue = installFaults(scenario, boards, clock, timeline);
 
     const satisfied = () =>
       (scenario.expect.outcome === undefined || boards.every((b) => outcomeOf(b.id) === scenario.expect.outcome)) &&
@@ -445,7 +445,10 @@ export async function runScenario(nameOrScenario: string | Scenario, opts: RunOp
     const result = await clock.run({
       until: scenario.durationMs,
       realtime: opts.realtime,
-      stop: () => matchedUntil || (!opts.until && satisfied()),
+      // (a board reaches its outcome at its own time, which runs ahead of the world's while it computes: the
+      // run goes on until the world has caught up, so a fault due before that moment still strikes; and a
+      // fault an event triggered in the same callback as the outcome acts first)
+      stop: () => matchedUntil || (!opts.until && satisfied() && faultsDue() === 0 && clock.now() >= Math.max(0, ...[...outcomes.values()].map((o) => o.t))),
     });
     stop = result === 'stopped' ? (matchedUntil ? 'matched' : 'satisfied') : result;
     // let Node report unhandled promise rejections of the boards before the checks
@@ -500,7 +503,8 @@ export function fleetStats(report: RunReport, target?: string): { target: string
 }
 
 /** Arm the scenario's fault script. */
-function installFaults(scenario: Scenario, boards: Board[], clock: VirtualClock, timeline: Timeline): void {
+function installFaults(scenario: Scenario, boards: Board[], clock: VirtualClock, timeline: Timeline): () => number {
+  let due = 0; // event faults triggered and not yet acted on (the run does not stop under them)
   for (const f of scenario.faults) {
     const targets = f.board ? boards.filter((b) => b.id === f.board) : boards;
     const restore = (b: Board) => {
@@ -538,10 +542,17 @@ function installFaults(scenario: Scenario, boards: Board[], clock: VirtualClock,
         off();
         const hit = f.board ? targets : boards.filter((b) => b.id === e.board);
         // act after the current event's call stack unwinds, at the same virtual instant
-        for (const b of hit.length ? hit : targets) clock.setTimer(() => act(b), 0, b.id + ':hw');
+        for (const b of hit.length ? hit : targets) {
+          due++;
+          clock.setTimer(() => {
+            due--;
+            act(b);
+          }, 0, b.id + ':hw');
+        }
       });
     }
   }
+  return () => due;
 }
 
 export { StorageFileError };
