@@ -3,7 +3,8 @@
 //    back: the driver retries (3 attempts, each with directed probes) and then emits 'disconnected'
 //    {ssid, reason, msg:"NO_AP_FOUND"|"4WAY_HANDSHAKE_TIMEOUT"|...}. Hence the event and a timeout.
 //  - scan(cb(list)) with ONE argument; channel may be a string, mac lower case, hidden APs have ssid "".
-//  - disconnect(cb) may call back twice; getIP(cb) calls back (null, {ip...}) and/or returns it.
+//  - disconnect(cb) may call back twice; getIP() returns {ip, netmask, gw, mac} (getIPInfo in
+//    jswrap_esp32_network.c: a callback, when given, is only queued besides).
 // The configured networks are kept here (ffsAddWifiConfiguration). Scan results and attempts are
 // delivered through callbacks (scan's onDone, connect's onAttempt), not queued for ffsGetWifiScanResult /
 // ffsGetWifiConnectionAttempt: firmware/wss takes the list and records its attempts itself.
@@ -157,12 +158,8 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
         }
         if (c && opts.onAttempt) opts.onAttempt({ ssid: c.ssid, security: c.security, state: e ? 'FAILED' : 'ASSOCIATED' });
         if (e) return opts.onDone(e, null);
-        // getIP calls back (null, {ip}) and/or returns it
-        const got = race<any>(LEAVE_TIMEOUT_MS, null, (i) => {
-          opts.onDone(null, { ssid: c.ssid, security: c.security, state: 'ASSOCIATED', ip: String((i && i.ip) || '') });
-        });
-        const r = W.getIP((e2: any, i: any) => got(i));
-        if (r && typeof r === 'object') got(r);
+        const i = W.getIP();
+        opts.onDone(null, { ssid: c.ssid, security: c.security, state: 'ASSOCIATED', ip: String((i && i.ip) || '') });
       });
       if (problem) return end(halError(c ? 'WIFI_BAD_CONFIG' : 'WIFI_NOT_CONFIGURED', problem));
       pendingSsid = c.ssid;

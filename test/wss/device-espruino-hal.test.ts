@@ -232,12 +232,11 @@ function fakeWifi(behaviour: { [ssid: string]: 'ok' | string }) {
       if (cb) (globalThis as any).setTimeout(cb, 0);
       if (was) (globalThis as any).setTimeout(() => { handlers.disconnected({ ssid: was, reason: '8', msg: 'ASSOC_LEAVE' }); if (cb) cb(); }, 200);
     },
-    // with a callback: only the callback (the path the HAL must wait for); without: the return value
+    // returns the info; a callback, when given, is queued besides (getIPInfo, jswrap_esp32_network.c)
     getIP: (cb: any) => {
       const info = { ip: connected ? '192.168.1.9' : '0.0.0.0' };
-      if (!cb) return info;
-      (globalThis as any).setTimeout(() => cb(null, info), 0);
-      return undefined;
+      if (cb) (globalThis as any).setTimeout(() => cb(null, info), 0);
+      return info;
     },
     getDetails: (cb: any) => (globalThis as any).setTimeout(() => cb({ status: connected ? 'connected' : 'NO_AP_FOUND', ssid: connected || '' }), 0),
     startAP: (s: string, o: any, cb: any) => (globalThis as any).setTimeout(() => cb(null), 100),
