@@ -49,23 +49,29 @@ export interface MeshOptions {
 export const LINK_LIFE_MS = 120000;
 
 export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
-  const state = createMeshState(hal.storage);
-  const node = state.load();
-  if (opts.onEvent) opts.onEvent({ mesh: node ? 'provisioned' : 'beaconing' });
+  // a provisioned node keeps nothing but `ctl`: the record is opened again when asked (its store is
+  // not kept at rest), the provisioning machinery is in a function of its own
   const ctl: MeshController = {
     // the record says it (saved before Complete is sent; erased by a factory reset)
-    isProvisioned: () => state.load() !== null,
+    isProvisioned: () => createMeshState(hal.storage).load() !== null,
     factoryReset(): void {
-      state.erase();
+      createMeshState(hal.storage).erase();
       if (opts.onEvent) opts.onEvent({ mesh: 'beaconing' });
       hal.log.log('info', 'mesh', 'factory reset: mesh records erased');
     },
     stop(): void {},
   };
-  if (node) hal.log.log('info', 'mesh', 'provisioned node, address 0x' + node.address.toString(16) + ': not beaconing');
-  // a provisioned node keeps nothing but `ctl` (the provisioning machinery is in a function of its own)
-  else beaconUntilProvisioned(hal, opts, state, ctl);
+  const address = provisionedAddress(hal);
+  if (opts.onEvent) opts.onEvent({ mesh: address ? 'provisioned' : 'beaconing' });
+  if (address) hal.log.log('info', 'mesh', 'provisioned node, address 0x' + address.toString(16) + ': not beaconing');
+  else beaconUntilProvisioned(hal, opts, createMeshState(hal.storage), ctl);
   return ctl;
+}
+
+/** The node's address, 0 when not provisioned (a function of its own: the record is not kept). */
+function provisionedAddress(hal: Hal): number {
+  const node = createMeshState(hal.storage).load();
+  return node ? node.address : 0;
 }
 
 /** Unprovisioned: the key pair, the beacon, the bearers and one provisioning session at a time. */

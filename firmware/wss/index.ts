@@ -38,10 +38,18 @@ export interface WssOptions {
 /** Pause before the saved network is tried again, and before a new FFS run when there is no soft AP. */
 export const RETRY_MS = 30000;
 
+/** The record at boot, checked, and whether there was none. */
+function loadWss(hal: Hal): { rec: WssRecord; fresh: boolean } {
+  const stored = openWssStore(hal.storage).load();
+  return { rec: checkRecord(stored), fresh: !stored };
+}
+
 export function startWss(hal: Hal, opts: WssOptions): WssController {
-  const store = openWssStore(hal.storage);
-  const stored = store.load();
-  let rec: WssRecord = checkRecord(stored);
+  // the record's store is opened when it is used, not kept (a set-up board at rest holds only `rec`)
+  const loaded = loadWss(hal);
+  let rec: WssRecord = loaded.rec;
+  /** no record at boot: a fresh board, or a factory reset cut short by a power loss */
+  const fresh = loaded.fresh;
   /** the maker's soft AP: in this build and not switched off (SoftAp.Enabled ← ffs.cfg flows.softAp) */
   const apOn = __FEATURE_SOFTAP__ && configFlag(hal, 'SoftAp.Enabled', true);
   let flow: Provisionee | null = null;
@@ -54,7 +62,7 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
   };
 
   function save(): void {
-    const err = store.save(rec);
+    const err = openWssStore(hal.storage).save(rec);
     if (err) hal.log.log('error', 'wss', 'cannot save: ' + err.message);
   }
 
@@ -215,7 +223,7 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
   function boot(): void {
     // no record: a fresh board, or a factory reset whose power went after the record was erased —
     // finish it (the record is the reset's commit point, see factoryReset)
-    if (!stored) forget();
+    if (fresh) forget();
     if (rec.network) {
       joinHome();
       return;
@@ -248,7 +256,7 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
       stopAll();
       // the record first (its newest slot last): a power cut before that leaves the device as it was,
       // after it the next boot finishes the erase
-      store.erase();
+      openWssStore(hal.storage).erase();
       rec = checkRecord(null);
       tell({ wifi: 'setup' });
       forget();
