@@ -3,6 +3,7 @@
 //    back: the driver retries (3 attempts, each with directed probes) and then emits 'disconnected'
 //    {ssid, reason, msg:"NO_AP_FOUND"|"4WAY_HANDSHAKE_TIMEOUT"|...}. Hence the event and a timeout.
 //  - scan(cb(list)) with ONE argument; channel may be a string, mac lower case, hidden APs have ssid "".
+//  - getDetails() returns {status:"connected", ssid, authMode} or {status:<last disconnect reason>}.
 //  - disconnect(cb) may call back twice; getIP() returns {ip, netmask, gw, mac} (getIPInfo in
 //    jswrap_esp32_network.c: a callback, when given, is only queued besides).
 // The configured networks are kept here (ffsAddWifiConfiguration). Scan results and attempts are
@@ -171,18 +172,18 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
       }
     },
     getConnectionDetails(opts: { onDone: OnDone<WifiConnectionDetails> }): void {
-      W.getDetails((d: any) => {
-        d = d || {};
-        const status = d.status || 'off';
-        const ipInfo = status === 'connected' ? W.getIP() : null;
-        const details: WifiConnectionDetails = {
-          ssid: current ? current.ssid : String(d.ssid || ''),
-          security: current ? current.security : securityOf(d.authMode),
-          state: status === 'connected' ? 'ASSOCIATED' : status === 'connecting' ? 'AUTHENTICATED' : status === 'off' ? 'DISCONNECTED' : 'FAILED',
-        };
-        if (ipInfo && ipInfo.ip) details.ip = String(ipInfo.ip);
-        later(() => opts.onDone(null, details));
-      });
+      // getDetails() returns status "connected", else the last disconnect reason's name: "ASSOC_LEAVE"
+      // after a leave, "Unknown reason" before any join (jswrap_wifi_getDetails, ESP32 2v29)
+      const d = W.getDetails() || {};
+      const status = String(d.status);
+      const ipInfo = status === 'connected' ? W.getIP() : null;
+      const details: WifiConnectionDetails = {
+        ssid: current ? current.ssid : String(d.ssid || ''),
+        security: current ? current.security : securityOf(d.authMode),
+        state: status === 'connected' ? 'ASSOCIATED' : /^(ASSOC_LEAVE|Unknown)/.test(status) ? 'DISCONNECTED' : 'FAILED',
+      };
+      if (ipInfo && ipInfo.ip) details.ip = String(ipInfo.ip);
+      later(() => opts.onDone(null, details));
     },
     disconnect(opts: { onDone: OnDone<null> }): void {
       leave(() => opts.onDone(null, null));

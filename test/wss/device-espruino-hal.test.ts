@@ -206,6 +206,7 @@ function fakeWifi(behaviour: { [ssid: string]: 'ok' | string }) {
   const handlers: { [ev: string]: (d: any) => void } = {};
   const calls: string[] = [];
   let connected: string | null = null;
+  let lastReason = 'Unknown reason'; // as jswrap_wifi_getDetails before any join
   const W = {
     calls,
     on: (ev: string, f: any) => void (handlers[ev] = f),
@@ -222,7 +223,10 @@ function fakeWifi(behaviour: { [ssid: string]: 'ok' | string }) {
         if (b === 'ok') {
           connected = ssid;
           cb(null);
-        } else handlers.disconnected({ ssid, reason: '201', msg: b });
+        } else {
+          lastReason = b;
+          handlers.disconnected({ ssid, reason: '201', msg: b });
+        }
       }, 3000);
     },
     disconnect: (cb?: () => void) => {
@@ -230,7 +234,7 @@ function fakeWifi(behaviour: { [ssid: string]: 'ok' | string }) {
       const was = connected;
       connected = null;
       if (cb) (globalThis as any).setTimeout(cb, 0);
-      if (was) (globalThis as any).setTimeout(() => { handlers.disconnected({ ssid: was, reason: '8', msg: 'ASSOC_LEAVE' }); if (cb) cb(); }, 200);
+      if (was) (globalThis as any).setTimeout(() => { lastReason = 'ASSOC_LEAVE'; handlers.disconnected({ ssid: was, reason: '8', msg: 'ASSOC_LEAVE' }); if (cb) cb(); }, 200);
     },
     // returns the info; a callback, when given, is queued besides (getIPInfo, jswrap_esp32_network.c)
     getIP: (cb: any) => {
@@ -238,7 +242,12 @@ function fakeWifi(behaviour: { [ssid: string]: 'ok' | string }) {
       if (cb) (globalThis as any).setTimeout(() => cb(null, info), 0);
       return info;
     },
-    getDetails: (cb: any) => (globalThis as any).setTimeout(() => cb({ status: connected ? 'connected' : 'NO_AP_FOUND', ssid: connected || '' }), 0),
+    // returns the details (a callback, when given, is queued besides): ESP32 2v29 jswrap_wifi_getDetails
+    getDetails: (cb: any) => {
+      const d = connected ? { status: 'connected', ssid: connected, authMode: 'wpa2' } : { status: lastReason };
+      if (cb) (globalThis as any).setTimeout(() => cb(d), 0);
+      return d;
+    },
     startAP: (s: string, o: any, cb: any) => (globalThis as any).setTimeout(() => cb(null), 100),
     stopAP: (cb: any) => (globalThis as any).setTimeout(cb, 10),
   };
@@ -301,22 +310,32 @@ test('Wifi: removing the connected network waits until the station has left', ()
   });
 });
 
-test('Wifi: connection details from the driver: failed before, associated with the IP after', () => {
-  const W = fakeWifi({ home: 'ok' });
+test('Wifi: connection details from the driver: none before a join, failed after a failure, the IP once associated, none after leaving', () => {
+  const W = fakeWifi({ home: 'ok', bad: 'AUTH_FAIL' });
   withEspruino({ Wifi: W }, (clock) => {
     const wifi = createWifi({ clock: null as any, log });
     const got: any[] = [];
-    wifi.getConnectionDetails({ onDone: (e, d) => got.push(d) });
-    assert.is(got.length, 0, 'not synchronously');
+    const details = () => {
+      wifi.getConnectionDetails({ onDone: (e, d) => got.push(d) });
+      assert.is(got.length % 2, 0, 'not synchronously');
+      got.push('-');
+      clock.run();
+    };
+    details();
+    for (const ssid of ['bad', 'home']) {
+      wifi.addConfiguration({ ssid, security: 'WPA_PSK', key: ssid + '-pass', hidden: false, priority: 0 });
+      wifi.connect({ ssid, onDone: () => undefined });
+      clock.run();
+      details();
+    }
+    wifi.disconnect({ onDone: () => undefined });
     clock.run();
-    wifi.addConfiguration({ ssid: 'home', security: 'WPA_PSK', key: 'home-pass', hidden: false, priority: 0 });
-    wifi.connect({ ssid: 'home', onDone: () => undefined });
-    clock.run();
-    wifi.getConnectionDetails({ onDone: (e, d) => got.push(d) });
-    clock.run();
-    assert.equal(got, [
+    details();
+    assert.equal(got.filter((d) => d !== '-'), [
+      { ssid: '', security: 'UNKNOWN', state: 'DISCONNECTED' },
       { ssid: '', security: 'UNKNOWN', state: 'FAILED' },
       { ssid: 'home', security: 'WPA_PSK', state: 'ASSOCIATED', ip: '192.168.1.9' },
+      { ssid: '', security: 'UNKNOWN', state: 'DISCONNECTED' },
     ]);
   });
 });
