@@ -3,7 +3,7 @@
 //                  [--keep-storage]  (boot from the Storage the previous run left in .sim/<scenario>/)
 //                  [--trace out.html] (the run as a sequence-diagram page, sim/trace.ts)
 //                  [--fuzz N]         (N randomized fault schedules, sim/fuzz.ts; --seed picks the first)
-//                  [--cpu esp32|host | --cpu-factor N]  (device time, sim/cpu/model.ts; default esp32)
+//                  [--cpu esp32|host | --cpu-factor N]  (device time, sim/cpu/model.ts; default: the scenario's "cpu", else esp32)
 //   npm run sim -- --repl PORT [--storage FILE]   (a fresh emulated board's REPL on tcp://127.0.0.1:PORT,
 //                                                  for `npm run flash -- --port tcp://127.0.0.1:PORT`)
 //   npm start   (no scenario: runs scenarios/default.json, both setup flows succeeding)
@@ -11,7 +11,7 @@
 // Exit status: 0 when the scenario's expectations hold, 1 when they do not, 2 for bad input.
 
 import { formatEvent, type SimEvent } from './timeline';
-import { runScenario, loadScenario, fleetStats, ScenarioError, StorageFileError } from './scenario';
+import { runScenario, loadScenario, fleetStats, ScenarioError, StorageFileError, cpuSpecOf } from './scenario';
 import { CpuConfigError, describeCpu, loadCalibration, parseCpuSpec } from './cpu/model';
 
 const USAGE =
@@ -90,9 +90,11 @@ async function main(): Promise<number> {
   const args = parseArgs(argv);
   const colour = !!process.stdout.isTTY && !process.env.NO_COLOR;
   // device time: a bad board name, factor or calibration table stops here, before anything runs
-  const cpu = parseCpuSpec(args.cpu, args.cpuFactor);
+  let cpu = parseCpuSpec(args.cpu, args.cpuFactor);
   const calibration = loadCalibration();
   const scenario = await loadScenario(args.scenario);
+  // no --cpu/--cpu-factor: the scenario's own "cpu" (what its expectations are written for), else esp32
+  if (args.cpu === undefined && args.cpuFactor === undefined && scenario.cpu !== undefined) cpu = cpuSpecOf(scenario.cpu);
   if (args.fuzz !== undefined) return (await import('./fuzz')).fuzzCli(scenario, { runs: args.fuzz, seed: args.seed, quiet: args.quiet, trace: args.trace, colour, cpu, calibration });
   const many = (args.fleet ?? scenario.device.count ?? 1) > 1;
   const print = (e: SimEvent) => console.log(formatEvent(e, { colour, boards: many }));
