@@ -10,6 +10,8 @@ import { FIRMWARE_VERSION } from './version';
 import { startWss, type WssController } from './wss/index';
 import { startMesh, type MeshController } from './mesh/index';
 import { watchButton } from './button';
+import { loadRecord, openWssStore } from './wss/state';
+import { createMeshState } from './mesh/state';
 
 /** The line the flash tool and the simulator wait for after a reset. */
 export const BOOT_LINE = 'FFS provisionee booted';
@@ -223,6 +225,13 @@ export function startFlows(hal: Hal, opts: FfsOptions, maker: ((log: Log) => Mak
   const b = cfg.button || {};
   const m = maker ? maker(log) : null;
   const fo = { onEvent: m ? m.onEvent : undefined };
+
+  // A board that will run setup needs its DRBG (hal.crypto, made on first use): made here, inside the
+  // entry's try, so a DRBG that cannot start (Storage full: the boot counter cannot be persisted) is
+  // one `error boot:` line with FFS idle, as when it was made at boot, not an uncaught error later.
+  const wssSetup = __FEATURE_WSS__ && flows.wss !== false && !loadRecord(openWssStore(hal.storage)).network;
+  const meshSetup = __FEATURE_MESH__ && flows.mesh && createMeshState(hal.storage).load() === null;
+  if (wssSetup || meshSetup) void hal.crypto;
 
   let wss: WssController | null = null;
   let mesh: MeshController | null = null;

@@ -17,9 +17,9 @@ import { buildBundle } from '../../esbuild.config.mjs';
  * The `boot` scenario with both flows on, run twice on one kept Storage: the first run flashes the
  * board; before the second, the records setup leaves are added (setUp) or the seed is taken away.
  */
-async function boot(opts: { setUp: boolean; seed?: boolean; firmwarePath?: string }): Promise<{ texts: string[]; bootRecord: string; written: string }> {
+async function boot(opts: { setUp: boolean; seed?: boolean; storageFull?: boolean; mesh?: boolean; firmwarePath?: string }): Promise<{ texts: string[]; bootRecord: string; written: string }> {
   const scenario = await loadScenario('boot');
-  scenario.device.config = { flows: { wss: true, mesh: true, softAp: true } };
+  scenario.device.config = { flows: { wss: true, mesh: opts.mesh !== false, softAp: true } };
   scenario.expect = {};
   scenario.durationMs = 3000;
   const dir = mkdtempSync(path.join(tmpdir(), 'ffs-boot-'));
@@ -30,6 +30,14 @@ async function boot(opts: { setUp: boolean; seed?: boolean; firmwarePath?: strin
   for (const f of doc.files) if (!/^(wss\.state|ffs\.meshnet)\./.test(f.name)) files.set(f.name, Buffer.from(f.base64, 'base64'));
   if (opts.setUp) files = setUpFiles(files);
   if (opts.seed === false) files.delete('ffs.seed');
+  if (opts.storageFull) {
+    // no boot record, and the rest of the 896 KB flash filled: the DRBG cannot persist its boot counter
+    files.delete('ffs.boot.a');
+    files.delete('ffs.boot.b');
+    let used = 0;
+    for (const d of files.values()) used += Math.ceil((d.length + 32) / 4) * 4;
+    files.set('junk', Buffer.alloc(896 * 1024 - used - 32 - 120, 0x41));
+  }
   const bootRecord = (files.get('ffs.boot.a') || '').toString() + '|' + (files.get('ffs.boot.b') || '').toString();
   doc.files = [...files].map(([name, data]) => ({ name, base64: data.toString('base64') }));
   writeFileSync(file, JSON.stringify(doc));
@@ -82,5 +90,14 @@ test('a set-up board never runs the setup machinery ($L of build/lazy.mjs); a fr
   const fresh = await boot({ setUp: false, firmwarePath: file });
   assert.ok(fresh.texts.some((t) => /LAZY \d/.test(t)), 'the debug build does print it when setup runs');
 });
+
+for (const mesh of [false, true]) {
+  test(`a fresh board whose DRBG cannot persist its boot counter (Storage full) stops at boot with one error, FFS idle (${mesh ? 'both flows' : 'WSS only'})`, async () => {
+    const r = await boot({ setUp: false, storageFull: true, mesh });
+    const all = r.texts.join('\n');
+    assert.ok(r.texts.some((t) => /error boot: .*boot counter/.test(t)), all);
+    assert.not.ok(/Uncaught|Wi-Fi Simple Setup run|beaconing|soft AP/.test(all), all);
+  });
+}
 
 test.run();
