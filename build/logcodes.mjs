@@ -616,9 +616,10 @@ export function decodeMessage(dict, body, level, tag) {
   }
   let rest = body.slice(code.length);
   // a free argument that is not the last one ends at the next marker: one marker more than those
-  // separators means an argument holds the marker itself, and which one is unknown
+  // separators means an argument holds the marker itself, and which one is unknown (with no such
+  // separator, the one free argument is the last and takes the rest, markers and all: no ambiguity)
   const separators = e.args.filter((a, i) => !a && i < e.args.length - 1).length;
-  if (rest.split(MARK).length - 1 > separators) {
+  if (separators > 0 && rest.split(MARK).length - 1 > separators) {
     return { note: 'log code ~' + code + ': an argument holds "' + MARK + '", so where each one ends is ambiguous' };
   }
   let out = e.parts[0];

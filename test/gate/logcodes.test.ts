@@ -160,9 +160,13 @@ test('stale dictionary, unknown code, wrong arguments, no dictionary: raw line a
     A: { parts: ['retry ', ' of ', ''], args: [null, null], level: 'info', tag: 'wss' },
     B: { parts: ['start: ', ''], args: [['static OOB', 'no OOB']], level: 'info', tag: 'mesh' },
     C: { parts: ['no ', ': flash the device first'], args: [null], level: 'error', tag: 'boot' },
+    D: { parts: ['encoded setup network ', ''], args: [null], level: 'info', tag: 'wss' },
   }, kept: [] });
   const ok = new LogDecoder(dict);
   assert.is(ok.text('info wss: ~A3~getWifiList'), 'info wss: retry 3 of getWifiList');
+  // one free argument, the last: it takes the rest, markers too (a base85 setup SSID holds '~')
+  assert.is(ok.text('info wss: ~DBj~l&@a~'), 'info wss: encoded setup network Bj~l&@a~');
+  assert.match(ok.text('info wss: ~A3~get~x'), /ambiguous/, 'two free arguments and one marker too many');
   assert.is(ok.text('>\r info mesh: pb-adv: ~B1'), '>\r info mesh: pb-adv: start: no OOB', 'prompt noise and a module prefix');
   assert.is(ok.text('\x1b[J>info wss: ~A1~x'), '\x1b[J>info wss: retry 1 of x', 'the VT100 sequence the 2v29 REPL prints');
   // the boot line: the id comes off, the text is today's
