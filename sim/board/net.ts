@@ -1081,7 +1081,10 @@ function createDgram(board: Board): unknown {
             { to: address, port, bytes: payload.toString('hex') }, board.id);
           if (to) {
             const release = board.clock.hold(`${board.id} udp send`);
-            real.send(payload, to, '127.0.0.1', () => release());
+            // to a phone of the world: virtual time waits until the answer is in its hands
+            const peer = c.world.udpPeers.get(to);
+            if (peer && peer.delivered) peer.answered = release;
+            real.send(payload, to, '127.0.0.1', () => (peer && peer.delivered ? undefined : release()));
           }
           if (typeof scb === 'function') board.setTimer(() => board.call(scb, undefined, []), 0);
         },
@@ -1093,9 +1096,11 @@ function createDgram(board: Board): unknown {
         addMembership: () => undefined,
       }));
       real.on('message', (m: Buffer, r) => {
-        const from = c.world.udpPeers.get(r.port) ?? { address: '127.0.0.1', port: r.port };
+        const peer = c.world.udpPeers.get(r.port);
+        const from = peer ?? { address: '127.0.0.1', port: r.port };
         const data = m.toString('latin1');
         board.setTimer(() => board.emitTo(sock, 'message', data, board.object({ address: from.address, port: from.port, size: m.length })), 0);
+        if (peer && peer.delivered) peer.delivered(); // the sender's hold: the datagram is the board's now
       });
       real.on('error', () => undefined);
       if (typeof cb === 'function') sock.on('message', cb);

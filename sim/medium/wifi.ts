@@ -118,7 +118,7 @@ export interface WifiMedium {
   /** UDP ports stations bound: `${station}:${port}` -> real loopback port */
   readonly deviceUdp: Map<string, number>;
   /** phones' real UDP ports -> their virtual address on the network */
-  readonly udpPeers: Map<number, { address: string; port: number; ap: AccessPoint }>;
+  readonly udpPeers: Map<number, { address: string; port: number; ap: AccessPoint; delivered?: () => void; answered?: (() => void) | null }>;
   emit(kind: string, summary: string, fields?: Record<string, unknown>, station?: string): void;
   addAccessPoint(spec: AccessPointSpec, owner?: string): AccessPoint;
   takeDown(ap: AccessPoint): void;

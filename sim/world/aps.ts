@@ -33,6 +33,17 @@ interface HostEntry {
 
 export const DSS_PUBLIC_IP = '54.239.31.90';
 
+/** A phone's UDP socket on a home network (its real loopback port maps to `address`). `delivered`: called
+ *  when a datagram it sent has reached the board's socket; `answered`: set by the board while its answer
+ *  to this peer is on the wire (the phone calls it when the answer arrives), so virtual time waits. */
+export interface UdpPeer {
+  address: string;
+  port: number;
+  ap: AccessPoint;
+  delivered?: () => void;
+  answered?: (() => void) | null;
+}
+
 export class WifiWorld implements WifiMedium {
   readonly aps: AccessPoint[] = [];
   /** soft APs started by boards (AP -> board id) */
@@ -42,7 +53,7 @@ export class WifiWorld implements WifiMedium {
   /** UDP ports the boards bound: `${board}:${port}` -> real loopback port */
   readonly deviceUdp = new Map<string, number>();
   /** phones' real UDP ports -> their virtual address on the network */
-  readonly udpPeers = new Map<number, { address: string; port: number; ap: AccessPoint }>();
+  readonly udpPeers = new Map<number, UdpPeer>();
   private hosts = new Map<string, HostEntry>();
   private probeListeners: Array<(p: ProbeEvent) => void> = [];
   private holds = new Map<number, () => void>();

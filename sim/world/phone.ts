@@ -6,6 +6,7 @@ import dgram from 'node:dgram';
 import type { Board } from '../board/board.ts';
 import type { WorldContext, WorldPlugin } from '../scenario.ts';
 import { wssContext } from '../medium/wifi.ts';
+import type { UdpPeer } from './aps.ts';
 
 export interface PhoneSection {
   softApSetup?: { ssid: string; passphrase: string; delayMs?: number; path?: string; ssidField?: string; passphraseField?: string };
@@ -92,25 +93,47 @@ export function phoneDiscovery(ctx: PhoneCtx, board: Board, cfg: NonNullable<Pho
       return;
     }
     const sock = dgram.createSocket('udp4');
-    const release = ctx.clock.hold('phone udp');
+    // Virtual time waits while the probe is on its way to the board's socket (released on delivery),
+    // then the phone listens 1 s of virtual time: a board that is computing answers late, as on the
+    // chip. The board's answer holds virtual time until it is in the phone's hands (sim/board/net.ts).
+    let release: (() => void) | null = ctx.clock.hold('phone udp probe');
+    const letGo = () => {
+      if (release) release();
+      release = null;
+    };
     let finished = false;
+    let peer: UdpPeer | null = null;
     const finish = (text: string) => {
       if (finished) return;
       finished = true;
       emit(ctx, 'discovery', text, board.id);
       sock.close();
-      release();
+      letGo();
+      const a = peer && peer.answered;
+      if (peer) peer.answered = null;
+      if (a) a();
     };
     sock.on('message', (m) => finish(`answer from the device: ${m.toString('latin1')}`));
     sock.bind(0, '127.0.0.1', () => {
       const me = sock.address().port;
       const address = cfg.from ?? `192.168.${ap.subnet}.23`;
-      c.world.udpPeers.set(me, { address, port: me, ap });
+      peer = {
+        address, port: me, ap,
+        delivered: () => {
+          if (!release) return;
+          letGo();
+          ctx.clock.setTimer(() => finish('no answer within 1 s'), 1000, board.id);
+        },
+      };
+      c.world.udpPeers.set(me, peer);
       const text = cfg.message ?? 'FFS_DISCOVER';
       const msg = Buffer.from(paddedProbe(text, cfg.padTo ?? DISCOVERY_PROBE_BYTES), 'latin1');
       emit(ctx, 'discovery', `probe ${JSON.stringify(text)} (${msg.length} bytes) from ${address} to UDP ${port}`, board.id);
       sock.send(msg, real, '127.0.0.1');
-      setTimeout(() => finish('no answer within 1 s'), 1000);
+      // a probe the board never reads (dropped, socket closed): the phone gives up after 1 s of real time
+      setTimeout(() => {
+        if (release) finish('no answer within 1 s');
+      }, 1000);
     });
   }, cfg.afterMs ?? 3000, board.id);
 }
