@@ -398,9 +398,11 @@ export interface LaneMemory { file: string; date: string; bootJsVars: number | n
 
 export function laneMemory(dir = path.join(root, 'tools', 'espruino', 'measurements')): LaneMemory | null {
   try {
-    const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).sort() : [];
-    for (const f of files.reverse()) {
-      const doc = JSON.parse(readFileSync(path.join(dir, f), 'utf8'));
+    const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
+    // the newest measurement (by the date the lane wrote in it), not the last file name
+    const docs = files.map((f) => ({ f, doc: JSON.parse(readFileSync(path.join(dir, f), 'utf8')) }));
+    docs.sort((a, b) => String(b.doc.date ?? '').localeCompare(String(a.doc.date ?? '')) || b.f.localeCompare(a.f));
+    for (const { f, doc } of docs) {
       // (the lane's format: {flows: {bootJsVars, flows: [...]}}; a plain {flows: [...]} is read too)
       const flows = Array.isArray(doc.flows) ? doc.flows : Array.isArray(doc.flows?.flows) ? doc.flows.flows : [];
       if (!flows.length) continue;

@@ -206,6 +206,9 @@ test('the Espruino lane\'s measurements (newest file) give each flow\'s peak JsV
   assert.is(m.bootJsVars, 7977);
   assert.is(m.date, '2026-12-07T10:00:00Z');
   assert.equal(m.flows.map((f) => [f.flow, f.peakJsVars]), [['mesh', 5123], ['wss', null]]);
+  // the newest by the date inside, not the last name (an older partial run's file may sort last)
+  writeFileSync(path.join(dir, '2026-12-07-2v29-mesh-only.json'), JSON.stringify({ format: 'espruino-lane/1', date: '2026-12-05T10:00:00Z', flows: [{ flow: 'mesh', peakJsVars: 9999, outcome: 'old' }] }));
+  assert.is(laneMemory(dir)!.flows[0].peakJsVars, 5123);
   writeFileSync(path.join(dir, '2026-12-08-2v29-ESP32.json'), '{not json');
   assert.is(laneMemory(dir), null);
 });
