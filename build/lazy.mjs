@@ -26,7 +26,7 @@
 // runs the moved code holds ~450 JsVars more than it would eagerly (fresh board, both flows: 8,378
 // against 7,922); a set-up board, which never runs it, holds ~1,700 fewer (3,714 against 5,428).
 import sourceMapJs from 'source-map-js';
-import { parseScript, analyze, patternIds, children } from './scope.mjs';
+import { parseScript, analyze, patternIds, usedNames } from './scope.mjs';
 import { iifeBody, lineStarts } from './postpass.mjs';
 
 const { SourceMapConsumer, SourceMapGenerator } = sourceMapJs;
@@ -96,12 +96,7 @@ function lineOf(starts, off) {
 
 /** A name no identifier or string of the bundle uses. */
 function freshNames(ast, count) {
-  const used = new Set();
-  (function collect(n) {
-    if (n.type === 'Identifier') used.add(n.name);
-    if (n.type === 'Literal' && typeof n.value === 'string') used.add(n.value);
-    for (const c of children(n)) collect(c);
-  })(ast);
+  const used = usedNames(ast);
   const out = [];
   for (let i = 0; out.length < count; i++) {
     const name = '$' + i.toString(36);

@@ -33,6 +33,17 @@ export function children(node) {
   return out.sort((a, b) => a.start - b.start);
 }
 
+/** Every identifier name and string-literal value of the tree: a name outside it captures nothing. */
+export function usedNames(ast) {
+  const used = new Set();
+  (function collect(n) {
+    if (n.type === 'Identifier') used.add(n.name);
+    if (n.type === 'Literal' && typeof n.value === 'string') used.add(n.value);
+    for (const c of children(n)) collect(c);
+  })(ast);
+  return used;
+}
+
 export function isFunction(n) {
   return n.type === 'FunctionDeclaration' || n.type === 'FunctionExpression' || n.type === 'ArrowFunctionExpression';
 }

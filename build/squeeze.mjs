@@ -18,7 +18,7 @@
 //     The name occurs nowhere else in the file, so it cannot capture or be captured. The price: each
 //     such string lives for good (a few JsVars each) instead of being made where it is evaluated.
 // The source map follows every edit (positions of removed text are dropped).
-import { parseScript, analyze, children } from './scope.mjs';
+import { parseScript, analyze, children, usedNames } from './scope.mjs';
 import { applyEdits, iifeBody, remap, shortNames } from './postpass.mjs';
 
 const BLOCKS = new Set(['Program', 'BlockStatement', 'StaticBlock']);
@@ -133,12 +133,7 @@ function hoistEdits(code, ast) {
     }
     for (const c of children(n)) visit(c, n);
   })(ast, null);
-  const used = new Set();
-  (function collect(n) {
-    if (n.type === 'Identifier') used.add(n.name);
-    if (n.type === 'Literal' && typeof n.value === 'string') used.add(n.value);
-    for (const c of children(n)) collect(c);
-  })(ast);
+  const used = usedNames(ast);
   const fresh = shortNames();
   const freshName = () => {
     for (;;) {
