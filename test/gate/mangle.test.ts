@@ -2,10 +2,10 @@
 // check rejects what it is there for, and the names are stable between builds.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { checkMangle, loadMangle, mangleOptions, API_NAMES_SAFE_TO_MANGLE, ESPRUINO_API_FILE } from '../../build/mangle.mjs';
+import { checkMangle, loadMangle, mangleOptions, API_NAMES_SAFE_TO_MANGLE, BOARD_WORDS_SAFE_TO_MANGLE, ESPRUINO_API_FILE } from '../../build/mangle.mjs';
 import { buildBundle } from '../../esbuild.config.mjs';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -77,6 +77,16 @@ test('the Espruino API data is the repository\'s own, names its source, and each
   assert.ok(Object.keys(api.api).length > 500 && Object.keys(api.objectKeys).length > 500);
   for (const [name, why] of Object.entries(API_NAMES_SAFE_TO_MANGLE)) {
     assert.ok(Object.prototype.hasOwnProperty.call(api.api, name) || Object.prototype.hasOwnProperty.call(api.objectKeys, name), name + ' is no longer spelled by the interpreter: drop its exception');
+    assert.ok(String(why).length > 40, name + ' needs its reason');
+  }
+});
+
+test('each exception to the emulated board\'s words is still spelled by the board, not by the interpreter, and says why', () => {
+  const api = JSON.parse(readFileSync(ESPRUINO_API_FILE, 'utf8'));
+  const board = readdirSync(path.join(root, 'sim', 'board')).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(path.join(root, 'sim', 'board', f), 'utf8')).join('\n');
+  for (const [name, why] of Object.entries(BOARD_WORDS_SAFE_TO_MANGLE)) {
+    assert.ok(new RegExp('\\b' + name + '\\b').test(board), name + ' is no longer spelled by the emulated board: drop its exception');
+    assert.not.ok(Object.prototype.hasOwnProperty.call(api.api, name) || Object.prototype.hasOwnProperty.call(api.objectKeys, name), name + ' is spelled by the interpreter');
     assert.ok(String(why).length > 40, name + ' needs its reason');
   }
 });
