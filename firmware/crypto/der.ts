@@ -2,16 +2,15 @@
 // non-negative INTEGERs, nothing trailing):
 //  * ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }         (SEC 1 v2 C.5, RFC 3279 2.2.3)
 //  * SubjectPublicKeyInfo, id-ecPublicKey + prime256v1, uncompressed point (RFC 5480): 91 bytes
-//  * PKCS#8 PrivateKeyInfo / OneAsymmetricKey (RFC 5208, RFC 5958) around an ECPrivateKey, or a bare
-//    ECPrivateKey (SEC 1 v2 C.4, RFC 5915), as openssl and Node's KeyObject.export write them.
+//  * PKCS#8 PrivateKeyInfo (RFC 5208, RFC 5958) around an ECPrivateKey (SEC 1 v2 C.4, RFC 5915) with
+//    its public key, in the one 138-byte layout the flash tool writes (flash/keys.ts: Node's
+//    KeyObject.export, whatever format the maker's key came in): the device parses only its own file.
 import { bytesToHex, hexToBytes } from './bytes';
 
 /** SPKI up to the point: SEQUENCE { SEQUENCE { id-ecPublicKey, prime256v1 }, BIT STRING { 00 04 ... } } */
 export const SPKI_HEAD = '3059301306072a8648ce3d020106082a8648ce3d030107034200';
 /** AlgorithmIdentifier { id-ecPublicKey (1.2.840.10045.2.1), prime256v1 (1.2.840.10045.3.1.7) } */
 const ALG = SPKI_HEAD.substr(4, 42);
-/** [0] { prime256v1 } (SEC 1 ECParameters, named curve) */
-const PARAMS = 'a00a' + SPKI_HEAD.substr(26, 20);
 
 /** Hex of b[s..e) (DER headers are compared as hex). */
 function hexOf(b: Uint8Array, s: number, e: number): string {
@@ -81,28 +80,14 @@ export function spkiDecode(der: Uint8Array): Uint8Array | null {
   return der.length === 91 && hexOf(der, 0, 27) === SPKI_HEAD + '04' ? new Uint8Array(der.subarray(27)) : null;
 }
 
-/** The 32-byte private scalar of a PKCS#8 (P-256) or SEC 1 DER key, or null. The caller range-checks it. */
+/**
+ * PKCS#8 up to the scalar: SEQUENCE(135) { INTEGER 0, AlgorithmIdentifier, OCTET STRING(109) {
+ * ECPrivateKey SEQUENCE(107) { INTEGER 1, OCTET STRING(32) } } }; after the 32 bytes, [1] { BIT STRING
+ * { 00 04 X Y } } to the end (138 bytes in all).
+ */
+const PKCS8_HEAD = '308187020100' + ALG + '046d306b0201010420';
+
+/** The 32-byte private scalar of a P-256 PKCS#8 key in the flash tool's layout, or null. The caller range-checks it. */
 export function privateKeyDecode(der: Uint8Array): Uint8Array | null {
-  let t = tlv(der, 0, der.length);
-  if (!t || t[0] !== 0x30 || t[2] !== der.length) return null;
-  const ver = tlv(der, t[1], t[2]);
-  const alg = ver && tlv(der, ver[2], t[2]); // SEC 1: the key (an OCTET STRING) comes second
-  if (!alg) return null;
-  if (alg[0] !== 4) {
-    // PKCS#8 (version 0, as openssl and Node write it): AlgorithmIdentifier, OCTET STRING { ECPrivateKey }
-    const oct = tlv(der, alg[2], t[2]);
-    if (hexOf(der, t[1], alg[2]) !== '020100' + ALG || !oct || oct[0] !== 4) return null;
-    t = tlv(der, oct[1], oct[2]);
-    if (!t || t[0] !== 0x30 || t[2] !== oct[2]) return null;
-  }
-  // ECPrivateKey (SEC 1 C.4) spanning t: version 1, privateKey OCTET STRING (32), then [0] P-256 and [1] key
-  let f = tlv(der, t[1], t[2]);
-  if (!f || hexOf(der, t[1], f[2]) !== '020101') return null;
-  const key = tlv(der, f[2], t[2]);
-  if (!key || hexOf(der, key[1] - 2, key[1]) !== '0420') return null;
-  for (let o = key[2]; o < t[2]; o = f[2]) {
-    f = tlv(der, o, t[2]);
-    if (!f || (f[0] !== 0xa1 && hexOf(der, o, f[2]) !== PARAMS)) return null;
-  }
-  return new Uint8Array(der.subarray(key[1], key[2]));
+  return der.length === 138 && hexOf(der, 0, 36) === PKCS8_HEAD && hexOf(der, 68, 74) === 'a14403420004' ? new Uint8Array(der.subarray(36, 68)) : null;
 }

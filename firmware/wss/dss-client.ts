@@ -8,7 +8,7 @@ import type { Hal, HttpResponse } from '../../hal/types';
 import { base64Decode } from '../crypto/base64';
 import { binaryStringToBytes } from '../crypto/bytes';
 import { configPort, configString } from './config';
-import { classifyStatus, retryDelayMs, type FailureKind } from './retry';
+import { classifyStatus, Outcome, retryDelayMs } from './retry';
 import { info, warn } from './log';
 
 export const DEFAULT_DSS_HOST = 'dp-sps-na.amazon.com';
@@ -76,7 +76,7 @@ export function createDssClient(hal: Hal): DssClient {
     let movedFor = false;
 
     /** A failed send: resent after the retry policy's delay, or the end of the call. */
-    function fail(kind: FailureKind, message: string): void {
+    function fail(kind: Outcome, message: string): void {
       const delay = retryDelayMs(kind, retries, hal.crypto.randomBytes(1)[0] / 256);
       if (delay < 0) {
         warn(hal, operation + ' failed: ' + message);
@@ -96,16 +96,16 @@ export function createDssClient(hal: Hal): DssClient {
       if (!res) {
         // an oversized or non-HTTP answer would come back the same: not resent
         const code = err ? err.code : '';
-        fail(code === 'NET_TOO_LARGE' || code === 'NET_PROTOCOL' ? 'fatal' : 'network', (err && err.message) || 'no response');
+        fail(code === 'NET_TOO_LARGE' || code === 'NET_PROTOCOL' ? Outcome.fatal : Outcome.network, (err && err.message) || 'no response');
         return;
       }
       const status = res.statusCode;
       const cls = classifyStatus(status);
-      if (cls === 'redirect') {
+      if (cls === Outcome.redirect) {
         const loc = headerValues(res, 'location');
         const newHost = loc.length === 1 ? hostOfLocation(loc[0]) : '';
         if (!newHost || ++redirects > MAX_REDIRECTS) {
-          fail('client', 'bad redirect');
+          fail(Outcome.client, 'bad redirect');
           return;
         }
         callHost = newHost;
@@ -115,13 +115,13 @@ export function createDssClient(hal: Hal): DssClient {
         return;
       }
       // 4xx (and anything unexpected) is never resent: the same input would fail again
-      if (cls !== 'ok') {
+      if (cls !== Outcome.ok) {
         fail(cls, 'HTTP ' + status + ' from ' + operation);
         return;
       }
       const sig = extractSignature(res);
       if (typeof sig === 'string') {
-        fail('integrity', sig);
+        fail(Outcome.integrity, sig);
         return;
       }
       hal.crypto.verifyCloudSignature({
@@ -135,7 +135,7 @@ export function createDssClient(hal: Hal): DssClient {
               hal.config.setConfigurationValue('DSS.Host', callHost);
             }
             onDone('', res.body);
-          } else fail('integrity', 'signature does not verify');
+          } else fail(Outcome.integrity, 'signature does not verify');
         },
       });
     }

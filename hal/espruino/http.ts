@@ -115,88 +115,7 @@ export function serializeRequest(r: HttpRequest): string {
   return head + 'Connection: close\r\n\r\n' + r.body;
 }
 
-/**
- * The concatenated DER chain as NUL-terminated PEM: mbedTLS parses every certificate of a PEM buffer
- * but only the first of a DER one, and the DSS must see the whole chain to reach its root.
- */
-export function derChainToPem(der: string): string {
-  let pem = '';
-  let off = 0;
-  while (off + 4 <= der.length && der.charCodeAt(off) === 0x30) {
-    const l0 = der.charCodeAt(off + 1);
-    let head = 2;
-    let len = l0;
-    if (l0 & 0x80) {
-      const n = l0 & 0x7f;
-      if (n < 1 || n > 3) break;
-      len = 0;
-      for (let i = 0; i < n; i++) len = len * 256 + der.charCodeAt(off + 2 + i);
-      head = 2 + n;
-    }
-    if (off + head + len > der.length) break;
-    const b64 = btoa(der.substring(off, off + head + len));
-    pem += '-----BEGIN CERTIFICATE-----\n';
-    for (let i = 0; i < b64.length; i += 64) pem += b64.substr(i, 64) + '\n';
-    pem += '-----END CERTIFICATE-----\n';
-    off += head + len;
-  }
-  return pem + '\0';
-}
-
-/** A 32-bit polynomial sum of s from `from` on: a check value against torn or changed bytes. */
-function sum(s: string, from: number): number {
-  let h = 0;
-  for (let i = from; i < s.length; i++) h = ((h * 31) + s.charCodeAt(i)) % 4294967291;
-  return h;
-}
-
-/** A short fingerprint of the DER chain (length and sum): the start of the cache file's first line. */
-export function chainTag(der: string): string {
-  return '#' + der.length + ':' + sum(der, 0) + ' ';
-}
-
-/**
- * The certificate chain as PEM for mbedTLS, from a Storage cache that is rebuilt whenever the DER
- * chain changes (a reflash). On the ESP32 Storage.read is memory-mapped, so the ~5 KB PEM costs no
- * JS variables per connection; mbedTLS skips the tag line before "-----BEGIN". The first line ends
- * with the sum of everything after it: a write torn by a power cut (a prefix, then erased 0xFF bytes)
- * or any changed byte is rebuilt, never handed to mbedTLS. `seen` (createHttp's, one per boot) keeps
- * the first line of a cache that checked out whole: only this function writes the file, the DER
- * chain changes only by a reflash (which resets the board) and a torn write needs a power cut, so
- * later connections of the same boot compare that line instead of summing the chain and the cache.
- */
-export function chainPem(S: any, der: string, seen?: { line: string }): string {
-  let tag = '';
-  let pem = '';
-  // the cache when it is whole; else build, write and read it back (memory-mapped)
-  for (let i = 0; i < 2; i++) {
-    const cached = S.read(FILES.certPem);
-    const nl = cached ? cached.indexOf('\n') : -1;
-    const line = nl > 0 ? cached.substring(0, nl) : '';
-    if (seen && line && line === seen.line) return cached;
-    if (!tag) tag = chainTag(der);
-    if (line.substring(0, tag.length) === tag && sum(cached, nl + 1) === parseInt(line.substring(tag.length), 10)) {
-      if (seen) seen.line = line;
-      return cached;
-    }
-    if (pem) break;
-    // what this call writes is checked whole when it is read back
-    if (seen) seen.line = '';
-    pem = derChainToPem(der);
-    pem = tag + sum(pem, 0) + '\n' + pem;
-    try {
-      S.write(FILES.certPem, pem);
-    } catch (e) {
-      // Storage full: use the string built in RAM
-    }
-  }
-  return pem;
-}
-
 export function createHttp(deps: { storage: StorageService; crypto?: CryptoService; log: LogService }): HttpService {
-  /** the PEM cache's first line once it checked out whole in this boot (chainPem) */
-  const seen = { line: '' };
-
   function execute(opts: { request: HttpRequest; maxBodyBytes: number; onDone: OnDone<HttpResponse> }): void {
     const r = opts.request;
     const parser = createResponseParser(opts.maxBodyBytes);
@@ -208,11 +127,6 @@ export function createHttp(deps: { storage: StorageService; crypto?: CryptoServi
     function finish(code: string, message: string): void {
       if (finished) return;
       finished = true;
-      // mbedTLS refused our certificate: drop the PEM cache so the next connection rebuilds it
-      if (/'cert'/.test(message)) {
-        seen.line = '';
-        require('Storage').erase(FILES.certPem);
-      }
       if (timer !== null) clearTimeout(timer);
       try {
         if (sock) sock.end();
@@ -245,13 +159,16 @@ export function createHttp(deps: { storage: StorageService; crypto?: CryptoServi
       if (r.tls) {
         // the TLS stack draws from Espruino's LCG: give it fresh DRBG output before every handshake
         reseedFirmwareRng();
-        // DER strings straight from Storage (memory-mapped on the ESP32: no copy in JS variables)
+        // straight from Storage (memory-mapped on the ESP32: no copy in JS variables): the key as DER,
+        // the chain as the NUL-terminated PEM the flash tool writes beside the DER one (mbedTLS parses
+        // every certificate of a PEM buffer, only the first of a DER one, and the DSS must see the
+        // whole chain to reach its root)
         const S = require('Storage');
         const key = S.read(FILES.deviceKey);
-        const cert = S.read(FILES.certChain);
+        const cert = S.read(FILES.certPem);
         // (an empty file counts as absent)
         if (key) o.key = key;
-        if (cert) o.cert = chainPem(S, cert, seen);
+        if (cert) o.cert = cert;
         // FILES.dssRoots: the roots a verifying TLS build checks the DSS against (PEM ending in NUL, or
         // one DER certificate); without it the firmware's built-in roots apply (stock: none checked)
         const ca = S.read(FILES.dssRoots);

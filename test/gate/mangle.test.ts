@@ -2,10 +2,12 @@
 // check rejects what it is there for, and the names are stable between builds.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { checkMangle, loadMangle, mangleOptions, API_NAMES_SAFE_TO_MANGLE, ESPRUINO_API_FILE } from '../../build/mangle.mjs';
+import { checkMangle, loadMangle, mangleOptions, API_NAMES_SAFE_TO_MANGLE, BOARD_WORDS_SAFE_TO_MANGLE, FLASH_WORDS_SAFE_TO_MANGLE, ESPRUINO_API_FILE } from '../../build/mangle.mjs';
+import { buildStorageImage } from '../../flash/image.ts';
+import { makeIdentity } from '../../flash/identity.ts';
 import { buildBundle } from '../../esbuild.config.mjs';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -55,10 +57,10 @@ test('a property of a built-in or native object (declared in a .d.ts) is refused
 });
 
 test('names of the Espruino API, the emulated board and the flash tool are refused', async () => {
-  const p = await problemsFor(['readJSON', 'setWatch', 'privateKey']);
+  const p = await problemsFor(['readJSON', 'setWatch', 'staticOob']);
   assert.ok(p.some((l) => /"readJSON" is spelled by the Espruino API \(2v29: src\/jswrap_storage\.c\)/.test(l)), p.join('\n'));
   assert.ok(p.some((l) => /"setWatch" is spelled by/.test(l)), p.join('\n'));
-  assert.ok(p.some((l) => /"privateKey" is spelled by the flash tool/.test(l)), p.join('\n'));
+  assert.ok(p.some((l) => /"staticOob" is spelled by the flash tool/.test(l)), p.join('\n'));
 });
 
 test('option keys the interpreter documents or its C code reads by name are refused', async () => {
@@ -77,6 +79,28 @@ test('the Espruino API data is the repository\'s own, names its source, and each
   assert.ok(Object.keys(api.api).length > 500 && Object.keys(api.objectKeys).length > 500);
   for (const [name, why] of Object.entries(API_NAMES_SAFE_TO_MANGLE)) {
     assert.ok(Object.prototype.hasOwnProperty.call(api.api, name) || Object.prototype.hasOwnProperty.call(api.objectKeys, name), name + ' is no longer spelled by the interpreter: drop its exception');
+    assert.ok(String(why).length > 40, name + ' needs its reason');
+  }
+});
+
+test('each exception to the emulated board\'s words is still spelled by the board, not by the interpreter, and says why', () => {
+  const api = JSON.parse(readFileSync(ESPRUINO_API_FILE, 'utf8'));
+  const board = readdirSync(path.join(root, 'sim', 'board')).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(path.join(root, 'sim', 'board', f), 'utf8')).join('\n');
+  for (const [name, why] of Object.entries(BOARD_WORDS_SAFE_TO_MANGLE)) {
+    assert.ok(new RegExp('\\b' + name + '\\b').test(board), name + ' is no longer spelled by the emulated board: drop its exception');
+    assert.not.ok(Object.prototype.hasOwnProperty.call(api.api, name) || Object.prototype.hasOwnProperty.call(api.objectKeys, name), name + ' is spelled by the interpreter');
+    assert.ok(String(why).length > 40, name + ' needs its reason');
+  }
+});
+
+test('each exception to the flash tool\'s words is still spelled by the tool but written into no Storage file', () => {
+  const tool = readdirSync(path.join(root, 'flash')).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(path.join(root, 'flash', f), 'utf8')).join('\n');
+  const image = buildStorageImage({ bundle: 'print(1)', identity: makeIdentity({ seed: 'mangle-flash-words' }) });
+  const written = image.map((f) => Buffer.from(f.data).toString('latin1')).join('\n');
+  assert.ok(image.length > 5 && written.length > 1000);
+  for (const [name, why] of Object.entries(FLASH_WORDS_SAFE_TO_MANGLE)) {
+    assert.ok(new RegExp('\\b' + name + '\\b').test(tool), name + ' is no longer spelled by the flash tool: drop its exception');
+    assert.not.ok(new RegExp('\\b' + name + '\\b').test(written), name + ' is in the Storage image');
     assert.ok(String(why).length > 40, name + ' needs its reason');
   }
 });

@@ -79,6 +79,23 @@ test('a name where the literal touched a keyword gets its space', () => {
   assert.equal(r.hoisted, ['"abcdefgh"']);
 });
 
+test('a first-statement var read only inside the once-run holder moves into it; the others stay', () => {
+  // L: the lazy holder (build/lazy.mjs's shape); s, f: only L reads them; e: read outside too; w: written
+  // inside; n: a call, not a literal or a global read
+  const code =
+    '(()=>{var s="only-lazy",f=Math.floor,e="both",w="w",n=String(1),$C;' +
+    'function $L(i){return($C||($C=function(){var k=[2];function g(x){return s+f(x)+e+w+k+n}w="v";return[g,s]}()))[i]}' +
+    'box.out=[e,$L(0)(2.5),$L(1),$L(0)(1)]})();';
+  const r = squeeze(code, null);
+  assert.is(run(r.code), run(code));
+  assert.equal(r.sunk, ['s', 'f']);
+  assert.match(r.code, /\$C=function\(\)\{var s="only-lazy",f=Math\.floor;var k=\[2\];/);
+  assert.match(r.code, /^\(\(\)=>\{var e="both",w="w",n=String\(1\),\$C;/);
+  // nothing moves without a once-run holder
+  const plain = '(()=>{var s="x";function g(){return s}box.out=[g(),g()]})();';
+  assert.equal(squeeze(plain, null).sunk, []);
+});
+
 test('the firmware bundle: nothing left that a second squeeze would change', () => {
   const file = 'dist/firmware.js';
   if (!existsSync(file)) return;
@@ -87,6 +104,7 @@ test('the firmware bundle: nothing left that a second squeeze would change', () 
   assert.equal(again.inlined, [], 'squeeze ran in the build');
   assert.is(again.merged, 0);
   assert.equal(again.hoisted, []);
+  assert.equal(again.sunk, []);
 });
 
 test.run();

@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { createDssClient, extractSignature, hostOfLocation, MAX_REDIRECTS } from '../../firmware/wss/dss-client.ts';
-import { classifyStatus, retryDelayMs } from '../../firmware/wss/retry.ts';
+import { classifyStatus, Outcome, retryDelayMs } from '../../firmware/wss/retry.ts';
 import { createWorld, freshKeys, realRunKeys, type DssFault, type FakeWorld } from './support/fake-hal.ts';
 
 const vector = JSON.parse(readFileSync(new URL('./support/wss-real-run.json', import.meta.url), 'utf8'));
@@ -40,21 +40,23 @@ function call(w: FakeWorld, op = 'startProvisioningSession', body = '{"nonce":"N
 }
 
 test('retry policy: network errors 3 retries at 2, 4, 8 s; 5xx 3 retries 2-5 s; 4xx never', () => {
-  assert.equal([0, 1, 2, 3].map((n) => retryDelayMs('network', n, 0.5)), [2000, 4000, 8000, -1]);
+  assert.equal([0, 1, 2, 3].map((n) => retryDelayMs(Outcome.network, n, 0.5)), [2000, 4000, 8000, -1]);
+  assert.equal([0, 1, 2, 3].map((n) => retryDelayMs(Outcome.integrity, n, 0.5)), [2000, 4000, 8000, -1], 'a bad signature: resent like a network failure');
+  for (const k of [Outcome.ok, Outcome.redirect, Outcome.client, Outcome.fatal]) assert.is(retryDelayMs(k, 0, 0.5), -1);
   for (const r of [0, 0.3, 0.999]) {
     for (let n = 0; n < 3; n++) {
-      const d = retryDelayMs('server', n, r);
+      const d = retryDelayMs(Outcome.server, n, r);
       assert.ok(d >= 2000 && d <= 5000, 'server delay ' + d);
     }
-    assert.is(retryDelayMs('server', 3, r), -1);
-    assert.is(retryDelayMs('client', 0, r), -1);
+    assert.is(retryDelayMs(Outcome.server, 3, r), -1);
+    assert.is(retryDelayMs(Outcome.client, 0, r), -1);
   }
-  assert.is(classifyStatus(200), 'ok');
-  assert.is(classifyStatus(307), 'redirect');
-  assert.is(classifyStatus(308), 'redirect');
-  assert.is(classifyStatus(302), 'client');
-  assert.is(classifyStatus(404), 'client');
-  assert.is(classifyStatus(503), 'server');
+  assert.is(classifyStatus(200), Outcome.ok);
+  assert.is(classifyStatus(307), Outcome.redirect);
+  assert.is(classifyStatus(308), Outcome.redirect);
+  assert.is(classifyStatus(302), Outcome.client);
+  assert.is(classifyStatus(404), Outcome.client);
+  assert.is(classifyStatus(503), Outcome.server);
 });
 
 test('real production bodies verify with the real device-type key and reach the caller unchanged', () => {

@@ -5,8 +5,8 @@ import { test } from 'uvu';
 import * as fs from 'node:fs';
 (globalThis as any).__fs = fs;
 import * as assert from 'uvu/assert';
-import { X509Certificate, generateKeyPairSync } from 'node:crypto';
-import { chainPem, chainTag, createResponseParser, derChainToPem, serializeRequest, createHttp } from '../../hal/espruino/http.ts';
+import { generateKeyPairSync } from 'node:crypto';
+import { createResponseParser, serializeRequest, createHttp } from '../../hal/espruino/http.ts';
 import { createWifi, configProblem, securityOf, wifiErrorCode } from '../../hal/espruino/wifi.ts';
 import { createConfig, findSpki } from '../../hal/espruino/config.ts';
 import { FILES } from '../../hal/storage-layout.ts';
@@ -102,45 +102,6 @@ test('request: Host with a non-default port, Content-Length always, Connection: 
   const get = serializeRequest({ method: 'GET', host: 'h', port: 80, path: '/generate_204', headers: {}, body: '', tls: false, timeoutMs: 1 });
   assert.is(get, 'GET /generate_204 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n');
 });
-
-test('the DER chain becomes NUL-terminated PEM that parses back to the same certificates', () => {
-  const vector = JSON.parse(require_('./support/wss-real-run.json'));
-  const pems: string[] = vector.deviceCertificateChainPem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g);
-  const ders = pems.map((p) => new X509Certificate(p).raw);
-  const g = globalThis as any;
-  const out = derChainToPem(Buffer.concat(ders).toString('latin1'));
-  assert.ok(out.endsWith('\0'));
-  const back = out.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)!;
-  assert.is(back.length, 5);
-  back.forEach((p, i) => assert.ok(new X509Certificate(p).raw.equals(ders[i])));
-  for (const line of out.split('\n')) assert.ok(line.length <= 64);
-  void g;
-});
-
-test('the PEM chain is cached in Storage and rebuilt when the DER chain changes', () => {
-  const files = new Map<string, string>();
-  let writes = 0;
-  const S = { read: (n: string) => files.get(n), write: (n: string, d: string) => (writes++, files.set(n, d), true) };
-  const derA = '\x30\x03abc\x30\x02de';
-  const a1 = chainPem(S, derA);
-  const a2 = chainPem(S, derA);
-  assert.is(a1, a2);
-  assert.is(writes, 1);
-  assert.ok(a1.startsWith(chainTag(derA)));
-  assert.match(a1, '-----BEGIN CERTIFICATE-----\nMANhYmM=\n-----END CERTIFICATE-----\n');
-  assert.ok(a1.endsWith('\0'));
-  const derB = '\x30\x03abd\x30\x02de';
-  const b = chainPem(S, derB);
-  assert.is(writes, 2);
-  assert.is.not(b, a1);
-  assert.is.not(chainTag(derA), chainTag(derB));
-  const full = { read: () => undefined, write: () => false };
-  assert.ok(chainPem(full, derA).endsWith('\0'), 'Storage full: built in RAM');
-});
-
-function require_(rel: string): string {
-  return (globalThis as any).__fs.readFileSync(new URL(rel, import.meta.url), 'utf8');
-}
 
 // ---- the HTTP service over a fake `net` socket ------------------------------------------------
 function fakeSocketModule(script: (written: string) => { chunks?: string[]; close?: boolean; silent?: boolean }) {

@@ -550,12 +550,12 @@ test('factoryReset (> 10 s): everything erased; after the reboot FFS runs again'
   const ctl = run(w);
   ctl.clearSetup();
   w.clock.run(w.clock.t + 10000);
-  w.storage.write('ffs.certpem', 'a cached chain');
+  w.storage.write('ffs.certpem', 'the chain the flash tool wrote');
   ctl.factoryReset();
   w.clock.run(w.clock.t + 1000);
   assert.is(w.storage.readString('wss.state.a'), null);
   assert.is(w.storage.readString('wss.state.b'), null);
-  assert.is(w.storage.readString('ffs.certpem'), null, 'the certificate cache is erased too');
+  assert.is(w.storage.readString('ffs.certpem'), 'the chain the flash tool wrote', 'the device files stay (the PEM chain is the flash tool\'s, not a cache)');
   const w2 = w.reboot();
   attachProvisioner(w2, keys, 2, base85Decode);
   startWss(w2.hal, {});
