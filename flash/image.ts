@@ -73,6 +73,22 @@ export interface BuildImageOptions {
 }
 
 const utf8 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'utf8'));
+
+/**
+ * The certificate chain as NUL-terminated PEM, leaf first, 64 base64 characters a line: what the
+ * firmware hands its TLS client as `cert` (hal/espruino/http.ts). mbedTLS parses every certificate of
+ * a PEM buffer but only the first of a DER one, and the DSS must see the whole chain to reach its root.
+ */
+export function certChainPem(chain: Uint8Array[]): string {
+  let pem = '';
+  for (const der of chain) {
+    const b64 = Buffer.from(der).toString('base64');
+    pem += '-----BEGIN CERTIFICATE-----\n';
+    for (let i = 0; i < b64.length; i += 64) pem += b64.substring(i, i + 64) + '\n';
+    pem += '-----END CERTIFICATE-----\n';
+  }
+  return pem + '\0';
+}
 const jsonFile = (name: string, v: unknown): StorageFile => ({ name, data: utf8(JSON.stringify(v)) });
 export const sha256hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
@@ -121,6 +137,7 @@ export function buildStorageImage(opts: BuildImageOptions): StorageFile[] {
     jsonFile(FILES.config, deviceConfig(id, opts.config)),
     { name: FILES.deviceKey, data: new Uint8Array(id.deviceKey) },
     { name: FILES.certChain, data: new Uint8Array(Buffer.concat(id.certChain.map((c) => Buffer.from(c)))) },
+    { name: FILES.certPem, data: utf8(certChainPem(id.certChain)) },
     { name: FILES.deviceTypeKey, data: new Uint8Array(id.deviceTypeKey) },
   ];
   if (opts.tables?.deviceType) files.push({ name: FILES.deviceTypeTable, data: opts.tables.deviceType });

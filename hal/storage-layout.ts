@@ -25,7 +25,7 @@ export const enum FILES {
   bootCounter = 'ffs.boot',
   /** JSON: configuration values set at run time (ffsSetConfigurationValue, e.g. DSS.Host after a 308) */
   runtimeConfig = 'ffs.cfgv',
-  /** the certificate chain as NUL-terminated PEM for mbedTLS (cache of certChain, rebuilt when it changes) */
+  /** the certificate chain as NUL-terminated PEM for mbedTLS, leaf first (the flash tool writes it beside certChain) */
   certPem = 'ffs.certpem',
   /** optional: the DSS server roots as NUL-terminated PEM, for a firmware whose TLS verifies the server */
   dssRoots = 'ffs.dssca',

@@ -26,7 +26,7 @@ test('the image holds exactly the documented files, app first and marker last, s
   const bundle = app('A');
   const files = buildStorageImage({ bundle, identity: id });
   const names = files.map((f) => f.name);
-  assert.equal(names, [appFileName(Buffer.from(bundle)), FILES.config, FILES.deviceKey, FILES.certChain, FILES.deviceTypeKey, FILES.mesh, FILES.seed, FILES.bootCounter + '.a', FILES.bootCounter + '.b', BOOT.entry, markerFileName(Buffer.from(bundle))]);
+  assert.equal(names, [appFileName(Buffer.from(bundle)), FILES.config, FILES.deviceKey, FILES.certChain, FILES.certPem, FILES.deviceTypeKey, FILES.mesh, FILES.seed, FILES.bootCounter + '.a', FILES.bootCounter + '.b', BOOT.entry, markerFileName(Buffer.from(bundle))]);
   const get = (n: string) => files.find((f) => f.name === n)!.data;
   assert.is(text(get(names[0])), bundle);
   assert.is(hex(get(FILES.deviceKey)), hex(id.deviceKey));
