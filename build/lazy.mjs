@@ -213,6 +213,15 @@ export function lazify(code, map, opts = {}) {
     for (const u of units) {
       if (u.lazy && !isDecl(u.stmt) && edges.get(u).some((e) => !e.target.lazy)) pull(u, { write: u });
     }
+    // the moved code sees the eager bindings it uses through copies taken when $L first runs (they
+    // are handed to $F, which sits outside the bundle's function): a moved declaration that uses an
+    // eager binding anything assigns after its declaration stays eager
+    for (const u of units) {
+      if (!u.lazy) continue;
+      for (const e of edges.get(u)) {
+        if (!e.target.lazy && topBindings.get(e.target).some((b) => b.refs.some((r) => r.write))) pull(u, { outer: e.target });
+      }
+    }
     // eager code reads a moved binding through $L(i), a copy taken when $L ran: a binding that is
     // ever assigned after its declaration (a cache, a state) must stay where eager code sees it
     for (const u of units) {
@@ -265,7 +274,44 @@ export function lazify(code, map, opts = {}) {
       lazyNames.push(b.name);
     }
   }
-  const [L, C] = freshNames(ast, 2);
+  // the eager bindings the moved code uses, handed to $F as one array when $L first runs
+  const outerNames = [];
+  for (const u of units) {
+    if (u.lazy) continue;
+    for (const b of topBindings.get(u)) {
+      if (b.refs.some((r) => {
+        const from = unitOf(r.id);
+        return from && from.lazy;
+      }) && !outerNames.includes(b.name)) outerNames.push(b.name);
+    }
+  }
+  const [L, C, F, E] = freshNames(ast, 4);
+  // an eager constant whose value is a literal or a global (`aa=Uint8Array`, `la=Math.floor`) is
+  // declared again in $F with the same text instead (the squeeze pass then inlines literals there too)
+  const boundNames = new Set(a.bindings.map((b) => b.name));
+  const isGlobalPath = (n) => n.type === 'Identifier' ? !boundNames.has(n.name)
+    : n.type === 'MemberExpression' && !n.computed && isGlobalPath(n.object);
+  const constText = new Map();
+  for (const u of units) {
+    if (u.lazy || !u.kind || u.node.type !== 'VariableDeclarator' || u.node.id.type !== 'Identifier' || !u.node.init) continue;
+    const b = topBindings.get(u)[0];
+    if (!b || !outerNames.includes(b.name) || b.refs.some((r) => r.write)) continue;
+    const init = u.node.init;
+    if ((init.type === 'Literal' && (typeof init.value === 'number' || typeof init.value === 'string')) || isGlobalPath(init)) {
+      constText.set(b.name, code.slice(init.start, init.end));
+    }
+  }
+  const passed = outerNames.filter((n) => !constText.has(n));
+  // such a constant that only the moved code uses is not kept in the bundle's function at all
+  const onlyInF = new Set();
+  for (const u of units) {
+    if (u.lazy || !u.kind || u.ids.length !== 1 || !constText.has(u.ids[0].name)) continue;
+    const b = topBindings.get(u)[0];
+    if (b && b.refs.every((r) => {
+      const from = unitOf(r.id);
+      return from && from.lazy;
+    })) onlyInF.add(u);
+  }
 
   // 3. the new text as pieces: copies of old ranges (for the map) and new text
   const pieces = [];
@@ -303,22 +349,35 @@ export function lazify(code, map, opts = {}) {
   // $L goes right after the last eager declaration: everything the moved code uses is declared by
   // then, and only the trailing statements (the entry call) run after it.
   const lastDecl = lastEagerDecl();
-  const emitL = () => {
-    text('var ' + C + ';function ' + L + '(i){' + ((opts.debug || process.env.FFS_LAZY_DEBUG) ? 'if(!' + C + ')print("LAZY "+i);' : '') + 'return(' + C + '||(' + C + '=function(){');
+  // $F, the moved declarations, is a function of the program's own scope (not of the bundle's
+  // function): measured on the interpreter, a function made inside another function keeps its chain
+  // of scopes as an array of its own (one JsVar per scope, plus one), so every moved function, and
+  // every closure they make, costs less where the chain is one scope shorter
+  const emitF = () => {
+    const decls = outerNames.map((n) => n + '=' + (constText.has(n) ? constText.get(n) : E + '[' + passed.indexOf(n) + ']'));
+    text('var ' + F + '=function(' + E + '){' + (decls.length ? 'var ' + decls.join(',') + ';' : ''));
     for (const u of lazyUnits) {
       if (u.kind) text(u.kind + ' ');
       copy(u.node.start, u.node.end);
       if (u.kind || !/[;}]$/.test(code.slice(u.node.start, u.node.end))) text(';');
     }
-    text('return[' + lazyNames.join(',') + ']}()))[i]}');
+    text('return[' + lazyNames.join(',') + ']};');
   };
-  copy(0, body.start + 1);
+  const emitL = () => {
+    text('var ' + C + ';function ' + L + '(i){' + ((opts.debug || process.env.FFS_LAZY_DEBUG) ? 'if(!' + C + ')print("LAZY "+i);' : '') + 'return(' + C + '||(' + C + '=' + F + '([' + passed.join(',') + '])))[i]}');
+  };
+  // $F goes after the directive prologue ("use strict"), before the bundle's function
+  const first = ast.body[0];
+  const prologueEnd = first && first.directive !== undefined && first.end <= body.start ? first.end : 0;
+  copy(0, prologueEnd);
+  emitF();
+  copy(prologueEnd, body.start + 1);
   if (lastDecl < 0) emitL();
   // the eager statements, in order, without the lazy units
   body.body.forEach((st, k) => {
     const mine = units.filter((u) => u.stmt === st);
     if (st.type === 'VariableDeclaration') {
-      const keep = mine.filter((u) => !u.lazy);
+      const keep = mine.filter((u) => !u.lazy && !onlyInF.has(u));
       if (keep.length === mine.length) copyEdited(st.start, st.end);
       else if (keep.length) {
         text(st.kind + ' ');
