@@ -75,6 +75,16 @@ export const LAZY_DECLARATIONS = [
   [/hal\/espruino\/crypto-native\.ts$/, ['nativeAes128']],
 ];
 
+/**
+ * Moved modules evaluated apart from the rest, on their own first use: what only the DSS exchange
+ * runs (after the setup network is joined), so the mesh flow, which runs from boot, does not hold it.
+ * A module of a group may use the others' declarations (through their $L); one the main group needs
+ * while it is evaluated goes back to the main group.
+ */
+export const LAZY_GROUPS = [
+  [/hal\/espruino\/http\.ts$/, /firmware\/wss\/(messages|retry|scan-data|handoff|softap|json-out)\.ts$/],
+];
+
 export const isLazyDeclaration = (source, name) => {
   if (!source || !name) return false;
   const s = source.replace(/\\/g, '/');
@@ -155,6 +165,14 @@ export function lazify(code, map, opts = {}) {
       // a lazy module's own initialisation code (tables filled at load) moves with it
       units.push({ stmt: st, node: st, kind: null, ids: [], lazy: lazySource(sourceAt(st.start)) });
     }
+  }
+  // the group of a moved unit: 0 (the main group), or 1 + its index in LAZY_GROUPS
+  const groupsOf = opts.groups || (opts.isLazySource ? [] : LAZY_GROUPS);
+  for (const u of units) {
+    // (the module the unit was made lazy by: the same position as above)
+    const src = (sourceAt(u.node.type === 'VariableDeclarator' ? u.node.id.start : u.stmt.start) || '').replace(/\\/g, '/');
+    const g = groupsOf.findIndex((res) => res.some((re) => re.test(src)));
+    u.group = g < 0 ? 0 : g + 1;
   }
   const bindingOfId = new Map();
   // the outer binding of a declaration (a class also binds its name inside itself: not that one)
@@ -237,9 +255,20 @@ export function lazify(code, map, opts = {}) {
         const reassigned = b.refs.some((r) => r.write);
         const readEagerly = b.refs.some((r) => {
           const from = unitOf(r.id);
-          return !from || !from.lazy;
+          return !from || !from.lazy || from.group !== u.group;
         });
         if (reassigned && readEagerly) pull(u, { write: u });
+      }
+    }
+    // a unit of another group that the main group's code needs while it is evaluated joins the main
+    // group (groups other than the main one may use the main group while they are evaluated)
+    for (const u of units) {
+      if (!u.lazy || u.group !== 0) continue;
+      for (const e of edges.get(u)) {
+        if (e.load && e.target.lazy && e.target.group !== 0) {
+          e.target.group = 0;
+          changed = true;
+        }
       }
     }
     const last = lastEagerDecl();
@@ -268,31 +297,47 @@ export function lazify(code, map, opts = {}) {
   }
   const lazyUnits = units.filter((u) => u.lazy);
   if (!lazyUnits.length) return unchanged;
-  // only the lazy names eager code uses are handed out (each array slot costs JsVars)
-  const lazyNames = [];
-  const indexOf = new Map();
+  // the groups that have moved units, each with its own $F, $C and $L
+  const groupIds = [...new Set(lazyUnits.map((u) => u.group))].sort((x, y) => x - y);
+  const fresh = freshNames(ast, 1 + 3 * groupIds.length);
+  const E = fresh[0];
+  const G = new Map(groupIds.map((g, k) => [g, { L: fresh[1 + 3 * k], C: fresh[2 + 3 * k], F: fresh[3 + 3 * k], units: lazyUnits.filter((u) => u.group === g), names: [], indexOf: new Map(), outer: [] }]));
+  // only the names used outside their group are handed out (each array slot costs JsVars)
   for (const u of lazyUnits) for (const b of topBindings.get(u)) {
-    const usedEagerly = b.refs.some((r) => {
+    const grp = G.get(u.group);
+    const usedOutside = b.refs.some((r) => {
       const from = unitOf(r.id);
-      return !from || !from.lazy;
+      return !from || !from.lazy || from.group !== u.group;
     });
-    if (usedEagerly && !indexOf.has(b)) {
-      indexOf.set(b, lazyNames.length);
-      lazyNames.push(b.name);
+    if (usedOutside && !grp.indexOf.has(b)) {
+      grp.indexOf.set(b, grp.names.length);
+      grp.names.push(b.name);
     }
   }
-  // the eager bindings the moved code uses, handed to $F as one array when $L first runs
+  const lazyNames = groupIds.flatMap((g) => G.get(g).names);
+  // the eager bindings each group's code uses (and the other groups' $L), handed to its $F as one
+  // array when its $L first runs
   const outerNames = [];
   for (const u of units) {
     if (u.lazy) continue;
     for (const b of topBindings.get(u)) {
-      if (b.refs.some((r) => {
+      for (const r of b.refs) {
         const from = unitOf(r.id);
-        return from && from.lazy;
-      }) && !outerNames.includes(b.name)) outerNames.push(b.name);
+        if (!from || !from.lazy) continue;
+        if (!outerNames.includes(b.name)) outerNames.push(b.name);
+        const o = G.get(from.group).outer;
+        if (!o.includes(b.name)) o.push(b.name);
+      }
     }
   }
-  const [L, C, F, E] = freshNames(ast, 4);
+  for (const [g, grp] of G) {
+    for (const u of grp.units) for (const e of edges.get(u)) {
+      if (e.target.lazy && e.target.group !== g) {
+        const other = G.get(e.target.group).L;
+        if (!grp.outer.includes(other)) grp.outer.push(other);
+      }
+    }
+  }
   // an eager constant whose value is a literal or a global (`aa=Uint8Array`, `la=Math.floor`) is
   // declared again in $F with the same text instead (the squeeze pass then inlines literals there too)
   const boundNames = new Set(a.bindings.map((b) => b.name));
@@ -308,7 +353,6 @@ export function lazify(code, map, opts = {}) {
       constText.set(b.name, code.slice(init.start, init.end));
     }
   }
-  const passed = outerNames.filter((n) => !constText.has(n));
   // such a constant that only the moved code uses is not kept in the bundle's function at all
   const onlyInF = new Set();
   for (const u of units) {
@@ -328,12 +372,12 @@ export function lazify(code, map, opts = {}) {
   const text = (t) => pieces.push({ t });
   // eager references to lazy names, sorted, to splice into copied ranges
   const refEdits = [];
-  for (const [b, i] of indexOf) {
+  for (const [g, grp] of G) for (const [b, i] of grp.indexOf) {
     for (const r of b.refs) {
       const from = unitOf(r.id);
-      if (from && from.lazy) continue;
+      if (from && from.lazy && from.group === g) continue;
       const p = a.parents.get(r.id);
-      const to = L + '(' + i + ')';
+      const to = grp.L + '(' + i + ')';
       const shorthand = p && p.type === 'Property' && p.shorthand && p.value === r.id;
       // `new a(...)` must stay `new ($L(i))(...)`: `new $L(i)(...)` would construct $L
       const callee = p && p.type === 'NewExpression' && p.callee === r.id;
@@ -360,24 +404,29 @@ export function lazify(code, map, opts = {}) {
   // function): measured on the interpreter, a function made inside another function keeps its chain
   // of scopes as an array of its own (one JsVar per scope, plus one), so every moved function, and
   // every closure they make, costs less where the chain is one scope shorter
-  const emitF = () => {
-    const decls = outerNames.map((n) => n + '=' + (constText.has(n) ? constText.get(n) : E + '[' + passed.indexOf(n) + ']'));
-    text('var ' + F + '=function(' + E + '){' + (decls.length ? 'var ' + decls.join(',') + ';' : ''));
-    for (const u of lazyUnits) {
+  const passedOf = (grp) => grp.outer.filter((n) => !constText.has(n));
+  const emitF = (grp) => {
+    const passed = passedOf(grp);
+    const decls = grp.outer.map((n) => n + '=' + (constText.has(n) ? constText.get(n) : E + '[' + passed.indexOf(n) + ']'));
+    text('var ' + grp.F + '=function(' + E + '){' + (decls.length ? 'var ' + decls.join(',') + ';' : ''));
+    for (const u of grp.units) {
       if (u.kind) text(u.kind + ' ');
-      copy(u.node.start, u.node.end);
+      copyEdited(u.node.start, u.node.end);
       if (u.kind || !/[;}]$/.test(code.slice(u.node.start, u.node.end))) text(';');
     }
-    text('return[' + lazyNames.join(',') + ']};');
+    text('return[' + grp.names.join(',') + ']};');
   };
   const emitL = () => {
-    text('var ' + C + ';function ' + L + '(i){' + ((opts.debug || process.env.FFS_LAZY_DEBUG) ? 'if(!' + C + ')print("LAZY "+i);' : '') + 'return(' + C + '||(' + C + '=' + F + '([' + passed.join(',') + '])))[i]}');
+    for (const [g, grp] of G) {
+      const { L, C, F } = grp;
+      text('var ' + C + ';function ' + L + '(i){' + ((opts.debug || process.env.FFS_LAZY_DEBUG) ? 'if(!' + C + ')print("LAZY' + (g ? g : '') + ' "+i);' : '') + 'return(' + C + '||(' + C + '=' + F + '([' + passedOf(grp).join(',') + '])))[i]}');
+    }
   };
   // $F goes after the directive prologue ("use strict"), before the bundle's function
   const first = ast.body[0];
   const prologueEnd = first && first.directive !== undefined && first.end <= body.start ? first.end : 0;
   copy(0, prologueEnd);
-  emitF();
+  for (const grp of G.values()) emitF(grp);
   copy(prologueEnd, body.start + 1);
   if (lastDecl < 0) emitL();
   // the eager statements, in order, without the lazy units
@@ -441,6 +490,7 @@ export function lazify(code, map, opts = {}) {
   const json = gen.toJSON();
   json.sources = mapJson.sources.slice();
   if (mapJson.sourcesContent) json.sourcesContent = mapJson.sourcesContent.slice();
-  if (process.env.FFS_LAZY_DEBUG) console.error("lazy: moved " + lazyUnits.length + " eager " + (units.length - lazyUnits.length) + " NAMES " + lazyNames.map((n, i) => i + ":" + n + "@" + sourceAt([...indexOf.keys()][i].id.start)).join(" "));
-  return { code: out, map: json, lazy: lazyNames, eager: units.length - lazyUnits.length, moved: lazyUnits.length, sources: [...indexOf.keys()].map((b) => sourceAt(b.id.start)) };
+  const handed = groupIds.flatMap((g) => [...G.get(g).indexOf.keys()]);
+  if (process.env.FFS_LAZY_DEBUG) console.error("lazy: moved " + lazyUnits.length + " eager " + (units.length - lazyUnits.length) + " groups " + groupIds.map((g) => g + ':' + G.get(g).units.length).join(',') + " NAMES " + lazyNames.map((n, i) => i + ":" + n + "@" + sourceAt(handed[i].id.start)).join(" "));
+  return { code: out, map: json, lazy: lazyNames, eager: units.length - lazyUnits.length, moved: lazyUnits.length, groups: groupIds.map((g) => G.get(g).units.length), sources: handed.map((b) => sourceAt(b.id.start)) };
 }

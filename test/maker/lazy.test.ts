@@ -161,4 +161,30 @@ test('the moved code is a function of the program scope (after the prologue), wi
   assert.is(ctx2.R, 9);
 });
 
+test('a group of moved modules is evaluated on its own first use; groups reach each other through their $L', () => {
+  // a, k: group 0 (main); b, c: group 1 (dss.ts), b uses a and k; eager code calls a first, then b
+  const code = '(()=>{var k=2;function a(){return k+1}function b(){return a()*10}var c=[b];function m(){return a()}function n(){return c[0]()}globalThis.R=[m()];globalThis.S=n})();\n';
+  const gen = new sourceMapJs.SourceMapGenerator({ file: 'g.js' });
+  for (const [needle, src] of [['k=2', 'core.ts'], ['function a', 'lazy.ts'], ['function b', 'dss.ts'], ['c=[b]', 'dss.ts'], ['function m', 'core.ts'], ['function n', 'core.ts'], ['globalThis', 'core.ts']]) {
+    gen.addMapping({ generated: { line: 1, column: code.indexOf(needle) }, original: { line: 1, column: 0 }, source: src });
+  }
+  const r = lazify(code, gen.toJSON(), { isLazySource: (s: string) => s === 'lazy.ts' || s === 'dss.ts', groups: [[/dss\.ts$/]] });
+  assert.equal(r.groups, [1, 2], r.code);
+  // two functions of the program scope, and b reaches a through group 0's $L
+  const fs = r.code.match(/var \$\w+=function\(\$\w+\)\{/g) || [];
+  assert.is(fs.length, 2, r.code);
+  assert.ok(/function b\(\)\{return \$\w+\(\d\)\(\)\*10\}/.test(r.code), 'b calls a through $L: ' + r.code);
+  const ctx: any = {};
+  ctx.globalThis = ctx;
+  // count the evaluations of each group's $F
+  const counted = r.code.replace(/var (\$\w+)=function\((\$\w+)\)\{/g, (_m: string, f: string, e: string) => 'var ' + f + '=function(' + e + '){globalThis.N=(globalThis.N||0)+1;');
+  vm.runInNewContext(counted, ctx);
+  assert.is(JSON.stringify(ctx.R), '[3]');
+  assert.is(ctx.N, 1, 'only the main group ran');
+  assert.is(ctx.S(), 30);
+  assert.is(ctx.N, 2, 'the second group ran at its first use');
+  ctx.S();
+  assert.is(ctx.N, 2, 'once');
+});
+
 test.run();
