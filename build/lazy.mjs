@@ -130,7 +130,7 @@ export function lazify(code, map, opts = {}) {
   const lazySource = opts.isLazySource || isLazySource;
   const ast = parseScript(code);
   const body = iifeBody(ast);
-  const unchanged = { code, map, lazy: [], eager: 0, moved: 0, sources: [] };
+  const unchanged = { code, map, lazy: [], eager: 0, moved: 0, groups: [], sources: [] };
   if (!body || !map) return unchanged;
   const a = analyze(ast);
   const starts = lineStarts(code);
