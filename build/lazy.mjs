@@ -22,7 +22,8 @@
 //     candidate using one that anything assigns after its declaration stays eager;
 //  4. the source map follows every moved piece, so gate findings still name the TypeScript line.
 // What runs is the same code in the same order; only when the lazy declarations are evaluated changes.
-// FFS_LAZY_DEBUG=1 (build time): the bundle prints `LAZY i` when $L first runs (i: the name asked for),
+// FFS_LAZY_DEBUG=1 (build time): the bundle prints `LAZY i` when $L first runs (i: the name asked for;
+// `LAZY g:i` for group g of LAZY_GROUPS),
 // and the build lists the handed-out names with their modules, to find what makes a boot run it.
 // Why $F is outside the bundle's function: a function made two or more scopes deep keeps its chain
 // of scopes as an array of its own (1 + one JsVar per scope; measured: a small function 7 JsVars in
@@ -419,7 +420,7 @@ export function lazify(code, map, opts = {}) {
   const emitL = () => {
     for (const [g, grp] of G) {
       const { L, C, F } = grp;
-      text('var ' + C + ';function ' + L + '(i){' + ((opts.debug || process.env.FFS_LAZY_DEBUG) ? 'if(!' + C + ')print("LAZY' + (g ? g : '') + ' "+i);' : '') + 'return(' + C + '||(' + C + '=' + F + '([' + passedOf(grp).join(',') + '])))[i]}');
+      text('var ' + C + ';function ' + L + '(i){' + ((opts.debug || process.env.FFS_LAZY_DEBUG) ? 'if(!' + C + ')print("LAZY ' + (g ? g + ':' : '') + '"+i);' : '') + 'return(' + C + '||(' + C + '=' + F + '([' + passedOf(grp).join(',') + '])))[i]}');
     }
   };
   // $F goes after the directive prologue ("use strict"), before the bundle's function
