@@ -83,7 +83,9 @@ export function measure(bin, files, waitMs = 6000) {
     if (!w.includes('FILES ' + files.size)) throw new Error('writing Storage failed: ' + w.slice(-300));
     const prog = STANDINS +
       'var M0=process.memory().usage,PEAK=0;setInterval(function(){var u=process.memory(false).usage;if(u>PEAK)PEAK=u;},20);' +
-      'setTimeout(function(){eval(require("Storage").read(".bootcde"));},10);' +
+      // a string callback runs in the program scope, as .bootcde does on a board (an eval inside a
+      // function would make every function of the app one scope deeper, which costs JsVars)
+      'setTimeout("eval(require(\'Storage\').read(\'.bootcde\'))",10);' +
       'setTimeout(function(){print("JSVARS "+M0+" "+process.memory().usage+" "+PEAK);quit();},' + waitMs + ');\n';
     writeFileSync(path.join(dir, 'run.js'), prog);
     const out = run(bin, dir, ['run.js'], '', waitMs + 30000);

@@ -14,14 +14,22 @@
 //     candidates writes it, when eager code reads it and anything assigns it after its declaration
 //     (eager code sees a copy taken when $L ran), or when code that runs while the bundle loads
 //     before $L is declared may reach it (repeated until nothing changes);
-//  3. the candidates move, in their original order, into `var $C;function $L(i){return($C||($C=
-//     function(){...;return[a,b,...]}()))[i]}` after the last eager declaration they use, and every
-//     eager reference `a` becomes `$L(i)` (a shorthand property `{a}` becomes `{a:$L(i)}`);
+//  3. the candidates move, in their original order, into `var $F=function($E){var k=3,t=$E[0],...;
+//     ...;return[a,b,...]};` in the program scope (after the "use strict" prologue, before the
+//     bundle's function), and `var $C;function $L(i){return($C||($C=$F([t,...])))[i]}` goes after
+//     the last eager declaration they use; every eager reference `a` becomes `$L(i)` (a shorthand
+//     property `{a}` becomes `{a:$L(i)}`). $F sees copies of the eager bindings it uses, so a
+//     candidate using one that anything assigns after its declaration stays eager;
 //  4. the source map follows every moved piece, so gate findings still name the TypeScript line.
 // What runs is the same code in the same order; only when the lazy declarations are evaluated changes.
-// FFS_LAZY_DEBUG=1 (build time): the bundle prints `LAZY i` when $L first runs (i: the name asked for),
+// FFS_LAZY_DEBUG=1 (build time): the bundle prints `LAZY i` when $L first runs (i: the name asked for;
+// `LAZY g:i` for group g of LAZY_GROUPS),
 // and the build lists the handed-out names with their modules, to find what makes a boot run it.
-// The price, measured on the interpreter: a function defined one scope deeper costs ~3 JsVars more
+// Why $F is outside the bundle's function: a function made two or more scopes deep keeps its chain
+// of scopes as an array of its own (1 + one JsVar per scope; measured: a small function 7 JsVars in
+// the bundle's function, 11 inside a function of it), so the moved functions, and the closures they
+// make, are one scope shallower there (lane, both flows: peak live 7,068 -> 6,189 during mesh).
+// The price before that, measured on the interpreter: a function defined one scope deeper costs ~3 JsVars more
 // (200 small functions: 1,414 JsVars in the IIFE, 2,029 inside a function it calls), so while setup
 // runs the moved code holds ~450 JsVars more than it would eagerly (fresh board, both flows: 8,378
 // against 7,922); a set-up board, which never runs it, holds ~1,700 fewer (3,714 against 5,428).
@@ -66,6 +74,16 @@ export const LAZY_DECLARATIONS = [
   // the unprovisioned node's machinery (startMesh stays: it decides at boot)
   [/firmware\/mesh\/index\.ts$/, ['beaconUntilProvisioned']],
   [/hal\/espruino\/crypto-native\.ts$/, ['nativeAes128']],
+];
+
+/**
+ * Moved modules evaluated apart from the rest, on their own first use: what only the DSS exchange
+ * runs (after the setup network is joined), so the mesh flow, which runs from boot, does not hold it.
+ * A module of a group may use the others' declarations (through their $L); one the main group needs
+ * while it is evaluated goes back to the main group.
+ */
+export const LAZY_GROUPS = [
+  [/hal\/espruino\/http\.ts$/, /firmware\/wss\/(messages|retry|scan-data|handoff|softap|json-out)\.ts$/],
 ];
 
 export const isLazyDeclaration = (source, name) => {
@@ -113,7 +131,7 @@ export function lazify(code, map, opts = {}) {
   const lazySource = opts.isLazySource || isLazySource;
   const ast = parseScript(code);
   const body = iifeBody(ast);
-  const unchanged = { code, map, lazy: [], eager: 0, moved: 0, sources: [] };
+  const unchanged = { code, map, lazy: [], eager: 0, moved: 0, groups: [], sources: [] };
   if (!body || !map) return unchanged;
   const a = analyze(ast);
   const starts = lineStarts(code);
@@ -148,6 +166,14 @@ export function lazify(code, map, opts = {}) {
       // a lazy module's own initialisation code (tables filled at load) moves with it
       units.push({ stmt: st, node: st, kind: null, ids: [], lazy: lazySource(sourceAt(st.start)) });
     }
+  }
+  // the group of a moved unit: 0 (the main group), or 1 + its index in LAZY_GROUPS
+  const groupsOf = opts.groups || (opts.isLazySource ? [] : LAZY_GROUPS);
+  for (const u of units) {
+    // (the module the unit was made lazy by: the same position as above)
+    const src = (sourceAt(u.node.type === 'VariableDeclarator' ? u.node.id.start : u.stmt.start) || '').replace(/\\/g, '/');
+    const g = groupsOf.findIndex((res) => res.some((re) => re.test(src)));
+    u.group = g < 0 ? 0 : g + 1;
   }
   const bindingOfId = new Map();
   // the outer binding of a declaration (a class also binds its name inside itself: not that one)
@@ -213,6 +239,15 @@ export function lazify(code, map, opts = {}) {
     for (const u of units) {
       if (u.lazy && !isDecl(u.stmt) && edges.get(u).some((e) => !e.target.lazy)) pull(u, { write: u });
     }
+    // the moved code sees the eager bindings it uses through copies taken when $L first runs (they
+    // are handed to $F, which sits outside the bundle's function): a moved declaration that uses an
+    // eager binding anything assigns after its declaration stays eager
+    for (const u of units) {
+      if (!u.lazy) continue;
+      for (const e of edges.get(u)) {
+        if (!e.target.lazy && topBindings.get(e.target).some((b) => b.refs.some((r) => r.write))) pull(u, { outer: e.target });
+      }
+    }
     // eager code reads a moved binding through $L(i), a copy taken when $L ran: a binding that is
     // ever assigned after its declaration (a cache, a state) must stay where eager code sees it
     for (const u of units) {
@@ -221,9 +256,20 @@ export function lazify(code, map, opts = {}) {
         const reassigned = b.refs.some((r) => r.write);
         const readEagerly = b.refs.some((r) => {
           const from = unitOf(r.id);
-          return !from || !from.lazy;
+          return !from || !from.lazy || from.group !== u.group;
         });
         if (reassigned && readEagerly) pull(u, { write: u });
+      }
+    }
+    // a unit of another group that the main group's code needs while it is evaluated joins the main
+    // group (groups other than the main one may use the main group while they are evaluated)
+    for (const u of units) {
+      if (!u.lazy || u.group !== 0) continue;
+      for (const e of edges.get(u)) {
+        if (e.load && e.target.lazy && e.target.group !== 0) {
+          e.target.group = 0;
+          changed = true;
+        }
       }
     }
     const last = lastEagerDecl();
@@ -252,20 +298,72 @@ export function lazify(code, map, opts = {}) {
   }
   const lazyUnits = units.filter((u) => u.lazy);
   if (!lazyUnits.length) return unchanged;
-  // only the lazy names eager code uses are handed out (each array slot costs JsVars)
-  const lazyNames = [];
-  const indexOf = new Map();
+  // the groups that have moved units, each with its own $F, $C and $L
+  const groupIds = [...new Set(lazyUnits.map((u) => u.group))].sort((x, y) => x - y);
+  const fresh = freshNames(ast, 1 + 3 * groupIds.length);
+  const E = fresh[0];
+  const G = new Map(groupIds.map((g, k) => [g, { L: fresh[1 + 3 * k], C: fresh[2 + 3 * k], F: fresh[3 + 3 * k], units: lazyUnits.filter((u) => u.group === g), names: [], indexOf: new Map(), outer: [] }]));
+  // only the names used outside their group are handed out (each array slot costs JsVars)
   for (const u of lazyUnits) for (const b of topBindings.get(u)) {
-    const usedEagerly = b.refs.some((r) => {
+    const grp = G.get(u.group);
+    const usedOutside = b.refs.some((r) => {
       const from = unitOf(r.id);
-      return !from || !from.lazy;
+      return !from || !from.lazy || from.group !== u.group;
     });
-    if (usedEagerly && !indexOf.has(b)) {
-      indexOf.set(b, lazyNames.length);
-      lazyNames.push(b.name);
+    if (usedOutside && !grp.indexOf.has(b)) {
+      grp.indexOf.set(b, grp.names.length);
+      grp.names.push(b.name);
     }
   }
-  const [L, C] = freshNames(ast, 2);
+  const lazyNames = groupIds.flatMap((g) => G.get(g).names);
+  // the eager bindings each group's code uses (and the other groups' $L), handed to its $F as one
+  // array when its $L first runs
+  const outerNames = [];
+  for (const u of units) {
+    if (u.lazy) continue;
+    for (const b of topBindings.get(u)) {
+      for (const r of b.refs) {
+        const from = unitOf(r.id);
+        if (!from || !from.lazy) continue;
+        if (!outerNames.includes(b.name)) outerNames.push(b.name);
+        const o = G.get(from.group).outer;
+        if (!o.includes(b.name)) o.push(b.name);
+      }
+    }
+  }
+  for (const [g, grp] of G) {
+    for (const u of grp.units) for (const e of edges.get(u)) {
+      if (e.target.lazy && e.target.group !== g) {
+        const other = G.get(e.target.group).L;
+        if (!grp.outer.includes(other)) grp.outer.push(other);
+      }
+    }
+  }
+  // an eager constant whose value is a literal or a global (`aa=Uint8Array`, `la=Math.floor`) is
+  // declared again in $F with the same text instead (the squeeze pass then inlines literals there too)
+  const boundNames = new Set(a.bindings.map((b) => b.name));
+  const isGlobalPath = (n) => n.type === 'Identifier' ? !boundNames.has(n.name)
+    : n.type === 'MemberExpression' && !n.computed && isGlobalPath(n.object);
+  const constText = new Map();
+  for (const u of units) {
+    if (u.lazy || !u.kind || u.node.type !== 'VariableDeclarator' || u.node.id.type !== 'Identifier' || !u.node.init) continue;
+    const b = topBindings.get(u)[0];
+    if (!b || !outerNames.includes(b.name) || b.refs.some((r) => r.write)) continue;
+    const init = u.node.init;
+    if ((init.type === 'Literal' && (typeof init.value === 'number' || typeof init.value === 'string')) || isGlobalPath(init)) {
+      constText.set(b.name, code.slice(init.start, init.end));
+    }
+  }
+  // such a constant that only the moved code uses is not kept in the bundle's function at all
+  const onlyInF = new Set();
+  for (const u of units) {
+    if (u.lazy || !u.kind || u.ids.length !== 1 || !constText.has(u.ids[0].name)) continue;
+    const b = topBindings.get(u)[0];
+    if (b && b.refs.every((r) => {
+      const from = unitOf(r.id);
+      return from && from.lazy;
+    })) onlyInF.add(u);
+  }
 
   // 3. the new text as pieces: copies of old ranges (for the map) and new text
   const pieces = [];
@@ -275,12 +373,12 @@ export function lazify(code, map, opts = {}) {
   const text = (t) => pieces.push({ t });
   // eager references to lazy names, sorted, to splice into copied ranges
   const refEdits = [];
-  for (const [b, i] of indexOf) {
+  for (const [g, grp] of G) for (const [b, i] of grp.indexOf) {
     for (const r of b.refs) {
       const from = unitOf(r.id);
-      if (from && from.lazy) continue;
+      if (from && from.lazy && from.group === g) continue;
       const p = a.parents.get(r.id);
-      const to = L + '(' + i + ')';
+      const to = grp.L + '(' + i + ')';
       const shorthand = p && p.type === 'Property' && p.shorthand && p.value === r.id;
       // `new a(...)` must stay `new ($L(i))(...)`: `new $L(i)(...)` would construct $L
       const callee = p && p.type === 'NewExpression' && p.callee === r.id;
@@ -303,22 +401,40 @@ export function lazify(code, map, opts = {}) {
   // $L goes right after the last eager declaration: everything the moved code uses is declared by
   // then, and only the trailing statements (the entry call) run after it.
   const lastDecl = lastEagerDecl();
-  const emitL = () => {
-    text('var ' + C + ';function ' + L + '(i){' + ((opts.debug || process.env.FFS_LAZY_DEBUG) ? 'if(!' + C + ')print("LAZY "+i);' : '') + 'return(' + C + '||(' + C + '=function(){');
-    for (const u of lazyUnits) {
+  // $F, the moved declarations, is a function of the program's own scope (not of the bundle's
+  // function): measured on the interpreter, a function made inside another function keeps its chain
+  // of scopes as an array of its own (one JsVar per scope, plus one), so every moved function, and
+  // every closure they make, costs less where the chain is one scope shorter
+  const passedOf = (grp) => grp.outer.filter((n) => !constText.has(n));
+  const emitF = (grp) => {
+    const passed = passedOf(grp);
+    const decls = grp.outer.map((n) => n + '=' + (constText.has(n) ? constText.get(n) : E + '[' + passed.indexOf(n) + ']'));
+    text('var ' + grp.F + '=function(' + E + '){' + (decls.length ? 'var ' + decls.join(',') + ';' : ''));
+    for (const u of grp.units) {
       if (u.kind) text(u.kind + ' ');
-      copy(u.node.start, u.node.end);
+      copyEdited(u.node.start, u.node.end);
       if (u.kind || !/[;}]$/.test(code.slice(u.node.start, u.node.end))) text(';');
     }
-    text('return[' + lazyNames.join(',') + ']}()))[i]}');
+    text('return[' + grp.names.join(',') + ']};');
   };
-  copy(0, body.start + 1);
+  const emitL = () => {
+    for (const [g, grp] of G) {
+      const { L, C, F } = grp;
+      text('var ' + C + ';function ' + L + '(i){' + ((opts.debug || process.env.FFS_LAZY_DEBUG) ? 'if(!' + C + ')print("LAZY ' + (g ? g + ':' : '') + '"+i);' : '') + 'return(' + C + '||(' + C + '=' + F + '([' + passedOf(grp).join(',') + '])))[i]}');
+    }
+  };
+  // $F goes after the directive prologue ("use strict"), before the bundle's function
+  const first = ast.body[0];
+  const prologueEnd = first && first.directive !== undefined && first.end <= body.start ? first.end : 0;
+  copy(0, prologueEnd);
+  for (const grp of G.values()) emitF(grp);
+  copy(prologueEnd, body.start + 1);
   if (lastDecl < 0) emitL();
   // the eager statements, in order, without the lazy units
   body.body.forEach((st, k) => {
     const mine = units.filter((u) => u.stmt === st);
     if (st.type === 'VariableDeclaration') {
-      const keep = mine.filter((u) => !u.lazy);
+      const keep = mine.filter((u) => !u.lazy && !onlyInF.has(u));
       if (keep.length === mine.length) copyEdited(st.start, st.end);
       else if (keep.length) {
         text(st.kind + ' ');
@@ -375,6 +491,7 @@ export function lazify(code, map, opts = {}) {
   const json = gen.toJSON();
   json.sources = mapJson.sources.slice();
   if (mapJson.sourcesContent) json.sourcesContent = mapJson.sourcesContent.slice();
-  if (process.env.FFS_LAZY_DEBUG) console.error("lazy: moved " + lazyUnits.length + " eager " + (units.length - lazyUnits.length) + " NAMES " + lazyNames.map((n, i) => i + ":" + n + "@" + sourceAt([...indexOf.keys()][i].id.start)).join(" "));
-  return { code: out, map: json, lazy: lazyNames, eager: units.length - lazyUnits.length, moved: lazyUnits.length, sources: [...indexOf.keys()].map((b) => sourceAt(b.id.start)) };
+  const handed = groupIds.flatMap((g) => [...G.get(g).indexOf.keys()]);
+  if (process.env.FFS_LAZY_DEBUG) console.error("lazy: moved " + lazyUnits.length + " eager " + (units.length - lazyUnits.length) + " groups " + groupIds.map((g) => g + ':' + G.get(g).units.length).join(',') + " NAMES " + lazyNames.map((n, i) => i + ":" + n + "@" + sourceAt(handed[i].id.start)).join(" "));
+  return { code: out, map: json, lazy: lazyNames, eager: units.length - lazyUnits.length, moved: lazyUnits.length, groups: groupIds.map((g) => G.get(g).units.length), sources: handed.map((b) => sourceAt(b.id.start)) };
 }

@@ -72,6 +72,9 @@ export function createSession(o: SessionOptions): Session {
   const L = meshLog(o.log);
   let st = PDU_INVITE;
   let timer: number | null = null;
+  /** The KEY_HOLD_MS deadline of our Public Key (cleared when the key goes out or the session stops:
+   * a pending timer would keep the session, and the controller's scope with it, for 20 s). */
+  let keyTimer: number | null = null;
   let keySent = false;
   let busy = false;
   let held: Uint8Array[] = [];
@@ -112,6 +115,11 @@ export function createSession(o: SessionOptions): Session {
   function stopTimer(): void {
     if (timer !== null) o.clock.clearTimeout(timer);
     timer = null;
+  }
+
+  function stopKeyTimer(): void {
+    if (keyTimer !== null) o.clock.clearTimeout(keyTimer);
+    keyTimer = null;
   }
 
   function restartTimer(): void {
@@ -196,12 +204,16 @@ export function createSession(o: SessionOptions): Session {
       // provisioner's wait for our Confirmation starts only when it has our key.
       // (once; never after the session ended: fail, timeout and stop leave the state)
       function sendKey(): void {
+        stopKeyTimer();
         if (st === PDU_CONFIRMATION && !keySent) {
           keySent = true;
           send(pdu1(PDU_PUBLIC_KEY, pair!.publicKey));
         }
       }
-      o.clock.setTimeout(sendKey, KEY_HOLD_MS);
+      keyTimer = o.clock.setTimeout(function () {
+        keyTimer = null; // Espruino throws "Unknown Timeout" when clearing a timer that already fired
+        sendKey();
+      }, KEY_HOLD_MS);
       // The ECDH runs in slices; the bearer keeps acking and retransmitting meanwhile.
       o.ecc.ecdh(pair.privateKey, peer, function (err, x) {
         if (st !== PDU_CONFIRMATION) {
@@ -309,6 +321,7 @@ export function createSession(o: SessionOptions): Session {
     },
     stop(): void {
       stopTimer();
+      stopKeyTimer();
       wipeAll();
       if (!over()) st = PDU_FAILED; // the link is gone: nothing more happens in this session
     },

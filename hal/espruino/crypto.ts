@@ -76,11 +76,12 @@ export function reseedFirmwareRng(): void {
 // The service
 // ---------------------------------------------------------------------------------------------
 
-export function createCrypto(deps: { storage: StorageService; clock: ClockService; log: LogService }): CryptoService {
-  const storage = deps.storage;
-  const clock = deps.clock;
-  const warn = (message: string): void => deps.log.log('warn', 'crypto', message);
-
+/**
+ * Steps 1 and 2 of the service, in a function of their own: the seed, the boot record and the
+ * entropy are garbage once the DRBG is made (kept in createCrypto's scope, its closures would hold
+ * them for as long as the service lives).
+ */
+function startDrbg(storage: StorageService, clock: ClockService, log: LogService): HmacDrbg {
   // 1. The per-device secret seed: without it there is no trustworthy randomness at all. Checked on
   // its (memory-mapped) string first, so a short one is never copied into RAM.
   checkSeed(storage.readString(FILES.seed));
@@ -112,7 +113,16 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
     drbg.destroy();
     throw new Error('crypto: cannot persist the boot counter "' + FILES.bootCounter + '": ' + err.message);
   }
-  if (!usable && history) warn('boot counter unreadable: new count');
+  if (!usable && history) log.log('warn', 'crypto', 'boot counter unreadable: new count');
+  log.log('info', 'crypto', 'boot ' + boots + '; native SHA-256 ' + native.sha256 + ', AES ' + native.aes);
+  return drbg;
+}
+
+export function createCrypto(deps: { storage: StorageService; clock: ClockService; log: LogService }): CryptoService {
+  const storage = deps.storage;
+  const clock = deps.clock;
+  const warn = (message: string): void => deps.log.log('warn', 'crypto', message);
+  const drbg = startDrbg(storage, clock, deps.log);
 
   // 3. Reseeding as it goes: a pool of handed-in entropy plus fresh jitter every RESEED_EVERY calls.
   let pool: Bytes = new Uint8Array(32);
@@ -131,8 +141,6 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
     return drbg.generate(length);
   }
   activeRng = randomBytes;
-
-  deps.log.log('info', 'crypto', 'boot ' + boots + '; native SHA-256 ' + native.sha256 + ', AES ' + native.aes);
 
   // 4. Keys from Storage. Public keys are cached; the private key is read, used and wiped every time.
   let deviceTypeKey: Bytes | null = null;

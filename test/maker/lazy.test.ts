@@ -113,7 +113,9 @@ test('a declaration eager code writes stays eager; one reached while loading bef
   // e is written by eager f: it stays; a, b, c, d move (c=b() runs at the first use, and the only
   // load-time reader comes after $L)
   assert.equal(r.moved, 4, r.code);
-  assert.ok(r.code.indexOf('var e=0') > r.code.indexOf('}())}'), 'e stays outside $L: ' + r.code);
+  const moved = /var \$\w+=function\(\$\w+\)\{[\s\S]*?return\[[^\]]*\]\};/.exec(r.code);
+  assert.ok(moved, 'the moved declarations are in $F: ' + r.code);
+  assert.ok(!moved![0].includes('e=0') && r.code.includes('var e=0'), 'e stays outside $F: ' + r.code);
   const ctx: any = {};
   ctx.globalThis = ctx;
   vm.runInNewContext(r.code, ctx);
@@ -127,6 +129,62 @@ test('a declaration eager code writes stays eager; one reached while loading bef
   }
   const r2 = lazify(code2, gen2.toJSON(), { isLazySource: (s: string) => s === 'lazy.ts' });
   assert.is(r2.lazy.length, 0, r2.code);
+});
+
+test('the moved code is a function of the program scope (after the prologue), with copies of the eager bindings it uses', () => {
+  // a (lazy) reads k, a constant: it moves, and $F declares k again; b (lazy) reads s, which eager
+  // code assigns later: a copy taken when $L runs would be stale, so b stays eager
+  const code = '"use strict";(()=>{var k=3;var s=0;function set(){s=4}function u(){return k*2}function a(){return k+1}function b(){return s}globalThis.R=[a(),(set(),b()),u()]})();\n';
+  const gen = new sourceMapJs.SourceMapGenerator({ file: 'w.js' });
+  for (const [needle, src] of [['k=3', 'core.ts'], ['s=0', 'core.ts'], ['function set', 'core.ts'], ['function u', 'core.ts'], ['function a', 'lazy.ts'], ['function b', 'lazy.ts'], ['globalThis', 'core.ts']]) {
+    gen.addMapping({ generated: { line: 1, column: code.indexOf(needle) }, original: { line: 1, column: 0 }, source: src });
+  }
+  const r = lazify(code, gen.toJSON(), { isLazySource: (s: string) => s === 'lazy.ts' });
+  assert.is(r.moved, 1, r.code);
+  assert.ok(/^"use strict";var \$\w+=function\(\$\w+\)\{var k=3;function a\(\)\{return k\+1\}return\[a\]\};\(\(\)=>\{/.test(r.code), r.code);
+  assert.ok(/function b\(\)\{return s\}/.test(r.code.slice(r.code.indexOf('(()=>{'))), 'b stays in the bundle function: ' + r.code);
+  const ctx: any = {};
+  ctx.globalThis = ctx;
+  vm.runInNewContext(r.code, ctx);
+  assert.is(JSON.stringify(ctx.R), '[4,4,6]');
+  // an eager binding that is not a constant is handed over in the array
+  const code2 = '(()=>{var t={v:9};function a(){return t.v}globalThis.R=a()})();\n';
+  const gen2 = new sourceMapJs.SourceMapGenerator({ file: 'v.js' });
+  for (const [needle, src] of [['t={', 'core.ts'], ['function a', 'lazy.ts'], ['globalThis', 'core.ts']]) {
+    gen2.addMapping({ generated: { line: 1, column: code2.indexOf(needle) }, original: { line: 1, column: 0 }, source: src });
+  }
+  const r2 = lazify(code2, gen2.toJSON(), { isLazySource: (s: string) => s === 'lazy.ts' });
+  assert.ok(/=function\((\$\w+)\)\{var t=\1\[0\];/.test(r2.code) && /\(\[t\]\)/.test(r2.code), r2.code);
+  const ctx2: any = {};
+  ctx2.globalThis = ctx2;
+  vm.runInNewContext(r2.code, ctx2);
+  assert.is(ctx2.R, 9);
+});
+
+test('a group of moved modules is evaluated on its own first use; groups reach each other through their $L', () => {
+  // a, k: group 0 (main); b, c: group 1 (dss.ts), b uses a and k; eager code calls a first, then b
+  const code = '(()=>{var k=2;function a(){return k+1}function b(){return a()*10}var c=[b];function m(){return a()}function n(){return c[0]()}globalThis.R=[m()];globalThis.S=n})();\n';
+  const gen = new sourceMapJs.SourceMapGenerator({ file: 'g.js' });
+  for (const [needle, src] of [['k=2', 'core.ts'], ['function a', 'lazy.ts'], ['function b', 'dss.ts'], ['c=[b]', 'dss.ts'], ['function m', 'core.ts'], ['function n', 'core.ts'], ['globalThis', 'core.ts']]) {
+    gen.addMapping({ generated: { line: 1, column: code.indexOf(needle) }, original: { line: 1, column: 0 }, source: src });
+  }
+  const r = lazify(code, gen.toJSON(), { isLazySource: (s: string) => s === 'lazy.ts' || s === 'dss.ts', groups: [[/dss\.ts$/]] });
+  assert.equal(r.groups, [1, 2], r.code);
+  // two functions of the program scope, and b reaches a through group 0's $L
+  const fs = r.code.match(/var \$\w+=function\(\$\w+\)\{/g) || [];
+  assert.is(fs.length, 2, r.code);
+  assert.ok(/function b\(\)\{return \$\w+\(\d\)\(\)\*10\}/.test(r.code), 'b calls a through $L: ' + r.code);
+  const ctx: any = {};
+  ctx.globalThis = ctx;
+  // count the evaluations of each group's $F
+  const counted = r.code.replace(/var (\$\w+)=function\((\$\w+)\)\{/g, (_m: string, f: string, e: string) => 'var ' + f + '=function(' + e + '){globalThis.N=(globalThis.N||0)+1;');
+  vm.runInNewContext(counted, ctx);
+  assert.is(JSON.stringify(ctx.R), '[3]');
+  assert.is(ctx.N, 1, 'only the main group ran');
+  assert.is(ctx.S(), 30);
+  assert.is(ctx.N, 2, 'the second group ran at its first use');
+  ctx.S();
+  assert.is(ctx.N, 2, 'once');
 });
 
 test.run();

@@ -306,6 +306,20 @@ test('a link that ends while our key is held sends nothing later (the hold timer
   assert.is(r.sent.length, 1, 'nothing after Capabilities');
 });
 
+test('an ECDH done before the hold deadline clears the hold timer (no timer keeps the session alive)', () => {
+  const clock = new FakeClock();
+  const r = rig({ clock, ecc: slowEcc(clock, unhex(G.device_private_key), 1000) });
+  r.session.onPdu(new Uint8Array(unhex(G.pdu_invite)));
+  r.session.onPdu(new Uint8Array(unhex(G.pdu_start)));
+  const before = clock.pending(); // the protocol timeout (and nothing else of the session)
+  r.session.onPdu(new Uint8Array(unhex(G.pdu_public_key_provisioner)));
+  clock.run(1500);
+  assert.is(hex(r.sent[r.sent.length - 1]), G.pdu_public_key_device, 'our key went out after the ECDH');
+  assert.is(clock.pending(), before, 'only the protocol timeout is pending: the KEY_HOLD_MS timer is gone');
+  r.session.stop();
+  assert.is(clock.pending(), 0, 'stop leaves no timer');
+});
+
 test('storage failure on Complete → Out of Resources, no Complete sent', () => {
   const r = rig({ storeError: true });
   const outcome = converse(r, echoFor());

@@ -38,6 +38,7 @@ const HELP = `usage: npm run test:espruino -- [options]      (the interpreter: E
   --timeout S        seconds the flows may take after boot (default 300)
   --out FILE         measurements JSON (default tools/espruino/measurements/<date>-<version>.json)
   --no-record        do not write the measurements file
+  --samples FILE     write every memory sample (ms after the boot line, usage, live) and the flows' stages as JSON
   --keep             keep the working directory (Storage file, logs)
   --verbose          print every console line of the interpreter and every world event`;
 
@@ -167,6 +168,8 @@ function runNode(args: string[], opts: { cwd: string; onLine: (l: string) => voi
 interface FlowsResult {
   ok: boolean;
   flash: { ok: boolean; ms: number; lines: string[] };
+  /** Date.now() of the boot line */
+  bootAt?: number;
   bootJsVars: number | null;
   preambleJsVars: number | null;
   flows: FlowReport[];
@@ -310,6 +313,7 @@ async function flows(info: InterpreterInfo, work: string, bundle: string, which:
       return {
         ok: which.has('mesh') ? report.find((f) => f.flow === 'mesh')!.done : report.every((f) => f.done),
         flash: { ok: true, ms: flashMs, lines: flashLines.filter((l) => !/secret/i.test(l)) },
+        bootAt: tBoot,
         bootJsVars: firstAfterBoot ? firstAfterBoot.usage : null,
         preambleJsVars: samples.length ? samples.filter((s) => s.at < t0).map((s) => s.usage).pop() ?? null : null,
         flows: report,
@@ -357,6 +361,7 @@ async function main(): Promise<number> {
         timeout: { type: 'string' },
         out: { type: 'string' },
         'no-record': { type: 'boolean' },
+        samples: { type: 'string' },
         keep: { type: 'boolean' },
         verbose: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -405,7 +410,15 @@ async function main(): Promise<number> {
     if (only.has('flows')) {
       const r = await flows(info, work, bundle, which, timeoutS, !!a.verbose, log);
       result.flowsRun = [...which];
-      result.flows = { ...r, samples: undefined, sampleCount: r.samples.length };
+      result.flows = { ...r, samples: undefined, bootAt: undefined, sampleCount: r.samples.length };
+      if (a.samples) {
+        const at0 = r.bootAt ?? 0;
+        writeFileSync(a.samples, JSON.stringify({
+          samples: r.samples.map((s) => ({ ms: s.at - at0, usage: s.usage, live: s.live })),
+          stages: r.flows.map((f) => ({ flow: f.flow, stages: f.stages })),
+        }, null, 1) + '\n');
+        log(`samples: ${a.samples}`);
+      }
       ok &&= r.ok;
       log(`boot: ${r.bootJsVars ?? '?'} JsVars in use just after boot (stand-ins alone: ${r.preambleJsVars ?? '?'})`);
       if (r.air) log(`air bridge: ${r.air.udpIn} datagrams from the device, ${r.air.udpOut} to it`);
