@@ -301,7 +301,7 @@ export function encodeSpkiPublicKey(pub: Uint8Array): Uint8Array {
   return spkiEncode(pub);
 }
 
-/** The private key from PKCS#8 or SEC 1 DER, or null (malformed, another curve, or outside [1, n-1]). */
+/** The private key from P-256 PKCS#8 in the flash tool's 138-byte layout, or null (malformed, another layout or curve, or outside [1, n-1]). */
 export function parsePrivateKey(der: Uint8Array): Uint8Array | null {
   const d = der && privateKeyDecode(der);
   return d && snInRange(d) ? d : null;
