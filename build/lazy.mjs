@@ -59,13 +59,17 @@ export const LAZY_DECLARATIONS = [
   // HMAC: the DRBG, the setup network's key and mesh; the records need SHA-256 alone
   [/firmware\/crypto\/sha256\.ts$/, ['keyBlock', 'hmacSha256']],
   // byte helpers of the setup protocols (the records use bytesToHex/utf8ToBytes, the seed check nothing)
-  [/firmware\/crypto\/bytes\.ts$/, ['hexToBytes', 'u64BE', 'concatBytes', 'equalBytes', 'copyBytes', 'bytesToBinaryString', 'wordBE']],
+  [/firmware\/crypto\/bytes\.ts$/, ['hexToBytes', 'u64BE', 'concatBytes', 'equalBytes', 'copyBytes', 'bytesToBinaryString', 'wordBE', 'wipe']],
   [/firmware\/crypto\/base64\.ts$/, ['base64Decode']],
   // the device key out of the certificate chain: the DSS setup only
   [/hal\/espruino\/config\.ts$/, ['findSpki', 'SPKI_PREFIX']],
   // the unprovisioned node's machinery (startMesh stays: it decides at boot)
   [/firmware\/mesh\/index\.ts$/, ['beaconUntilProvisioned']],
   [/hal\/espruino\/crypto-native\.ts$/, ['nativeAes128']],
+  // used by setup and by the rare events only (a save, the soft AP's HTTP server, BLE, wiping secrets)
+  [/hal\/espruino\/unavailable\.ts$/, ['unavailable', 'failLater']],
+  [/hal\/espruino\/net\.ts$/, ['drop']],
+  [/firmware\/store\/record\.ts$/, ['slotText']],
 ];
 
 export const isLazyDeclaration = (source, name) => {
