@@ -1,5 +1,5 @@
 // The Espruino implementation of the HAL contract: the only code that touches the chip.
-import type { Hal, StorageService } from '../types';
+import type { BleService, ConfigService, CryptoService, Hal, HttpService, NetService, StorageService, SystemService, WifiService } from '../types';
 import { FILES } from '../storage-layout';
 import { createLog } from './log';
 import { createClock } from './clock';
@@ -15,50 +15,12 @@ import { createBle } from './ble';
 import { checkSeed } from './unavailable';
 
 /**
- * `o[name]` made by `make` the first time it is read (then a plain property): a service nobody uses
- * costs no memory (a set-up board never builds its TLS client, its BLE bearers or its DRBG).
+ * `o[name]` becomes the plain property `v` (a service made on first use replaces its getter, so later
+ * reads cost nothing): the getters of createBoardHal end with it.
  */
-export function onFirstUse<T extends object, K extends keyof T>(o: T, name: K, make: () => T[K]): void {
-  Object.defineProperty(o, name, {
-    configurable: true,
-    enumerable: true,
-    get: () => {
-      const v = make();
-      Object.defineProperty(o, name, { value: v, writable: true, enumerable: true, configurable: true });
-      return v;
-    },
-  });
-}
-
-/**
- * The board's HAL: log, clock, storage, system, button and LED at once, every other service on first
- * use (a set-up board never makes its TLS client, BLE, DRBG or configuration service). `pins` (the
- * maker's) win over the device configuration's (ffs.cfg), which win over D0/D2.
- *
- * Boot errors: the DRBG seed is checked here, at boot, so a board flashed without it stops with one
- * clear error before anything runs (as when the DRBG was made at boot). The DRBG itself, and with it
- * the boot counter it persists before its first output (hal/espruino/crypto.ts), is made on the first
- * use of `hal.crypto`: once in every boot that needs randomness, never on a set-up board at rest.
- */
-/**
- * `o[name]` made by `make` at its first read in a turn of the event loop and dropped after that turn:
- * for a service whose state lives in Storage (the configuration: every change is persisted at once),
- * so a board at rest does not keep it (local discovery reads it once when the home network is up).
- */
-export function onEachTurn<T extends object, K extends keyof T>(o: T, name: K, make: () => T[K], clock: Hal['clock']): void {
-  let v: T[K] | null = null;
-  Object.defineProperty(o, name, {
-    enumerable: true,
-    get: () => {
-      if (!v) {
-        v = make();
-        clock.defer(() => {
-          v = null;
-        });
-      }
-      return v;
-    },
-  });
+export function keep<T>(o: object, name: string, v: T): T {
+  Object.defineProperty(o, name, { value: v, writable: true, enumerable: true, configurable: true });
+  return v;
 }
 
 /** The pins: the maker's, else the device configuration's (ffs.cfg), else D0/D2. */
@@ -67,6 +29,22 @@ function boardPins(storage: StorageService, pins?: PinConfig): PinConfig {
   return pins || (cfg && cfg.pins) || { button: 'D0', buttonActiveLow: true, led: 'D2' };
 }
 
+/**
+ * The board's HAL: log, clock, storage, button and LED at once, every other service on first use (a
+ * set-up board never makes its TLS client, BLE, DRBG or configuration service). `pins` (the maker's)
+ * win over the device configuration's (ffs.cfg), which win over D0/D2.
+ *
+ * Each first-use service is one getter of the HAL object (the cheapest form on the interpreter: one
+ * closure each, replaced by the service when it is read). Made on first use: crypto, http, wifi, net,
+ * ble. Made at each read and not kept: system (board facts, reboot); the configuration is made at its
+ * first read in a turn of the event loop and dropped after that turn (every change is persisted at
+ * once, so a board at rest does not keep it: local discovery reads it once when the home network is up).
+ *
+ * Boot errors: the DRBG seed is checked here, at boot, so a board flashed without it stops with one
+ * clear error before anything runs (as when the DRBG was made at boot). The DRBG itself, and with it
+ * the boot counter it persists before its first output (hal/espruino/crypto.ts), is made on the first
+ * use of `hal.crypto`: once in every boot that needs randomness, never on a set-up board at rest.
+ */
 export function createBoardHal(pins?: PinConfig): Hal {
   // (the pins in a helper: the parsed ffs.cfg is not kept alive by the closures made here)
   const log = createLog();
@@ -75,12 +53,41 @@ export function createBoardHal(pins?: PinConfig): Hal {
   checkSeed(storage.readString(FILES.seed));
   const p = boardPins(storage, pins);
   const clock = createClock();
-  const hal = { log: log, clock: clock, storage: storage, system: createSystem(), button: createButton(p), led: createLed(p) } as Hal;
-  onFirstUse(hal, 'crypto', () => createCrypto({ storage: storage, clock: clock, log: log }));
-  onEachTurn(hal, 'config', () => createConfig({ storage: storage, log: log }), clock);
-  onFirstUse(hal, 'http', () => createHttp({ storage: storage, crypto: hal.crypto, log: log }));
-  onFirstUse(hal, 'wifi', () => createWifi({ clock: clock, log: log }));
-  onFirstUse(hal, 'net', () => createNet({ log: log }));
-  onFirstUse(hal, 'ble', () => createBle({ log: log }));
+  /** this turn's configuration service (null: none made in this turn) */
+  let config: ConfigService | null = null;
+  const hal: Hal = {
+    log: log,
+    clock: clock,
+    storage: storage,
+    button: createButton(p),
+    led: createLed(p),
+    get system(): SystemService {
+      return createSystem();
+    },
+    get config(): ConfigService {
+      if (!config) {
+        config = createConfig({ storage: storage, log: log });
+        clock.defer(() => {
+          config = null;
+        });
+      }
+      return config;
+    },
+    get crypto(): CryptoService {
+      return keep(hal, 'crypto', createCrypto({ storage: storage, clock: clock, log: log }));
+    },
+    get http(): HttpService {
+      return keep(hal, 'http', createHttp({ storage: storage, crypto: hal.crypto, log: log }));
+    },
+    get wifi(): WifiService {
+      return keep(hal, 'wifi', createWifi({ clock: clock, log: log }));
+    },
+    get net(): NetService {
+      return keep(hal, 'net', createNet({ log: log }));
+    },
+    get ble(): BleService {
+      return keep(hal, 'ble', createBle({ log: log }));
+    },
+  };
   return hal;
 }
