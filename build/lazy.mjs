@@ -70,6 +70,8 @@ export const LAZY_DECLARATIONS = [
   [/hal\/espruino\/unavailable\.ts$/, ['unavailable', 'failLater']],
   [/hal\/espruino\/net\.ts$/, ['drop']],
   [/firmware\/store\/record\.ts$/, ['slotText']],
+  // WSS's setup path (a set-up board runs the home path only; the button's clear/reset evaluates it)
+  [/firmware\/wss\/index\.ts$/, ['stopFlow', 'stopAp', 'stopAll', 'softAp', 'ffsOff', 'runFfs', 'forget', 'setupBoot', 'clearSetup', 'factoryReset']],
 ];
 
 export const isLazyDeclaration = (source, name) => {
