@@ -72,6 +72,8 @@ export const LAZY_DECLARATIONS = [
   [/firmware\/store\/record\.ts$/, ['slotText']],
   // WSS's setup path (a set-up board runs the home path only; the button's clear/reset evaluates it)
   [/firmware\/wss\/index\.ts$/, ['stopFlow', 'stopAp', 'stopAll', 'softAp', 'ffsOff', 'runFfs', 'forget', 'setupBoot', 'clearSetup', 'factoryReset']],
+  // the button's clear setup and factory reset (and the maker's ffs.clearSetup/factoryReset)
+  [/firmware\/api\.ts$/, ['clearSetup', 'factoryReset']],
 ];
 
 export const isLazyDeclaration = (source, name) => {
