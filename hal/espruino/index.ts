@@ -9,8 +9,8 @@ import { createButton, createLed, type PinConfig } from './pins';
 import { createCrypto } from './crypto';
 import { createConfig } from './config';
 import { createHttp } from './http';
-import { createWifi } from './wifi';
-import { createNet } from './net';
+import { createWifi, createWifiState, type WifiState } from './wifi';
+import { createNet, type NetState } from './net';
 import { createBle } from './ble';
 import { checkSeed } from './unavailable';
 
@@ -30,15 +30,16 @@ function boardPins(storage: StorageService, pins?: PinConfig): PinConfig {
 }
 
 /**
- * The board's HAL: log, clock, storage, button and LED at once, every other service on first use (a
- * set-up board never makes its TLS client, BLE, DRBG or configuration service). `pins` (the maker's)
- * win over the device configuration's (ffs.cfg), which win over D0/D2.
- *
- * Each first-use service is one getter of the HAL object (the cheapest form on the interpreter: one
- * closure each, replaced by the service when it is read). Made on first use: crypto, http, wifi, net,
- * ble. Made at each read and not kept: system (board facts, reboot); the configuration is made at its
- * first read in a turn of the event loop and dropped after that turn (every change is persisted at
- * once, so a board at rest does not keep it: local discovery reads it once when the home network is up).
+ * The board's HAL: log, clock, button and LED at once; `pins` (the maker's) win over the device
+ * configuration's (ffs.cfg), which win over D0/D2. The rest is getters, so that a set-up board at rest
+ * holds what it uses and no more (each getter is one closure, the cheapest form on the interpreter):
+ *  - made on first use, then a plain property: crypto, http, ble (a set-up board never makes its
+ *    DRBG, TLS client or BLE);
+ *  - made at each read over a state kept here: wifi (the configured networks, the driver's listener)
+ *    and net (the open sockets): their methods are not kept between uses;
+ *  - made at each read, nothing kept: storage (until a setup service is made: then the one those
+ *    share) and system; config once per turn of the event loop, dropped after it (every change is
+ *    persisted at once; local discovery reads it once when the home network is up).
  *
  * Boot errors: the DRBG seed is checked here, at boot, so a board flashed without it stops with one
  * clear error before anything runs (as when the DRBG was made at boot). The DRBG itself, and with it
@@ -48,42 +49,51 @@ function boardPins(storage: StorageService, pins?: PinConfig): PinConfig {
 export function createBoardHal(pins?: PinConfig): Hal {
   // (the pins in a helper: the parsed ffs.cfg is not kept alive by the closures made here)
   const log = createLog();
-  const storage = createStorage((m) => log.log('warn', 'storage', m));
+  /** the storage service the setup services share, once one of them is made (null: none yet) */
+  let kept: StorageService | null = null;
+  const storage = (): StorageService => kept || createStorage((m) => log.log('warn', 'storage', m));
   // the DRBG seed must be there: checked at boot, the DRBG itself is made on first use
-  checkSeed(storage.readString(FILES.seed));
-  const p = boardPins(storage, pins);
+  checkSeed(storage().readString(FILES.seed));
+  const p = boardPins(storage(), pins);
   const clock = createClock();
   /** this turn's configuration service (null: none made in this turn) */
   let config: ConfigService | null = null;
+  /** what Wi-Fi and net remember between calls (null: not used yet) */
+  let wifi: WifiState | null = null;
+  let net: NetState | null = null;
   const hal: Hal = {
     log: log,
     clock: clock,
-    storage: storage,
     button: createButton(p),
     led: createLed(p),
+    get storage(): StorageService {
+      return storage();
+    },
     get system(): SystemService {
       return createSystem();
     },
     get config(): ConfigService {
       if (!config) {
-        config = createConfig({ storage: storage, log: log });
+        config = createConfig({ storage: storage(), log: log });
         clock.defer(() => {
           config = null;
         });
       }
       return config;
     },
-    get crypto(): CryptoService {
-      return keep(hal, 'crypto', createCrypto({ storage: storage, clock: clock, log: log }));
-    },
-    get http(): HttpService {
-      return keep(hal, 'http', createHttp({ storage: storage, crypto: hal.crypto, log: log }));
-    },
     get wifi(): WifiService {
-      return keep(hal, 'wifi', createWifi({ clock: clock, log: log }));
+      return createWifi({ clock: clock, log: log, state: wifi || (wifi = createWifiState()) });
     },
     get net(): NetService {
-      return keep(hal, 'net', createNet({ log: log }));
+      return createNet({ log: log, state: net || (net = {}) });
+    },
+    get crypto(): CryptoService {
+      kept = storage();
+      return keep(hal, 'crypto', createCrypto({ storage: kept, clock: clock, log: log }));
+    },
+    get http(): HttpService {
+      kept = storage();
+      return keep(hal, 'http', createHttp({ storage: kept, crypto: hal.crypto, log: log }));
     },
     get ble(): BleService {
       return keep(hal, 'ble', createBle({ log: log }));

@@ -20,9 +20,15 @@ function drop(req: any, ms: number): void {
   }, ms);
 }
 
-export function createNet(deps: { log: LogService }): NetService {
-  /** open sockets and servers by 'u' (UDP) or 'h' (HTTP) and port */
-  const open: { [id: string]: any } = {};
+/** Open sockets and servers by 'u' (UDP) or 'h' (HTTP) and port: what the net service remembers. */
+export type NetState = { [id: string]: any };
+
+/**
+ * The net service over `state` (a state of its own when none is given): the board's HAL keeps the
+ * state alone and makes the methods at each read of `hal.net` (hal/espruino/index.ts).
+ */
+export function createNet(deps: { log: LogService; state?: NetState }): NetService {
+  const open: NetState = deps.state || {};
 
   function later(fn: () => void): void {
     setTimeout(fn, 0);
