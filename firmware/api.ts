@@ -10,7 +10,7 @@ import { FIRMWARE_VERSION } from './version';
 import { startWss, type WssController } from './wss/index';
 import { startMesh, type MeshController } from './mesh/index';
 import { watchButton, type ButtonAction } from './button';
-import { loadRecord, openWssStore } from './wss/state';
+import { checkRecord, openWssStore } from './wss/state';
 import { createMeshState } from './mesh/state';
 
 /** The line the flash tool and the simulator wait for after a reset. */
@@ -239,11 +239,6 @@ function onButton(r: Running, what: ButtonAction): void {
   }
 }
 
-/** The button's handler (a function of its own: it keeps `r` alone, not startFlows' locals). */
-function buttonHandler(r: Running): (what: ButtonAction) => void {
-  return (what) => onButton(r, what);
-}
-
 /**
  * Boot line, flows and button; with `maker` (startFfs), the flows' events become the maker's state
  * and callbacks. Without one (the device program with no maker code, firmware/app.ts), none of that
@@ -266,7 +261,7 @@ export function startFlows(hal: Hal, opts: FfsOptions, maker: ((log: Log) => Mak
   // A board that will run setup needs its DRBG (hal.crypto, made on first use): made here, inside the
   // entry's try, so a DRBG that cannot start (Storage full: the boot counter cannot be persisted) is
   // one `error boot:` line with FFS idle, as when it was made at boot, not an uncaught error later.
-  const wssSetup = __FEATURE_WSS__ && flows.wss !== false && !loadRecord(openWssStore(hal.storage)).network;
+  const wssSetup = __FEATURE_WSS__ && flows.wss !== false && !checkRecord(openWssStore(hal.storage).load()).network;
   const meshSetup = __FEATURE_MESH__ && flows.mesh && createMeshState(hal.storage).load() === null;
   if (wssSetup || meshSetup) void hal.crypto;
 
@@ -274,7 +269,7 @@ export function startFlows(hal: Hal, opts: FfsOptions, maker: ((log: Log) => Mak
   // the flags again here, literally, so esbuild drops a flow built out (--no-wss, --no-mesh)
   if (__FEATURE_WSS__ && flows.wss !== false) r.wss = startWss(m ? m.flowHal : hal, fo);
   if (__FEATURE_MESH__ && flows.mesh) r.mesh = startMesh(hal, fo);
-  watchButton(hal, b.shortHoldMs || 3000, b.factoryResetMs || 10000, buttonHandler(r));
+  watchButton(hal, b.shortHoldMs || 3000, b.factoryResetMs || 10000, r, onButton);
   return r;
 }
 

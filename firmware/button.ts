@@ -6,7 +6,9 @@ import type { Hal } from '../hal/types';
  *  clear setup; `reset` held factoryResetMs: factory reset, fired while still held. */
 export type ButtonAction = 'press' | 'hold' | 'reset';
 
-export function watchButton(hal: Hal, shortHoldMs: number, factoryResetMs: number, on: (what: ButtonAction) => void): void {
+/** Watch the button; `on(ctx, what)` hears what it did (a shared function and its context: the watch
+ *  keeps no closure of the caller's). */
+export function watchButton<C>(hal: Hal, shortHoldMs: number, factoryResetMs: number, ctx: C, on: (ctx: C, what: ButtonAction) => void): void {
   let pressedAt = -1;
   let resetTimer = -1;
   hal.button.watch({
@@ -17,7 +19,7 @@ export function watchButton(hal: Hal, shortHoldMs: number, factoryResetMs: numbe
         resetTimer = hal.clock.setTimeout(() => {
           resetTimer = -1;
           pressedAt = -1;
-          on('reset');
+          on(ctx, 'reset');
         }, factoryResetMs);
         return;
       }
@@ -27,7 +29,7 @@ export function watchButton(hal: Hal, shortHoldMs: number, factoryResetMs: numbe
       resetTimer = -1;
       const held = atMs - pressedAt;
       pressedAt = -1;
-      on(held >= shortHoldMs ? 'hold' : 'press');
+      on(ctx, held >= shortHoldMs ? 'hold' : 'press');
     },
   });
 }

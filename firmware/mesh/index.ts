@@ -48,30 +48,36 @@ export interface MeshOptions {
  */
 export const LINK_LIFE_MS = 120000;
 
+/** The controller a board keeps: the HAL and the maker's onEvent, with shared methods (`this`). */
+interface Mesh extends MeshController {
+  hal: Hal;
+  onEvent?: (e: FlowEvent) => void;
+}
+
+// the record says it (saved before Complete is sent; erased by a factory reset); opened when asked,
+// its store is not kept at rest
+function isProvisionedMethod(this: Mesh): boolean {
+  return createMeshState(this.hal.storage).load() !== null;
+}
+
+function factoryResetMethod(this: Mesh): void {
+  createMeshState(this.hal.storage).erase();
+  if (this.onEvent) this.onEvent({ mesh: 'beaconing' });
+  this.hal.log.log('info', 'mesh', 'factory reset: mesh records erased');
+}
+
+function stopMethod(): void {}
+
 export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
-  // a provisioned node keeps nothing but `ctl`: the record is opened again when asked (its store is
-  // not kept at rest), the provisioning machinery is in a function of its own
-  const ctl: MeshController = {
-    // the record says it (saved before Complete is sent; erased by a factory reset)
-    isProvisioned: () => createMeshState(hal.storage).load() !== null,
-    factoryReset(): void {
-      createMeshState(hal.storage).erase();
-      if (opts.onEvent) opts.onEvent({ mesh: 'beaconing' });
-      hal.log.log('info', 'mesh', 'factory reset: mesh records erased');
-    },
-    stop(): void {},
-  };
-  const address = provisionedAddress(hal);
+  // a provisioned node keeps nothing but `ctl` (no closure is made here, so the record read below is not
+  // kept either); the provisioning machinery is in a function of its own
+  const ctl: Mesh = { hal: hal, onEvent: opts.onEvent, isProvisioned: isProvisionedMethod, factoryReset: factoryResetMethod, stop: stopMethod };
+  const node = createMeshState(hal.storage).load();
+  const address = node ? node.address : 0;
   if (opts.onEvent) opts.onEvent({ mesh: address ? 'provisioned' : 'beaconing' });
   if (address) hal.log.log('info', 'mesh', 'provisioned node, address 0x' + address.toString(16) + ': not beaconing');
   else beaconUntilProvisioned(hal, opts, createMeshState(hal.storage), ctl);
   return ctl;
-}
-
-/** The node's address, 0 when not provisioned (a function of its own: the record is not kept). */
-function provisionedAddress(hal: Hal): number {
-  const node = createMeshState(hal.storage).load();
-  return node ? node.address : 0;
 }
 
 /** Unprovisioned: the key pair, the beacon, the bearers and one provisioning session at a time. */

@@ -1,6 +1,7 @@
 // Local networking over Espruino's modules: `dgram` for the local-discovery responder and
 // `http.createServer` for the soft-AP setup page.
 import type { LogService, NetService } from '../types';
+import { later } from './unavailable';
 
 // Limits of the soft-AP setup server (issue 14): one station must not hold the sockets or fill the
 // JsVar pool. Espruino buffers a request's head natively before JS sees it; what JS can refuse, it does.
@@ -29,10 +30,6 @@ export type NetState = { [id: string]: any };
  */
 export function createNet(deps: { log: LogService; state?: NetState }): NetService {
   const open: NetState = deps.state || {};
-
-  function later(fn: () => void): void {
-    setTimeout(fn, 0);
-  }
 
   function close(id: string): void {
     const s = open[id];
