@@ -63,15 +63,15 @@ export const LAZY_DECLARATIONS = [
   [/firmware\/crypto\/base64\.ts$/, ['base64Decode']],
   // the device key out of the certificate chain: the DSS setup only
   [/hal\/espruino\/config\.ts$/, ['findSpki', 'SPKI_PREFIX']],
-  // the unprovisioned node's machinery (startMesh stays: it decides at boot)
-  [/firmware\/mesh\/index\.ts$/, ['beaconUntilProvisioned']],
   [/hal\/espruino\/crypto-native\.ts$/, ['nativeAes128']],
   // used by setup and by the rare events only (a save, the soft AP's HTTP server, BLE, wiping secrets)
   [/hal\/espruino\/unavailable\.ts$/, ['unavailable', 'failLater']],
   [/hal\/espruino\/net\.ts$/, ['drop']],
   [/firmware\/store\/record\.ts$/, ['slotText']],
   // WSS's setup path (a set-up board runs the home path only; the button's clear/reset evaluates it)
-  [/firmware\/wss\/index\.ts$/, ['stopFlow', 'stopAp', 'stopAll', 'softAp', 'ffsOff', 'runFfs', 'forget', 'setupBoot', 'clearSetup', 'factoryReset']],
+  [/firmware\/wss\/index\.ts$/, ['save', 'stopFlow', 'stopAp', 'stopAll', 'softAp', 'ffsOff', 'runFfs', 'forget', 'setupBoot', 'clearSetup', 'factoryReset']],
+  // the unprovisioned node's machinery and the mesh factory reset (bootMesh stays: it decides at boot)
+  [/firmware\/mesh\/index\.ts$/, ['beaconUntilProvisioned', 'meshFactoryReset']],
   // the button's clear setup and factory reset (and the maker's ffs.clearSetup/factoryReset)
   [/firmware\/api\.ts$/, ['clearSetup', 'factoryReset']],
 ];

@@ -7,8 +7,8 @@
 import type { Hal, NetService } from '../hal/types';
 import { FILES } from '../hal/storage-layout';
 import { FIRMWARE_VERSION } from './version';
-import { startWss, type WssController } from './wss/index';
-import { startMesh, type MeshController } from './mesh/index';
+import { bootWss, clearSetup as wssClearSetup, factoryReset as wssFactoryReset, type Wss } from './wss/index';
+import { bootMesh, meshFactoryReset, type Mesh } from './mesh/index';
 import { watchButton, type ButtonAction } from './button';
 import { checkRecord, openWssStore } from './wss/state';
 import { createMeshState } from './mesh/state';
@@ -194,18 +194,11 @@ function makerView(hal: Hal, opts: FfsOptions, log: Log): Maker {
   };
 }
 
-/** The flows and button times: the maker's, else the device configuration's (null: none, not flashed).
- *  A function of its own, so the parsed ffs.cfg is not kept alive by the closures startFlows makes. */
-function flowConfig(hal: Hal, opts: FfsOptions): FlowConfig | null {
-  const cfg = hal.storage.readJSON<FlowConfig>(FILES.config);
-  return cfg && { flows: opts.flows || cfg.flows, button: opts.button || cfg.button };
-}
-
 /** A board's running flows: what the button and the maker's clearSetup/factoryReset act on. */
 interface Running {
   hal: Hal;
-  wss: WssController | null;
-  mesh: MeshController | null;
+  wss: Wss | null;
+  mesh: Mesh | null;
   /** the maker's onButtonPress (on a later turn) */
   press?: () => void;
 }
@@ -214,14 +207,15 @@ interface Running {
  *  unevaluated until it runs.) */
 function clearSetup(r: Running): void {
   // Guide: clear the setup settings, disable FFS, return to the maker's soft-AP setup.
-  if (r.wss) r.wss.clearSetup();
+  if (__FEATURE_WSS__ && r.wss) wssClearSetup(r.wss);
 }
 
 /** The button's 10 s hold, and the maker's ffs.factoryReset(). (Rare: lazy, as clearSetup.) */
 function factoryReset(r: Running): void {
   // Guide: > 10 s restores factory settings with both soft AP and FFS enabled again.
-  if (r.wss) r.wss.factoryReset();
-  if (r.mesh) r.mesh.factoryReset();
+  // (the flags literally: a flow built out is not in the bundle)
+  if (__FEATURE_WSS__ && r.wss) wssFactoryReset(r.wss);
+  if (__FEATURE_MESH__ && r.mesh) meshFactoryReset(r.mesh);
   r.hal.clock.setTimeout(() => r.hal.system.reboot(), 200);
 }
 
@@ -248,7 +242,9 @@ export function startFlows(hal: Hal, opts: FfsOptions, maker: ((log: Log) => Mak
   const log: Log = (level, message, tag) => hal.log.log(level, tag || 'app', message);
   // The boot line first (the flash tool waits for it); the entry has already closed the consoles.
   log('info', BOOT_LINE + ' v' + FIRMWARE_VERSION + ' on ' + hal.system.board + ' Espruino ' + hal.system.firmwareVersion, 'boot');
-  const cfg = flowConfig(hal, opts);
+  // (nothing made here outlives the boot: the parsed ffs.cfg is not kept)
+  const file = hal.storage.readJSON<FlowConfig>(FILES.config);
+  const cfg: FlowConfig | null = file && { flows: opts.flows || file.flows, button: opts.button || file.button };
   if (!cfg) {
     log('error', 'no ' + FILES.config + ': flash the device first', 'boot');
     return null;
@@ -267,8 +263,8 @@ export function startFlows(hal: Hal, opts: FfsOptions, maker: ((log: Log) => Mak
 
   const r: Running = { hal: hal, wss: null, mesh: null, press: m ? m.press : undefined };
   // the flags again here, literally, so esbuild drops a flow built out (--no-wss, --no-mesh)
-  if (__FEATURE_WSS__ && flows.wss !== false) r.wss = startWss(m ? m.flowHal : hal, fo);
-  if (__FEATURE_MESH__ && flows.mesh) r.mesh = startMesh(hal, fo);
+  if (__FEATURE_WSS__ && flows.wss !== false) r.wss = bootWss(m ? m.flowHal : hal, fo);
+  if (__FEATURE_MESH__ && flows.mesh) r.mesh = bootMesh(hal, fo);
   watchButton(hal, b.shortHoldMs || 3000, b.factoryResetMs || 10000, r, onButton);
   return r;
 }

@@ -21,19 +21,23 @@ export function discoveryAnswer(config: { getConfigurationValue(key: string): Co
 /**
  * Not an amplifier (a spoofed source gets nothing worth sending): answers only senders on our own /24,
  * only a probe at least as long as the answer (the app pads "FFS_DISCOVER" with spaces), at most
- * once a second.
+ * once a second. The answer is made when one is sent (the board keeps its length only). Returns the
+ * UDP port, for hal.net.closeUdp.
  */
-export function startDiscovery(hal: Hal, ip: string): () => void {
+export function startDiscovery(hal: Hal, ip: string): number {
   const port = configPort(hal, 'Discovery.Port', DISCOVERY_PORT);
   // "192.168.1." (with the dot: 192.168.10.x is another subnet); '' when there is no IP
   const subnet = ip.replace(/\d+$/, '');
-  const answer = discoveryAnswer(hal.config, ip);
+  let size = discoveryAnswer(hal.config, ip).length;
   let next = 0;
   hal.net.listenUdp({
     port: port,
     onMessage: (message, from, reply) => {
       const now = hal.clock.now();
-      if (message.trim() === DISCOVERY_PROBE && subnet && !from.address.indexOf(subnet) && message.length >= answer.length && now >= next) {
+      if (message.trim() === DISCOVERY_PROBE && subnet && !from.address.indexOf(subnet) && message.length >= size && now >= next) {
+        const answer = discoveryAnswer(hal.config, ip);
+        size = answer.length;
+        if (message.length < size) return;
         next = now + 1000;
         reply(answer);
       }
@@ -42,5 +46,5 @@ export function startDiscovery(hal: Hal, ip: string): () => void {
       if (err) warn(hal, 'no discovery: ' + err.message);
     },
   });
-  return () => hal.net.closeUdp(port);
+  return port;
 }

@@ -39,12 +39,12 @@ export interface WssOptions {
 export const RETRY_MS = 30000;
 
 /**
- * The controller's state, and the controller itself (its three methods are shared functions that take
- * it as `this`): on a set-up board at rest it is all WSS keeps besides the home path's functions. The
- * setup path (soft AP, FFS runs, clear setup, factory reset) is in functions of their own, which
- * build/lazy.mjs keeps unevaluated until a board runs setup or the button asks for it.
+ * The running flow's state: on a set-up board at rest it is all WSS keeps besides the home path's
+ * functions. The setup path (soft AP, FFS runs, clear setup, factory reset) is in functions of their
+ * own, which build/lazy.mjs keeps unevaluated until a board runs setup or the button asks for it; the
+ * device (firmware/api.ts) calls clearSetup(w)/factoryReset(w) itself, startWss wraps them as methods.
  */
-interface Wss extends WssController {
+export interface Wss {
   /** the HAL */
   h: Hal;
   /** the record (saved by save(w)) */
@@ -53,8 +53,8 @@ interface Wss extends WssController {
   apOn: boolean;
   flow: Provisionee | null;
   ap: SoftAp | null;
-  /** stops local discovery (null: not running) */
-  disc: (() => void) | null;
+  /** local discovery's UDP port (0: not running) */
+  disc: number;
   /** the pending retry's timer (-1: none) */
   t: number;
   /** bumped by stopAll: a callback of an earlier epoch does nothing */
@@ -135,8 +135,8 @@ function stopAll(w: Wss): void {
   w.ep++;
   stopFlow(w);
   stopAp(w);
-  if (w.disc) w.disc();
-  w.disc = null;
+  if (w.disc) w.h.net.closeUdp(w.disc);
+  w.disc = 0;
   // never a timer that is not running: the simulator throws "Unknown Timeout" (2v29 ignores it)
   if (w.t >= 0) w.h.clock.clearTimeout(w.t);
   w.t = -1;
@@ -249,7 +249,7 @@ function setupBoot(w: Wss, fresh: boolean): void {
   }
 }
 
-function clearSetup(w: Wss): void {
+export function clearSetup(w: Wss): void {
   stopAll(w);
   w.r = checkRecord(null);
   save(w);
@@ -258,7 +258,7 @@ function clearSetup(w: Wss): void {
   ffsOff(w);
 }
 
-function factoryReset(w: Wss): void {
+export function factoryReset(w: Wss): void {
   stopAll(w);
   // the record first (its newest slot last): a power cut before that leaves the device as it was,
   // after it the next boot finishes the erase
@@ -271,18 +271,8 @@ function factoryReset(w: Wss): void {
   w.h.wifi.disconnect({ onDone: () => undefined });
 }
 
-// The controller's methods (shared; `this` is the controller).
-function clearSetupMethod(this: Wss): void {
-  clearSetup(this);
-}
-function factoryResetMethod(this: Wss): void {
-  factoryReset(this);
-}
-function stopMethod(this: Wss): void {
-  stopAll(this);
-}
-
-export function startWss(hal: Hal, opts: WssOptions): WssController {
+/** Boot WSS on `hal`: the home network when one is saved, else setup (both setup modes). */
+export function bootWss(hal: Hal, opts: WssOptions): Wss {
   // the record's store is opened when it is used, not kept (a set-up board at rest holds only `rec`)
   const stored = openWssStore(hal.storage).load();
   const w: Wss = {
@@ -291,17 +281,24 @@ export function startWss(hal: Hal, opts: WssOptions): WssController {
     apOn: __FEATURE_SOFTAP__ && configFlag(hal, 'SoftAp.Enabled', true),
     flow: null,
     ap: null,
-    disc: null,
+    disc: 0,
     t: -1,
     ep: 0,
     onEvent: opts.onEvent,
-    clearSetup: clearSetupMethod,
-    factoryReset: factoryResetMethod,
-    stop: stopMethod,
   };
   if (!opts.idle) {
     if (w.r.network) joinHome(w);
     else setupBoot(w, !stored);
   }
   return w;
+}
+
+/** bootWss as a controller with methods (the tests' and a host's form). */
+export function startWss(hal: Hal, opts: WssOptions): WssController {
+  const w = bootWss(hal, opts);
+  return {
+    clearSetup: () => clearSetup(w),
+    factoryReset: () => factoryReset(w),
+    stop: () => stopAll(w),
+  };
 }

@@ -23,12 +23,6 @@ export function keep<T>(o: object, name: string, v: T): T {
   return v;
 }
 
-/** The pins: the maker's, else the device configuration's (ffs.cfg), else D0/D2. */
-function boardPins(storage: StorageService, pins?: PinConfig): PinConfig {
-  const cfg = storage.readJSON<{ pins?: PinConfig }>(FILES.config);
-  return pins || (cfg && cfg.pins) || { button: 'D0', buttonActiveLow: true, led: 'D2' };
-}
-
 /**
  * The board's HAL: log, clock, button and LED at once; `pins` (the maker's) win over the device
  * configuration's (ffs.cfg), which win over D0/D2. The rest is getters, so that a set-up board at rest
@@ -47,14 +41,17 @@ function boardPins(storage: StorageService, pins?: PinConfig): PinConfig {
  * use of `hal.crypto`: once in every boot that needs randomness, never on a set-up board at rest.
  */
 export function createBoardHal(pins?: PinConfig): Hal {
-  // (the pins in a helper: the parsed ffs.cfg is not kept alive by the closures made here)
   const log = createLog();
   /** the storage service the setup services share, once one of them is made (null: none yet) */
   let kept: StorageService | null = null;
   const storage = (): StorageService => kept || createStorage((m) => log.log('warn', 'storage', m));
   // the DRBG seed must be there: checked at boot, the DRBG itself is made on first use
   checkSeed(storage().readString(FILES.seed));
-  const p = boardPins(storage(), pins);
+  // the pins: the maker's, else the device configuration's (ffs.cfg), else D0/D2 (the parsed ffs.cfg
+  // is dropped: the getters below keep this function's variables)
+  let cfg = storage().readJSON<{ pins?: PinConfig }>(FILES.config);
+  const p = pins || (cfg && cfg.pins) || { button: 'D0', buttonActiveLow: true, led: 'D2' };
+  cfg = null;
   const clock = createClock();
   /** this turn's configuration service (null: none made in this turn) */
   let config: ConfigService | null = null;
