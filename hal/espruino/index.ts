@@ -29,22 +29,45 @@ export function keep<T>(o: object, name: string, v: T): T {
  * holds what it uses and no more (each getter is one closure, the cheapest form on the interpreter):
  *  - made on first use, then a plain property: crypto, http, ble (a set-up board never makes its
  *    DRBG, TLS client or BLE);
+ *  - made at their first read in a turn of the event loop and dropped after it (so not kept at rest):
+ *    storage (until a setup service is made: then the one those share) and config (every change is
+ *    persisted at once; local discovery reads it when it answers);
  *  - made at each read over a state kept here: wifi (the configured networks, the driver's listener)
- *    and net (the open sockets): their methods are not kept between uses;
- *  - made at each read, nothing kept: storage (until a setup service is made: then the one those
- *    share) and system; config once per turn of the event loop, dropped after it (every change is
- *    persisted at once; local discovery reads it once when the home network is up).
+ *    and net (the open sockets): their methods are not kept between uses (measured: one per turn kept
+ *    ~110 more JsVars live while setup runs, one per read no more than one kept for good);
+ *  - made at each read: system (board facts, reboot).
  *
  * Boot errors: the DRBG seed is checked here, at boot, so a board flashed without it stops with one
  * clear error before anything runs (as when the DRBG was made at boot). The DRBG itself, and with it
  * the boot counter it persists before its first output (hal/espruino/crypto.ts), is made on the first
  * use of `hal.crypto`: once in every boot that needs randomness, never on a set-up board at rest.
  */
+/** The services made per turn of the event loop (at their first read in it, dropped after it). */
+interface Turn {
+  storage?: StorageService;
+  config?: ConfigService;
+}
+
 export function createBoardHal(pins?: PinConfig): Hal {
   const log = createLog();
+  const clock = createClock();
+  /** this turn's services (null: none made in this turn yet) */
+  let turn: Turn | null = null;
+  const inTurn = (): Turn => {
+    if (!turn) {
+      turn = {};
+      clock.defer(() => {
+        turn = null;
+      });
+    }
+    return turn;
+  };
   /** the storage service the setup services share, once one of them is made (null: none yet) */
   let kept: StorageService | null = null;
-  const storage = (): StorageService => kept || createStorage((m) => log.log('warn', 'storage', m));
+  const storage = (): StorageService => {
+    const t = inTurn();
+    return kept || t.storage || (t.storage = createStorage((m) => log.log('warn', 'storage', m)));
+  };
   // the DRBG seed must be there: checked at boot, the DRBG itself is made on first use
   checkSeed(storage().readString(FILES.seed));
   // the pins: the maker's, else the device configuration's (ffs.cfg), else D0/D2 (the parsed ffs.cfg
@@ -52,9 +75,6 @@ export function createBoardHal(pins?: PinConfig): Hal {
   let cfg = storage().readJSON<{ pins?: PinConfig }>(FILES.config);
   const p = pins || (cfg && cfg.pins) || { button: 'D0', buttonActiveLow: true, led: 'D2' };
   cfg = null;
-  const clock = createClock();
-  /** this turn's configuration service (null: none made in this turn) */
-  let config: ConfigService | null = null;
   /** what Wi-Fi and net remember between calls (null: not used yet) */
   let wifi: WifiState | null = null;
   let net: NetState | null = null;
@@ -70,13 +90,8 @@ export function createBoardHal(pins?: PinConfig): Hal {
       return createSystem();
     },
     get config(): ConfigService {
-      if (!config) {
-        config = createConfig({ storage: storage(), log: log });
-        clock.defer(() => {
-          config = null;
-        });
-      }
-      return config;
+      const t = inTurn();
+      return t.config || (t.config = createConfig({ storage: storage(), log: log }));
     },
     get wifi(): WifiService {
       return createWifi({ clock: clock, log: log, state: wifi || (wifi = createWifiState()) });

@@ -1,7 +1,7 @@
 // hal/espruino/index.ts createBoardHal on the host, over stand-ins for the interpreter's globals
 // (require('Storage'), require('Wifi'), E, getTime): the services made on first use are made once, at
-// their first read, and never when not read; Wi-Fi and net keep their state, not their methods; the
-// configuration is made once per turn and not kept.
+// their first read, and never when not read; Wi-Fi and net are made at each read over a kept state;
+// storage and the configuration are made once per turn and not kept.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
@@ -50,12 +50,17 @@ test('first-use services (crypto, http, ble): a getter until read, then one plai
   assert.ok(Object.keys(hal).includes('crypto') && Object.keys(hal).includes('http'), 'enumerable before they are made');
 });
 
-test('Wi-Fi and net: made at each read over one kept state (the driver listener registered once)', async () => {
+test('Wi-Fi and net: made at each read over one kept state (the driver listener registered once); storage once per turn', async () => {
   const hal = (await import('../../hal/espruino/index.ts' as string)).createBoardHal();
   const before = required.filter((n) => n === 'Wifi').length;
   const w1 = hal.wifi;
   const w2 = hal.wifi;
-  assert.is.not(w1, w2, 'not kept: made at each read');
+  assert.is.not(w2, w1, 'not kept: made at each read');
+  assert.is.not(hal.net, hal.net);
+  const s1 = hal.storage;
+  assert.is(hal.storage, s1, 'storage: one per turn');
+  await turn();
+  assert.is.not(hal.storage, s1, 'made again in the next turn');
   assert.is(required.filter((n) => n === 'Wifi').length, before + 1, 'one state, one Wifi module and listener');
   // what one read configures, the next one sees
   assert.is(w1.addConfiguration({ ssid: 'home', security: 'OPEN', key: '', hidden: false, priority: 0 }), null);
