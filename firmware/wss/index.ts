@@ -107,13 +107,14 @@ function joinHome(w: Wss): void {
   if (!net) return;
   tell(w, { wifi: 'joining' });
   info(w.h, 'joining the saved network ' + JSON.stringify(net.ssid));
+  // (raw: the HAL's error code is logged, the guide's codes are for setup's reports)
   joinNetwork(w.h, wifiConfig(net.ssid, net.key, false, net.security), 3, 2000, () => my !== w.ep, (a) => {
     if (!a.errorDetails) onHome(w);
     else {
       warn(w.h, 'saved network: ' + a.errorDetails.code);
       later(w, joinHome);
     }
-  });
+  }, true);
 }
 
 // The setup path: evaluated only when a board runs setup (build/lazy.mjs LAZY_DECLARATIONS).
