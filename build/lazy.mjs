@@ -56,12 +56,13 @@ export const LAZY_DECLARATIONS = [
   [/firmware\/wss\/messages\.ts$/, ['requestBody', 'reportPairs', 'scanEntryJson', 'attemptJson', 'typeLetter', 'badFields', 'parseResponse', 'unquote', 'parseCredential']],
   [/firmware\/wss\/json-out\.ts$/, ['quotedSsid', 'normalizeBssid']],
   [/firmware\/wss\/wifi-join\.ts$/, ['checkConnectivity']],
+  [/firmware\/wss\/config\.ts$/, ['configString', 'configPort', 'configFlag']],
   // the guide's error codes: setup's reports (the home network's rejoin logs the HAL's code)
   [/firmware\/wss\/codes\.ts$/, ['TABLE', 'errorDetails', 'detailsForWifiError']],
   // HMAC: the DRBG, the setup network's key and mesh; the records need SHA-256 alone
   [/firmware\/crypto\/sha256\.ts$/, ['keyBlock', 'hmacSha256']],
   // byte helpers of the setup protocols (the records use bytesToHex/utf8ToBytes, the seed check nothing)
-  [/firmware\/crypto\/bytes\.ts$/, ['hexToBytes', 'u64BE', 'concatBytes', 'equalBytes', 'copyBytes', 'bytesToBinaryString', 'wordBE', 'wipe']],
+  [/firmware\/crypto\/bytes\.ts$/, ['hexToBytes', 'u64BE', 'concatBytes', 'equalBytes', 'copyBytes', 'bytesToBinaryString', 'wordBE', 'wipe', 'HEX_DIGITS']],
   [/firmware\/crypto\/base64\.ts$/, ['base64Decode']],
   // the device key out of the certificate chain: the DSS setup only
   [/hal\/espruino\/config\.ts$/, ['findSpki', 'SPKI_PREFIX']],

@@ -2,7 +2,6 @@
 // maker's app finds the device with. The answer carries identity only, never a secret (no key, no
 // passphrase, no session token).
 import type { ConfigValue, Hal } from '../../hal/types';
-import { configPort } from './config';
 import { deviceDetails } from './messages';
 import { jsonString, obj } from './json-out';
 import { info, warn } from './log';
@@ -25,7 +24,9 @@ export function discoveryAnswer(config: { getConfigurationValue(key: string): Co
  * UDP port, for hal.net.closeUdp.
  */
 export function startDiscovery(hal: Hal, ip: string): number {
-  const port = configPort(hal, 'Discovery.Port', DISCOVERY_PORT);
+  // (wss/config.ts configPort, written out: that module is setup's, build/lazy.mjs)
+  const n = parseInt(String(hal.config.getConfigurationValue('Discovery.Port')), 10);
+  const port = n > 0 ? n : DISCOVERY_PORT;
   // "192.168.1." (with the dot: 192.168.10.x is another subnet); '' when there is no IP
   const subnet = ip.replace(/\d+$/, '');
   let size = discoveryAnswer(hal.config, ip).length;

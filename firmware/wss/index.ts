@@ -12,7 +12,6 @@ import type { Hal, WifiConfiguration } from '../../hal/types';
 import type { FlowEvent } from '../api';
 import { startDiscovery } from './discovery';
 import { FILES } from '../../hal/storage-layout';
-import { configFlag } from './config';
 import { prepareHandoff } from './handoff';
 import { startProvisionee, type Provisionee } from './provisionee';
 import { startSoftAp, type SoftAp } from './softap';
@@ -279,7 +278,8 @@ export function bootWss(hal: Hal, opts: WssOptions): Wss {
   const w: Wss = {
     h: hal,
     r: checkRecord(stored),
-    apOn: __FEATURE_SOFTAP__ && configFlag(hal, 'SoftAp.Enabled', true),
+    // SoftAp.Enabled: true unless "false" (wss/config.ts configFlag, written out: that module is setup's)
+    apOn: __FEATURE_SOFTAP__ && String(hal.config.getConfigurationValue('SoftAp.Enabled')) !== 'false',
     flow: null,
     ap: null,
     disc: 0,

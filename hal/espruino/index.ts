@@ -5,7 +5,7 @@ import { createLog } from './log';
 import { createClock } from './clock';
 import { createStorage } from './storage';
 import { createSystem } from './system';
-import { createButton, createLed, type PinConfig } from './pins';
+import { createPins, type PinConfig } from './pins';
 import { createCrypto } from './crypto';
 import { createConfig } from './config';
 import { createHttp } from './http';
@@ -73,7 +73,7 @@ export function createBoardHal(pins?: PinConfig): Hal {
   // the pins: the maker's, else the device configuration's (ffs.cfg), else D0/D2 (the parsed ffs.cfg
   // is dropped: the getters below keep this function's variables)
   let cfg = storage().readJSON<{ pins?: PinConfig }>(FILES.config);
-  const p = pins || (cfg && cfg.pins) || { button: 'D0', buttonActiveLow: true, led: 'D2' };
+  const io = createPins(pins || (cfg && cfg.pins) || { button: 'D0', buttonActiveLow: true, led: 'D2' });
   cfg = null;
   /** what Wi-Fi and net remember between calls (null: not used yet) */
   let wifi: WifiState | null = null;
@@ -81,8 +81,8 @@ export function createBoardHal(pins?: PinConfig): Hal {
   const hal: Hal = {
     log: log,
     clock: clock,
-    button: createButton(p),
-    led: createLed(p),
+    button: io.button,
+    led: io.led,
     get storage(): StorageService {
       return storage();
     },

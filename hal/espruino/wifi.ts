@@ -22,7 +22,6 @@ import type {
   WifiService,
 } from '../types';
 import { halError, later } from './unavailable';
-import { HEX_DIGITS } from '../../firmware/crypto/bytes';
 
 export const CONNECT_TIMEOUT_MS = 30000;
 export const SCAN_TIMEOUT_MS = 15000;
@@ -46,7 +45,7 @@ export function configProblem(c: WifiConfiguration): string {
   const k = c.key.length;
   if (!c.ssid || c.ssid.length > 32) return 'ssid'; // 1 to 32 bytes
   // WPA: 8 to 63 characters or 64 hex digits; WEP: 5 or 13 bytes (and the 16/29-byte keys)
-  if (c.security === 'WPA_PSK') return k < 8 || k > 64 || (k > 63 && !HEX_DIGITS.test(c.key)) ? 'key' : '';
+  if (c.security === 'WPA_PSK') return k < 8 || k > 64 || (k > 63 && !/^[0-9a-fA-F]*$/.test(c.key)) ? 'key' : '';
   if (c.security === 'WEP') return [5, 13, 16, 29].indexOf(k) < 0 ? 'key' : '';
   return c.security === 'OPEN' ? '' : 'security';
 }
