@@ -68,11 +68,11 @@ export const LAZY_DECLARATIONS = [
   [/hal\/espruino\/config\.ts$/, ['findSpki', 'SPKI_PREFIX']],
   [/hal\/espruino\/crypto-native\.ts$/, ['nativeAes128']],
   // used by setup and by the rare events only (a save, the soft AP's HTTP server, BLE, wiping secrets)
-  [/hal\/espruino\/unavailable\.ts$/, ['unavailable', 'failLater']],
+  [/hal\/espruino\/unavailable\.ts$/, ['unavailable', 'failLater', 'checkSeed']],
   [/hal\/espruino\/net\.ts$/, ['drop']],
   [/firmware\/store\/record\.ts$/, ['slotText']],
   // WSS's setup path (a set-up board runs the home path only; the button's clear/reset evaluates it)
-  [/firmware\/wss\/index\.ts$/, ['save', 'stopFlow', 'stopAp', 'stopAll', 'softAp', 'ffsOff', 'runFfs', 'forget', 'setupBoot', 'clearSetup', 'factoryReset']],
+  [/firmware\/wss\/index\.ts$/, ['tell', 'later', 'save', 'stopFlow', 'stopAp', 'stopAll', 'softAp', 'ffsOff', 'runFfs', 'forget', 'setupBoot', 'clearSetup', 'factoryReset']],
   // the unprovisioned node's machinery and the mesh factory reset (bootMesh stays: it decides at boot)
   [/firmware\/mesh\/index\.ts$/, ['beaconUntilProvisioned', 'meshFactoryReset']],
   // the button's clear setup and factory reset (and the maker's ffs.clearSetup/factoryReset)

@@ -81,7 +81,8 @@ function later(w: Wss, fn: (w: Wss) => void): void {
 function onHome(w: Wss): void {
   const my = w.ep;
   const hal = w.h;
-  if (w.r.network) tell(w, { wifi: 'joined', ssid: w.r.network.ssid });
+  // (tell(w, ...) written out here and in joinHome: tell is setup's, build/lazy.mjs)
+  if (w.r.network && w.onEvent) w.onEvent({ wifi: 'joined', ssid: w.r.network.ssid });
   hal.wifi.getConnectionDetails({
     onDone: (err, d) => {
       if (my !== w.ep) return;
@@ -104,14 +105,18 @@ function joinHome(w: Wss): void {
   const my = w.ep;
   const net = w.r.network;
   if (!net) return;
-  tell(w, { wifi: 'joining' });
+  if (w.onEvent) w.onEvent({ wifi: 'joining' });
   info(w.h, 'joining the saved network ' + JSON.stringify(net.ssid));
   // (raw: the HAL's error code is logged, the guide's codes are for setup's reports)
   joinNetwork(w.h, wifiConfig(net.ssid, net.key, false, net.security), 3, 2000, () => my !== w.ep, (a) => {
     if (!a.errorDetails) onHome(w);
     else {
       warn(w.h, 'saved network: ' + a.errorDetails.code);
-      later(w, joinHome);
+      // (later(w, joinHome) written out: later is setup's)
+      w.t = w.h.clock.setTimeout(() => {
+        w.t = -1;
+        joinHome(w);
+      }, RETRY_MS);
     }
   }, true);
 }

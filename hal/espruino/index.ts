@@ -12,7 +12,7 @@ import { createHttp } from './http';
 import { createWifi, createWifiState, type WifiState } from './wifi';
 import { createNet, type NetState } from './net';
 import { createBle } from './ble';
-import { checkSeed } from './unavailable';
+import { checkSeed, SEED_BYTES } from './unavailable';
 
 /**
  * `o[name]` becomes the plain property `v` (a service made on first use replaces its getter, so later
@@ -53,23 +53,23 @@ export function createBoardHal(pins?: PinConfig): Hal {
   const clock = createClock();
   /** this turn's services (null: none made in this turn yet) */
   let turn: Turn | null = null;
-  const inTurn = (): Turn => {
+  /** the storage service the setup services share, once one of them is made (null: none yet) */
+  let kept: StorageService | null = null;
+  /** this turn's storage service (and with it this turn's Turn) */
+  const storage = (): StorageService => {
     if (!turn) {
       turn = {};
       clock.defer(() => {
         turn = null;
       });
     }
-    return turn;
+    return kept || turn.storage || (turn.storage = createStorage((m) => log.log('warn', 'storage', m)));
   };
-  /** the storage service the setup services share, once one of them is made (null: none yet) */
-  let kept: StorageService | null = null;
-  const storage = (): StorageService => {
-    const t = inTurn();
-    return kept || t.storage || (t.storage = createStorage((m) => log.log('warn', 'storage', m)));
-  };
-  // the DRBG seed must be there: checked at boot, the DRBG itself is made on first use
-  checkSeed(storage().readString(FILES.seed));
+  // the DRBG seed must be there: checked at boot (checkSeed throws the boot error; it is setup's code,
+  // build/lazy.mjs, so it is called only when the seed is bad), the DRBG itself is made on first use
+  // (its length only: the getters below keep this function's variables)
+  const seedBytes = (storage().readString(FILES.seed) || '').length;
+  if (seedBytes < SEED_BYTES) checkSeed(storage().readString(FILES.seed));
   // the pins: the maker's, else the device configuration's (ffs.cfg), else D0/D2 (the parsed ffs.cfg
   // is dropped: the getters below keep this function's variables)
   let cfg = storage().readJSON<{ pins?: PinConfig }>(FILES.config);
@@ -90,8 +90,9 @@ export function createBoardHal(pins?: PinConfig): Hal {
       return createSystem();
     },
     get config(): ConfigService {
-      const t = inTurn();
-      return t.config || (t.config = createConfig({ storage: storage(), log: log }));
+      const s = storage();
+      const t = turn as Turn;
+      return t.config || (t.config = createConfig({ storage: s, log: log }));
     },
     get wifi(): WifiService {
       return createWifi({ clock: clock, log: log, state: wifi || (wifi = createWifiState()) });
