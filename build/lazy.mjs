@@ -55,8 +55,12 @@ export const LAZY_DECLARATIONS = [
   // the DSS messages: only discovery's deviceDetails (and json-out's jsonString/obj) run at rest
   [/firmware\/wss\/messages\.ts$/, ['requestBody', 'reportPairs', 'scanEntryJson', 'attemptJson', 'typeLetter', 'badFields', 'parseResponse', 'unquote', 'parseCredential']],
   [/firmware\/wss\/json-out\.ts$/, ['quotedSsid', 'normalizeBssid']],
-  [/firmware\/wss\/wifi-join\.ts$/, ['checkConnectivity']],
+  [/firmware\/wss\/wifi-join\.ts$/, ['checkConnectivity', 'wifiConfig']],
   [/firmware\/wss\/config\.ts$/, ['configString', 'configPort', 'configFlag']],
+  // the first-use services' keep (crypto, http, ble: setup's) and Wi-Fi's securityOf (the scan; the
+  // connection's details after a join are the joined configuration's)
+  [/hal\/espruino\/index\.ts$/, ['keep']],
+  [/hal\/espruino\/wifi\.ts$/, ['securityOf']],
   // the guide's error codes: setup's reports (the home network's rejoin logs the HAL's code)
   [/firmware\/wss\/codes\.ts$/, ['TABLE', 'errorDetails', 'detailsForWifiError']],
   // HMAC: the DRBG, the setup network's key and mesh; the records need SHA-256 alone

@@ -108,7 +108,8 @@ function joinHome(w: Wss): void {
   if (w.onEvent) w.onEvent({ wifi: 'joining' });
   info(w.h, 'joining the saved network ' + JSON.stringify(net.ssid));
   // (raw: the HAL's error code is logged, the guide's codes are for setup's reports)
-  joinNetwork(w.h, wifiConfig(net.ssid, net.key, false, net.security), 3, 2000, () => my !== w.ep, (a) => {
+  // (wifiConfig written out: it is setup's)
+  joinNetwork(w.h, { ssid: net.ssid, security: net.security, key: net.key, hidden: false, priority: 0 }, 3, 2000, () => my !== w.ep, (a) => {
     if (!a.errorDetails) onHome(w);
     else {
       warn(w.h, 'saved network: ' + a.errorDetails.code);
