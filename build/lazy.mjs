@@ -56,6 +56,8 @@ export const LAZY_DECLARATIONS = [
   [/firmware\/wss\/messages\.ts$/, ['requestBody', 'reportPairs', 'scanEntryJson', 'attemptJson', 'typeLetter', 'badFields', 'parseResponse', 'unquote', 'parseCredential']],
   [/firmware\/wss\/json-out\.ts$/, ['quotedSsid', 'normalizeBssid']],
   [/firmware\/wss\/wifi-join\.ts$/, ['checkConnectivity', 'wifiConfig']],
+  // the WSS log helpers: setup's (the home path and discovery log with hal.log)
+  [/firmware\/wss\/log\.ts$/, ['info', 'warn']],
   [/firmware\/wss\/config\.ts$/, ['configString', 'configPort', 'configFlag']],
   // the first-use services' keep (crypto, http, ble: setup's) and Wi-Fi's securityOf (the scan; the
   // connection's details after a join are the joined configuration's)

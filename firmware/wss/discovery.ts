@@ -4,7 +4,6 @@
 import type { ConfigValue, Hal } from '../../hal/types';
 import { deviceDetails } from './messages';
 import { jsonString, obj } from './json-out';
-import { info, warn } from './log';
 
 export const DISCOVERY_PORT = 50000;
 export const DISCOVERY_PROBE = 'FFS_DISCOVER';
@@ -44,7 +43,7 @@ export function startDiscovery(hal: Hal, ip: string): number {
       }
     },
     onDone: (err) => {
-      if (err) warn(hal, 'no discovery: ' + err.message);
+      if (err) hal.log.log('warn', 'wss', 'no discovery: ' + err.message);
     },
   });
   return port;

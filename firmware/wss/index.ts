@@ -87,7 +87,8 @@ function onHome(w: Wss): void {
     onDone: (err, d) => {
       if (my !== w.ep) return;
       const ip = !err && d && d.ip ? d.ip : '';
-      info(hal, 'home network ' + ip);
+      // (the home path logs with hal.log itself: wss/log.ts is setup's, build/lazy.mjs)
+      hal.log.log('info', 'wss', 'home network ' + ip);
       w.disc = startDiscovery(hal, ip);
       if (w.r.handoff) {
         // one try per setup: a missing token or a failed signature is logged, not retried every boot
@@ -106,13 +107,13 @@ function joinHome(w: Wss): void {
   const net = w.r.network;
   if (!net) return;
   if (w.onEvent) w.onEvent({ wifi: 'joining' });
-  info(w.h, 'joining the saved network ' + JSON.stringify(net.ssid));
+  w.h.log.log('info', 'wss', 'joining the saved network ' + JSON.stringify(net.ssid));
   // (raw: the HAL's error code is logged, the guide's codes are for setup's reports)
   // (wifiConfig written out: it is setup's)
   joinNetwork(w.h, { ssid: net.ssid, security: net.security, key: net.key, hidden: false, priority: 0 }, 3, 2000, () => my !== w.ep, (a) => {
     if (!a.errorDetails) onHome(w);
     else {
-      warn(w.h, 'saved network: ' + a.errorDetails.code);
+      w.h.log.log('warn', 'wss', 'saved network: ' + a.errorDetails.code);
       // (later(w, joinHome) written out: later is setup's)
       w.t = w.h.clock.setTimeout(() => {
         w.t = -1;

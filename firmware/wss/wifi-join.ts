@@ -27,7 +27,8 @@ export function attempt(c: WifiConfiguration, details?: ErrorDetails): WifiConne
 export function joinNetwork(hal: Hal, c: WifiConfiguration, tries: number, gapMs: number, isStopped: () => boolean, onDone: (a: WifiConnectionAttempt) => void, raw?: boolean): void {
   const addErr = hal.wifi.addConfiguration(c);
   if (addErr) {
-    info(hal, 'bad config ' + JSON.stringify(c.ssid) + ': ' + addErr.message);
+    // (hal.log itself here: the home network's join runs at rest, wss/log.ts is setup's)
+    hal.log.log('info', 'wss', 'bad config ' + JSON.stringify(c.ssid) + ': ' + addErr.message);
     hal.clock.defer(() => onDone(attempt(c, raw ? { code: addErr.code } : errorDetails('BAD_CONFIG'))));
     return;
   }
@@ -40,7 +41,7 @@ export function joinNetwork(hal: Hal, c: WifiConfiguration, tries: number, gapMs
         if (isStopped()) return;
         if (err && err.code === 'WIFI_NO_AP_FOUND' && tries > 0) hal.clock.setTimeout(once, gapMs);
         else {
-          if (err) info(hal, 'cannot join ' + JSON.stringify(c.ssid) + ': ' + err.code);
+          if (err) hal.log.log('info', 'wss', 'cannot join ' + JSON.stringify(c.ssid) + ': ' + err.code);
           onDone(attempt(c, err ? (raw ? { code: err.code } : detailsForWifiError(err.code)) : undefined));
         }
       },
