@@ -74,7 +74,9 @@ export const LAZY_DECLARATIONS = [
   [/hal\/espruino\/config\.ts$/, ['findSpki', 'SPKI_PREFIX']],
   [/hal\/espruino\/crypto-native\.ts$/, ['nativeAes128']],
   // used by setup and by the rare events only (a save, the soft AP's HTTP server, BLE, wiping secrets)
-  [/hal\/espruino\/unavailable\.ts$/, ['unavailable', 'failLater', 'checkSeed']],
+  // (halError: the errors of setup's services and of Storage writes, which only setup and the rare events
+  // make; Wi-Fi's join writes its errors out)
+  [/hal\/espruino\/unavailable\.ts$/, ['unavailable', 'failLater', 'checkSeed', 'halError']],
   [/hal\/espruino\/net\.ts$/, ['drop']],
   [/firmware\/store\/record\.ts$/, ['slotText']],
   // WSS's setup path (a set-up board runs the home path only; the button's clear/reset evaluates it)

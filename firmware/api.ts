@@ -261,7 +261,8 @@ export function startFlows(hal: Hal, opts: FfsOptions, maker: ((log: Log) => Mak
   const meshSetup = __FEATURE_MESH__ && flows.mesh && createMeshState(hal.storage).load() === null;
   if (wssSetup || meshSetup) void hal.crypto;
 
-  const r: Running = { hal: hal, wss: null, mesh: null, press: m ? m.press : undefined };
+  const r: Running = { hal: hal, wss: null, mesh: null };
+  if (m) r.press = m.press;
   // the flags again here, literally, so esbuild drops a flow built out (--no-wss, --no-mesh)
   if (__FEATURE_WSS__ && flows.wss !== false) r.wss = bootWss(m ? m.flowHal : hal, fo);
   if (__FEATURE_MESH__ && flows.mesh) r.mesh = bootMesh(hal, fo);

@@ -50,8 +50,9 @@ export interface Wss {
   r: WssRecord;
   /** the maker's soft AP: in this build and not switched off (SoftAp.Enabled <- ffs.cfg flows.softAp) */
   apOn: boolean;
-  flow: Provisionee | null;
-  ap: SoftAp | null;
+  /** the FFS run and the soft AP (absent or null: none) */
+  flow?: Provisionee | null;
+  ap?: SoftAp | null;
   /** local discovery's UDP port (0: not running) */
   disc: number;
   /** the pending retry's timer (-1: none) */
@@ -287,8 +288,6 @@ export function bootWss(hal: Hal, opts: WssOptions): Wss {
     r: checkRecord(stored),
     // SoftAp.Enabled: true unless "false" (wss/config.ts configFlag, written out: that module is setup's)
     apOn: __FEATURE_SOFTAP__ && String(hal.config.getConfigurationValue('SoftAp.Enabled')) !== 'false',
-    flow: null,
-    ap: null,
     disc: 0,
     t: -1,
     ep: 0,

@@ -66,23 +66,15 @@ export function createBoardHal(pins?: PinConfig): Hal {
     return kept || turn.storage || (turn.storage = createStorage((m) => log.log('warn', 'storage', m)));
   };
   // the DRBG seed must be there: checked at boot (checkSeed throws the boot error; it is setup's code,
-  // build/lazy.mjs, so it is called only when the seed is bad), the DRBG itself is made on first use
-  // (its length only: the getters below keep this function's variables)
-  const seedBytes = (storage().readString(FILES.seed) || '').length;
-  if (seedBytes < SEED_BYTES) checkSeed(storage().readString(FILES.seed));
-  // the pins: the maker's, else the device configuration's (ffs.cfg), else D0/D2 (the parsed ffs.cfg
-  // is dropped: the getters below keep this function's variables)
-  let cfg = storage().readJSON<{ pins?: PinConfig }>(FILES.config);
-  const io = createPins(pins || (cfg && cfg.pins) || { button: 'D0', buttonActiveLow: true, led: 'D2' });
-  cfg = null;
+  // build/lazy.mjs, so it is called only when the seed is bad), the DRBG itself is made on first use.
+  // (No variables for what boot reads here, the seed and ffs.cfg: the getters keep this function's.)
+  if ((storage().readString(FILES.seed) || '').length < SEED_BYTES) checkSeed(storage().readString(FILES.seed));
   /** what Wi-Fi and net remember between calls (null: not used yet) */
   let wifi: WifiState | null = null;
   let net: NetState | null = null;
-  const hal: Hal = {
+  const hal = {
     log: log,
     clock: clock,
-    button: io.button,
-    led: io.led,
     get storage(): StorageService {
       return storage();
     },
@@ -111,6 +103,8 @@ export function createBoardHal(pins?: PinConfig): Hal {
     get ble(): BleService {
       return keep(hal, 'ble', createBle({ log: log }));
     },
-  };
+  } as Hal;
+  // button and LED on the pins: the maker's, else the device configuration's (ffs.cfg), else D0/D2
+  Object.assign(hal, createPins(pins || (storage().readJSON<{ pins?: PinConfig }>(FILES.config) || {}).pins || { button: 'D0', buttonActiveLow: true, led: 'D2' }));
   return hal;
 }

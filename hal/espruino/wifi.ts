@@ -90,7 +90,7 @@ export function createWifiState(): WifiState {
     const msg = String((d && (d.msg || d.reason)) || '');
     // the network we left is not the one we join
     if (s.onJoin && (d && typeof d.ssid === 'string' ? d.ssid : s.joining) === s.joining && msg !== 'ASSOC_LEAVE') {
-      s.onJoin(halError(wifiErrorCode(msg), msg));
+      s.onJoin({ code: wifiErrorCode(msg), message: msg });
     }
   });
   return s;
@@ -163,7 +163,8 @@ export function createWifi(deps: { clock: ClockService; log: LogService; state?:
       // the configured network named `ssid`, else the one with the lowest priority
       const c = s.list.filter((x) => opts.ssid === undefined || x.ssid === opts.ssid).sort((a, b) => a.priority - b.priority)[0];
       const problem = c ? configProblem(c) : 'not configured';
-      const timedOut = halError('WIFI_TIMEOUT', 'timeout');
+      // (HalErrors written out on the join's paths: halError is setup's, build/lazy.mjs)
+      const timedOut: HalError = { code: 'WIFI_TIMEOUT', message: 'timeout' };
       const end = race<HalError | null>(CONNECT_TIMEOUT_MS, timedOut, (e) => {
         if (s.onJoin === end) s.onJoin = null;
         if (!e) s.cur = c;
@@ -179,13 +180,13 @@ export function createWifi(deps: { clock: ClockService; log: LogService; state?:
         const i = W.getIP();
         opts.onDone(null, { ssid: c.ssid, security: c.security, state: 'ASSOCIATED', ip: String((i && i.ip) || '') });
       });
-      if (problem) return end(halError(c ? 'WIFI_BAD_CONFIG' : 'WIFI_NOT_CONFIGURED', problem));
+      if (problem) return end({ code: c ? 'WIFI_BAD_CONFIG' : 'WIFI_NOT_CONFIGURED', message: problem });
       s.joining = c.ssid;
       s.onJoin = end;
       try {
-        W.connect(c.ssid, c.security === 'OPEN' ? {} : { password: c.key }, (e: any) => end(e ? halError(wifiErrorCode(e), e) : null));
+        W.connect(c.ssid, c.security === 'OPEN' ? {} : { password: c.key }, (e: any) => end(e ? { code: wifiErrorCode(e), message: String(e) } : null));
       } catch (e) {
-        end(halError('WIFI_BAD_CONFIG', e));
+        end({ code: 'WIFI_BAD_CONFIG', message: String(e) });
       }
     },
     getConnectionDetails(opts: { onDone: OnDone<WifiConnectionDetails> }): void {
