@@ -67,7 +67,8 @@ export function meshFactoryReset(m: Mesh): void {
 export function bootMesh(hal: Hal, opts: MeshOptions): Mesh {
   // a provisioned node keeps nothing but `m` (no closure is made here, so the record read below is not
   // kept either); the provisioning machinery is in a function of its own
-  const m: Mesh = { hal: hal, onEvent: opts.onEvent };
+  const m: Mesh = { hal: hal };
+  if (opts.onEvent) m.onEvent = opts.onEvent;
   const node = createMeshState(hal.storage).load();
   const address = node ? node.address : 0;
   if (opts.onEvent) opts.onEvent({ mesh: address ? 'provisioned' : 'beaconing' });

@@ -24,8 +24,8 @@ export function discoveryAnswer(config: { getConfigurationValue(key: string): Co
  */
 export function startDiscovery(hal: Hal, ip: string): number {
   // (wss/config.ts configPort, written out: that module is setup's, build/lazy.mjs)
-  const n = parseInt(String(hal.config.getConfigurationValue('Discovery.Port')), 10);
-  const port = n > 0 ? n : DISCOVERY_PORT;
+  let port = parseInt(String(hal.config.getConfigurationValue('Discovery.Port')), 10);
+  if (!(port > 0)) port = DISCOVERY_PORT;
   // "192.168.1." (with the dot: 192.168.10.x is another subnet); '' when there is no IP
   const subnet = ip.replace(/\d+$/, '');
   let size = discoveryAnswer(hal.config, ip).length;

@@ -291,8 +291,8 @@ export function bootWss(hal: Hal, opts: WssOptions): Wss {
     disc: 0,
     t: -1,
     ep: 0,
-    onEvent: opts.onEvent,
   };
+  if (opts.onEvent) w.onEvent = opts.onEvent;
   if (!opts.idle) {
     if (w.r.network) joinHome(w);
     else setupBoot(w, !stored);

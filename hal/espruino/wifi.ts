@@ -77,14 +77,15 @@ export interface WifiState {
   list: WifiConfiguration[];
   /** the network joined (null: none) */
   cur: WifiConfiguration | null;
-  /** the pending connect's SSID and its ending, and our own pending leave: 'disconnected' ends them */
-  joining: string;
-  onJoin: ((e: HalError | null) => void) | null;
-  onLeave: ((v: null) => void) | null;
+  /** the pending connect's SSID and its ending, and our own pending leave: 'disconnected' ends them
+   *  (absent until the first connect or leave) */
+  joining?: string;
+  onJoin?: ((e: HalError | null) => void) | null;
+  onLeave?: ((v: null) => void) | null;
 }
 
 export function createWifiState(): WifiState {
-  const s: WifiState = { W: require('Wifi'), list: [], cur: null, joining: '', onJoin: null, onLeave: null };
+  const s: WifiState = { W: require('Wifi'), list: [], cur: null };
   s.W.on('disconnected', (d: any) => {
     if (s.onLeave) s.onLeave(null);
     const msg = String((d && (d.msg || d.reason)) || '');
