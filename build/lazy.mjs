@@ -55,7 +55,7 @@ export const LAZY_DECLARATIONS = [
   // the DSS messages: only discovery's deviceDetails (and json-out's jsonString/obj) run at rest
   [/firmware\/wss\/messages\.ts$/, ['requestBody', 'reportPairs', 'scanEntryJson', 'attemptJson', 'typeLetter', 'badFields', 'parseResponse', 'unquote', 'parseCredential']],
   [/firmware\/wss\/json-out\.ts$/, ['quotedSsid', 'normalizeBssid']],
-  [/firmware\/wss\/wifi-join\.ts$/, ['checkConnectivity', 'wifiConfig']],
+  [/firmware\/wss\/wifi-join\.ts$/, ['checkConnectivity', 'wifiConfig', 'attempt']],
   // the WSS log helpers: setup's (the home path and discovery log with hal.log)
   [/firmware\/wss\/log\.ts$/, ['info', 'warn']],
   [/firmware\/wss\/config\.ts$/, ['configString', 'configPort', 'configFlag']],

@@ -25,11 +25,17 @@ export function attempt(c: WifiConfiguration, details?: ErrorDetails): WifiConne
  * board keeps their table unevaluated, build/lazy.mjs).
  */
 export function joinNetwork(hal: Hal, c: WifiConfiguration, tries: number, gapMs: number, isStopped: () => boolean, onDone: (a: WifiConnectionAttempt) => void, raw?: boolean): void {
+  // the recorded attempt (attempt() written out: the home network's join runs at rest, attempt is setup's)
+  const result = (details?: ErrorDetails): WifiConnectionAttempt => {
+    const a: WifiConnectionAttempt = { ssid: c.ssid, security: c.security, state: details ? 'FAILED' : 'ASSOCIATED' };
+    if (details) a.errorDetails = details;
+    return a;
+  };
   const addErr = hal.wifi.addConfiguration(c);
   if (addErr) {
     // (hal.log itself here: the home network's join runs at rest, wss/log.ts is setup's)
     hal.log.log('info', 'wss', 'bad config ' + JSON.stringify(c.ssid) + ': ' + addErr.message);
-    hal.clock.defer(() => onDone(attempt(c, raw ? { code: addErr.code } : errorDetails('BAD_CONFIG'))));
+    hal.clock.defer(() => onDone(result(raw ? { code: addErr.code } : errorDetails('BAD_CONFIG'))));
     return;
   }
   function once(): void {
@@ -42,7 +48,7 @@ export function joinNetwork(hal: Hal, c: WifiConfiguration, tries: number, gapMs
         if (err && err.code === 'WIFI_NO_AP_FOUND' && tries > 0) hal.clock.setTimeout(once, gapMs);
         else {
           if (err) hal.log.log('info', 'wss', 'cannot join ' + JSON.stringify(c.ssid) + ': ' + err.code);
-          onDone(attempt(c, err ? (raw ? { code: err.code } : detailsForWifiError(err.code)) : undefined));
+          onDone(result(err ? (raw ? { code: err.code } : detailsForWifiError(err.code)) : undefined));
         }
       },
     });

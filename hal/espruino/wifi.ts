@@ -51,21 +51,6 @@ export function configProblem(c: WifiConfiguration): string {
 }
 
 /**
- * A callback for a driver that may call back twice or never: `fn(v)` runs once, on a later turn, at
- * the first call or with `timeoutValue` after `ms`. (Clearing a fired timer is harmless on 2v29.)
- */
-function race<T>(ms: number, timeoutValue: T, fn: (v: T) => void): (v: T) => void {
-  let done = false;
-  const end = (v: T): void => {
-    if (!done) later(() => fn(v));
-    done = true;
-    clearTimeout(timer);
-  };
-  const timer = setTimeout(() => end(timeoutValue), ms);
-  return end;
-}
-
-/**
  * What the Wi-Fi service remembers between calls, and the driver's 'disconnected' listener (registered
  * once): the board's HAL keeps this alone and makes the service's methods at each read of `hal.wifi`
  * (hal/espruino/index.ts), so a board at rest does not hold them.
@@ -101,6 +86,22 @@ export function createWifiState(): WifiState {
 export function createWifi(deps: { clock: ClockService; log: LogService; state?: WifiState }): WifiService {
   const s = deps.state || createWifiState();
   const W = s.W;
+
+  /**
+   * A callback for a driver that may call back twice or never: `fn(v)` runs once, on a later turn, at
+   * the first call or with `timeoutValue` after `ms`. (Clearing a fired timer is harmless on 2v29.)
+   * Made with each service (the service is made at each read of hal.wifi): nothing kept at rest.
+   */
+  function race<T>(ms: number, timeoutValue: T, fn: (v: T) => void): (v: T) => void {
+    let done = false;
+    const end = (v: T): void => {
+      if (!done) later(() => fn(v));
+      done = true;
+      clearTimeout(timer);
+    };
+    const timer = setTimeout(() => end(timeoutValue), ms);
+    return end;
+  }
   const forget = (ssid: string): void => {
     s.list = s.list.filter((c) => c.ssid !== ssid);
   };
