@@ -5,10 +5,7 @@ import { later } from './unavailable';
 export function createClock(): ClockService {
   const t0 = getTime();
   return {
-    // (a method, not an arrow: an arrow keeps a `this` as well)
-    now(): number {
-      return (getTime() - t0) * 1000;
-    },
+    now: () => (getTime() - t0) * 1000,
     // Espruino's own timer functions, as they are (they do not use `this`)
     setTimeout: setTimeout,
     clearTimeout: clearTimeout,
