@@ -63,17 +63,36 @@ export const LAZY_DECLARATIONS = [
   // the DSS messages: only discovery's deviceDetails (and json-out's jsonString/obj) run at rest
   [/firmware\/wss\/messages\.ts$/, ['requestBody', 'reportPairs', 'scanEntryJson', 'attemptJson', 'typeLetter', 'badFields', 'parseResponse', 'unquote', 'parseCredential']],
   [/firmware\/wss\/json-out\.ts$/, ['quotedSsid', 'normalizeBssid']],
-  [/firmware\/wss\/wifi-join\.ts$/, ['checkConnectivity']],
+  [/firmware\/wss\/wifi-join\.ts$/, ['checkConnectivity', 'wifiConfig', 'attempt']],
+  // the WSS log helpers: setup's (the home path and discovery log with hal.log)
+  [/firmware\/wss\/log\.ts$/, ['info', 'warn']],
+  [/firmware\/wss\/config\.ts$/, ['configString', 'configPort', 'configFlag']],
+  // the first-use services' keep (crypto, http, ble: setup's) and Wi-Fi's securityOf (the scan; the
+  // connection's details after a join are the joined configuration's)
+  [/hal\/espruino\/index\.ts$/, ['keep']],
+  [/hal\/espruino\/wifi\.ts$/, ['securityOf']],
+  // the guide's error codes: setup's reports (the home network's rejoin logs the HAL's code)
+  [/firmware\/wss\/codes\.ts$/, ['TABLE', 'errorDetails', 'detailsForWifiError']],
   // HMAC: the DRBG, the setup network's key and mesh; the records need SHA-256 alone
   [/firmware\/crypto\/sha256\.ts$/, ['keyBlock', 'hmacSha256']],
   // byte helpers of the setup protocols (the records use bytesToHex/utf8ToBytes, the seed check nothing)
-  [/firmware\/crypto\/bytes\.ts$/, ['hexToBytes', 'u64BE', 'concatBytes', 'equalBytes', 'copyBytes', 'bytesToBinaryString', 'wordBE']],
+  [/firmware\/crypto\/bytes\.ts$/, ['hexToBytes', 'u64BE', 'concatBytes', 'equalBytes', 'copyBytes', 'bytesToBinaryString', 'wordBE', 'wipe', 'HEX_DIGITS']],
   [/firmware\/crypto\/base64\.ts$/, ['base64Decode']],
   // the device key out of the certificate chain: the DSS setup only
   [/hal\/espruino\/config\.ts$/, ['findSpki', 'SPKI_PREFIX']],
-  // the unprovisioned node's machinery (startMesh stays: it decides at boot)
-  [/firmware\/mesh\/index\.ts$/, ['beaconUntilProvisioned']],
   [/hal\/espruino\/crypto-native\.ts$/, ['nativeAes128']],
+  // used by setup and by the rare events only (a save, the soft AP's HTTP server, BLE, wiping secrets)
+  // (halError: the errors of setup's services and of Storage writes, which only setup and the rare events
+  // make; Wi-Fi's join writes its errors out)
+  [/hal\/espruino\/unavailable\.ts$/, ['unavailable', 'failLater', 'checkSeed', 'halError']],
+  [/hal\/espruino\/net\.ts$/, ['drop']],
+  [/firmware\/store\/record\.ts$/, ['slotText']],
+  // WSS's setup path (a set-up board runs the home path only; the button's clear/reset evaluates it)
+  [/firmware\/wss\/index\.ts$/, ['tell', 'later', 'save', 'stopFlow', 'stopAp', 'stopAll', 'softAp', 'ffsOff', 'runFfs', 'forget', 'setupBoot', 'clearSetup', 'factoryReset']],
+  // the unprovisioned node's machinery and the mesh factory reset (bootMesh stays: it decides at boot)
+  [/firmware\/mesh\/index\.ts$/, ['beaconUntilProvisioned', 'meshFactoryReset']],
+  // the button's clear setup and factory reset (and the maker's ffs.clearSetup/factoryReset)
+  [/firmware\/api\.ts$/, ['clearSetup', 'factoryReset']],
 ];
 
 /**

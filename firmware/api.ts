@@ -7,10 +7,10 @@
 import type { Hal, NetService } from '../hal/types';
 import { FILES } from '../hal/storage-layout';
 import { FIRMWARE_VERSION } from './version';
-import { startWss, type WssController } from './wss/index';
-import { startMesh, type MeshController } from './mesh/index';
-import { watchButton } from './button';
-import { loadRecord, openWssStore } from './wss/state';
+import { bootWss, clearSetup as wssClearSetup, factoryReset as wssFactoryReset, type Wss } from './wss/index';
+import { bootMesh, meshFactoryReset, type Mesh } from './mesh/index';
+import { watchButton, type ButtonAction } from './button';
+import { checkRecord, openWssStore } from './wss/state';
 import { createMeshState } from './mesh/state';
 
 /** The line the flash tool and the simulator wait for after a reset. */
@@ -124,12 +124,6 @@ function withPage(hal: Hal, page: string): Hal {
   return h;
 }
 
-/** What the button does, for the maker's Ffs. */
-interface Actions {
-  clearSetup(): void;
-  factoryReset(): void;
-}
-
 type Log = (level: 'info' | 'error', message: string, tag?: string) => void;
 
 /** The maker's side of a run: the HAL the WSS flow gets, the flows' events, the button's short press. */
@@ -200,11 +194,43 @@ function makerView(hal: Hal, opts: FfsOptions, log: Log): Maker {
   };
 }
 
-/** The flows and button times: the maker's, else the device configuration's (null: none, not flashed).
- *  A function of its own, so the parsed ffs.cfg is not kept alive by the closures startFlows makes. */
-function flowConfig(hal: Hal, opts: FfsOptions): FlowConfig | null {
-  const cfg = hal.storage.readJSON<FlowConfig>(FILES.config);
-  return cfg && { flows: opts.flows || cfg.flows, button: opts.button || cfg.button };
+/** A board's running flows: what the button and the maker's clearSetup/factoryReset act on. */
+interface Running {
+  hal: Hal;
+  wss: Wss | null;
+  mesh: Mesh | null;
+  /** the maker's onButtonPress (on a later turn) */
+  press?: () => void;
+}
+
+/** The button's short hold, and the maker's ffs.clearSetup(). (Rare events: build/lazy.mjs keeps this
+ *  unevaluated until it runs.) */
+function clearSetup(r: Running): void {
+  // Guide: clear the setup settings, disable FFS, return to the maker's soft-AP setup.
+  if (__FEATURE_WSS__ && r.wss) wssClearSetup(r.wss);
+}
+
+/** The button's 10 s hold, and the maker's ffs.factoryReset(). (Rare: lazy, as clearSetup.) */
+function factoryReset(r: Running): void {
+  // Guide: > 10 s restores factory settings with both soft AP and FFS enabled again.
+  // (the flags literally: a flow built out is not in the bundle)
+  if (__FEATURE_WSS__ && r.wss) wssFactoryReset(r.wss);
+  if (__FEATURE_MESH__ && r.mesh) meshFactoryReset(r.mesh);
+  r.hal.clock.setTimeout(() => r.hal.system.reboot(), 200);
+}
+
+function onButton(r: Running, what: ButtonAction): void {
+  if (what === 'press') {
+    if (r.press) r.press();
+    return;
+  }
+  if (what === 'hold') {
+    r.hal.log.log('info', 'button', 'short hold: clear setup');
+    clearSetup(r);
+  } else {
+    r.hal.log.log('info', 'button', 'factory reset');
+    factoryReset(r);
+  }
 }
 
 /**
@@ -212,11 +238,13 @@ function flowConfig(hal: Hal, opts: FfsOptions): FlowConfig | null {
  * and callbacks. Without one (the device program with no maker code, firmware/app.ts), none of that
  * is in the bundle. Null: no device configuration, FFS idle.
  */
-export function startFlows(hal: Hal, opts: FfsOptions, maker: ((log: Log) => Maker) | null): Actions | null {
+export function startFlows(hal: Hal, opts: FfsOptions, maker: ((log: Log) => Maker) | null): Running | null {
   const log: Log = (level, message, tag) => hal.log.log(level, tag || 'app', message);
   // The boot line first (the flash tool waits for it); the entry has already closed the consoles.
   log('info', BOOT_LINE + ' v' + FIRMWARE_VERSION + ' on ' + hal.system.board + ' Espruino ' + hal.system.firmwareVersion, 'boot');
-  const cfg = flowConfig(hal, opts);
+  // (nothing made here outlives the boot: the parsed ffs.cfg is not kept)
+  const file = hal.storage.readJSON<FlowConfig>(FILES.config);
+  const cfg: FlowConfig | null = file && { flows: opts.flows || file.flows, button: opts.button || file.button };
   if (!cfg) {
     log('error', 'no ' + FILES.config + ': flash the device first', 'boot');
     return null;
@@ -229,54 +257,29 @@ export function startFlows(hal: Hal, opts: FfsOptions, maker: ((log: Log) => Mak
   // A board that will run setup needs its DRBG (hal.crypto, made on first use): made here, inside the
   // entry's try, so a DRBG that cannot start (Storage full: the boot counter cannot be persisted) is
   // one `error boot:` line with FFS idle, as when it was made at boot, not an uncaught error later.
-  const wssSetup = __FEATURE_WSS__ && flows.wss !== false && !loadRecord(openWssStore(hal.storage)).network;
+  const wssSetup = __FEATURE_WSS__ && flows.wss !== false && !checkRecord(openWssStore(hal.storage).load()).network;
   const meshSetup = __FEATURE_MESH__ && flows.mesh && createMeshState(hal.storage).load() === null;
   if (wssSetup || meshSetup) void hal.crypto;
 
-  let wss: WssController | null = null;
-  let mesh: MeshController | null = null;
+  const r: Running = { hal: hal, wss: null, mesh: null };
+  if (m) r.press = m.press;
   // the flags again here, literally, so esbuild drops a flow built out (--no-wss, --no-mesh)
-  if (__FEATURE_WSS__ && flows.wss !== false) wss = startWss(m ? m.flowHal : hal, fo);
-  if (__FEATURE_MESH__ && flows.mesh) mesh = startMesh(hal, fo);
-
-  function clearSetup(): void {
-    if (wss) wss.clearSetup();
-  }
-  function factoryReset(): void {
-    // Guide: > 10 s restores factory settings with both soft AP and FFS enabled again.
-    if (wss) wss.factoryReset();
-    if (mesh) mesh.factoryReset();
-    hal.clock.setTimeout(() => hal.system.reboot(), 200);
-  }
-
-  watchButton(hal, {
-    shortHoldMs: b.shortHoldMs || 3000,
-    factoryResetMs: b.factoryResetMs || 10000,
-    onPress: m ? m.press : undefined,
-    onShortHold(): void {
-      // Guide: clear the setup settings, disable FFS, return to the maker's soft-AP setup.
-      log('info', 'short hold: clear setup', 'button');
-      clearSetup();
-    },
-    onFactoryReset(): void {
-      log('info', 'factory reset', 'button');
-      factoryReset();
-    },
-  });
-
-  return { clearSetup: clearSetup, factoryReset: factoryReset };
+  if (__FEATURE_WSS__ && flows.wss !== false) r.wss = bootWss(m ? m.flowHal : hal, fo);
+  if (__FEATURE_MESH__ && flows.mesh) r.mesh = bootMesh(hal, fo);
+  watchButton(hal, b.shortHoldMs || 3000, b.factoryResetMs || 10000, r, onButton);
+  return r;
 }
 
 /** Start FFS on `hal` with the maker's options and callbacks. */
 export function startFfs(hal: Hal, opts: FfsOptions): Ffs {
   let view: Maker | null = null;
-  const a = startFlows(hal, opts, (log) => (view = makerView(hal, opts, log)));
+  const r = startFlows(hal, opts, (log) => (view = makerView(hal, opts, log)));
   const idle = (): void => undefined;
   return {
     state: () => (view ? view.state() : { wifi: 'off', softAp: false, mesh: 'off' }),
-    clearSetup: a ? a.clearSetup : idle,
-    factoryReset: a ? a.factoryReset : idle,
-    log: a ? (message: string) => hal.log.log('info', 'app', message) : idle,
-    setLed: a ? (on: boolean) => hal.led.set(on) : idle,
+    clearSetup: r ? () => clearSetup(r) : idle,
+    factoryReset: r ? () => factoryReset(r) : idle,
+    log: r ? (message: string) => hal.log.log('info', 'app', message) : idle,
+    setLed: r ? (on: boolean) => hal.led.set(on) : idle,
   };
 }

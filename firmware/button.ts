@@ -1,18 +1,14 @@
 // Press-and-hold classification for the setup button.
 import type { Hal } from '../hal/types';
 
-export interface ButtonOptions {
-  /** A hold at least this long (and shorter than factoryResetMs), then release: clear setup. */
-  shortHoldMs: number;
-  /** Held this long: factory reset, fired while still held. */
-  factoryResetMs: number;
-  onShortHold: () => void;
-  /** Released before shortHoldMs: the product's own press (the maker's onButtonPress). */
-  onPress?: () => void;
-  onFactoryReset: () => void;
-}
+/** What the button did: `press` released before shortHoldMs (the product's own press, the maker's
+ *  onButtonPress); `hold` held at least shortHoldMs (and less than factoryResetMs), then released:
+ *  clear setup; `reset` held factoryResetMs: factory reset, fired while still held. */
+export type ButtonAction = 'press' | 'hold' | 'reset';
 
-export function watchButton(hal: Hal, opts: ButtonOptions): void {
+/** Watch the button; `on(ctx, what)` hears what it did (a shared function and its context: the watch
+ *  keeps no closure of the caller's). */
+export function watchButton<C>(hal: Hal, shortHoldMs: number, factoryResetMs: number, ctx: C, on: (ctx: C, what: ButtonAction) => void): void {
   let pressedAt = -1;
   let resetTimer = -1;
   hal.button.watch({
@@ -23,8 +19,8 @@ export function watchButton(hal: Hal, opts: ButtonOptions): void {
         resetTimer = hal.clock.setTimeout(() => {
           resetTimer = -1;
           pressedAt = -1;
-          opts.onFactoryReset();
-        }, opts.factoryResetMs);
+          on(ctx, 'reset');
+        }, factoryResetMs);
         return;
       }
       hal.led.set(false);
@@ -33,8 +29,7 @@ export function watchButton(hal: Hal, opts: ButtonOptions): void {
       resetTimer = -1;
       const held = atMs - pressedAt;
       pressedAt = -1;
-      if (held >= opts.shortHoldMs) opts.onShortHold();
-      else if (opts.onPress) opts.onPress();
+      on(ctx, held >= shortHoldMs ? 'hold' : 'press');
     },
   });
 }

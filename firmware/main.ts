@@ -5,13 +5,14 @@
 import { createBoardHal } from '../hal/espruino/index';
 import { createSystem } from '../hal/espruino/system';
 import { createLog } from '../hal/espruino/log';
-import { startDevice } from './app';
+import { startFlows } from './api';
 
 // The stock build leaves a REPL open on BLE UART and telnet (Storage, ffs.devkey readable): close both
 // before anything that can fail, so that no boot error (a missing seed, Storage full) leaves one open.
 createSystem().hardenConsole();
 try {
-  startDevice(createBoardHal());
+  // (firmware/app.ts startDevice, called directly: one kept declaration fewer)
+  startFlows(createBoardHal(), {}, null);
 } catch (e) {
   createLog().log('error', 'boot', '' + e);
 }

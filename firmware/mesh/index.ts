@@ -48,34 +48,50 @@ export interface MeshOptions {
  */
 export const LINK_LIFE_MS = 120000;
 
-export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
-  // a provisioned node keeps nothing but `ctl`: the record is opened again when asked (its store is
-  // not kept at rest), the provisioning machinery is in a function of its own
-  const ctl: MeshController = {
-    // the record says it (saved before Complete is sent; erased by a factory reset)
-    isProvisioned: () => createMeshState(hal.storage).load() !== null,
-    factoryReset(): void {
-      createMeshState(hal.storage).erase();
-      if (opts.onEvent) opts.onEvent({ mesh: 'beaconing' });
-      hal.log.log('info', 'mesh', 'factory reset: mesh records erased');
-    },
-    stop(): void {},
-  };
-  const address = provisionedAddress(hal);
-  if (opts.onEvent) opts.onEvent({ mesh: address ? 'provisioned' : 'beaconing' });
-  if (address) hal.log.log('info', 'mesh', 'provisioned node, address 0x' + address.toString(16) + ': not beaconing');
-  else beaconUntilProvisioned(hal, opts, createMeshState(hal.storage), ctl);
-  return ctl;
+/** What a board keeps of the mesh flow: the HAL and the maker's onEvent (and, while the node beacons,
+ *  its stop). The device (firmware/api.ts) calls meshFactoryReset itself; startMesh wraps it. */
+export interface Mesh {
+  hal: Hal;
+  onEvent?: (e: FlowEvent) => void;
+  stop?: () => void;
 }
 
-/** The node's address, 0 when not provisioned (a function of its own: the record is not kept). */
-function provisionedAddress(hal: Hal): number {
+/** Erase the mesh records (NetKey, DevKey, address...): the device beacons again after the reboot. */
+export function meshFactoryReset(m: Mesh): void {
+  createMeshState(m.hal.storage).erase();
+  if (m.onEvent) m.onEvent({ mesh: 'beaconing' });
+  m.hal.log.log('info', 'mesh', 'factory reset: mesh records erased');
+}
+
+/** Boot the mesh flow: a provisioned node stays quiet, an unprovisioned one beacons. */
+export function bootMesh(hal: Hal, opts: MeshOptions): Mesh {
+  // a provisioned node keeps nothing but `m` (no closure is made here, so the record read below is not
+  // kept either); the provisioning machinery is in a function of its own
+  const m: Mesh = { hal: hal };
+  if (opts.onEvent) m.onEvent = opts.onEvent;
   const node = createMeshState(hal.storage).load();
-  return node ? node.address : 0;
+  const address = node ? node.address : 0;
+  if (opts.onEvent) opts.onEvent({ mesh: address ? 'provisioned' : 'beaconing' });
+  if (address) hal.log.log('info', 'mesh', 'provisioned node, address 0x' + address.toString(16) + ': not beaconing');
+  else beaconUntilProvisioned(hal, opts, createMeshState(hal.storage), m);
+  return m;
+}
+
+/** bootMesh as a controller with methods (the tests' and a host's form). */
+export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
+  const m = bootMesh(hal, opts);
+  return {
+    // the record says it (saved before Complete is sent; erased by a factory reset)
+    isProvisioned: () => createMeshState(hal.storage).load() !== null,
+    factoryReset: () => meshFactoryReset(m),
+    stop: () => {
+      if (m.stop) m.stop();
+    },
+  };
 }
 
 /** Unprovisioned: the key pair, the beacon, the bearers and one provisioning session at a time. */
-function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, ctl: MeshController): void {
+function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, ctl: Mesh): void {
   const log = hal.log;
   const L = meshLog(log);
   let provisioned = false;

@@ -29,25 +29,11 @@ export interface RecordStore<T> {
 /** A valid slot: [slot index (0 = .a, 1 = .b), sequence, payload]. */
 type Slot = [number, number, string];
 
-/** The slot's check value: SHA-256 of the body's UTF-8, truncated to 8 hex digits. */
-function check(body: string): string {
-  return bytesToHex(sha256(utf8ToBytes(body)).subarray(0, 4));
-}
-
-/** One slot's text: check value, sequence, schema version, payload (the flash tool writes it too). */
+/** One slot's text: check value, sequence, schema version, payload (the flash tool writes it too). The
+ *  check value: SHA-256 of the body's UTF-8, truncated to 8 hex digits. */
 export function slotText(seq: number, version: number, payload: string): string {
   const body = seq + ':' + version + ':' + payload;
-  return check(body) + ':' + body;
-}
-
-function parseSlot(text: string | null, version: number, index: number): Slot | null {
-  // <check>: exactly 8 characters, then ':', and it must match everything after that ':'.
-  if (text === null || text.charAt(8) !== ':' || text.substring(0, 8) !== check(text.substring(9))) return null;
-  const b = text.indexOf(':', 9);
-  const c = text.indexOf(':', b + 1);
-  const seq = parseInt(text.substring(9, b), 10);
-  if (b < 0 || c < 0 || !(seq >= 0) || parseInt(text.substring(b + 1, c), 10) !== version) return null;
-  return [index, seq, text.substring(c + 1)];
+  return bytesToHex(sha256(utf8ToBytes(body)).subarray(0, 4)) + ':' + body;
 }
 
 export function createRecordStore<T>(opts: {
@@ -58,6 +44,18 @@ export function createRecordStore<T>(opts: {
 }): RecordStore<T> {
   const storage = opts.storage;
   const names = [opts.name + '.a', opts.name + '.b'];
+
+  // (the slot reader is made with each store: a store is opened when it is used, so a board at rest
+  // keeps no record code but the two functions of this module)
+  function parseSlot(text: string | null, index: number): Slot | null {
+    // <check>: exactly 8 characters, then ':', and it must match everything after that ':' (slotText).
+    if (text === null || text.charAt(8) !== ':' || text.substring(0, 8) !== bytesToHex(sha256(utf8ToBytes(text.substring(9))).subarray(0, 4))) return null;
+    const b = text.indexOf(':', 9);
+    const c = text.indexOf(':', b + 1);
+    const seq = parseInt(text.substring(9, b), 10);
+    if (b < 0 || c < 0 || !(seq >= 0) || parseInt(text.substring(b + 1, c), 10) !== opts.version) return null;
+    return [index, seq, text.substring(c + 1)];
+  }
   const compact = (): void => {
     if (storage.compact) storage.compact();
   };
@@ -65,7 +63,7 @@ export function createRecordStore<T>(opts: {
   function newest(): Slot | null {
     let best: Slot | null = null;
     for (let i = 0; i < 2; i++) {
-      const slot = parseSlot(storage.readString(names[i]), opts.version, i);
+      const slot = parseSlot(storage.readString(names[i]), i);
       if (slot && (!best || slot[1] > best[1])) best = slot;
     }
     return best;

@@ -19,13 +19,23 @@ export function attempt(c: WifiConfiguration, details?: ErrorDetails): WifiConne
 /**
  * Configure `c` and connect to it. While the radio answers "no AP found", try again up to `tries`
  * times `gapMs` apart: for a hidden network each try sends directed probe requests, which is what
- * brings the provisioner's encoded setup network up. `onDone` gets the recorded attempt.
+ * brings the provisioner's encoded setup network up. `onDone` gets the recorded attempt, its error
+ * details the guide's (codes.ts); with `raw`, only the HAL's error code (the rejoin of the saved home
+ * network logs it and tries again later: the guide's codes are for setup's reports, and a set-up
+ * board keeps their table unevaluated, build/lazy.mjs).
  */
-export function joinNetwork(hal: Hal, c: WifiConfiguration, tries: number, gapMs: number, isStopped: () => boolean, onDone: (a: WifiConnectionAttempt) => void): void {
+export function joinNetwork(hal: Hal, c: WifiConfiguration, tries: number, gapMs: number, isStopped: () => boolean, onDone: (a: WifiConnectionAttempt) => void, raw?: boolean): void {
+  // the recorded attempt (attempt() written out: the home network's join runs at rest, attempt is setup's)
+  const result = (details?: ErrorDetails): WifiConnectionAttempt => {
+    const a: WifiConnectionAttempt = { ssid: c.ssid, security: c.security, state: details ? 'FAILED' : 'ASSOCIATED' };
+    if (details) a.errorDetails = details;
+    return a;
+  };
   const addErr = hal.wifi.addConfiguration(c);
   if (addErr) {
-    info(hal, 'bad config ' + JSON.stringify(c.ssid) + ': ' + addErr.message);
-    hal.clock.defer(() => onDone(attempt(c, errorDetails('BAD_CONFIG'))));
+    // (hal.log itself here: the home network's join runs at rest, wss/log.ts is setup's)
+    hal.log.log('info', 'wss', 'bad config ' + JSON.stringify(c.ssid) + ': ' + addErr.message);
+    hal.clock.defer(() => onDone(result(raw ? { code: addErr.code } : errorDetails('BAD_CONFIG'))));
     return;
   }
   function once(): void {
@@ -37,8 +47,8 @@ export function joinNetwork(hal: Hal, c: WifiConfiguration, tries: number, gapMs
         if (isStopped()) return;
         if (err && err.code === 'WIFI_NO_AP_FOUND' && tries > 0) hal.clock.setTimeout(once, gapMs);
         else {
-          if (err) info(hal, 'cannot join ' + JSON.stringify(c.ssid) + ': ' + err.code);
-          onDone(attempt(c, err ? detailsForWifiError(err.code) : undefined));
+          if (err) hal.log.log('info', 'wss', 'cannot join ' + JSON.stringify(c.ssid) + ': ' + err.code);
+          onDone(result(err ? (raw ? { code: err.code } : detailsForWifiError(err.code)) : undefined));
         }
       },
     });

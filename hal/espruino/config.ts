@@ -11,7 +11,6 @@ import { FILES } from '../storage-layout';
 import { asciiToBytes, hexToBytes } from '../../firmware/crypto/bytes';
 import { halError } from './unavailable';
 
-const TOKEN_KEY = '#registrationToken';
 const EXPIRES_KEY = '#registrationExpiresAt';
 
 /** The DER prefix of a P-256 SubjectPublicKeyInfo as a binary string (firmware/crypto/der.ts SPKI_HEAD). */
@@ -86,12 +85,12 @@ export function createConfig(deps: { storage: StorageService; log: LogService })
       return v !== undefined && key.charAt(0) !== '#' ? v : fromFlash(key);
     },
     setRegistrationToken(token: string, expiresAtMs: number): HalError | null {
-      runtime[TOKEN_KEY] = token;
+      runtime['#registrationToken'] = token;
       runtime[EXPIRES_KEY] = expiresAtMs;
       return persist();
     },
     getRegistrationToken(): string | null {
-      return typeof runtime[TOKEN_KEY] === 'string' ? runtime[TOKEN_KEY] : null;
+      return typeof runtime['#registrationToken'] === 'string' ? runtime['#registrationToken'] : null;
     },
     getRegistrationDetails(): RegistrationDetails {
       // The Linux, Amazon-FreeRTOS and PIC32 reference ports all report COMPLETE (wss-protocol.md 3.6).

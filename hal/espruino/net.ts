@@ -1,6 +1,7 @@
 // Local networking over Espruino's modules: `dgram` for the local-discovery responder and
 // `http.createServer` for the soft-AP setup page.
 import type { LogService, NetService } from '../types';
+import { later } from './unavailable';
 
 // Limits of the soft-AP setup server (issue 14): one station must not hold the sockets or fill the
 // JsVar pool. Espruino buffers a request's head natively before JS sees it; what JS can refuse, it does.
@@ -20,13 +21,15 @@ function drop(req: any, ms: number): void {
   }, ms);
 }
 
-export function createNet(deps: { log: LogService }): NetService {
-  /** open sockets and servers by 'u' (UDP) or 'h' (HTTP) and port */
-  const open: { [id: string]: any } = {};
+/** Open sockets and servers by 'u' (UDP) or 'h' (HTTP) and port: what the net service remembers. */
+export type NetState = { [id: string]: any };
 
-  function later(fn: () => void): void {
-    setTimeout(fn, 0);
-  }
+/**
+ * The net service over `state` (a state of its own when none is given): the board's HAL keeps the
+ * state alone and makes the methods at each read of `hal.net` (hal/espruino/index.ts).
+ */
+export function createNet(deps: { log: LogService; state?: NetState }): NetService {
+  const open: NetState = deps.state || {};
 
   function close(id: string): void {
     const s = open[id];

@@ -8,25 +8,25 @@ export interface PinConfig {
   led: string;
 }
 
-export function createButton(pins: PinConfig): ButtonService {
+/** The setup button and the status LED on `pins` (one function: each kept declaration costs JsVars). */
+export function createPins(pins: PinConfig): { button: ButtonService; led: LedService } {
   return {
-    watch(opts) {
-      const pin = pins.button;
-      pinMode(pin, pins.buttonActiveLow ? 'input_pullup' : 'input_pulldown');
-      setWatch(
-        // pressed: the pin is at its active level (low when the button pulls it low)
-        (e) => opts.onChange(e.state === !pins.buttonActiveLow, e.time * 1000),
-        pin,
-        { repeat: true, edge: 'both', debounce: 25 },
-      );
+    button: {
+      watch(opts) {
+        const pin = pins.button;
+        pinMode(pin, pins.buttonActiveLow ? 'input_pullup' : 'input_pulldown');
+        setWatch(
+          // pressed: the pin is at its active level (low when the button pulls it low)
+          (e) => opts.onChange(e.state === !pins.buttonActiveLow, e.time * 1000),
+          pin,
+          { repeat: true, edge: 'both', debounce: 25 },
+        );
+      },
     },
-  };
-}
-
-export function createLed(pins: PinConfig): LedService {
-  return {
-    set(on: boolean): void {
-      digitalWrite(pins.led, on);
+    led: {
+      set(on: boolean): void {
+        digitalWrite(pins.led, on);
+      },
     },
   };
 }

@@ -22,7 +22,6 @@ import type {
   WifiService,
 } from '../types';
 import { halError, later } from './unavailable';
-import { HEX_DIGITS } from '../../firmware/crypto/bytes';
 
 export const CONNECT_TIMEOUT_MS = 30000;
 export const SCAN_TIMEOUT_MS = 15000;
@@ -46,46 +45,66 @@ export function configProblem(c: WifiConfiguration): string {
   const k = c.key.length;
   if (!c.ssid || c.ssid.length > 32) return 'ssid'; // 1 to 32 bytes
   // WPA: 8 to 63 characters or 64 hex digits; WEP: 5 or 13 bytes (and the 16/29-byte keys)
-  if (c.security === 'WPA_PSK') return k < 8 || k > 64 || (k > 63 && !HEX_DIGITS.test(c.key)) ? 'key' : '';
+  if (c.security === 'WPA_PSK') return k < 8 || k > 64 || (k > 63 && !/^[0-9a-fA-F]*$/.test(c.key)) ? 'key' : '';
   if (c.security === 'WEP') return [5, 13, 16, 29].indexOf(k) < 0 ? 'key' : '';
   return c.security === 'OPEN' ? '' : 'security';
 }
 
 /**
- * A callback for a driver that may call back twice or never: `fn(v)` runs once, on a later turn, at
- * the first call or with `timeoutValue` after `ms`. (Clearing a fired timer is harmless on 2v29.)
+ * What the Wi-Fi service remembers between calls, and the driver's 'disconnected' listener (registered
+ * once): the board's HAL keeps this alone and makes the service's methods at each read of `hal.wifi`
+ * (hal/espruino/index.ts), so a board at rest does not hold them.
  */
-function race<T>(ms: number, timeoutValue: T, fn: (v: T) => void): (v: T) => void {
-  let done = false;
-  const end = (v: T): void => {
-    if (!done) later(() => fn(v));
-    done = true;
-    clearTimeout(timer);
-  };
-  const timer = setTimeout(() => end(timeoutValue), ms);
-  return end;
+export interface WifiState {
+  /** Espruino's Wifi module */
+  W: any;
+  /** the configured networks (ffsAddWifiConfiguration) */
+  list: WifiConfiguration[];
+  /** the network joined (null: none) */
+  cur: WifiConfiguration | null;
+  /** the pending connect's SSID and its ending, and our own pending leave: 'disconnected' ends them
+   *  (absent until the first connect or leave) */
+  joining?: string;
+  onJoin?: ((e: HalError | null) => void) | null;
+  onLeave?: ((v: null) => void) | null;
 }
 
-export function createWifi(deps: { clock: ClockService; log: LogService }): WifiService {
-  const W = require('Wifi');
-  let configs: WifiConfiguration[] = [];
-  let current: WifiConfiguration | null = null;
-  const forget = (ssid: string): void => {
-    configs = configs.filter((c) => c.ssid !== ssid);
-  };
-
-  /** The pending connect (its SSID and its ending) and our own pending leave: 'disconnected' ends them. */
-  let pendingSsid = '';
-  let endConnect: ((e: HalError | null) => void) | null = null;
-  let endLeave: ((v: null) => void) | null = null;
-  W.on('disconnected', (d: any) => {
-    if (endLeave) endLeave(null);
+export function createWifiState(): WifiState {
+  const s: WifiState = { W: require('Wifi'), list: [], cur: null };
+  s.W.on('disconnected', (d: any) => {
+    if (s.onLeave) s.onLeave(null);
     const msg = String((d && (d.msg || d.reason)) || '');
     // the network we left is not the one we join
-    if (endConnect && (d && typeof d.ssid === 'string' ? d.ssid : pendingSsid) === pendingSsid && msg !== 'ASSOC_LEAVE') {
-      endConnect(halError(wifiErrorCode(msg), msg));
+    if (s.onJoin && (d && typeof d.ssid === 'string' ? d.ssid : s.joining) === s.joining && msg !== 'ASSOC_LEAVE') {
+      s.onJoin({ code: wifiErrorCode(msg), message: msg });
     }
   });
+  return s;
+}
+
+/** The Wi-Fi service over `state` (a state of its own when none is given). */
+export function createWifi(deps: { clock: ClockService; log: LogService; state?: WifiState }): WifiService {
+  const s = deps.state || createWifiState();
+  const W = s.W;
+
+  /**
+   * A callback for a driver that may call back twice or never: `fn(v)` runs once, on a later turn, at
+   * the first call or with `timeoutValue` after `ms`. (Clearing a fired timer is harmless on 2v29.)
+   * Made with each service (the service is made at each read of hal.wifi): nothing kept at rest.
+   */
+  function race<T>(ms: number, timeoutValue: T, fn: (v: T) => void): (v: T) => void {
+    let done = false;
+    const end = (v: T): void => {
+      if (!done) later(() => fn(v));
+      done = true;
+      clearTimeout(timer);
+    };
+    const timer = setTimeout(() => end(timeoutValue), ms);
+    return end;
+  }
+  const forget = (ssid: string): void => {
+    s.list = s.list.filter((c) => c.ssid !== ssid);
+  };
 
   /**
    * Wifi.disconnect, then `fn` once the station has really left: disconnect(cb) calls back at once
@@ -93,13 +112,13 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
    * driver, so when associated we wait for the event (at most LEAVE_TIMEOUT_MS).
    */
   function leave(fn: () => void): void {
-    const wasConnected = current !== null;
-    current = null;
+    const wasConnected = s.cur !== null;
+    s.cur = null;
     const end = race(LEAVE_TIMEOUT_MS, null, () => {
-      endLeave = null;
+      s.onLeave = null;
       fn();
     });
-    if (wasConnected) endLeave = end;
+    if (wasConnected) s.onLeave = end;
     W.disconnect(() => {
       if (!wasConnected) end(null);
     });
@@ -132,24 +151,25 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
     addConfiguration(config: WifiConfiguration): HalError | null {
       forget(config.ssid);
       // Guide: when no more configurations fit, discard and return success.
-      if (configs.length < MAX_CONFIGS) configs.push(config);
+      if (s.list.length < MAX_CONFIGS) s.list.push(config);
       else deps.log.log('warn', 'wifi', 'list full, dropped ' + JSON.stringify(config.ssid));
       return null;
     },
     removeConfiguration(opts: { ssid: string; onDone: OnDone<null> }): void {
       forget(opts.ssid);
       const done = (): void => opts.onDone(null, null);
-      if (current && current.ssid === opts.ssid) leave(done);
+      if (s.cur && s.cur.ssid === opts.ssid) leave(done);
       else later(done);
     },
     connect(opts: { ssid?: string; onAttempt?: (a: WifiConnectionAttempt) => void; onDone: OnDone<WifiConnectionDetails> }): void {
       // the configured network named `ssid`, else the one with the lowest priority
-      const c = configs.filter((x) => opts.ssid === undefined || x.ssid === opts.ssid).sort((a, b) => a.priority - b.priority)[0];
+      const c = s.list.filter((x) => opts.ssid === undefined || x.ssid === opts.ssid).sort((a, b) => a.priority - b.priority)[0];
       const problem = c ? configProblem(c) : 'not configured';
-      const timedOut = halError('WIFI_TIMEOUT', 'timeout');
+      // (HalErrors written out on the join's paths: halError is setup's, build/lazy.mjs)
+      const timedOut: HalError = { code: 'WIFI_TIMEOUT', message: 'timeout' };
       const end = race<HalError | null>(CONNECT_TIMEOUT_MS, timedOut, (e) => {
-        if (endConnect === end) endConnect = null;
-        if (!e) current = c;
+        if (s.onJoin === end) s.onJoin = null;
+        if (!e) s.cur = c;
         else if (e === timedOut) {
           try {
             W.disconnect(); // stop the driver's retries
@@ -162,13 +182,13 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
         const i = W.getIP();
         opts.onDone(null, { ssid: c.ssid, security: c.security, state: 'ASSOCIATED', ip: String((i && i.ip) || '') });
       });
-      if (problem) return end(halError(c ? 'WIFI_BAD_CONFIG' : 'WIFI_NOT_CONFIGURED', problem));
-      pendingSsid = c.ssid;
-      endConnect = end;
+      if (problem) return end({ code: c ? 'WIFI_BAD_CONFIG' : 'WIFI_NOT_CONFIGURED', message: problem });
+      s.joining = c.ssid;
+      s.onJoin = end;
       try {
-        W.connect(c.ssid, c.security === 'OPEN' ? {} : { password: c.key }, (e: any) => end(e ? halError(wifiErrorCode(e), e) : null));
+        W.connect(c.ssid, c.security === 'OPEN' ? {} : { password: c.key }, (e: any) => end(e ? { code: wifiErrorCode(e), message: String(e) } : null));
       } catch (e) {
-        end(halError('WIFI_BAD_CONFIG', e));
+        end({ code: 'WIFI_BAD_CONFIG', message: String(e) });
       }
     },
     getConnectionDetails(opts: { onDone: OnDone<WifiConnectionDetails> }): void {
@@ -178,8 +198,8 @@ export function createWifi(deps: { clock: ClockService; log: LogService }): Wifi
       const status = String(d.status);
       const ipInfo = status === 'connected' ? W.getIP() : null;
       const details: WifiConnectionDetails = {
-        ssid: current ? current.ssid : String(d.ssid || ''),
-        security: current ? current.security : securityOf(d.authMode),
+        ssid: s.cur ? s.cur.ssid : String(d.ssid || ''),
+        security: s.cur ? s.cur.security : securityOf(d.authMode),
         state: status === 'connected' ? 'ASSOCIATED' : /^(ASSOC_LEAVE|Unknown)/.test(status) ? 'DISCONNECTED' : 'FAILED',
       };
       if (ipInfo && ipInfo.ip) details.ip = String(ipInfo.ip);

@@ -1,6 +1,6 @@
 // firmware/api.ts over the WSS fake world (test/wss/support): the maker hears what the flows report,
 // never synchronously, with the failure's code from the flow itself; a throwing callback is logged and
-// changes nothing. And the HAL's services made on first use (hal/espruino/index.ts onFirstUse).
+// changes nothing. (The board HAL's services made on first use: board-hal.test.ts.)
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startFfs, type FfsState, type SetupFailure } from '../../firmware/api.ts';
@@ -106,47 +106,6 @@ test('clearSetup: the maker hears setup and the soft AP again', () => {
   w.clock.run(w.clock.t + 60000);
   assert.is(heard.states[heard.states.length - 1], 'setup+ap/off', heard.states.join(' '));
   assert.is(heard.softAp, 2);
-});
-
-test('a first-use service is made once, on its first read, and not at all when never read', async () => {
-  // (a path in a variable: the host type-check leaves hal/espruino/, which uses the board's globals, out)
-  const halIndex = '../../hal/espruino/index.ts';
-  const onFirstUse: <T extends object, K extends keyof T>(o: T, name: K, make: () => T[K]) => void = (await import(halIndex)).onFirstUse;
-  let made = 0;
-  const o: { svc?: { n: number }; other?: number } = {};
-  onFirstUse(o, 'svc', () => ({ n: ++made }));
-  assert.is(made, 0);
-  assert.ok('svc' in o, 'the property is there before it is made');
-  assert.is(o.svc!.n, 1);
-  assert.is(o.svc!.n, 1);
-  assert.is(made, 1);
-  // reached through a prototype (how api.ts hands a maker page's HAL to WSS): made once, on the board's HAL
-  let made2 = 0;
-  const board: { svc?: { n: number } } = {};
-  onFirstUse(board, 'svc', () => ({ n: ++made2 }));
-  const child = Object.create(board);
-  assert.is(child.svc.n, 1);
-  assert.is(board.svc!.n, 1);
-  assert.is(made2, 1);
-  const untouched: { svc?: number } = {};
-  onFirstUse(untouched, 'svc', () => {
-    throw new Error('must not be made');
-  });
-  assert.equal(Object.keys(untouched), ['svc']);
-});
-
-test('a per-turn service (the configuration) is made at its first read in a turn and dropped after it', async () => {
-  const halIndex = '../../hal/espruino/index.ts';
-  const onEachTurn = (await import(halIndex)).onEachTurn;
-  const later: Array<() => void> = [];
-  let made = 0;
-  const o: { cfg?: { n: number } } = {};
-  onEachTurn(o, 'cfg', () => ({ n: ++made }), { defer: (fn: () => void) => later.push(fn) });
-  assert.is(made, 0, 'not made before it is read');
-  assert.is(o.cfg!.n, 1);
-  assert.is(o.cfg!.n, 1, 'one per turn');
-  later.splice(0).forEach((fn) => fn());
-  assert.is(o.cfg!.n, 2, 'made again in a later turn: nothing kept at rest');
 });
 
 test.run();

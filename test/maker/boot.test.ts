@@ -17,11 +17,11 @@ import { buildBundle } from '../../esbuild.config.mjs';
  * The `boot` scenario with both flows on, run twice on one kept Storage: the first run flashes the
  * board; before the second, the records setup leaves are added (setUp) or the seed is taken away.
  */
-async function boot(opts: { setUp: boolean; seed?: boolean; storageFull?: boolean; mesh?: boolean; firmwarePath?: string }): Promise<{ texts: string[]; bootRecord: string; written: string }> {
+async function boot(opts: { setUp: boolean; seed?: boolean; storageFull?: boolean; mesh?: boolean; firmwarePath?: string; durationMs?: number }): Promise<{ texts: string[]; bootRecord: string; written: string }> {
   const scenario = await loadScenario('boot');
   scenario.device.config = { flows: { wss: true, mesh: opts.mesh !== false, softAp: true } };
   scenario.expect = {};
-  scenario.durationMs = 3000;
+  scenario.durationMs = opts.durationMs || 3000;
   const dir = mkdtempSync(path.join(tmpdir(), 'ffs-boot-'));
   await runScenario(scenario, { storageDir: dir, cpu: null, firmwarePath: opts.firmwarePath });
   const file = path.join(dir, 'dev1.storage.json');
@@ -84,8 +84,12 @@ test('a set-up board never runs the setup machinery ($L of build/lazy.mjs); a fr
     if (was === undefined) delete process.env.FFS_LAZY_DEBUG;
     else process.env.FFS_LAZY_DEBUG = was;
   }
-  const setUp = await boot({ setUp: true, firmwarePath: file });
+  // 60 s: the saved home network is not on the air in this world, so the board also fails to rejoin it
+  // and tries again (RETRY_MS): a rejoin that fails must not run the setup machinery either
+  const setUp = await boot({ setUp: true, firmwarePath: file, durationMs: 60000 });
   assert.ok(setUp.texts.some((t) => t.includes('FFS provisionee booted')), setUp.texts.join('\n'));
+  assert.ok(setUp.texts.some((t) => /warn wss: saved network: WIFI_NO_AP_FOUND/.test(t)), setUp.texts.join('\n'));
+  assert.is(setUp.texts.filter((t) => /joining the saved network/.test(t)).length, 2, 'joined again after RETRY_MS');
   assert.not.ok(setUp.texts.some((t) => /LAZY \d/.test(t)), setUp.texts.filter((t) => /LAZY/.test(t)).join('\n'));
   const fresh = await boot({ setUp: false, firmwarePath: file });
   assert.ok(fresh.texts.some((t) => /LAZY \d/.test(t)), 'the debug build does print it when setup runs');
