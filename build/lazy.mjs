@@ -90,7 +90,7 @@ export const LAZY_DECLARATIONS = [
   // WSS's setup path (a set-up board runs the home path only; the button's clear/reset evaluates it)
   [/firmware\/wss\/index\.ts$/, ['tell', 'later', 'save', 'stopFlow', 'stopAp', 'stopAll', 'softAp', 'ffsOff', 'runFfs', 'forget', 'setupBoot', 'clearSetup', 'factoryReset']],
   // the unprovisioned node's machinery and the mesh factory reset (bootMesh stays: it decides at boot)
-  [/firmware\/mesh\/index\.ts$/, ['beaconUntilProvisioned', 'meshFactoryReset']],
+  [/firmware\/mesh\/index\.ts$/, ['beaconUntilProvisioned', 'meshFactoryReset', 'meshConfig', 'stopNothing']],
   // the button's clear setup and factory reset (and the maker's ffs.clearSetup/factoryReset)
   [/firmware\/api\.ts$/, ['clearSetup', 'factoryReset']],
 ];

@@ -90,6 +90,15 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
   };
 }
 
+/** The "mesh" section of FILES.config alone (the rest of the parsed file is not kept while the flow runs). */
+function meshConfig(hal: Hal): MeshConfig {
+  const f = hal.storage.readJSON<{ mesh?: MeshConfig }>(FILES.config);
+  return (f && f.mesh) || {};
+}
+
+/** What `ctl.stop` becomes once the flow has shut down: the closure it replaces kept this flow's whole scope alive. */
+function stopNothing(): void {}
+
 /** Unprovisioned: the key pair, the beacon, the bearers and one provisioning session at a time. */
 function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, ctl: Mesh): void {
   const log = hal.log;
@@ -98,8 +107,7 @@ function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, c
   const tell = (e: FlowEvent): void => {
     if (opts.onEvent) opts.onEvent(e);
   };
-  const fileCfg = hal.storage.readJSON<{ mesh?: MeshConfig }>(FILES.config);
-  const cfg: MeshConfig = opts.config || (fileCfg && fileCfg.mesh) || {};
+  const cfg: MeshConfig = opts.config || meshConfig(hal);
   const ident = opts.identity || parseIdentity(hal.storage.readJSON(FILES.mesh), cfg);
   const elements = cfg.elements || 1;
   const bad = typeof ident === 'string' ? ident : elements < 1 || elements > 255 ? 'mesh.elements must be 1..255' : '';
@@ -129,6 +137,7 @@ function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, c
   let pbGatt: PbGatt | null = null;
 
   function shutdown(): void {
+    ctl.stop = stopNothing;
     stopped = true;
     keys.stop();
     if (__FEATURE_PB_ADV__ && pbAdv) {

@@ -274,8 +274,6 @@ export function factoryReset(w: Wss): void {
   w.r = checkRecord(null);
   tell(w, { wifi: 'setup' });
   forget(w);
-  // the cached certificate chain is rebuilt from the device files on the next connection
-  w.h.storage.erase(FILES.certPem);
   w.h.wifi.disconnect({ onDone: () => undefined });
 }
 
