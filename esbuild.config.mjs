@@ -18,6 +18,7 @@ import { postProcess } from './build/postpass.mjs';
 import { mangleOptions, saveMangleCache } from './build/mangle.mjs';
 import { lazify } from './build/lazy.mjs';
 import { squeeze } from './build/squeeze.mjs';
+import { arrowify } from './build/arrows.mjs';
 import { appArg, loadMakerApp } from './build/maker.mjs';
 import { logCodesPlugin, createCollector, finishCodes, stampId, makeDictionary, restoreSources, dictionaryPath } from './build/logcodes.mjs';
 
@@ -100,6 +101,8 @@ export async function buildBundle(entry, outfile, argv = [], extra = {}, opts = 
   const coded = codesOn ? finishCodes(js.text, map ? map.text : null, collector) : { code: js.text, map: map ? map.text : null, codes: {} };
   let post = postProcess(coded.code, coded.map);
   if (opts.lazy && post.map) post = { ...post, ...lazify(post.code, post.map, { halOnFirstUse: !!opts.halOnFirstUse }) };
+  // functions that use no `this` written as arrows (build/arrows.mjs), unless `--no-arrows`
+  if (!argv.includes('--no-arrows')) post = { ...post, ...arrowify(post.code, post.map) };
   // number constants inlined, adjacent declarations merged (build/squeeze.mjs)
   post = { ...post, ...squeeze(post.code, post.map) };
   let dict = null;
