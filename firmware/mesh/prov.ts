@@ -62,7 +62,6 @@ export interface Session {
 
 // The state is the type of the PDU expected next (Invite, Start, Public Key, Confirmation, Random,
 // Data); PDU_COMPLETE and PDU_FAILED mark a session that is over.
-const ERROR_NAMES = 'Invalid PDU,Invalid Format,Unexpected PDU,Confirmation Failed,Out of Resources,Decryption Failed,Unexpected Error'.split(',');
 
 function pdu1(type: number, params: ArrayLike<number>): Uint8Array {
   return concatBytes([[type], params]);
@@ -133,7 +132,8 @@ export function createSession(o: SessionOptions): Session {
   }
 
   function fail(code: number): void {
-    const name = ERROR_NAMES[code - 1]; // the codes this device sends are 0x01..0x07
+    // the codes this device sends are 0x01..0x07 (the names split here: a module-level array of them costs ~30 JsVars)
+    const name = 'Invalid PDU,Invalid Format,Unexpected PDU,Confirmation Failed,Out of Resources,Decryption Failed,Unexpected Error'.split(',')[code - 1];
     L.w('provisioning failed: ' + name + ' awaiting ' + pduName(st));
     st = PDU_FAILED;
     wipeAll();
