@@ -4,11 +4,9 @@
 import { aesCmac } from './cmac';
 import { asciiToBytes, concatBytes, wipe } from './bytes';
 
-const ZERO16 = new Uint8Array(16);
-
-/** s1(M) = AES-CMAC_ZERO(M) (§3.8.2.4). */
+/** s1(M) = AES-CMAC_ZERO(M) (§3.8.2.4); the zero key made per call (a module-level one is held for good). */
 export function s1(m: Uint8Array): Uint8Array {
-  return aesCmac(ZERO16, m);
+  return aesCmac(new Uint8Array(16), m);
 }
 
 /** k1(N, SALT, P) = AES-CMAC_T(P) with T = AES-CMAC_SALT(N) (§3.8.2.5). */

@@ -106,8 +106,6 @@ function toPoint(pub: Uint8Array): Pt | null {
   return onCurve(p[0], p[1]) ? p : null;
 }
 
-// G = (6b17d1f2...d898c296, 4fe342e2...37bf51f5) as 64 bytes x || y, in base64 (shorter than hex).
-const G_B64 = 'axfR8uEsQkf4vOblY6RA8ncDfYEt6zOg9KE5RdiYwpZP40Li/hp/m47n60p8D54WK84zV2sxXs7LtkBoN79R9Q==';
 let G: Pt | null = null;
 /** Comb tables registered by useTable, by 'G' or the key's hex. */
 const tables: { [key: string]: Uint8Array } = {};
@@ -118,7 +116,9 @@ function keyName(key: Uint8Array | string): string {
 
 /** The base point of `key` ('G' or a public key; throws when invalid). */
 function baseOf(key: Uint8Array | string): Pt {
-  if (!G) G = toPoint(base64Decode(G_B64) as Uint8Array);
+  // G = (6b17d1f2...d898c296, 4fe342e2...37bf51f5) as 64 bytes x || y, in base64 (shorter than hex); the
+  // literal inside the function stays in flash (a module-level string of it held 10 JsVars)
+  if (!G) G = toPoint(base64Decode('axfR8uEsQkf4vOblY6RA8ncDfYEt6zOg9KE5RdiYwpZP40Li/hp/m47n60p8D54WK84zV2sxXs7LtkBoN79R9Q==') as Uint8Array);
   const p = key === 'G' ? G : toPoint(key as Uint8Array);
   check(!!p, 'bad public key');
   return p as Pt;

@@ -62,7 +62,6 @@ export interface Session {
 
 // The state is the type of the PDU expected next (Invite, Start, Public Key, Confirmation, Random,
 // Data); PDU_COMPLETE and PDU_FAILED mark a session that is over.
-const ERROR_NAMES = 'Invalid PDU,Invalid Format,Unexpected PDU,Confirmation Failed,Out of Resources,Decryption Failed,Unexpected Error'.split(',');
 
 function pdu1(type: number, params: ArrayLike<number>): Uint8Array {
   return concatBytes([[type], params]);
@@ -97,29 +96,15 @@ export function createSession(o: SessionOptions): Session {
   // Late-bound: the ECDH callback resumes the held PDUs through this (assigned once process exists).
   let drain = function (): void {};
 
-  function secret(b: Uint8Array): Uint8Array {
-    secrets.push(b);
-    return b;
-  }
-
   function wipeAll(): void {
     for (let i = 0; i < secrets.length; i++) wipe(secrets[i]);
     secrets = [];
     held = [];
   }
 
-  function over(): boolean {
-    return st >= PDU_COMPLETE;
-  }
-
   function stopTimer(): void {
     if (timer !== null) o.clock.clearTimeout(timer);
     timer = null;
-  }
-
-  function stopKeyTimer(): void {
-    if (keyTimer !== null) o.clock.clearTimeout(keyTimer);
-    keyTimer = null;
   }
 
   function restartTimer(): void {
@@ -131,7 +116,7 @@ export function createSession(o: SessionOptions): Session {
     timer = null;
     L.w('protocol timeout awaiting ' + pduName(st));
     // After Failed or Complete the session has already ended: the timer only closes the link.
-    if (!over()) {
+    if (st < PDU_COMPLETE) {
       st = PDU_FAILED;
       o.onEnd('timeout', '');
     }
@@ -139,30 +124,21 @@ export function createSession(o: SessionOptions): Session {
     o.close(CLOSE_TIMEOUT);
   }
 
-  /** Logs a PDU by name and length only (never its parameters). */
-  function logPdu(dir: string, p: Uint8Array): void {
-    L.d(dir + pduName(p[0] & 0x3f) + ' (' + p.length + ' bytes)');
-  }
-
+  /** PDUs are logged by name and length only (never their parameters). */
   function send(pdu: Uint8Array): void {
-    logPdu('tx ', pdu);
+    L.d('tx ' + pduName(pdu[0] & 0x3f) + ' (' + pdu.length + ' bytes)');
     restartTimer();
     o.send(pdu);
   }
 
   function fail(code: number): void {
-    const name = ERROR_NAMES[code - 1]; // the codes this device sends are 0x01..0x07
+    // the codes this device sends are 0x01..0x07 (the names split here: a module-level array of them costs ~30 JsVars)
+    const name = 'Invalid PDU,Invalid Format,Unexpected PDU,Confirmation Failed,Out of Resources,Decryption Failed,Unexpected Error'.split(',')[code - 1];
     L.w('provisioning failed: ' + name + ' awaiting ' + pduName(st));
     st = PDU_FAILED;
     wipeAll();
     send(pdu1(PDU_FAILED, [code]));
     o.onEnd('failed', name);
-  }
-
-  /** Move on to expect `next` after sending `type` with `params`. */
-  function reply(next: number, type: number, params: Uint8Array): void {
-    st = next;
-    send(pdu1(type, params));
   }
 
   // ---- handlers, one per PDU type the provisioner may send --------------------------------------
@@ -171,7 +147,8 @@ export function createSession(o: SessionOptions): Session {
     inputs[0] = p[1];
     L.i('invite, attention ' + p[1] + ' s');
     inputs.set(o.capabilities, 1);
-    reply(PDU_START, PDU_CAPABILITIES, o.capabilities);
+    st = PDU_START;
+    send(pdu1(PDU_CAPABILITIES, o.capabilities));
   }
 
   function onStart(p: Uint8Array): void {
@@ -181,7 +158,7 @@ export function createSession(o: SessionOptions): Session {
     inputs.set(params, 12);
     alg = params[0];
     vlen = valueLength(alg);
-    authValue = secret(new Uint8Array(vlen));
+    secrets.push((authValue = new Uint8Array(vlen)));
     if (params[2] === AUTH_STATIC_OOB) authValue.set(o.staticOob.subarray(0, vlen));
     L.i('start: ' + (params[2] === AUTH_STATIC_OOB ? 'static OOB' : 'no OOB') + (alg ? ', HMAC-SHA-256' : ', CMAC'));
     st = PDU_PUBLIC_KEY;
@@ -204,7 +181,8 @@ export function createSession(o: SessionOptions): Session {
       // provisioner's wait for our Confirmation starts only when it has our key.
       // (once; never after the session ended: fail, timeout and stop leave the state)
       function sendKey(): void {
-        stopKeyTimer();
+        if (keyTimer !== null) o.clock.clearTimeout(keyTimer);
+        keyTimer = null;
         if (st === PDU_CONFIRMATION && !keySent) {
           keySent = true;
           send(pdu1(PDU_PUBLIC_KEY, pair!.publicKey));
@@ -222,9 +200,8 @@ export function createSession(o: SessionOptions): Session {
         }
         busy = false;
         if (err || !x) return fail(ERR_UNEXPECTED_ERROR);
-        ecdhSecret = secret(x);
-        confSalt = secret(saltFor(alg, inputs));
-        confKey = secret(keyFor(alg, x, confSalt, authValue));
+        secrets.push((ecdhSecret = x), (confSalt = saltFor(alg, inputs)));
+        secrets.push((confKey = keyFor(alg, x, confSalt, authValue)));
         L.d('ECDH done');
         sendKey();
         drain();
@@ -234,10 +211,11 @@ export function createSession(o: SessionOptions): Session {
 
   function onConfirmation(p: Uint8Array): void {
     provConfirmation = p.subarray(1);
-    devRandom = secret(o.randomBytes(vlen));
+    secrets.push((devRandom = o.randomBytes(vlen)));
     const mine = confirmationFor(alg, confKey, devRandom, authValue);
     if (equalBytes(provConfirmation, mine)) return fail(ERR_INVALID_PDU);
-    reply(PDU_RANDOM, PDU_CONFIRMATION, mine);
+    st = PDU_RANDOM;
+    send(pdu1(PDU_CONFIRMATION, mine));
   }
 
   function onRandom(p: Uint8Array): void {
@@ -249,19 +227,18 @@ export function createSession(o: SessionOptions): Session {
     wipe(expected);
     if (!ok) return fail(ERR_CONFIRMATION_FAILED);
     const provSalt = provisioningSalt(confSalt, provRandom, devRandom);
-    sessKey = secret(sessionKey(ecdhSecret, provSalt));
-    sessNonce = secret(sessionNonce(ecdhSecret, provSalt));
-    devKey = secret(deviceKey(ecdhSecret, provSalt));
+    secrets.push((sessKey = sessionKey(ecdhSecret, provSalt)), (sessNonce = sessionNonce(ecdhSecret, provSalt)), (devKey = deviceKey(ecdhSecret, provSalt)));
     wipe(provSalt);
     wipe(confKey);
     wipe(authValue);
-    reply(PDU_DATA, PDU_RANDOM, devRandom);
+    st = PDU_DATA;
+    send(pdu1(PDU_RANDOM, devRandom));
   }
 
   function onData(p: Uint8Array): void {
     const plain = ccmDecrypt({ key: sessKey, nonce: sessNonce, data: p.subarray(1), micLength: 8 });
     if (!plain) return fail(ERR_DECRYPTION_FAILED);
-    secret(plain);
+    secrets.push(plain);
     const address = (plain[23] << 8) | plain[24];
     // Not a unicast range for our elements: the data is authentic but unusable.
     if (address === 0 || address + o.elements - 1 > 0x7fff) return fail(ERR_INVALID_FORMAT);
@@ -293,9 +270,9 @@ export function createSession(o: SessionOptions): Session {
   const handlers = [onInvite, null, onStart, onPublicKey, null, onConfirmation, onRandom, onData];
 
   function process(p: Uint8Array): void {
-    if (over()) return;
+    if (st >= PDU_COMPLETE) return;
     const type = p[0];
-    logPdu('rx ', p);
+    L.d('rx ' + pduName(p[0] & 0x3f) + ' (' + p.length + ' bytes)');
     if (lastRx && equalBytes(p, lastRx)) return L.d('repeat');
     // RFU types and non-zero padding bits; then the expected type; then the length table.
     const err = !p.length ? ERR_INVALID_FORMAT : type > PDU_FAILED ? ERR_INVALID_PDU : type !== st ? ERR_UNEXPECTED_PDU :
@@ -308,22 +285,23 @@ export function createSession(o: SessionOptions): Session {
   }
 
   drain = function (): void {
-    while (!busy && held.length > 0 && !over()) process(held.shift() as Uint8Array);
+    while (!busy && held.length > 0 && st < PDU_COMPLETE) process(held.shift() as Uint8Array);
   };
   restartTimer();
 
   return {
     onPdu(p: Uint8Array): void {
-      if (over()) return; // after Failed or Complete: wait for the close
+      if (st >= PDU_COMPLETE) return; // after Failed or Complete: wait for the close
       if (!busy) return process(p);
       // At most 4 PDUs are held while the key pair or the ECDH is being computed.
       if (held.length < 4 && !(lastRx && equalBytes(p, lastRx))) held.push(copyBytes(p));
     },
     stop(): void {
       stopTimer();
-      stopKeyTimer();
+      if (keyTimer !== null) o.clock.clearTimeout(keyTimer);
+      keyTimer = null;
       wipeAll();
-      if (!over()) st = PDU_FAILED; // the link is gone: nothing more happens in this session
+      if (st < PDU_COMPLETE) st = PDU_FAILED; // the link is gone: nothing more happens in this session
     },
   };
 }
