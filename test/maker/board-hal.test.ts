@@ -11,17 +11,22 @@ const files = new Map<string, string>([
 ]);
 const required: string[] = [];
 const g = globalThis as any;
-g.require = (name: string): unknown => {
+// set before each test, not when the file loads: the whole suite loads every file first, and another one
+// (the flash tool's EspruinoTools) installs its own global require meanwhile
+const stubRequire = (name: string): unknown => {
   required.push(name);
   if (name === 'Storage') return { read: (n: string) => files.get(n), readArrayBuffer: () => undefined, write: () => true, erase: () => undefined, list: () => [...files.keys()], getFree: () => 0, compact: () => undefined };
   if (name === 'Wifi') return { on: () => undefined, connect: (_s: string, _o: unknown, cb: (e: unknown) => void) => cb(null), getIP: () => ({ ip: '192.168.1.20' }), disconnect: (cb?: () => void) => cb && cb() };
   throw new Error('Module ' + name + ' not found');
 };
-g.E = { toUint8Array: (s: string) => Uint8Array.from(Buffer.from(s, 'latin1')), toString: (d: Uint8Array) => Buffer.from(d).toString('latin1') };
-g.getTime = () => 0;
-g.process.env.BOARD = 'TEST';
-// the build's feature flags (esbuild define), all on
-Object.assign(g, { __FEATURE_WSS__: true, __FEATURE_MESH__: true, __FEATURE_PB_ADV__: true, __FEATURE_PB_GATT__: true, __FEATURE_SOFTAP__: true });
+test.before.each(() => {
+  g.require = stubRequire;
+  g.E = { toUint8Array: (s: string) => Uint8Array.from(Buffer.from(s, 'latin1')), toString: (d: Uint8Array) => Buffer.from(d).toString('latin1') };
+  g.getTime = () => 0;
+  g.process.env.BOARD = 'TEST';
+  // the build's feature flags (esbuild define), all on
+  Object.assign(g, { __FEATURE_WSS__: true, __FEATURE_MESH__: true, __FEATURE_PB_ADV__: true, __FEATURE_PB_GATT__: true, __FEATURE_SOFTAP__: true });
+});
 
 const turn = (): Promise<void> => new Promise((r) => setTimeout(r, 1));
 
