@@ -423,7 +423,8 @@ async function main(): Promise<number> {
       log(`boot: ${r.bootJsVars ?? '?'} JsVars in use just after boot (stand-ins alone: ${r.preambleJsVars ?? '?'})`);
       if (r.air) log(`air bridge: ${r.air.udpIn} datagrams from the device, ${r.air.udpOut} to it`);
       for (const f of r.flows) {
-        log(`${f.flow}: ${f.outcome}; peak ${f.peakLiveJsVars ?? '?'} JsVars live (after GC, every ${PROBE_MS * 5} ms), ${f.peakJsVars ?? '?'} held with garbage not yet collected; longest event-loop block ${f.longestBlockMs ?? '?'} ms`);
+        const ffs = f.peakLiveJsVars !== null && r.preambleJsVars !== null ? `; FFS's own: ${f.peakLiveJsVars - r.preambleJsVars} (live less what was in use before the app booted)` : '';
+        log(`${f.flow}: ${f.outcome}; peak ${f.peakLiveJsVars ?? '?'} JsVars live (after GC, every ${PROBE_MS * 5} ms)${ffs}, ${f.peakJsVars ?? '?'} held with garbage not yet collected; longest event-loop block ${f.longestBlockMs ?? '?'} ms`);
         let prev = 0;
         for (const s of f.stages) {
           log(`  ${(s.ms / 1000).toFixed(2).padStart(8)} s  (+${((s.ms - prev) / 1000).toFixed(2)} s)  ${s.stage}`);
