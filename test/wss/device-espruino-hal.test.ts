@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 (globalThis as any).__fs = fs;
 import * as assert from 'uvu/assert';
 import { generateKeyPairSync } from 'node:crypto';
-import { createResponseParser, feedResponse, closeResponse, responseOf, serializeRequest, createHttp } from '../../hal/espruino/http.ts';
+import { createResponseParser, serializeRequest, createHttp } from '../../hal/espruino/http.ts';
 import { createWifi, configProblem, securityOf, wifiErrorCode } from '../../hal/espruino/wifi.ts';
 import { createConfig, findSpki } from '../../hal/espruino/config.ts';
 import { FILES } from '../../hal/storage-layout.ts';
@@ -19,8 +19,7 @@ function withEspruino(modules: { [name: string]: any }, fn: (clock: VirtualClock
   const g = globalThis as any;
   const saved = { setTimeout: g.setTimeout, clearTimeout: g.clearTimeout, require: g.require, E: g.E };
   const clock = new VirtualClock();
-  // extra arguments go to the callback, as on Espruino
-  g.setTimeout = (f: (...a: unknown[]) => void, ms: number, ...args: unknown[]) => clock.setTimeout(() => f(...args), ms);
+  g.setTimeout = (f: () => void, ms: number) => clock.setTimeout(f, ms);
   g.clearTimeout = (id: number) => {
     // as 2v29 (checked on the interpreter): an explicit undefined throws, a fired or unknown id is ignored
     if (id === undefined) throw new Error('clearTimeout(undefined) not allowed. Use clearTimeout() instead');
@@ -48,11 +47,11 @@ function parseAll(chunks: string[], max = 4096) {
   const p = createResponseParser(max);
   let r = '';
   for (const c of chunks) {
-    r = feedResponse(p, c);
+    r = p.feed(c);
     if (r) break;
   }
-  if (!r) r = closeResponse(p);
-  return { r, res: responseOf(p) };
+  if (!r) r = p.close();
+  return { r, res: p.response() };
 }
 
 test('parser: Content-Length body split anywhere, headers kept in order with duplicates', () => {
@@ -109,7 +108,7 @@ function fakeSocketModule(script: (written: string) => { chunks?: string[]; clos
   const log: string[] = [];
   return {
     log,
-    connect(o: any, cb: (s: any) => void) {
+    connect(o: any, cb: () => void) {
       const handlers: { [k: string]: (d?: any) => void } = {};
       let written = '';
       const sock = {
@@ -119,15 +118,13 @@ function fakeSocketModule(script: (written: string) => { chunks?: string[]; clos
           const plan = script(written);
           if (plan.silent) return;
           let t = 10;
-          // as Espruino: an event handler runs with the socket as `this`
-          for (const c of plan.chunks || []) (globalThis as any).setTimeout(() => handlers.data && handlers.data.call(sock, c), t++);
-          if (plan.close) (globalThis as any).setTimeout(() => handlers.close && handlers.close.call(sock), t++);
+          for (const c of plan.chunks || []) (globalThis as any).setTimeout(() => handlers.data && handlers.data(c), t++);
+          if (plan.close) (globalThis as any).setTimeout(() => handlers.close && handlers.close(), t++);
         },
         end: () => log.push('end'),
       };
       log.push('connect ' + o.host + ':' + o.port);
-      // as Espruino: the connect callback gets the socket
-      (globalThis as any).setTimeout(() => cb.call(sock, sock), 5);
+      (globalThis as any).setTimeout(() => cb(), 5);
       return sock;
     },
   };
