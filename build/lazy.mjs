@@ -409,7 +409,8 @@ export function lazify(code, map, opts = {}) {
   const emitF = (grp) => {
     const passed = passedOf(grp);
     const decls = grp.outer.map((n) => n + '=' + (constText.has(n) ? constText.get(n) : E + '[' + passed.indexOf(n) + ']'));
-    text('var ' + grp.F + '=function(' + E + '){' + (decls.length ? 'var ' + decls.join(',') + ';' : ''));
+    // (then the array is let go: $F's scope lives as long as any closure the moved code made)
+    text('var ' + grp.F + '=function(' + E + '){' + (decls.length ? 'var ' + decls.join(',') + ';' : '') + (passed.length ? E + '=0;' : ''));
     for (const u of grp.units) {
       if (u.kind) text(u.kind + ' ');
       copyEdited(u.node.start, u.node.end);
