@@ -8,6 +8,10 @@ import { FILES } from '../storage-layout';
 import { reseedFirmwareRng } from './crypto';
 
 const MAX_HEAD_BYTES = 4096;
+// a parser's `length` before the head is parsed, and for the two bodies without a Content-Length
+const HEAD = -1;
+const CHUNKED = -2;
+const TO_CLOSE = -3;
 
 export interface ResponseParser {
   /** Feed received bytes (binary string). Returns '' to go on, 'done', or an error code. */
@@ -27,10 +31,6 @@ export interface ResponseParser {
 export function createResponseParser(maxBodyBytes: number): ResponseParser {
   const PROTOCOL = 'NET_PROTOCOL';
   const TOO_LARGE = 'NET_TOO_LARGE';
-  // `length` before the head is parsed, and for the two bodies without a Content-Length
-  const HEAD = -1;
-  const CHUNKED = -2;
-  const TO_CLOSE = -3;
   /** what arrived and is not parsed yet: the head until its blank line, then the (raw) body */
   let buf = '';
   /** bytes of this response so far, framing included (interim responses dropped) */
@@ -139,7 +139,9 @@ export function createHttp(deps: { storage: StorageService; crypto?: CryptoServi
     // the request (and its body) until it is written: the closures below keep this scope, so `opts`
     // is not kept in it
     let req: HttpRequest | null = opts.request;
-    const r = { host: req.host, port: req.port, tls: req.tls, timeoutMs: req.timeoutMs };
+    const host = req.host;
+    const port = req.port;
+    const tls = req.tls;
     const onDone = opts.onDone;
     const parser = createResponseParser(opts.maxBodyBytes);
     opts = null as any;
@@ -158,7 +160,7 @@ export function createHttp(deps: { storage: StorageService; crypto?: CryptoServi
       } catch (e) {
         // already closed
       }
-      const err: HalError | null = code === 'done' ? null : { code: code, message: message + ' (' + r.host + ':' + r.port + ')' };
+      const err: HalError | null = code === 'done' ? null : { code: code, message: message + ' (' + host + ':' + port + ')' };
       const res = err ? null : parser.response();
       setTimeout(() => onDone(err, res), 0);
     }
@@ -169,8 +171,8 @@ export function createHttp(deps: { storage: StorageService; crypto?: CryptoServi
       finish(
         /host|dns|resolve/i.test(text) ? 'NET_DNS'
           : /unable to create socket/i.test(text) ? 'NET_CONNECT'
-            : r.tls && /https|ssl|tls|cert|handshake/i.test(text) ? 'NET_TLS'
-              : connected ? 'NET_RESET' : r.tls ? 'NET_TLS' : 'NET_CONNECT',
+            : tls && /https|ssl|tls|cert|handshake/i.test(text) ? 'NET_TLS'
+              : connected ? 'NET_RESET' : tls ? 'NET_TLS' : 'NET_CONNECT',
         text,
       );
     }
@@ -178,10 +180,10 @@ export function createHttp(deps: { storage: StorageService; crypto?: CryptoServi
     timer = setTimeout(() => {
       timer = null; // fired: nothing left to clear (2v29 ignores a fired id; undefined would throw)
       finish('NET_TIMEOUT', 'timeout');
-    }, r.timeoutMs);
+    }, req.timeoutMs);
     try {
-      const o: any = { host: r.host, port: r.port };
-      if (r.tls) {
+      const o: any = { host: host, port: port };
+      if (tls) {
         // the TLS stack draws from Espruino's LCG: give it fresh DRBG output before every handshake
         reseedFirmwareRng();
         // straight from Storage (memory-mapped on the ESP32: no copy in JS variables): the key as DER,
@@ -199,7 +201,7 @@ export function createHttp(deps: { storage: StorageService; crypto?: CryptoServi
         const ca = S.read(FILES.dssRoots);
         if (ca) o.ca = ca;
       }
-      sock = require(r.tls ? 'tls' : 'net').connect(o, () => {
+      sock = require(tls ? 'tls' : 'net').connect(o, () => {
         connected = true;
         if (!finished && req) sock.write(serializeRequest(req));
         req = null;
