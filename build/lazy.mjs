@@ -368,6 +368,13 @@ export function lazify(code, map, opts = {}) {
       return from && from.lazy;
     })) onlyInF.add(u);
   }
+  // a long string the bundle's function keeps too is handed over instead of written twice in the
+  // file (`t=$E[i]` and `t,` cost about 12 bytes; the base64 alphabet is 66)
+  for (const u of units) {
+    if (u.lazy || !u.kind || u.ids.length !== 1 || onlyInF.has(u) || !constText.has(u.ids[0].name)) continue;
+    const init = u.node.init;
+    if (init.type === 'Literal' && typeof init.value === 'string' && init.end - init.start > 12) constText.delete(u.ids[0].name);
+  }
 
   // 3. the new text as pieces: copies of old ranges (for the map) and new text
   const pieces = [];
