@@ -369,11 +369,14 @@ export function lazify(code, map, opts = {}) {
     })) onlyInF.add(u);
   }
   // a long string the bundle's function keeps too is handed over instead of written twice in the
-  // file (`t=$E[i]` and `t,` cost about 12 bytes; the base64 alphabet is 66)
+  // file (`t=$E[i]` and `t,` cost about 12 bytes; the base64 alphabet is 66), and so is a global
+  // path longer than its hand-over
   for (const u of units) {
     if (u.lazy || !u.kind || u.ids.length !== 1 || onlyInF.has(u) || !constText.has(u.ids[0].name)) continue;
     const init = u.node.init;
     if (init.type === 'Literal' && typeof init.value === 'string' && init.end - init.start > 12) constText.delete(u.ids[0].name);
+    // likewise a long global path (`ma=JSON.stringify`): `ma=$E[i]` and `,ma` are shorter
+    else if (init.type !== 'Literal' && init.end - init.start > u.ids[0].name.length + 7) constText.delete(u.ids[0].name);
   }
 
   // 3. the new text as pieces: copies of old ranges (for the map) and new text
