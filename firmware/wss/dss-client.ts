@@ -124,8 +124,15 @@ export function createDssClient(hal: Hal): DssClient {
         fail(Outcome.integrity, sig);
         return;
       }
+      verify(res.body, sig);
+    }
+
+    /** The body goes on only once its signature verified. A function of its own, so that while the
+     *  (long, sliced) verification runs its callback holds the body alone, not the response and its
+     *  headers (Espruino keeps a closure's whole scope). */
+    function verify(body: string, sig: Uint8Array): void {
       hal.crypto.verifyCloudSignature({
-        payload: binaryStringToBytes(res.body),
+        payload: binaryStringToBytes(body),
         derSignature: sig,
         onDone: (verr, ok) => {
           if (cancelled) return;
@@ -134,7 +141,7 @@ export function createDssClient(hal: Hal): DssClient {
               host = callHost;
               hal.config.setConfigurationValue('DSS.Host', callHost);
             }
-            onDone('', res.body);
+            onDone('', body);
           } else fail(Outcome.integrity, 'signature does not verify');
         },
       });

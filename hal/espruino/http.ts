@@ -8,6 +8,10 @@ import { FILES } from '../storage-layout';
 import { reseedFirmwareRng } from './crypto';
 
 const MAX_HEAD_BYTES = 4096;
+// a parser's `length` before the head is parsed, and for the two bodies without a Content-Length
+const HEAD = -1;
+const CHUNKED = -2;
+const TO_CLOSE = -3;
 
 export interface ResponseParser {
   /** Feed received bytes (binary string). Returns '' to go on, 'done', or an error code. */
@@ -18,88 +22,103 @@ export interface ResponseParser {
 }
 
 /**
- * An HTTP/1.x response parser (status line, headers, Content-Length / chunked / close): what has
- * arrived is parsed again at every chunk, so there is no state beyond the buffer. An oversized body
- * is refused as soon as its length is announced or the buffer passes the limit.
+ * An HTTP/1.x response parser (status line, headers, Content-Length / chunked / close), fed as the
+ * bytes arrive: the head is parsed once its blank line is in, then dropped; a Content-Length or
+ * close-delimited body is the received text itself (kept once, no copy), a chunked one is decoded
+ * chunk by chunk. An oversized body is refused as soon as its length is announced or what arrived
+ * passes the limit.
  */
 export function createResponseParser(maxBodyBytes: number): ResponseParser {
   const PROTOCOL = 'NET_PROTOCOL';
   const TOO_LARGE = 'NET_TOO_LARGE';
+  /** what arrived and is not parsed yet: the head until its blank line, then the (raw) body */
   let buf = '';
+  /** bytes of this response so far, framing included (interim responses dropped) */
+  let raw = 0;
   let status = 0;
   let headers: Array<[string, string]> = [];
+  let length = HEAD;
+  /** a chunked body, decoded so far */
   let body = '';
   let result = '';
 
   /** '' (more to come), 'done' or an error code; `closed`: the peer has closed the connection. */
   function parse(closed: boolean): string {
     const more = closed ? 'NET_RESET' : '';
-    let lines: string[];
-    let rest: string;
     // Interim responses (100 Continue) come first and are skipped, in a loop: the device's stack is
     // only ~37 calls deep.
-    do {
+    while (length === HEAD) {
       const end = buf.indexOf('\r\n\r\n');
       if (end < 0) return buf.length > MAX_HEAD_BYTES ? PROTOCOL : more;
-      lines = buf.substring(0, end).split('\r\n');
-      rest = buf.substring(end + 4);
+      const lines = buf.substring(0, end).split('\r\n');
+      buf = buf.substring(end + 4);
       // a status of three digits, 100-599
       if (!/^HTTP\/1\.. [1-5][0-9][0-9]/.test(lines[0])) return PROTOCOL;
       status = parseInt(lines[0].substring(9, 12), 10);
-      if (status < 200) buf = rest;
-    } while (status < 200);
-    headers = [];
-    let length = -1;
-    let chunked = false;
-    for (const line of lines.slice(1)) {
-      const c = line.indexOf(':');
-      if (c <= 0) return PROTOCOL;
-      const n = line.substring(0, c).trim();
-      const v = line.substring(c + 1).trim();
-      headers.push([n, v]);
-      if (/^transfer-encoding$/i.test(n) && /chunked/i.test(v)) chunked = true;
-      if (/^content-length$/i.test(n)) {
-        const l = parseInt(v, 10);
-        if (!(l >= 0) || String(l) !== v || (length >= 0 && length !== l)) return PROTOCOL;
-        length = l;
+      if (status < 200) {
+        raw -= end + 4;
+        continue;
       }
+      let announced = -1;
+      let chunked = false;
+      for (let i = 1; i < lines.length; i++) {
+        const line = lines[i];
+        const c = line.indexOf(':');
+        if (c <= 0) return PROTOCOL;
+        const n = line.substring(0, c).trim();
+        const v = line.substring(c + 1).trim();
+        headers.push([n, v]);
+        if (/^transfer-encoding$/i.test(n) && /chunked/i.test(v)) chunked = true;
+        if (/^content-length$/i.test(n)) {
+          const l = parseInt(v, 10);
+          if (!(l >= 0) || String(l) !== v || (announced >= 0 && announced !== l)) return PROTOCOL;
+          announced = l;
+        }
+      }
+      if (status === 204 || status === 304) {
+        buf = '';
+        return 'done';
+      }
+      length = chunked ? CHUNKED : announced >= 0 ? announced : TO_CLOSE;
     }
-    if (status === 204 || status === 304) return 'done';
-    body = '';
-    if (chunked) {
+    if (length === CHUNKED) {
       for (;;) {
-        const nl = rest.indexOf('\r\n');
-        if (nl < 0) return rest.length > 64 ? PROTOCOL : more;
-        const hex = rest.substring(0, nl).split(';')[0].trim();
+        const nl = buf.indexOf('\r\n');
+        if (nl < 0) return buf.length > 64 ? PROTOCOL : more;
+        const hex = buf.substring(0, nl).split(';')[0].trim();
         const n = parseInt(hex, 16);
         if (!(n >= 0) || !hex || hex.length > 6) return PROTOCOL;
         if (body.length + n > maxBodyBytes) return TOO_LARGE;
         // the last chunk: done after the (optional) trailer and its blank line
-        if (!n) return rest.indexOf('\r\n\r\n', nl) >= 0 ? 'done' : more;
-        if (rest.length < nl + n + 4) return more;
-        if (rest.substr(nl + 2 + n, 2) !== '\r\n') return PROTOCOL;
-        body += rest.substr(nl + 2, n);
-        rest = rest.substring(nl + n + 4);
+        if (!n) return buf.indexOf('\r\n\r\n', nl) >= 0 ? 'done' : more;
+        if (buf.length < nl + n + 4) return more;
+        if (buf.substr(nl + 2 + n, 2) !== '\r\n') return PROTOCOL;
+        body += buf.substr(nl + 2, n);
+        buf = buf.substring(nl + n + 4);
       }
     }
-    body = length >= 0 ? rest.substring(0, length) : rest;
-    if (length > maxBodyBytes || body.length > maxBodyBytes) return TOO_LARGE;
-    return length >= 0 ? (body.length === length ? 'done' : more) : closed ? 'done' : '';
+    if (length === TO_CLOSE) return buf.length > maxBodyBytes ? TOO_LARGE : closed ? 'done' : '';
+    if (length > maxBodyBytes) return TOO_LARGE;
+    if (buf.length < length) return more;
+    // bytes past the announced length are not the body
+    if (buf.length > length) buf = buf.substring(0, length);
+    return 'done';
   }
 
   return {
     feed(chunk: string): string {
       if (result) return result;
       buf += chunk;
-      // chunk framing costs bytes too: the raw buffer is bounded as well
-      result = buf.length > 2 * maxBodyBytes + MAX_HEAD_BYTES ? TOO_LARGE : parse(false);
+      raw += chunk.length;
+      // chunk framing costs bytes too: the raw response is bounded as well
+      result = raw > 2 * maxBodyBytes + MAX_HEAD_BYTES ? TOO_LARGE : parse(false);
       return result;
     },
     close(): string {
       return result || parse(true);
     },
     response(): HttpResponse {
-      return { statusCode: status, headers: headers, body: body };
+      return { statusCode: status, headers: headers, body: length === CHUNKED ? body : length === HEAD ? '' : buf };
     },
   };
 }
@@ -117,8 +136,15 @@ export function serializeRequest(r: HttpRequest): string {
 
 export function createHttp(deps: { storage: StorageService; crypto?: CryptoService; log: LogService }): HttpService {
   function execute(opts: { request: HttpRequest; maxBodyBytes: number; onDone: OnDone<HttpResponse> }): void {
-    const r = opts.request;
+    // the request (and its body) until it is written: the closures below keep this scope, so `opts`
+    // is not kept in it
+    let req: HttpRequest | null = opts.request;
+    const host = req.host;
+    const port = req.port;
+    const tls = req.tls;
+    const onDone = opts.onDone;
     const parser = createResponseParser(opts.maxBodyBytes);
+    opts = null as any;
     let finished = false;
     let connected = false;
     let sock: any = null;
@@ -127,15 +153,16 @@ export function createHttp(deps: { storage: StorageService; crypto?: CryptoServi
     function finish(code: string, message: string): void {
       if (finished) return;
       finished = true;
+      req = null;
       if (timer !== null) clearTimeout(timer);
       try {
         if (sock) sock.end();
       } catch (e) {
         // already closed
       }
-      const err: HalError | null = code === 'done' ? null : { code: code, message: message + ' (' + r.host + ':' + r.port + ')' };
+      const err: HalError | null = code === 'done' ? null : { code: code, message: message + ' (' + host + ':' + port + ')' };
       const res = err ? null : parser.response();
-      setTimeout(() => opts.onDone(err, res), 0);
+      setTimeout(() => onDone(err, res), 0);
     }
 
     /** A thrown error or a socket 'error' event, classified by its message. */
@@ -144,8 +171,8 @@ export function createHttp(deps: { storage: StorageService; crypto?: CryptoServi
       finish(
         /host|dns|resolve/i.test(text) ? 'NET_DNS'
           : /unable to create socket/i.test(text) ? 'NET_CONNECT'
-            : r.tls && /https|ssl|tls|cert|handshake/i.test(text) ? 'NET_TLS'
-              : connected ? 'NET_RESET' : r.tls ? 'NET_TLS' : 'NET_CONNECT',
+            : tls && /https|ssl|tls|cert|handshake/i.test(text) ? 'NET_TLS'
+              : connected ? 'NET_RESET' : tls ? 'NET_TLS' : 'NET_CONNECT',
         text,
       );
     }
@@ -153,10 +180,10 @@ export function createHttp(deps: { storage: StorageService; crypto?: CryptoServi
     timer = setTimeout(() => {
       timer = null; // fired: nothing left to clear (2v29 ignores a fired id; undefined would throw)
       finish('NET_TIMEOUT', 'timeout');
-    }, r.timeoutMs);
+    }, req.timeoutMs);
     try {
-      const o: any = { host: r.host, port: r.port };
-      if (r.tls) {
+      const o: any = { host: host, port: port };
+      if (tls) {
         // the TLS stack draws from Espruino's LCG: give it fresh DRBG output before every handshake
         reseedFirmwareRng();
         // straight from Storage (memory-mapped on the ESP32: no copy in JS variables): the key as DER,
@@ -174,9 +201,10 @@ export function createHttp(deps: { storage: StorageService; crypto?: CryptoServi
         const ca = S.read(FILES.dssRoots);
         if (ca) o.ca = ca;
       }
-      sock = require(r.tls ? 'tls' : 'net').connect(o, () => {
+      sock = require(tls ? 'tls' : 'net').connect(o, () => {
         connected = true;
-        if (!finished) sock.write(serializeRequest(r));
+        if (!finished && req) sock.write(serializeRequest(req));
+        req = null;
       });
       sock.on('data', (d: any) => {
         const res = finished ? '' : parser.feed(String(d));

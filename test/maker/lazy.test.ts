@@ -187,4 +187,29 @@ test('a group of moved modules is evaluated on its own first use; groups reach e
   assert.is(ctx.N, 2, 'once');
 });
 
+
+test('a long string constant or global path the eager code keeps too is handed to $F, not written twice; a short one is declared again', () => {
+  const long = '"ABCDEFGHIJKLMNOPQRSTUVWXYZ"';
+  const code = '(()=>{var L=' + long + ';var s="ab";var j=JSON.stringify;var o=' + long.replace('A', 'Z') + ';function e(){return L+s+j(1)}function a(){return L.length+s+o+j(2)}globalThis.R=[e(),a()]})();\n';
+  const gen = new sourceMapJs.SourceMapGenerator({ file: 's.js' });
+  for (const [needle, src] of [['L=', 'core.ts'], ['s="ab"', 'core.ts'], ['j=', 'core.ts'], ['o=', 'core.ts'], ['function e', 'core.ts'], ['function a', 'lazy.ts'], ['globalThis', 'core.ts']]) {
+    gen.addMapping({ generated: { line: 1, column: code.indexOf(needle) }, original: { line: 1, column: 0 }, source: src });
+  }
+  const r = lazify(code, gen.toJSON(), { isLazySource: (s: string) => s === 'lazy.ts' });
+  assert.is(r.moved, 1, r.code);
+  // L (long, read eagerly too): once in the file, handed over; s (short): declared again in $F;
+  // o (long, read only by the moved code): only in $F
+  assert.is(r.code.split(long).length - 1, 1, r.code);
+  assert.ok(/=function\((\$\w+)\)\{var [^;]*L=\1\[0\]/.test(r.code), r.code);
+  assert.ok(/=function\(\$\w+\)\{var [^;]*s="ab"/.test(r.code) && r.code.split('"ab"').length - 1 === 2, r.code);
+  assert.is(r.code.split(long.replace('A', 'Z')).length - 1, 1, r.code);
+  // j (a global path longer than its hand-over): handed over too
+  assert.is(r.code.split('JSON.stringify').length - 1, 1, r.code);
+  assert.ok(r.code.indexOf(long.replace('A', 'Z')) < r.code.indexOf('(()=>{'), 'o is declared in $F only: ' + r.code);
+  const ctx: any = {};
+  ctx.globalThis = ctx;
+  vm.runInNewContext(r.code, ctx);
+  assert.is(JSON.stringify(ctx.R), JSON.stringify(['ABCDEFGHIJKLMNOPQRSTUVWXYZab1', '26abZBCDEFGHIJKLMNOPQRSTUVWXYZ2']));
+});
+
 test.run();
