@@ -74,6 +74,36 @@ function plainlyCalled(a, fn) {
 }
 
 /**
+ * `P[k]` where P is a parameter of a function that is only ever called with an array literal there (how
+ * build/lazy.mjs hands the eager bindings to the moved code: `$F([a,b,...])`, then `var x=$0[k]`): the
+ * identifiers at index k of those arrays, or null when the value can come from anywhere else.
+ */
+function handedOver(a, init) {
+  if (init.type !== 'MemberExpression' || !init.computed || init.object.type !== 'Identifier' ||
+      init.property.type !== 'Literal' || typeof init.property.value !== 'number') return null;
+  const ref = a.refs.find((r) => r.id === init.object);
+  const param = ref && ref.binding;
+  if (!param || param.kind !== 'param') return null;
+  const fn = param.decl;
+  const index = fn.params.indexOf(param.id);
+  const holder = a.parents.get(fn);
+  const fnId = fn.type === 'FunctionDeclaration' ? fn.id
+    : holder && holder.type === 'VariableDeclarator' && holder.init === fn && holder.id.type === 'Identifier' ? holder.id : null;
+  const binding = fnId && a.bindings.find((b) => b.id === fnId);
+  if (index < 0 || !binding || binding.decls.length !== 1) return null;
+  const out = [];
+  for (const r of binding.refs) {
+    const call = a.parents.get(r.id);
+    if (!call || call.type !== 'CallExpression' || call.callee !== r.id) return null;
+    const arr = call.arguments[index];
+    const el = arr && arr.type === 'ArrayExpression' ? arr.elements[init.property.value] : null;
+    if (!el || el.type !== 'Identifier') return null;
+    out.push(el);
+  }
+  return out;
+}
+
+/**
  * The bindings the bundle's `new` expressions can reach: each `new X` whose X is a variable, followed back
  * through the variables it was copied from (`var F=f`, `F=f`). `known` is false when some `new` takes its
  * constructor from anywhere else (a parameter, a property): then no declaration is known safe this way.
@@ -94,7 +124,12 @@ function constructedBindings(a) {
       const p = a.parents.get(d);
       if (p && p.type === 'VariableDeclarator' && p.id === d && p.init) {
         if (p.init.type === 'Identifier') mark(p.init, depth + 1);
-        else if (p.init.type !== 'ClassExpression') known = false;
+        else if (p.init.type === 'ClassExpression') continue;
+        else {
+          const from = handedOver(a, p.init);
+          if (from) for (const id of from) mark(id, depth + 1);
+          else known = false;
+        }
       }
     }
     for (const r of b.refs) {

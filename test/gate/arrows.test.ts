@@ -65,6 +65,19 @@ box.out=[called(),holder.s(),typeof make];
   assert.ok(r.code.includes('function stored('), 'a stored function may be new-ed by make: kept');
 });
 
+test('a constructor handed over in an array (build/lazy.mjs: `$F([a,b])`, then `var x=$0[k]`) stays a function', () => {
+  const code = `(function(){
+function Made(x){return {x:x}}
+function helper(y){return y+1}
+var F=function(h){var M=h[0],k=h[1];h=0;return [new M(1).x,k(1)]};
+box.out=F([Made,helper]);
+})();`;
+  const r = arrowify(code, null);
+  assert.is(run(r.code), run(code));
+  assert.ok(r.code.includes('function Made('), 'new-ed through the hand-over: kept');
+  assert.match(r.code, /var helper=y=>y\+1/);
+});
+
 test('the firmware bundle: arrows written, and it still passes the gate', async () => {
   if (!existsSync('dist/firmware.js')) return;
   const code = readFileSync('dist/firmware.js', 'utf8');
