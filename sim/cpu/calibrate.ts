@@ -404,7 +404,7 @@ async function main(): Promise<number> {
       firmwareVersion: firmwareVersion(),
       measured: {
         date: measuredAt,
-        interpreter: from ? interp : `Espruino ${version || '?'} Linux build with the ESP32 profile (16,383 JsVars), ${bin}`,
+        interpreter: from ? interp : `Espruino ${version || '?'} Linux build with the ESP32 profile (16,383 JsVars), built by npm run espruino:build (${path.basename(bin)}; no path, so the table names nothing outside the repository)`,
         host: `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores (shared)`,
         how: 'node --import tsx sim/cpu/calibrate.ts: sim/cpu/measure.ts (firmware/crypto with the native SHA-256/AES the HAL plugs in, ' +
           'every P-256 slice timed with getTime) and dist/firmware.js evaluated whole (boot); wall times scaled by the run\'s CPU share ' +

@@ -19,7 +19,22 @@ const stubRequire = (name: string): unknown => {
   if (name === 'Wifi') return { on: () => undefined, connect: (_s: string, _o: unknown, cb: (e: unknown) => void) => cb(null), getIP: () => ({ ip: '192.168.1.20' }), disconnect: (cb?: () => void) => cb && cb() };
   throw new Error('Module ' + name + ' not found');
 };
+const STUBBED = ['require', 'E', 'getTime', '__FEATURE_WSS__', '__FEATURE_MESH__', '__FEATURE_PB_ADV__', '__FEATURE_PB_GATT__', '__FEATURE_SOFTAP__'];
+let saved: { [k: string]: unknown } = {};
+let savedBoard: string | undefined;
+test.after.each(() => {
+  // put back what the other suites see (they run in the same process)
+  for (const k of STUBBED) {
+    if (saved[k] === undefined) delete g[k];
+    else g[k] = saved[k];
+  }
+  if (savedBoard === undefined) delete g.process.env.BOARD;
+  else g.process.env.BOARD = savedBoard;
+});
 test.before.each(() => {
+  saved = {};
+  for (const k of STUBBED) saved[k] = g[k];
+  savedBoard = g.process.env.BOARD;
   g.require = stubRequire;
   g.E = { toUint8Array: (s: string) => Uint8Array.from(Buffer.from(s, 'latin1')), toString: (d: Uint8Array) => Buffer.from(d).toString('latin1') };
   g.getTime = () => 0;
