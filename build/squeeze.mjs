@@ -67,25 +67,28 @@ function inlineEdits(code, ast) {
   }
   // the declarators go: runs of removed ones, with their commas; a statement left empty goes whole
   const decls = new Set([...removed].map((d) => a.parents.get(d)));
-  for (const decl of decls) {
-    const list = decl.declarations;
-    if (list.every((d) => removed.has(d))) {
-      edits.push({ start: decl.start, end: decl.end, text: '' });
+  for (const decl of decls) dropDeclarators(decl, removed, edits);
+  return { edits, inlined };
+}
+
+/** Edits that remove the declarators of `decl` that are in `gone` (the whole statement when all are). */
+function dropDeclarators(decl, gone, edits) {
+  const list = decl.declarations;
+  if (list.every((d) => gone.has(d))) {
+    edits.push({ start: decl.start, end: decl.end, text: '' });
+    return;
+  }
+  for (let i = 0; i < list.length; ) {
+    if (!gone.has(list[i])) {
+      i++;
       continue;
     }
-    for (let i = 0; i < list.length; ) {
-      if (!removed.has(list[i])) {
-        i++;
-        continue;
-      }
-      let j = i;
-      while (j + 1 < list.length && removed.has(list[j + 1])) j++;
-      if (j + 1 < list.length) edits.push({ start: list[i].start, end: list[j + 1].start, text: '' });
-      else edits.push({ start: list[i - 1].end, end: list[j].end, text: '' });
-      i = j + 1;
-    }
+    let j = i;
+    while (j + 1 < list.length && gone.has(list[j + 1])) j++;
+    if (j + 1 < list.length) edits.push({ start: list[i].start, end: list[j + 1].start, text: '' });
+    else edits.push({ start: list[i - 1].end, end: list[j].end, text: '' });
+    i = j + 1;
   }
-  return { edits, inlined };
 }
 
 /** 2: adjacent declarations of one kind merged. */
@@ -234,21 +237,7 @@ function sinkEdits(code, ast) {
       sunk.push(d.id.name);
     }
   }
-  const list = first.declarations;
-  if (gone.size && list.every((d) => gone.has(d))) edits.push({ start: first.start, end: first.end, text: '' });
-  else {
-    for (let i = 0; i < list.length; ) {
-      if (!gone.has(list[i])) {
-        i++;
-        continue;
-      }
-      let j = i;
-      while (j + 1 < list.length && gone.has(list[j + 1])) j++;
-      if (j + 1 < list.length) edits.push({ start: list[i].start, end: list[j + 1].start, text: '' });
-      else edits.push({ start: list[i - 1].end, end: list[j].end, text: '' });
-      i = j + 1;
-    }
-  }
+  if (gone.size) dropDeclarators(first, gone, edits);
   return { edits, sunk };
 }
 
