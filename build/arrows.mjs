@@ -14,14 +14,16 @@
 //  - an expression: it is an argument of a call, a plain property value (not a method, getter or setter),
 //    a variable's initial value, the right side of an assignment, an array element or a returned value
 //    (never an operand, a callee or a test, where an arrow would need parentheses); a name it carries is
-//    dropped only when its body does not use it;
+//    dropped only when its body does not use it; and every `new` of the bundle is followed back to a
+//    variable, class or declaration (below), none of which has a function expression for its value;
 //  - a declaration: in a function body or the program (not a nested block, so `var` scopes it the same),
 //    declared once, never written nor the object of a member access (`f.prototype`), not one of the lazy
 //    pass's own `$` names, and never reached by a `new`: each `new X` of the bundle is followed back through
 //    the variables X was copied from (the DRBG's factory is `new`-ed through the lazy pass's copy of it);
-//    when some `new` takes its constructor from a parameter or a property, only declarations that are
-//    just called or handed to calls are converted. Espruino hoists no function, and the gate rejects any use before the
-//    declaration runs, so a `var` binding set where the declaration stood behaves the same.
+//    when some `new` takes its constructor from a parameter or a property, only declarations whose every
+//    use calls them (directly or through a copy) are converted, and no expression. Espruino hoists no
+//    function, and the gate rejects any use before the declaration runs, so a `var` binding set where the
+//    declaration stood behaves the same.
 // `{return X}` becomes `X` (in parentheses when X is an object literal or a comma expression).
 // The source map follows every edit (build/postpass.mjs remap).
 import { parseScript, analyze, children, isFunction } from './scope.mjs';
@@ -61,15 +63,14 @@ function arrowFits(fn, p) {
   }
 }
 
-/** A declaration whose name is only ever called or passed to a call. */
-function plainlyCalled(a, fn) {
-  const binding = a.bindings.find((x) => x.id === fn.id);
+/** A declaration no `new` can reach (`built`: constructedBindings), never written nor used as an object. */
+function plainlyCalled(a, fn, built) {
+  const binding = a.bindingOf.get(fn.id);
   if (!binding || binding.decls.length !== 1) return false;
   if (binding.refs.some((r) => {
     const p = a.parents.get(r.id);
     return r.write || (p && p.type === 'MemberExpression' && p.object === r.id);
   })) return false;
-  const built = a.constructed || (a.constructed = constructedBindings(a));
   return built.known ? !built.set.has(binding) : onlyCalled(a, binding, 0);
 }
 
@@ -81,7 +82,7 @@ function plainlyCalled(a, fn) {
 function handedOver(a, init) {
   if (init.type !== 'MemberExpression' || !init.computed || init.object.type !== 'Identifier' ||
       init.property.type !== 'Literal' || typeof init.property.value !== 'number') return null;
-  const ref = a.refs.find((r) => r.id === init.object);
+  const ref = a.refOf.get(init.object);
   const param = ref && ref.binding;
   if (!param || param.kind !== 'param') return null;
   const fn = param.decl;
@@ -89,7 +90,7 @@ function handedOver(a, init) {
   const holder = a.parents.get(fn);
   const fnId = fn.type === 'FunctionDeclaration' ? fn.id
     : holder && holder.type === 'VariableDeclarator' && holder.init === fn && holder.id.type === 'Identifier' ? holder.id : null;
-  const binding = fnId && a.bindings.find((b) => b.id === fnId);
+  const binding = fnId && a.bindingOf.get(fnId);
   if (index < 0 || !binding || binding.decls.length !== 1) return null;
   const out = [];
   for (const r of binding.refs) {
@@ -112,7 +113,7 @@ function constructedBindings(a) {
   const set = new Set();
   let known = true;
   const mark = (id, depth) => {
-    const ref = a.refs.find((r) => r.id === id);
+    const ref = a.refOf.get(id);
     if (!ref || !ref.binding) return; // a global: Uint8Array, Error...
     const b = ref.binding;
     if (set.has(b)) return;
@@ -147,21 +148,21 @@ function constructedBindings(a) {
     }
     for (const c of children(n)) walk(c);
   };
-  walk(a.program);
+  walk(a.ast);
   return { set, known };
 }
 
-/** Every reference of `binding` is a call or a call's argument, or an alias (`var F=f`, the lazy pass's
- * copies) whose own references are: a property value or anything else could be `new`-ed where this pass
- * cannot see it (the DRBG's factory is `new`-ed through such an alias). */
+/** Every reference of `binding` calls it, or is an alias (`var F=f`, the lazy pass's copies) whose own
+ * references do: handed to a call, stored in a property or anything else, it could be `new`-ed where this
+ * pass cannot see it (the DRBG's factory is `new`-ed through such an alias). */
 function onlyCalled(a, binding, depth) {
   if (!binding || binding.decls.length !== 1 || depth > 4) return false;
   for (const r of binding.refs) {
     const p = a.parents.get(r.id);
     if (r.write || !p) return false;
-    if (p.type === 'CallExpression') continue;
+    if (p.type === 'CallExpression' && p.callee === r.id) continue;
     if (p.type === 'VariableDeclarator' && p.init === r.id && p.id.type === 'Identifier' &&
-        onlyCalled(a, a.bindings.find((x) => x.id === p.id), depth + 1)) continue;
+        onlyCalled(a, a.bindingOf.get(p.id), depth + 1)) continue;
     return false;
   }
   return true;
@@ -191,7 +192,8 @@ function arrowTail(code, fn, edits) {
 export function arrowify(code, map) {
   const ast = parseScript(code);
   const a = analyze(ast);
-  a.program = ast;
+  // a function expression can be `new`-ed only where some `new` is not followed back (built.known false)
+  const built = constructedBindings(a);
   const edits = [];
   let arrows = 0;
   const visit = (n, parent) => {
@@ -199,8 +201,8 @@ export function arrowify(code, map) {
     const fn = n;
     if ((fn.type === 'FunctionExpression' || fn.type === 'FunctionDeclaration') && !fn.generator && !fn.async &&
         fn.body.type === 'BlockStatement' && !usesOwnThis(fn)) {
-      if (fn.type === 'FunctionExpression' && arrowFits(fn, parent)) {
-        const named = fn.id && a.bindings.find((x) => x.id === fn.id);
+      if (fn.type === 'FunctionExpression' && built.known && arrowFits(fn, parent)) {
+        const named = fn.id && a.bindingOf.get(fn.id);
         if (!named || !named.refs.length) {
           edits.push({ start: fn.start, end: fn.id ? fn.id.end : fn.start + 'function'.length, text: '' });
           arrowTail(code, fn, edits);
@@ -208,7 +210,7 @@ export function arrowify(code, map) {
         }
       } else if (fn.type === 'FunctionDeclaration' && fn.id && !fn.id.name.startsWith('$') &&
           parent && (parent.type === 'Program' || (parent.type === 'BlockStatement' && isFunction(a.parents.get(parent) || {}))) &&
-          plainlyCalled(a, fn)) {
+          plainlyCalled(a, fn, built)) {
         edits.push({ start: fn.start, end: fn.id.end, text: 'var ' + fn.id.name + '=' });
         const end = arrowTail(code, fn, edits);
         const next = code.slice(fn.end).match(/^\s*(.?)/)[1];

@@ -82,7 +82,8 @@ export function patternIds(p, out = []) {
  * Analyse a parsed Program. Returns {
  *   scopes, bindings: Binding[], refs: Ref[], declIds: Set<Identifier>,
  *   parents: Map<node, parent>, fnOf: Map<node, enclosing function node | Program>,
- *   scopeOf: Map<node, Scope> (scope owned by a node), globals: Map<name, Ref[]>
+ *   scopeOf: Map<node, Scope> (scope owned by a node), globals: Map<name, Ref[]>,
+ *   refOf: Map<Identifier, Ref> (a reference's record), bindingOf: Map<Identifier, Binding> (a declared name's)
  * }
  * Binding = { name, kind, id, decl, scope, refs: Ref[] }; Ref = { id, scope, binding|null, write }.
  */
@@ -94,11 +95,14 @@ export function analyze(ast) {
   const declIds = new Set();
   const nonRefIds = new Set(); // property keys, member names, labels: not variable references
   const globals = new Map();
+  const refOf = new Map();
+  const bindingOf = new Map();
 
   function declare(scope, id, kind, decl) {
     const existing = scope.bindings.get(id.name);
     declIds.add(id);
     if (existing) {
+      bindingOf.set(id, existing);
       existing.ids.push(id);
       if (kind === 'function') existing.kind = existing.kind === 'param' ? existing.kind : kind;
       existing.decls.push(decl);
@@ -106,6 +110,7 @@ export function analyze(ast) {
     }
     const b = { name: id.name, kind, id, ids: [id], decl, decls: [decl], scope, refs: [] };
     scope.bindings.set(id.name, b);
+    bindingOf.set(id, b);
     bindings.push(b);
     return b;
   }
@@ -219,6 +224,7 @@ export function analyze(ast) {
       const binding = scope.lookup(node.name);
       const ref = { id: node, scope, binding, write: isWrite(node) };
       refs.push(ref);
+      refOf.set(node, ref);
       if (binding) binding.refs.push(ref);
       else {
         if (!globals.has(node.name)) globals.set(node.name, []);
@@ -241,5 +247,5 @@ export function analyze(ast) {
     for (const c of children(node)) mark(c, next);
   })(ast, ast);
 
-  return { ast, parents, scopeOf, bindings, refs, declIds, nonRefIds, globals, fnOf };
+  return { ast, parents, scopeOf, bindings, refs, declIds, nonRefIds, globals, fnOf, refOf, bindingOf };
 }

@@ -197,7 +197,7 @@ function stableInit(a, init) {
   let n = init;
   while (n.type === 'MemberExpression' && !n.computed) n = n.object;
   if (n.type !== 'Identifier') return false;
-  const ref = a.refs.find((r) => r.id === n);
+  const ref = a.refOf.get(n);
   return !!ref && !ref.binding;
 }
 
@@ -217,7 +217,7 @@ function sinkEdits(code, ast) {
   const moved = new Map();
   for (const d of first.declarations) {
     if (d.id.type !== 'Identifier' || !d.init || !stableInit(a, d.init)) continue;
-    const b = a.bindings.find((x) => x.decl === d);
+    const b = a.bindingOf.get(d.id);
     if (!b || b.decls.length !== 1 || !b.refs.length || b.refs.some((r) => r.write || refProblem(a, r.id) === 'written')) continue;
     const target = once.find((o) => b.refs.every((r) => r.id.start > o.fn.body.start && r.id.end < o.fn.body.end));
     if (!target || target.holder === b.name) continue;
@@ -246,7 +246,7 @@ function calleeIsGlobal(a, callee) {
   let n = callee;
   while (n.type === 'MemberExpression') n = n.object;
   if (n.type !== 'Identifier') return false;
-  const ref = a.refs.find((r) => r.id === n);
+  const ref = a.refOf.get(n);
   return !!ref && !ref.binding;
 }
 

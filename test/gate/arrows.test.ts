@@ -65,6 +65,30 @@ box.out=[called(),holder.s(),typeof make];
   assert.ok(r.code.includes('function stored('), 'a stored function may be new-ed by make: kept');
 });
 
+test('a function handed to a call, or a function expression, stays a function where some new is not followed back', () => {
+  const code = `(function(){
+function make(C){return new C().v}
+function cb(){return {v:7}}
+var expr=function(){return {v:8}};
+box.out=[make(cb),make(expr)];
+})();`;
+  const r = arrowify(code, null);
+  assert.is(run(r.code), run(code));
+  assert.ok(r.code.includes('function cb('), 'handed to make, which new-s it: kept');
+  assert.ok(r.code.includes('expr=function('), 'a function expression: kept');
+});
+
+test('a function expression a new reaches through its variable stays a function', () => {
+  const code = `(function(){
+var Ctor=function(x){return {x:x}};
+var plain=function(x){return x+1};
+box.out=[new Ctor(3).x,plain(1)];
+})();`;
+  const r = arrowify(code, null);
+  assert.is(run(r.code), run(code));
+  assert.ok(r.code.includes('Ctor=function('), 'new-ed: kept');
+});
+
 test('a constructor handed over in an array (build/lazy.mjs: `$F([a,b])`, then `var x=$0[k]`) stays a function', () => {
   const code = `(function(){
 function Made(x){return {x:x}}
