@@ -19,6 +19,7 @@ import { mangleOptions, saveMangleCache } from './build/mangle.mjs';
 import { lazify } from './build/lazy.mjs';
 import { squeeze } from './build/squeeze.mjs';
 import { arrowify } from './build/arrows.mjs';
+import { terse } from './build/terser.mjs';
 import { appArg, loadMakerApp } from './build/maker.mjs';
 import { logCodesPlugin, createCollector, finishCodes, stampId, makeDictionary, restoreSources, dictionaryPath } from './build/logcodes.mjs';
 
@@ -105,6 +106,8 @@ export async function buildBundle(entry, outfile, argv = [], extra = {}, opts = 
   if (!argv.includes('--no-arrows')) post = { ...post, ...arrowify(post.code, post.map) };
   // number constants inlined, adjacent declarations merged (build/squeeze.mjs)
   post = { ...post, ...squeeze(post.code, post.map) };
+  // terser's compressor and mangler over the result (build/terser.mjs), unless `--no-terser`
+  if (!argv.includes('--no-terser')) post = { ...post, ...(await terse(post.code, post.map)) };
   let dict = null;
   const dictFile = dictionaryPath(outfile);
   if (codesOn) {

@@ -586,13 +586,18 @@ function hoisting(a, add) {
 
   // esbuild's __export helper: `(target, all) => { for (var name in all) defineProperty(target, name,
   // { get: all[name], enumerable: true }) }`. espruino.md: Object.defineProperty with get works.
+  // terser (build/terser.mjs) inlines the helper where it is used once: `((target, all) => {...})(ns, {...})`.
   const exportHelpers = new Map();
   function isExportHelper(callee) {
-    if (callee.type !== 'Identifier') return false;
-    const b = bindingOf(callee);
-    if (!b || b.decls.length !== 1 || b.decl.type !== 'VariableDeclarator' || !b.decl.init) return false;
-    if (exportHelpers.has(b)) return exportHelpers.get(b);
-    const f = b.decl.init;
+    let key = callee;
+    let f = callee;
+    if (callee.type === 'Identifier') {
+      const b = bindingOf(callee);
+      if (!b || b.decls.length !== 1 || b.decl.type !== 'VariableDeclarator' || !b.decl.init) return false;
+      key = b;
+      f = b.decl.init;
+    } else if (!isFunction(callee)) return false;
+    if (exportHelpers.has(key)) return exportHelpers.get(key);
     let ok = false;
     if (isFunction(f) && f.params.length === 2 && f.params.every((q) => q.type === 'Identifier')) {
       const all = f.params[1].name;
@@ -609,7 +614,7 @@ function hoisting(a, add) {
         for (const c of children(n)) scan(c);
       })(f.body);
     }
-    exportHelpers.set(b, ok);
+    exportHelpers.set(key, ok);
     return ok;
   }
   function exportTarget(obj) {
