@@ -16,6 +16,10 @@
 //  - the mangler never picks `of`, `let` or `static` (keywords on the interpreter) nor a name of
 //    Espruino's pins or objects a local could shadow (terser already keeps every global the scope reads);
 //  - `keep_fargs: false`: unused trailing parameters go (nothing in the firmware reads `fn.length`);
+//  - `inline: 1` (simple functions only): from level 2 terser inlines a function with parameters by
+//    declaring them as `var`s after the body's `return` (`{return Z=e=!Z,...;var e}`), which only works
+//    where `var` is hoisted; Espruino does not hoist it. The gate's hoisting rule caught it in the
+//    smart plug's build (test/maker: the example builds through every gate). 16 bytes dearer;
 //  - `passes: 2`: a third pass saved nothing more.
 // The gate (build/check.mjs) checks the result like any other output, and the source map follows.
 import { minify } from 'terser';
@@ -23,7 +27,7 @@ import { minify } from 'terser';
 export const TERSER_OPTIONS = Object.freeze({
   ecma: 5,
   toplevel: false,
-  compress: { ecma: 5, passes: 2, keep_fargs: false, pure_getters: false, hoist_funs: false, hoist_vars: false },
+  compress: { ecma: 5, passes: 2, keep_fargs: false, pure_getters: false, hoist_funs: false, hoist_vars: false, inline:false },
   mangle: { reserved: ['of', 'let', 'static'] },
   format: { ecma: 5, comments: false },
 });
