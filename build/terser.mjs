@@ -27,7 +27,7 @@ import { minify } from 'terser';
 export const TERSER_OPTIONS = Object.freeze({
   ecma: 5,
   toplevel: false,
-  compress: { ecma: 5, passes: 2, keep_fargs: false, pure_getters: false, hoist_funs: false, hoist_vars: false, inline:false },
+  compress: { ecma: 5, passes: 2, keep_fargs: false, pure_getters: false, hoist_funs: false, hoist_vars: false, inline: 1 },
   mangle: { reserved: ['of', 'let', 'static'] },
   format: { ecma: 5, comments: false },
 });
