@@ -107,7 +107,11 @@ export async function buildBundle(entry, outfile, argv = [], extra = {}, opts = 
   // number constants inlined, adjacent declarations merged (build/squeeze.mjs)
   post = { ...post, ...squeeze(post.code, post.map) };
   // terser's compressor and mangler over the result (build/terser.mjs), unless `--no-terser`
-  if (!argv.includes('--no-terser')) post = { ...post, ...(await terse(post.code, post.map)) };
+  // (and the squeeze pass once more: terser leaves adjacent declarations it could merge)
+  if (!argv.includes('--no-terser')) {
+    post = { ...post, ...(await terse(post.code, post.map)) };
+    post = { ...post, ...squeeze(post.code, post.map) };
+  }
   let dict = null;
   const dictFile = dictionaryPath(outfile);
   if (codesOn) {
