@@ -16,7 +16,7 @@
 //    T[i] = sum_t bit_t(i) * 2^(32t) * P: 31 doublings + <= 32 mixed additions. A table is bytes
 //    (Montgomery-form X||Y, 64 bytes per entry), so it can stay in Storage (memory-mapped flash);
 //  * several terms share the doublings (Shamir's trick): u1*G + u2*Q is one loop.
-import { Fe, fe, feMul, feLin, feLinN, feIsZero, feReduce, feFromBytes, powStep, ONE, B, PM2, PLAIN_ONE } from './p256-field.ts';
+import { Fe, fe, feMul, feLin, feLinN, feIsZero, feReduce, feFromBytes, feToBytes, powStep, ONE, B, PM2, PLAIN_ONE } from './p256-field.ts';
 
 /** A Jacobian point [X, Y, Z] (Montgomery-form coordinates). */
 export type Pt = Fe[];
@@ -164,13 +164,15 @@ export function naf(k: Uint8Array): Int8Array {
   return d;
 }
 
+/** A step machine: each call does one bounded step and returns undefined, until the one that returns [result]. */
+export type Job<T> = () => [T] | undefined;
+
 /**
- * R = sum k_i * P_i as a step machine: [step, R]. step() does one precomputed multiple, or one bit
- * position (a doubling and at most one addition per term), or up to 16 products of the inversion
- * of Z, and returns true when done. With `affine`, R ends as (x, y, 1) with x, y plain canonical
- * integers; R[2] = 0 means the point at infinity. Without, R stays Jacobian (Montgomery form).
+ * sum k_i * P_i as a step machine. A step does one precomputed multiple, or one bit position (a
+ * doubling and at most one addition per term), or up to 16 products of the inversion of Z. The
+ * result is the affine point as bytes, x (len 32) or x||y (len 64), or null for the point at infinity.
  */
-export function mulJob(terms: Term[], affine: boolean): [() => boolean, Pt] {
+export function mulJob(terms: Term[], len: number): Job<Uint8Array | null> {
   const R = pt();
   const wins: Pt[][] = [];
   const nafs: Int8Array[] = [];
@@ -187,7 +189,7 @@ export function mulJob(terms: Term[], affine: boolean): [() => boolean, Pt] {
   }
   const d2 = pt();
   const dbl = ptDbl, add = ptAdd, inf = isInf, bits = bitOf, fromBytes = feFromBytes, mul = feMul;
-  function step(): boolean {
+  return function (): [Uint8Array | null] | undefined {
     let t, k, j, term, w;
     for (t = 0; t < terms.length; t++) {
       w = wins[t];
@@ -196,7 +198,7 @@ export function mulJob(terms: Term[], affine: boolean): [() => boolean, Pt] {
         const p = pt();
         add(p, w[w.length - 1], d2);
         w.push(p);
-        return false;
+        return;
       }
     }
     if (n >= 0) {
@@ -220,25 +222,25 @@ export function mulJob(terms: Term[], affine: boolean): [() => boolean, Pt] {
         }
       }
       n--;
-      return false;
+      return;
     }
-    if (!affine || inf(R)) return true;
+    if (inf(R)) return [null];
     if (bit >= 0) {
       for (j = 0; j < 16; j++) powStep(inv, R[2], PM2, bit--, mul); // Z^(p-2) = 1/Z (Fermat)
-      return false;
+      return;
     }
+    // x = X / Z^2, y = Y / Z^3, out of the Montgomery domain, canonical
     const u = fe();
+    const out = new Uint8Array(len);
     mul(u, inv, inv);
-    mul(R[0], R[0], u);
-    mul(u, u, inv);
-    mul(R[1], R[1], u);
-    for (j = 0; j < 2; j++) {
-      mul(R[j], R[j], PLAIN_ONE); // out of the Montgomery domain
-      feReduce(R[j], R[j]);
+    for (j = 0; j < len; j += 32) {
+      const c = R[j >> 5];
+      mul(c, c, u);
+      mul(c, c, PLAIN_ONE);
+      feReduce(c, c);
+      feToBytes(out, j, c);
+      mul(u, u, inv);
     }
-    R[2].set(ONE);
-    affine = false;
-    return true;
-  }
-  return [step, R];
+    return [out];
+  };
 }

@@ -66,22 +66,20 @@ NM2[0] -= 2;
 
 /**
  * a^-1 * R mod n for a canonical non-zero a (Fermat: a^(n-2)), so that snMul(x, result) = x / a mod n,
- * as a step machine of 16 exponent bits per step: [step() -> done?, result()].
+ * as a step machine of 16 exponent bits per step (see Job in p256-point.ts).
  */
-export function snInvJob(a: Fe): [() => boolean, () => Fe] {
+export function snInvJob(a: Fe): () => [Fe] | undefined {
   const am = fe();
   const r = fe();
   let i = 254;
   nMul(am, a, R2N);
   r.set(am); // the exponent's top bit is 1
-  return [
-    () => {
-      for (let j = 0; j < 16 && i >= 0; j++) powStep(r, am, NM2, i--, nMul);
-      return i < 0;
-    },
-    () => {
+  return () => {
+    for (let j = 0; j < 16 && i >= 0; j++) powStep(r, am, NM2, i--, nMul);
+    if (i < 0) {
       snCanon(r);
-      return r;
-    },
-  ];
+      return [r];
+    }
+    return undefined;
+  };
 }
