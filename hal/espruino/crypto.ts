@@ -121,7 +121,6 @@ function startDrbg(storage: StorageService, clock: ClockService, log: LogService
 export function createCrypto(deps: { storage: StorageService; clock: ClockService; log: LogService }): CryptoService {
   const storage = deps.storage;
   const clock = deps.clock;
-  const warn = (message: string): void => deps.log.log('warn', 'crypto', message);
   const drbg = startDrbg(storage, clock, deps.log);
 
   // 3. Reseeding as it goes: a pool of handed-in entropy plus fresh jitter every RESEED_EVERY calls.
@@ -151,7 +150,7 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
     try {
       if (table) useTable(key, table);
     } catch (e) {
-      warn('ignoring table "' + name + '": ' + ((e as Error).message || e));
+      deps.log.log('warn', 'crypto', 'ignoring table "' + name + '": ' + ((e as Error).message || e));
     }
   }
 
@@ -161,30 +160,32 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
   if (typeof E.convolve === 'function') setConvolve(E.convolve);
   loadTable('G', FILES.generatorTable);
 
-  /** The device-type key (DSS.PublicKey), with its table at first use. */
-  function loadDeviceTypeKey(): Bytes | null {
-    if (!deviceTypeKey) {
-      const der = storage.read(FILES.deviceTypeKey);
-      deviceTypeKey = der ? parseSpkiPublicKey(der) : null;
-      if (deviceTypeKey) loadTable(deviceTypeKey, FILES.deviceTypeTable);
-    }
-    return deviceTypeKey;
-  }
-
-  function loadPrivateKey(): Bytes | null {
-    const der = storage.read(FILES.deviceKey);
-    if (!der) return null;
-    const k = parsePrivateKey(der);
-    wipe(der);
-    return k;
-  }
-
   /**
    * onDone(HalError) on a later turn; `why` is the Error a sliced operation gave, or what is missing
    * or invalid (a Storage file's name, 'peer key').
    */
   function fail<T>(onDone: OnDone<T>, code: string, why: any): void {
     clock.defer(() => onDone(halError(code, why.message || why), null));
+  }
+
+  /** The device-type key (DSS.PublicKey), with its table at first use; null after failing onDone (CRYPTO_BAD_KEY). */
+  function loadDeviceTypeKey(onDone: OnDone<any>): Bytes | null {
+    if (!deviceTypeKey) {
+      const der = storage.read(FILES.deviceTypeKey);
+      deviceTypeKey = der ? parseSpkiPublicKey(der) : null;
+      if (deviceTypeKey) loadTable(deviceTypeKey, FILES.deviceTypeTable);
+      else fail(onDone, 'CRYPTO_BAD_KEY', FILES.deviceTypeKey);
+    }
+    return deviceTypeKey;
+  }
+
+  /** The device's private key (the caller wipes it after use); null after failing onDone (CRYPTO_NO_DEVICE_KEY). */
+  function loadPrivateKey(onDone: OnDone<any>): Bytes | null {
+    const der = storage.read(FILES.deviceKey);
+    const k = der && parsePrivateKey(der);
+    wipe(der);
+    if (!k) fail(onDone, 'CRYPTO_NO_DEVICE_KEY', FILES.deviceKey);
+    return k;
   }
 
   /**
@@ -220,9 +221,10 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
 
     computeEcdhKey(opts: { peerPublicKeyDer?: Bytes; onDone: OnDone<Bytes> }): void {
       const given = opts.peerPublicKeyDer;
-      const peer = given ? parseSpkiPublicKey(given) : loadDeviceTypeKey();
-      const priv = peer && loadPrivateKey();
-      if (!priv) return fail(opts.onDone, peer ? 'CRYPTO_NO_DEVICE_KEY' : 'CRYPTO_BAD_KEY', peer ? FILES.deviceKey : given ? 'peer key' : FILES.deviceTypeKey);
+      const peer = given ? parseSpkiPublicKey(given) : loadDeviceTypeKey(opts.onDone);
+      if (given && !peer) return fail(opts.onDone, 'CRYPTO_BAD_KEY', 'peer key');
+      const priv = peer && loadPrivateKey(opts.onDone);
+      if (!priv) return;
       ecdhSliced({
         privateKey: priv,
         publicKey: peer as Bytes,
@@ -238,14 +240,13 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
     },
 
     verifyCloudSignature(opts: { payload: Bytes; derSignature: Bytes; onDone: OnDone<boolean> }): void {
-      const pub = loadDeviceTypeKey();
-      if (!pub) return fail(opts.onDone, 'CRYPTO_BAD_KEY', FILES.deviceTypeKey);
-      verifyHash(pub, sha256(opts.payload), opts.derSignature, opts.onDone);
+      const pub = loadDeviceTypeKey(opts.onDone);
+      if (pub) verifyHash(pub, sha256(opts.payload), opts.derSignature, opts.onDone);
     },
 
     signWithDeviceKey(opts: { data: Bytes; onDone: OnDone<Bytes> }): void {
-      const priv = loadPrivateKey();
-      if (!priv) return fail(opts.onDone, 'CRYPTO_NO_DEVICE_KEY', FILES.deviceKey);
+      const priv = loadPrivateKey(opts.onDone);
+      if (!priv) return;
       signSliced({
         privateKey: priv,
         hash: sha256(opts.data),
