@@ -6,13 +6,13 @@
 // Bound: inputs canonical (limbs < 2^24) or nMul outputs: a column holds at most 11 products < 2^48
 // plus 11 m_j n_i < 2^47 (balanced digits) plus a carry: below 2^51.5 + 2^50.5 + 2^29 < 2^53.
 // The output (x*y + m*n) / R lies in (-n/2, n) (|m| < R/2): snCanon makes it canonical.
-import { Fe, fe, feB64, feLess, feFromBytes, feToBytes, feIsZero, carry, subIfAtLeast, modNMul, powStep } from './p256-field.ts';
+import { Fe, fe, feB64, feLess, feFromBytes, feToBytes, feIsZero, carry, subIfAtLeast, montMul, powStep } from './p256-field.ts';
 
 /** n in 24-bit limbs. */
 // n = ffffffff 00000000 ffffffff ffffffff bce6faad a7179e84 f3b9cac2 fc632551
 export const N = feB64('/////wAAAAD//////////7zm+q2nF56E87nKwvxjJVE=');
 /** r = a * b / R mod n, not canonical: value in (-n/2, n), limbs 0..9 balanced (see p256-field.ts). */
-const nMul = modNMul(N);
+const nMul = montMul(N, 48207); // n' = -n^-1 mod 2^24
 
 /** Is a canonical 32-byte scalar in [1, n-1] ? */
 export function snInRange(b: Uint8Array): boolean {
