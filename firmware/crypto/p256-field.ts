@@ -46,7 +46,7 @@ export function fe(): Fe {
 export function feFromBytes(r: Fe, b: Uint8Array, off: number): void {
   for (let i = 0; i < 11; i++) {
     const k = off + 31 - 3 * i;
-    r[i] = b[k] + (i < 10 ? b[k - 1] * 256 + b[k - 2] * 65536 : b[k - 1] * 256);
+    r[i] = b[k] + b[k - 1] * 256 + (i < 10 ? b[k - 2] * 65536 : 0); // limb 10 has 16 bits
   }
 }
 
@@ -195,12 +195,6 @@ export function feIsZero(a: Fe): boolean {
   return d === 0;
 }
 
-/** 1 in the Montgomery domain: R mod p = 2^264 mod p = 2^232 - 2^200 - 2^104 + 2^8. */
-export const ONE = fe();
-ONE[0] = 256;
-ONE[4] = -256;
-ONE[8] = -256;
-ONE[9] = 65536;
 /** R^2 mod p (computed on the host: (2^264)^2 mod p), to enter the Montgomery domain. */
 const R2 = feB64('AAT////9//////////7////7/////wAAAAAAAAADAAA=');
 
@@ -217,14 +211,17 @@ feToMont(B, B);
 /** 1 as a plain integer: feMul(r, a, PLAIN_ONE) leaves the Montgomery domain. */
 export const PLAIN_ONE = fe();
 PLAIN_ONE[0] = 1;
+/** 1 in the Montgomery domain: R mod p (normalised limbs). */
+export const ONE = fe();
+feToMont(ONE, PLAIN_ONE);
 
 /** Canonical limbs (value < 2^256) to 32 big-endian bytes at out[off..]. */
 export function feToBytes(out: Uint8Array, off: number, a: Fe): void {
   for (let i = 0; i < 11; i++) {
     const k = off + 31 - 3 * i;
     const v = a[i];
-    out[k] = v & 255;
-    out[k - 1] = (v >> 8) & 255;
+    out[k] = v; // stores keep the low 8 bits
+    out[k - 1] = v >> 8;
     if (i < 10) out[k - 2] = v >> 16;
   }
 }
