@@ -55,14 +55,15 @@ function run<T>(job: Job<T>): T {
   return r[0];
 }
 
-function sliced<T>(o: SliceOptions<T>, make: () => Job<T>): void {
+/** Runs make(o)'s job in slices (make runs in the first one, so its errors reach onDone too). */
+function sliced<T, O>(o: SliceOptions<T> & O, make: (o: O) => Job<T>): void {
   let job: Job<T> | null = null;
   const n = o.stepsPerSlice || 2;
   function slice(): void {
     let r: [T] | undefined;
     let i = 0;
     try {
-      if (!job) job = make();
+      if (!job) job = make(o);
       while (i++ < n && !(r = job()));
     } catch (e) {
       return o.onDone(e as Error);
@@ -154,7 +155,11 @@ export function isValidPublicKey(pub: Uint8Array): boolean {
   return !!toPoint(pub);
 }
 
-function ecdhJob(priv: Uint8Array, pub: Uint8Array): Job<Uint8Array | null> {
+type EcdhIn = { privateKey: Uint8Array; publicKey: Uint8Array };
+
+function ecdhJob(o: EcdhIn): Job<Uint8Array | null> {
+  const priv = o.privateKey;
+  const pub = o.publicKey;
   scalar(priv);
   const p = toPoint(pub);
   return p ? mulJob([term(priv, pub, p)], 32) : done(null);
@@ -162,35 +167,42 @@ function ecdhJob(priv: Uint8Array, pub: Uint8Array): Job<Uint8Array | null> {
 
 /** ECDH (SEC 1 3.3.1): X of d*Q, 32 bytes big-endian; null for an invalid peer key. */
 export function ecdh(priv: Uint8Array, peerPub: Uint8Array): Uint8Array | null {
-  return run(ecdhJob(priv, peerPub));
+  return run(ecdhJob({ privateKey: priv, publicKey: peerPub }));
 }
 
-export function ecdhSliced(o: SliceOptions<Uint8Array | null> & { privateKey: Uint8Array; publicKey: Uint8Array }): void {
-  sliced(o, () => ecdhJob(o.privateKey, o.publicKey));
+export function ecdhSliced(o: SliceOptions<Uint8Array | null> & EcdhIn): void {
+  sliced(o, ecdhJob);
 }
 
 /** A key pair; the private key uniformly random by rejection sampling (FIPS 186-4 B.4.2). */
-function keyPairJob(randomBytes: RandomBytes): Job<KeyPair> {
+type KeyPairIn = { randomBytes: RandomBytes };
+
+function keyPairJob(o: KeyPairIn): Job<KeyPair> {
   for (let i = 0; i < 64; i++) {
-    const d = new Uint8Array(randomBytes(32));
+    const d = new Uint8Array(o.randomBytes(32));
     len(d, 32, RANDOM);
     if (snInRange(d)) {
       return map(publicKeyJob(d), (q) => ({ privateKey: d, publicKey: q }));
     }
   }
-  throw new Error('p256: bad ' + RANDOM);
+  return check(false, 'bad ' + RANDOM) as never;
 }
 
 export function generateKeyPair(randomBytes: RandomBytes): KeyPair {
-  return run(keyPairJob(randomBytes));
+  return run(keyPairJob({ randomBytes: randomBytes }));
 }
 
-export function generateKeyPairSliced(o: SliceOptions<KeyPair> & { randomBytes: RandomBytes }): void {
-  sliced(o, () => keyPairJob(o.randomBytes));
+export function generateKeyPairSliced(o: SliceOptions<KeyPair> & KeyPairIn): void {
+  sliced(o, keyPairJob);
 }
 
 /** ECDSA verification (FIPS 186-4 6.4.2, SEC 1 4.1.4) of a strict-DER signature over a 32-byte hash. */
-function verifyJob(pub: Uint8Array, hash: Uint8Array, sig: Uint8Array): Job<boolean> {
+type VerifyIn = { publicKey: Uint8Array; hash: Uint8Array; signature: Uint8Array };
+
+function verifyJob(o: VerifyIn): Job<boolean> {
+  const pub = o.publicKey;
+  const hash = o.hash;
+  const sig = o.signature;
   len(hash, 32, 'hash');
   const q = toPoint(pub);
   const rs = sig && derDecodeSignature(sig);
@@ -208,11 +220,11 @@ function verifyJob(pub: Uint8Array, hash: Uint8Array, sig: Uint8Array): Job<bool
 }
 
 export function verify(pub: Uint8Array, hash: Uint8Array, sig: Uint8Array): boolean {
-  return run(verifyJob(pub, hash, sig));
+  return run(verifyJob({ publicKey: pub, hash: hash, signature: sig }));
 }
 
-export function verifySliced(o: SliceOptions<boolean> & { publicKey: Uint8Array; hash: Uint8Array; signature: Uint8Array }): void {
-  sliced(o, () => verifyJob(o.publicKey, o.hash, o.signature));
+export function verifySliced(o: SliceOptions<boolean> & VerifyIn): void {
+  sliced(o, verifyJob);
 }
 
 /**
@@ -222,7 +234,12 @@ export function verifySliced(o: SliceOptions<boolean> & { publicKey: Uint8Array;
  * source cannot repeat k for different messages, and a good one keeps k unpredictable even if the
  * key were used in a fault attack.
  */
-function signJob(priv: Uint8Array, hash: Uint8Array, randomBytes: RandomBytes | null): Job<Uint8Array> {
+type SignIn = { privateKey: Uint8Array; hash: Uint8Array; randomBytes: RandomBytes | null };
+
+function signJob(o: SignIn): Job<Uint8Array> {
+  const priv = o.privateKey;
+  const hash = o.hash;
+  const randomBytes = o.randomBytes;
   len(hash, 32, 'hash');
   const d = scalar(priv);
   const e = snFrom(hash, true);
@@ -271,11 +288,11 @@ function signJob(priv: Uint8Array, hash: Uint8Array, randomBytes: RandomBytes | 
 
 /** ECDSA signature (DER) of a 32-byte hash; `randomBytes` hedges the nonce (null: deterministic). */
 export function sign(priv: Uint8Array, hash: Uint8Array, randomBytes: RandomBytes | null): Uint8Array {
-  return run(signJob(priv, hash, randomBytes));
+  return run(signJob({ privateKey: priv, hash: hash, randomBytes: randomBytes }));
 }
 
-export function signSliced(o: SliceOptions<Uint8Array> & { privateKey: Uint8Array; hash: Uint8Array; randomBytes: RandomBytes | null }): void {
-  sliced(o, () => signJob(o.privateKey, o.hash, o.randomBytes));
+export function signSliced(o: SliceOptions<Uint8Array> & SignIn): void {
+  sliced(o, signJob);
 }
 
 /** X||Y from the 91-byte SubjectPublicKeyInfo, or null (wrong structure or not a valid point). */
