@@ -12,7 +12,7 @@ import type { Bytes, ClockService, CryptoService, LogService, OnDone, StorageSer
 import { createRecordStore } from '../../firmware/store/record';
 import { checkSeed, halError } from './unavailable';
 import { FILES } from '../storage-layout';
-import { HmacDrbg } from '../../firmware/crypto/drbg';
+import { createHmacDrbg, HmacDrbg } from '../../firmware/crypto/drbg';
 import { hmacSha256, sha256 } from '../../firmware/crypto/sha256';
 import { detectNativeCrypto } from './crypto-native';
 import { asciiToBytes, bytesToHex, concatBytes, HEX_DIGITS, u64BE, wipe } from '../../firmware/crypto/bytes';
@@ -101,7 +101,7 @@ function startDrbg(storage: StorageService, clock: ClockService, log: LogService
 
   const entropy = concatBytes([seed, timerJitter(clock, 16)]);
   const personalization = asciiToBytes('ffs-hal-drbg/1' + history);
-  const drbg = new HmacDrbg(entropy, concatBytes([u64BE(boots), clockBytes(clock)]), personalization);
+  const drbg = createHmacDrbg(entropy, concatBytes([u64BE(boots), clockBytes(clock)]), personalization);
   wipe(seed);
   wipe(entropy);
   wipe(personalization);
