@@ -91,7 +91,7 @@ function startDrbg(storage: StorageService, clock: ClockService, log: LogService
   // in a two-slot record: a power cut while it is written leaves the previous count, never none.
   const bootRecord = createRecordStore<{ boots: number; carry: string }>({ storage: storage, name: FILES.bootCounter, version: 1 });
   const state = bootRecord.load();
-  const usable = state !== null && typeof state.boots === 'number' && state.boots >= 0 && HEX_DIGITS.test(state.carry) && state.carry.length === 64;
+  const usable = !!state && typeof state.boots === 'number' && state.boots >= 0 && HEX_DIGITS.test(state.carry) && state.carry.length === 64;
   // The carry: 64 hex digits (anything else JSON can hold fails the test or has another length). Without
   // a usable state, whatever unreadable slots are left are mixed in instead (read only then).
   const history = usable ? state.carry : (storage.readString(FILES.bootCounter + '.a') || '') + (storage.readString(FILES.bootCounter + '.b') || '');
@@ -171,8 +171,7 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
   /** The device-type key (DSS.PublicKey), with its table at first use; null after failing onDone (CRYPTO_BAD_KEY). */
   function loadDeviceTypeKey(onDone: OnDone<any>): Bytes | null {
     if (!deviceTypeKey) {
-      const der = storage.read(FILES.deviceTypeKey);
-      deviceTypeKey = der ? parseSpkiPublicKey(der) : null;
+      deviceTypeKey = parseSpkiPublicKey(storage.read(FILES.deviceTypeKey) as Bytes); // (null for a missing file)
       if (deviceTypeKey) loadTable(deviceTypeKey, FILES.deviceTypeTable);
       else fail(onDone, 'CRYPTO_BAD_KEY', FILES.deviceTypeKey);
     }
@@ -182,7 +181,7 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
   /** The device's private key (the caller wipes it after use); null after failing onDone (CRYPTO_NO_DEVICE_KEY). */
   function loadPrivateKey(onDone: OnDone<any>): Bytes | null {
     const der = storage.read(FILES.deviceKey);
-    const k = der && parsePrivateKey(der);
+    const k = parsePrivateKey(der as Bytes); // (null for a missing file)
     wipe(der);
     if (!k) fail(onDone, 'CRYPTO_NO_DEVICE_KEY', FILES.deviceKey);
     return k;
