@@ -9,9 +9,9 @@
 // factor 2, ptAdd with all three normalised; table points (standard limbs) have factor 2.
 //
 // Scalar multiplication (mulJob) is a step machine so it can run in slices:
-//  * variable base: width-4 NAF digits (odd, in [-7, 7], at least 3 zeros after each) over
-//    P, 3P, 5P, 7P (Jacobian): 256 doublings and about 51 additions (width 5 would save ~8 additions
-//    and 4 table points but hold ~100 more JsVars at the ECDH peak);
+//  * variable base: NAF digits (in {-1, 0, 1}, never two non-zero in a row) read from k and 3k, so
+//    +-P is the only multiple: 257 doublings and about 86 additions, no precomputed points (width-4
+//    NAF over P, 3P, 5P, 7P needed ~51 additions, but ~330 more bytes of code and 3 more points);
 //  * fixed base: an 8-tooth comb (Lim-Lee, HAC 14.117-style) over 255 precomputed affine points
 //    T[i] = sum_t bit_t(i) * 2^(32t) * P: 31 doublings + <= 32 mixed additions. A table is bytes
 //    (Montgomery-form X||Y, 64 bytes per entry), so it can stay in Storage (memory-mapped flash);
@@ -140,28 +140,27 @@ export const ptAdd = F[1];
 export const isInf = F[2];
 export const onCurve = F[3];
 
-/** Bit i (little-endian) of a big-endian byte string of length 32 (0 above bit 255). */
+/** Bit i (little-endian) of a big-endian byte string (i below 8 * its length). */
 export function bitOf(k: Uint8Array, i: number): number {
-  return i > 255 ? 0 : (k[31 - (i >> 3)] >> (i & 7)) & 1;
+  return (k[k.length - 1 - (i >> 3)] >> (i & 7)) & 1;
 }
 
-/** Width-4 NAF of a 256-bit scalar: d[i] odd in [-7, 7] or 0, k = sum d[i] 2^i, 257 digits. */
-export function naf(k: Uint8Array): Int8Array {
-  const d = new Int8Array(257);
-  let i = 0, c = 0, v, j;
-  while (i < 257) {
-    v = bitOf(k, i) + c;
-    if (!(v & 1)) {
-      c = v >> 1;
-      i++;
-      continue;
-    }
-    for (j = 1; j < 4; j++) v += bitOf(k, i + j) << j;
-    c = v > 8 ? 1 : 0;
-    d[i] = v - 16 * c;
-    i += 4;
+/**
+ * The NAF of a 256-bit scalar k as [k, 3k] (34-byte big-endian strings): the non-adjacent form's
+ * digit i is bit i + 1 of 3k minus bit i + 1 of k (in {-1, 0, 1}; i = 0..256), so it can be read from
+ * the top without being stored (test/crypto/p256-field.test.ts checks the identity).
+ */
+export function naf(k: Uint8Array): Uint8Array[] {
+  const x = new Uint8Array(34);
+  const h = new Uint8Array(34);
+  let i = 34, c = 0;
+  x.set(k, 2);
+  while (i--) {
+    c += 3 * x[i];
+    h[i] = c; // stores keep the low 8 bits
+    c >>= 8;
   }
-  return d;
+  return [x, h];
 }
 
 /** A step machine: each call does one bounded step and returns undefined, until the one that returns [result]. */
@@ -174,8 +173,7 @@ export type Job<T> = () => [T] | undefined;
  */
 export function mulJob(terms: Term[], len: number): Job<Uint8Array | null> {
   const R = pt();
-  const wins: Pt[][] = [];
-  const nafs: Int8Array[] = [];
+  const nafs: Uint8Array[][] = [];
   const inv = fe();
   let bit = 255;
   inv.set(ONE);
@@ -183,24 +181,13 @@ export function mulJob(terms: Term[], len: number): Job<Uint8Array | null> {
   for (let t = 0; t < terms.length; t++) {
     if (!terms[t][1]) {
       n = 256;
-      wins[t] = [terms[t][2] as Pt];
       nafs[t] = naf(terms[t][0]);
     }
   }
   const d2 = pt();
   const dbl = ptDbl, add = ptAdd, inf = isInf, bits = bitOf, fromBytes = feFromBytes, mul = feMul;
   return function (): [Uint8Array | null] | undefined {
-    let t, k, j, term, w;
-    for (t = 0; t < terms.length; t++) {
-      w = wins[t];
-      if (w && w.length < 4) {
-        if (w.length < 2) dbl(d2, w[0]); // 2P of this term (never infinity: n is prime)
-        const p = pt();
-        add(p, w[w.length - 1], d2);
-        w.push(p);
-        return;
-      }
-    }
+    let t, k, j, term;
     if (n >= 0) {
       if (!inf(R)) dbl(R, R); // (doubling infinity would only cost time)
       for (t = 0; t < terms.length; t++) {
@@ -217,8 +204,9 @@ export function mulJob(terms: Term[], len: number): Job<Uint8Array | null> {
             }
           }
         } else {
-          j = nafs[t][n];
-          if (j) add(R, R, wins[t][(j < 0 ? -j : j) >> 1], false, j < 0);
+          k = nafs[t];
+          j = bits(k[1], n + 1) - bits(k[0], n + 1);
+          if (j) add(R, R, term[2] as Pt, false, j < 0);
         }
       }
       n--;
