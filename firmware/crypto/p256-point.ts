@@ -1,16 +1,17 @@
 // P-256 group operations in Jacobian coordinates (X, Y, Z) ~ (X/Z^2, Y/Z^3), a = -3 (SEC 1 v2 2.2.1,
 // FIPS 186-4 D.1.2.3). Formulas from the Explicit-Formulas Database (hyperelliptic.org/EFD,
-// g1p/auto-shortw-jacobian-3.html): doubling "dbl-2001-b" (with Z3 = 2*Y1*Z1), addition
-// "add-1998-cmo-2", and its mixed form with Z2 = 1. The point at infinity is Z = 0 (exactly zero
-// limbs); the additions handle P = Q (doubling) and P = -Q (infinity) explicitly.
+// g1p/auto-shortw-jacobian-3.html): doubling "dbl-2001-b" (with Z3 = 2*Y1*Z1), and the mixed form
+// (Z2 = 1) of addition "add-1998-cmo-2": every point added is affine. The point at infinity is Z = 0
+// (exactly zero limbs); the addition handles P = Q (doubling) and P = -Q (infinity) explicitly.
 //
 // Lazy limbs (see p256-field.ts): feLin sums are fed to products only where the factors multiply to
 // at most 11; feLinN results are normalised. Coordinates leave ptDbl with X, Y normalised and Z of
-// factor 2, ptAdd with all three normalised; table points (standard limbs) have factor 2.
+// factor 2, ptAdd with all three normalised; table points (standard limbs) have factor 2, base points
+// from bytes (feToMont outputs) factor 1.
 //
 // Scalar multiplication (mulJob) is a step machine so it can run in slices:
 //  * variable base: NAF digits (in {-1, 0, 1}, never two non-zero in a row) read from k and 3k, so
-//    +-P is the only multiple: 257 doublings and about 86 additions, no precomputed points (width-4
+//    +-P (affine) is the only multiple: 257 doublings and about 86 mixed additions, no precomputed points (width-4
 //    NAF over P, 3P, 5P, 7P needed ~51 additions, but ~330 more bytes of code and 3 more points);
 //  * fixed base: an 8-tooth comb (Lim-Lee, HAC 14.117-style) over 255 precomputed affine points
 //    T[i] = sum_t bit_t(i) * 2^(32t) * P: 31 doublings + <= 32 mixed additions. A table is bytes
@@ -28,18 +29,14 @@ export function pt(): Pt {
   return [fe(), fe(), fe()];
 }
 
-type Add = (r: Pt, p: Pt, q: Pt, affine?: boolean, neg?: boolean) => void;
+type Add = (r: Pt, p: Pt, q: Pt, neg?: boolean) => void;
 /**
  * The point formulas inside one small closure, like the products in p256-field.ts (the interpreter
  * walks the scopes to find a name; the bundle's top scope lists every module-level name).
  */
 function formulas(): [(r: Pt, p: Pt) => void, Add, (p: Pt) => boolean, (x: Fe, y: Fe) => boolean] {
-  const t1 = fe(), t2 = fe(), t3 = fe(), t4 = fe(), t5 = fe(), t6 = fe(), t7 = fe();
+  const t1 = fe(), t2 = fe(), t3 = fe(), t4 = fe(), t5 = fe(), t6 = fe();
   const mul = feMul, lin = feLin, linN = feLinN, isZero = feIsZero;
-
-  function ptCopy(r: Pt, p: Pt): void {
-    for (let i = 0; i < 3; i++) r[i].set(p[i]);
-  }
 
   /** r = 2p (r may be p). dbl-2001-b: 8 products. Infinity stays infinity (Z3 = 2YZ = 0). */
   function ptDbl(r: Pt, p: Pt): void {
@@ -72,52 +69,40 @@ function formulas(): [(r: Pt, p: Pt) => void, Add, (p: Pt) => boolean, (x: Fe, y
   }
 
   /**
-   * r = p + q, or p - q when `neg`. q is affine (x, y, Z = 1) when `affine` (mixed addition, 11
-   * products), else Jacobian (add-1998-cmo-2, 16 products). r may be p.
+   * r = p + q, or p - q when `neg`, for an affine q (x, y; its Z is not read): the mixed addition, 11
+   * products. Every q here is affine: a table entry, or a base point from bytes. r may be p.
    */
-  function ptAdd(r: Pt, p: Pt, q: Pt, affine?: boolean, neg?: boolean): void {
+  function ptAdd(r: Pt, p: Pt, q: Pt, neg?: boolean): void {
     const sg = neg ? -1 : 1;
+    const z = p[2];
     if (isInf(p)) {
-      ptCopy(r, q);
+      r[0].set(q[0]);
       lin(r[1], q[1], sg, q[1], 0);
-      if (affine) r[2].set(ONE);
+      r[2].set(ONE);
       return;
     }
-    if (!affine && isInf(q)) return ptCopy(r, p);
-    let u1 = p[0]; // U1 = X1, S1 = Y1 when Z2 = 1
-    let s1 = p[1];
-    const z = p[2];
     mul(t5, z, z);
-    if (!affine) {
-      u1 = t1;
-      s1 = t2;
-      mul(t6, q[2], q[2]);
-      mul(t1, p[0], t6); // U1 = X1 Z2^2
-      mul(t6, t6, q[2]);
-      mul(t2, p[1], t6); // S1 = Y1 Z2^3
-      mul(t7, z, q[2]); // Z1 Z2
-    }
     mul(t3, q[0], t5); // U2 = X2 Z1^2
     mul(t5, t5, z);
     mul(t4, q[1], t5); // S2 = Y2 Z1^3
-    lin(t3, t3, 1, u1, -1); // H = U2 - U1
-    lin(t4, t4, sg, s1, -1); // R = +-S2 - S1
+    lin(t3, t3, 1, p[0], -1); // H = U2 - X1
+    lin(t4, t4, sg, p[1], -1); // R = +-S2 - Y1
     if (isZero(t3)) {
       if (isZero(t4)) ptDbl(r, p);
       else r[2].fill(0);
       return;
     }
-    mul(r[2], affine ? z : t7, t3); // Z3 = Z1 Z2 H (z is not needed after this)
+    mul(r[2], z, t3); // Z3 = Z1 H (z is not needed after this)
     mul(t5, t3, t3); // HH
-    mul(t6, u1, t5); // V = U1 HH (before r[0] is written: u1 may be p[0] = r[0])
+    mul(t6, p[0], t5); // V = X1 HH (before r[0] is written: r may be p)
     mul(t3, t3, t5); // HHH
     mul(t5, t4, t4);
     lin(t5, t5, 1, t3, -1);
     linN(r[0], t5, 1, t6, -2); // X3 = R^2 - HHH - 2V
     lin(t6, t6, 1, r[0], -1);
     mul(t6, t4, t6);
-    mul(t2, s1, t3);
-    linN(r[1], t6, 1, t2, -1); // Y3 = R(V - X3) - S1 HHH
+    mul(t2, p[1], t3);
+    linN(r[1], t6, 1, t2, -1); // Y3 = R(V - X3) - Y1 HHH
   }
 
   /** Is affine (x, y) (Montgomery form) on y^2 = x^3 - 3x + b ? */
@@ -135,7 +120,7 @@ function formulas(): [(r: Pt, p: Pt) => void, Add, (p: Pt) => boolean, (x: Fe, y
 const F = formulas();
 /** r = 2p (r may be p). */
 export const ptDbl = F[0];
-/** r = p + q, or p - q when `neg`; q affine when `affine`. r may be p. */
+/** r = p + q, or p - q when `neg`; q affine. r may be p. */
 export const ptAdd = F[1];
 export const isInf = F[2];
 export const onCurve = F[3];
@@ -200,13 +185,13 @@ export function mulJob(terms: Term[], len: number): Job<Uint8Array | null> {
             if (j) {
               fromBytes(d2[0], term[1], j * 64 - 64);
               fromBytes(d2[1], term[1], j * 64 - 32);
-              add(R, R, d2, true);
+              add(R, R, d2);
             }
           }
         } else {
           k = nafs[t];
           j = bits(k[1], n + 1) - bits(k[0], n + 1);
-          if (j) add(R, R, term[2] as Pt, false, j < 0);
+          if (j) add(R, R, term[2] as Pt, j < 0);
         }
       }
       n--;
