@@ -29,12 +29,37 @@ export function pt(): Pt {
   return [fe(), fe(), fe()];
 }
 
-type Add = (r: Pt, p: Pt, q: Pt, neg?: boolean) => void;
+/** Bit i (little-endian) of a big-endian byte string (i below 8 * its length). */
+export function bitOf(k: Uint8Array, i: number): number {
+  return (k[k.length - 1 - (i >> 3)] >> (i & 7)) & 1;
+}
+
+/**
+ * The NAF of a 256-bit scalar k as [k, 3k] (34-byte big-endian strings): the non-adjacent form's
+ * digit i is bit i + 1 of 3k minus bit i + 1 of k (in {-1, 0, 1}; i = 0..256), so it can be read from
+ * the top without being stored (test/crypto/p256-field.test.ts checks the identity).
+ */
+export function naf(k: Uint8Array): Uint8Array[] {
+  const x = new Uint8Array(34);
+  const h = new Uint8Array(34);
+  let i = 34, c = 0;
+  x.set(k, 2);
+  while (i--) {
+    c += 3 * x[i];
+    h[i] = c; // stores keep the low 8 bits
+    c >>= 8;
+  }
+  return [x, h];
+}
+
+/** A step machine: each call does one bounded step and returns undefined, until the one that returns [result]. */
+export type Job<T> = () => [T] | undefined;
+
 /**
  * The point formulas inside one small closure, like the products in p256-field.ts (the interpreter
  * walks the scopes to find a name; the bundle's top scope lists every module-level name).
  */
-function formulas(): [(r: Pt, p: Pt) => void, Add, (p: Pt) => boolean, (x: Fe, y: Fe) => boolean] {
+function formulas(): [(x: Fe, y: Fe) => boolean, (terms: Term[], len: number) => Job<Uint8Array | null>] {
   const t1 = fe(), t2 = fe(), t3 = fe(), t4 = fe(), t5 = fe(), t6 = fe();
   const mul = feMul, lin = feLin, linN = feLinN, isZero = feIsZero;
 
@@ -115,105 +140,77 @@ function formulas(): [(r: Pt, p: Pt) => void, Add, (p: Pt) => boolean, (x: Fe, y
     lin(t1, t1, 1, t2, -1);
     return isZero(t1);
   }
-  return [ptDbl, ptAdd, isInf, onCurve];
+  /**
+   * sum k_i * P_i as a step machine. A step does one precomputed multiple, or one bit position (a
+   * doubling and at most one addition per term), or up to 16 products of the inversion of Z. The
+   * result is the affine point as bytes, x (len 32) or x||y (len 64), or null for the point at infinity.
+   */
+  function mulJob(terms: Term[], len: number): Job<Uint8Array | null> {
+    const R = pt();
+    const nafs: Uint8Array[][] = [];
+    const inv = fe();
+    let bit = 255;
+    inv.set(ONE);
+    let n = 31;
+    for (let t = 0; t < terms.length; t++) {
+      if (!terms[t][1]) {
+        n = 256;
+        nafs[t] = naf(terms[t][0]);
+      }
+    }
+    const d2 = pt();
+    const bits = bitOf, fromBytes = feFromBytes;
+    return function (): [Uint8Array | null] | undefined {
+      let t, k, j, term;
+      if (n >= 0) {
+        if (!isInf(R)) ptDbl(R, R); // (doubling infinity would only cost time)
+        for (t = 0; t < terms.length; t++) {
+          term = terms[t];
+          k = term[0];
+          if (term[1]) {
+            if (n < 32) {
+              j = 0;
+              for (let b = 7; b >= 0; b--) j = j * 2 + bits(k, n + 32 * b);
+              if (j) {
+                fromBytes(d2[0], term[1], j * 64 - 64);
+                fromBytes(d2[1], term[1], j * 64 - 32);
+                ptAdd(R, R, d2);
+              }
+            }
+          } else {
+            k = nafs[t];
+            j = bits(k[1], n + 1) - bits(k[0], n + 1);
+            if (j) ptAdd(R, R, term[2] as Pt, j < 0);
+          }
+        }
+        n--;
+        return;
+      }
+      if (isInf(R)) return [null];
+      if (bit >= 0) {
+        for (j = 0; j < 16; j++) powStep(inv, R[2], PM2, bit--, mul); // Z^(p-2) = 1/Z (Fermat)
+        return;
+      }
+      // x = X / Z^2, y = Y / Z^3, out of the Montgomery domain, canonical
+      const u = fe();
+      const out = new Uint8Array(len);
+      mul(u, inv, inv);
+      for (j = 0; j < len; j += 32) {
+        const c = R[j >> 5];
+        mul(c, c, u);
+        mul(c, c, PLAIN_ONE);
+        feReduce(c, c);
+        feToBytes(out, j, c);
+        mul(u, u, inv);
+      }
+      return [out];
+    };
+  }
+
+  return [onCurve, mulJob];
 }
 const F = formulas();
-/** r = 2p (r may be p). */
-export const ptDbl = F[0];
-/** r = p + q, or p - q when `neg`; q affine. r may be p. */
-export const ptAdd = F[1];
-export const isInf = F[2];
-export const onCurve = F[3];
-
-/** Bit i (little-endian) of a big-endian byte string (i below 8 * its length). */
-export function bitOf(k: Uint8Array, i: number): number {
-  return (k[k.length - 1 - (i >> 3)] >> (i & 7)) & 1;
-}
-
-/**
- * The NAF of a 256-bit scalar k as [k, 3k] (34-byte big-endian strings): the non-adjacent form's
- * digit i is bit i + 1 of 3k minus bit i + 1 of k (in {-1, 0, 1}; i = 0..256), so it can be read from
- * the top without being stored (test/crypto/p256-field.test.ts checks the identity).
- */
-export function naf(k: Uint8Array): Uint8Array[] {
-  const x = new Uint8Array(34);
-  const h = new Uint8Array(34);
-  let i = 34, c = 0;
-  x.set(k, 2);
-  while (i--) {
-    c += 3 * x[i];
-    h[i] = c; // stores keep the low 8 bits
-    c >>= 8;
-  }
-  return [x, h];
-}
-
-/** A step machine: each call does one bounded step and returns undefined, until the one that returns [result]. */
-export type Job<T> = () => [T] | undefined;
-
-/**
- * sum k_i * P_i as a step machine. A step does one precomputed multiple, or one bit position (a
- * doubling and at most one addition per term), or up to 16 products of the inversion of Z. The
- * result is the affine point as bytes, x (len 32) or x||y (len 64), or null for the point at infinity.
- */
-export function mulJob(terms: Term[], len: number): Job<Uint8Array | null> {
-  const R = pt();
-  const nafs: Uint8Array[][] = [];
-  const inv = fe();
-  let bit = 255;
-  inv.set(ONE);
-  let n = 31;
-  for (let t = 0; t < terms.length; t++) {
-    if (!terms[t][1]) {
-      n = 256;
-      nafs[t] = naf(terms[t][0]);
-    }
-  }
-  const d2 = pt();
-  const dbl = ptDbl, add = ptAdd, inf = isInf, bits = bitOf, fromBytes = feFromBytes, mul = feMul;
-  return function (): [Uint8Array | null] | undefined {
-    let t, k, j, term;
-    if (n >= 0) {
-      if (!inf(R)) dbl(R, R); // (doubling infinity would only cost time)
-      for (t = 0; t < terms.length; t++) {
-        term = terms[t];
-        k = term[0];
-        if (term[1]) {
-          if (n < 32) {
-            j = 0;
-            for (let b = 7; b >= 0; b--) j = j * 2 + bits(k, n + 32 * b);
-            if (j) {
-              fromBytes(d2[0], term[1], j * 64 - 64);
-              fromBytes(d2[1], term[1], j * 64 - 32);
-              add(R, R, d2);
-            }
-          }
-        } else {
-          k = nafs[t];
-          j = bits(k[1], n + 1) - bits(k[0], n + 1);
-          if (j) add(R, R, term[2] as Pt, j < 0);
-        }
-      }
-      n--;
-      return;
-    }
-    if (inf(R)) return [null];
-    if (bit >= 0) {
-      for (j = 0; j < 16; j++) powStep(inv, R[2], PM2, bit--, mul); // Z^(p-2) = 1/Z (Fermat)
-      return;
-    }
-    // x = X / Z^2, y = Y / Z^3, out of the Montgomery domain, canonical
-    const u = fe();
-    const out = new Uint8Array(len);
-    mul(u, inv, inv);
-    for (j = 0; j < len; j += 32) {
-      const c = R[j >> 5];
-      mul(c, c, u);
-      mul(c, c, PLAIN_ONE);
-      feReduce(c, c);
-      feToBytes(out, j, c);
-      mul(u, u, inv);
-    }
-    return [out];
-  };
-}
+/** Is affine (x, y) (Montgomery form) on the curve? */
+export const onCurve = F[0];
+/** sum k_i * P_i as a step machine (above). */
+export const mulJob = F[1];
