@@ -4,7 +4,8 @@
 // m_k = (column mod W) * n' mod W with n' = -n^-1 mod 2^24, and the column's own m_k * n_0 is added
 // by hand (B holds n_1..n_10 reversed at 41 - j, and 0 for n_0).
 // Bound: inputs canonical (limbs < 2^24) or nMul outputs: a column holds at most 11 products < 2^48
-// plus 11 m_j n_i < 2^47 (balanced digits) plus a carry: below 2^51.5 + 2^50.5 + 2^29 < 2^53.
+// plus 11 m_j n_i < 2^47 (balanced digits) plus a carry: below 2^51.5 + 2^50.5 + 2^29 < 2^53. One
+// input may be the sum of two canonical values (limbs < 2^25; the signature's r d + e): 2^52.5 + 2^50.5.
 // The output (x*y + m*n) / R lies in (-n/2, n) (|m| < R/2): snCanon makes it canonical.
 import { Fe, fe, feB64, feLess, feFromBytes, feToBytes, feIsZero, carry, subIfAtLeast, montMul, powStep } from './p256-field.ts';
 
@@ -18,13 +19,6 @@ const nMul = montMul(N, 48207); // n' = -n^-1 mod 2^24
 export function snInRange(b: Uint8Array): boolean {
   const v = snFrom(b);
   return feLess(v, N) && !feIsZero(v);
-}
-
-/** r = a + b mod n (canonical inputs). */
-export function snAdd(r: Fe, a: Fe, b: Fe): void {
-  for (let i = 0; i < 11; i++) r[i] = a[i] + b[i];
-  carry(r);
-  subIfAtLeast(r, N);
 }
 
 /** An nMul output (or any value in (-n, 2n) with small limbs) to its canonical form. */

@@ -13,7 +13,7 @@
 // this acceptable here: each private key serves few operations (mesh keys are ephemeral, the device
 // key signs once per setup), and nonces are a keyed PRF of key, hash and fresh randomness.
 import { Fe, fe, P, feFromBytes, feToBytes, feToMont, feLess, feLin, feIsZero, feReduce, ONE } from './p256-field.ts';
-import { snInRange, snFrom, snToBytes, snInvJob, snMul, snAdd, R2N } from './p256-scalar.ts';
+import { snInRange, snFrom, snToBytes, snInvJob, snMul, R2N } from './p256-scalar.ts';
 import { Pt, Term, Job, pt, onCurve, mulJob } from './p256-point.ts';
 
 /** Plug in the interpreter's native E.convolve (the HAL does it on the board; see p256-field.ts). */
@@ -264,7 +264,7 @@ function signJob(o: SignIn): Job<Uint8Array> {
         const s = fe();
         snMul(s, r, R2N); // r R
         snMul(s, s, d); // r d
-        snAdd(s, s, e);
+        feLin(s, s, 1, e, 1); // r d + e < 2n, limbs below 2^25: snMul's columns stay below 2^53
         snMul(s, s, ki);
         k.fill(0); // wipe the nonce and its inverse
         ki.fill(0);

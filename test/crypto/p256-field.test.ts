@@ -153,7 +153,7 @@ test('naf: the digits read from k and 3k reproduce the scalar; in {-1, 0, 1}, ne
   }
 });
 
-test('every E.convolve call stays exact through Wycheproof ECDH/ECDSA and Node-oracle ECDH', () => {
+test('every E.convolve call stays exact through Wycheproof ECDH/ECDSA, Node-oracle ECDH and signing', () => {
   const load = (n: string) => JSON.parse(readFileSync(new URL('../vectors/' + n, import.meta.url), 'utf8'));
   const bytes = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
   calls = 0;
@@ -182,6 +182,10 @@ test('every E.convolve call stays exact through Wycheproof ECDH/ECDSA and Node-o
     eb.setPrivateKey(Buffer.from(b));
     const shared = p256.ecdh(a, new Uint8Array(eb.getPublicKey().subarray(1)));
     assert.is(Buffer.from(shared as Uint8Array).toString('hex'), ea.computeSecret(eb.getPublicKey()).toString('hex'));
+    // signing too (its s = k^-1 (r d + e) multiplies a sum of two canonical scalars)
+    const h = rnd(32);
+    const sig = p256.sign(a, h, null);
+    assert.ok(p256.verify(new Uint8Array(ea.getPublicKey().subarray(1)), h, sig), 'signature ' + i);
   }
   assert.ok(calls > 100000, calls + ' checked calls');
   assert.ok(maxAbs < 2 ** 53 && maxAbs > 2 ** 48, 'largest partial sum 2^' + Math.log2(maxAbs).toFixed(2));
