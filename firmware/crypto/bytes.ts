@@ -36,13 +36,12 @@ export function bytesToHex(b: Uint8Array): string {
 
 /** Concatenate a list of byte strings or plain byte arrays (an array, not rest parameters) into a new Uint8Array. */
 export function concatBytes(list: ArrayLike<number>[]): Uint8Array {
-  let n = 0;
-  for (let i = 0; i < list.length; i++) n += list[i].length;
+  let n = 0, i;
+  for (i = 0; i < list.length; i++) n += list[i].length;
   const out = new Uint8Array(n);
-  let o = 0;
-  for (let i = 0; i < list.length; i++) {
-    out.set(list[i], o);
-    o += list[i].length;
+  for (n = i = 0; i < list.length; i++) {
+    out.set(list[i], n);
+    n += list[i].length;
   }
   return out;
 }
@@ -95,9 +94,10 @@ export function utf8ToBytes(s: string): Uint8Array {
   const out: number[] = [];
   for (let i = 0; i < s.length; i++) {
     let c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdfff) {
-      const d = s.charCodeAt(i + 1); // NaN past the end
-      if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+    if (c >> 11 === 27) {
+      // a surrogate (0xd800..0xdfff): a high one (below 0xdc00) and a low one (0xdc00..0xdfff) make a pair
+      const d = s.charCodeAt(i + 1); // NaN past the end (NaN >> 10 is 0)
+      if (c < 0xdc00 && d >> 10 === 55) {
         c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
         i++;
       } else c = 0xfffd;

@@ -21,7 +21,7 @@ export interface HmacDrbg {
 }
 
 /** Instantiate (§10.1.2.3): Key = 0x00.., V = 0x01.., Update(entropy ‖ nonce ‖ personalization). */
-function instantiate(entropy: Uint8Array, nonce: Uint8Array, personalization: Uint8Array | null): HmacDrbg {
+export function createHmacDrbg(entropy: Uint8Array, nonce: Uint8Array, personalization: Uint8Array | null): HmacDrbg {
   let k: Uint8Array = new Uint8Array(32);
   let v: Uint8Array = new Uint8Array(32);
   let counter = 1;
@@ -79,5 +79,5 @@ function instantiate(entropy: Uint8Array, nonce: Uint8Array, personalization: Ui
   };
 }
 
-/** `new HmacDrbg(entropy, nonce, personalization)`: a constructor returning the closure object above. */
-export const HmacDrbg = instantiate as unknown as new (entropy: Uint8Array, nonce: Uint8Array, personalization: Uint8Array | null) => HmacDrbg;
+/** `new HmacDrbg(entropy, nonce, personalization)`: a constructor returning the closure object above (or call createHmacDrbg). */
+export const HmacDrbg = createHmacDrbg as unknown as new (entropy: Uint8Array, nonce: Uint8Array, personalization: Uint8Array | null) => HmacDrbg;

@@ -1,22 +1,23 @@
 // P-256 group operations in Jacobian coordinates (X, Y, Z) ~ (X/Z^2, Y/Z^3), a = -3 (SEC 1 v2 2.2.1,
 // FIPS 186-4 D.1.2.3). Formulas from the Explicit-Formulas Database (hyperelliptic.org/EFD,
-// g1p/auto-shortw-jacobian-3.html): doubling "dbl-2001-b" (with Z3 = 2*Y1*Z1), addition
-// "add-1998-cmo-2", and its mixed form with Z2 = 1. The point at infinity is Z = 0 (exactly zero
-// limbs); the additions handle P = Q (doubling) and P = -Q (infinity) explicitly.
+// g1p/auto-shortw-jacobian-3.html): doubling "dbl-2001-b" (with Z3 = 2*Y1*Z1), and the mixed form
+// (Z2 = 1) of addition "add-1998-cmo-2": every point added is affine. The point at infinity is Z = 0
+// (exactly zero limbs); the addition handles P = Q (doubling) and P = -Q (infinity) explicitly.
 //
 // Lazy limbs (see p256-field.ts): feLin sums are fed to products only where the factors multiply to
 // at most 11; feLinN results are normalised. Coordinates leave ptDbl with X, Y normalised and Z of
-// factor 2, ptAdd with all three normalised; table points (standard limbs) have factor 2.
+// factor 2, ptAdd with all three normalised; table points (standard limbs) have factor 2, base points
+// from bytes (feToMont outputs) factor 1.
 //
 // Scalar multiplication (mulJob) is a step machine so it can run in slices:
-//  * variable base: width-4 NAF digits (odd, in [-7, 7], at least 3 zeros after each) over
-//    P, 3P, 5P, 7P (Jacobian): 256 doublings and about 51 additions (width 5 would save ~8 additions
-//    and 4 table points but hold ~100 more JsVars at the ECDH peak);
+//  * variable base: NAF digits (in {-1, 0, 1}, never two non-zero in a row) read from k and 3k, so
+//    +-P (affine) is the only multiple: 257 doublings and about 86 mixed additions, no precomputed points (width-4
+//    NAF over P, 3P, 5P, 7P needed ~51 additions, but ~330 more bytes of code and 3 more points);
 //  * fixed base: an 8-tooth comb (Lim-Lee, HAC 14.117-style) over 255 precomputed affine points
 //    T[i] = sum_t bit_t(i) * 2^(32t) * P: 31 doublings + <= 32 mixed additions. A table is bytes
 //    (Montgomery-form X||Y, 64 bytes per entry), so it can stay in Storage (memory-mapped flash);
 //  * several terms share the doublings (Shamir's trick): u1*G + u2*Q is one loop.
-import { Fe, fe, feMul, feLin, feLinN, feIsZero, feReduce, feFromBytes, powStep, ONE, B, PM2, PLAIN_ONE } from './p256-field.ts';
+import { Fe, fe, feMul, feLin, feLinN, feIsZero, feReduce, feFromBytes, feToBytes, powStep, ONE, B, PM2, PLAIN_ONE } from './p256-field.ts';
 
 /** A Jacobian point [X, Y, Z] (Montgomery-form coordinates). */
 export type Pt = Fe[];
@@ -28,18 +29,39 @@ export function pt(): Pt {
   return [fe(), fe(), fe()];
 }
 
-type Add = (r: Pt, p: Pt, q: Pt, affine?: boolean, neg?: boolean) => void;
+/** Bit i (little-endian) of a big-endian byte string (i below 8 * its length). */
+export function bitOf(k: Uint8Array, i: number): number {
+  return (k[k.length - 1 - (i >> 3)] >> (i & 7)) & 1;
+}
+
+/**
+ * The NAF of a 256-bit scalar k as [k, 3k] (34-byte big-endian strings): the non-adjacent form's
+ * digit i is bit i + 1 of 3k minus bit i + 1 of k (in {-1, 0, 1}; i = 0..256), so it can be read from
+ * the top without being stored (test/crypto/p256-field.test.ts checks the identity).
+ */
+export function naf(k: Uint8Array): Uint8Array[] {
+  const x = new Uint8Array(34);
+  const h = new Uint8Array(34);
+  let i = 34, c = 0;
+  x.set(k, 2);
+  while (i--) {
+    c += 3 * x[i];
+    h[i] = c; // stores keep the low 8 bits
+    c >>= 8;
+  }
+  return [x, h];
+}
+
+/** A step machine: each call does one bounded step and returns undefined, until the one that returns [result]. */
+export type Job<T> = () => [T] | undefined;
+
 /**
  * The point formulas inside one small closure, like the products in p256-field.ts (the interpreter
  * walks the scopes to find a name; the bundle's top scope lists every module-level name).
  */
-function formulas(): [(r: Pt, p: Pt) => void, Add, (p: Pt) => boolean, (x: Fe, y: Fe) => boolean] {
-  const t1 = fe(), t2 = fe(), t3 = fe(), t4 = fe(), t5 = fe(), t6 = fe(), t7 = fe();
+function formulas(): [(x: Fe, y: Fe) => boolean, (terms: Term[], len: number) => Job<Uint8Array | null>] {
+  const t1 = fe(), t2 = fe(), t3 = fe(), t4 = fe(), t5 = fe(), t6 = fe();
   const mul = feMul, lin = feLin, linN = feLinN, isZero = feIsZero;
-
-  function ptCopy(r: Pt, p: Pt): void {
-    for (let i = 0; i < 3; i++) r[i].set(p[i]);
-  }
 
   /** r = 2p (r may be p). dbl-2001-b: 8 products. Infinity stays infinity (Z3 = 2YZ = 0). */
   function ptDbl(r: Pt, p: Pt): void {
@@ -72,52 +94,40 @@ function formulas(): [(r: Pt, p: Pt) => void, Add, (p: Pt) => boolean, (x: Fe, y
   }
 
   /**
-   * r = p + q, or p - q when `neg`. q is affine (x, y, Z = 1) when `affine` (mixed addition, 11
-   * products), else Jacobian (add-1998-cmo-2, 16 products). r may be p.
+   * r = p + q, or p - q when `neg`, for an affine q (x, y; its Z is not read): the mixed addition, 11
+   * products. Every q here is affine: a table entry, or a base point from bytes. r may be p.
    */
-  function ptAdd(r: Pt, p: Pt, q: Pt, affine?: boolean, neg?: boolean): void {
+  function ptAdd(r: Pt, p: Pt, q: Pt, neg?: boolean): void {
     const sg = neg ? -1 : 1;
+    const z = p[2];
     if (isInf(p)) {
-      ptCopy(r, q);
+      r[0].set(q[0]);
       lin(r[1], q[1], sg, q[1], 0);
-      if (affine) r[2].set(ONE);
+      r[2].set(ONE);
       return;
     }
-    if (!affine && isInf(q)) return ptCopy(r, p);
-    let u1 = p[0]; // U1 = X1, S1 = Y1 when Z2 = 1
-    let s1 = p[1];
-    const z = p[2];
     mul(t5, z, z);
-    if (!affine) {
-      u1 = t1;
-      s1 = t2;
-      mul(t6, q[2], q[2]);
-      mul(t1, p[0], t6); // U1 = X1 Z2^2
-      mul(t6, t6, q[2]);
-      mul(t2, p[1], t6); // S1 = Y1 Z2^3
-      mul(t7, z, q[2]); // Z1 Z2
-    }
     mul(t3, q[0], t5); // U2 = X2 Z1^2
     mul(t5, t5, z);
     mul(t4, q[1], t5); // S2 = Y2 Z1^3
-    lin(t3, t3, 1, u1, -1); // H = U2 - U1
-    lin(t4, t4, sg, s1, -1); // R = +-S2 - S1
+    lin(t3, t3, 1, p[0], -1); // H = U2 - X1
+    lin(t4, t4, sg, p[1], -1); // R = +-S2 - Y1
     if (isZero(t3)) {
       if (isZero(t4)) ptDbl(r, p);
       else r[2].fill(0);
       return;
     }
-    mul(r[2], affine ? z : t7, t3); // Z3 = Z1 Z2 H (z is not needed after this)
+    mul(r[2], z, t3); // Z3 = Z1 H (z is not needed after this)
     mul(t5, t3, t3); // HH
-    mul(t6, u1, t5); // V = U1 HH (before r[0] is written: u1 may be p[0] = r[0])
+    mul(t6, p[0], t5); // V = X1 HH (before r[0] is written: r may be p)
     mul(t3, t3, t5); // HHH
     mul(t5, t4, t4);
     lin(t5, t5, 1, t3, -1);
     linN(r[0], t5, 1, t6, -2); // X3 = R^2 - HHH - 2V
     lin(t6, t6, 1, r[0], -1);
     mul(t6, t4, t6);
-    mul(t2, s1, t3);
-    linN(r[1], t6, 1, t2, -1); // Y3 = R(V - X3) - S1 HHH
+    mul(t2, p[1], t3);
+    linN(r[1], t6, 1, t2, -1); // Y3 = R(V - X3) - Y1 HHH
   }
 
   /** Is affine (x, y) (Montgomery form) on y^2 = x^3 - 3x + b ? */
@@ -130,115 +140,77 @@ function formulas(): [(r: Pt, p: Pt) => void, Add, (p: Pt) => boolean, (x: Fe, y
     lin(t1, t1, 1, t2, -1);
     return isZero(t1);
   }
-  return [ptDbl, ptAdd, isInf, onCurve];
+  /**
+   * sum k_i * P_i as a step machine. A step does one precomputed multiple, or one bit position (a
+   * doubling and at most one addition per term), or up to 16 products of the inversion of Z. The
+   * result is the affine point as bytes, x (len 32) or x||y (len 64), or null for the point at infinity.
+   */
+  function mulJob(terms: Term[], len: number): Job<Uint8Array | null> {
+    const R = pt();
+    const nafs: Uint8Array[][] = [];
+    const inv = fe();
+    let bit = 255;
+    inv.set(ONE);
+    let n = 31;
+    for (let t = 0; t < terms.length; t++) {
+      if (!terms[t][1]) {
+        n = 256;
+        nafs[t] = naf(terms[t][0]);
+      }
+    }
+    const d2 = pt();
+    const bits = bitOf, fromBytes = feFromBytes;
+    return function (): [Uint8Array | null] | undefined {
+      let t, k, j, term;
+      if (n >= 0) {
+        if (!isInf(R)) ptDbl(R, R); // (doubling infinity would only cost time)
+        for (t = 0; t < terms.length; t++) {
+          term = terms[t];
+          k = term[0];
+          if (term[1]) {
+            if (n < 32) {
+              j = 0;
+              for (let b = 7; b >= 0; b--) j = j * 2 + bits(k, n + 32 * b);
+              if (j) {
+                fromBytes(d2[0], term[1], j * 64 - 64);
+                fromBytes(d2[1], term[1], j * 64 - 32);
+                ptAdd(R, R, d2);
+              }
+            }
+          } else {
+            k = nafs[t];
+            j = bits(k[1], n + 1) - bits(k[0], n + 1);
+            if (j) ptAdd(R, R, term[2] as Pt, j < 0);
+          }
+        }
+        n--;
+        return;
+      }
+      if (isInf(R)) return [null];
+      if (bit >= 0) {
+        for (j = 0; j < 16; j++) powStep(inv, R[2], PM2, bit--, mul); // Z^(p-2) = 1/Z (Fermat)
+        return;
+      }
+      // x = X / Z^2, y = Y / Z^3, out of the Montgomery domain, canonical
+      const u = fe();
+      const out = new Uint8Array(len);
+      mul(u, inv, inv);
+      for (j = 0; j < len; j += 32) {
+        const c = R[j >> 5];
+        mul(c, c, u);
+        mul(c, c, PLAIN_ONE);
+        feReduce(c, c);
+        feToBytes(out, j, c);
+        mul(u, u, inv);
+      }
+      return [out];
+    };
+  }
+
+  return [onCurve, mulJob];
 }
 const F = formulas();
-/** r = 2p (r may be p). */
-export const ptDbl = F[0];
-/** r = p + q, or p - q when `neg`; q affine when `affine`. r may be p. */
-export const ptAdd = F[1];
-export const isInf = F[2];
-export const onCurve = F[3];
-
-/** Bit i (little-endian) of a big-endian byte string of length 32 (0 above bit 255). */
-export function bitOf(k: Uint8Array, i: number): number {
-  return i > 255 ? 0 : (k[31 - (i >> 3)] >> (i & 7)) & 1;
-}
-
-/** Width-4 NAF of a 256-bit scalar: d[i] odd in [-7, 7] or 0, k = sum d[i] 2^i, 257 digits. */
-export function naf(k: Uint8Array): Int8Array {
-  const d = new Int8Array(257);
-  let i = 0, c = 0, v, j;
-  while (i < 257) {
-    v = bitOf(k, i) + c;
-    if (!(v & 1)) {
-      c = v >> 1;
-      i++;
-      continue;
-    }
-    for (j = 1; j < 4; j++) v += bitOf(k, i + j) << j;
-    c = v > 8 ? 1 : 0;
-    d[i] = v - 16 * c;
-    i += 4;
-  }
-  return d;
-}
-
-/**
- * R = sum k_i * P_i as a step machine: [step, R]. step() does one precomputed multiple, or one bit
- * position (a doubling and at most one addition per term), or up to 16 products of the inversion
- * of Z, and returns true when done. With `affine`, R ends as (x, y, 1) with x, y plain canonical
- * integers; R[2] = 0 means the point at infinity. Without, R stays Jacobian (Montgomery form).
- */
-export function mulJob(terms: Term[], affine: boolean): [() => boolean, Pt] {
-  const R = pt();
-  const wins: Pt[][] = [];
-  const nafs: Int8Array[] = [];
-  const inv = fe();
-  let bit = 255;
-  inv.set(ONE);
-  let n = 31;
-  for (let t = 0; t < terms.length; t++) {
-    if (!terms[t][1]) {
-      n = 256;
-      wins[t] = [terms[t][2] as Pt];
-      nafs[t] = naf(terms[t][0]);
-    }
-  }
-  const d2 = pt();
-  const dbl = ptDbl, add = ptAdd, inf = isInf, bits = bitOf, fromBytes = feFromBytes, mul = feMul;
-  function step(): boolean {
-    let t, k, j, term, w;
-    for (t = 0; t < terms.length; t++) {
-      w = wins[t];
-      if (w && w.length < 4) {
-        if (w.length < 2) dbl(d2, w[0]); // 2P of this term (never infinity: n is prime)
-        const p = pt();
-        add(p, w[w.length - 1], d2);
-        w.push(p);
-        return false;
-      }
-    }
-    if (n >= 0) {
-      if (!inf(R)) dbl(R, R); // (doubling infinity would only cost time)
-      for (t = 0; t < terms.length; t++) {
-        term = terms[t];
-        k = term[0];
-        if (term[1]) {
-          if (n < 32) {
-            j = 0;
-            for (let b = 7; b >= 0; b--) j = j * 2 + bits(k, n + 32 * b);
-            if (j) {
-              fromBytes(d2[0], term[1], j * 64 - 64);
-              fromBytes(d2[1], term[1], j * 64 - 32);
-              add(R, R, d2, true);
-            }
-          }
-        } else {
-          j = nafs[t][n];
-          if (j) add(R, R, wins[t][(j < 0 ? -j : j) >> 1], false, j < 0);
-        }
-      }
-      n--;
-      return false;
-    }
-    if (!affine || inf(R)) return true;
-    if (bit >= 0) {
-      for (j = 0; j < 16; j++) powStep(inv, R[2], PM2, bit--, mul); // Z^(p-2) = 1/Z (Fermat)
-      return false;
-    }
-    const u = fe();
-    mul(u, inv, inv);
-    mul(R[0], R[0], u);
-    mul(u, u, inv);
-    mul(R[1], R[1], u);
-    for (j = 0; j < 2; j++) {
-      mul(R[j], R[j], PLAIN_ONE); // out of the Montgomery domain
-      feReduce(R[j], R[j]);
-    }
-    R[2].set(ONE);
-    affine = false;
-    return true;
-  }
-  return [step, R];
-}
+/** Is affine (x, y) (Montgomery form) on the curve? */
+export const onCurve = F[0];
+/** sum k_i * P_i as a step machine (above). */
+export const mulJob = F[1];

@@ -4,27 +4,21 @@
 // m_k = (column mod W) * n' mod W with n' = -n^-1 mod 2^24, and the column's own m_k * n_0 is added
 // by hand (B holds n_1..n_10 reversed at 41 - j, and 0 for n_0).
 // Bound: inputs canonical (limbs < 2^24) or nMul outputs: a column holds at most 11 products < 2^48
-// plus 11 m_j n_i < 2^47 (balanced digits) plus a carry: below 2^51.5 + 2^50.5 + 2^29 < 2^53.
+// plus 11 m_j n_i < 2^47 (balanced digits) plus a carry: below 2^51.5 + 2^50.5 + 2^29 < 2^53. One
+// input may be the sum of two canonical values (limbs < 2^25; the signature's r d + e): 2^52.5 + 2^50.5.
 // The output (x*y + m*n) / R lies in (-n/2, n) (|m| < R/2): snCanon makes it canonical.
-import { Fe, fe, feB64, feLess, feFromBytes, feToBytes, feIsZero, carry, subIfAtLeast, modNMul, powStep } from './p256-field.ts';
+import { Fe, fe, feB64, feLess, feFromBytes, feToBytes, feIsZero, carry, subIfAtLeast, montMul, powStep } from './p256-field.ts';
 
 /** n in 24-bit limbs. */
 // n = ffffffff 00000000 ffffffff ffffffff bce6faad a7179e84 f3b9cac2 fc632551
 export const N = feB64('/////wAAAAD//////////7zm+q2nF56E87nKwvxjJVE=');
 /** r = a * b / R mod n, not canonical: value in (-n/2, n), limbs 0..9 balanced (see p256-field.ts). */
-const nMul = modNMul(N);
+const nMul = montMul(N, 48207); // n' = -n^-1 mod 2^24
 
 /** Is a canonical 32-byte scalar in [1, n-1] ? */
 export function snInRange(b: Uint8Array): boolean {
   const v = snFrom(b);
   return feLess(v, N) && !feIsZero(v);
-}
-
-/** r = a + b mod n (canonical inputs). */
-export function snAdd(r: Fe, a: Fe, b: Fe): void {
-  for (let i = 0; i < 11; i++) r[i] = a[i] + b[i];
-  carry(r);
-  subIfAtLeast(r, N);
 }
 
 /** An nMul output (or any value in (-n, 2n) with small limbs) to its canonical form. */
@@ -66,22 +60,20 @@ NM2[0] -= 2;
 
 /**
  * a^-1 * R mod n for a canonical non-zero a (Fermat: a^(n-2)), so that snMul(x, result) = x / a mod n,
- * as a step machine of 16 exponent bits per step: [step() -> done?, result()].
+ * as a step machine of 16 exponent bits per step (see Job in p256-point.ts).
  */
-export function snInvJob(a: Fe): [() => boolean, () => Fe] {
+export function snInvJob(a: Fe): () => [Fe] | undefined {
   const am = fe();
   const r = fe();
   let i = 254;
   nMul(am, a, R2N);
   r.set(am); // the exponent's top bit is 1
-  return [
-    () => {
-      for (let j = 0; j < 16 && i >= 0; j++) powStep(r, am, NM2, i--, nMul);
-      return i < 0;
-    },
-    () => {
+  return () => {
+    for (let j = 0; j < 16 && i >= 0; j++) powStep(r, am, NM2, i--, nMul);
+    if (i < 0) {
       snCanon(r);
-      return r;
-    },
-  ];
+      return [r];
+    }
+    return undefined;
+  };
 }

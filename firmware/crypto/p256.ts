@@ -13,8 +13,8 @@
 // this acceptable here: each private key serves few operations (mesh keys are ephemeral, the device
 // key signs once per setup), and nonces are a keyed PRF of key, hash and fresh randomness.
 import { Fe, fe, P, feFromBytes, feToBytes, feToMont, feLess, feLin, feIsZero, feReduce, ONE } from './p256-field.ts';
-import { snInRange, snFrom, snToBytes, snInvJob, snMul, snAdd, R2N } from './p256-scalar.ts';
-import { Pt, Term, pt, onCurve, mulJob } from './p256-point.ts';
+import { snInRange, snFrom, snToBytes, snInvJob, snMul, R2N } from './p256-scalar.ts';
+import { Pt, Term, Job, pt, onCurve, mulJob } from './p256-point.ts';
 
 /** Plug in the interpreter's native E.convolve (the HAL does it on the board; see p256-field.ts). */
 export { setConvolve } from './p256-field.ts';
@@ -35,8 +35,6 @@ export interface SliceOptions<T> {
   /** steps per slice (default 2) */
   stepsPerSlice?: number;
 }
-/** A job: [step() -> done?, result()]. */
-type Job<T> = [() => boolean, () => T];
 
 function check(ok: boolean, what: string): void {
   if (!ok) throw new Error('p256: ' + what);
@@ -50,46 +48,53 @@ function len(b: Uint8Array, n: number, what: string): void {
 }
 
 function run<T>(job: Job<T>): T {
-  while (!job[0]()) {
+  let r: [T] | undefined;
+  while (!(r = job())) {
     /* to the end */
   }
-  return job[1]();
+  return r[0];
 }
 
-function sliced<T>(o: SliceOptions<T>, make: () => Job<T>): void {
+/** Runs make(o)'s job in slices (make runs in the first one, so its errors reach onDone too). */
+function sliced<T, O>(o: SliceOptions<T> & O, make: (o: O) => Job<T>): void {
   let job: Job<T> | null = null;
   const n = o.stepsPerSlice || 2;
   function slice(): void {
-    let done = false;
-    let v: T | undefined;
+    let r: [T] | undefined;
+    let i = 0;
     try {
-      if (!job) job = make();
-      for (let i = 0; i < n && !done; i++) done = job[0]();
-      if (done) v = job[1]();
+      if (!job) job = make(o);
+      while (i++ < n && !(r = job()));
     } catch (e) {
       return o.onDone(e as Error);
     }
-    if (done) o.onDone(null, v);
+    if (r) o.onDone(null, r[0]);
     else o.defer(slice);
   }
   o.defer(slice);
 }
 
 function done<T>(v: T): Job<T> {
-  return [() => true, () => v];
+  return () => [v];
 }
 
 /** `first`, then the job `next` makes from its result (each step still bounded). */
 function seq<A, B>(first: Job<A>, next: (a: A) => Job<B>): Job<B> {
   let j: Job<B> | null = null;
-  return [
-    () => {
-      if (j) return j[0]();
-      if (first[0]()) j = next(first[1]());
-      return false;
-    },
-    () => (j as Job<B>)[1](),
-  ];
+  return () => {
+    if (j) return j();
+    const r = first();
+    if (r) j = next(r[0]);
+    return undefined;
+  };
+}
+
+/** The job, then f of its result in the same step. */
+function map<A, B>(job: Job<A>, f: (a: A) => B): Job<B> {
+  return () => {
+    const r = job();
+    return r && [f(r[0])];
+  };
 }
 
 /** Public key bytes to a validated point (SEC 1 3.2.2.1: coordinates < p, on the curve), or null. */
@@ -135,23 +140,9 @@ function scalar(priv: Uint8Array): Fe {
   return snFrom(priv);
 }
 
-/** sum k_i * P_i as affine bytes: x (n = 32) or x||y (n = 64); null for the point at infinity. */
-function mulBytes(t: Term[], n: number): Job<Uint8Array | null> {
-  const j = mulJob(t, true);
-  return [
-    j[0],
-    () => {
-      const out = new Uint8Array(n);
-      feToBytes(out, 0, j[1][0]);
-      if (n > 32) feToBytes(out, 32, j[1][1]);
-      return feIsZero(j[1][2]) ? null : out;
-    },
-  ];
-}
-
 function publicKeyJob(priv: Uint8Array): Job<Uint8Array> {
   scalar(priv);
-  return mulBytes([term(priv, 'G')], 64) as Job<Uint8Array>;
+  return mulJob([term(priv, 'G')], 64) as Job<Uint8Array>;
 }
 
 /** The public key X||Y of a private key (throws on a key outside [1, n-1]). */
@@ -164,44 +155,54 @@ export function isValidPublicKey(pub: Uint8Array): boolean {
   return !!toPoint(pub);
 }
 
-function ecdhJob(priv: Uint8Array, pub: Uint8Array): Job<Uint8Array | null> {
+type EcdhIn = { privateKey: Uint8Array; publicKey: Uint8Array };
+
+function ecdhJob(o: EcdhIn): Job<Uint8Array | null> {
+  const priv = o.privateKey;
+  const pub = o.publicKey;
   scalar(priv);
   const p = toPoint(pub);
-  return p ? mulBytes([term(priv, pub, p)], 32) : done(null);
+  return p ? mulJob([term(priv, pub, p)], 32) : done(null);
 }
 
 /** ECDH (SEC 1 3.3.1): X of d*Q, 32 bytes big-endian; null for an invalid peer key. */
 export function ecdh(priv: Uint8Array, peerPub: Uint8Array): Uint8Array | null {
-  return run(ecdhJob(priv, peerPub));
+  return run(ecdhJob({ privateKey: priv, publicKey: peerPub }));
 }
 
-export function ecdhSliced(o: SliceOptions<Uint8Array | null> & { privateKey: Uint8Array; publicKey: Uint8Array }): void {
-  sliced(o, () => ecdhJob(o.privateKey, o.publicKey));
+export function ecdhSliced(o: SliceOptions<Uint8Array | null> & EcdhIn): void {
+  sliced(o, ecdhJob);
 }
 
 /** A key pair; the private key uniformly random by rejection sampling (FIPS 186-4 B.4.2). */
-function keyPairJob(randomBytes: RandomBytes): Job<KeyPair> {
+type KeyPairIn = { randomBytes: RandomBytes };
+
+function keyPairJob(o: KeyPairIn): Job<KeyPair> {
   for (let i = 0; i < 64; i++) {
-    const d = new Uint8Array(randomBytes(32));
+    const d = new Uint8Array(o.randomBytes(32));
     len(d, 32, RANDOM);
     if (snInRange(d)) {
-      const j = publicKeyJob(d);
-      return [j[0], () => ({ privateKey: d, publicKey: j[1]() })];
+      return map(publicKeyJob(d), (q) => ({ privateKey: d, publicKey: q }));
     }
   }
-  throw new Error('p256: bad ' + RANDOM);
+  return check(false, 'bad ' + RANDOM) as never;
 }
 
 export function generateKeyPair(randomBytes: RandomBytes): KeyPair {
-  return run(keyPairJob(randomBytes));
+  return run(keyPairJob({ randomBytes: randomBytes }));
 }
 
-export function generateKeyPairSliced(o: SliceOptions<KeyPair> & { randomBytes: RandomBytes }): void {
-  sliced(o, () => keyPairJob(o.randomBytes));
+export function generateKeyPairSliced(o: SliceOptions<KeyPair> & KeyPairIn): void {
+  sliced(o, keyPairJob);
 }
 
 /** ECDSA verification (FIPS 186-4 6.4.2, SEC 1 4.1.4) of a strict-DER signature over a 32-byte hash. */
-function verifyJob(pub: Uint8Array, hash: Uint8Array, sig: Uint8Array): Job<boolean> {
+type VerifyIn = { publicKey: Uint8Array; hash: Uint8Array; signature: Uint8Array };
+
+function verifyJob(o: VerifyIn): Job<boolean> {
+  const pub = o.publicKey;
+  const hash = o.hash;
+  const sig = o.signature;
   len(hash, 32, 'hash');
   const q = toPoint(pub);
   const rs = sig && derDecodeSignature(sig);
@@ -213,18 +214,17 @@ function verifyJob(pub: Uint8Array, hash: Uint8Array, sig: Uint8Array): Job<bool
     const u2 = fe();
     snMul(u1, snFrom(hash, true), w); // e / s, with e = H mod n (the hash is exactly 256 bits)
     snMul(u2, r, w); // r / s
-    const j = mulBytes([term(snToBytes(u1), 'G'), term(snToBytes(u2), pub, q)], 32);
     // accept when R is not infinity and x(R) mod n == r
-    return [j[0], () => !!j[1]() && equalBytes(snToBytes(snFrom(j[1]() as Uint8Array, true)), rs[0])];
+    return map(mulJob([term(snToBytes(u1), 'G'), term(snToBytes(u2), pub, q)], 32), (x) => !!x && equalBytes(snToBytes(snFrom(x, true)), rs[0]));
   });
 }
 
 export function verify(pub: Uint8Array, hash: Uint8Array, sig: Uint8Array): boolean {
-  return run(verifyJob(pub, hash, sig));
+  return run(verifyJob({ publicKey: pub, hash: hash, signature: sig }));
 }
 
-export function verifySliced(o: SliceOptions<boolean> & { publicKey: Uint8Array; hash: Uint8Array; signature: Uint8Array }): void {
-  sliced(o, () => verifyJob(o.publicKey, o.hash, o.signature));
+export function verifySliced(o: SliceOptions<boolean> & VerifyIn): void {
+  sliced(o, verifyJob);
 }
 
 /**
@@ -234,7 +234,12 @@ export function verifySliced(o: SliceOptions<boolean> & { publicKey: Uint8Array;
  * source cannot repeat k for different messages, and a good one keeps k unpredictable even if the
  * key were used in a fault attack.
  */
-function signJob(priv: Uint8Array, hash: Uint8Array, randomBytes: RandomBytes | null): Job<Uint8Array> {
+type SignIn = { privateKey: Uint8Array; hash: Uint8Array; randomBytes: RandomBytes | null };
+
+function signJob(o: SignIn): Job<Uint8Array> {
+  const priv = o.privateKey;
+  const hash = o.hash;
+  const randomBytes = o.randomBytes;
   len(hash, 32, 'hash');
   const d = scalar(priv);
   const e = snFrom(hash, true);
@@ -252,42 +257,42 @@ function signJob(priv: Uint8Array, hash: Uint8Array, randomBytes: RandomBytes | 
       m[64]++;
       k = hmacSha256(priv, m);
     } while (!snInRange(k));
-    return seq(mulBytes([term(k, 'G')], 32), (x) =>
-      seq(snInvJob(snFrom(k)), (ki) => {
+    return seq(mulJob([term(k, 'G')], 32), (x) =>
+      map(snInvJob(snFrom(k)), (ki) => {
         // r = x(kG) mod n; s = k^-1 (e + r d) mod n
         const r = snFrom(x as Uint8Array, true);
         const s = fe();
         snMul(s, r, R2N); // r R
         snMul(s, s, d); // r d
-        snAdd(s, s, e);
+        feLin(s, s, 1, e, 1); // r d + e < 2n, limbs below 2^25: snMul's columns stay below 2^53
         snMul(s, s, ki);
         k.fill(0); // wipe the nonce and its inverse
         ki.fill(0);
-        return done(feIsZero(r) || feIsZero(s) ? null : derEncodeSignature(snToBytes(r), snToBytes(s)));
+        return feIsZero(r) || feIsZero(s) ? null : derEncodeSignature(snToBytes(r), snToBytes(s));
       }),
     );
   }
   let j = attempt();
-  let sig: Uint8Array | null = null;
-  return [
-    () => {
-      if (!j[0]()) return false;
-      sig = j[1]();
-      if (sig) d.fill(0);
-      else j = attempt();
-      return !!sig;
-    },
-    () => sig as Uint8Array,
-  ];
+  return () => {
+    const r = j();
+    if (r) {
+      if (r[0]) {
+        d.fill(0);
+        return r as [Uint8Array];
+      }
+      j = attempt();
+    }
+    return undefined;
+  };
 }
 
 /** ECDSA signature (DER) of a 32-byte hash; `randomBytes` hedges the nonce (null: deterministic). */
 export function sign(priv: Uint8Array, hash: Uint8Array, randomBytes: RandomBytes | null): Uint8Array {
-  return run(signJob(priv, hash, randomBytes));
+  return run(signJob({ privateKey: priv, hash: hash, randomBytes: randomBytes }));
 }
 
-export function signSliced(o: SliceOptions<Uint8Array> & { privateKey: Uint8Array; hash: Uint8Array; randomBytes: RandomBytes | null }): void {
-  sliced(o, () => signJob(o.privateKey, o.hash, o.randomBytes));
+export function signSliced(o: SliceOptions<Uint8Array> & SignIn): void {
+  sliced(o, signJob);
 }
 
 /** X||Y from the 91-byte SubjectPublicKeyInfo, or null (wrong structure or not a valid point). */
@@ -319,7 +324,7 @@ export function buildTable(key: Uint8Array | 'G'): Uint8Array {
   for (let i = 1; i < 256; i++) {
     const k = new Uint8Array(32);
     for (let t = 0; t < 8; t++) k[31 - 4 * t] = (i >> t) & 1;
-    const xy = run(mulBytes([[k, null, baseOf(key)]], 64)) as Uint8Array;
+    const xy = run(mulJob([[k, null, baseOf(key)]], 64)) as Uint8Array;
     for (let t = 0; t < 64; t += 32) {
       feFromBytes(c, xy, t);
       feToMont(c, c);

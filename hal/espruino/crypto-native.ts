@@ -24,18 +24,14 @@ export function nativeAes128(): ((key: Bytes, block: Bytes) => Bytes) | null {
  */
 export function detectNativeCrypto(): { sha256: boolean; aes: boolean } {
   if (!found) {
-    let c: any = null;
+    let c: any;
     try {
-      c = require('crypto');
-    } catch (e) {
-      c = null; // IDF4 builds: "Module crypto not found"
-    }
-    try {
+      c = require('crypto'); // IDF4 builds: "Module crypto not found" (then the AES test below throws too)
       const sha = (d: Bytes): Bytes => new Uint8Array(c.SHA256(d));
       // FIPS 180-4 example: SHA-256("abc") = ba7816bf...f20015ad (in base64: shorter)
       if (base64Encode(sha(asciiToBytes('abc'))) === 'ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=') nativeSha = sha;
     } catch (e) {
-      nativeSha = null;
+      // missing or throwing: nativeSha stays null (it is set only after the answer matched)
     }
     try {
       const ecb = { mode: 'ECB' };
@@ -46,7 +42,7 @@ export function detectNativeCrypto(): { sha256: boolean; aes: boolean } {
       for (let i = 0; i < 16; i++) block[i] = 17 * (key[i] = i);
       if (base64Encode(aes(key, block)) === 'acTg2Gp7BDDYzbeAcLTFWg==') nativeAes = aes;
     } catch (e) {
-      nativeAes = null;
+      // the same for nativeAes
     }
     found = { sha256: !!nativeSha, aes: !!nativeAes };
   }

@@ -12,7 +12,7 @@ import type { Bytes, ClockService, CryptoService, LogService, OnDone, StorageSer
 import { createRecordStore } from '../../firmware/store/record';
 import { checkSeed, halError } from './unavailable';
 import { FILES } from '../storage-layout';
-import { HmacDrbg } from '../../firmware/crypto/drbg';
+import { createHmacDrbg, HmacDrbg } from '../../firmware/crypto/drbg';
 import { hmacSha256, sha256 } from '../../firmware/crypto/sha256';
 import { detectNativeCrypto } from './crypto-native';
 import { asciiToBytes, bytesToHex, concatBytes, HEX_DIGITS, u64BE, wipe } from '../../firmware/crypto/bytes';
@@ -91,7 +91,7 @@ function startDrbg(storage: StorageService, clock: ClockService, log: LogService
   // in a two-slot record: a power cut while it is written leaves the previous count, never none.
   const bootRecord = createRecordStore<{ boots: number; carry: string }>({ storage: storage, name: FILES.bootCounter, version: 1 });
   const state = bootRecord.load();
-  const usable = state !== null && typeof state.boots === 'number' && state.boots >= 0 && HEX_DIGITS.test(state.carry) && state.carry.length === 64;
+  const usable = !!state && typeof state.boots === 'number' && state.boots >= 0 && HEX_DIGITS.test(state.carry) && state.carry.length === 64;
   // The carry: 64 hex digits (anything else JSON can hold fails the test or has another length). Without
   // a usable state, whatever unreadable slots are left are mixed in instead (read only then).
   const history = usable ? state.carry : (storage.readString(FILES.bootCounter + '.a') || '') + (storage.readString(FILES.bootCounter + '.b') || '');
@@ -101,7 +101,7 @@ function startDrbg(storage: StorageService, clock: ClockService, log: LogService
 
   const entropy = concatBytes([seed, timerJitter(clock, 16)]);
   const personalization = asciiToBytes('ffs-hal-drbg/1' + history);
-  const drbg = new HmacDrbg(entropy, concatBytes([u64BE(boots), clockBytes(clock)]), personalization);
+  const drbg = createHmacDrbg(entropy, concatBytes([u64BE(boots), clockBytes(clock)]), personalization);
   wipe(seed);
   wipe(entropy);
   wipe(personalization);
@@ -121,7 +121,6 @@ function startDrbg(storage: StorageService, clock: ClockService, log: LogService
 export function createCrypto(deps: { storage: StorageService; clock: ClockService; log: LogService }): CryptoService {
   const storage = deps.storage;
   const clock = deps.clock;
-  const warn = (message: string): void => deps.log.log('warn', 'crypto', message);
   const drbg = startDrbg(storage, clock, deps.log);
 
   // 3. Reseeding as it goes: a pool of handed-in entropy plus fresh jitter every RESEED_EVERY calls.
@@ -151,7 +150,7 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
     try {
       if (table) useTable(key, table);
     } catch (e) {
-      warn('ignoring table "' + name + '": ' + ((e as Error).message || e));
+      deps.log.log('warn', 'crypto', 'ignoring table "' + name + '": ' + ((e as Error).message || e));
     }
   }
 
@@ -161,30 +160,31 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
   if (typeof E.convolve === 'function') setConvolve(E.convolve);
   loadTable('G', FILES.generatorTable);
 
-  /** The device-type key (DSS.PublicKey), with its table at first use. */
-  function loadDeviceTypeKey(): Bytes | null {
-    if (!deviceTypeKey) {
-      const der = storage.read(FILES.deviceTypeKey);
-      deviceTypeKey = der ? parseSpkiPublicKey(der) : null;
-      if (deviceTypeKey) loadTable(deviceTypeKey, FILES.deviceTypeTable);
-    }
-    return deviceTypeKey;
-  }
-
-  function loadPrivateKey(): Bytes | null {
-    const der = storage.read(FILES.deviceKey);
-    if (!der) return null;
-    const k = parsePrivateKey(der);
-    wipe(der);
-    return k;
-  }
-
   /**
    * onDone(HalError) on a later turn; `why` is the Error a sliced operation gave, or what is missing
    * or invalid (a Storage file's name, 'peer key').
    */
   function fail<T>(onDone: OnDone<T>, code: string, why: any): void {
     clock.defer(() => onDone(halError(code, why.message || why), null));
+  }
+
+  /** The device-type key (DSS.PublicKey), with its table at first use; null after failing onDone (CRYPTO_BAD_KEY). */
+  function loadDeviceTypeKey(onDone: OnDone<any>): Bytes | null {
+    if (!deviceTypeKey) {
+      deviceTypeKey = parseSpkiPublicKey(storage.read(FILES.deviceTypeKey) as Bytes); // (null for a missing file)
+      if (deviceTypeKey) loadTable(deviceTypeKey, FILES.deviceTypeTable);
+      else fail(onDone, 'CRYPTO_BAD_KEY', FILES.deviceTypeKey);
+    }
+    return deviceTypeKey;
+  }
+
+  /** The device's private key (the caller wipes it after use); null after failing onDone (CRYPTO_NO_DEVICE_KEY). */
+  function loadPrivateKey(onDone: OnDone<any>): Bytes | null {
+    const der = storage.read(FILES.deviceKey);
+    const k = parsePrivateKey(der as Bytes); // (null for a missing file)
+    wipe(der);
+    if (!k) fail(onDone, 'CRYPTO_NO_DEVICE_KEY', FILES.deviceKey);
+    return k;
   }
 
   /**
@@ -220,9 +220,10 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
 
     computeEcdhKey(opts: { peerPublicKeyDer?: Bytes; onDone: OnDone<Bytes> }): void {
       const given = opts.peerPublicKeyDer;
-      const peer = given ? parseSpkiPublicKey(given) : loadDeviceTypeKey();
-      const priv = peer && loadPrivateKey();
-      if (!priv) return fail(opts.onDone, peer ? 'CRYPTO_NO_DEVICE_KEY' : 'CRYPTO_BAD_KEY', peer ? FILES.deviceKey : given ? 'peer key' : FILES.deviceTypeKey);
+      const peer = given ? parseSpkiPublicKey(given) : loadDeviceTypeKey(opts.onDone);
+      if (given && !peer) return fail(opts.onDone, 'CRYPTO_BAD_KEY', 'peer key');
+      const priv = peer && loadPrivateKey(opts.onDone);
+      if (!priv) return;
       ecdhSliced({
         privateKey: priv,
         publicKey: peer as Bytes,
@@ -238,14 +239,13 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
     },
 
     verifyCloudSignature(opts: { payload: Bytes; derSignature: Bytes; onDone: OnDone<boolean> }): void {
-      const pub = loadDeviceTypeKey();
-      if (!pub) return fail(opts.onDone, 'CRYPTO_BAD_KEY', FILES.deviceTypeKey);
-      verifyHash(pub, sha256(opts.payload), opts.derSignature, opts.onDone);
+      const pub = loadDeviceTypeKey(opts.onDone);
+      if (pub) verifyHash(pub, sha256(opts.payload), opts.derSignature, opts.onDone);
     },
 
     signWithDeviceKey(opts: { data: Bytes; onDone: OnDone<Bytes> }): void {
-      const priv = loadPrivateKey();
-      if (!priv) return fail(opts.onDone, 'CRYPTO_NO_DEVICE_KEY', FILES.deviceKey);
+      const priv = loadPrivateKey(opts.onDone);
+      if (!priv) return;
       signSliced({
         privateKey: priv,
         hash: sha256(opts.data),

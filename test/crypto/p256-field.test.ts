@@ -9,7 +9,7 @@ import { createECDH, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as F from '../../firmware/crypto/p256-field.ts';
 import * as S from '../../firmware/crypto/p256-scalar.ts';
-import { naf } from '../../firmware/crypto/p256-point.ts';
+import { bitOf, naf } from '../../firmware/crypto/p256-point.ts';
 import * as p256 from '../../firmware/crypto/p256.ts';
 import { seededBytes } from '../support/seeded-bytes.ts';
 
@@ -133,25 +133,27 @@ test('snMul: x*y/R mod n, canonical, for canonical inputs and for inputs at the 
   }
 });
 
-test('naf: width-4 digits reproduce the scalar; odd, |d| <= 7, at least 3 zeros after each', () => {
+test('naf: the digits read from k and 3k reproduce the scalar; in {-1, 0, 1}, never two non-zero in a row', () => {
   const ks: Uint8Array[] = [new Uint8Array(32).fill(255), new Uint8Array(32)];
   for (let i = 0; i < 300; i++) ks.push(rnd(32));
   for (const k of ks) {
-    const d = naf(k);
+    const [x, h] = naf(k);
+    assert.is(BigInt('0x' + Buffer.from(h).toString('hex')), 3n * BigInt('0x' + Buffer.from(x).toString('hex')), '3k');
     let v = 0n;
     let last = -10;
-    for (let i = 0; i < d.length; i++) {
-      if (!d[i]) continue;
-      assert.ok(d[i] & 1 && Math.abs(d[i]) <= 7);
-      assert.ok(i - last >= 4, 'spacing');
+    for (let i = 0; i <= 256; i++) {
+      const d = bitOf(h, i + 1) - bitOf(x, i + 1);
+      if (!d) continue;
+      assert.ok(d === 1 || d === -1);
+      assert.ok(i - last >= 2, 'non-adjacent');
       last = i;
-      v += BigInt(d[i]) << BigInt(i);
+      v += BigInt(d) << BigInt(i);
     }
     assert.is(v, BigInt('0x' + Buffer.from(k).toString('hex')));
   }
 });
 
-test('every E.convolve call stays exact through Wycheproof ECDH/ECDSA and Node-oracle ECDH', () => {
+test('every E.convolve call stays exact through Wycheproof ECDH/ECDSA, Node-oracle ECDH and signing', () => {
   const load = (n: string) => JSON.parse(readFileSync(new URL('../vectors/' + n, import.meta.url), 'utf8'));
   const bytes = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
   calls = 0;
@@ -180,6 +182,10 @@ test('every E.convolve call stays exact through Wycheproof ECDH/ECDSA and Node-o
     eb.setPrivateKey(Buffer.from(b));
     const shared = p256.ecdh(a, new Uint8Array(eb.getPublicKey().subarray(1)));
     assert.is(Buffer.from(shared as Uint8Array).toString('hex'), ea.computeSecret(eb.getPublicKey()).toString('hex'));
+    // signing too (its s = k^-1 (r d + e) multiplies a sum of two canonical scalars)
+    const h = rnd(32);
+    const sig = p256.sign(a, h, null);
+    assert.ok(p256.verify(new Uint8Array(ea.getPublicKey().subarray(1)), h, sig), 'signature ' + i);
   }
   assert.ok(calls > 100000, calls + ' checked calls');
   assert.ok(maxAbs < 2 ** 53 && maxAbs > 2 ** 48, 'largest partial sum 2^' + Math.log2(maxAbs).toFixed(2));
