@@ -71,14 +71,6 @@ function save(w: Wss): void {
   if (err) w.h.log.log('error', 'wss', 'cannot save: ' + err.message);
 }
 
-/** `fn` after RETRY_MS (the one pending retry: stopAll clears it). */
-function later(w: Wss, fn: (w: Wss) => void): void {
-  w.t = w.h.clock.setTimeout(() => {
-    w.t = -1;
-    fn(w);
-  }, RETRY_MS);
-}
-
 function onHome(w: Wss): void {
   const my = w.ep;
   const hal = w.h;
@@ -115,7 +107,6 @@ function joinHome(w: Wss): void {
     if (!a.errorDetails) onHome(w);
     else {
       w.h.log.log('warn', 'wss', 'saved network: ' + a.errorDetails.code);
-      // (later(w, joinHome) written out: later is setup's)
       w.t = w.h.clock.setTimeout(() => {
         w.t = -1;
         joinHome(w);
@@ -198,7 +189,12 @@ function ffsOff(w: Wss): void {
     onDone: () => {
       if (my !== w.ep) return;
       if (w.apOn) softAp(w);
-      else if (w.t < 0) later(w, runFfs);
+      // a new run after RETRY_MS (the one pending retry: stopAll clears it)
+      else if (w.t < 0)
+        w.t = w.h.clock.setTimeout(() => {
+          w.t = -1;
+          runFfs(w);
+        }, RETRY_MS);
     },
   });
 }
@@ -207,7 +203,7 @@ function runFfs(w: Wss): void {
   const my = w.ep;
   const hal = w.h;
   const rec = w.r;
-  rec.runs += 1;
+  rec.runs++;
   save(w);
   info(hal, 'Wi-Fi Simple Setup run ' + rec.runs + '/' + MAX_RUNS);
   w.flow = startProvisionee(hal, {

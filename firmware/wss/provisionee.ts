@@ -27,7 +27,7 @@ import {
 import type { Members } from './json-out';
 import { batchEnd, usableScanResults } from './scan-data';
 import { deriveEncodedSetupNetwork, FALLBACK_SETUP_SSID, SETUP_NONCE_BYTES, type SetupNetwork } from './setup-network';
-import { attempt, checkConnectivity, joinNetwork, wifiConfig } from './wifi-join';
+import { checkConnectivity, joinNetwork, wifiConfig } from './wifi-join';
 import { info, warn } from './log';
 
 /** Connect tries for a setup network (each Espruino connect makes 3 driver attempts, each with
@@ -115,8 +115,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
    * Once the run ended, the cancelled client sends nothing and answers nothing.
    */
   function dssCall(op: string, more: () => Members, spec: FieldSpec, onOk: (v: any) => void, onFail: (why: string) => void, seq?: number): void {
-    const body = (): string => requestBody(requestNonce(hal.crypto.randomBytes), sessionId, deviceDetails(hal.config), more());
-    dss.call(op, body, (err, verified) => {
+    dss.call(op, () => requestBody(requestNonce(hal.crypto.randomBytes), sessionId, deviceDetails(hal.config), more()), (err, verified) => {
       // the parsed answer, or (a string) why the call or the answer failed
       const v = err || parseResponse(verified, spec);
       // the device-type key signs for every unit of the type: once the session started, an answer
@@ -260,17 +259,17 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
       CONFIGURATION_FIELDS,
       (v) => {
         const cfg = v.configuration || {};
-        Object.keys(cfg).forEach((k) => {
+        for (const k in cfg) {
           const val = cfg[k];
           // from JSON: a string, number or boolean, else an object, an array or null (skipped)
-          if (typeof val === 'object') return;
+          if (typeof val === 'object') continue;
           if (!CLOUD_CONFIG_KEY.test(k)) {
             warn(hal, 'ignored ' + k);
-            return;
+            continue;
           }
           const err = hal.config.setConfigurationValue(k, val);
           if (err && err.code !== 'NOT_IMPLEMENTED') warn(hal, k + ': ' + err.message);
-        });
+        }
         const reg = v.registrationDetails;
         if (reg && typeof reg.registrationToken === 'string') {
           hal.config.setRegistrationToken(reg.registrationToken, typeof reg.expiresAt === 'number' ? reg.expiresAt : 0);
@@ -342,7 +341,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
 
   /** Every credential failed: back to the setup network to report FAILURE with every attempt. */
   function userFailed(): void {
-    if (!credentials.length) attempts.push(attempt(wifiConfig('', '', false, 'OTHER'), errorDetails('NOT_CONFIGURED')));
+    if (!credentials.length) attempts.push({ ssid: '', security: 'OTHER', state: 'FAILED', errorDetails: errorDetails('NOT_CONFIGURED') });
     warn(hal, 'no user network worked');
     if (setup) joinSetup(setup, (ok) => (ok ? report(false) : end(false, 'setup network lost')));
     else report(false);
@@ -369,7 +368,10 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
       checkConnectivity(hal, host, configString(hal, 'Connectivity.ProbePath') || '/generate_204', (problem) => {
         if (stopped) return;
         if (problem) {
-          next(attempt(c, problem));
+          // the association's attempt, failed by the probe
+          a.state = 'FAILED';
+          a.errorDetails = problem;
+          next(a);
           return;
         }
         attempts.push(a);
