@@ -18,6 +18,6 @@ const TABLE =
 export function errorDetails(key: string): ErrorDetails {
   const at = TABLE.indexOf(key + ' ');
   // the code, then the cause up to the entry's end
-  const e = /([^ ]+) ([^|]+)/.exec(at < 0 ? '3:6:0:3 Unknown error' : TABLE.substring(at + key.length + 1)) as string[];
-  return { operation: e[1].charAt(0) === '9' ? 'UNKNOWN' : 'CONNECTING_TO_NETWORK', cause: e[2], details: e[2], code: e[1] };
+  const e = /([^ ]+) ([^|]+)/.exec(at < 0 ? '3:6:0:3 Unknown error' : TABLE.slice(at + key.length + 1)) as string[];
+  return { operation: e[1][0] === '9' ? 'UNKNOWN' : 'CONNECTING_TO_NETWORK', cause: e[2], details: e[2], code: e[1] };
 }

@@ -59,7 +59,7 @@ export interface Provisionee {
  * random bits: no bias).
  */
 export function requestNonce(randomBytes: (n: number) => Uint8Array): string {
-  return base64Encode(randomBytes(24)).substring(0, 31);
+  return base64Encode(randomBytes(24)).slice(0, 31);
 }
 
 /** base64(SHA-256(PIN || salt)), both as ASCII strings (startPinBasedSetup). */
@@ -402,7 +402,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
     }
     const handler = [pinSetup, computeConfiguration, postScanData, getCredentials, connectUser, () => report(true)][STATES.indexOf(next)];
     if (!handler) {
-      end(false, 'unknown state ' + next.substring(0, 40));
+      end(false, 'unknown state ' + next.slice(0, 40));
       return;
     }
     setState(next);

@@ -25,16 +25,16 @@ export interface SetupNetwork {
 
 export function authMaterialIndex(sha256: (b: Bytes) => Bytes, devicePublicKeyDer: Bytes): Bytes {
   const h = sha256(devicePublicKeyDer);
-  return new Uint8Array(h.subarray(h.length - 9, h.length));
+  return new Uint8Array(h.subarray(-9));
 }
 
 /** The 32-character SSID. Throws on misuse (wrong lengths): these inputs come from the flashed identity. */
 export function encodedSetupSsid(ami: Bytes, productIndex: string, nonce: Bytes): string {
   if (ami.length !== 9 || productIndex.length !== 4 || nonce.length !== SETUP_NONCE_BYTES) throw new Error('wss: bad ami, product index or nonce');
   // The first two base64 characters of [control<<4 | ami0>>4, (ami0 & 15)<<4]: control nibble 0 + ami[0].
-  const head = base64Encode(new Uint8Array([ami[0] >> 4, (ami[0] & 15) << 4])).substring(0, 2);
+  const head = base64Encode(new Uint8Array([ami[0] >> 4, (ami[0] & 15) << 4])).slice(0, 2);
   const tail = new Uint8Array(24);
-  tail.set(ami.subarray(1, 9), 0);
+  tail.set(ami.subarray(1));
   tail.set(asciiToBytes(productIndex), 8);
   tail.set(nonce, 12);
   return head + base85Encode(tail);

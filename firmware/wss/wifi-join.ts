@@ -41,7 +41,7 @@ export function joinNetwork(hal: Hal, c: WifiConfiguration, tries: number, gapMs
         if (err && err.code === 'WIFI_NO_AP_FOUND' && tries > 0) hal.clock.setTimeout(once, gapMs);
         else {
           if (err) hal.log.log('info', 'wss', 'cannot join ' + JSON.stringify(c.ssid) + ': ' + err.code);
-          onDone(result(err ? (raw ? { code: err.code } : errorDetails(err.code.substring(5))) : undefined));
+          onDone(result(err ? (raw ? { code: err.code } : errorDetails(err.code.slice(5))) : undefined));
         }
       },
     });
