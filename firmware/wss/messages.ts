@@ -83,8 +83,10 @@ export type FieldSpec = string;
 export const START_SESSION_FIELDS = 'SsessionId BcanProceed ssalt';
 export const PIN_FIELDS = 'BcanProceed';
 export const CONFIGURATION_FIELDS = 'oconfiguration oregistrationDetails bcanProceed';
-export const SCAN_FIELDS = 'BcanProceed NsequenceNumber NtotalCredentialsFound BallCredentialsFound';
-export const CREDENTIALS_FIELDS = 'BcanProceed NsequenceNumber BallCredentialsReturned awifiCredentialsList';
+/** A page's members (postWifiScanData, getWifiCredentials): PAGE_FIELDS, then that operation's. */
+export const PAGE_FIELDS = 'BcanProceed NsequenceNumber ';
+export const SCAN_FIELDS = 'NtotalCredentialsFound BallCredentialsFound';
+export const CREDENTIALS_FIELDS = 'BallCredentialsReturned awifiCredentialsList';
 export const REPORT_FIELDS = 'bcanProceed snextProvisioningState swaitTime sreason';
 
 function typeLetter(v: unknown): string {

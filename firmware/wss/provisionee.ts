@@ -15,6 +15,7 @@ import {
   deviceDetails,
   parseCredential,
   parseResponse,
+  PAGE_FIELDS,
   PIN_FIELDS,
   REPORT_FIELDS,
   reportPairs,
@@ -50,7 +51,6 @@ export interface ProvisioneeOptions {
 }
 
 export interface Provisionee {
-  state(): string;
   stop(): void;
 }
 
@@ -72,7 +72,8 @@ export const CLOUD_CONFIG_KEY = /^(FFS|LocaleConfiguration|SmartHome|Time)\.[A-Z
 
 export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisionee {
   const dss = createDssClient(hal);
-  let state = 'NOT_PROVISIONED';
+  /** the state, set by start() before anything reads it */
+  let state = '';
   /** set by stop() and by the end of the run: every later callback is dropped */
   let stopped = false;
   let sessionId = '';
@@ -152,7 +153,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
   }
 
   /**
-   * postWifiScanData / getWifiCredentials: pages with sequenceNumber 1, 2, ... while `onPage` asks
+   * postWifiScanData / getWifiCredentials (`spec`: the members after PAGE_FIELDS): pages with sequenceNumber 1, 2, ... while `onPage` asks
    * for more (at most MAX_LOOP_ROUNDS), then report; a failed page reports SUCCESS only when an
    * earlier page went through.
    */
@@ -162,7 +163,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
       dssCall(
         op,
         () => (['sequenceNumber', seq] as Members).concat(more()),
-        spec,
+        PAGE_FIELDS + spec,
         (v) => {
           if (onPage(v) && ++seq <= MAX_LOOP_ROUNDS) ask();
           else report(true);
@@ -412,7 +413,6 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
   hal.clock.defer(start);
 
   return {
-    state: () => state,
     stop(): void {
       halt('TERMINATED');
     },

@@ -11,6 +11,8 @@ import {
   reportPairs,
   requestBody,
   scanEntryJson,
+  CREDENTIALS_FIELDS,
+  PAGE_FIELDS,
   SCAN_FIELDS,
 } from '../../firmware/wss/messages.ts';
 import { batchEnd, usableScanResults } from '../../firmware/wss/scan-data.ts';
@@ -89,7 +91,9 @@ test('responses: unknown members ignored, wrong types and missing required membe
   assert.match(parseResponse('{"nonce":"x","nextProvisioningState":null}', REPORT_FIELDS), 'nextProvisioningState');
   assert.match(parseResponse('[1,2]', REPORT_FIELDS), 'not a JSON object');
   assert.match(parseResponse('{"nonce":', REPORT_FIELDS), 'not JSON');
-  assert.match(parseResponse('{"nonce":"x","canProceed":true,"sequenceNumber":1,"totalCredentialsFound":0}', SCAN_FIELDS), 'allCredentialsFound');
+  assert.match(parseResponse('{"nonce":"x","canProceed":true,"sequenceNumber":1,"totalCredentialsFound":0}', PAGE_FIELDS + SCAN_FIELDS), 'allCredentialsFound');
+  assert.match(parseResponse('{"nonce":"x","canProceed":true,"allCredentialsReturned":true}', PAGE_FIELDS + CREDENTIALS_FIELDS), 'bad or missing sequenceNumber');
+  assert.match(parseResponse('{"nonce":"x","canProceed":true,"sequenceNumber":1,"allCredentialsReturned":true,"wifiCredentialsList":{}}', PAGE_FIELDS + CREDENTIALS_FIELDS), 'wifiCredentialsList');
 });
 
 test('credentials: quotes stripped, WEP hex made binary, malformed entries rejected', () => {
