@@ -21,7 +21,6 @@ export interface DssClient {
   /** true while on the encoded setup network (DSS.SetupPort, 8888: FFS_TRANSPARENT_SOCKS_PORT,
    *  DSS through the provisioner), else DSS.Port (443) */
   setViaProvisioner(on: boolean): void;
-  host(): string;
   port(): number;
   /** The sequence number for the next report (the client-wide counter, +1 per call and +1 per report). */
   beginReport(): number;
@@ -172,7 +171,6 @@ export function createDssClient(hal: Hal): DssClient {
     setViaProvisioner(on: boolean): void {
       viaProvisioner = on;
     },
-    host: () => host,
     port: currentPort,
     beginReport(): number {
       counter += 1;
