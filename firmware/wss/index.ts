@@ -15,7 +15,7 @@ import { FILES } from '../../hal/storage-layout';
 import { prepareHandoff } from './handoff';
 import { startProvisionee, type Provisionee } from './provisionee';
 import { startSoftAp, type SoftAp } from './softap';
-import { checkRecord, MAX_RUNS, openWssStore, type SavedNetwork, type WssRecord } from './state';
+import { checkRecord, MAX_RUNS, openWssStore, type WssRecord } from './state';
 import { joinNetwork, wifiConfig } from './wifi-join';
 import { info, warn } from './log';
 
@@ -28,8 +28,6 @@ export interface WssController {
 }
 
 export interface WssOptions {
-  /** Skip the boot decision (tests drive the controller themselves). */
-  idle?: boolean;
   /** What happened, for the maker's API (firmware/api.ts), told after the record that says it is saved. */
   onEvent?: (e: FlowEvent) => void;
 }
@@ -151,15 +149,15 @@ function softAp(w: Wss): void {
       // the user chose the maker's setup: FFS gives the radio up
       stopFlow(w);
       const c = wifiConfig(ssid, passphrase, false);
-      const net: SavedNetwork = { ssid: ssid, security: c.security, key: passphrase };
       joinNetwork(hal, c, 2, 1000, () => my !== w.ep, (a) => {
         if (a.errorDetails) {
           hal.wifi.removeConfiguration({ ssid: ssid, onDone: () => undefined });
-          done(false, a.errorDetails.cause || 'failed');
+          // (the guide's details: every entry of codes.ts has its cause)
+          done(false, a.errorDetails.cause as string);
           return;
         }
         done(true, '');
-        w.r.network = net;
+        w.r.network = { ssid: ssid, security: c.security, key: passphrase };
         w.r.runs = 0;
         save(w);
         tell(w, { wifi: 'joined', ssid: ssid });
@@ -287,10 +285,8 @@ export function bootWss(hal: Hal, opts: WssOptions): Wss {
     ep: 0,
   };
   if (opts.onEvent) w.onEvent = opts.onEvent;
-  if (!opts.idle) {
-    if (w.r.network) joinHome(w);
-    else setupBoot(w, !stored);
-  }
+  if (w.r.network) joinHome(w);
+  else setupBoot(w, !stored);
   return w;
 }
 

@@ -299,8 +299,8 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
           hal.crypto.addEntropy(asciiToBytes(heard));
         }
         const allowed = ['WPA_PSK'];
-        if (configFlag(hal, 'WSS.AllowOpenNetworks', true)) allowed.push('OPEN');
-        if (configFlag(hal, 'WSS.AllowWepNetworks', true)) allowed.push('WEP');
+        if (configFlag(hal, 'WSS.AllowOpenNetworks')) allowed.push('OPEN');
+        if (configFlag(hal, 'WSS.AllowWepNetworks')) allowed.push('WEP');
         const entries = usableScanResults(results, allowed, [FALLBACK_SETUP_SSID, setup ? setup.ssid : '']).map(scanEntryJson);
         info(hal, 'scan: post ' + entries.length + ' of ' + results.length);
         let start = 0;
