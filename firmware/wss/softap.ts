@@ -22,10 +22,10 @@ export interface SoftAp {
  */
 export function formValue(body: string, name: string): string {
   const hex = /%[0-9a-fA-F][0-9a-fA-F]/g;
+  // (`name` has no '=': the pair whose first '=' follows the name)
   for (const p of body.split('&')) {
-    const eq = p.indexOf('=');
-    if (eq < 0 || p.slice(0, eq) !== name) continue;
-    const v = p.slice(eq + 1).replace(/\+/g, ' ');
+    if (p.indexOf(name + '=')) continue;
+    const v = p.slice(name.length + 1).replace(/\+/g, ' ');
     // a '%' without two hex digits after it: malformed
     return !v.replace(hex, '').includes('%') ? v.replace(hex, (c) => String.fromCharCode(parseInt(c.slice(1), 16))) : '';
   }
