@@ -66,7 +66,7 @@ export function createDssClient(hal: Hal): DssClient {
   const currentPort = (): number => (viaProvisioner ? setupPort : normalPort);
 
   function call(operation: string, build: () => string, onDone: (err: string, body: string) => void): void {
-    counter += 1;
+    counter++;
     let retries = 0;
     let redirects = 0;
     let callHost = host;
@@ -172,10 +172,7 @@ export function createDssClient(hal: Hal): DssClient {
       viaProvisioner = on;
     },
     port: currentPort,
-    beginReport(): number {
-      counter += 1;
-      return counter + 1;
-    },
+    beginReport: () => ++counter + 1,
     call: call,
     cancel(): void {
       cancelled = true;
