@@ -63,9 +63,7 @@ export function requestNonce(randomBytes: (n: number) => Uint8Array): string {
 }
 
 /** base64(SHA-256(PIN || salt)), both as ASCII strings (startPinBasedSetup). */
-export function hashedPin(sha256: (b: Uint8Array) => Uint8Array, pin: string, salt: string): string {
-  return base64Encode(sha256(asciiToBytes(pin + salt)));
-}
+export const hashedPin = (sha256: (b: Uint8Array) => Uint8Array, pin: string, salt: string): string => base64Encode(sha256(asciiToBytes(pin + salt)));
 
 /** The configuration keys the cloud may set; local settings (DSS.Host, WSS.*, SoftAp.*, pins...) stay the maker's. */
 export const CLOUD_CONFIG_KEY = /^(FFS|LocaleConfiguration|SmartHome|Time)\.[A-Za-z]+$|^DSS\.ReportUrl$/;

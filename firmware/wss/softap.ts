@@ -20,7 +20,7 @@ export interface SoftAp {
  * application/x-www-form-urlencoded → value of `name` ('' when absent or malformed). %XX become raw
  * bytes (a binary string, as Wifi.connect takes SSIDs and passphrases), '+' a space.
  */
-export function formValue(body: string, name: string): string {
+export const formValue = (body: string, name: string): string => {
   const hex = /%[0-9a-fA-F][0-9a-fA-F]/g;
   // (`name` has no '=': the pair whose first '=' follows the name)
   for (const p of body.split('&')) {
@@ -30,7 +30,7 @@ export function formValue(body: string, name: string): string {
     return !v.replace(hex, '').includes('%') ? v.replace(hex, (c) => String.fromCharCode(parseInt(c.slice(1), 16))) : '';
   }
   return '';
-}
+};
 
 export function startSoftAp(hal: Hal, opts: SoftApOptions): SoftAp {
   // SoftAp.Ssid, else FFS-Setup-<the last 4 characters of the serial number>
