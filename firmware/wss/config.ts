@@ -13,8 +13,7 @@ export function configPort(hal: Hal, key: string, dflt: number): number {
   return n > 0 ? n : dflt;
 }
 
-/** A boolean (true/false or "true"/"false"), else `dflt`. */
-export function configFlag(hal: Hal, key: string, dflt: boolean): boolean {
-  const v = String(hal.config.getConfigurationValue(key));
-  return v === 'true' ? true : v === 'false' ? false : dflt;
+/** A switch that is on unless set to false (the boolean or "false"). */
+export function configFlag(hal: Hal, key: string): boolean {
+  return String(hal.config.getConfigurationValue(key)) !== 'false';
 }

@@ -21,7 +21,6 @@ export interface DssClient {
   /** true while on the encoded setup network (DSS.SetupPort, 8888: FFS_TRANSPARENT_SOCKS_PORT,
    *  DSS through the provisioner), else DSS.Port (443) */
   setViaProvisioner(on: boolean): void;
-  host(): string;
   port(): number;
   /** The sequence number for the next report (the client-wide counter, +1 per call and +1 per report). */
   beginReport(): number;
@@ -67,7 +66,7 @@ export function createDssClient(hal: Hal): DssClient {
   const currentPort = (): number => (viaProvisioner ? setupPort : normalPort);
 
   function call(operation: string, build: () => string, onDone: (err: string, body: string) => void): void {
-    counter += 1;
+    counter++;
     let retries = 0;
     let redirects = 0;
     let callHost = host;
@@ -172,12 +171,8 @@ export function createDssClient(hal: Hal): DssClient {
     setViaProvisioner(on: boolean): void {
       viaProvisioner = on;
     },
-    host: () => host,
     port: currentPort,
-    beginReport(): number {
-      counter += 1;
-      return counter + 1;
-    },
+    beginReport: () => ++counter + 1,
     call: call,
     cancel(): void {
       cancelled = true;

@@ -9,15 +9,12 @@ import { configString } from './config';
 import { jsonString, obj } from './json-out';
 import { info, warn } from './log';
 
-export function handoffJson(token: string, signatureB64: string, id: string): string {
-  return obj(['device', obj(['sessionToken', jsonString(token), 'signature', jsonString(signatureB64), 'id', jsonString(id)])]);
-}
-
-export function prepareHandoff(hal: Hal, onDone: (ok: boolean) => void): void {
+/** Sign and store the hand-off; `onDone` when it is over (stored, or logged why not). */
+export function prepareHandoff(hal: Hal, onDone: () => void): void {
   const token = hal.config.getConfigurationValue('FFS.SessionToken');
   if (typeof token !== 'string' || !token) {
     warn(hal, 'no session token');
-    hal.clock.defer(() => onDone(false));
+    hal.clock.defer(onDone);
     return;
   }
   hal.crypto.signWithDeviceKey({
@@ -25,13 +22,16 @@ export function prepareHandoff(hal: Hal, onDone: (ok: boolean) => void): void {
     onDone: (err, sig) => {
       if (err || !sig) {
         warn(hal, 'token not signed: ' + (err ? err.message : '?'));
-        onDone(false);
+        onDone();
         return;
       }
-      const werr = hal.storage.write(FILES.handoff, handoffJson(token, base64Encode(sig), configString(hal, 'DeviceInformation.SerialNumber')));
+      const werr = hal.storage.write(
+        FILES.handoff,
+        obj(['device', obj(['sessionToken', jsonString(token), 'signature', jsonString(base64Encode(sig)), 'id', jsonString(configString(hal, 'DeviceInformation.SerialNumber'))])]),
+      );
       if (werr) warn(hal, 'hand-off: ' + werr.message);
       else info(hal, 'hand-off stored');
-      onDone(!werr);
+      onDone();
     },
   });
 }

@@ -15,7 +15,7 @@ import { FILES } from '../../hal/storage-layout';
 import { prepareHandoff } from './handoff';
 import { startProvisionee, type Provisionee } from './provisionee';
 import { startSoftAp, type SoftAp } from './softap';
-import { checkRecord, MAX_RUNS, openWssStore, type SavedNetwork, type WssRecord } from './state';
+import { checkRecord, MAX_RUNS, openWssStore, type WssRecord } from './state';
 import { joinNetwork, wifiConfig } from './wifi-join';
 import { info, warn } from './log';
 
@@ -28,8 +28,6 @@ export interface WssController {
 }
 
 export interface WssOptions {
-  /** Skip the boot decision (tests drive the controller themselves). */
-  idle?: boolean;
   /** What happened, for the maker's API (firmware/api.ts), told after the record that says it is saved. */
   onEvent?: (e: FlowEvent) => void;
 }
@@ -71,14 +69,6 @@ function save(w: Wss): void {
   if (err) w.h.log.log('error', 'wss', 'cannot save: ' + err.message);
 }
 
-/** `fn` after RETRY_MS (the one pending retry: stopAll clears it). */
-function later(w: Wss, fn: (w: Wss) => void): void {
-  w.t = w.h.clock.setTimeout(() => {
-    w.t = -1;
-    fn(w);
-  }, RETRY_MS);
-}
-
 function onHome(w: Wss): void {
   const my = w.ep;
   const hal = w.h;
@@ -115,7 +105,6 @@ function joinHome(w: Wss): void {
     if (!a.errorDetails) onHome(w);
     else {
       w.h.log.log('warn', 'wss', 'saved network: ' + a.errorDetails.code);
-      // (later(w, joinHome) written out: later is setup's)
       w.t = w.h.clock.setTimeout(() => {
         w.t = -1;
         joinHome(w);
@@ -160,15 +149,15 @@ function softAp(w: Wss): void {
       // the user chose the maker's setup: FFS gives the radio up
       stopFlow(w);
       const c = wifiConfig(ssid, passphrase, false);
-      const net: SavedNetwork = { ssid: ssid, security: c.security, key: passphrase };
       joinNetwork(hal, c, 2, 1000, () => my !== w.ep, (a) => {
         if (a.errorDetails) {
           hal.wifi.removeConfiguration({ ssid: ssid, onDone: () => undefined });
-          done(false, a.errorDetails.cause || 'failed');
+          // (the guide's details: every entry of codes.ts has its cause)
+          done(false, a.errorDetails.cause as string);
           return;
         }
         done(true, '');
-        w.r.network = net;
+        w.r.network = { ssid: ssid, security: c.security, key: passphrase };
         w.r.runs = 0;
         save(w);
         tell(w, { wifi: 'joined', ssid: ssid });
@@ -198,7 +187,12 @@ function ffsOff(w: Wss): void {
     onDone: () => {
       if (my !== w.ep) return;
       if (w.apOn) softAp(w);
-      else if (w.t < 0) later(w, runFfs);
+      // a new run after RETRY_MS (the one pending retry: stopAll clears it)
+      else if (w.t < 0)
+        w.t = w.h.clock.setTimeout(() => {
+          w.t = -1;
+          runFfs(w);
+        }, RETRY_MS);
     },
   });
 }
@@ -207,7 +201,7 @@ function runFfs(w: Wss): void {
   const my = w.ep;
   const hal = w.h;
   const rec = w.r;
-  rec.runs += 1;
+  rec.runs++;
   save(w);
   info(hal, 'Wi-Fi Simple Setup run ' + rec.runs + '/' + MAX_RUNS);
   w.flow = startProvisionee(hal, {
@@ -291,10 +285,8 @@ export function bootWss(hal: Hal, opts: WssOptions): Wss {
     ep: 0,
   };
   if (opts.onEvent) w.onEvent = opts.onEvent;
-  if (!opts.idle) {
-    if (w.r.network) joinHome(w);
-    else setupBoot(w, !stored);
-  }
+  if (w.r.network) joinHome(w);
+  else setupBoot(w, !stored);
   return w;
 }
 

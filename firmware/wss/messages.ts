@@ -17,7 +17,7 @@ export function deviceDetails(config: { getConfigurationValue(key: string): Conf
   DEVICE_DETAILS.split(' ').forEach((d) => {
     const kn = d.split('=');
     const v = config.getConfigurationValue('DeviceInformation.' + kn[0]);
-    pairs.push(kn[1] || kn[0].charAt(0).toLowerCase() + kn[0].substring(1), v === undefined || v === null || typeof v === 'object' ? '' : jsonString(String(v)));
+    pairs.push(kn[1] || kn[0][0].toLowerCase() + kn[0].slice(1), v === undefined || v === null || typeof v === 'object' ? '' : jsonString(String(v)));
   });
   const o = obj(pairs);
   return o === '{}' ? '' : o;
@@ -83,12 +83,14 @@ export type FieldSpec = string;
 export const START_SESSION_FIELDS = 'SsessionId BcanProceed ssalt';
 export const PIN_FIELDS = 'BcanProceed';
 export const CONFIGURATION_FIELDS = 'oconfiguration oregistrationDetails bcanProceed';
-export const SCAN_FIELDS = 'BcanProceed NsequenceNumber NtotalCredentialsFound BallCredentialsFound';
-export const CREDENTIALS_FIELDS = 'BcanProceed NsequenceNumber BallCredentialsReturned awifiCredentialsList';
+/** A page's members (postWifiScanData, getWifiCredentials): PAGE_FIELDS, then that operation's. */
+export const PAGE_FIELDS = 'BcanProceed NsequenceNumber ';
+export const SCAN_FIELDS = 'NtotalCredentialsFound BallCredentialsFound';
+export const CREDENTIALS_FIELDS = 'BallCredentialsReturned awifiCredentialsList';
 export const REPORT_FIELDS = 'bcanProceed snextProvisioningState swaitTime sreason';
 
 function typeLetter(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'a' : (typeof v).charAt(0);
+  return v === null ? 'null' : Array.isArray(v) ? 'a' : (typeof v)[0];
 }
 
 /**
@@ -98,8 +100,8 @@ function typeLetter(v: unknown): string {
 function badFields(v: any, spec: string): string {
   if (typeLetter(v) !== 'o') return 'not a JSON object';
   for (const f of spec.split(' ')) {
-    const t = f.charAt(0);
-    const name = f.substring(1);
+    const t = f[0];
+    const name = f.slice(1);
     const m = v[name];
     if (m === undefined ? t < 'a' : typeLetter(m) !== t.toLowerCase()) return 'bad or missing ' + name;
   }
@@ -134,7 +136,7 @@ export function parseCredential(e: any, order: number): WifiConfiguration | null
   if (badFields(e, 'Sssid SsecurityProtocol nkeyIndex npriority nfrequency')) return null;
   const ssid = unquote(e.ssid);
   const security = e.securityProtocol as WifiSecurity;
-  if (ssid.length < 1 || ssid.length > 32 || ['OPEN', 'WPA_PSK', 'WEP', 'OTHER'].indexOf(security) < 0) return null;
+  if (ssid.length < 1 || ssid.length > 32 || !['OPEN', 'WPA_PSK', 'WEP', 'OTHER'].includes(security)) return null;
   let key = typeof e.key === 'string' && security !== 'OPEN' ? e.key : '';
   if (security === 'WPA_PSK' || security === 'WEP') {
     // (a missing key is '' here: refused)

@@ -15,6 +15,7 @@ import {
   deviceDetails,
   parseCredential,
   parseResponse,
+  PAGE_FIELDS,
   PIN_FIELDS,
   REPORT_FIELDS,
   reportPairs,
@@ -27,7 +28,7 @@ import {
 import type { Members } from './json-out';
 import { batchEnd, usableScanResults } from './scan-data';
 import { deriveEncodedSetupNetwork, FALLBACK_SETUP_SSID, SETUP_NONCE_BYTES, type SetupNetwork } from './setup-network';
-import { attempt, checkConnectivity, joinNetwork, wifiConfig } from './wifi-join';
+import { checkConnectivity, joinNetwork, wifiConfig } from './wifi-join';
 import { info, warn } from './log';
 
 /** Connect tries for a setup network (each Espruino connect makes 3 driver attempts, each with
@@ -50,7 +51,6 @@ export interface ProvisioneeOptions {
 }
 
 export interface Provisionee {
-  state(): string;
   stop(): void;
 }
 
@@ -59,20 +59,19 @@ export interface Provisionee {
  * random bits: no bias).
  */
 export function requestNonce(randomBytes: (n: number) => Uint8Array): string {
-  return base64Encode(randomBytes(24)).substring(0, 31);
+  return base64Encode(randomBytes(24)).slice(0, 31);
 }
 
 /** base64(SHA-256(PIN || salt)), both as ASCII strings (startPinBasedSetup). */
-export function hashedPin(sha256: (b: Uint8Array) => Uint8Array, pin: string, salt: string): string {
-  return base64Encode(sha256(asciiToBytes(pin + salt)));
-}
+export const hashedPin = (sha256: (b: Uint8Array) => Uint8Array, pin: string, salt: string): string => base64Encode(sha256(asciiToBytes(pin + salt)));
 
 /** The configuration keys the cloud may set; local settings (DSS.Host, WSS.*, SoftAp.*, pins...) stay the maker's. */
 export const CLOUD_CONFIG_KEY = /^(FFS|LocaleConfiguration|SmartHome|Time)\.[A-Za-z]+$|^DSS\.ReportUrl$/;
 
 export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisionee {
   const dss = createDssClient(hal);
-  let state = 'NOT_PROVISIONED';
+  /** the state, set by start() before anything reads it */
+  let state = '';
   /** set by stop() and by the end of the run: every later callback is dropped */
   let stopped = false;
   let sessionId = '';
@@ -115,8 +114,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
    * Once the run ended, the cancelled client sends nothing and answers nothing.
    */
   function dssCall(op: string, more: () => Members, spec: FieldSpec, onOk: (v: any) => void, onFail: (why: string) => void, seq?: number): void {
-    const body = (): string => requestBody(requestNonce(hal.crypto.randomBytes), sessionId, deviceDetails(hal.config), more());
-    dss.call(op, body, (err, verified) => {
+    dss.call(op, () => requestBody(requestNonce(hal.crypto.randomBytes), sessionId, deviceDetails(hal.config), more()), (err, verified) => {
       // the parsed answer, or (a string) why the call or the answer failed
       const v = err || parseResponse(verified, spec);
       // the device-type key signs for every unit of the type: once the session started, an answer
@@ -153,7 +151,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
   }
 
   /**
-   * postWifiScanData / getWifiCredentials: pages with sequenceNumber 1, 2, ... while `onPage` asks
+   * postWifiScanData / getWifiCredentials (`spec`: the members after PAGE_FIELDS): pages with sequenceNumber 1, 2, ... while `onPage` asks
    * for more (at most MAX_LOOP_ROUNDS), then report; a failed page reports SUCCESS only when an
    * earlier page went through.
    */
@@ -163,7 +161,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
       dssCall(
         op,
         () => (['sequenceNumber', seq] as Members).concat(more()),
-        spec,
+        PAGE_FIELDS + spec,
         (v) => {
           if (onPage(v) && ++seq <= MAX_LOOP_ROUNDS) ask();
           else report(true);
@@ -260,17 +258,17 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
       CONFIGURATION_FIELDS,
       (v) => {
         const cfg = v.configuration || {};
-        Object.keys(cfg).forEach((k) => {
+        for (const k in cfg) {
           const val = cfg[k];
           // from JSON: a string, number or boolean, else an object, an array or null (skipped)
-          if (typeof val === 'object') return;
+          if (typeof val === 'object') continue;
           if (!CLOUD_CONFIG_KEY.test(k)) {
             warn(hal, 'ignored ' + k);
-            return;
+            continue;
           }
           const err = hal.config.setConfigurationValue(k, val);
           if (err && err.code !== 'NOT_IMPLEMENTED') warn(hal, k + ': ' + err.message);
-        });
+        }
         const reg = v.registrationDetails;
         if (reg && typeof reg.registrationToken === 'string') {
           hal.config.setRegistrationToken(reg.registrationToken, typeof reg.expiresAt === 'number' ? reg.expiresAt : 0);
@@ -299,8 +297,8 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
           hal.crypto.addEntropy(asciiToBytes(heard));
         }
         const allowed = ['WPA_PSK'];
-        if (configFlag(hal, 'WSS.AllowOpenNetworks', true)) allowed.push('OPEN');
-        if (configFlag(hal, 'WSS.AllowWepNetworks', true)) allowed.push('WEP');
+        if (configFlag(hal, 'WSS.AllowOpenNetworks')) allowed.push('OPEN');
+        if (configFlag(hal, 'WSS.AllowWepNetworks')) allowed.push('WEP');
         const entries = usableScanResults(results, allowed, [FALLBACK_SETUP_SSID, setup ? setup.ssid : '']).map(scanEntryJson);
         info(hal, 'scan: post ' + entries.length + ' of ' + results.length);
         let start = 0;
@@ -342,7 +340,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
 
   /** Every credential failed: back to the setup network to report FAILURE with every attempt. */
   function userFailed(): void {
-    if (!credentials.length) attempts.push(attempt(wifiConfig('', '', false, 'OTHER'), errorDetails('NOT_CONFIGURED')));
+    if (!credentials.length) attempts.push({ ssid: '', security: 'OTHER', state: 'FAILED', errorDetails: errorDetails('NOT_CONFIGURED') });
     warn(hal, 'no user network worked');
     if (setup) joinSetup(setup, (ok) => (ok ? report(false) : end(false, 'setup network lost')));
     else report(false);
@@ -369,7 +367,10 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
       checkConnectivity(hal, host, configString(hal, 'Connectivity.ProbePath') || '/generate_204', (problem) => {
         if (stopped) return;
         if (problem) {
-          next(attempt(c, problem));
+          // the association's attempt, failed by the probe
+          a.state = 'FAILED';
+          a.errorDetails = problem;
+          next(a);
           return;
         }
         attempts.push(a);
@@ -400,7 +401,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
     }
     const handler = [pinSetup, computeConfiguration, postScanData, getCredentials, connectUser, () => report(true)][STATES.indexOf(next)];
     if (!handler) {
-      end(false, 'unknown state ' + next.substring(0, 40));
+      end(false, 'unknown state ' + next.slice(0, 40));
       return;
     }
     setState(next);
@@ -410,7 +411,6 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
   hal.clock.defer(start);
 
   return {
-    state: () => state,
     stop(): void {
       halt('TERMINATED');
     },

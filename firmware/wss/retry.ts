@@ -32,7 +32,7 @@ export const enum Outcome {
 export function retryDelayMs(kind: Outcome, retriesSoFar: number, random01: number): number {
   if (retriesSoFar > 2) return -1;
   if (kind === Outcome.network || kind === Outcome.integrity) return 2000 << retriesSoFar;
-  return kind === Outcome.server ? 2000 + Math.floor((random01 >= 0 && random01 < 1 ? random01 : 0) * 3000) : -1;
+  return kind === Outcome.server ? 2000 + Math.floor(random01 * 3000) : -1;
 }
 
 /** What an HTTP status means to the DSS client. */

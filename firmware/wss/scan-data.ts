@@ -11,7 +11,7 @@ export function usableScanResults(list: WifiScanResult[], allowed: string[], exc
       .filter((r) => {
         if (!r || typeof r.ssid !== 'string' || !r.ssid || r.ssid.length > 32 || r.hidden) return false;
         const id = r.ssid + '\n' + r.bssid;
-        if (allowed.indexOf(r.security) < 0 || exclude.indexOf(r.ssid) >= 0 || seen.indexOf(id) >= 0) return false;
+        if (!allowed.includes(r.security) || exclude.includes(r.ssid) || seen.includes(id)) return false;
         seen.push(id);
         return true;
       })

@@ -3,7 +3,7 @@
 //                          + 30 chars: base85 (RFC 1924) of ami[1..8] || productIndex(4) || nonce(12)
 //  passphrase (44 chars)   = base64(HMAC-SHA256(key = SHA-256(ECDH x), msg = nonce)) with '=' padding
 //  authMaterialIndex       = the last 9 bytes of SHA-256(device public key, SubjectPublicKeyInfo DER)
-import type { Bytes, CryptoService, HalError, OnDone } from '../../hal/types';
+import type { Bytes, CryptoService, OnDone } from '../../hal/types';
 import { base64Encode } from '../crypto/base64';
 import { base85Encode } from '../crypto/base85';
 import { asciiToBytes, wipe } from '../crypto/bytes';
@@ -25,16 +25,16 @@ export interface SetupNetwork {
 
 export function authMaterialIndex(sha256: (b: Bytes) => Bytes, devicePublicKeyDer: Bytes): Bytes {
   const h = sha256(devicePublicKeyDer);
-  return new Uint8Array(h.subarray(h.length - 9, h.length));
+  return new Uint8Array(h.subarray(-9));
 }
 
-/** The 32-character SSID. Throws on misuse (wrong lengths): these inputs come from the flashed identity. */
+/** The 32-character SSID; '' on misuse (wrong lengths): these inputs come from the flashed identity. */
 export function encodedSetupSsid(ami: Bytes, productIndex: string, nonce: Bytes): string {
-  if (ami.length !== 9 || productIndex.length !== 4 || nonce.length !== SETUP_NONCE_BYTES) throw new Error('wss: bad ami, product index or nonce');
+  if (ami.length !== 9 || productIndex.length !== 4 || nonce.length !== SETUP_NONCE_BYTES) return '';
   // The first two base64 characters of [control<<4 | ami0>>4, (ami0 & 15)<<4]: control nibble 0 + ami[0].
-  const head = base64Encode(new Uint8Array([ami[0] >> 4, (ami[0] & 15) << 4])).substring(0, 2);
+  const head = base64Encode(new Uint8Array([ami[0] >> 4, (ami[0] & 15) << 4])).slice(0, 2);
   const tail = new Uint8Array(24);
-  tail.set(ami.subarray(1, 9), 0);
+  tail.set(ami.subarray(1));
   tail.set(asciiToBytes(productIndex), 8);
   tail.set(nonce, 12);
   return head + base85Encode(tail);
@@ -53,12 +53,9 @@ export function deriveEncodedSetupNetwork(
   defer: (fn: () => void) => void,
   onDone: OnDone<SetupNetwork>,
 ): void {
-  let ssid: string;
-  try {
-    ssid = encodedSetupSsid(authMaterialIndex(crypto.sha256, devicePublicKeyDer), productIndex, nonce);
-  } catch (e) {
-    const err: HalError = { code: 'WSS_IDENTITY', message: String(e) };
-    defer(() => onDone(err, null));
+  const ssid = encodedSetupSsid(authMaterialIndex(crypto.sha256, devicePublicKeyDer), productIndex, nonce);
+  if (!ssid) {
+    defer(() => onDone({ code: 'WSS_IDENTITY', message: 'wss: bad ami, product index or nonce' }, null));
     return;
   }
   crypto.computeEcdhKey({

@@ -20,22 +20,22 @@ export interface SoftAp {
  * application/x-www-form-urlencoded → value of `name` ('' when absent or malformed). %XX become raw
  * bytes (a binary string, as Wifi.connect takes SSIDs and passphrases), '+' a space.
  */
-export function formValue(body: string, name: string): string {
+export const formValue = (body: string, name: string): string => {
   const hex = /%[0-9a-fA-F][0-9a-fA-F]/g;
+  // (`name` has no '=': the pair whose first '=' follows the name)
   for (const p of body.split('&')) {
-    const eq = p.indexOf('=');
-    if (eq < 0 || p.substring(0, eq) !== name) continue;
-    const v = p.substring(eq + 1).replace(/\+/g, ' ');
+    if (p.indexOf(name + '=')) continue;
+    const v = p.slice(name.length + 1).replace(/\+/g, ' ');
     // a '%' without two hex digits after it: malformed
-    return v.replace(hex, '').indexOf('%') < 0 ? v.replace(hex, (c) => String.fromCharCode(parseInt(c.substring(1), 16))) : '';
+    return !v.replace(hex, '').includes('%') ? v.replace(hex, (c) => String.fromCharCode(parseInt(c.slice(1), 16))) : '';
   }
   return '';
-}
+};
 
 export function startSoftAp(hal: Hal, opts: SoftApOptions): SoftAp {
   // SoftAp.Ssid, else FFS-Setup-<the last 4 characters of the serial number>
   const serial = configString(hal, 'DeviceInformation.SerialNumber');
-  const ssid = configString(hal, 'SoftAp.Ssid') || 'FFS-Setup' + (serial ? '-' + serial.substring(serial.length - 4) : '');
+  const ssid = configString(hal, 'SoftAp.Ssid') || 'FFS-Setup' + (serial ? '-' + serial.slice(-4) : '');
   const pw = configString(hal, 'SoftAp.Passphrase');
   const password = pw.length >= 8 ? pw : '';
   let status = 'Enter your home network.';

@@ -1,19 +1,12 @@
 // Joining one network with the HAL, classifying failures into the guide's error codes, and the
 // connectivity check after association (captive portal / limited connectivity).
-import type { ErrorDetails, Hal, WifiConfiguration, WifiConnectionAttempt, WifiSecurity } from '../../hal/types';
-import { detailsForWifiError, errorDetails } from './codes';
+import type { ErrorDetails, Hal, WifiConfiguration, WifiConnectionAttempt } from '../../hal/types';
+import { errorDetails } from './codes';
 import { info } from './log';
 
-/** The configuration of `ssid`: WPA_PSK with a key, else OPEN, unless `security` is given. */
-export function wifiConfig(ssid: string, key: string, hidden: boolean, security?: WifiSecurity): WifiConfiguration {
-  return { ssid: ssid, security: security || (key ? 'WPA_PSK' : 'OPEN'), key: key, hidden: hidden, priority: 0 };
-}
-
-/** A recorded attempt; ASSOCIATED without error details, else FAILED with them. */
-export function attempt(c: WifiConfiguration, details?: ErrorDetails): WifiConnectionAttempt {
-  const a: WifiConnectionAttempt = { ssid: c.ssid, security: c.security, state: details ? 'FAILED' : 'ASSOCIATED' };
-  if (details) a.errorDetails = details;
-  return a;
+/** The configuration of `ssid`: WPA_PSK with a key, else OPEN. */
+export function wifiConfig(ssid: string, key: string, hidden: boolean): WifiConfiguration {
+  return { ssid: ssid, security: key ? 'WPA_PSK' : 'OPEN', key: key, hidden: hidden, priority: 0 };
 }
 
 /**
@@ -25,12 +18,9 @@ export function attempt(c: WifiConfiguration, details?: ErrorDetails): WifiConne
  * board keeps their table unevaluated, build/lazy.mjs).
  */
 export function joinNetwork(hal: Hal, c: WifiConfiguration, tries: number, gapMs: number, isStopped: () => boolean, onDone: (a: WifiConnectionAttempt) => void, raw?: boolean): void {
-  // the recorded attempt (attempt() written out: the home network's join runs at rest, attempt is setup's)
-  const result = (details?: ErrorDetails): WifiConnectionAttempt => {
-    const a: WifiConnectionAttempt = { ssid: c.ssid, security: c.security, state: details ? 'FAILED' : 'ASSOCIATED' };
-    if (details) a.errorDetails = details;
-    return a;
-  };
+  // the recorded attempt: ASSOCIATED without error details, else FAILED with them
+  // (errorDetails undefined when it went through: every reader tests it)
+  const result = (details?: ErrorDetails): WifiConnectionAttempt => ({ ssid: c.ssid, security: c.security, state: details ? 'FAILED' : 'ASSOCIATED', errorDetails: details });
   const addErr = hal.wifi.addConfiguration(c);
   if (addErr) {
     // (hal.log itself here: the home network's join runs at rest, wss/log.ts is setup's)
@@ -48,7 +38,7 @@ export function joinNetwork(hal: Hal, c: WifiConfiguration, tries: number, gapMs
         if (err && err.code === 'WIFI_NO_AP_FOUND' && tries > 0) hal.clock.setTimeout(once, gapMs);
         else {
           if (err) hal.log.log('info', 'wss', 'cannot join ' + JSON.stringify(c.ssid) + ': ' + err.code);
-          onDone(result(err ? (raw ? { code: err.code } : detailsForWifiError(err.code)) : undefined));
+          onDone(result(err ? (raw ? { code: err.code } : errorDetails(err.code.slice(5))) : undefined));
         }
       },
     });

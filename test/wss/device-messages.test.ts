@@ -11,10 +11,12 @@ import {
   reportPairs,
   requestBody,
   scanEntryJson,
+  CREDENTIALS_FIELDS,
+  PAGE_FIELDS,
   SCAN_FIELDS,
 } from '../../firmware/wss/messages.ts';
 import { batchEnd, usableScanResults } from '../../firmware/wss/scan-data.ts';
-import { detailsForWifiError, errorDetails } from '../../firmware/wss/codes.ts';
+import { errorDetails } from '../../firmware/wss/codes.ts';
 import { formValue } from '../../firmware/wss/softap.ts';
 
 test('JSON strings: quotes, backslashes, control characters escaped; bytes >= 0x80 raw', () => {
@@ -57,7 +59,7 @@ test('deviceDetails: documented member order, absent values omitted, whole objec
 test('report body with attempts; error details in operation, cause, details, code order', () => {
   const body = requestBody(
     'n'.repeat(31), 'sid', '',
-    reportPairs(14, 'CONNECTING_TO_USER_NETWORK', 'COMPLETE', false, [attemptJson({ ssid: 'home', security: 'WPA_PSK', state: 'FAILED', errorDetails: detailsForWifiError('WIFI_WRONG_PASSWORD') })]),
+    reportPairs(14, 'CONNECTING_TO_USER_NETWORK', 'COMPLETE', false, [attemptJson({ ssid: 'home', security: 'WPA_PSK', state: 'FAILED', errorDetails: errorDetails('WRONG_PASSWORD') })]),
   );
   assert.is(
     body,
@@ -74,7 +76,7 @@ test('error codes: every HAL Wi-Fi failure and connectivity problem has its guid
     WIFI_NOT_CONFIGURED: '3:1:0:1', WIFI_WRONG_PASSWORD: '3:2:0:1', WIFI_NO_AP_FOUND: '3:16:0:1', WIFI_BAD_CONFIG: '99:1:0:99',
     WIFI_CONNECT_FAIL: '3:6:0:3', WIFI_TIMEOUT: '3:6:0:3',
   };
-  for (const k of Object.keys(codes)) assert.is(detailsForWifiError(k).code, codes[k], k);
+  for (const k of Object.keys(codes)) assert.is(errorDetails(k.substring(5)).code, codes[k], k);
   assert.equal(errorDetails('CAPTIVE'), { operation: 'CONNECTING_TO_NETWORK', cause: 'Captive portal', details: 'Captive portal', code: '3:4:0:1' });
   assert.is(errorDetails('LIMITED').code, '3:5:0:1');
   assert.is(errorDetails('BAD_CONFIG').operation, 'UNKNOWN');
@@ -89,7 +91,9 @@ test('responses: unknown members ignored, wrong types and missing required membe
   assert.match(parseResponse('{"nonce":"x","nextProvisioningState":null}', REPORT_FIELDS), 'nextProvisioningState');
   assert.match(parseResponse('[1,2]', REPORT_FIELDS), 'not a JSON object');
   assert.match(parseResponse('{"nonce":', REPORT_FIELDS), 'not JSON');
-  assert.match(parseResponse('{"nonce":"x","canProceed":true,"sequenceNumber":1,"totalCredentialsFound":0}', SCAN_FIELDS), 'allCredentialsFound');
+  assert.match(parseResponse('{"nonce":"x","canProceed":true,"sequenceNumber":1,"totalCredentialsFound":0}', PAGE_FIELDS + SCAN_FIELDS), 'allCredentialsFound');
+  assert.match(parseResponse('{"nonce":"x","canProceed":true,"allCredentialsReturned":true}', PAGE_FIELDS + CREDENTIALS_FIELDS), 'bad or missing sequenceNumber');
+  assert.match(parseResponse('{"nonce":"x","canProceed":true,"sequenceNumber":1,"allCredentialsReturned":true,"wifiCredentialsList":{}}', PAGE_FIELDS + CREDENTIALS_FIELDS), 'wifiCredentialsList');
 });
 
 test('credentials: quotes stripped, WEP hex made binary, malformed entries rejected', () => {

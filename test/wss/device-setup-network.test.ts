@@ -85,6 +85,9 @@ test('bad identity inputs give one clear asynchronous error', () => {
   assert.is(got.err.code, 'WSS_IDENTITY');
   assert.match(got.err.message, 'product index');
   assert.is(got.net, null);
+  assert.is(encodedSetupSsid(new Uint8Array(9), 'TOOLONG', new Uint8Array(12)), '');
+  assert.is(encodedSetupSsid(new Uint8Array(9), 'SIM1', new Uint8Array(11)), '');
+  assert.is(encodedSetupSsid(new Uint8Array(8), 'SIM1', new Uint8Array(12)), '');
 });
 
 test('hashedPin matches the SDK test vector; request nonces are 31 base64 characters', () => {
