@@ -3,6 +3,7 @@
 // unprovisioned beacon, the PB-GATT connectable advertisement), rotated when there are several.
 import { meshLog } from './log';
 import type { BleService, ClockService, LogService } from '../../hal/types';
+import { clearTimer } from './timer';
 
 export interface AdvSpec {
   data: Uint8Array;
@@ -38,8 +39,7 @@ export function createAdvertiser(o: { ble: BleService; clock: ClockService; log:
 
   /** Advertise the next queued burst, else the current idle advertisement (rotating), else nothing. */
   function show(): void {
-    if (timer !== null) o.clock.clearTimeout(timer);
-    timer = null;
+    timer = clearTimer(o.clock, timer);
     if (stopped) return;
     const packet = queue.shift();
     bursting = !!packet;

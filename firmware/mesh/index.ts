@@ -18,6 +18,7 @@ import { createFirmwareEcc, type MeshEcc, type SliceStats } from './ecc';
 import { parseIdentity, type MeshConfig, type MeshIdentity } from './identity';
 import { createMeshState, type MeshState } from './state';
 import { bytesToHex } from '../crypto/bytes';
+import { clearTimer } from './timer';
 
 export interface MeshController {
   isProvisioned(): boolean;
@@ -156,8 +157,7 @@ function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, c
   }
 
   function endLink(): void {
-    if (lifeTimer !== null) hal.clock.clearTimeout(lifeTimer);
-    lifeTimer = null;
+    lifeTimer = clearTimer(hal.clock, lifeTimer);
     if (session) session.stop();
     session = null;
     current = null;

@@ -9,6 +9,7 @@ import type { BearerEvents, BearerLink } from './bearer';
 import { CLOSE_FAIL, CLOSE_TIMEOUT } from './bearer';
 import { MESH_PROV_SERVICE } from './ad';
 import { concatBytes } from '../crypto/bytes';
+import { clearTimer } from './timer';
 
 export const DATA_IN = 0x2adb;
 export const DATA_OUT = 0x2adc;
@@ -50,8 +51,7 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
 
   /** Forget the reassembly (and its 20 s timer). */
   function endSar(): void {
-    if (sarTimer !== null) o.clock.clearTimeout(sarTimer);
-    sarTimer = null;
+    sarTimer = clearTimer(o.clock, sarTimer);
     len = -1;
   }
 

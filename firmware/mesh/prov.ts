@@ -15,6 +15,7 @@ import {
   ERR_DECRYPTION_FAILED, ERR_UNEXPECTED_ERROR, checkStart, pduName,
 } from './pdu';
 import { CLOSE_TIMEOUT } from './bearer';
+import { clearTimer } from './timer';
 import { equalBytes, wipe, copyBytes, bytesToHex, concatBytes } from '../crypto/bytes';
 import type { MeshNode } from './state';
 import { provisioningSalt, sessionKey, sessionNonce, deviceKey } from '../crypto/mesh-keys';
@@ -63,10 +64,6 @@ export interface Session {
 // The state is the type of the PDU expected next (Invite, Start, Public Key, Confirmation, Random,
 // Data); PDU_COMPLETE and PDU_FAILED mark a session that is over.
 
-function pdu1(type: number, params: ArrayLike<number>): Uint8Array {
-  return concatBytes([[type], params]);
-}
-
 export function createSession(o: SessionOptions): Session {
   const L = meshLog(o.log);
   let st = PDU_INVITE;
@@ -74,7 +71,6 @@ export function createSession(o: SessionOptions): Session {
   /** The KEY_HOLD_MS deadline of our Public Key (cleared when the key goes out or the session stops:
    * a pending timer would keep the session, and the controller's scope with it, for 20 s). */
   let keyTimer: number | null = null;
-  let keySent = false;
   let busy = false;
   let held: Uint8Array[] = [];
   let lastRx: Uint8Array | null = null;
@@ -102,13 +98,8 @@ export function createSession(o: SessionOptions): Session {
     held = [];
   }
 
-  function stopTimer(): void {
-    if (timer !== null) o.clock.clearTimeout(timer);
-    timer = null;
-  }
-
   function restartTimer(): void {
-    stopTimer();
+    clearTimer(o.clock, timer);
     timer = o.clock.setTimeout(onTimeout, PROTOCOL_TIMEOUT_MS);
   }
 
@@ -124,11 +115,11 @@ export function createSession(o: SessionOptions): Session {
     o.close(CLOSE_TIMEOUT);
   }
 
-  /** PDUs are logged by name and length only (never their parameters). */
-  function send(pdu: Uint8Array): void {
-    L.d('tx ' + pduName(pdu[0] & 0x3f) + ' (' + pdu.length + ' bytes)');
+  /** Send the PDU of `type` with `params`; PDUs are logged by name and length only (never their parameters). */
+  function send(type: number, params: ArrayLike<number>): void {
+    L.d('tx ' + pduName(type) + ' (' + (params.length + 1) + ' bytes)');
     restartTimer();
-    o.send(pdu);
+    o.send(concatBytes([[type], params]));
   }
 
   function fail(code: number): void {
@@ -137,7 +128,7 @@ export function createSession(o: SessionOptions): Session {
     L.w('provisioning failed: ' + name + ' awaiting ' + pduName(st));
     st = PDU_FAILED;
     wipeAll();
-    send(pdu1(PDU_FAILED, [code]));
+    send(PDU_FAILED, [code]);
     o.onEnd('failed', name);
   }
 
@@ -148,7 +139,7 @@ export function createSession(o: SessionOptions): Session {
     L.i('invite, attention ' + p[1] + ' s');
     inputs.set(o.capabilities, 1);
     st = PDU_START;
-    send(pdu1(PDU_CAPABILITIES, o.capabilities));
+    send(PDU_CAPABILITIES, o.capabilities);
   }
 
   function onStart(p: Uint8Array): void {
@@ -178,19 +169,11 @@ export function createSession(o: SessionOptions): Session {
       inputs.set(pair.publicKey, 81);
       st = PDU_CONFIRMATION;
       // Our key goes out when the ECDH is done or KEY_HOLD_MS from now, whichever is first: the
-      // provisioner's wait for our Confirmation starts only when it has our key.
-      // (once; never after the session ended: fail, timeout and stop leave the state)
-      function sendKey(): void {
-        if (keyTimer !== null) o.clock.clearTimeout(keyTimer);
-        keyTimer = null;
-        if (st === PDU_CONFIRMATION && !keySent) {
-          keySent = true;
-          send(pdu1(PDU_PUBLIC_KEY, pair!.publicKey));
-        }
-      }
+      // provisioner's wait for our Confirmation starts only when it has our key. Once: whoever comes
+      // second finds the timer gone; never after the session ended (fail, timeout and stop leave the state).
       keyTimer = o.clock.setTimeout(function () {
         keyTimer = null; // Espruino throws "Unknown Timeout" when clearing a timer that already fired
-        sendKey();
+        if (st === PDU_CONFIRMATION) send(PDU_PUBLIC_KEY, pair.publicKey);
       }, KEY_HOLD_MS);
       // The ECDH runs in slices; the bearer keeps acking and retransmitting meanwhile.
       o.ecc.ecdh(pair.privateKey, peer, function (err, x) {
@@ -203,7 +186,10 @@ export function createSession(o: SessionOptions): Session {
         secrets.push((ecdhSecret = x), (confSalt = saltFor(alg, inputs)));
         secrets.push((confKey = keyFor(alg, x, confSalt, authValue)));
         L.d('ECDH done');
-        sendKey();
+        if (keyTimer !== null) {
+          keyTimer = clearTimer(o.clock, keyTimer);
+          send(PDU_PUBLIC_KEY, pair.publicKey);
+        }
         drain();
       });
     });
@@ -215,7 +201,7 @@ export function createSession(o: SessionOptions): Session {
     const mine = confirmationFor(alg, confKey, devRandom, authValue);
     if (equalBytes(provConfirmation, mine)) return fail(ERR_INVALID_PDU);
     st = PDU_RANDOM;
-    send(pdu1(PDU_CONFIRMATION, mine));
+    send(PDU_CONFIRMATION, mine);
   }
 
   function onRandom(p: Uint8Array): void {
@@ -232,7 +218,7 @@ export function createSession(o: SessionOptions): Session {
     wipe(confKey);
     wipe(authValue);
     st = PDU_DATA;
-    send(pdu1(PDU_RANDOM, devRandom));
+    send(PDU_RANDOM, devRandom);
   }
 
   function onData(p: Uint8Array): void {
@@ -263,16 +249,16 @@ export function createSession(o: SessionOptions): Session {
     }
     st = PDU_COMPLETE;
     wipeAll();
-    send(pdu1(PDU_COMPLETE, []));
+    send(PDU_COMPLETE, []);
     o.onEnd('complete', 'address 0x' + address.toString(16));
   }
 
   const handlers = [onInvite, null, onStart, onPublicKey, null, onConfirmation, onRandom, onData];
 
+  /** (only while the session is not over: both callers check) */
   function process(p: Uint8Array): void {
-    if (st >= PDU_COMPLETE) return;
     const type = p[0];
-    L.d('rx ' + pduName(p[0] & 0x3f) + ' (' + p.length + ' bytes)');
+    L.d('rx ' + pduName(type & 0x3f) + ' (' + p.length + ' bytes)');
     if (lastRx && equalBytes(p, lastRx)) return L.d('repeat');
     // RFU types and non-zero padding bits; then the expected type; then the length table.
     const err = !p.length ? ERR_INVALID_FORMAT : type > PDU_FAILED ? ERR_INVALID_PDU : type !== st ? ERR_UNEXPECTED_PDU :
@@ -297,9 +283,8 @@ export function createSession(o: SessionOptions): Session {
       if (held.length < 4 && !(lastRx && equalBytes(p, lastRx))) held.push(copyBytes(p));
     },
     stop(): void {
-      stopTimer();
-      if (keyTimer !== null) o.clock.clearTimeout(keyTimer);
-      keyTimer = null;
+      timer = clearTimer(o.clock, timer);
+      keyTimer = clearTimer(o.clock, keyTimer);
       wipeAll();
       if (st < PDU_COMPLETE) st = PDU_FAILED; // the link is gone: nothing more happens in this session
     },
