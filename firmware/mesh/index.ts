@@ -12,7 +12,7 @@ import { unprovisionedBeacon, pbGattAdvertisement, uriHash, eachAd, AD_PB_ADV } 
 import { createPbAdv, type PbAdv } from './pb-adv';
 import { createPbGatt, type PbGatt } from './pb-gatt';
 import { createSession, type Session } from './prov';
-import { capabilitiesParams, ALG_BIT_CMAC, ALG_BIT_HMAC } from './pdu';
+import { capabilitiesParams, ALG_BIT_CMAC } from './pdu';
 import { createKeyHolder } from './keys';
 import { createFirmwareEcc, type MeshEcc, type SliceStats } from './ecc';
 import { parseIdentity, type MeshConfig, type MeshIdentity } from './identity';
@@ -91,13 +91,8 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
   };
 }
 
-/** The "mesh" section of FILES.config alone (the rest of the parsed file is not kept while the flow runs). */
-function meshConfig(hal: Hal): MeshConfig {
-  const f = hal.storage.readJSON<{ mesh?: MeshConfig }>(FILES.config);
-  return (f && f.mesh) || {};
-}
-
-/** What `ctl.stop` becomes once the flow has shut down: the closure it replaces kept this flow's whole scope alive. */
+/** What `ctl.stop` becomes once the flow has shut down (the closure it replaces kept this flow's whole
+ *  scope alive), and the stand-in for a missing onEvent. */
 function stopNothing(): void {}
 
 /** Unprovisioned: the key pair, the beacon, the bearers and one provisioning session at a time. */
@@ -105,25 +100,24 @@ function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, c
   const log = hal.log;
   const L = meshLog(log);
   let provisioned = false;
-  const tell = (e: FlowEvent): void => {
-    if (opts.onEvent) opts.onEvent(e);
-  };
-  const cfg: MeshConfig = opts.config || meshConfig(hal);
-  const ident = opts.identity || parseIdentity(hal.storage.readJSON(FILES.mesh), cfg);
-  const elements = cfg.elements || 1;
-  const bad = typeof ident === 'string' ? ident : elements < 1 || elements > 255 ? 'mesh.elements must be 1..255' : '';
-  if (bad) {
-    L.e(bad);
-    return;
+  const tell = opts.onEvent || stopNothing;
+  let cfg = opts.config;
+  if (!cfg) {
+    // the "mesh" section of FILES.config alone (the rest of the parsed file is not kept while the flow runs)
+    const f = hal.storage.readJSON<{ mesh?: MeshConfig }>(FILES.config);
+    cfg = (f && f.mesh) || {};
   }
-  const identity = ident as MeshIdentity;
+  const identity = opts.identity || parseIdentity(hal.storage.readJSON(FILES.mesh), cfg, log);
+  const elements = cfg.elements || 1;
+  if (!identity) return;
+  if (elements < 1 || elements > 255) return L.e('mesh.elements must be 1..255');
   // the BLE service only now: a provisioned node never makes it (hal.ble may be made on first use)
   const ble = hal.ble;
   const want = cfg.bearers || 'both';
   // Each bearer's code sits behind its feature flag, so `--no-pb-adv` / `--no-pb-gatt` drop it.
   const useAdv = __FEATURE_PB_ADV__ && (want === 'both' || want === 'pb-adv') && ble.supports.pbAdv;
   let useGatt = __FEATURE_PB_GATT__ && (want === 'both' || want === 'pb-gatt') && ble.supports.pbGatt;
-  const capabilities = capabilitiesParams(elements, cfg.hmacSha256 ? ALG_BIT_CMAC | ALG_BIT_HMAC : ALG_BIT_CMAC);
+  const capabilities = capabilitiesParams(elements, cfg.hmacSha256 ? 3 /* ALG_BIT_CMAC | ALG_BIT_HMAC */ : ALG_BIT_CMAC);
   const ecc = opts.ecc || createFirmwareEcc(hal.clock, hal.crypto.randomBytes, opts.stats);
   const keys = createKeyHolder(ecc, log, hal.clock.defer);
   const advertiser = createAdvertiser(hal);
