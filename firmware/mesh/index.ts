@@ -194,17 +194,13 @@ function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, c
           endLink();
         },
         store: state.save,
-        onEnd(how, detail): void {
+        onEnd(reason, code, address): void {
           // A failure or a timeout is already logged by the session.
-          if (how === 'complete') {
-            provisioned = true;
-            L.i('provisioned over ' + link.bearer + ': ' + detail);
-            const n = state.load();
-            if (n) tell({ mesh: 'provisioned', node: n });
-          } else {
-            // code: the Provisioning Failed error name (Mesh Profile 5.4.1.10), or "timeout"
-            tell({ failed: { flow: 'mesh', reason: how === 'failed' ? 'provisioning failed: ' + detail : 'protocol timeout', code: detail || 'timeout' } });
-          }
+          if (reason) return tell({ failed: { flow: 'mesh', reason: reason, code: code } });
+          provisioned = true;
+          L.i('provisioned over ' + link.bearer + ': address 0x' + address!.toString(16));
+          const n = state.load();
+          if (n) tell({ mesh: 'provisioned', node: n });
         },
       });
       // (the bearer logs the open link itself)

@@ -66,7 +66,7 @@ export function createPbAdv(o: {
   advertiser: Advertiser;
   events: BearerEvents;
 }): PbAdv {
-  const L = meshLog(o.log, 'pb-adv: ');
+  const L = meshLog(o.log);
   let active = false;
   let linkId = 0;
   // transmit side
@@ -121,7 +121,7 @@ export function createPbAdv(o: {
       // Retransmit every 500 ms; after 30 s without an ack, give the link up.
       txTimer = o.clock.setInterval(function () {
         if (++ticks * RETRANSMIT_MS < TRANSACTION_TIMEOUT_MS) return burst();
-        L.w('transaction 0x' + txTn.toString(16) + ' not acked in 30 s');
+        L.w('pb-adv: transaction 0x' + txTn.toString(16) + ' not acked in 30 s');
         link.close(CLOSE_TIMEOUT);
         o.events.onLinkClose(link, CLOSE_TIMEOUT, false);
       }, RETRANSMIT_MS);
@@ -130,7 +130,7 @@ export function createPbAdv(o: {
       if (!active) return;
       teardown();
       for (let i = 0; i < CLOSE_REPEATS; i++) emit(0, [LINK_CLOSE, reason]);
-      L.i('closing (reason ' + reason + ')');
+      L.i('pb-adv: closing (reason ' + reason + ')');
     },
   };
 
@@ -138,7 +138,7 @@ export function createPbAdv(o: {
     // The provisioner's next transaction acks ours only when ours asked for a reply: after Failed it
     // may still send PDUs it queued before hearing the Failed (e.g. Public Key right after Start).
     if (txTimer === null || !(explicit || txAwaitsReply)) return;
-    L.d('transaction 0x' + txTn.toString(16) + ' acked (' + (explicit ? 'ack' : 'implicit') + ')');
+    L.d('pb-adv: transaction 0x' + txTn.toString(16) + ' acked (' + (explicit ? 'ack' : 'implicit') + ')');
     stopTx();
     o.advertiser.flush(); // queued retransmissions of it are pointless now
   }
@@ -153,7 +153,7 @@ export function createPbAdv(o: {
       if (!o.events.onLinkOpen(link)) return;
       active = true;
       linkId = id;
-      L.i('open 0x' + id.toString(16));
+      L.i('pb-adv: open 0x' + id.toString(16));
       emit(0, [LINK_ACK]);
     } else if (g[0] === LINK_CLOSE && active && id === linkId && g.length === 2) {
       teardown();
@@ -181,7 +181,7 @@ export function createPbAdv(o: {
     const pdu = concatBytes(parts);
     resetRx(-1);
     if (!ok || pdu.length !== total || fcs(pdu) !== start[3]) {
-      L.d('transaction 0x' + tn.toString(16) + ' dropped');
+      L.d('pb-adv: transaction 0x' + tn.toString(16) + ' dropped');
       return;
     }
     rxLastTn = tn;

@@ -39,7 +39,7 @@ export interface PbGatt {
 }
 
 export function createPbGatt(o: { ble: BleService; clock: ClockService; log: LogService; events: BearerEvents }): PbGatt {
-  const L = meshLog(o.log, 'pb-gatt: ');
+  const L = meshLog(o.log);
   let running = false;
   let active = false;
   let mtu = DEFAULT_MTU;
@@ -61,8 +61,7 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
     outQueue = [];
   }
 
-  function drop(reason: number, why: string): void {
-    L.w('' + why + ', disconnecting');
+  function drop(reason: number): void {
     link.close(reason);
     o.events.onLinkClose(link, reason, false);
   }
@@ -71,7 +70,7 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
     sending = active && outQueue.length > 0;
     if (!sending) return;
     const err = o.ble.notify(outQueue.shift() as Uint8Array);
-    if (err) L.w('notify: ' + err.message);
+    if (err) L.w('pb-gatt: notify: ' + err.message);
     o.clock.defer(pump);
   }
 
@@ -86,7 +85,7 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
       if (!active) return;
       active = false;
       reset();
-      L.i('closing (reason ' + reason + ')');
+      L.i('pb-gatt: closing (reason ' + reason + ')');
       // Let queued notifications (Failed, Complete) reach the stack before the disconnect.
       o.clock.setTimeout(function () {
         o.ble.disconnect();
@@ -100,11 +99,12 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
     const sar = data[0] >> 6;
     const body = data.subarray(1);
     // Complete and First may only come outside a segmented PDU, Continuation and Last only inside.
-    if ((sar < 2) === len >= 0 || (sar < 2 ? 0 : len) + body.length > MAX_PDU) return drop(CLOSE_FAIL, 'bad SAR');
+    if ((sar < 2) === len >= 0 || (sar < 2 ? 0 : len) + body.length > MAX_PDU) return L.w('pb-gatt: bad SAR, disconnecting'), drop(CLOSE_FAIL);
     if (sar === 1) {
       sarTimer = o.clock.setTimeout(function () {
         sarTimer = null;
-        drop(CLOSE_TIMEOUT, 'SAR timeout');
+        L.w('pb-gatt: SAR timeout, disconnecting');
+        drop(CLOSE_TIMEOUT);
       }, SAR_TIMEOUT_MS);
     }
     if (sar < 2) {
@@ -135,19 +135,19 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
           active = true;
           mtu = m || DEFAULT_MTU;
           reset();
-          L.i('link open, MTU ' + mtu);
+          L.i('pb-gatt: link open, MTU ' + mtu);
         },
         onDisconnect(): void {
           if (!active) return;
           active = false;
           reset();
-          L.i('disconnected');
+          L.i('pb-gatt: disconnected');
           o.events.onLinkClose(link, CLOSE_FAIL, true);
         },
       });
       if (err) {
         running = false;
-        L.w('unsupported (' + err.code + ')');
+        L.w('pb-gatt: unsupported (' + err.code + ')');
       }
       return running;
     },

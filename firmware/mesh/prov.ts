@@ -33,8 +33,6 @@ export const KEY_HOLD_MS = 20000;
 /** What Provisioning Data carries, plus the derived device key, as the node record stores it (keys in hex). */
 export type ProvisionedData = MeshNode;
 
-export type SessionEnd = 'complete' | 'failed' | 'timeout';
-
 export interface SessionOptions {
   clock: ClockService;
   log: LogService;
@@ -51,8 +49,13 @@ export interface SessionOptions {
   close: (reason: number) => void;
   /** Persist the result atomically; an error fails provisioning with Out of Resources. */
   store: (data: ProvisionedData) => HalError | null;
-  /** The session is over from the protocol's point of view (the link may still be open). */
-  onEnd: (end: SessionEnd, detail: string) => void;
+  /**
+   * The session is over from the protocol's point of view (the link may still be open). Failed or timed
+   * out: `reason` says so for the maker ('provisioning failed: <error name>' or 'protocol timeout') and
+   * `code` is the error name (Mesh Profile 5.4.1.10) or 'timeout'. Provisioned: `reason` is '' and
+   * `address` is the node's unicast address.
+   */
+  onEnd: (reason: string, code: string, address?: number) => void;
 }
 
 export interface Session {
@@ -109,7 +112,7 @@ export function createSession(o: SessionOptions): Session {
     // After Failed or Complete the session has already ended: the timer only closes the link.
     if (st < PDU_COMPLETE) {
       st = PDU_FAILED;
-      o.onEnd('timeout', '');
+      o.onEnd('protocol timeout', 'timeout');
     }
     wipeAll();
     o.close(CLOSE_TIMEOUT);
@@ -129,7 +132,7 @@ export function createSession(o: SessionOptions): Session {
     st = PDU_FAILED;
     wipeAll();
     send(PDU_FAILED, [code]);
-    o.onEnd('failed', name);
+    o.onEnd('provisioning failed: ' + name, name);
   }
 
   // ---- handlers, one per PDU type the provisioner may send --------------------------------------
@@ -250,7 +253,7 @@ export function createSession(o: SessionOptions): Session {
     st = PDU_COMPLETE;
     wipeAll();
     send(PDU_COMPLETE, []);
-    o.onEnd('complete', 'address 0x' + address.toString(16));
+    o.onEnd('', '', address);
   }
 
   const handlers = [onInvite, null, onStart, onPublicKey, null, onConfirmation, onRandom, onData];

@@ -67,7 +67,12 @@ function rig(opts: { ecc?: MeshEcc; random?: Buffer; staticOob?: Buffer; storeEr
       r.stored.push({ ...d });
       return null;
     },
-    onEnd: (how, detail) => void r.ends.push(how + ':' + detail),
+    // as 'complete:address 0x..', 'failed:<error name>' or 'timeout:'
+    onEnd: (reason, code, address) => {
+      if (!reason) return void r.ends.push('complete:address 0x' + address!.toString(16));
+      assert.is(reason, code === 'timeout' ? 'protocol timeout' : 'provisioning failed: ' + code);
+      r.ends.push(code === 'timeout' ? 'timeout:' : 'failed:' + code);
+    },
   });
   clock.run(10);
   return r;
