@@ -14,7 +14,7 @@ import { createPbGatt, type PbGatt } from './pb-gatt';
 import { createSession, type Session } from './prov';
 import { capabilitiesParams, ALG_BIT_CMAC } from './pdu';
 import { createKeyHolder } from './keys';
-import { createFirmwareEcc, type MeshEcc, type SliceStats } from './ecc';
+import { firmwareEcc, type MeshEcc } from './ecc';
 import { parseIdentity, type MeshConfig, type MeshIdentity } from './identity';
 import { createMeshState, type MeshState } from './state';
 import { bytesToHex } from '../crypto/bytes';
@@ -34,8 +34,6 @@ export interface MeshOptions {
   identity?: MeshIdentity;
   /** Overrides of the FILES.config "mesh" section. */
   config?: MeshConfig;
-  /** Receives slice statistics of the key generation and the ECDH (benchmarks). */
-  stats?: { keygen: SliceStats; ecdh: SliceStats };
   /** What happened, for the maker's API (firmware/api.ts), told after the record that says it is saved. */
   onEvent?: (e: FlowEvent) => void;
 }
@@ -118,7 +116,7 @@ function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, c
   const useAdv = __FEATURE_PB_ADV__ && (want === 'both' || want === 'pb-adv') && ble.supports.pbAdv;
   let useGatt = __FEATURE_PB_GATT__ && (want === 'both' || want === 'pb-gatt') && ble.supports.pbGatt;
   const capabilities = capabilitiesParams(elements, cfg.hmacSha256 ? 3 /* ALG_BIT_CMAC | ALG_BIT_HMAC */ : ALG_BIT_CMAC);
-  const ecc = opts.ecc || createFirmwareEcc(hal.clock, hal.crypto.randomBytes, opts.stats);
+  const ecc = opts.ecc || firmwareEcc(hal.clock, hal.crypto.randomBytes);
   const keys = createKeyHolder(ecc, log, hal.clock.defer);
   const advertiser = createAdvertiser(hal);
   const idleAds: AdvSpec[] = [];
