@@ -110,7 +110,7 @@ export function createPbAdv(o: {
     send(pdu: Uint8Array): void {
       if (!active) return;
       stopTx();
-      txTn = txTn >= 0xff ? 0x80 : txTn + 1;
+      txTn = ((txTn + 1) & 0x7f) | 0x80; // 0x80..0xFF, then 0x80 again
       txAwaitsReply = pdu[0] < 0x08; // not Complete, not Failed
       const segs = segmentPdu(pdu);
       let ticks = 0;
@@ -201,13 +201,14 @@ export function createPbAdv(o: {
     // copy reordered on the air.
     if (rxLastTn >= 0 && ((tn - rxLastTn) & 0x7f) >= 0x40) return;
     if (cont) {
-      if (!slot || slot > MAX_SEG || g.length < 2 || g.length > 1 + CONT_DATA) return;
+      if (!slot || slot > MAX_SEG || g.length < 2 || g.length > 24 /* 1 + CONT_DATA */) return;
     } else {
       const segN = g[0] >> 2;
       const total = (g[1] << 8) | g[2];
       const n = g.length - 4;
       if (n < 1 || total > MAX_PDU || segN > MAX_SEG) return;
-      if (segN ? n !== START_DATA || total <= START_DATA + CONT_DATA * (segN - 1) || total > START_DATA + CONT_DATA * segN : n !== total) return;
+      // (START_DATA + CONT_DATA * (segN - 1) is CONT_DATA * segN - 3)
+      if (segN ? n !== START_DATA || total <= CONT_DATA * segN - 3 || total > START_DATA + CONT_DATA * segN : n !== total) return;
     }
     acked(false);
     if (tn !== rxTn) resetRx(tn);

@@ -235,7 +235,7 @@ export function createSession(o: SessionOptions): Session {
       netKey: bytesToHex(plain.subarray(0, 16)),
       keyIndex: ((plain[16] << 8) | plain[17]) & 0x0fff,
       flags: plain[18],
-      ivIndex: plain[19] * 0x1000000 + ((plain[20] << 16) | (plain[21] << 8) | plain[22]),
+      ivIndex: ((plain[19] << 24) | (plain[20] << 16) | (plain[21] << 8) | plain[22]) >>> 0,
       address: address,
       devKey: bytesToHex(devKey),
       elements: o.elements,
