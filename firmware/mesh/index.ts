@@ -8,7 +8,7 @@ import { FILES } from '../../hal/storage-layout';
 import type { BearerLink, BearerEvents } from './bearer';
 import { CLOSE_FAIL, CLOSE_TIMEOUT } from './bearer';
 import { createAdvertiser, type AdvSpec } from './advertiser';
-import { unprovisionedBeacon, pbGattAdvertisement, uriHash, eachAd, AD_PB_ADV } from './ad';
+import { unprovisionedBeacon, pbGattAdvertisement, uriHash } from './ad';
 import { createPbAdv, type PbAdv } from './pb-adv';
 import { createPbGatt, type PbGatt } from './pb-gatt';
 import { createSession, type Session } from './prov';
@@ -232,13 +232,7 @@ function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, c
   if (__FEATURE_PB_ADV__ && useAdv) {
     const adv = createPbAdv(ctx);
     pbAdv = adv;
-    const err = ble.startScan({
-      onPacket(data: Uint8Array): void {
-        eachAd(data, function (type, start, end) {
-          if (type === AD_PB_ADV) adv.onAdPayload(data.subarray(start, end));
-        });
-      },
-    });
+    const err = ble.startScan(adv);
     if (err) L.w('scan failed: ' + err.message);
     // The beacon goes first in the rotation.
     idleAds.unshift({ data: unprovisionedBeacon(identity.uuid, identity.oobInfo, identity.uri ? uriHash(identity.uri) : null), connectable: false, intervalMs: cfg.beaconIntervalMs || 1000 /* default beacon interval */ });

@@ -53,8 +53,9 @@ export function pbAdvPacket(linkId: number, tn: number, gpdu: ArrayLike<number>)
 }
 
 export interface PbAdv {
-  /** Feed the payload of one heard AD structure of type 0x29 (after the type octet). */
-  onAdPayload(payload: Uint8Array): void;
+  /** Feed one heard advertising packet (its AD structures; those of type 0x29 are PB-ADV): the PbAdv
+   *  itself is the scan handler (`ble.startScan(pbAdv)`). */
+  onPacket(data: Uint8Array): void;
   /** Close the link, if any (the controller stops the scan, and refuses new links once stopped). */
   stop(): void;
 }
@@ -217,22 +218,29 @@ export function createPbAdv(o: {
     tryComplete(tn);
   }
 
+  /** One AD structure of type 0x29: [Link ID:4][Transaction Number:1][Generic Provisioning PDU], 6+ octets. */
+  function onPayload(p: Uint8Array): void {
+    const id = ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
+    const tn = p[4];
+    const g = p.subarray(5);
+    const gpcf = g[0] & 3;
+    if (gpcf === GPCF_CTRL) return onControl(id, g);
+    if (!active || id !== linkId) return;
+    if (gpcf === GPCF_ACK) {
+      if (tn === txTn && g.length === 1) acked(true);
+    } else if (tn < 0x80) {
+      onSegment(tn, g);
+    }
+  }
+
   return {
     stop(): void {
       if (active) link.close(CLOSE_FAIL);
     },
-    onAdPayload(p: Uint8Array): void {
-      if (p.length < 6) return;
-      const id = ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
-      const tn = p[4];
-      const g = p.subarray(5);
-      const gpcf = g[0] & 3;
-      if (gpcf === GPCF_CTRL) return onControl(id, g);
-      if (!active || id !== linkId) return;
-      if (gpcf === GPCF_ACK) {
-        if (tn === txTn && g.length === 1) acked(true);
-      } else if (tn < 0x80) {
-        onSegment(tn, g);
+    onPacket(data: Uint8Array): void {
+      // each well-formed AD structure in turn (ad.ts eachAd, written out: no closure per packet); stop at a malformed one
+      for (let i = 0, n = 0; i < data.length && (n = data[i]) && i + 1 + n <= data.length; i += 1 + n) {
+        if (data[i + 1] === AD_PB_ADV && n > 6) onPayload(data.subarray(i + 2, i + 1 + n));
       }
     },
   };
