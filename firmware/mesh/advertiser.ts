@@ -44,8 +44,7 @@ export function createAdvertiser(o: { ble: BleService; clock: ClockService; log:
     const packet = queue.shift();
     bursting = !!packet;
     if (!packet && !idle.length) return o.ble.stopAdvertising();
-    if (idleIndex >= idle.length) idleIndex = 0;
-    const err = o.ble.setAdvertising(packet ? { data: packet, connectable: false, intervalMs: BURST_INTERVAL_MS } : idle[idleIndex]);
+    const err = o.ble.setAdvertising(packet ? { data: packet, connectable: false, intervalMs: BURST_INTERVAL_MS } : idle[idleIndex % idle.length]);
     if (err) L.w('advertising failed: ' + err.code);
     if (packet || idle.length > 1) {
       timer = o.clock.setTimeout(function () {

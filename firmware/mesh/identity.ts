@@ -42,22 +42,22 @@ function hexBytes(v: unknown, min: number, max: number): Uint8Array | null {
 }
 
 /**
- * Parse and validate; returns the identity, or null after logging one clear error line (never echoing
+ * Parse and validate; returns the identity, or nothing after logging one clear error line (never echoing
  * the OOB value). The lines name FILES.mesh (ffs.mesh) and FILES.config (ffs.cfg) as literal text, so
  * that each is one log code.
  */
-export function parseIdentity(f: MeshIdentityFile | null | undefined, cfg: MeshConfig, log: LogService): MeshIdentity | null {
+export function parseIdentity(f: MeshIdentityFile | null | undefined, cfg: MeshConfig, log: LogService): MeshIdentity | void {
   const L = meshLog(log);
-  if (!f || typeof f !== 'object') return L.e('ffs.mesh: missing or not JSON'), null;
+  if (!f || typeof f !== 'object') return L.e('ffs.mesh: missing or not JSON');
   const info: any = f.oobInfo === undefined ? 0 : f.oobInfo;
   const uuid = hexBytes(f.deviceUuid, 16, 16);
-  if (!uuid) return L.e('ffs.mesh: deviceUuid must be a hex string of 16..16 bytes'), null;
+  if (!uuid) return L.e('ffs.mesh: deviceUuid must be a hex string of 16..16 bytes');
   const max = cfg.hmacSha256 ? 32 : 16;
   const oob = hexBytes(f.staticOob, 1, max);
-  if (!oob) return L.e('ffs.mesh: staticOob must be a hex string of 1..' + max + ' bytes'), null;
-  if (!(info >= 0 && info <= 0xffff && Math.floor(info) === info)) return L.e('ffs.mesh: oobInfo must be an integer 0..65535'), null;
+  if (!oob) return L.e('ffs.mesh: staticOob must be a hex string of 1..' + max + ' bytes');
+  if (!(info >= 0 && info <= 0xffff && Math.floor(info) === info)) return L.e('ffs.mesh: oobInfo must be an integer 0..65535');
   const uri = cfg.uri === undefined ? null : hexBytes(cfg.uri, 1, 256);
-  if (uri === null && cfg.uri !== undefined) return L.e('ffs.cfg: mesh.uri must be a hex string of 1..256 bytes'), null;
+  if (uri === null && cfg.uri !== undefined) return L.e('ffs.cfg: mesh.uri must be a hex string of 1..256 bytes');
   // Static OOB shorter than the AuthValue is zero-padded (at the end).
   const padded = new Uint8Array(32);
   padded.set(oob);

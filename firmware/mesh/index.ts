@@ -68,11 +68,12 @@ export function bootMesh(hal: Hal, opts: MeshOptions): Mesh {
   // kept either); the provisioning machinery is in a function of its own
   const m: Mesh = { hal: hal };
   if (opts.onEvent) m.onEvent = opts.onEvent;
-  const node = createMeshState(hal.storage).load();
+  const state = createMeshState(hal.storage);
+  const node = state.load();
   const address = node ? node.address : 0;
   if (opts.onEvent) opts.onEvent({ mesh: address ? 'provisioned' : 'beaconing' });
   if (address) hal.log.log('info', 'mesh', 'provisioned node, address 0x' + address.toString(16) + ': not beaconing');
-  else beaconUntilProvisioned(hal, opts, createMeshState(hal.storage), m);
+  else beaconUntilProvisioned(hal, opts, state, m);
   return m;
 }
 
@@ -205,7 +206,7 @@ function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, c
       return true;
     },
     onPdu(link: BearerLink, pdu: Uint8Array): void {
-      if (link === current && session) session.onPdu(pdu);
+      if (link === current) session!.onPdu(pdu); // (a session exactly while a link is current)
     },
     onLinkClose(link: BearerLink, reason: number): void {
       if (link !== current) return;
