@@ -135,7 +135,7 @@ function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, c
     stopped = true;
     keys.stop();
     if (__FEATURE_PB_ADV__ && pbAdv) {
-      pbAdv.stop();
+      pbAdv.close(CLOSE_FAIL); // the link, if any
       ble.stopScan();
     }
     if (__FEATURE_PB_GATT__ && pbGatt) pbGatt.stop();
@@ -197,7 +197,7 @@ function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, c
           // A failure or a timeout is already logged by the session.
           if (reason) return tell({ failed: { flow: 'mesh', reason: reason, code: code } });
           provisioned = true;
-          L.i('provisioned over ' + link.bearer + ': address 0x' + address!.toString(16));
+          L.i('provisioned over ' + (link === pbGatt ? 'pb-gatt' : 'pb-adv') + ': address 0x' + address!.toString(16));
           const n = state.load();
           if (n) tell({ mesh: 'provisioned', node: n });
         },
@@ -210,7 +210,7 @@ function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, c
     },
     onLinkClose(link: BearerLink, reason: number): void {
       if (link !== current) return;
-      L.i('link closed over ' + link.bearer + ' (reason ' + reason + ')');
+      L.i('link closed over ' + (link === pbGatt ? 'pb-gatt' : 'pb-adv') + ' (reason ' + reason + ')');
       endLink();
     },
   };

@@ -8,7 +8,7 @@
 import { meshLog } from './log';
 import type { ClockService, LogService } from '../../hal/types';
 import type { BearerEvents, BearerLink } from './bearer';
-import { CLOSE_FAIL, CLOSE_TIMEOUT } from './bearer';
+import { CLOSE_TIMEOUT } from './bearer';
 import type { Advertiser } from './advertiser';
 import { AD_PB_ADV } from './ad';
 import { fcs } from './fcs';
@@ -52,12 +52,11 @@ export function pbAdvPacket(linkId: number, tn: number, gpdu: ArrayLike<number>)
   return concatBytes([[6 + gpdu.length, AD_PB_ADV, linkId >>> 24, linkId >>> 16, linkId >>> 8, linkId, tn], gpdu]);
 }
 
-export interface PbAdv {
+/** The bearer is its one link (send, close: a no-op when no link is open) and the scan handler. */
+export interface PbAdv extends BearerLink {
   /** Feed one heard advertising packet (its AD structures; those of type 0x29 are PB-ADV): the PbAdv
    *  itself is the scan handler (`ble.startScan(pbAdv)`). */
   onPacket(data: Uint8Array): void;
-  /** Close the link, if any (the controller stops the scan, and refuses new links once stopped). */
-  stop(): void;
 }
 
 export function createPbAdv(o: {
@@ -106,8 +105,7 @@ export function createPbAdv(o: {
     o.advertiser.flush();
   }
 
-  const link: BearerLink = {
-    bearer: 'pb-adv',
+  const link: PbAdv = {
     send(pdu: Uint8Array): void {
       if (!active) return;
       stopTx();
@@ -132,6 +130,12 @@ export function createPbAdv(o: {
       teardown();
       for (let i = 0; i < CLOSE_REPEATS; i++) emit(0, [LINK_CLOSE, reason]);
       L.i('pb-adv: closing (reason ' + reason + ')');
+    },
+    onPacket(data: Uint8Array): void {
+      // each well-formed AD structure in turn (ad.ts eachAd, written out: no closure per packet); stop at a malformed one
+      for (let i = 0, n = 0; i < data.length && (n = data[i]) && i + 1 + n <= data.length; i += 1 + n) {
+        if (data[i + 1] === AD_PB_ADV && n > 6) onPayload(data.subarray(i + 2, i + 1 + n));
+      }
     },
   };
 
@@ -233,15 +237,5 @@ export function createPbAdv(o: {
     }
   }
 
-  return {
-    stop(): void {
-      if (active) link.close(CLOSE_FAIL);
-    },
-    onPacket(data: Uint8Array): void {
-      // each well-formed AD structure in turn (ad.ts eachAd, written out: no closure per packet); stop at a malformed one
-      for (let i = 0, n = 0; i < data.length && (n = data[i]) && i + 1 + n <= data.length; i += 1 + n) {
-        if (data[i + 1] === AD_PB_ADV && n > 6) onPayload(data.subarray(i + 2, i + 1 + n));
-      }
-    },
-  };
+  return link;
 }

@@ -32,7 +32,8 @@ export function proxySegments(pdu: Uint8Array, mtu: number): Uint8Array[] {
   return out;
 }
 
-export interface PbGatt {
+/** The bearer is its one link (send, close: a no-op when not connected). */
+export interface PbGatt extends BearerLink {
   /** Publish the service; false when the HAL cannot carry PB-GATT after all. */
   start(): boolean;
   stop(): void;
@@ -74,8 +75,7 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
     o.clock.defer(pump);
   }
 
-  const link: BearerLink = {
-    bearer: 'pb-gatt',
+  const link: PbGatt = {
     send(pdu: Uint8Array): void {
       if (!active) return;
       outQueue = outQueue.concat(proxySegments(pdu, mtu));
@@ -91,36 +91,6 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
         o.ble.disconnect();
       }, 100);
     },
-  };
-
-  function onWrite(data: Uint8Array): void {
-    // Other proxy message types (network PDUs, beacons, configuration) are not ours.
-    if (!active || !data.length || (data[0] & 0x3f) !== MSG_PROVISIONING) return;
-    const sar = data[0] >> 6;
-    const body = data.subarray(1);
-    // Complete and First may only come outside a segmented PDU, Continuation and Last only inside.
-    if ((sar < 2) === len >= 0 || (sar < 2 ? 0 : len) + body.length > MAX_PDU) return L.w('pb-gatt: bad SAR, disconnecting'), drop(CLOSE_FAIL);
-    if (sar === 1) {
-      sarTimer = o.clock.setTimeout(function () {
-        sarTimer = null;
-        L.w('pb-gatt: SAR timeout, disconnecting');
-        drop(CLOSE_TIMEOUT);
-      }, SAR_TIMEOUT_MS);
-    }
-    if (sar < 2) {
-      len = 0;
-      parts = [];
-    }
-    parts.push(new Uint8Array(body));
-    len += body.length;
-    if (sar === 0 || sar === 3) {
-      const pdu = concatBytes(parts);
-      endSar();
-      o.events.onPdu(link, pdu);
-    }
-  }
-
-  return {
     start(): boolean {
       running = true;
       const err = o.ble.setGattService({
@@ -152,10 +122,39 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
       return running;
     },
     stop(): void {
-      if (active) link.close(CLOSE_FAIL);
+      link.close(CLOSE_FAIL); // (if connected)
       // The Provisioning Service must not stay exposed once provisioned (or when stopped).
       if (running) o.ble.clearGattService();
       running = false;
     },
   };
+
+  function onWrite(data: Uint8Array): void {
+    // Other proxy message types (network PDUs, beacons, configuration) are not ours.
+    if (!active || !data.length || (data[0] & 0x3f) !== MSG_PROVISIONING) return;
+    const sar = data[0] >> 6;
+    const body = data.subarray(1);
+    // Complete and First may only come outside a segmented PDU, Continuation and Last only inside.
+    if ((sar < 2) === len >= 0 || (sar < 2 ? 0 : len) + body.length > MAX_PDU) return L.w('pb-gatt: bad SAR, disconnecting'), drop(CLOSE_FAIL);
+    if (sar === 1) {
+      sarTimer = o.clock.setTimeout(function () {
+        sarTimer = null;
+        L.w('pb-gatt: SAR timeout, disconnecting');
+        drop(CLOSE_TIMEOUT);
+      }, SAR_TIMEOUT_MS);
+    }
+    if (sar < 2) {
+      len = 0;
+      parts = [];
+    }
+    parts.push(new Uint8Array(body));
+    len += body.length;
+    if (sar === 0 || sar === 3) {
+      const pdu = concatBytes(parts);
+      endSar();
+      o.events.onPdu(link, pdu);
+    }
+  }
+
+  return link;
 }
