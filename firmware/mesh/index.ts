@@ -114,8 +114,10 @@ function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, c
   const ble = hal.ble;
   const want = cfg.bearers || 'both';
   // Each bearer's code sits behind its feature flag, so `--no-pb-adv` / `--no-pb-gatt` drop it.
-  const useAdv = __FEATURE_PB_ADV__ && (want === 'both' || want === 'pb-adv') && ble.supports.pbAdv;
-  let useGatt = __FEATURE_PB_GATT__ && (want === 'both' || want === 'pb-gatt') && ble.supports.pbGatt;
+  // bit 0: PB-ADV, bit 1: PB-GATT (anything else: none)
+  const bits = want === 'both' ? 3 : want === 'pb-adv' ? 1 : want === 'pb-gatt' ? 2 : 0;
+  const useAdv = __FEATURE_PB_ADV__ && bits & 1 && ble.supports.pbAdv;
+  let useGatt = __FEATURE_PB_GATT__ && bits & 2 && ble.supports.pbGatt;
   const capabilities = capabilitiesParams(elements, cfg.hmacSha256 ? 3 /* ALG_BIT_CMAC | ALG_BIT_HMAC */ : ALG_BIT_CMAC);
   const ecc = opts.ecc || firmwareEcc(hal.clock, hal.crypto.randomBytes);
   const keys = createKeyHolder(ecc, log, hal.clock.defer);

@@ -111,10 +111,15 @@ export function createPbAdv(o: {
       stopTx();
       txTn = ((txTn + 1) & 0x7f) | 0x80; // 0x80..0xFF, then 0x80 again
       txAwaitsReply = pdu[0] < 0x08; // not Complete, not Failed
-      const segs = segmentPdu(pdu);
+      // the packets of the transaction (the link and the number stay while it is sent)
+      const packets = segmentPdu(pdu).map(function (g) {
+        return pbAdvPacket(linkId, txTn, g);
+      });
       let ticks = 0;
       const burst = function (): void {
-        for (let i = 0; i < segs.length; i++) o.advertiser.burst(pbAdvPacket(linkId, txTn, segs[i]), false);
+        packets.map(function (p) {
+          o.advertiser.burst(p, false);
+        });
       };
       burst();
       // Retransmit every 500 ms; after 30 s without an ack, give the link up.
