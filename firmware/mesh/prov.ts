@@ -269,8 +269,8 @@ export function createSession(o: SessionOptions): Session {
     if (err) return fail(err);
     // It advances the state: the protocol timer starts again. Handlers get our own copy.
     restartTimer();
-    lastRx = copyBytes(p);
-    (handlers[type] as (p: Uint8Array) => void)(lastRx);
+    lastRx = p; // (our own copy: every PDU comes through `held`)
+    (handlers[type] as (p: Uint8Array) => void)(p);
   }
 
   drain = function (): void {
@@ -280,10 +280,13 @@ export function createSession(o: SessionOptions): Session {
 
   return {
     onPdu(p: Uint8Array): void {
-      if (st >= PDU_COMPLETE) return; // after Failed or Complete: wait for the close
-      if (!busy) return process(p);
-      // At most 4 PDUs are held while the key pair or the ECDH is being computed.
-      if (held.length < 4 && !(lastRx && equalBytes(p, lastRx))) held.push(copyBytes(p));
+      // Nothing after Failed or Complete (we wait for the close). A copy of each PDU goes through
+      // `held`, processed at once unless the key pair or the ECDH is being computed: then at most 4
+      // are held (a repeat of the last one is not).
+      if (st < PDU_COMPLETE && held.length < 4 && !(busy && lastRx && equalBytes(p, lastRx))) {
+        held.push(copyBytes(p));
+        drain();
+      }
     },
     stop(): void {
       timer = clearTimer(o.clock, timer);
