@@ -135,9 +135,11 @@ export function createSession(o: SessionOptions): Session {
     o.onEnd('provisioning failed: ' + name, name);
   }
 
-  // ---- handlers, one per PDU type the provisioner may send --------------------------------------
+  // ---- handlers, one per PDU type the provisioner may send ----------------------------------------
+  // Each returns the Failed error code of a check that fails at once (process sends it); a check in a
+  // later callback calls fail itself.
 
-  function onInvite(p: Uint8Array): void {
+  function onInvite(p: Uint8Array): number | void {
     inputs[0] = p[1];
     L.i('invite, attention ' + p[1] + ' s');
     inputs.set(o.capabilities, 1);
@@ -145,10 +147,10 @@ export function createSession(o: SessionOptions): Session {
     send(PDU_CAPABILITIES, o.capabilities);
   }
 
-  function onStart(p: Uint8Array): void {
+  function onStart(p: Uint8Array): number | void {
     const params = p.subarray(1, 6);
     const err = checkStart(params, o.capabilities, o.allowNoOob);
-    if (err) return fail(err);
+    if (err) return err;
     inputs.set(params, 12);
     alg = params[0];
     vlen = valueLength(alg);
@@ -159,9 +161,9 @@ export function createSession(o: SessionOptions): Session {
     o.keys.prepare();
   }
 
-  function onPublicKey(p: Uint8Array): void {
+  function onPublicKey(p: Uint8Array): number | void {
     const peer = copyBytes(p.subarray(1, 65));
-    if (!o.ecc.isValidPublicKey(peer)) return fail(ERR_UNEXPECTED_ERROR);
+    if (!o.ecc.isValidPublicKey(peer)) return ERR_UNEXPECTED_ERROR;
     busy = true;
     o.keys.whenReady(function (pair) {
       if (st !== PDU_PUBLIC_KEY) return;
@@ -198,23 +200,23 @@ export function createSession(o: SessionOptions): Session {
     });
   }
 
-  function onConfirmation(p: Uint8Array): void {
+  function onConfirmation(p: Uint8Array): number | void {
     provConfirmation = p.subarray(1);
     secrets.push((devRandom = o.randomBytes(vlen)));
     const mine = confirmationFor(alg, confKey, devRandom, authValue);
-    if (equalBytes(provConfirmation, mine)) return fail(ERR_INVALID_PDU);
+    if (equalBytes(provConfirmation, mine)) return ERR_INVALID_PDU;
     st = PDU_RANDOM;
     send(PDU_CONFIRMATION, mine);
   }
 
-  function onRandom(p: Uint8Array): void {
+  function onRandom(p: Uint8Array): number | void {
     const provRandom = p.subarray(1);
-    if (equalBytes(provRandom, devRandom)) return fail(ERR_INVALID_PDU);
+    if (equalBytes(provRandom, devRandom)) return ERR_INVALID_PDU;
     // Check the provisioner's confirmation BEFORE revealing our random.
     const expected = confirmationFor(alg, confKey, provRandom, authValue);
     const ok = equalBytes(expected, provConfirmation);
     wipe(expected);
-    if (!ok) return fail(ERR_CONFIRMATION_FAILED);
+    if (!ok) return ERR_CONFIRMATION_FAILED;
     const provSalt = provisioningSalt(confSalt, provRandom, devRandom);
     secrets.push((sessKey = sessionKey(ecdhSecret, provSalt)), (sessNonce = sessionNonce(ecdhSecret, provSalt)), (devKey = deviceKey(ecdhSecret, provSalt)));
     wipe(provSalt);
@@ -224,13 +226,13 @@ export function createSession(o: SessionOptions): Session {
     send(PDU_RANDOM, devRandom);
   }
 
-  function onData(p: Uint8Array): void {
+  function onData(p: Uint8Array): number | void {
     const plain = ccmDecrypt({ key: sessKey, nonce: sessNonce, data: p.subarray(1), micLength: 8 });
-    if (!plain) return fail(ERR_DECRYPTION_FAILED);
+    if (!plain) return ERR_DECRYPTION_FAILED;
     secrets.push(plain);
     const address = (plain[23] << 8) | plain[24];
     // Not a unicast range for our elements: the data is authentic but unusable.
-    if (address === 0 || address + o.elements - 1 > 0x7fff) return fail(ERR_INVALID_FORMAT);
+    if (address === 0 || address + o.elements - 1 > 0x7fff) return ERR_INVALID_FORMAT;
     const data: ProvisionedData = {
       netKey: bytesToHex(plain.subarray(0, 16)),
       keyIndex: ((plain[16] << 8) | plain[17]) & 0x0fff,
@@ -248,7 +250,7 @@ export function createSession(o: SessionOptions): Session {
     }
     if (err) {
       L.e('store failed: ' + (err.code || err));
-      return fail(ERR_OUT_OF_RESOURCES);
+      return ERR_OUT_OF_RESOURCES;
     }
     st = PDU_COMPLETE;
     wipeAll();
@@ -264,13 +266,15 @@ export function createSession(o: SessionOptions): Session {
     L.d('rx ' + pduName(type & 0x3f) + ' (' + p.length + ' bytes)');
     if (lastRx && equalBytes(p, lastRx)) return L.d('repeat');
     // RFU types and non-zero padding bits; then the expected type; then the length table.
-    const err = !p.length ? ERR_INVALID_FORMAT : type > PDU_FAILED ? ERR_INVALID_PDU : type !== st ? ERR_UNEXPECTED_PDU :
+    let err: number | void = !p.length ? ERR_INVALID_FORMAT : type > PDU_FAILED ? ERR_INVALID_PDU : type !== st ? ERR_UNEXPECTED_PDU :
       p.length !== (type === PDU_CONFIRMATION || type === PDU_RANDOM ? 1 + vlen : PDU_LENGTHS[type]) ? ERR_INVALID_FORMAT : 0;
-    if (err) return fail(err);
-    // It advances the state: the protocol timer starts again. Handlers get our own copy.
-    restartTimer();
-    lastRx = p; // (our own copy: every PDU comes through `held`)
-    (handlers[type] as (p: Uint8Array) => void)(p);
+    if (!err) {
+      // It advances the state: the protocol timer starts again. Handlers get our own copy.
+      restartTimer();
+      lastRx = p; // (our own copy: every PDU comes through `held`)
+      err = (handlers[type] as (p: Uint8Array) => number | void)(p);
+    }
+    if (err) fail(err);
   }
 
   drain = function (): void {
