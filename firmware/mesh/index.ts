@@ -207,11 +207,13 @@ function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, c
       // (the bearer logs the open link itself)
       return true;
     },
-    onPdu(link: BearerLink, pdu: Uint8Array): void {
-      if (link === current) session!.onPdu(pdu); // (a session exactly while a link is current)
+    // Only the current link reports PDUs or its close: a bearer whose link was refused never has it
+    // open, and every path that ends the current link closes it at its bearer first (which then
+    // reports nothing more). So there is a session exactly while these are called.
+    onPdu(_link: BearerLink, pdu: Uint8Array): void {
+      session!.onPdu(pdu);
     },
     onLinkClose(link: BearerLink, reason: number): void {
-      if (link !== current) return;
       L.i('link closed over ' + (link === pbGatt ? 'pb-gatt' : 'pb-adv') + ' (reason ' + reason + ')');
       endLink();
     },
