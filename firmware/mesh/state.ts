@@ -26,15 +26,17 @@ export interface MeshState {
 }
 
 export function createMeshState(storage: StorageService): MeshState {
-  // the record store itself, its load narrowed to a valid node record (its save and erase as they are)
   const rec: RecordStore<MeshNode> = createRecordStore<MeshNode>({ storage: storage, name: MESH_RECORD, version: VERSION });
-  const load = rec.load;
-  rec.load = function (): MeshNode | null {
-    const r = load();
-    const hex32 = function (v: unknown): boolean {
-      return typeof v === 'string' && v.length === 32;
-    };
-    return r && hex32(r.netKey) && hex32(r.devKey) && r.address > 0 && r.address <= 0x7fff ? r : null;
+  return {
+    load(): MeshNode | null {
+      const r = rec.load();
+      const hex32 = function (v: unknown): boolean {
+        return typeof v === 'string' && v.length === 32;
+      };
+      return r && hex32(r.netKey) && hex32(r.devKey) && r.address > 0 && r.address <= 0x7fff ? r : null;
+    },
+    // the record store's own (they use no `this`)
+    save: rec.save,
+    erase: rec.erase,
   };
-  return rec;
 }
