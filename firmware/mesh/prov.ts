@@ -96,7 +96,7 @@ export function createSession(o: SessionOptions): Session {
   let drain = function (): void {};
 
   function wipeAll(): void {
-    for (let i = 0; i < secrets.length; i++) wipe(secrets[i]);
+    secrets.map(wipe);
     secrets = [];
     held = [];
   }
