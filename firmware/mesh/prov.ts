@@ -19,7 +19,7 @@ import { clearTimer } from './timer';
 import { equalBytes, wipe, copyBytes, bytesToHex, concatBytes } from '../crypto/bytes';
 import type { MeshNode } from './state';
 import { provisioningSalt, sessionKey, sessionNonce, deviceKey } from '../crypto/mesh-keys';
-import { saltFor, keyFor, confirmationFor, valueLength } from './alg';
+import { saltFor, keyFor, confirmationFor } from './alg';
 import { ccmDecrypt } from '../crypto/ccm';
 
 export const PROTOCOL_TIMEOUT_MS = 60000;
@@ -153,7 +153,7 @@ export function createSession(o: SessionOptions): Session {
     if (err) return err;
     inputs.set(params, 12);
     alg = params[0];
-    vlen = valueLength(alg);
+    vlen = alg ? 32 : 16; // octets of Random, Confirmation and AuthValue (HMAC-SHA-256: 32)
     secrets.push((authValue = new Uint8Array(vlen)));
     if (params[2] === AUTH_STATIC_OOB) authValue.set(o.staticOob.subarray(0, vlen));
     L.i('start: ' + (params[2] === AUTH_STATIC_OOB ? 'static OOB' : 'no OOB') + (alg ? ', HMAC-SHA-256' : ', CMAC'));
@@ -188,8 +188,8 @@ export function createSession(o: SessionOptions): Session {
         }
         busy = false;
         if (err || !x) return fail(ERR_UNEXPECTED_ERROR);
-        secrets.push((ecdhSecret = x), (confSalt = saltFor(alg, inputs)));
-        secrets.push((confKey = keyFor(alg, x, confSalt, authValue)));
+        // (arguments run in order: confSalt is set before keyFor reads it)
+        secrets.push((ecdhSecret = x), (confSalt = saltFor(alg, inputs)), (confKey = keyFor(alg, x, confSalt, authValue)));
         L.d('ECDH done');
         if (keyTimer !== null) {
           keyTimer = clearTimer(o.clock, keyTimer);
