@@ -156,14 +156,13 @@ export function createPbAdv(o: {
   function onControl(id: number, g: Uint8Array): void {
     if (g[0] === LINK_OPEN) {
       if (g.length !== 17 || !equalBytes(g.subarray(1), o.uuid)) return;
-      if (active) {
-        if (id === linkId) emit(0, [LINK_ACK]); // our ack was lost
-        return;
+      // Open: another link id is ignored, ours again means our ack was lost. Closed: the controller decides.
+      if (active ? id !== linkId : !o.events.onLinkOpen(link)) return;
+      if (!active) {
+        active = true;
+        linkId = id;
+        L.i('pb-adv: open 0x' + id.toString(16));
       }
-      if (!o.events.onLinkOpen(link)) return;
-      active = true;
-      linkId = id;
-      L.i('pb-adv: open 0x' + id.toString(16));
       emit(0, [LINK_ACK]);
     } else if (g[0] === LINK_CLOSE && active && id === linkId && g.length === 2) {
       teardown();
