@@ -56,8 +56,9 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
     len = -1;
   }
 
-  /** Forget the reassembly and the notifications not sent yet. */
+  /** The link is not (or no longer) open: forget the reassembly and the notifications not sent yet. */
   function reset(): void {
+    active = false;
     endSar();
     outQueue = [];
   }
@@ -83,7 +84,6 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
     },
     close(reason: number): void {
       if (!active) return;
-      active = false;
       reset();
       L.i('pb-gatt: closing (reason ' + reason + ')');
       // Let queued notifications (Failed, Complete) reach the stack before the disconnect.
@@ -102,14 +102,13 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
         onConnect(m: number): void {
           if (!running || active) return;
           if (!o.events.onLinkOpen(link)) return o.ble.disconnect();
+          reset();
           active = true;
           mtu = m || DEFAULT_MTU;
-          reset();
           L.i('pb-gatt: link open, MTU ' + mtu);
         },
         onDisconnect(): void {
           if (!active) return;
-          active = false;
           reset();
           L.i('pb-gatt: disconnected');
           o.events.onLinkClose(link, CLOSE_FAIL, true);
