@@ -98,7 +98,6 @@ function stopNothing(): void {}
 function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, ctl: Mesh): void {
   const log = hal.log;
   const L = meshLog(log);
-  let provisioned = false;
   const tell = opts.onEvent || stopNothing;
   let cfg = opts.config;
   if (!cfg) {
@@ -128,6 +127,7 @@ function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, c
   let current: BearerLink | null = null;
   let lifeTimer: number | null = null;
   let keyUsed = false;
+  /** Provisioned or stopped: no new link, no beacon, and the flow shuts down when the link ends. */
   let stopped = false;
   let pbAdv: PbAdv | null = null;
   let pbGatt: PbGatt | null = null;
@@ -147,7 +147,7 @@ function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, c
   /** Beacon once the key pair is ready: a link then only waits for the ECDH, never for a key pair. */
   function beacon(): void {
     keys.whenReady(function () {
-      if (!current && !stopped && !provisioned) advertiser.setIdle(idleAds);
+      if (!current && !stopped) advertiser.setIdle(idleAds);
     });
   }
 
@@ -156,7 +156,7 @@ function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, c
     if (session) session.stop();
     session = null;
     current = null;
-    if (provisioned || stopped) return shutdown();
+    if (stopped) return shutdown();
     if (keyUsed) {
       keyUsed = false;
       keys.renew();
@@ -167,7 +167,7 @@ function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, c
 
   const events: BearerEvents = {
     onLinkOpen(link: BearerLink): boolean {
-      if (stopped || provisioned || current) return false;
+      if (stopped || current) return false;
       current = link;
       advertiser.setIdle([]); // the beacon stops while a link is open
       lifeTimer = hal.clock.setTimeout(function () {
@@ -198,7 +198,7 @@ function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, c
         onEnd(reason, code, address): void {
           // A failure or a timeout is already logged by the session.
           if (reason) return tell({ failed: { flow: 'mesh', reason: reason, code: code } });
-          provisioned = true;
+          stopped = true; // provisioned
           L.i('provisioned over ' + (link === pbGatt ? 'pb-gatt' : 'pb-adv') + ': address 0x' + address!.toString(16));
           const n = state.load();
           if (n) tell({ mesh: 'provisioned', node: n });
