@@ -185,7 +185,6 @@ function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, c
         capabilities: capabilities,
         staticOob: identity.staticOob,
         allowNoOob: !!cfg.allowNoOob,
-        elements: elements,
         send(pdu: Uint8Array): void {
           if (pdu[0] === 0x03) keyUsed = true;
           link.send(pdu);

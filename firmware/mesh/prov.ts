@@ -39,12 +39,11 @@ export interface SessionOptions {
   ecc: MeshEcc;
   keys: KeyHolder;
   randomBytes: (n: number) => Uint8Array;
-  /** The 11 Capabilities parameters this device sends. */
+  /** The 11 Capabilities parameters this device sends (the first: its Number of Elements). */
   capabilities: Uint8Array;
   /** Static OOB, zero-padded to 32 bytes (the CMAC algorithm uses its first 16). A secret. */
   staticOob: Uint8Array;
   allowNoOob: boolean;
-  elements: number;
   send: (pdu: Uint8Array) => void;
   close: (reason: number) => void;
   /** Persist the result atomically; an error fails provisioning with Out of Resources. */
@@ -232,7 +231,8 @@ export function createSession(o: SessionOptions): Session {
     secrets.push(plain);
     const address = (plain[23] << 8) | plain[24];
     // Not a unicast range for our elements: the data is authentic but unusable.
-    if (address === 0 || address + o.elements - 1 > 0x7fff) return ERR_INVALID_FORMAT;
+    const elements = o.capabilities[0];
+    if (address === 0 || address + elements - 1 > 0x7fff) return ERR_INVALID_FORMAT;
     const data: ProvisionedData = {
       netKey: bytesToHex(plain.subarray(0, 16)),
       keyIndex: ((plain[16] << 8) | plain[17]) & 0x0fff,
@@ -240,7 +240,7 @@ export function createSession(o: SessionOptions): Session {
       ivIndex: ((plain[19] << 24) | (plain[20] << 16) | (plain[21] << 8) | plain[22]) >>> 0,
       address: address,
       devKey: bytesToHex(devKey),
-      elements: o.elements,
+      elements: elements,
     };
     let err: any = null;
     try {

@@ -59,7 +59,6 @@ function rig(opts: { ecc?: MeshEcc; random?: Buffer; staticOob?: Buffer; storeEr
     capabilities: capabilitiesParams(1, opts.hmac ? ALG_BIT_CMAC | ALG_BIT_HMAC : ALG_BIT_CMAC),
     staticOob: new Uint8Array(oob),
     allowNoOob: false,
-    elements: 1,
     send: (p) => void r.sent.push(Buffer.from(p)),
     close: (reason) => void r.closes.push(reason),
     store: (d) => {
