@@ -280,6 +280,10 @@ test('identity validation: one clear line, nothing started, the OOB never echoed
     [{ deviceUuid: hex(UUID), staticOob: hex(Buffer.alloc(17)), oobInfo: 0 }, 'staticOob must be a hex string of 1..16 bytes'],
     [{ deviceUuid: hex(UUID), staticOob: 'abc', oobInfo: 0 }, 'staticOob must be a hex string'],
     [{ deviceUuid: hex(UUID), staticOob: '00', oobInfo: 70000 }, 'oobInfo must be an integer'],
+    [{ deviceUuid: hex(UUID), staticOob: '00', oobInfo: 1.5 }, 'oobInfo must be an integer'],
+    [{ deviceUuid: hex(UUID), staticOob: '00', oobInfo: -1 }, 'oobInfo must be an integer'],
+    [{ deviceUuid: hex(UUID), staticOob: '00', oobInfo: '4' }, 'oobInfo must be an integer'],
+    [{ deviceUuid: hex(UUID), staticOob: '00', oobInfo: 2 ** 32 + 4 }, 'oobInfo must be an integer'],
   ] as const;
   for (const [file, msg] of bad) {
     // through the public API: the file as the flash tool writes it, one error line, nothing started
