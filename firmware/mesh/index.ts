@@ -151,7 +151,7 @@ function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, c
     });
   }
 
-  function endLink(): void {
+  const endLink = function (): void {
     lifeTimer = clearTimer(hal.clock, lifeTimer);
     if (session) session.stop();
     session = null;
@@ -163,7 +163,7 @@ function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, c
     }
     L.i('beaconing again');
     beacon();
-  }
+  };
 
   const events: BearerEvents = {
     onLinkOpen(link: BearerLink): boolean {

@@ -160,7 +160,7 @@ export function createSession(o: SessionOptions): Session {
     o.keys.prepare();
   }
 
-  function onPublicKey(p: Uint8Array): number | void {
+  const onPublicKey = function (p: Uint8Array): number | void {
     const peer = copyBytes(p.subarray(1, 65));
     if (!o.ecc.isValidPublicKey(peer)) return ERR_UNEXPECTED_ERROR;
     busy = true;
@@ -197,7 +197,7 @@ export function createSession(o: SessionOptions): Session {
         drain();
       });
     });
-  }
+  };
 
   function onConfirmation(p: Uint8Array): number | void {
     provConfirmation = p.subarray(1);
