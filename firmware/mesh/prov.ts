@@ -92,7 +92,7 @@ export function createSession(o: SessionOptions): Session {
   let alg = 0;
   let vlen = 16;
   // Late-bound: the ECDH callback resumes the held PDUs through this (assigned once process exists).
-  let drain = function (): void {};
+  let drain!: () => void;
 
   function wipeAll(): void {
     secrets.map(wipe);
@@ -161,7 +161,7 @@ export function createSession(o: SessionOptions): Session {
   }
 
   const onPublicKey = function (p: Uint8Array): number | void {
-    const peer = copyBytes(p.subarray(1, 65));
+    const peer = p.subarray(1, 65); // (p is our own copy, never written)
     if (!o.ecc.isValidPublicKey(peer)) return ERR_UNEXPECTED_ERROR;
     busy = true;
     o.keys.whenReady(function (pair) {
