@@ -10,7 +10,7 @@ import type { MeshEcc } from './ecc';
 import type { KeyHolder } from './keys';
 import {
   PDU_INVITE, PDU_CAPABILITIES, PDU_START, PDU_PUBLIC_KEY, PDU_CONFIRMATION, PDU_RANDOM, PDU_DATA,
-  PDU_COMPLETE, PDU_FAILED, PDU_LENGTHS, AUTH_STATIC_OOB,
+  PDU_COMPLETE, PDU_FAILED, PDU_LENGTHS,
   ERR_INVALID_PDU, ERR_INVALID_FORMAT, ERR_UNEXPECTED_PDU, ERR_CONFIRMATION_FAILED, ERR_OUT_OF_RESOURCES,
   ERR_DECRYPTION_FAILED, ERR_UNEXPECTED_ERROR, checkStart, pduName,
 } from './pdu';
@@ -154,8 +154,9 @@ export function createSession(o: SessionOptions): Session {
     alg = params[0];
     vlen = alg ? 32 : 16; // octets of Random, Confirmation and AuthValue (HMAC-SHA-256: 32)
     secrets.push((authValue = new Uint8Array(vlen)));
-    if (params[2] === AUTH_STATIC_OOB) authValue.set(o.staticOob.subarray(0, vlen));
-    L.i('start: ' + (params[2] === AUTH_STATIC_OOB ? 'static OOB' : 'no OOB') + (alg ? ', HMAC-SHA-256' : ', CMAC'));
+    // the method is AUTH_STATIC_OOB (1) or AUTH_NO_OOB (0) after checkStart: its truth says which
+    if (params[2]) authValue.set(o.staticOob.subarray(0, vlen));
+    L.i('start: ' + (params[2] ? 'static OOB' : 'no OOB') + (alg ? ', HMAC-SHA-256' : ', CMAC'));
     st = PDU_PUBLIC_KEY;
     o.keys.prepare();
   }
