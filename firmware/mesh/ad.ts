@@ -7,7 +7,7 @@ export const MESH_PROV_SERVICE = 0x1827;
 
 /** URI Hash = the first 4 octets of s1(URI), the URI starting with its scheme code point. */
 export function uriHash(uri: Uint8Array): Uint8Array {
-  return new Uint8Array(s1(uri).subarray(0, 4));
+  return s1(uri).subarray(0, 4);
 }
 
 /** Unprovisioned Device beacon: [len][0x2B][0x00][UUID:16][OOB Information:2][URI Hash:4, optional]. */

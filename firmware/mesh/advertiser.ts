@@ -3,6 +3,7 @@
 // unprovisioned beacon, the PB-GATT connectable advertisement), rotated when there are several.
 import { meshLog } from './log';
 import type { BleService, ClockService, LogService } from '../../hal/types';
+import { clearTimer } from './timer';
 
 export interface AdvSpec {
   data: Uint8Array;
@@ -38,14 +39,12 @@ export function createAdvertiser(o: { ble: BleService; clock: ClockService; log:
 
   /** Advertise the next queued burst, else the current idle advertisement (rotating), else nothing. */
   function show(): void {
-    if (timer !== null) o.clock.clearTimeout(timer);
-    timer = null;
+    timer = clearTimer(o.clock, timer);
     if (stopped) return;
     const packet = queue.shift();
     bursting = !!packet;
     if (!packet && !idle.length) return o.ble.stopAdvertising();
-    if (idleIndex >= idle.length) idleIndex = 0;
-    const err = o.ble.setAdvertising(packet ? { data: packet, connectable: false, intervalMs: BURST_INTERVAL_MS } : idle[idleIndex]);
+    const err = o.ble.setAdvertising(packet ? { data: packet, connectable: false, intervalMs: BURST_INTERVAL_MS } : idle[idleIndex % idle.length]);
     if (err) L.w('advertising failed: ' + err.code);
     if (packet || idle.length > 1) {
       timer = o.clock.setTimeout(function () {

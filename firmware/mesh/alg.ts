@@ -8,19 +8,15 @@
 import { confirmationSalt, confirmationKey, confirmationValue } from '../crypto/mesh-keys';
 import { hmacSha256 } from '../crypto/sha256';
 import { asciiToBytes, concatBytes, wipe } from '../crypto/bytes';
-import { ALG_HMAC } from './pdu';
 
-/** Octets of Random, Confirmation and AuthValue for an algorithm. */
-export function valueLength(alg: number): number {
-  return alg === ALG_HMAC ? 32 : 16;
-}
+// `alg` is ALG_CMAC (0) or ALG_HMAC (1): checkStart refuses anything else, so each test is its truth.
 
 export function saltFor(alg: number, inputs145: Uint8Array): Uint8Array {
-  return alg === ALG_HMAC ? hmacSha256(new Uint8Array(32), inputs145) : confirmationSalt(inputs145);
+  return alg /* ALG_HMAC */ ? hmacSha256(new Uint8Array(32), inputs145) : confirmationSalt(inputs145);
 }
 
 export function keyFor(alg: number, ecdhSecret: Uint8Array, salt: Uint8Array, authValue: Uint8Array): Uint8Array {
-  if (alg !== ALG_HMAC) return confirmationKey(ecdhSecret, salt);
+  if (!alg /* ALG_CMAC */) return confirmationKey(ecdhSecret, salt);
   const n = concatBytes([ecdhSecret, authValue]);
   const t = hmacSha256(salt, n);
   const out = hmacSha256(t, asciiToBytes('prck256'));
@@ -30,5 +26,5 @@ export function keyFor(alg: number, ecdhSecret: Uint8Array, salt: Uint8Array, au
 }
 
 export function confirmationFor(alg: number, key: Uint8Array, random: Uint8Array, authValue: Uint8Array): Uint8Array {
-  return alg === ALG_HMAC ? hmacSha256(key, random) : confirmationValue(key, random, authValue);
+  return alg /* ALG_HMAC */ ? hmacSha256(key, random) : confirmationValue(key, random, authValue);
 }

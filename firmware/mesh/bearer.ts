@@ -6,11 +6,8 @@ export const CLOSE_SUCCESS = 0x00;
 export const CLOSE_TIMEOUT = 0x01;
 export const CLOSE_FAIL = 0x02;
 
-export type BearerName = 'pb-adv' | 'pb-gatt';
-
-/** One open provisioning link. */
+/** One provisioning link (each bearer object is its own one link: it carries one at a time). */
 export interface BearerLink {
-  readonly bearer: BearerName;
   /** Send one whole Provisioning PDU (segmented, acked and retransmitted by the bearer). */
   send(pdu: Uint8Array): void;
   /** Close the link from our side (PB-ADV Link Close with `reason`, PB-GATT disconnect). */

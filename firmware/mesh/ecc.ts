@@ -24,7 +24,23 @@ export interface SliceStats {
   totalMs: number;
 }
 
-/** MeshEcc over firmware/crypto/p256, slicing through the HAL clock (and measuring every slice). */
+/** MeshEcc over firmware/crypto/p256, each step sliced through the HAL clock's defer (the device's). */
+export function firmwareEcc(clock: ClockService, randomBytes: (n: number) => Uint8Array): MeshEcc {
+  return {
+    generateKeyPair(onDone): void {
+      generateKeyPairSliced({ randomBytes: randomBytes, defer: clock.defer, onDone: onDone });
+    },
+    isValidPublicKey: isValidPublicKey,
+    ecdh(privateKey, peer, onDone): void {
+      ecdhSliced({ privateKey: privateKey, publicKey: peer, defer: clock.defer, onDone: onDone });
+    },
+  };
+}
+
+/**
+ * The same with slice statistics (the benchmark, bench/mesh-provision.ts): each step resets its
+ * SliceStats and then counts every slice. Not in the device bundle.
+ */
 export function createFirmwareEcc(
   clock: ClockService,
   randomBytes: (n: number) => Uint8Array,

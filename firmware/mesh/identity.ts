@@ -1,6 +1,7 @@
 // The mesh identity written by the flash tool (FILES.mesh) and the mesh options of the device
 // configuration (FILES.config "mesh" section). Both validated here, once, at boot.
-import { FILES } from '../../hal/storage-layout';
+import { meshLog } from './log';
+import type { LogService } from '../../hal/types';
 import { hexToBytes, HEX_DIGITS } from '../crypto/bytes';
 
 /** FILES.mesh JSON as flash/image.ts writes it (docs/MESH.md): { deviceUuid, staticOob, oobInfo } */
@@ -35,26 +36,32 @@ export interface MeshConfig {
   uri?: string;
 }
 
-/** The bytes of a hex field of `min`..`max` bytes, or what is wrong with it (never its value). */
-function hexField(v: unknown, name: string, min: number, max: number): Uint8Array | string {
-  return typeof v === 'string' && HEX_DIGITS.test(v) && v.length % 2 === 0 && v.length >= 2 * min && v.length <= 2 * max
-    ? hexToBytes(v) : name + ' must be a hex string of ' + min + '..' + max + ' bytes';
+/** The bytes of a hex string of `min`..`max` bytes, or null. */
+function hexBytes(v: unknown, min: number, max: number): Uint8Array | null {
+  return typeof v === 'string' && HEX_DIGITS.test(v) && v.length % 2 === 0 && v.length >= 2 * min && v.length <= 2 * max ? hexToBytes(v) : null;
 }
 
-/** Parse and validate; returns the identity or one clear error line (never echoing the OOB value). */
-export function parseIdentity(f: MeshIdentityFile | null | undefined, cfg: MeshConfig): MeshIdentity | string {
-  if (!f || typeof f !== 'object') return FILES.mesh + ': missing or not JSON';
+/**
+ * Parse and validate; returns the identity, or nothing after logging one clear error line (never echoing
+ * the OOB value). The lines name FILES.mesh (ffs.mesh) and FILES.config (ffs.cfg) as literal text, so
+ * that each is one log code.
+ */
+export function parseIdentity(f: MeshIdentityFile | null | undefined, cfg: MeshConfig, log: LogService): MeshIdentity | void {
+  const L = meshLog(log);
+  if (!f || typeof f !== 'object') return L.e('ffs.mesh: missing or not JSON');
   const info: any = f.oobInfo === undefined ? 0 : f.oobInfo;
-  const uuid = hexField(f.deviceUuid, 'deviceUuid', 16, 16);
-  const oob = hexField(f.staticOob, 'staticOob', 1, cfg.hmacSha256 ? 32 : 16);
-  const uri = cfg.uri === undefined ? null : hexField(cfg.uri, 'mesh.uri', 1, 256);
-  const err = typeof uuid === 'string' ? uuid : typeof oob === 'string' ? oob :
-    info >= 0 && info <= 0xffff && Math.floor(info) === info ? null : 'oobInfo must be an integer 0..65535';
-  if (err) return FILES.mesh + ': ' + err;
-  if (typeof uri === 'string') return FILES.config + ': ' + uri;
+  const uuid = hexBytes(f.deviceUuid, 16, 16);
+  if (!uuid) return L.e('ffs.mesh: deviceUuid must be a hex string of 16..16 bytes');
+  const max = cfg.hmacSha256 ? 32 : 16;
+  const oob = hexBytes(f.staticOob, 1, max);
+  if (!oob) return L.e('ffs.mesh: staticOob must be a hex string of 1..' + max + ' bytes');
+  // an integer 0..65535 is the one value the mask leaves as it is (strictly: not a string or boolean either)
+  if ((info & 0xffff) !== info) return L.e('ffs.mesh: oobInfo must be an integer 0..65535');
+  const uri = cfg.uri === undefined ? null : hexBytes(cfg.uri, 1, 256);
+  if (uri === null && cfg.uri !== undefined) return L.e('ffs.cfg: mesh.uri must be a hex string of 1..256 bytes');
   // Static OOB shorter than the AuthValue is zero-padded (at the end).
   const padded = new Uint8Array(32);
-  padded.set(oob as Uint8Array);
-  (oob as Uint8Array).fill(0);
-  return { uuid: uuid as Uint8Array, staticOob: padded, oobInfo: info, uri: uri };
+  padded.set(oob);
+  oob.fill(0);
+  return { uuid: uuid, staticOob: padded, oobInfo: info, uri: uri };
 }

@@ -8,16 +8,17 @@ import { FILES } from '../../hal/storage-layout';
 import type { BearerLink, BearerEvents } from './bearer';
 import { CLOSE_FAIL, CLOSE_TIMEOUT } from './bearer';
 import { createAdvertiser, type AdvSpec } from './advertiser';
-import { unprovisionedBeacon, pbGattAdvertisement, uriHash, eachAd, AD_PB_ADV } from './ad';
+import { unprovisionedBeacon, pbGattAdvertisement, uriHash } from './ad';
 import { createPbAdv, type PbAdv } from './pb-adv';
 import { createPbGatt, type PbGatt } from './pb-gatt';
 import { createSession, type Session } from './prov';
-import { capabilitiesParams, ALG_BIT_CMAC, ALG_BIT_HMAC } from './pdu';
+import { capabilitiesParams, ALG_BIT_CMAC } from './pdu';
 import { createKeyHolder } from './keys';
-import { createFirmwareEcc, type MeshEcc, type SliceStats } from './ecc';
+import { firmwareEcc, type MeshEcc } from './ecc';
 import { parseIdentity, type MeshConfig, type MeshIdentity } from './identity';
 import { createMeshState, type MeshState } from './state';
 import { bytesToHex } from '../crypto/bytes';
+import { clearTimer } from './timer';
 
 export interface MeshController {
   isProvisioned(): boolean;
@@ -33,8 +34,6 @@ export interface MeshOptions {
   identity?: MeshIdentity;
   /** Overrides of the FILES.config "mesh" section. */
   config?: MeshConfig;
-  /** Receives slice statistics of the key generation and the ECDH (benchmarks). */
-  stats?: { keygen: SliceStats; ecdh: SliceStats };
   /** What happened, for the maker's API (firmware/api.ts), told after the record that says it is saved. */
   onEvent?: (e: FlowEvent) => void;
 }
@@ -69,11 +68,12 @@ export function bootMesh(hal: Hal, opts: MeshOptions): Mesh {
   // kept either); the provisioning machinery is in a function of its own
   const m: Mesh = { hal: hal };
   if (opts.onEvent) m.onEvent = opts.onEvent;
-  const node = createMeshState(hal.storage).load();
+  const state = createMeshState(hal.storage);
+  const node = state.load();
   const address = node ? node.address : 0;
   if (opts.onEvent) opts.onEvent({ mesh: address ? 'provisioned' : 'beaconing' });
   if (address) hal.log.log('info', 'mesh', 'provisioned node, address 0x' + address.toString(16) + ': not beaconing');
-  else beaconUntilProvisioned(hal, opts, createMeshState(hal.storage), m);
+  else beaconUntilProvisioned(hal, opts, state, m);
   return m;
 }
 
@@ -90,40 +90,35 @@ export function startMesh(hal: Hal, opts: MeshOptions): MeshController {
   };
 }
 
-/** The "mesh" section of FILES.config alone (the rest of the parsed file is not kept while the flow runs). */
-function meshConfig(hal: Hal): MeshConfig {
-  const f = hal.storage.readJSON<{ mesh?: MeshConfig }>(FILES.config);
-  return (f && f.mesh) || {};
-}
-
-/** What `ctl.stop` becomes once the flow has shut down: the closure it replaces kept this flow's whole scope alive. */
+/** What `ctl.stop` becomes once the flow has shut down (the closure it replaces kept this flow's whole
+ *  scope alive), and the stand-in for a missing onEvent. */
 function stopNothing(): void {}
 
 /** Unprovisioned: the key pair, the beacon, the bearers and one provisioning session at a time. */
 function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, ctl: Mesh): void {
   const log = hal.log;
   const L = meshLog(log);
-  let provisioned = false;
-  const tell = (e: FlowEvent): void => {
-    if (opts.onEvent) opts.onEvent(e);
-  };
-  const cfg: MeshConfig = opts.config || meshConfig(hal);
-  const ident = opts.identity || parseIdentity(hal.storage.readJSON(FILES.mesh), cfg);
-  const elements = cfg.elements || 1;
-  const bad = typeof ident === 'string' ? ident : elements < 1 || elements > 255 ? 'mesh.elements must be 1..255' : '';
-  if (bad) {
-    L.e(bad);
-    return;
+  const tell = opts.onEvent || stopNothing;
+  let cfg = opts.config;
+  if (!cfg) {
+    // the "mesh" section of FILES.config alone (the rest of the parsed file is not kept while the flow runs)
+    const f = hal.storage.readJSON<{ mesh?: MeshConfig }>(FILES.config);
+    cfg = (f && f.mesh) || {};
   }
-  const identity = ident as MeshIdentity;
+  const identity = opts.identity || parseIdentity(hal.storage.readJSON(FILES.mesh), cfg, log);
+  const elements = cfg.elements || 1;
+  if (!identity) return;
+  if (elements < 1 || elements > 255) return L.e('mesh.elements must be 1..255');
   // the BLE service only now: a provisioned node never makes it (hal.ble may be made on first use)
   const ble = hal.ble;
   const want = cfg.bearers || 'both';
   // Each bearer's code sits behind its feature flag, so `--no-pb-adv` / `--no-pb-gatt` drop it.
-  const useAdv = __FEATURE_PB_ADV__ && (want === 'both' || want === 'pb-adv') && ble.supports.pbAdv;
-  let useGatt = __FEATURE_PB_GATT__ && (want === 'both' || want === 'pb-gatt') && ble.supports.pbGatt;
-  const capabilities = capabilitiesParams(elements, cfg.hmacSha256 ? ALG_BIT_CMAC | ALG_BIT_HMAC : ALG_BIT_CMAC);
-  const ecc = opts.ecc || createFirmwareEcc(hal.clock, hal.crypto.randomBytes, opts.stats);
+  // bit 0: PB-ADV, bit 1: PB-GATT (anything else: none)
+  const bits = want === 'both' ? 3 : want === 'pb-adv' ? 1 : want === 'pb-gatt' ? 2 : 0;
+  const useAdv = __FEATURE_PB_ADV__ && bits & 1 && ble.supports.pbAdv;
+  let useGatt = __FEATURE_PB_GATT__ && bits & 2 && ble.supports.pbGatt;
+  const capabilities = capabilitiesParams(elements, cfg.hmacSha256 ? 3 /* ALG_BIT_CMAC | ALG_BIT_HMAC */ : ALG_BIT_CMAC);
+  const ecc = opts.ecc || firmwareEcc(hal.clock, hal.crypto.randomBytes);
   const keys = createKeyHolder(ecc, log, hal.clock.defer);
   const advertiser = createAdvertiser(hal);
   const idleAds: AdvSpec[] = [];
@@ -132,6 +127,7 @@ function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, c
   let current: BearerLink | null = null;
   let lifeTimer: number | null = null;
   let keyUsed = false;
+  /** Provisioned or stopped: no new link, no beacon, and the flow shuts down when the link ends. */
   let stopped = false;
   let pbAdv: PbAdv | null = null;
   let pbGatt: PbGatt | null = null;
@@ -141,7 +137,7 @@ function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, c
     stopped = true;
     keys.stop();
     if (__FEATURE_PB_ADV__ && pbAdv) {
-      pbAdv.stop();
+      pbAdv.close(CLOSE_FAIL); // the link, if any
       ble.stopScan();
     }
     if (__FEATURE_PB_GATT__ && pbGatt) pbGatt.stop();
@@ -151,28 +147,27 @@ function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, c
   /** Beacon once the key pair is ready: a link then only waits for the ECDH, never for a key pair. */
   function beacon(): void {
     keys.whenReady(function () {
-      if (!current && !stopped && !provisioned) advertiser.setIdle(idleAds);
+      if (!current && !stopped) advertiser.setIdle(idleAds);
     });
   }
 
-  function endLink(): void {
-    if (lifeTimer !== null) hal.clock.clearTimeout(lifeTimer);
-    lifeTimer = null;
+  const endLink = function (): void {
+    lifeTimer = clearTimer(hal.clock, lifeTimer);
     if (session) session.stop();
     session = null;
     current = null;
-    if (provisioned || stopped) return shutdown();
+    if (stopped) return shutdown();
     if (keyUsed) {
       keyUsed = false;
       keys.renew();
     }
     L.i('beaconing again');
     beacon();
-  }
+  };
 
   const events: BearerEvents = {
     onLinkOpen(link: BearerLink): boolean {
-      if (stopped || provisioned || current) return false;
+      if (stopped || current) return false;
       current = link;
       advertiser.setIdle([]); // the beacon stops while a link is open
       lifeTimer = hal.clock.setTimeout(function () {
@@ -190,7 +185,6 @@ function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, c
         capabilities: capabilities,
         staticOob: identity.staticOob,
         allowNoOob: !!cfg.allowNoOob,
-        elements: elements,
         send(pdu: Uint8Array): void {
           if (pdu[0] === 0x03) keyUsed = true;
           link.send(pdu);
@@ -200,28 +194,26 @@ function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, c
           endLink();
         },
         store: state.save,
-        onEnd(how, detail): void {
+        onEnd(reason, code, address): void {
           // A failure or a timeout is already logged by the session.
-          if (how === 'complete') {
-            provisioned = true;
-            L.i('provisioned over ' + link.bearer + ': ' + detail);
-            const n = state.load();
-            if (n) tell({ mesh: 'provisioned', node: n });
-          } else {
-            // code: the Provisioning Failed error name (Mesh Profile 5.4.1.10), or "timeout"
-            tell({ failed: { flow: 'mesh', reason: how === 'failed' ? 'provisioning failed: ' + detail : 'protocol timeout', code: detail || 'timeout' } });
-          }
+          if (reason) return tell({ failed: { flow: 'mesh', reason: reason, code: code } });
+          stopped = true; // provisioned
+          L.i('provisioned over ' + (link === pbGatt ? 'pb-gatt' : 'pb-adv') + ': address 0x' + address!.toString(16));
+          const n = state.load();
+          if (n) tell({ mesh: 'provisioned', node: n });
         },
       });
       // (the bearer logs the open link itself)
       return true;
     },
-    onPdu(link: BearerLink, pdu: Uint8Array): void {
-      if (link === current && session) session.onPdu(pdu);
+    // Only the current link reports PDUs or its close: a bearer whose link was refused never has it
+    // open, and every path that ends the current link closes it at its bearer first (which then
+    // reports nothing more). So there is a session exactly while these are called.
+    onPdu(_link: BearerLink, pdu: Uint8Array): void {
+      session!.onPdu(pdu);
     },
     onLinkClose(link: BearerLink, reason: number): void {
-      if (link !== current) return;
-      L.i('link closed over ' + link.bearer + ' (reason ' + reason + ')');
+      L.i('link closed over ' + (link === pbGatt ? 'pb-gatt' : 'pb-adv') + ' (reason ' + reason + ')');
       endLink();
     },
   };
@@ -244,13 +236,7 @@ function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, c
   if (__FEATURE_PB_ADV__ && useAdv) {
     const adv = createPbAdv(ctx);
     pbAdv = adv;
-    const err = ble.startScan({
-      onPacket(data: Uint8Array): void {
-        eachAd(data, function (type, start, end) {
-          if (type === AD_PB_ADV) adv.onAdPayload(data.subarray(start, end));
-        });
-      },
-    });
+    const err = ble.startScan(adv);
     if (err) L.w('scan failed: ' + err.message);
     // The beacon goes first in the rotation.
     idleAds.unshift({ data: unprovisionedBeacon(identity.uuid, identity.oobInfo, identity.uri ? uriHash(identity.uri) : null), connectable: false, intervalMs: cfg.beaconIntervalMs || 1000 /* default beacon interval */ });

@@ -40,7 +40,9 @@ export function createKeyHolder(ecc: MeshEcc, log: LogService, defer: (fn: () =>
       else pair = kp;
       const list = waiters;
       waiters = [];
-      for (let i = 0; i < list.length; i++) list[i](pair);
+      list.map(function (fn) {
+        fn(pair);
+      });
     });
   }
 

@@ -15,13 +15,11 @@ export interface MeshLog {
  */
 class Logger implements MeshLog {
   l: LogService;
-  p: string;
-  constructor(log: LogService, pre: string) {
+  constructor(log: LogService) {
     this.l = log;
-    this.p = pre;
   }
   o(level: LogLevel, m: string): void {
-    this.l.log(level, 'mesh', this.p + m);
+    this.l.log(level, 'mesh', m);
   }
   d(m: string): void {
     this.o('debug', m);
@@ -37,7 +35,8 @@ class Logger implements MeshLog {
   }
 }
 
-/** `prefix` (e.g. 'pb-gatt: ') starts every message of the module. */
-export function meshLog(log: LogService, prefix?: string): MeshLog {
-  return new Logger(log, prefix || '');
+/** A module whose lines start with a prefix (e.g. 'pb-gatt: ') writes it in each message: that text is
+ *  part of the message's log code, free on the board. */
+export function meshLog(log: LogService): MeshLog {
+  return new Logger(log);
 }

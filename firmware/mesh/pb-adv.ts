@@ -8,7 +8,7 @@
 import { meshLog } from './log';
 import type { ClockService, LogService } from '../../hal/types';
 import type { BearerEvents, BearerLink } from './bearer';
-import { CLOSE_FAIL, CLOSE_TIMEOUT } from './bearer';
+import { CLOSE_TIMEOUT } from './bearer';
 import type { Advertiser } from './advertiser';
 import { AD_PB_ADV } from './ad';
 import { fcs } from './fcs';
@@ -52,11 +52,11 @@ export function pbAdvPacket(linkId: number, tn: number, gpdu: ArrayLike<number>)
   return concatBytes([[6 + gpdu.length, AD_PB_ADV, linkId >>> 24, linkId >>> 16, linkId >>> 8, linkId, tn], gpdu]);
 }
 
-export interface PbAdv {
-  /** Feed the payload of one heard AD structure of type 0x29 (after the type octet). */
-  onAdPayload(payload: Uint8Array): void;
-  /** Close the link, if any (the controller stops the scan, and refuses new links once stopped). */
-  stop(): void;
+/** The bearer is its one link (send, close: a no-op when no link is open) and the scan handler. */
+export interface PbAdv extends BearerLink {
+  /** Feed one heard advertising packet (its AD structures; those of type 0x29 are PB-ADV): the PbAdv
+   *  itself is the scan handler (`ble.startScan(pbAdv)`). */
+  onPacket(data: Uint8Array): void;
 }
 
 export function createPbAdv(o: {
@@ -66,7 +66,7 @@ export function createPbAdv(o: {
   advertiser: Advertiser;
   events: BearerEvents;
 }): PbAdv {
-  const L = meshLog(o.log, 'pb-adv: ');
+  const L = meshLog(o.log);
   let active = false;
   let linkId = 0;
   // transmit side
@@ -105,23 +105,27 @@ export function createPbAdv(o: {
     o.advertiser.flush();
   }
 
-  const link: BearerLink = {
-    bearer: 'pb-adv',
+  const link: PbAdv = {
     send(pdu: Uint8Array): void {
       if (!active) return;
       stopTx();
-      txTn = txTn >= 0xff ? 0x80 : txTn + 1;
+      txTn = ((txTn + 1) & 0x7f) | 0x80; // 0x80..0xFF, then 0x80 again
       txAwaitsReply = pdu[0] < 0x08; // not Complete, not Failed
-      const segs = segmentPdu(pdu);
+      // the packets of the transaction (the link and the number stay while it is sent)
+      const packets = segmentPdu(pdu).map(function (g) {
+        return pbAdvPacket(linkId, txTn, g);
+      });
       let ticks = 0;
       const burst = function (): void {
-        for (let i = 0; i < segs.length; i++) o.advertiser.burst(pbAdvPacket(linkId, txTn, segs[i]), false);
+        packets.map(function (p) {
+          o.advertiser.burst(p, false);
+        });
       };
       burst();
       // Retransmit every 500 ms; after 30 s without an ack, give the link up.
       txTimer = o.clock.setInterval(function () {
         if (++ticks * RETRANSMIT_MS < TRANSACTION_TIMEOUT_MS) return burst();
-        L.w('transaction 0x' + txTn.toString(16) + ' not acked in 30 s');
+        L.w('pb-adv: transaction 0x' + txTn.toString(16) + ' not acked in 30 s');
         link.close(CLOSE_TIMEOUT);
         o.events.onLinkClose(link, CLOSE_TIMEOUT, false);
       }, RETRANSMIT_MS);
@@ -130,7 +134,13 @@ export function createPbAdv(o: {
       if (!active) return;
       teardown();
       for (let i = 0; i < CLOSE_REPEATS; i++) emit(0, [LINK_CLOSE, reason]);
-      L.i('closing (reason ' + reason + ')');
+      L.i('pb-adv: closing (reason ' + reason + ')');
+    },
+    onPacket(data: Uint8Array): void {
+      // each well-formed AD structure in turn (ad.ts eachAd, written out: no closure per packet); stop at a malformed one
+      for (let i = 0, n = 0; i < data.length && (n = data[i]) && i + 1 + n <= data.length; i += 1 + n) {
+        if (data[i + 1] === AD_PB_ADV && n > 6) onPayload(data.subarray(i + 2, i + 1 + n));
+      }
     },
   };
 
@@ -138,7 +148,7 @@ export function createPbAdv(o: {
     // The provisioner's next transaction acks ours only when ours asked for a reply: after Failed it
     // may still send PDUs it queued before hearing the Failed (e.g. Public Key right after Start).
     if (txTimer === null || !(explicit || txAwaitsReply)) return;
-    L.d('transaction 0x' + txTn.toString(16) + ' acked (' + (explicit ? 'ack' : 'implicit') + ')');
+    L.d('pb-adv: transaction 0x' + txTn.toString(16) + ' acked (' + (explicit ? 'ack' : 'implicit') + ')');
     stopTx();
     o.advertiser.flush(); // queued retransmissions of it are pointless now
   }
@@ -146,14 +156,13 @@ export function createPbAdv(o: {
   function onControl(id: number, g: Uint8Array): void {
     if (g[0] === LINK_OPEN) {
       if (g.length !== 17 || !equalBytes(g.subarray(1), o.uuid)) return;
-      if (active) {
-        if (id === linkId) emit(0, [LINK_ACK]); // our ack was lost
-        return;
+      // Open: another link id is ignored, ours again means our ack was lost. Closed: the controller decides.
+      if (active ? id !== linkId : !o.events.onLinkOpen(link)) return;
+      if (!active) {
+        active = true;
+        linkId = id;
+        L.i('pb-adv: open 0x' + id.toString(16));
       }
-      if (!o.events.onLinkOpen(link)) return;
-      active = true;
-      linkId = id;
-      L.i('open 0x' + id.toString(16));
       emit(0, [LINK_ACK]);
     } else if (g[0] === LINK_CLOSE && active && id === linkId && g.length === 2) {
       teardown();
@@ -181,7 +190,7 @@ export function createPbAdv(o: {
     const pdu = concatBytes(parts);
     resetRx(-1);
     if (!ok || pdu.length !== total || fcs(pdu) !== start[3]) {
-      L.d('transaction 0x' + tn.toString(16) + ' dropped');
+      L.d('pb-adv: transaction 0x' + tn.toString(16) + ' dropped');
       return;
     }
     rxLastTn = tn;
@@ -201,13 +210,14 @@ export function createPbAdv(o: {
     // copy reordered on the air.
     if (rxLastTn >= 0 && ((tn - rxLastTn) & 0x7f) >= 0x40) return;
     if (cont) {
-      if (!slot || slot > MAX_SEG || g.length < 2 || g.length > 1 + CONT_DATA) return;
+      if (!slot || slot > MAX_SEG || g.length < 2 || g.length > 24 /* 1 + CONT_DATA */) return;
     } else {
       const segN = g[0] >> 2;
       const total = (g[1] << 8) | g[2];
       const n = g.length - 4;
       if (n < 1 || total > MAX_PDU || segN > MAX_SEG) return;
-      if (segN ? n !== START_DATA || total <= START_DATA + CONT_DATA * (segN - 1) || total > START_DATA + CONT_DATA * segN : n !== total) return;
+      // (START_DATA + CONT_DATA * (segN - 1) is CONT_DATA * segN - 3)
+      if (segN ? n !== START_DATA || total <= CONT_DATA * segN - 3 || total > START_DATA + CONT_DATA * segN : n !== total) return;
     }
     acked(false);
     if (tn !== rxTn) resetRx(tn);
@@ -216,23 +226,20 @@ export function createPbAdv(o: {
     tryComplete(tn);
   }
 
-  return {
-    stop(): void {
-      if (active) link.close(CLOSE_FAIL);
-    },
-    onAdPayload(p: Uint8Array): void {
-      if (p.length < 6) return;
-      const id = ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
-      const tn = p[4];
-      const g = p.subarray(5);
-      const gpcf = g[0] & 3;
-      if (gpcf === GPCF_CTRL) return onControl(id, g);
-      if (!active || id !== linkId) return;
-      if (gpcf === GPCF_ACK) {
-        if (tn === txTn && g.length === 1) acked(true);
-      } else if (tn < 0x80) {
-        onSegment(tn, g);
-      }
-    },
-  };
+  /** One AD structure of type 0x29: [Link ID:4][Transaction Number:1][Generic Provisioning PDU], 6+ octets. */
+  function onPayload(p: Uint8Array): void {
+    const id = ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
+    const tn = p[4];
+    const g = p.subarray(5);
+    const gpcf = g[0] & 3;
+    if (gpcf === GPCF_CTRL) return onControl(id, g);
+    if (!active || id !== linkId) return;
+    if (gpcf === GPCF_ACK) {
+      if (tn === txTn && g.length === 1) acked(true);
+    } else if (tn < 0x80) {
+      onSegment(tn, g);
+    }
+  }
+
+  return link;
 }

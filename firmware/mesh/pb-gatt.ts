@@ -9,6 +9,7 @@ import type { BearerEvents, BearerLink } from './bearer';
 import { CLOSE_FAIL, CLOSE_TIMEOUT } from './bearer';
 import { MESH_PROV_SERVICE } from './ad';
 import { concatBytes } from '../crypto/bytes';
+import { clearTimer } from './timer';
 
 export const DATA_IN = 0x2adb;
 export const DATA_OUT = 0x2adc;
@@ -31,14 +32,15 @@ export function proxySegments(pdu: Uint8Array, mtu: number): Uint8Array[] {
   return out;
 }
 
-export interface PbGatt {
+/** The bearer is its one link (send, close: a no-op when not connected). */
+export interface PbGatt extends BearerLink {
   /** Publish the service; false when the HAL cannot carry PB-GATT after all. */
   start(): boolean;
   stop(): void;
 }
 
 export function createPbGatt(o: { ble: BleService; clock: ClockService; log: LogService; events: BearerEvents }): PbGatt {
-  const L = meshLog(o.log, 'pb-gatt: ');
+  const L = meshLog(o.log);
   let running = false;
   let active = false;
   let mtu = DEFAULT_MTU;
@@ -50,19 +52,18 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
 
   /** Forget the reassembly (and its 20 s timer). */
   function endSar(): void {
-    if (sarTimer !== null) o.clock.clearTimeout(sarTimer);
-    sarTimer = null;
+    sarTimer = clearTimer(o.clock, sarTimer);
     len = -1;
   }
 
-  /** Forget the reassembly and the notifications not sent yet. */
+  /** The link is not (or no longer) open: forget the reassembly and the notifications not sent yet. */
   function reset(): void {
+    active = false;
     endSar();
     outQueue = [];
   }
 
-  function drop(reason: number, why: string): void {
-    L.w('' + why + ', disconnecting');
+  function drop(reason: number): void {
     link.close(reason);
     o.events.onLinkClose(link, reason, false);
   }
@@ -71,12 +72,11 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
     sending = active && outQueue.length > 0;
     if (!sending) return;
     const err = o.ble.notify(outQueue.shift() as Uint8Array);
-    if (err) L.w('notify: ' + err.message);
+    if (err) L.w('pb-gatt: notify: ' + err.message);
     o.clock.defer(pump);
   }
 
-  const link: BearerLink = {
-    bearer: 'pb-gatt',
+  const link: PbGatt = {
     send(pdu: Uint8Array): void {
       if (!active) return;
       outQueue = outQueue.concat(proxySegments(pdu, mtu));
@@ -84,13 +84,47 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
     },
     close(reason: number): void {
       if (!active) return;
-      active = false;
       reset();
-      L.i('closing (reason ' + reason + ')');
+      L.i('pb-gatt: closing (reason ' + reason + ')');
       // Let queued notifications (Failed, Complete) reach the stack before the disconnect.
       o.clock.setTimeout(function () {
         o.ble.disconnect();
       }, 100);
+    },
+    start(): boolean {
+      running = true;
+      const err = o.ble.setGattService({
+        service: MESH_PROV_SERVICE,
+        dataIn: DATA_IN,
+        dataOut: DATA_OUT,
+        maxLength: 66,
+        onWrite: onWrite,
+        onConnect(m: number): void {
+          if (!running || active) return;
+          if (!o.events.onLinkOpen(link)) return o.ble.disconnect();
+          reset();
+          active = true;
+          mtu = m || DEFAULT_MTU;
+          L.i('pb-gatt: link open, MTU ' + mtu);
+        },
+        onDisconnect(): void {
+          if (!active) return;
+          reset();
+          L.i('pb-gatt: disconnected');
+          o.events.onLinkClose(link, CLOSE_FAIL, true);
+        },
+      });
+      if (err) {
+        running = false;
+        L.w('pb-gatt: unsupported (' + err.code + ')');
+      }
+      return running;
+    },
+    stop(): void {
+      link.close(CLOSE_FAIL); // (if connected)
+      // The Provisioning Service must not stay exposed once provisioned (or when stopped).
+      if (running) o.ble.clearGattService();
+      running = false;
     },
   };
 
@@ -100,11 +134,12 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
     const sar = data[0] >> 6;
     const body = data.subarray(1);
     // Complete and First may only come outside a segmented PDU, Continuation and Last only inside.
-    if ((sar < 2) === len >= 0 || (sar < 2 ? 0 : len) + body.length > MAX_PDU) return drop(CLOSE_FAIL, 'bad SAR');
+    if ((sar < 2) === len >= 0 || (sar < 2 ? 0 : len) + body.length > MAX_PDU) return L.w('pb-gatt: bad SAR, disconnecting'), drop(CLOSE_FAIL);
     if (sar === 1) {
       sarTimer = o.clock.setTimeout(function () {
         sarTimer = null;
-        drop(CLOSE_TIMEOUT, 'SAR timeout');
+        L.w('pb-gatt: SAR timeout, disconnecting');
+        drop(CLOSE_TIMEOUT);
       }, SAR_TIMEOUT_MS);
     }
     if (sar < 2) {
@@ -120,42 +155,5 @@ export function createPbGatt(o: { ble: BleService; clock: ClockService; log: Log
     }
   }
 
-  return {
-    start(): boolean {
-      running = true;
-      const err = o.ble.setGattService({
-        service: MESH_PROV_SERVICE,
-        dataIn: DATA_IN,
-        dataOut: DATA_OUT,
-        maxLength: 66,
-        onWrite: onWrite,
-        onConnect(m: number): void {
-          if (!running || active) return;
-          if (!o.events.onLinkOpen(link)) return o.ble.disconnect();
-          active = true;
-          mtu = m || DEFAULT_MTU;
-          reset();
-          L.i('link open, MTU ' + mtu);
-        },
-        onDisconnect(): void {
-          if (!active) return;
-          active = false;
-          reset();
-          L.i('disconnected');
-          o.events.onLinkClose(link, CLOSE_FAIL, true);
-        },
-      });
-      if (err) {
-        running = false;
-        L.w('unsupported (' + err.code + ')');
-      }
-      return running;
-    },
-    stop(): void {
-      if (active) link.close(CLOSE_FAIL);
-      // The Provisioning Service must not stay exposed once provisioned (or when stopped).
-      if (running) o.ble.clearGattService();
-      running = false;
-    },
-  };
+  return link;
 }

@@ -51,16 +51,16 @@ export function capabilitiesParams(elements: number, algorithms: number): Uint8A
 
 /**
  * Validates Start parameters against what Capabilities advertised (BlueZ prov_start_check facts).
+ * `caps` are capabilitiesParams(): they offer Static OOB, never an OOB public key, Output or Input OOB.
  * Returns null when acceptable, else the Failed error code (always Invalid Format here).
  */
 export function checkStart(start: Uint8Array, caps: Uint8Array, allowNoOob: boolean): number | null {
   const alg = start[0];
-  const method = start[2];
   const ok =
-    alg < 2 && ((caps[1] << 8) | caps[2]) & (1 << alg) && // an advertised algorithm (bit 0 CMAC, bit 1 HMAC)
-    (start[1] === 0 || (start[1] === 1 && caps[3] & 1)) && // OOB public key only if advertised
-    // Static OOB if advertised, No OOB if configured; Output/Input OOB are never advertised
-    (method === AUTH_STATIC_OOB ? caps[4] & 1 : method === AUTH_NO_OOB && allowNoOob) &&
-    start[3] === 0 && start[4] === 0; // no action or size with No/Static OOB
+    alg < 2 && caps[2] & (1 << alg) && // an advertised algorithm (bit 0 CMAC, bit 1 HMAC)
+    !start[1] && // no OOB public key (never advertised)
+    // Static OOB, or No OOB if configured
+    (start[2] === AUTH_STATIC_OOB || (start[2] === AUTH_NO_OOB && allowNoOob)) &&
+    !start[3] && !start[4]; // no action or size with No/Static OOB
   return ok ? null : ERR_INVALID_FORMAT;
 }

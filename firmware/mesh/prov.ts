@@ -10,15 +10,16 @@ import type { MeshEcc } from './ecc';
 import type { KeyHolder } from './keys';
 import {
   PDU_INVITE, PDU_CAPABILITIES, PDU_START, PDU_PUBLIC_KEY, PDU_CONFIRMATION, PDU_RANDOM, PDU_DATA,
-  PDU_COMPLETE, PDU_FAILED, PDU_LENGTHS, AUTH_STATIC_OOB,
+  PDU_COMPLETE, PDU_FAILED, PDU_LENGTHS,
   ERR_INVALID_PDU, ERR_INVALID_FORMAT, ERR_UNEXPECTED_PDU, ERR_CONFIRMATION_FAILED, ERR_OUT_OF_RESOURCES,
   ERR_DECRYPTION_FAILED, ERR_UNEXPECTED_ERROR, checkStart, pduName,
 } from './pdu';
 import { CLOSE_TIMEOUT } from './bearer';
+import { clearTimer } from './timer';
 import { equalBytes, wipe, copyBytes, bytesToHex, concatBytes } from '../crypto/bytes';
 import type { MeshNode } from './state';
 import { provisioningSalt, sessionKey, sessionNonce, deviceKey } from '../crypto/mesh-keys';
-import { saltFor, keyFor, confirmationFor, valueLength } from './alg';
+import { saltFor, keyFor, confirmationFor } from './alg';
 import { ccmDecrypt } from '../crypto/ccm';
 
 export const PROTOCOL_TIMEOUT_MS = 60000;
@@ -32,26 +33,28 @@ export const KEY_HOLD_MS = 20000;
 /** What Provisioning Data carries, plus the derived device key, as the node record stores it (keys in hex). */
 export type ProvisionedData = MeshNode;
 
-export type SessionEnd = 'complete' | 'failed' | 'timeout';
-
 export interface SessionOptions {
   clock: ClockService;
   log: LogService;
   ecc: MeshEcc;
   keys: KeyHolder;
   randomBytes: (n: number) => Uint8Array;
-  /** The 11 Capabilities parameters this device sends. */
+  /** The 11 Capabilities parameters this device sends (the first: its Number of Elements). */
   capabilities: Uint8Array;
   /** Static OOB, zero-padded to 32 bytes (the CMAC algorithm uses its first 16). A secret. */
   staticOob: Uint8Array;
   allowNoOob: boolean;
-  elements: number;
   send: (pdu: Uint8Array) => void;
   close: (reason: number) => void;
   /** Persist the result atomically; an error fails provisioning with Out of Resources. */
   store: (data: ProvisionedData) => HalError | null;
-  /** The session is over from the protocol's point of view (the link may still be open). */
-  onEnd: (end: SessionEnd, detail: string) => void;
+  /**
+   * The session is over from the protocol's point of view (the link may still be open). Failed or timed
+   * out: `reason` says so for the maker ('provisioning failed: <error name>' or 'protocol timeout') and
+   * `code` is the error name (Mesh Profile 5.4.1.10) or 'timeout'. Provisioned: `reason` is '' and
+   * `address` is the node's unicast address.
+   */
+  onEnd: (reason: string, code: string, address?: number) => void;
 }
 
 export interface Session {
@@ -63,10 +66,6 @@ export interface Session {
 // The state is the type of the PDU expected next (Invite, Start, Public Key, Confirmation, Random,
 // Data); PDU_COMPLETE and PDU_FAILED mark a session that is over.
 
-function pdu1(type: number, params: ArrayLike<number>): Uint8Array {
-  return concatBytes([[type], params]);
-}
-
 export function createSession(o: SessionOptions): Session {
   const L = meshLog(o.log);
   let st = PDU_INVITE;
@@ -74,7 +73,6 @@ export function createSession(o: SessionOptions): Session {
   /** The KEY_HOLD_MS deadline of our Public Key (cleared when the key goes out or the session stops:
    * a pending timer would keep the session, and the controller's scope with it, for 20 s). */
   let keyTimer: number | null = null;
-  let keySent = false;
   let busy = false;
   let held: Uint8Array[] = [];
   let lastRx: Uint8Array | null = null;
@@ -94,21 +92,16 @@ export function createSession(o: SessionOptions): Session {
   let alg = 0;
   let vlen = 16;
   // Late-bound: the ECDH callback resumes the held PDUs through this (assigned once process exists).
-  let drain = function (): void {};
+  let drain!: () => void;
 
   function wipeAll(): void {
-    for (let i = 0; i < secrets.length; i++) wipe(secrets[i]);
+    secrets.map(wipe);
     secrets = [];
     held = [];
   }
 
-  function stopTimer(): void {
-    if (timer !== null) o.clock.clearTimeout(timer);
-    timer = null;
-  }
-
   function restartTimer(): void {
-    stopTimer();
+    clearTimer(o.clock, timer);
     timer = o.clock.setTimeout(onTimeout, PROTOCOL_TIMEOUT_MS);
   }
 
@@ -118,17 +111,17 @@ export function createSession(o: SessionOptions): Session {
     // After Failed or Complete the session has already ended: the timer only closes the link.
     if (st < PDU_COMPLETE) {
       st = PDU_FAILED;
-      o.onEnd('timeout', '');
+      o.onEnd('protocol timeout', 'timeout');
     }
     wipeAll();
     o.close(CLOSE_TIMEOUT);
   }
 
-  /** PDUs are logged by name and length only (never their parameters). */
-  function send(pdu: Uint8Array): void {
-    L.d('tx ' + pduName(pdu[0] & 0x3f) + ' (' + pdu.length + ' bytes)');
+  /** Send the PDU of `type` with `params`; PDUs are logged by name and length only (never their parameters). */
+  function send(type: number, params: ArrayLike<number>): void {
+    L.d('tx ' + pduName(type) + ' (' + (params.length + 1) + ' bytes)');
     restartTimer();
-    o.send(pdu);
+    o.send(concatBytes([[type], params]));
   }
 
   function fail(code: number): void {
@@ -137,37 +130,40 @@ export function createSession(o: SessionOptions): Session {
     L.w('provisioning failed: ' + name + ' awaiting ' + pduName(st));
     st = PDU_FAILED;
     wipeAll();
-    send(pdu1(PDU_FAILED, [code]));
-    o.onEnd('failed', name);
+    send(PDU_FAILED, [code]);
+    o.onEnd('provisioning failed: ' + name, name);
   }
 
-  // ---- handlers, one per PDU type the provisioner may send --------------------------------------
+  // ---- handlers, one per PDU type the provisioner may send ----------------------------------------
+  // Each returns the Failed error code of a check that fails at once (process sends it); a check in a
+  // later callback calls fail itself.
 
-  function onInvite(p: Uint8Array): void {
+  function onInvite(p: Uint8Array): number | void {
     inputs[0] = p[1];
     L.i('invite, attention ' + p[1] + ' s');
     inputs.set(o.capabilities, 1);
     st = PDU_START;
-    send(pdu1(PDU_CAPABILITIES, o.capabilities));
+    send(PDU_CAPABILITIES, o.capabilities);
   }
 
-  function onStart(p: Uint8Array): void {
+  function onStart(p: Uint8Array): number | void {
     const params = p.subarray(1, 6);
     const err = checkStart(params, o.capabilities, o.allowNoOob);
-    if (err) return fail(err);
+    if (err) return err;
     inputs.set(params, 12);
     alg = params[0];
-    vlen = valueLength(alg);
+    vlen = alg ? 32 : 16; // octets of Random, Confirmation and AuthValue (HMAC-SHA-256: 32)
     secrets.push((authValue = new Uint8Array(vlen)));
-    if (params[2] === AUTH_STATIC_OOB) authValue.set(o.staticOob.subarray(0, vlen));
-    L.i('start: ' + (params[2] === AUTH_STATIC_OOB ? 'static OOB' : 'no OOB') + (alg ? ', HMAC-SHA-256' : ', CMAC'));
+    // the method is AUTH_STATIC_OOB (1) or AUTH_NO_OOB (0) after checkStart: its truth says which
+    if (params[2]) authValue.set(o.staticOob.subarray(0, vlen));
+    L.i('start: ' + (params[2] ? 'static OOB' : 'no OOB') + (alg ? ', HMAC-SHA-256' : ', CMAC'));
     st = PDU_PUBLIC_KEY;
     o.keys.prepare();
   }
 
-  function onPublicKey(p: Uint8Array): void {
-    const peer = copyBytes(p.subarray(1, 65));
-    if (!o.ecc.isValidPublicKey(peer)) return fail(ERR_UNEXPECTED_ERROR);
+  const onPublicKey = function (p: Uint8Array): number | void {
+    const peer = p.subarray(1, 65); // (p is our own copy, never written)
+    if (!o.ecc.isValidPublicKey(peer)) return ERR_UNEXPECTED_ERROR;
     busy = true;
     o.keys.whenReady(function (pair) {
       if (st !== PDU_PUBLIC_KEY) return;
@@ -178,19 +174,11 @@ export function createSession(o: SessionOptions): Session {
       inputs.set(pair.publicKey, 81);
       st = PDU_CONFIRMATION;
       // Our key goes out when the ECDH is done or KEY_HOLD_MS from now, whichever is first: the
-      // provisioner's wait for our Confirmation starts only when it has our key.
-      // (once; never after the session ended: fail, timeout and stop leave the state)
-      function sendKey(): void {
-        if (keyTimer !== null) o.clock.clearTimeout(keyTimer);
-        keyTimer = null;
-        if (st === PDU_CONFIRMATION && !keySent) {
-          keySent = true;
-          send(pdu1(PDU_PUBLIC_KEY, pair!.publicKey));
-        }
-      }
+      // provisioner's wait for our Confirmation starts only when it has our key. Once: whoever comes
+      // second finds the timer gone; never after the session ended (fail, timeout and stop leave the state).
       keyTimer = o.clock.setTimeout(function () {
         keyTimer = null; // Espruino throws "Unknown Timeout" when clearing a timer that already fired
-        sendKey();
+        if (st === PDU_CONFIRMATION) send(PDU_PUBLIC_KEY, pair.publicKey);
       }, KEY_HOLD_MS);
       // The ECDH runs in slices; the bearer keeps acking and retransmitting meanwhile.
       o.ecc.ecdh(pair.privateKey, peer, function (err, x) {
@@ -200,56 +188,60 @@ export function createSession(o: SessionOptions): Session {
         }
         busy = false;
         if (err || !x) return fail(ERR_UNEXPECTED_ERROR);
-        secrets.push((ecdhSecret = x), (confSalt = saltFor(alg, inputs)));
-        secrets.push((confKey = keyFor(alg, x, confSalt, authValue)));
+        // (arguments run in order: confSalt is set before keyFor reads it)
+        secrets.push((ecdhSecret = x), (confSalt = saltFor(alg, inputs)), (confKey = keyFor(alg, x, confSalt, authValue)));
         L.d('ECDH done');
-        sendKey();
+        if (keyTimer !== null) {
+          keyTimer = clearTimer(o.clock, keyTimer);
+          send(PDU_PUBLIC_KEY, pair.publicKey);
+        }
         drain();
       });
     });
-  }
+  };
 
-  function onConfirmation(p: Uint8Array): void {
+  function onConfirmation(p: Uint8Array): number | void {
     provConfirmation = p.subarray(1);
     secrets.push((devRandom = o.randomBytes(vlen)));
     const mine = confirmationFor(alg, confKey, devRandom, authValue);
-    if (equalBytes(provConfirmation, mine)) return fail(ERR_INVALID_PDU);
+    if (equalBytes(provConfirmation, mine)) return ERR_INVALID_PDU;
     st = PDU_RANDOM;
-    send(pdu1(PDU_CONFIRMATION, mine));
+    send(PDU_CONFIRMATION, mine);
   }
 
-  function onRandom(p: Uint8Array): void {
+  function onRandom(p: Uint8Array): number | void {
     const provRandom = p.subarray(1);
-    if (equalBytes(provRandom, devRandom)) return fail(ERR_INVALID_PDU);
+    if (equalBytes(provRandom, devRandom)) return ERR_INVALID_PDU;
     // Check the provisioner's confirmation BEFORE revealing our random.
     const expected = confirmationFor(alg, confKey, provRandom, authValue);
     const ok = equalBytes(expected, provConfirmation);
     wipe(expected);
-    if (!ok) return fail(ERR_CONFIRMATION_FAILED);
+    if (!ok) return ERR_CONFIRMATION_FAILED;
     const provSalt = provisioningSalt(confSalt, provRandom, devRandom);
     secrets.push((sessKey = sessionKey(ecdhSecret, provSalt)), (sessNonce = sessionNonce(ecdhSecret, provSalt)), (devKey = deviceKey(ecdhSecret, provSalt)));
     wipe(provSalt);
     wipe(confKey);
     wipe(authValue);
     st = PDU_DATA;
-    send(pdu1(PDU_RANDOM, devRandom));
+    send(PDU_RANDOM, devRandom);
   }
 
-  function onData(p: Uint8Array): void {
+  function onData(p: Uint8Array): number | void {
     const plain = ccmDecrypt({ key: sessKey, nonce: sessNonce, data: p.subarray(1), micLength: 8 });
-    if (!plain) return fail(ERR_DECRYPTION_FAILED);
+    if (!plain) return ERR_DECRYPTION_FAILED;
     secrets.push(plain);
     const address = (plain[23] << 8) | plain[24];
     // Not a unicast range for our elements: the data is authentic but unusable.
-    if (address === 0 || address + o.elements - 1 > 0x7fff) return fail(ERR_INVALID_FORMAT);
+    const elements = o.capabilities[0];
+    if (address === 0 || address + elements - 1 > 0x7fff) return ERR_INVALID_FORMAT;
     const data: ProvisionedData = {
       netKey: bytesToHex(plain.subarray(0, 16)),
       keyIndex: ((plain[16] << 8) | plain[17]) & 0x0fff,
       flags: plain[18],
-      ivIndex: plain[19] * 0x1000000 + ((plain[20] << 16) | (plain[21] << 8) | plain[22]),
+      ivIndex: ((plain[19] << 24) | (plain[20] << 16) | (plain[21] << 8) | plain[22]) >>> 0,
       address: address,
       devKey: bytesToHex(devKey),
-      elements: o.elements,
+      elements: elements,
     };
     let err: any = null;
     try {
@@ -259,29 +251,31 @@ export function createSession(o: SessionOptions): Session {
     }
     if (err) {
       L.e('store failed: ' + (err.code || err));
-      return fail(ERR_OUT_OF_RESOURCES);
+      return ERR_OUT_OF_RESOURCES;
     }
     st = PDU_COMPLETE;
     wipeAll();
-    send(pdu1(PDU_COMPLETE, []));
-    o.onEnd('complete', 'address 0x' + address.toString(16));
+    send(PDU_COMPLETE, []);
+    o.onEnd('', '', address);
   }
 
   const handlers = [onInvite, null, onStart, onPublicKey, null, onConfirmation, onRandom, onData];
 
+  /** (only while the session is not over: both callers check) */
   function process(p: Uint8Array): void {
-    if (st >= PDU_COMPLETE) return;
     const type = p[0];
-    L.d('rx ' + pduName(p[0] & 0x3f) + ' (' + p.length + ' bytes)');
+    L.d('rx ' + pduName(type & 0x3f) + ' (' + p.length + ' bytes)');
     if (lastRx && equalBytes(p, lastRx)) return L.d('repeat');
     // RFU types and non-zero padding bits; then the expected type; then the length table.
-    const err = !p.length ? ERR_INVALID_FORMAT : type > PDU_FAILED ? ERR_INVALID_PDU : type !== st ? ERR_UNEXPECTED_PDU :
+    let err: number | void = !p.length ? ERR_INVALID_FORMAT : type > PDU_FAILED ? ERR_INVALID_PDU : type !== st ? ERR_UNEXPECTED_PDU :
       p.length !== (type === PDU_CONFIRMATION || type === PDU_RANDOM ? 1 + vlen : PDU_LENGTHS[type]) ? ERR_INVALID_FORMAT : 0;
-    if (err) return fail(err);
-    // It advances the state: the protocol timer starts again. Handlers get our own copy.
-    restartTimer();
-    lastRx = copyBytes(p);
-    (handlers[type] as (p: Uint8Array) => void)(lastRx);
+    if (!err) {
+      // It advances the state: the protocol timer starts again. Handlers get our own copy.
+      restartTimer();
+      lastRx = p; // (our own copy: every PDU comes through `held`)
+      err = (handlers[type] as (p: Uint8Array) => number | void)(p);
+    }
+    if (err) fail(err);
   }
 
   drain = function (): void {
@@ -291,15 +285,17 @@ export function createSession(o: SessionOptions): Session {
 
   return {
     onPdu(p: Uint8Array): void {
-      if (st >= PDU_COMPLETE) return; // after Failed or Complete: wait for the close
-      if (!busy) return process(p);
-      // At most 4 PDUs are held while the key pair or the ECDH is being computed.
-      if (held.length < 4 && !(lastRx && equalBytes(p, lastRx))) held.push(copyBytes(p));
+      // Nothing after Failed or Complete (we wait for the close). A copy of each PDU goes through
+      // `held`, processed at once unless the key pair or the ECDH is being computed: then at most 4
+      // are held (a repeat of the last one is not).
+      if (st < PDU_COMPLETE && held.length < 4 && !(busy && lastRx && equalBytes(p, lastRx))) {
+        held.push(copyBytes(p));
+        drain();
+      }
     },
     stop(): void {
-      stopTimer();
-      if (keyTimer !== null) o.clock.clearTimeout(keyTimer);
-      keyTimer = null;
+      timer = clearTimer(o.clock, timer);
+      keyTimer = clearTimer(o.clock, keyTimer);
       wipeAll();
       if (st < PDU_COMPLETE) st = PDU_FAILED; // the link is gone: nothing more happens in this session
     },

@@ -35,7 +35,8 @@ export function createMeshState(storage: StorageService): MeshState {
       };
       return r && hex32(r.netKey) && hex32(r.devKey) && r.address > 0 && r.address <= 0x7fff ? r : null;
     },
-    save: (node: MeshNode) => rec.save(node),
-    erase: () => rec.erase(),
+    // the record store's own (they use no `this`)
+    save: rec.save,
+    erase: rec.erase,
   };
 }

@@ -30,7 +30,8 @@ function advRig(accept = true) {
     new DataView(p.buffer).setUint32(0, id);
     p[4] = tn;
     p.set(g, 5);
-    bearer.onAdPayload(p);
+    // as heard on the air: one AD structure [len][0x29][payload]
+    bearer.onPacket(new Uint8Array([p.length + 1, 0x29, ...p]));
   };
   const open = () => feed(0, [0x03, ...UUID]);
   const ad = (tn: number, g: string) => '0' + ((6 + g.length / 2).toString(16)) + '29' + '01020304' + tn.toString(16).padStart(2, '0') + g;

@@ -15,8 +15,9 @@ const UUID = unhex('70cf7c9732a345b691494810d2e9cbf4');
 const OOB = unhex('00112233445566778899aabbccddeeff');
 
 function identity(): MeshIdentity {
-  const id = parseIdentity({ deviceUuid: hex(UUID), staticOob: hex(OOB), oobInfo: 0x0804 }, {});
-  if (typeof id === 'string') throw new Error(id);
+  const lines: string[] = [];
+  const id = parseIdentity({ deviceUuid: hex(UUID), staticOob: hex(OOB), oobInfo: 0x0804 }, {}, { log: (_l, _t, m) => void lines.push(m) });
+  if (!id) throw new Error(lines.join());
   return id;
 }
 
@@ -279,12 +280,34 @@ test('identity validation: one clear line, nothing started, the OOB never echoed
     [{ deviceUuid: hex(UUID), staticOob: hex(Buffer.alloc(17)), oobInfo: 0 }, 'staticOob must be a hex string of 1..16 bytes'],
     [{ deviceUuid: hex(UUID), staticOob: 'abc', oobInfo: 0 }, 'staticOob must be a hex string'],
     [{ deviceUuid: hex(UUID), staticOob: '00', oobInfo: 70000 }, 'oobInfo must be an integer'],
+    [{ deviceUuid: hex(UUID), staticOob: '00', oobInfo: 1.5 }, 'oobInfo must be an integer'],
+    [{ deviceUuid: hex(UUID), staticOob: '00', oobInfo: -1 }, 'oobInfo must be an integer'],
+    [{ deviceUuid: hex(UUID), staticOob: '00', oobInfo: '4' }, 'oobInfo must be an integer'],
+    [{ deviceUuid: hex(UUID), staticOob: '00', oobInfo: 2 ** 32 + 4 }, 'oobInfo must be an integer'],
   ] as const;
   for (const [file, msg] of bad) {
-    const r = parseIdentity(file as any, {});
-    assert.type(r, 'string');
-    assert.ok((r as string).includes(msg), r as string);
+    // through the public API: the file as the flash tool writes it, one error line, nothing started
+    const h = fakeHal();
+    h.storage.writeJSON(FILES.mesh, file);
+    startMesh(h, { ecc: nodeEcc(h.clock) });
+    const errors = h.lines.filter((l) => l.startsWith('error'));
+    assert.is(errors.length, 1, errors.join());
+    assert.ok(errors[0].startsWith('error mesh: ffs.mesh: ') && errors[0].includes(msg), errors[0]);
+    assert.is(h.ble.adverts.length, 0);
   }
+  const noFile = fakeHal();
+  startMesh(noFile, { ecc: nodeEcc(noFile.clock) });
+  assert.equal(noFile.lines.filter((l) => l.startsWith('error')), ['error mesh: ffs.mesh: missing or not JSON']);
+  const badUri = fakeHal();
+  badUri.storage.writeJSON(FILES.mesh, { deviceUuid: hex(UUID), staticOob: hex(OOB), oobInfo: 1 });
+  badUri.storage.writeJSON(FILES.config, { mesh: { uri: 'abc' } });
+  startMesh(badUri, { ecc: nodeEcc(badUri.clock) });
+  assert.equal(badUri.lines.filter((l) => l.startsWith('error')), ['error mesh: ffs.cfg: mesh.uri must be a hex string of 1..256 bytes']);
+  const badElements = fakeHal();
+  badElements.storage.writeJSON(FILES.mesh, { deviceUuid: hex(UUID), staticOob: hex(OOB), oobInfo: 1 });
+  badElements.storage.writeJSON(FILES.config, { mesh: { elements: 256 } });
+  startMesh(badElements, { ecc: nodeEcc(badElements.clock) });
+  assert.equal(badElements.lines.filter((l) => l.startsWith('error')), ['error mesh: mesh.elements must be 1..255']);
   const hal = fakeHal();
   hal.storage.writeJSON(FILES.mesh, { deviceUuid: hex(UUID), staticOob: 'c0ffee' + 'x', oobInfo: 1 });
   const m = startMesh(hal, { ecc: nodeEcc(hal.clock) });

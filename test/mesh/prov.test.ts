@@ -59,7 +59,6 @@ function rig(opts: { ecc?: MeshEcc; random?: Buffer; staticOob?: Buffer; storeEr
     capabilities: capabilitiesParams(1, opts.hmac ? ALG_BIT_CMAC | ALG_BIT_HMAC : ALG_BIT_CMAC),
     staticOob: new Uint8Array(oob),
     allowNoOob: false,
-    elements: 1,
     send: (p) => void r.sent.push(Buffer.from(p)),
     close: (reason) => void r.closes.push(reason),
     store: (d) => {
@@ -67,7 +66,12 @@ function rig(opts: { ecc?: MeshEcc; random?: Buffer; staticOob?: Buffer; storeEr
       r.stored.push({ ...d });
       return null;
     },
-    onEnd: (how, detail) => void r.ends.push(how + ':' + detail),
+    // as 'complete:address 0x..', 'failed:<error name>' or 'timeout:'
+    onEnd: (reason, code, address) => {
+      if (!reason) return void r.ends.push('complete:address 0x' + address!.toString(16));
+      assert.is(reason, code === 'timeout' ? 'protocol timeout' : 'provisioning failed: ' + code);
+      r.ends.push(code === 'timeout' ? 'timeout:' : 'failed:' + code);
+    },
   });
   clock.run(10);
   return r;
