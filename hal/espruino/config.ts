@@ -6,7 +6,7 @@
 //    FILES.runtimeConfig and win over flashed ones; resetConfiguration() erases them
 //  - byte values: DSS.PublicKey (FILES.deviceTypeKey) and DeviceInformation.PublicKey (ffs.cfg
 //    devicePublicKey hex, else the SubjectPublicKeyInfo of the leaf certificate in FILES.certChain)
-import type { ConfigService, ConfigValue, HalError, LogService, RegistrationDetails, StorageService } from '../types';
+import type { ConfigService, ConfigValue, HalError, RegistrationDetails, StorageService } from '../types';
 import { FILES } from '../storage-layout';
 import { asciiToBytes, hexToBytes } from '../../firmware/crypto/bytes';
 import { halError } from './unavailable';
@@ -22,8 +22,7 @@ export function findSpki(der: string): Uint8Array | null {
   return i < 0 || i + 91 > der.length ? null : asciiToBytes(der.substr(i, 91));
 }
 
-export function createConfig(deps: { storage: StorageService; log: LogService }): ConfigService {
-  const storage = deps.storage;
+export function createConfig(storage: StorageService): ConfigService {
   const flashed: any = storage.readJSON<any>(FILES.config) || {};
   let runtime: any = storage.readJSON<any>(FILES.runtimeConfig) || {};
   let devicePublicKey: Uint8Array | null = null;

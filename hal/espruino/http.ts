@@ -134,7 +134,9 @@ export function serializeRequest(r: HttpRequest): string {
   return head + 'Connection: close\r\n\r\n' + r.body;
 }
 
-export function createHttp(deps: { storage: StorageService; crypto?: CryptoService; log: LogService }): HttpService {
+/** The TLS client and its plain twin (`crypto`: the board's, made first: reseedFirmwareRng draws from it;
+ *  the certificate and key come straight from Storage). */
+export function createHttp(crypto?: unknown): HttpService {
   function execute(opts: { request: HttpRequest; maxBodyBytes: number; onDone: OnDone<HttpResponse> }): void {
     // the request (and its body) until it is written: the closures below keep this scope, so `opts`
     // is not kept in it

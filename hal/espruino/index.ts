@@ -16,11 +16,12 @@ import { checkSeed, SEED_BYTES } from './unavailable';
 
 /**
  * `o[name]` becomes the plain property `v` (a service made on first use replaces its getter, so later
- * reads cost nothing): the getters of createBoardHal end with it.
+ * reads cost nothing): the getters of createBoardHal end with it. (Deleting the getter, then writing:
+ * on 2v29 as in standard JS, the write makes a plain, enumerable property.)
  */
-export function keep<T>(o: object, name: string, v: T): T {
-  Object.defineProperty(o, name, { value: v, writable: true, enumerable: true, configurable: true });
-  return v;
+export function keep<T>(o: any, name: string, v: T): T {
+  delete o[name];
+  return (o[name] = v);
 }
 
 /**
@@ -84,10 +85,10 @@ export function createBoardHal(pins?: PinConfig): Hal {
     get config(): ConfigService {
       const s = storage();
       const t = turn as Turn;
-      return t.config || (t.config = createConfig({ storage: s, log: log }));
+      return t.config || (t.config = createConfig(s));
     },
     get wifi(): WifiService {
-      return createWifi({ clock: clock, log: log, state: wifi || (wifi = createWifiState()) });
+      return createWifi(log, wifi || (wifi = createWifiState()));
     },
     get net(): NetService {
       return createNet({ log: log, state: net || (net = {}) });
@@ -97,8 +98,8 @@ export function createBoardHal(pins?: PinConfig): Hal {
       return keep(hal, 'crypto', createCrypto({ storage: kept, clock: clock, log: log }));
     },
     get http(): HttpService {
-      kept = storage();
-      return keep(hal, 'http', createHttp({ storage: kept, crypto: hal.crypto, log: log }));
+      // the DRBG first (the TLS client reseeds Espruino's generator from it); it keeps the storage
+      return keep(hal, 'http', createHttp(hal.crypto));
     },
     get ble(): BleService {
       return keep(hal, 'ble', createBle({ log: log }));

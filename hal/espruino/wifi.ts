@@ -10,7 +10,6 @@
 // delivered through callbacks (scan's onDone, connect's onAttempt), not queued for ffsGetWifiScanResult /
 // ffsGetWifiConnectionAttempt: firmware/wss takes the list and records its attempts itself.
 import type {
-  ClockService,
   HalError,
   LogService,
   OnDone,
@@ -31,13 +30,16 @@ const MAX_CONFIGS = 8;
 /** Espruino authMode string → FFS security. */
 export function securityOf(authMode: string): WifiSecurity {
   const a = String(authMode || '').toLowerCase();
-  return a === 'open' ? 'OPEN' : a === 'wep' ? 'WEP' : /^wpa(2|_wpa2|2_wpa3)?$/.test(a) ? 'WPA_PSK' : a ? 'OTHER' : 'UNKNOWN';
+  // 'open' -> 'OPEN', 'wep' -> 'WEP'
+  return /^(open|wep)$/.test(a) ? (a.toUpperCase() as WifiSecurity) : /^wpa(2|_wpa2|2_wpa3)?$/.test(a) ? 'WPA_PSK' : a ? 'OTHER' : 'UNKNOWN';
 }
 
-/** An Espruino connect error / 'disconnected' reason → the HAL's Wi-Fi error code. */
-export function wifiErrorCode(text: string): string {
-  const t = String(text || '');
-  return /no_ap_found|not found/i.test(t) ? 'WIFI_NO_AP_FOUND' : /auth|handshake|password/i.test(t) ? 'WIFI_WRONG_PASSWORD' : 'WIFI_CONNECT_FAIL';
+/** An Espruino connect error / 'disconnected' reason (a string) → the HAL's Wi-Fi error. */
+export function wifiError(text: string): HalError {
+  return {
+    code: /no_ap_found|not found/i.test(text) ? 'WIFI_NO_AP_FOUND' : /auth|handshake|password/i.test(text) ? 'WIFI_WRONG_PASSWORD' : 'WIFI_CONNECT_FAIL',
+    message: String(text),
+  };
 }
 
 /** Which part of this configuration the radio would refuse ('' when it is usable). */
@@ -76,15 +78,15 @@ export function createWifiState(): WifiState {
     const msg = String((d && (d.msg || d.reason)) || '');
     // the network we left is not the one we join
     if (s.onJoin && (d && typeof d.ssid === 'string' ? d.ssid : s.joining) === s.joining && msg !== 'ASSOC_LEAVE') {
-      s.onJoin({ code: wifiErrorCode(msg), message: msg });
+      s.onJoin(wifiError(msg));
     }
   });
   return s;
 }
 
 /** The Wi-Fi service over `state` (a state of its own when none is given). */
-export function createWifi(deps: { clock: ClockService; log: LogService; state?: WifiState }): WifiService {
-  const s = deps.state || createWifiState();
+export function createWifi(log: LogService, state?: WifiState): WifiService {
+  const s = state || createWifiState();
   const W = s.W;
 
   /**
@@ -152,7 +154,7 @@ export function createWifi(deps: { clock: ClockService; log: LogService; state?:
       forget(config.ssid);
       // Guide: when no more configurations fit, discard and return success.
       if (s.list.length < MAX_CONFIGS) s.list.push(config);
-      else deps.log.log('warn', 'wifi', 'list full, dropped ' + JSON.stringify(config.ssid));
+      else log.log('warn', 'wifi', 'list full, dropped ' + JSON.stringify(config.ssid));
       return null;
     },
     removeConfiguration(opts: { ssid: string; onDone: OnDone<null> }): void {
@@ -186,7 +188,7 @@ export function createWifi(deps: { clock: ClockService; log: LogService; state?:
       s.joining = c.ssid;
       s.onJoin = end;
       try {
-        W.connect(c.ssid, c.security === 'OPEN' ? {} : { password: c.key }, (e: any) => end(e ? { code: wifiErrorCode(e), message: String(e) } : null));
+        W.connect(c.ssid, c.security === 'OPEN' ? {} : { password: c.key }, (e: any) => end(e ? wifiError(e) : null));
       } catch (e) {
         end({ code: 'WIFI_BAD_CONFIG', message: String(e) });
       }
@@ -196,13 +198,14 @@ export function createWifi(deps: { clock: ClockService; log: LogService; state?:
       // after a leave, "Unknown reason" before any join (jswrap_wifi_getDetails, ESP32 2v29)
       const d = W.getDetails() || {};
       const status = String(d.status);
-      const ipInfo = status === 'connected' ? W.getIP() : null;
+      const c = s.cur;
       const details: WifiConnectionDetails = {
-        ssid: s.cur ? s.cur.ssid : String(d.ssid || ''),
-        security: s.cur ? s.cur.security : securityOf(d.authMode),
+        ssid: c ? c.ssid : String(d.ssid || ''),
+        security: c ? c.security : securityOf(d.authMode),
         state: status === 'connected' ? 'ASSOCIATED' : /^(ASSOC_LEAVE|Unknown)/.test(status) ? 'DISCONNECTED' : 'FAILED',
       };
-      if (ipInfo && ipInfo.ip) details.ip = String(ipInfo.ip);
+      const i = status === 'connected' && W.getIP();
+      if (i && i.ip) details.ip = String(i.ip);
       later(() => opts.onDone(null, details));
     },
     disconnect(opts: { onDone: OnDone<null> }): void {
