@@ -137,88 +137,87 @@ export function serializeRequest(r: HttpRequest): string {
 /** The TLS client and its plain twin (`crypto`: the board's, made first: reseedFirmwareRng draws from it;
  *  the certificate and key come straight from Storage). */
 export function createHttp(crypto?: unknown): HttpService {
-  function execute(opts: { request: HttpRequest; maxBodyBytes: number; onDone: OnDone<HttpResponse> }): void {
-    // the request (and its body) until it is written: the closures below keep this scope, so `opts`
-    // is not kept in it
-    let req: HttpRequest | null = opts.request;
-    const host = req.host;
-    const port = req.port;
-    const tls = req.tls;
-    const onDone = opts.onDone;
-    const parser = createResponseParser(opts.maxBodyBytes);
-    opts = null as any;
-    let finished = false;
-    let connected = false;
-    let sock: any = null;
-    let timer: any = null;
+  return {
+    execute(opts: { request: HttpRequest; maxBodyBytes: number; onDone: OnDone<HttpResponse> }): void {
+      // the request (and its body) until it is written: the closures below keep this scope, so `opts`
+      // is not kept in it
+      let req: HttpRequest | null = opts.request;
+      const host = req.host;
+      const port = req.port;
+      const tls = req.tls;
+      const onDone = opts.onDone;
+      const parser = createResponseParser(opts.maxBodyBytes);
+      opts = null as any;
+      let finished = false;
+      let connected = false;
+      let sock: any = null;
+      let timer: any = null;
 
-    function finish(code: string, message: string): void {
-      if (finished) return;
-      finished = true;
-      req = null;
-      if (timer !== null) clearTimeout(timer);
-      try {
-        if (sock) sock.end();
-      } catch (e) {
-        // already closed
-      }
-      const err: HalError | null = code === 'done' ? null : { code: code, message: message + ' (' + host + ':' + port + ')' };
-      const res = err ? null : parser.response();
-      setTimeout(() => onDone(err, res), 0);
-    }
-
-    /** A thrown error or a socket 'error' event, classified by its message. */
-    function failed(e: any): void {
-      const text = String(e && e.message ? e.message : e);
-      finish(
-        /host|dns|resolve/i.test(text) ? 'NET_DNS'
-          : /unable to create socket/i.test(text) ? 'NET_CONNECT'
-            : tls && /https|ssl|tls|cert|handshake/i.test(text) ? 'NET_TLS'
-              : connected ? 'NET_RESET' : tls ? 'NET_TLS' : 'NET_CONNECT',
-        text,
-      );
-    }
-
-    timer = setTimeout(() => {
-      timer = null; // fired: nothing left to clear (2v29 ignores a fired id; undefined would throw)
-      finish('NET_TIMEOUT', 'timeout');
-    }, req.timeoutMs);
-    try {
-      const o: any = { host: host, port: port };
-      if (tls) {
-        // the TLS stack draws from Espruino's LCG: give it fresh DRBG output before every handshake
-        reseedFirmwareRng();
-        // straight from Storage (memory-mapped on the ESP32: no copy in JS variables): the key as DER,
-        // the chain as the NUL-terminated PEM the flash tool writes beside the DER one (mbedTLS parses
-        // every certificate of a PEM buffer, only the first of a DER one, and the DSS must see the
-        // whole chain to reach its root)
-        const S = require('Storage');
-        const key = S.read(FILES.deviceKey);
-        const cert = S.read(FILES.certPem);
-        // (an empty file counts as absent)
-        if (key) o.key = key;
-        if (cert) o.cert = cert;
-        // FILES.dssRoots: the roots a verifying TLS build checks the DSS against (PEM ending in NUL, or
-        // one DER certificate); without it the firmware's built-in roots apply (stock: none checked)
-        const ca = S.read(FILES.dssRoots);
-        if (ca) o.ca = ca;
-      }
-      sock = require(tls ? 'tls' : 'net').connect(o, () => {
-        connected = true;
-        if (!finished && req) sock.write(serializeRequest(req));
+      function finish(code: string, message: string): void {
+        if (finished) return;
+        finished = true;
         req = null;
-      });
-      sock.on('data', (d: any) => {
-        const res = finished ? '' : parser.feed(String(d));
-        if (res) finish(res, 'response');
-      });
-      sock.on('close', () => finish(finished ? '' : parser.close(), connected ? 'closed early' : 'no connection'));
-      sock.on('error', failed);
-    } catch (e) {
-      // Espruino throws on a DNS failure ("Unable to locate host"), a refused connect and bad TLS material
-      failed(e);
-    }
-  }
+        if (timer !== null) clearTimeout(timer);
+        try {
+          if (sock) sock.end();
+        } catch (e) {
+          // already closed
+        }
+        const err: HalError | null = code === 'done' ? null : { code: code, message: message + ' (' + host + ':' + port + ')' };
+        const res = err ? null : parser.response();
+        setTimeout(() => onDone(err, res), 0);
+      }
 
-  return { execute: execute };
+      /** A thrown error or a socket 'error' event, classified by its message. */
+      function failed(e: any): void {
+        const text = String(e && e.message ? e.message : e);
+        finish(
+          /host|dns|resolve/i.test(text) ? 'NET_DNS'
+            : /unable to create socket/i.test(text) ? 'NET_CONNECT'
+              : tls && /https|ssl|tls|cert|handshake/i.test(text) ? 'NET_TLS'
+                : connected ? 'NET_RESET' : tls ? 'NET_TLS' : 'NET_CONNECT',
+          text,
+        );
+      }
+
+      timer = setTimeout(() => {
+        timer = null; // fired: nothing left to clear (2v29 ignores a fired id; undefined would throw)
+        finish('NET_TIMEOUT', 'timeout');
+      }, req.timeoutMs);
+      try {
+        const o: any = { host: host, port: port };
+        if (tls) {
+          // the TLS stack draws from Espruino's LCG: give it fresh DRBG output before every handshake
+          reseedFirmwareRng();
+          // straight from Storage (memory-mapped on the ESP32: no copy in JS variables): the key as DER,
+          // the chain as the NUL-terminated PEM the flash tool writes beside the DER one (mbedTLS parses
+          // every certificate of a PEM buffer, only the first of a DER one, and the DSS must see the
+          // whole chain to reach its root)
+          const S = require('Storage');
+          // (an empty file counts as absent) FILES.dssRoots: the roots a verifying TLS build checks the
+          // DSS against (PEM ending in NUL, or one DER certificate); without it the firmware's built-in
+          // roots apply (stock: none checked)
+          const files: { [option: string]: string } = { key: FILES.deviceKey, cert: FILES.certPem, ca: FILES.dssRoots };
+          for (const k in files) {
+            const f = S.read(files[k]);
+            if (f) o[k] = f;
+          }
+        }
+        sock = require(tls ? 'tls' : 'net').connect(o, () => {
+          connected = true;
+          if (!finished && req) sock.write(serializeRequest(req));
+          req = null;
+        });
+        sock.on('data', (d: any) => {
+          const res = finished ? '' : parser.feed(String(d));
+          if (res) finish(res, 'response');
+        });
+        sock.on('close', () => finish(finished ? '' : parser.close(), connected ? 'closed early' : 'no connection'));
+        sock.on('error', failed);
+      } catch (e) {
+        // Espruino throws on a DNS failure ("Unable to locate host"), a refused connect and bad TLS material
+        failed(e);
+      }
+    },
+  };
 }

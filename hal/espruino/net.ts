@@ -1,6 +1,6 @@
 // Local networking over Espruino's modules: `dgram` for the local-discovery responder and
 // `http.createServer` for the soft-AP setup page.
-import type { LogService, NetService } from '../types';
+import type { HalError, LogService, NetService } from '../types';
 import { later } from './unavailable';
 
 // Limits of the soft-AP setup server (issue 14): one station must not hold the sockets or fill the
@@ -46,7 +46,8 @@ export function createNet(deps: { log: LogService; state?: NetState }): NetServi
       try {
         const sock = require('dgram').createSocket('udp4');
         sock.on('message', (msg: any, rinfo: any) => {
-          const from = { address: String((rinfo && rinfo.address) || ''), port: (rinfo && rinfo.port) || 0 };
+          rinfo = rinfo || {};
+          const from = { address: String(rinfo.address || ''), port: rinfo.port || 0 };
           opts.onMessage(String(msg), from, (answer: string) => {
             if (from.port) sock.send(answer, 0, answer.length, from.port, from.address);
           });
@@ -62,6 +63,7 @@ export function createNet(deps: { log: LogService; state?: NetState }): NetServi
       close('u' + port);
     },
     serveHttp(opts): void {
+      let err: HalError | null = null;
       try {
         /** requests of the open connections */
         const live: any[] = [];
@@ -117,10 +119,10 @@ export function createNet(deps: { log: LogService; state?: NetState }): NetServi
             live.forEach((r) => drop(r, 0));
           },
         };
-        later(() => opts.onDone(null, null));
       } catch (e) {
-        later(() => opts.onDone({ code: 'NET_HTTP_SERVER', message: 'HTTP ' + opts.port + ': ' + e }, null));
+        err = { code: 'NET_HTTP_SERVER', message: 'HTTP ' + opts.port + ': ' + e };
       }
+      later(() => opts.onDone(err, null));
     },
     closeHttp(port: number): void {
       close('h' + port);
