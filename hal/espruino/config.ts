@@ -31,8 +31,9 @@ export function createConfig(storage: StorageService): ConfigService {
     return storage.writeJSON(FILES.runtimeConfig, runtime);
   }
 
-  /** Configuration values are strings, numbers and booleans (byte values are computed, never stored). */
-  const scalar = (v: any): boolean => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+  /** Configuration values are strings, numbers and booleans (byte values are computed, never stored):
+   *  typeof is "string", "number" or "boolean" (not "symbol", "bigint", "object"...). */
+  const scalar = (v: any): boolean => /^(st|n|bo)/.test(typeof v);
 
   /**
    * A flashed value: a top-level member named exactly like the CSDK key, else the member at its ffs.cfg
@@ -89,7 +90,8 @@ export function createConfig(storage: StorageService): ConfigService {
       return persist();
     },
     getRegistrationToken(): string | null {
-      return typeof runtime['#registrationToken'] === 'string' ? runtime['#registrationToken'] : null;
+      const t = runtime['#registrationToken'];
+      return typeof t === 'string' ? t : null;
     },
     getRegistrationDetails(): RegistrationDetails {
       // The Linux, Amazon-FreeRTOS and PIC32 reference ports all report COMPLETE (wss-protocol.md 3.6).
