@@ -1,6 +1,6 @@
 import type { SystemService } from '../types';
 
-/** Board facts and boot hardening. */
+/** Board facts and boot hardening (not the optional memory(): no firmware code uses it). */
 export function createSystem(): SystemService {
   return {
     firmwareVersion: process.version,
@@ -14,8 +14,6 @@ export function createSystem(): SystemService {
       }
       if (typeof NRF !== 'undefined') NRF.setServices({}, { uart: false });
     },
-    /** process.memory(): free and total (and Espruino's other counters) after a garbage collection */
-    memory: () => process.memory(),
     reboot(): void {
       E.reboot();
     },
