@@ -244,13 +244,13 @@ export function startFlows(hal: Hal, opts: FfsOptions, maker: ((log: Log) => Mak
   log('info', BOOT_LINE + ' v' + FIRMWARE_VERSION + ' on ' + hal.system.board + ' Espruino ' + hal.system.firmwareVersion, 'boot');
   // (nothing made here outlives the boot: the parsed ffs.cfg is not kept)
   const file = hal.storage.readJSON<FlowConfig>(FILES.config);
-  const cfg: FlowConfig | null = file && { flows: opts.flows || file.flows, button: opts.button || file.button };
-  if (!cfg) {
+  if (!file) {
     log('error', 'no ' + FILES.config + ': flash the device first', 'boot');
     return null;
   }
-  const flows = cfg.flows || {};
-  const b = cfg.button || {};
+  // the maker's options win over the device configuration's
+  const flows = opts.flows || file.flows || {};
+  const b = opts.button || file.button || {};
   const m = maker ? maker(log) : null;
   const fo = { onEvent: m ? m.onEvent : undefined };
 
