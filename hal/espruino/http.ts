@@ -53,8 +53,9 @@ export function createResponseParser(maxBodyBytes: number): ResponseParser {
       const lines = buf.substring(0, end).split('\r\n');
       buf = buf.substring(end + 4);
       // a status of three digits, 100-599
-      if (!/^HTTP\/1\.. [1-5][0-9][0-9]/.test(lines[0])) return PROTOCOL;
-      status = parseInt(lines[0].substring(9, 12), 10);
+      const m = /^HTTP\/1\.. ([1-5][0-9][0-9])/.exec(lines[0]);
+      if (!m) return PROTOCOL;
+      status = +m[1];
       if (status < 200) {
         raw -= end + 4;
         continue;

@@ -44,11 +44,12 @@ export function wifiError(text: string): HalError {
 /** Which part of this configuration the radio would refuse ('' when it is usable). */
 export function configProblem(c: WifiConfiguration): string {
   const k = c.key.length;
+  const sec = c.security;
   if (!c.ssid || c.ssid.length > 32) return 'ssid'; // 1 to 32 bytes
   // WPA: 8 to 63 characters or 64 hex digits; WEP: 5 or 13 bytes (and the 16/29-byte keys)
-  if (c.security === 'WPA_PSK') return k < 8 || k > 64 || (k > 63 && !/^[0-9a-fA-F]*$/.test(c.key)) ? 'key' : '';
-  if (c.security === 'WEP') return [5, 13, 16, 29].indexOf(k) < 0 ? 'key' : '';
-  return c.security === 'OPEN' ? '' : 'security';
+  if (sec === 'WPA_PSK') return k < 8 || k > 64 || (k > 63 && !/^[0-9a-fA-F]*$/.test(c.key)) ? 'key' : '';
+  if (sec === 'WEP') return [5, 13, 16, 29].indexOf(k) < 0 ? 'key' : '';
+  return sec === 'OPEN' ? '' : 'security';
 }
 
 /**
