@@ -25,7 +25,7 @@ function oneChar(service: number, uuid: number, chr: object): any {
   return put({}, service, put({}, uuid, chr));
 }
 
-export function createBle(deps: { log: LogService }): BleService {
+export function createBle(log: LogService): BleService {
   const has = typeof NRF !== 'undefined';
   // A build without a bearer (`--no-pb-adv`, `--no-pb-gatt`) drops its NRF code here too.
   const supports = { pbGatt: __FEATURE_PB_GATT__ && has && !!NRF.updateServices, pbAdv: __FEATURE_PB_ADV__ && has && !!NRF.setScan };
@@ -58,7 +58,7 @@ export function createBle(deps: { log: LogService }): BleService {
   /** An NRF call whose failure is only worth a warning (the text of what it threw). */
   function quiet(method: string, args: any[]): void {
     const e = has && call(method, args);
-    if (e) deps.log.log('warn', 'ble', e.message);
+    if (e) log.log('warn', 'ble', e.message);
   }
 
   return {

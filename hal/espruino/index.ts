@@ -102,7 +102,7 @@ export function createBoardHal(pins?: PinConfig): Hal {
       return keep(hal, 'http', createHttp(hal.crypto));
     },
     get ble(): BleService {
-      return keep(hal, 'ble', createBle({ log: log }));
+      return keep(hal, 'ble', createBle(log));
     },
   } as Hal;
   // button and LED on the pins: the maker's, else the device configuration's (ffs.cfg), else D0/D2
