@@ -88,7 +88,8 @@ export function createResponseParser(maxBodyBytes: number): ResponseParser {
         if (nl < 0) return buf.length > 64 ? PROTOCOL : more;
         const hex = buf.substring(0, nl).split(';')[0].trim();
         const n = parseInt(hex, 16);
-        if (!(n >= 0) || !hex || hex.length > 6) return PROTOCOL;
+        // (an empty size is NaN too)
+        if (!(n >= 0) || hex.length > 6) return PROTOCOL;
         if (body.length + n > maxBodyBytes) return TOO_LARGE;
         // the last chunk: done after the (optional) trailer and its blank line
         if (!n) return buf.indexOf('\r\n\r\n', nl) >= 0 ? 'done' : more;
@@ -172,11 +173,12 @@ export function createHttp(crypto?: unknown): HttpService {
       /** A thrown error or a socket 'error' event, classified by its message. */
       function failed(e: any): void {
         const text = String(e && e.message ? e.message : e);
+        // NET_DNS, NET_CONNECT, NET_TLS (a TLS failure, or any before the TLS connection is up), NET_RESET
         finish(
-          /host|dns|resolve/i.test(text) ? 'NET_DNS'
-            : /unable to create socket/i.test(text) ? 'NET_CONNECT'
-              : tls && /https|ssl|tls|cert|handshake/i.test(text) ? 'NET_TLS'
-                : connected ? 'NET_RESET' : tls ? 'NET_TLS' : 'NET_CONNECT',
+          'NET_' + (/host|dns|resolve/i.test(text) ? 'DNS'
+            : /unable to create socket/i.test(text) ? 'CONNECT'
+              : tls && (!connected || /https|ssl|tls|cert|handshake/i.test(text)) ? 'TLS'
+                : connected ? 'RESET' : 'CONNECT'),
           text,
         );
       }
