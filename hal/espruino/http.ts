@@ -18,6 +18,7 @@ export interface ResponseParser {
   feed(chunk: string): string;
   /** The peer closed: 'done' when a close-delimited body ends here, else an error code. */
   close(): string;
+  /** The response, once feed or close said 'done'. */
   response(): HttpResponse;
 }
 
@@ -120,7 +121,8 @@ export function createResponseParser(maxBodyBytes: number): ResponseParser {
       return result || parse(true);
     },
     response(): HttpResponse {
-      return { statusCode: status, headers: headers, body: length === CHUNKED ? body : length === HEAD ? '' : buf };
+      // (a 204/304 ends with the head, and nothing kept after it)
+      return { statusCode: status, headers: headers, body: length === CHUNKED ? body : buf };
     },
   };
 }

@@ -101,7 +101,7 @@ export function createNet(deps: { log: LogService; state?: NetState }): NetServi
           if (live.length > MAX_CONNECTIONS) return reject(503);
           if (url.length + JSON.stringify(h).length > MAX_HEAD_BYTES) return reject(431);
           // NaN when absent: compares like -1 below
-          const expected = parseInt(String(h['Content-Length'] || h['content-length']), 10);
+          const expected = parseInt(h['Content-Length'] || h['content-length'], 10);
           if (method === 'GET' || method === 'HEAD' || !(expected > 0)) return dispatch();
           if (expected > MAX_FORM_BYTES) return reject(413);
           req.on('data', (d: any) => {
