@@ -69,7 +69,9 @@ export function createBoardHal(pins?: PinConfig): Hal {
   // the DRBG seed must be there: checked at boot (checkSeed throws the boot error; it is setup's code,
   // build/lazy.mjs, so it is called only when the seed is bad), the DRBG itself is made on first use.
   // (No variables for what boot reads here, the seed and ffs.cfg: the getters keep this function's.)
-  if ((storage().readString(FILES.seed) || '').length < SEED_BYTES) checkSeed(storage().readString(FILES.seed));
+  ((seed: string): void => {
+    if (seed.length < SEED_BYTES) checkSeed(seed);
+  })(storage().readString(FILES.seed) || '');
   /** what Wi-Fi and net remember between calls (null: not used yet) */
   let wifi: WifiState | null = null;
   let net: NetState | null = null;
