@@ -108,6 +108,6 @@ export function createBoardHal(pins?: PinConfig): Hal {
     },
   } as Hal;
   // button and LED on the pins: the maker's, else the device configuration's (ffs.cfg), else D0/D2
-  createPins(hal, pins || (storage().readJSON<{ pins?: PinConfig }>(FILES.config) || {}).pins || { button: 'D0', buttonActiveLow: true, led: 'D2' });
+  Object.assign(hal, createPins(pins || (storage().readJSON<{ pins?: PinConfig }>(FILES.config) || {}).pins || { button: 'D0', buttonActiveLow: true, led: 'D2' }));
   return hal;
 }

@@ -8,24 +8,25 @@ export interface PinConfig {
   led: string;
 }
 
-/** The setup button and the status LED on `pins`, set on `hal` (one function: each kept declaration
- *  costs JsVars). */
-export function createPins(hal: { button?: ButtonService; led?: LedService }, pins: PinConfig): void {
-  hal.button = {
-    watch(opts) {
-      const pin = pins.button;
-      pinMode(pin, pins.buttonActiveLow ? 'input_pullup' : 'input_pulldown');
-      setWatch(
-        // pressed: the pin is at its active level (low when the button pulls it low)
-        (e) => opts.onChange(e.state === !pins.buttonActiveLow, e.time * 1000),
-        pin,
-        { repeat: true, edge: 'both', debounce: 25 },
-      );
+/** The setup button and the status LED on `pins` (one function: each kept declaration costs JsVars). */
+export function createPins(pins: PinConfig): { button: ButtonService; led: LedService } {
+  return {
+    button: {
+      watch(opts) {
+        const pin = pins.button;
+        pinMode(pin, pins.buttonActiveLow ? 'input_pullup' : 'input_pulldown');
+        setWatch(
+          // pressed: the pin is at its active level (low when the button pulls it low)
+          (e) => opts.onChange(e.state === !pins.buttonActiveLow, e.time * 1000),
+          pin,
+          { repeat: true, edge: 'both', debounce: 25 },
+        );
+      },
     },
-  };
-  hal.led = {
-    set(on: boolean): void {
-      digitalWrite(pins.led, on);
+    led: {
+      set(on: boolean): void {
+        digitalWrite(pins.led, on);
+      },
     },
   };
 }
