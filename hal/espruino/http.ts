@@ -14,9 +14,10 @@ const CHUNKED = -2;
 const TO_CLOSE = -3;
 
 export interface ResponseParser {
-  /** Feed received bytes (binary string). Returns '' to go on, 'done', or an error code. */
+  /** Feed received bytes (binary string). Returns '' to go on, 'done', or an error code (then the
+   *  parser is finished with: neither feed nor close it again). */
   feed(chunk: string): string;
-  /** The peer closed: 'done' when a close-delimited body ends here, else an error code. */
+  /** The peer closed (while feed said ''): 'done' when a close-delimited body ends here, else an error code. */
   close(): string;
   /** The response, once feed or close said 'done'. */
   response(): HttpResponse;
@@ -41,7 +42,6 @@ export function createResponseParser(maxBodyBytes: number): ResponseParser {
   let length = HEAD;
   /** a chunked body, decoded so far */
   let body = '';
-  let result = '';
 
   /** '' (more to come), 'done' or an error code; `closed`: the peer has closed the connection. */
   function parse(closed: boolean): string {
@@ -110,16 +110,12 @@ export function createResponseParser(maxBodyBytes: number): ResponseParser {
 
   return {
     feed(chunk: string): string {
-      if (result) return result;
       buf += chunk;
       raw += chunk.length;
       // chunk framing costs bytes too: the raw response is bounded as well
-      result = raw > 2 * maxBodyBytes + MAX_HEAD_BYTES ? TOO_LARGE : parse(false);
-      return result;
+      return raw > 2 * maxBodyBytes + MAX_HEAD_BYTES ? TOO_LARGE : parse(false);
     },
-    close(): string {
-      return result || parse(true);
-    },
+    close: (): string => parse(true),
     response(): HttpResponse {
       // (a 204/304 ends with the head, and nothing kept after it)
       return { statusCode: status, headers: headers, body: length === CHUNKED ? body : buf };
