@@ -18,9 +18,9 @@ export interface ResponseParser {
    *  parser is finished with: neither feed nor close it again). */
   feed(chunk: string): string;
   /** The peer closed (while feed said ''): 'done' when a close-delimited body ends here, else an error code. */
-  close(): string;
+  peerClosed(): string;
   /** The response, once feed or close said 'done'. */
-  response(): HttpResponse;
+  toResponse(): HttpResponse;
 }
 
 /**
@@ -115,8 +115,8 @@ export function createResponseParser(maxBodyBytes: number): ResponseParser {
       // chunk framing costs bytes too: the raw response is bounded as well
       return raw > 2 * maxBodyBytes + MAX_HEAD_BYTES ? TOO_LARGE : parse(false);
     },
-    close: (): string => parse(true),
-    response(): HttpResponse {
+    peerClosed: (): string => parse(true),
+    toResponse(): HttpResponse {
       // (a 204/304 ends with the head, and nothing kept after it)
       return { statusCode: status, headers: headers, body: length === CHUNKED ? body : buf };
     },
@@ -164,7 +164,7 @@ export function createHttp(crypto?: unknown): HttpService {
           // already closed
         }
         const err: HalError | null = code === 'done' ? null : { code: code, message: message + ' (' + host + ':' + port + ')' };
-        const res = err ? null : parser.response();
+        const res = err ? null : parser.toResponse();
         setTimeout(() => onDone(err, res), 0);
       }
 
@@ -213,7 +213,7 @@ export function createHttp(crypto?: unknown): HttpService {
           const res = finished ? '' : parser.feed(String(d));
           if (res) finish(res, 'response');
         });
-        sock.on('close', () => finish(finished ? '' : parser.close(), connected ? 'closed early' : 'no connection'));
+        sock.on('close', () => finish(finished ? '' : parser.peerClosed(), connected ? 'closed early' : 'no connection'));
         sock.on('error', failed);
       } catch (e) {
         // Espruino throws on a DNS failure ("Unable to locate host"), a refused connect and bad TLS material

@@ -50,8 +50,8 @@ function parseAll(chunks: string[], max = 4096) {
     r = p.feed(c);
     if (r) break;
   }
-  if (!r) r = p.close();
-  return { r, res: p.response() };
+  if (!r) r = p.peerClosed();
+  return { r, res: p.toResponse() };
 }
 
 test('parser: Content-Length body split anywhere, headers kept in order with duplicates', () => {
