@@ -130,7 +130,7 @@ type Log = (level: 'info' | 'error', message: string, tag?: string) => void;
 interface Maker {
   flowHal: Hal;
   onEvent(e: FlowEvent): void;
-  press(): void;
+  onPress(): void;
   state(): FfsState;
 }
 
@@ -189,7 +189,7 @@ function makerView(hal: Hal, opts: FfsOptions, log: Log): Maker {
       if (e.failed) call('onSetupFailed', e.failed);
       later();
     },
-    press: () => call('onButtonPress'),
+    onPress: () => call('onButtonPress'),
     state: () => copy(state),
   };
 }
@@ -200,7 +200,7 @@ interface Running {
   wss: Wss | null;
   mesh: Mesh | null;
   /** the maker's onButtonPress (on a later turn) */
-  press?: () => void;
+  onPress?: () => void;
 }
 
 /** The button's short hold, and the maker's ffs.clearSetup(). (Rare events: build/lazy.mjs keeps this
@@ -221,7 +221,7 @@ function factoryReset(r: Running): void {
 
 function onButton(r: Running, what: ButtonAction): void {
   if (what === 'press') {
-    if (r.press) r.press();
+    if (r.onPress) r.onPress();
     return;
   }
   if (what === 'hold') {
@@ -262,7 +262,7 @@ export function startFlows(hal: Hal, opts: FfsOptions, maker: ((log: Log) => Mak
   if (wssSetup || meshSetup) void hal.crypto;
 
   const r: Running = { hal: hal, wss: null, mesh: null };
-  if (m) r.press = m.press;
+  if (m) r.onPress = m.onPress;
   // the flags again here, literally, so esbuild drops a flow built out (--no-wss, --no-mesh)
   if (__FEATURE_WSS__ && flows.wss !== false) r.wss = bootWss(m ? m.flowHal : hal, fo);
   if (__FEATURE_MESH__ && flows.mesh) r.mesh = bootMesh(hal, fo);
