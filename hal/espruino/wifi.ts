@@ -64,9 +64,9 @@ export interface WifiState {
   list: WifiConfiguration[];
   /** the network joined (null: none) */
   cur: WifiConfiguration | null;
-  /** the pending connect's SSID and its ending, and our own pending leave: 'disconnected' ends them
+  /** the SSID the pending connect joins to, its ending, and our own pending leave: 'disconnected' ends them
    *  (absent until the first connect or leave) */
-  joining?: string;
+  to?: string;
   onJoin?: ((e: HalError | null) => void) | null;
   onLeave?: ((v: null) => void) | null;
 }
@@ -77,7 +77,7 @@ export function createWifiState(): WifiState {
     if (s.onLeave) s.onLeave(null);
     const msg = String((d && (d.msg || d.reason)) || '');
     // the network we left is not the one we join
-    if (s.onJoin && (d && typeof d.ssid === 'string' ? d.ssid : s.joining) === s.joining && msg !== 'ASSOC_LEAVE') {
+    if (s.onJoin && (d && typeof d.ssid === 'string' ? d.ssid : s.to) === s.to && msg !== 'ASSOC_LEAVE') {
       s.onJoin(wifiError(msg));
     }
   });
@@ -185,7 +185,7 @@ export function createWifi(log: LogService, state?: WifiState): WifiService {
         opts.onDone(null, { ssid: c.ssid, security: c.security, state: 'ASSOCIATED', ip: String((i && i.ip) || '') });
       });
       if (problem) return end({ code: c ? 'WIFI_BAD_CONFIG' : 'WIFI_NOT_CONFIGURED', message: problem });
-      s.joining = c.ssid;
+      s.to = c.ssid;
       s.onJoin = end;
       try {
         W.connect(c.ssid, c.security === 'OPEN' ? {} : { password: c.key }, (e: any) => end(e ? wifiError(e) : null));
