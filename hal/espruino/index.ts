@@ -45,8 +45,10 @@ export function keep<T>(o: any, name: string, v: T): T {
  */
 /** The services made per turn of the event loop (at their first read in it, dropped after it). */
 interface Turn {
-  storage?: StorageService;
-  config?: ConfigService;
+  /** storage */
+  s?: StorageService;
+  /** config */
+  c?: ConfigService;
 }
 
 export function createBoardHal(pins?: PinConfig): Hal {
@@ -64,7 +66,7 @@ export function createBoardHal(pins?: PinConfig): Hal {
         turn = null;
       });
     }
-    return kept || turn.storage || (turn.storage = createStorage((m) => log.log('warn', 'storage', m)));
+    return kept || turn.s || (turn.s = createStorage((m) => log.log('warn', 'storage', m)));
   };
   // the DRBG seed must be there: checked at boot (checkSeed throws the boot error; it is setup's code,
   // build/lazy.mjs, so it is called only when the seed is bad), the DRBG itself is made on first use.
@@ -87,7 +89,7 @@ export function createBoardHal(pins?: PinConfig): Hal {
     get config(): ConfigService {
       const s = storage();
       const t = turn as Turn;
-      return t.config || (t.config = createConfig(s));
+      return t.c || (t.c = createConfig(s));
     },
     get wifi(): WifiService {
       return createWifi(log, wifi || (wifi = createWifiState()));
