@@ -95,7 +95,7 @@ export function createBoardHal(pins?: PinConfig): Hal {
       return createWifi(log, wifi || (wifi = createWifiState()));
     },
     get net(): NetService {
-      return createNet({ log: log, state: net || (net = {}) });
+      return createNet(hal, net || (net = {}));
     },
     get crypto(): CryptoService {
       kept = storage();

@@ -26,10 +26,11 @@ export type NetState = { [id: string]: any };
 
 /**
  * The net service over `state` (a state of its own when none is given): the board's HAL keeps the
- * state alone and makes the methods at each read of `hal.net` (hal/espruino/index.ts).
+ * state alone and makes the methods at each read of `hal.net` (hal/espruino/index.ts), handing itself
+ * as `deps`.
  */
-export function createNet(deps: { log: LogService; state?: NetState }): NetService {
-  const open: NetState = deps.state || {};
+export function createNet(deps: { log: LogService }, state?: NetState): NetService {
+  const open: NetState = state || {};
 
   function close(id: string): void {
     const s = open[id];
