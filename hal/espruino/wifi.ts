@@ -172,15 +172,17 @@ export function createWifi(log: LogService, state?: WifiState): WifiService {
       const timedOut: HalError = { code: 'WIFI_TIMEOUT', message: 'timeout' };
       const end = race<HalError | null>(CONNECT_TIMEOUT_MS, timedOut, (e) => {
         if (s.onJoin === end) s.onJoin = null;
-        if (!e) s.cur = c;
-        else if (e === timedOut) {
-          try {
-            W.disconnect(); // stop the driver's retries
-          } catch (x) {
-            // nothing to stop
+        if (e) {
+          if (e === timedOut) {
+            try {
+              W.disconnect(); // stop the driver's retries
+            } catch (x) {
+              // nothing to stop
+            }
           }
+          return opts.onDone(e, null);
         }
-        if (e) return opts.onDone(e, null);
+        s.cur = c;
         const i = W.getIP();
         opts.onDone(null, { ssid: c.ssid, security: c.security, state: 'ASSOCIATED', ip: String((i && i.ip) || '') });
       });
@@ -198,13 +200,14 @@ export function createWifi(log: LogService, state?: WifiState): WifiService {
       // after a leave, "Unknown reason" before any join (jswrap_wifi_getDetails, ESP32 2v29)
       const d = W.getDetails() || {};
       const status = String(d.status);
+      const up = status === 'connected';
       const c = s.cur;
       const details: WifiConnectionDetails = {
         ssid: c ? c.ssid : String(d.ssid || ''),
         security: c ? c.security : securityOf(d.authMode),
-        state: status === 'connected' ? 'ASSOCIATED' : /^(ASSOC_LEAVE|Unknown)/.test(status) ? 'DISCONNECTED' : 'FAILED',
+        state: up ? 'ASSOCIATED' : /^(ASSOC_LEAVE|Unknown)/.test(status) ? 'DISCONNECTED' : 'FAILED',
       };
-      const i = status === 'connected' && W.getIP();
+      const i = up && W.getIP();
       if (i && i.ip) details.ip = String(i.ip);
       later(() => opts.onDone(null, details));
     },
