@@ -49,7 +49,7 @@ export function createRecordStore<T>(opts: {
   // keeps no record code but the two functions of this module)
   function parseSlot(text: string | null, index: number): Slot | null {
     // <check>: exactly 8 characters, then ':', and it must match everything after that ':' (slotText).
-    if (!text || text.charAt(8) !== ':' || text.substring(0, 8) !== bytesToHex(sha256(utf8ToBytes(text.substring(9))).subarray(0, 4))) return null;
+    if (!text || text[8] !== ':' || text.substring(0, 8) !== bytesToHex(sha256(utf8ToBytes(text.substring(9))).subarray(0, 4))) return null;
     const b = text.indexOf(':', 9);
     const c = text.indexOf(':', b + 1);
     const seq = parseInt(text.substring(9, b), 10);

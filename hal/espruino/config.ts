@@ -72,7 +72,7 @@ export function createConfig(storage: StorageService): ConfigService {
 
   return {
     setConfigurationValue(key: string, value: ConfigValue): HalError | null {
-      if (key.charAt(0) === '#') return halError('CONFIG_KEY', 'reserved');
+      if (key[0] === '#') return halError('CONFIG_KEY', 'reserved');
       if (!scalar(value)) return halError('NOT_IMPLEMENTED', 'bytes are not stored');
       if (runtime[key] === value) return null;
       runtime[key] = value;
@@ -82,7 +82,7 @@ export function createConfig(storage: StorageService): ConfigService {
       if (key === 'DeviceInformation.PublicKey') return publicKey();
       if (key === 'DSS.PublicKey') return storage.read(FILES.deviceTypeKey) || undefined;
       const v = runtime[key];
-      return v !== undefined && key.charAt(0) !== '#' ? v : fromFlash(key);
+      return v !== undefined && key[0] !== '#' ? v : fromFlash(key);
     },
     setRegistrationToken(token: string, expiresAtMs: number): HalError | null {
       runtime['#registrationToken'] = token;
