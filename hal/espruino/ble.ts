@@ -51,7 +51,7 @@ export function createBle(log: LogService): BleService {
       (NRF as any)[method].apply(NRF, args);
       return null;
     } catch (e) {
-      return halError('BLE', String(e));
+      return halError('BLE', e);
     }
   }
 
