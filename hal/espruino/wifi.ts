@@ -167,7 +167,7 @@ export function createWifi(log: LogService, state?: WifiState): WifiService {
     connect(opts: { ssid?: string; onDone: OnDone<WifiConnectionDetails> }): void {
       // the configured network named `ssid`, else the one with the lowest priority
       const c = s.list.filter((x) => opts.ssid === undefined || x.ssid === opts.ssid).sort((a, b) => a.priority - b.priority)[0];
-      const problem = c ? configProblem(c) : 'not configured';
+      let problem = c ? configProblem(c) : 'not configured';
       // (HalErrors written out on the join's paths: halError is setup's, build/lazy.mjs)
       const timedOut: HalError = { code: 'WIFI_TIMEOUT', message: 'timeout' };
       const end = race<HalError | null>(CONNECT_TIMEOUT_MS, timedOut, (e) => {
@@ -186,14 +186,18 @@ export function createWifi(log: LogService, state?: WifiState): WifiService {
         const i = W.getIP();
         opts.onDone(null, { ssid: c.ssid, security: c.security, state: 'ASSOCIATED', ip: String((i && i.ip) || '') });
       });
-      if (problem) return end({ code: c ? 'WIFI_BAD_CONFIG' : 'WIFI_NOT_CONFIGURED', message: problem });
-      s.to = c.ssid;
-      s.onJoin = end;
-      try {
-        W.connect(c.ssid, c.security === 'OPEN' ? {} : { password: c.key }, (e: any) => end(e ? wifiError(e) : null));
-      } catch (e) {
-        end({ code: 'WIFI_BAD_CONFIG', message: String(e) });
+      if (!problem) {
+        s.to = c.ssid;
+        s.onJoin = end;
+        try {
+          W.connect(c.ssid, c.security === 'OPEN' ? {} : { password: c.key }, (e: any) => end(e ? wifiError(e) : null));
+          return;
+        } catch (e) {
+          // the radio refused it
+          problem = String(e);
+        }
       }
+      end({ code: c ? 'WIFI_BAD_CONFIG' : 'WIFI_NOT_CONFIGURED', message: problem });
     },
     getConnectionDetails(opts: { onDone: OnDone<WifiConnectionDetails> }): void {
       // getDetails() returns status "connected", else the last disconnect reason's name: "ASSOC_LEAVE"
