@@ -371,8 +371,8 @@ export interface SystemService {
   readonly board: string;
   /** Close the interactive console on BLE UART and telnet (called at every boot). */
   hardenConsole(): void;
-  /** Free and total interpreter variables. Optional: no firmware code uses it (the Espruino HAL leaves it out). */
-  memory?(): { free: number; total: number };
+  /** Free and total interpreter variables. */
+  memory(): { free: number; total: number };
   reboot(): void;
 }
 

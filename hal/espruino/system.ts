@@ -1,6 +1,6 @@
 import type { SystemService } from '../types';
 
-/** Board facts and boot hardening (not the optional memory(): no firmware code uses it). */
+/** Board facts and boot hardening. */
 export function createSystem(): SystemService {
   return {
     firmwareVersion: process.version,
@@ -14,6 +14,8 @@ export function createSystem(): SystemService {
       }
       if (typeof NRF !== 'undefined') NRF.setServices({}, { uart: false });
     },
+    /** process.memory(): free and total (and Espruino's other counters) after a garbage collection */
+    memory: () => process.memory(),
     reboot(): void {
       E.reboot();
     },
