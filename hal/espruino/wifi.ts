@@ -75,9 +75,10 @@ export function createWifiState(): WifiState {
   const s: WifiState = { W: require('Wifi'), list: [], cur: null };
   s.W.on('disconnected', (d: any) => {
     if (s.onLeave) s.onLeave(null);
-    const msg = String((d && (d.msg || d.reason)) || '');
+    d = d || {};
+    const msg = String(d.msg || d.reason || '');
     // the network we left is not the one we join
-    if (s.onJoin && (d && typeof d.ssid === 'string' ? d.ssid : s.to) === s.to && msg !== 'ASSOC_LEAVE') {
+    if (s.onJoin && (typeof d.ssid === 'string' ? d.ssid : s.to) === s.to && msg !== 'ASSOC_LEAVE') {
       s.onJoin(wifiError(msg));
     }
   });
@@ -114,7 +115,8 @@ export function createWifi(log: LogService, state?: WifiState): WifiService {
    * driver, so when associated we wait for the event (at most LEAVE_TIMEOUT_MS).
    */
   function leave(fn: () => void): void {
-    const wasConnected = s.cur !== null;
+    /** the network we are on (null: none) */
+    const wasConnected = s.cur;
     s.cur = null;
     const end = race(LEAVE_TIMEOUT_MS, null, () => {
       s.onLeave = null;
