@@ -130,7 +130,7 @@ type Log = (level: 'info' | 'error', message: string, tag?: string) => void;
 interface Maker {
   flowHal: Hal;
   onEvent(e: FlowEvent): void;
-  press(): void;
+  onPress(): void;
   state(): FfsState;
 }
 
@@ -189,46 +189,49 @@ function makerView(hal: Hal, opts: FfsOptions, log: Log): Maker {
       if (e.failed) call('onSetupFailed', e.failed);
       later();
     },
-    press: () => call('onButtonPress'),
+    onPress: () => call('onButtonPress'),
     state: () => copy(state),
   };
 }
 
 /** A board's running flows: what the button and the maker's clearSetup/factoryReset act on. */
 interface Running {
-  hal: Hal;
-  wss: Wss | null;
-  mesh: Mesh | null;
+  /** the HAL */
+  h: Hal;
+  /** the WSS flow (null: not running) */
+  w: Wss | null;
+  /** the mesh flow (null: not running) */
+  m: Mesh | null;
   /** the maker's onButtonPress (on a later turn) */
-  press?: () => void;
+  onPress?: () => void;
 }
 
 /** The button's short hold, and the maker's ffs.clearSetup(). (Rare events: build/lazy.mjs keeps this
  *  unevaluated until it runs.) */
 function clearSetup(r: Running): void {
   // Guide: clear the setup settings, disable FFS, return to the maker's soft-AP setup.
-  if (__FEATURE_WSS__ && r.wss) wssClearSetup(r.wss);
+  if (__FEATURE_WSS__ && r.w) wssClearSetup(r.w);
 }
 
 /** The button's 10 s hold, and the maker's ffs.factoryReset(). (Rare: lazy, as clearSetup.) */
 function factoryReset(r: Running): void {
   // Guide: > 10 s restores factory settings with both soft AP and FFS enabled again.
   // (the flags literally: a flow built out is not in the bundle)
-  if (__FEATURE_WSS__ && r.wss) wssFactoryReset(r.wss);
-  if (__FEATURE_MESH__ && r.mesh) meshFactoryReset(r.mesh);
-  r.hal.clock.setTimeout(() => r.hal.system.reboot(), 200);
+  if (__FEATURE_WSS__ && r.w) wssFactoryReset(r.w);
+  if (__FEATURE_MESH__ && r.m) meshFactoryReset(r.m);
+  r.h.clock.setTimeout(() => r.h.system.reboot(), 200);
 }
 
 function onButton(r: Running, what: ButtonAction): void {
   if (what === 'press') {
-    if (r.press) r.press();
+    if (r.onPress) r.onPress();
     return;
   }
   if (what === 'hold') {
-    r.hal.log.log('info', 'button', 'short hold: clear setup');
+    r.h.log.log('info', 'button', 'short hold: clear setup');
     clearSetup(r);
   } else {
-    r.hal.log.log('info', 'button', 'factory reset');
+    r.h.log.log('info', 'button', 'factory reset');
     factoryReset(r);
   }
 }
@@ -244,13 +247,13 @@ export function startFlows(hal: Hal, opts: FfsOptions, maker: ((log: Log) => Mak
   log('info', BOOT_LINE + ' v' + FIRMWARE_VERSION + ' on ' + hal.system.board + ' Espruino ' + hal.system.firmwareVersion, 'boot');
   // (nothing made here outlives the boot: the parsed ffs.cfg is not kept)
   const file = hal.storage.readJSON<FlowConfig>(FILES.config);
-  const cfg: FlowConfig | null = file && { flows: opts.flows || file.flows, button: opts.button || file.button };
-  if (!cfg) {
+  if (!file) {
     log('error', 'no ' + FILES.config + ': flash the device first', 'boot');
     return null;
   }
-  const flows = cfg.flows || {};
-  const b = cfg.button || {};
+  // the maker's options win over the device configuration's
+  const flows = opts.flows || file.flows || {};
+  const b = opts.button || file.button || {};
   const m = maker ? maker(log) : null;
   const fo = { onEvent: m ? m.onEvent : undefined };
 
@@ -261,11 +264,13 @@ export function startFlows(hal: Hal, opts: FfsOptions, maker: ((log: Log) => Mak
   const meshSetup = __FEATURE_MESH__ && flows.mesh && createMeshState(hal.storage).load() === null;
   if (wssSetup || meshSetup) void hal.crypto;
 
-  const r: Running = { hal: hal, wss: null, mesh: null };
-  if (m) r.press = m.press;
-  // the flags again here, literally, so esbuild drops a flow built out (--no-wss, --no-mesh)
-  if (__FEATURE_WSS__ && flows.wss !== false) r.wss = bootWss(m ? m.flowHal : hal, fo);
-  if (__FEATURE_MESH__ && flows.mesh) r.mesh = bootMesh(hal, fo);
+  const r: Running = {
+    h: hal,
+    // the flags again here, literally, so esbuild drops a flow built out (--no-wss, --no-mesh)
+    w: __FEATURE_WSS__ && flows.wss !== false ? bootWss(m ? m.flowHal : hal, fo) : null,
+    m: __FEATURE_MESH__ && flows.mesh ? bootMesh(hal, fo) : null,
+  };
+  if (m) r.onPress = m.onPress;
   watchButton(hal, b.shortHoldMs || 3000, b.factoryResetMs || 10000, r, onButton);
   return r;
 }

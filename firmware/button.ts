@@ -10,23 +10,22 @@ export type ButtonAction = 'press' | 'hold' | 'reset';
  *  keeps no closure of the caller's). */
 export function watchButton<C>(hal: Hal, shortHoldMs: number, factoryResetMs: number, ctx: C, on: (ctx: C, what: ButtonAction) => void): void {
   let pressedAt = -1;
+  /** the factory reset's timer: pending whenever pressedAt >= 0 */
   let resetTimer = -1;
   hal.button.watch({
     onChange(pressed: boolean, atMs: number): void {
+      // the LED is on while the button is held
+      hal.led.set(pressed);
       if (pressed) {
         pressedAt = atMs;
-        hal.led.set(true);
         resetTimer = hal.clock.setTimeout(() => {
-          resetTimer = -1;
           pressedAt = -1;
           on(ctx, 'reset');
         }, factoryResetMs);
         return;
       }
-      hal.led.set(false);
       if (pressedAt < 0) return; // the factory reset already fired
-      if (resetTimer >= 0) hal.clock.clearTimeout(resetTimer);
-      resetTimer = -1;
+      hal.clock.clearTimeout(resetTimer);
       const held = atMs - pressedAt;
       pressedAt = -1;
       on(ctx, held >= shortHoldMs ? 'hold' : 'press');

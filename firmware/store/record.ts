@@ -49,7 +49,7 @@ export function createRecordStore<T>(opts: {
   // keeps no record code but the two functions of this module)
   function parseSlot(text: string | null, index: number): Slot | null {
     // <check>: exactly 8 characters, then ':', and it must match everything after that ':' (slotText).
-    if (text === null || text.charAt(8) !== ':' || text.substring(0, 8) !== bytesToHex(sha256(utf8ToBytes(text.substring(9))).subarray(0, 4))) return null;
+    if (!text || text[8] !== ':' || text.substring(0, 8) !== bytesToHex(sha256(utf8ToBytes(text.substring(9))).subarray(0, 4))) return null;
     const b = text.indexOf(':', 9);
     const c = text.indexOf(':', b + 1);
     const seq = parseInt(text.substring(9, b), 10);
@@ -72,11 +72,10 @@ export function createRecordStore<T>(opts: {
   return {
     load(): T | null {
       const best = newest();
-      if (!best) return null;
-      const plain = opts.sealer ? opts.sealer.open(best[2]) : best[2];
-      if (plain === null) return null;
+      // no valid slot, or a payload that does not open: JSON.parse(null) is null (2v29 too)
+      const plain = best && (opts.sealer ? opts.sealer.open(best[2]) : best[2]);
       try {
-        return JSON.parse(plain) as T;
+        return JSON.parse(plain as string) as T;
       } catch (e) {
         return null;
       }

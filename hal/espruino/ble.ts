@@ -14,20 +14,18 @@
 import type { BleService, GattServiceSpec, HalError, LogService } from '../types';
 import { halError, unavailable } from './unavailable';
 
-function hex4(n: number): string {
-  return '0x' + ('000' + n.toString(16)).slice(-4);
+/** `o["0xUUUU"] = v` (a 16-bit UUID as setServices and updateServices take it), then `o`. */
+function put(o: any, uuid: number, v: object): any {
+  o['0x' + ('000' + uuid.toString(16)).slice(-4)] = v;
+  return o;
 }
 
-/** `{"0xSSSS": {"0xCCCC": chr}}`: the shape setServices and updateServices take (16-bit UUIDs). */
+/** `{"0xSSSS": {"0xCCCC": chr}}`: one characteristic of a service. */
 function oneChar(service: number, uuid: number, chr: object): any {
-  const s: any = {};
-  const c: any = {};
-  c[hex4(uuid)] = chr;
-  s[hex4(service)] = c;
-  return s;
+  return put({}, service, put({}, uuid, chr));
 }
 
-export function createBle(deps: { log: LogService }): BleService {
+export function createBle(log: LogService): BleService {
   const has = typeof NRF !== 'undefined';
   // A build without a bearer (`--no-pb-adv`, `--no-pb-gatt`) drops its NRF code here too.
   const supports = { pbGatt: __FEATURE_PB_GATT__ && has && !!NRF.updateServices, pbAdv: __FEATURE_PB_ADV__ && has && !!NRF.setScan };
@@ -53,14 +51,14 @@ export function createBle(deps: { log: LogService }): BleService {
       (NRF as any)[method].apply(NRF, args);
       return null;
     } catch (e) {
-      return halError('BLE', String(e));
+      return halError('BLE', e);
     }
   }
 
   /** An NRF call whose failure is only worth a warning (the text of what it threw). */
   function quiet(method: string, args: any[]): void {
     const e = has && call(method, args);
-    if (e) deps.log.log('warn', 'ble', e.message);
+    if (e) log.log('warn', 'ble', e.message);
   }
 
   return {
@@ -87,7 +85,7 @@ export function createBle(deps: { log: LogService }): BleService {
     },
     setGattService(s): HalError | null {
       if (!__FEATURE_PB_GATT__) return unavailable('PB-GATT');
-      const svc = oneChar(s.service, s.dataIn, {
+      const chars = put({}, s.dataIn, {
         value: [0],
         maxLen: s.maxLength,
         writable: true,
@@ -96,8 +94,8 @@ export function createBle(deps: { log: LogService }): BleService {
           if (spec === s && evt && evt.data) s.onWrite(new Uint8Array(evt.data));
         },
       });
-      svc[hex4(s.service)][hex4(s.dataOut)] = { value: [0], maxLen: s.maxLength, readable: true, notify: true };
-      const e = call('setServices', [svc, { uart: false }]);
+      put(chars, s.dataOut, { value: [0], maxLen: s.maxLength, readable: true, notify: true });
+      const e = call('setServices', [put({}, s.service, chars), { uart: false }]);
       if (e) return e;
       // Probe notifications once: older ESP32 builds throw here.
       if (call('updateServices', [oneChar(s.service, s.dataOut, { value: [0] })])) {

@@ -6,7 +6,7 @@
 //    FILES.runtimeConfig and win over flashed ones; resetConfiguration() erases them
 //  - byte values: DSS.PublicKey (FILES.deviceTypeKey) and DeviceInformation.PublicKey (ffs.cfg
 //    devicePublicKey hex, else the SubjectPublicKeyInfo of the leaf certificate in FILES.certChain)
-import type { ConfigService, ConfigValue, HalError, LogService, RegistrationDetails, StorageService } from '../types';
+import type { ConfigService, ConfigValue, HalError, RegistrationDetails, StorageService } from '../types';
 import { FILES } from '../storage-layout';
 import { asciiToBytes, hexToBytes } from '../../firmware/crypto/bytes';
 import { halError } from './unavailable';
@@ -22,8 +22,7 @@ export function findSpki(der: string): Uint8Array | null {
   return i < 0 || i + 91 > der.length ? null : asciiToBytes(der.substr(i, 91));
 }
 
-export function createConfig(deps: { storage: StorageService; log: LogService }): ConfigService {
-  const storage = deps.storage;
+export function createConfig(storage: StorageService): ConfigService {
   const flashed: any = storage.readJSON<any>(FILES.config) || {};
   let runtime: any = storage.readJSON<any>(FILES.runtimeConfig) || {};
   let devicePublicKey: Uint8Array | null = null;
@@ -32,8 +31,9 @@ export function createConfig(deps: { storage: StorageService; log: LogService })
     return storage.writeJSON(FILES.runtimeConfig, runtime);
   }
 
-  /** Configuration values are strings, numbers and booleans (byte values are computed, never stored). */
-  const scalar = (v: any): boolean => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+  /** Configuration values are strings, numbers and booleans (byte values are computed, never stored):
+   *  typeof is "string", "number" or "boolean" (not "symbol", "bigint", "object"...). */
+  const scalar = (v: any): boolean => /^(st|n|bo)/.test(typeof v);
 
   /**
    * A flashed value: a top-level member named exactly like the CSDK key, else the member at its ffs.cfg
@@ -72,7 +72,7 @@ export function createConfig(deps: { storage: StorageService; log: LogService })
 
   return {
     setConfigurationValue(key: string, value: ConfigValue): HalError | null {
-      if (key.charAt(0) === '#') return halError('CONFIG_KEY', 'reserved');
+      if (key[0] === '#') return halError('CONFIG_KEY', 'reserved');
       if (!scalar(value)) return halError('NOT_IMPLEMENTED', 'bytes are not stored');
       if (runtime[key] === value) return null;
       runtime[key] = value;
@@ -82,15 +82,12 @@ export function createConfig(deps: { storage: StorageService; log: LogService })
       if (key === 'DeviceInformation.PublicKey') return publicKey();
       if (key === 'DSS.PublicKey') return storage.read(FILES.deviceTypeKey) || undefined;
       const v = runtime[key];
-      return v !== undefined && key.charAt(0) !== '#' ? v : fromFlash(key);
+      return v !== undefined && key[0] !== '#' ? v : fromFlash(key);
     },
     setRegistrationToken(token: string, expiresAtMs: number): HalError | null {
       runtime['#registrationToken'] = token;
       runtime[EXPIRES_KEY] = expiresAtMs;
       return persist();
-    },
-    getRegistrationToken(): string | null {
-      return typeof runtime['#registrationToken'] === 'string' ? runtime['#registrationToken'] : null;
     },
     getRegistrationDetails(): RegistrationDetails {
       // The Linux, Amazon-FreeRTOS and PIC32 reference ports all report COMPLETE (wss-protocol.md 3.6).

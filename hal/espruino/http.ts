@@ -14,11 +14,13 @@ const CHUNKED = -2;
 const TO_CLOSE = -3;
 
 export interface ResponseParser {
-  /** Feed received bytes (binary string). Returns '' to go on, 'done', or an error code. */
+  /** Feed received bytes (binary string). Returns '' to go on, 'done', or an error code (then the
+   *  parser is finished with: neither feed nor close it again). */
   feed(chunk: string): string;
-  /** The peer closed: 'done' when a close-delimited body ends here, else an error code. */
-  close(): string;
-  response(): HttpResponse;
+  /** The peer closed (while feed said ''): 'done' when a close-delimited body ends here, else an error code. */
+  peerClosed(): string;
+  /** The response, once feed or close said 'done'. */
+  toResponse(): HttpResponse;
 }
 
 /**
@@ -40,7 +42,6 @@ export function createResponseParser(maxBodyBytes: number): ResponseParser {
   let length = HEAD;
   /** a chunked body, decoded so far */
   let body = '';
-  let result = '';
 
   /** '' (more to come), 'done' or an error code; `closed`: the peer has closed the connection. */
   function parse(closed: boolean): string {
@@ -53,8 +54,9 @@ export function createResponseParser(maxBodyBytes: number): ResponseParser {
       const lines = buf.substring(0, end).split('\r\n');
       buf = buf.substring(end + 4);
       // a status of three digits, 100-599
-      if (!/^HTTP\/1\.. [1-5][0-9][0-9]/.test(lines[0])) return PROTOCOL;
-      status = parseInt(lines[0].substring(9, 12), 10);
+      const m = /^HTTP\/1\.. ([1-5][0-9][0-9])/.exec(lines[0]);
+      if (!m) return PROTOCOL;
+      status = +m[1];
       if (status < 200) {
         raw -= end + 4;
         continue;
@@ -87,7 +89,8 @@ export function createResponseParser(maxBodyBytes: number): ResponseParser {
         if (nl < 0) return buf.length > 64 ? PROTOCOL : more;
         const hex = buf.substring(0, nl).split(';')[0].trim();
         const n = parseInt(hex, 16);
-        if (!(n >= 0) || !hex || hex.length > 6) return PROTOCOL;
+        // (an empty size is NaN too)
+        if (!(n >= 0) || hex.length > 6) return PROTOCOL;
         if (body.length + n > maxBodyBytes) return TOO_LARGE;
         // the last chunk: done after the (optional) trailer and its blank line
         if (!n) return buf.indexOf('\r\n\r\n', nl) >= 0 ? 'done' : more;
@@ -107,18 +110,15 @@ export function createResponseParser(maxBodyBytes: number): ResponseParser {
 
   return {
     feed(chunk: string): string {
-      if (result) return result;
       buf += chunk;
       raw += chunk.length;
       // chunk framing costs bytes too: the raw response is bounded as well
-      result = raw > 2 * maxBodyBytes + MAX_HEAD_BYTES ? TOO_LARGE : parse(false);
-      return result;
+      return raw > 2 * maxBodyBytes + MAX_HEAD_BYTES ? TOO_LARGE : parse(false);
     },
-    close(): string {
-      return result || parse(true);
-    },
-    response(): HttpResponse {
-      return { statusCode: status, headers: headers, body: length === CHUNKED ? body : length === HEAD ? '' : buf };
+    peerClosed: (): string => parse(true),
+    toResponse(): HttpResponse {
+      // (a 204/304 ends with the head, and nothing kept after it)
+      return { statusCode: status, headers: headers, body: length === CHUNKED ? body : buf };
     },
   };
 }
@@ -134,89 +134,91 @@ export function serializeRequest(r: HttpRequest): string {
   return head + 'Connection: close\r\n\r\n' + r.body;
 }
 
-export function createHttp(deps: { storage: StorageService; crypto?: CryptoService; log: LogService }): HttpService {
-  function execute(opts: { request: HttpRequest; maxBodyBytes: number; onDone: OnDone<HttpResponse> }): void {
-    // the request (and its body) until it is written: the closures below keep this scope, so `opts`
-    // is not kept in it
-    let req: HttpRequest | null = opts.request;
-    const host = req.host;
-    const port = req.port;
-    const tls = req.tls;
-    const onDone = opts.onDone;
-    const parser = createResponseParser(opts.maxBodyBytes);
-    opts = null as any;
-    let finished = false;
-    let connected = false;
-    let sock: any = null;
-    let timer: any = null;
+/** The TLS client and its plain twin (`crypto`: the board's, made first: reseedFirmwareRng draws from it;
+ *  the certificate and key come straight from Storage). */
+export function createHttp(crypto?: unknown): HttpService {
+  return {
+    execute(opts: { request: HttpRequest; maxBodyBytes: number; onDone: OnDone<HttpResponse> }): void {
+      // the request (and its body) until it is written: the closures below keep this scope, so `opts`
+      // is not kept in it
+      let req: HttpRequest | null = opts.request;
+      const host = req.host;
+      const port = req.port;
+      const tls = req.tls;
+      const onDone = opts.onDone;
+      const parser = createResponseParser(opts.maxBodyBytes);
+      opts = null as any;
+      let finished = false;
+      let connected = false;
+      let sock: any = null;
+      let timer: any = null;
 
-    function finish(code: string, message: string): void {
-      if (finished) return;
-      finished = true;
-      req = null;
-      if (timer !== null) clearTimeout(timer);
-      try {
-        if (sock) sock.end();
-      } catch (e) {
-        // already closed
-      }
-      const err: HalError | null = code === 'done' ? null : { code: code, message: message + ' (' + host + ':' + port + ')' };
-      const res = err ? null : parser.response();
-      setTimeout(() => onDone(err, res), 0);
-    }
-
-    /** A thrown error or a socket 'error' event, classified by its message. */
-    function failed(e: any): void {
-      const text = String(e && e.message ? e.message : e);
-      finish(
-        /host|dns|resolve/i.test(text) ? 'NET_DNS'
-          : /unable to create socket/i.test(text) ? 'NET_CONNECT'
-            : tls && /https|ssl|tls|cert|handshake/i.test(text) ? 'NET_TLS'
-              : connected ? 'NET_RESET' : tls ? 'NET_TLS' : 'NET_CONNECT',
-        text,
-      );
-    }
-
-    timer = setTimeout(() => {
-      timer = null; // fired: nothing left to clear (2v29 ignores a fired id; undefined would throw)
-      finish('NET_TIMEOUT', 'timeout');
-    }, req.timeoutMs);
-    try {
-      const o: any = { host: host, port: port };
-      if (tls) {
-        // the TLS stack draws from Espruino's LCG: give it fresh DRBG output before every handshake
-        reseedFirmwareRng();
-        // straight from Storage (memory-mapped on the ESP32: no copy in JS variables): the key as DER,
-        // the chain as the NUL-terminated PEM the flash tool writes beside the DER one (mbedTLS parses
-        // every certificate of a PEM buffer, only the first of a DER one, and the DSS must see the
-        // whole chain to reach its root)
-        const S = require('Storage');
-        const key = S.read(FILES.deviceKey);
-        const cert = S.read(FILES.certPem);
-        // (an empty file counts as absent)
-        if (key) o.key = key;
-        if (cert) o.cert = cert;
-        // FILES.dssRoots: the roots a verifying TLS build checks the DSS against (PEM ending in NUL, or
-        // one DER certificate); without it the firmware's built-in roots apply (stock: none checked)
-        const ca = S.read(FILES.dssRoots);
-        if (ca) o.ca = ca;
-      }
-      sock = require(tls ? 'tls' : 'net').connect(o, () => {
-        connected = true;
-        if (!finished && req) sock.write(serializeRequest(req));
+      function finish(code: string, message: string): void {
+        if (finished) return;
+        finished = true;
         req = null;
-      });
-      sock.on('data', (d: any) => {
-        const res = finished ? '' : parser.feed(String(d));
-        if (res) finish(res, 'response');
-      });
-      sock.on('close', () => finish(finished ? '' : parser.close(), connected ? 'closed early' : 'no connection'));
-      sock.on('error', failed);
-    } catch (e) {
-      // Espruino throws on a DNS failure ("Unable to locate host"), a refused connect and bad TLS material
-      failed(e);
-    }
-  }
+        if (timer !== null) clearTimeout(timer);
+        try {
+          if (sock) sock.end();
+        } catch (e) {
+          // already closed
+        }
+        const err: HalError | null = code === 'done' ? null : { code: code, message: message + ' (' + host + ':' + port + ')' };
+        const res = err ? null : parser.toResponse();
+        setTimeout(() => onDone(err, res), 0);
+      }
 
-  return { execute: execute };
+      /** A thrown error or a socket 'error' event, classified by its message. */
+      function failed(e: any): void {
+        const text = String(e && e.message ? e.message : e);
+        // NET_DNS, NET_CONNECT, NET_TLS (a TLS failure, or any before the TLS connection is up), NET_RESET
+        finish(
+          'NET_' + (/host|dns|resolve/i.test(text) ? 'DNS'
+            : /unable to create socket/i.test(text) ? 'CONNECT'
+              : tls && (!connected || /https|ssl|tls|cert|handshake/i.test(text)) ? 'TLS'
+                : connected ? 'RESET' : 'CONNECT'),
+          text,
+        );
+      }
+
+      timer = setTimeout(() => {
+        timer = null; // fired: nothing left to clear (2v29 ignores a fired id; undefined would throw)
+        finish('NET_TIMEOUT', 'timeout');
+      }, req.timeoutMs);
+      try {
+        const o: any = { host: host, port: port };
+        if (tls) {
+          // the TLS stack draws from Espruino's LCG: give it fresh DRBG output before every handshake
+          reseedFirmwareRng();
+          // straight from Storage (memory-mapped on the ESP32: no copy in JS variables): the key as DER,
+          // the chain as the NUL-terminated PEM the flash tool writes beside the DER one (mbedTLS parses
+          // every certificate of a PEM buffer, only the first of a DER one, and the DSS must see the
+          // whole chain to reach its root)
+          const S = require('Storage');
+          // (an empty file counts as absent) FILES.dssRoots: the roots a verifying TLS build checks the
+          // DSS against (PEM ending in NUL, or one DER certificate); without it the firmware's built-in
+          // roots apply (stock: none checked)
+          const files: { [option: string]: string } = { key: FILES.deviceKey, cert: FILES.certPem, ca: FILES.dssRoots };
+          for (const k in files) {
+            const f = S.read(files[k]);
+            if (f) o[k] = f;
+          }
+        }
+        sock = require(tls ? 'tls' : 'net').connect(o, () => {
+          connected = true;
+          if (!finished && req) sock.write(serializeRequest(req));
+          req = null;
+        });
+        sock.on('data', (d: any) => {
+          const res = finished ? '' : parser.feed(String(d));
+          if (res) finish(res, 'response');
+        });
+        sock.on('close', () => finish(finished ? '' : parser.peerClosed(), connected ? 'closed early' : 'no connection'));
+        sock.on('error', failed);
+      } catch (e) {
+        // Espruino throws on a DNS failure ("Unable to locate host"), a refused connect and bad TLS material
+        failed(e);
+      }
+    },
+  };
 }

@@ -16,11 +16,12 @@ import { checkSeed, SEED_BYTES } from './unavailable';
 
 /**
  * `o[name]` becomes the plain property `v` (a service made on first use replaces its getter, so later
- * reads cost nothing): the getters of createBoardHal end with it.
+ * reads cost nothing): the getters of createBoardHal end with it. (Deleting the getter, then writing:
+ * on 2v29 as in standard JS, the write makes a plain, enumerable property.)
  */
-export function keep<T>(o: object, name: string, v: T): T {
-  Object.defineProperty(o, name, { value: v, writable: true, enumerable: true, configurable: true });
-  return v;
+export function keep<T>(o: any, name: string, v: T): T {
+  delete o[name];
+  return (o[name] = v);
 }
 
 /**
@@ -44,8 +45,10 @@ export function keep<T>(o: object, name: string, v: T): T {
  */
 /** The services made per turn of the event loop (at their first read in it, dropped after it). */
 interface Turn {
-  storage?: StorageService;
-  config?: ConfigService;
+  /** storage */
+  s?: StorageService;
+  /** config */
+  c?: ConfigService;
 }
 
 export function createBoardHal(pins?: PinConfig): Hal {
@@ -63,12 +66,14 @@ export function createBoardHal(pins?: PinConfig): Hal {
         turn = null;
       });
     }
-    return kept || turn.storage || (turn.storage = createStorage((m) => log.log('warn', 'storage', m)));
+    return kept || turn.s || (turn.s = createStorage((m) => log.log('warn', 'storage', m)));
   };
   // the DRBG seed must be there: checked at boot (checkSeed throws the boot error; it is setup's code,
   // build/lazy.mjs, so it is called only when the seed is bad), the DRBG itself is made on first use.
   // (No variables for what boot reads here, the seed and ffs.cfg: the getters keep this function's.)
-  if ((storage().readString(FILES.seed) || '').length < SEED_BYTES) checkSeed(storage().readString(FILES.seed));
+  ((seed: string): void => {
+    if (seed.length < SEED_BYTES) checkSeed(seed);
+  })(storage().readString(FILES.seed) || '');
   /** what Wi-Fi and net remember between calls (null: not used yet) */
   let wifi: WifiState | null = null;
   let net: NetState | null = null;
@@ -84,24 +89,24 @@ export function createBoardHal(pins?: PinConfig): Hal {
     get config(): ConfigService {
       const s = storage();
       const t = turn as Turn;
-      return t.config || (t.config = createConfig({ storage: s, log: log }));
+      return t.c || (t.c = createConfig(s));
     },
     get wifi(): WifiService {
-      return createWifi({ clock: clock, log: log, state: wifi || (wifi = createWifiState()) });
+      return createWifi(log, wifi || (wifi = createWifiState()));
     },
     get net(): NetService {
-      return createNet({ log: log, state: net || (net = {}) });
+      return createNet(hal, net || (net = {}));
     },
     get crypto(): CryptoService {
       kept = storage();
       return keep(hal, 'crypto', createCrypto({ storage: kept, clock: clock, log: log }));
     },
     get http(): HttpService {
-      kept = storage();
-      return keep(hal, 'http', createHttp({ storage: kept, crypto: hal.crypto, log: log }));
+      // the DRBG first (the TLS client reseeds Espruino's generator from it); it keeps the storage
+      return keep(hal, 'http', createHttp(hal.crypto));
     },
     get ble(): BleService {
-      return keep(hal, 'ble', createBle({ log: log }));
+      return keep(hal, 'ble', createBle(log));
     },
   } as Hal;
   // button and LED on the pins: the maker's, else the device configuration's (ffs.cfg), else D0/D2

@@ -1,6 +1,6 @@
 // Local networking over Espruino's modules: `dgram` for the local-discovery responder and
 // `http.createServer` for the soft-AP setup page.
-import type { LogService, NetService } from '../types';
+import type { HalError, LogService, NetService } from '../types';
 import { later } from './unavailable';
 
 // Limits of the soft-AP setup server (issue 14): one station must not hold the sockets or fill the
@@ -26,10 +26,11 @@ export type NetState = { [id: string]: any };
 
 /**
  * The net service over `state` (a state of its own when none is given): the board's HAL keeps the
- * state alone and makes the methods at each read of `hal.net` (hal/espruino/index.ts).
+ * state alone and makes the methods at each read of `hal.net` (hal/espruino/index.ts), handing itself
+ * as `deps`.
  */
-export function createNet(deps: { log: LogService; state?: NetState }): NetService {
-  const open: NetState = deps.state || {};
+export function createNet(deps: { log: LogService }, state?: NetState): NetService {
+  const open: NetState = state || {};
 
   function close(id: string): void {
     const s = open[id];
@@ -46,7 +47,8 @@ export function createNet(deps: { log: LogService; state?: NetState }): NetServi
       try {
         const sock = require('dgram').createSocket('udp4');
         sock.on('message', (msg: any, rinfo: any) => {
-          const from = { address: String((rinfo && rinfo.address) || ''), port: (rinfo && rinfo.port) || 0 };
+          rinfo = rinfo || {};
+          const from = { address: String(rinfo.address || ''), port: rinfo.port || 0 };
           opts.onMessage(String(msg), from, (answer: string) => {
             if (from.port) sock.send(answer, 0, answer.length, from.port, from.address);
           });
@@ -62,6 +64,7 @@ export function createNet(deps: { log: LogService; state?: NetState }): NetServi
       close('u' + port);
     },
     serveHttp(opts): void {
+      let err: HalError | null = null;
       try {
         /** requests of the open connections */
         const live: any[] = [];
@@ -99,7 +102,7 @@ export function createNet(deps: { log: LogService; state?: NetState }): NetServi
           if (live.length > MAX_CONNECTIONS) return reject(503);
           if (url.length + JSON.stringify(h).length > MAX_HEAD_BYTES) return reject(431);
           // NaN when absent: compares like -1 below
-          const expected = parseInt(String(h['Content-Length'] || h['content-length']), 10);
+          const expected = parseInt(h['Content-Length'] || h['content-length'], 10);
           if (method === 'GET' || method === 'HEAD' || !(expected > 0)) return dispatch();
           if (expected > MAX_FORM_BYTES) return reject(413);
           req.on('data', (d: any) => {
@@ -117,10 +120,10 @@ export function createNet(deps: { log: LogService; state?: NetState }): NetServi
             live.forEach((r) => drop(r, 0));
           },
         };
-        later(() => opts.onDone(null, null));
       } catch (e) {
-        later(() => opts.onDone({ code: 'NET_HTTP_SERVER', message: 'HTTP ' + opts.port + ': ' + e }, null));
+        err = { code: 'NET_HTTP_SERVER', message: 'HTTP ' + opts.port + ': ' + e };
       }
+      later(() => opts.onDone(err, null));
     },
     closeHttp(port: number): void {
       close('h' + port);

@@ -6,16 +6,14 @@
 //  - getDetails() returns {status:"connected", ssid, authMode} or {status:<last disconnect reason>}.
 //  - disconnect(cb) may call back twice; getIP() returns {ip, netmask, gw, mac} (getIPInfo in
 //    jswrap_esp32_network.c: a callback, when given, is only queued besides).
-// The configured networks are kept here (ffsAddWifiConfiguration). Scan results and attempts are
-// delivered through callbacks (scan's onDone, connect's onAttempt), not queued for ffsGetWifiScanResult /
-// ffsGetWifiConnectionAttempt: firmware/wss takes the list and records its attempts itself.
+// The configured networks are kept here (ffsAddWifiConfiguration). Scan results are delivered through
+// scan's onDone, not queued for ffsGetWifiScanResult; attempts are neither queued for
+// ffsGetWifiConnectionAttempt nor handed to connect's onAttempt: firmware/wss records its attempts itself.
 import type {
-  ClockService,
   HalError,
   LogService,
   OnDone,
   WifiConfiguration,
-  WifiConnectionAttempt,
   WifiConnectionDetails,
   WifiScanResult,
   WifiSecurity,
@@ -31,23 +29,27 @@ const MAX_CONFIGS = 8;
 /** Espruino authMode string → FFS security. */
 export function securityOf(authMode: string): WifiSecurity {
   const a = String(authMode || '').toLowerCase();
-  return a === 'open' ? 'OPEN' : a === 'wep' ? 'WEP' : /^wpa(2|_wpa2|2_wpa3)?$/.test(a) ? 'WPA_PSK' : a ? 'OTHER' : 'UNKNOWN';
+  // 'open' -> 'OPEN', 'wep' -> 'WEP'
+  return /^(open|wep)$/.test(a) ? (a.toUpperCase() as WifiSecurity) : /^wpa(2|_wpa2|2_wpa3)?$/.test(a) ? 'WPA_PSK' : a ? 'OTHER' : 'UNKNOWN';
 }
 
-/** An Espruino connect error / 'disconnected' reason → the HAL's Wi-Fi error code. */
-export function wifiErrorCode(text: string): string {
-  const t = String(text || '');
-  return /no_ap_found|not found/i.test(t) ? 'WIFI_NO_AP_FOUND' : /auth|handshake|password/i.test(t) ? 'WIFI_WRONG_PASSWORD' : 'WIFI_CONNECT_FAIL';
+/** An Espruino connect error / 'disconnected' reason (a string) → the HAL's Wi-Fi error. */
+export function wifiError(text: string): HalError {
+  return {
+    code: /no_ap_found|not found/i.test(text) ? 'WIFI_NO_AP_FOUND' : /auth|handshake|password/i.test(text) ? 'WIFI_WRONG_PASSWORD' : 'WIFI_CONNECT_FAIL',
+    message: String(text),
+  };
 }
 
 /** Which part of this configuration the radio would refuse ('' when it is usable). */
 export function configProblem(c: WifiConfiguration): string {
   const k = c.key.length;
+  const sec = c.security;
   if (!c.ssid || c.ssid.length > 32) return 'ssid'; // 1 to 32 bytes
   // WPA: 8 to 63 characters or 64 hex digits; WEP: 5 or 13 bytes (and the 16/29-byte keys)
-  if (c.security === 'WPA_PSK') return k < 8 || k > 64 || (k > 63 && !/^[0-9a-fA-F]*$/.test(c.key)) ? 'key' : '';
-  if (c.security === 'WEP') return [5, 13, 16, 29].indexOf(k) < 0 ? 'key' : '';
-  return c.security === 'OPEN' ? '' : 'security';
+  if (sec === 'WPA_PSK') return k < 8 || k > 64 || (k > 63 && !/^[0-9a-fA-F]*$/.test(c.key)) ? 'key' : '';
+  if (sec === 'WEP') return [5, 13, 16, 29].indexOf(k) < 0 ? 'key' : '';
+  return sec === 'OPEN' ? '' : 'security';
 }
 
 /**
@@ -62,9 +64,9 @@ export interface WifiState {
   list: WifiConfiguration[];
   /** the network joined (null: none) */
   cur: WifiConfiguration | null;
-  /** the pending connect's SSID and its ending, and our own pending leave: 'disconnected' ends them
+  /** the SSID the pending connect joins to, its ending, and our own pending leave: 'disconnected' ends them
    *  (absent until the first connect or leave) */
-  joining?: string;
+  to?: string;
   onJoin?: ((e: HalError | null) => void) | null;
   onLeave?: ((v: null) => void) | null;
 }
@@ -73,18 +75,19 @@ export function createWifiState(): WifiState {
   const s: WifiState = { W: require('Wifi'), list: [], cur: null };
   s.W.on('disconnected', (d: any) => {
     if (s.onLeave) s.onLeave(null);
-    const msg = String((d && (d.msg || d.reason)) || '');
+    d = d || {};
+    const msg = String(d.msg || d.reason || '');
     // the network we left is not the one we join
-    if (s.onJoin && (d && typeof d.ssid === 'string' ? d.ssid : s.joining) === s.joining && msg !== 'ASSOC_LEAVE') {
-      s.onJoin({ code: wifiErrorCode(msg), message: msg });
+    if (s.onJoin && (typeof d.ssid === 'string' ? d.ssid : s.to) === s.to && msg !== 'ASSOC_LEAVE') {
+      s.onJoin(wifiError(msg));
     }
   });
   return s;
 }
 
 /** The Wi-Fi service over `state` (a state of its own when none is given). */
-export function createWifi(deps: { clock: ClockService; log: LogService; state?: WifiState }): WifiService {
-  const s = deps.state || createWifiState();
+export function createWifi(log: LogService, state?: WifiState): WifiService {
+  const s = state || createWifiState();
   const W = s.W;
 
   /**
@@ -112,7 +115,8 @@ export function createWifi(deps: { clock: ClockService; log: LogService; state?:
    * driver, so when associated we wait for the event (at most LEAVE_TIMEOUT_MS).
    */
   function leave(fn: () => void): void {
-    const wasConnected = s.cur !== null;
+    /** the network we are on (null: none) */
+    const wasConnected = s.cur;
     s.cur = null;
     const end = race(LEAVE_TIMEOUT_MS, null, () => {
       s.onLeave = null;
@@ -152,7 +156,7 @@ export function createWifi(deps: { clock: ClockService; log: LogService; state?:
       forget(config.ssid);
       // Guide: when no more configurations fit, discard and return success.
       if (s.list.length < MAX_CONFIGS) s.list.push(config);
-      else deps.log.log('warn', 'wifi', 'list full, dropped ' + JSON.stringify(config.ssid));
+      else log.log('warn', 'wifi', 'list full, dropped ' + JSON.stringify(config.ssid));
       return null;
     },
     removeConfiguration(opts: { ssid: string; onDone: OnDone<null> }): void {
@@ -161,48 +165,56 @@ export function createWifi(deps: { clock: ClockService; log: LogService; state?:
       if (s.cur && s.cur.ssid === opts.ssid) leave(done);
       else later(done);
     },
-    connect(opts: { ssid?: string; onAttempt?: (a: WifiConnectionAttempt) => void; onDone: OnDone<WifiConnectionDetails> }): void {
+    // (no onAttempt: firmware/wss records its attempts itself)
+    connect(opts: { ssid?: string; onDone: OnDone<WifiConnectionDetails> }): void {
       // the configured network named `ssid`, else the one with the lowest priority
       const c = s.list.filter((x) => opts.ssid === undefined || x.ssid === opts.ssid).sort((a, b) => a.priority - b.priority)[0];
-      const problem = c ? configProblem(c) : 'not configured';
+      let problem = c ? configProblem(c) : 'not configured';
       // (HalErrors written out on the join's paths: halError is setup's, build/lazy.mjs)
       const timedOut: HalError = { code: 'WIFI_TIMEOUT', message: 'timeout' };
       const end = race<HalError | null>(CONNECT_TIMEOUT_MS, timedOut, (e) => {
         if (s.onJoin === end) s.onJoin = null;
-        if (!e) s.cur = c;
-        else if (e === timedOut) {
-          try {
-            W.disconnect(); // stop the driver's retries
-          } catch (x) {
-            // nothing to stop
+        if (e) {
+          if (e === timedOut) {
+            try {
+              W.disconnect(); // stop the driver's retries
+            } catch (x) {
+              // nothing to stop
+            }
           }
+          return opts.onDone(e, null);
         }
-        if (c && opts.onAttempt) opts.onAttempt({ ssid: c.ssid, security: c.security, state: e ? 'FAILED' : 'ASSOCIATED' });
-        if (e) return opts.onDone(e, null);
+        s.cur = c;
         const i = W.getIP();
         opts.onDone(null, { ssid: c.ssid, security: c.security, state: 'ASSOCIATED', ip: String((i && i.ip) || '') });
       });
-      if (problem) return end({ code: c ? 'WIFI_BAD_CONFIG' : 'WIFI_NOT_CONFIGURED', message: problem });
-      s.joining = c.ssid;
-      s.onJoin = end;
-      try {
-        W.connect(c.ssid, c.security === 'OPEN' ? {} : { password: c.key }, (e: any) => end(e ? { code: wifiErrorCode(e), message: String(e) } : null));
-      } catch (e) {
-        end({ code: 'WIFI_BAD_CONFIG', message: String(e) });
+      if (!problem) {
+        s.to = c.ssid;
+        s.onJoin = end;
+        try {
+          W.connect(c.ssid, c.security === 'OPEN' ? {} : { password: c.key }, (e: any) => end(e ? wifiError(e) : null));
+          return;
+        } catch (e) {
+          // the radio refused it
+          problem = String(e);
+        }
       }
+      end({ code: c ? 'WIFI_BAD_CONFIG' : 'WIFI_NOT_CONFIGURED', message: problem });
     },
     getConnectionDetails(opts: { onDone: OnDone<WifiConnectionDetails> }): void {
       // getDetails() returns status "connected", else the last disconnect reason's name: "ASSOC_LEAVE"
       // after a leave, "Unknown reason" before any join (jswrap_wifi_getDetails, ESP32 2v29)
       const d = W.getDetails() || {};
       const status = String(d.status);
-      const ipInfo = status === 'connected' ? W.getIP() : null;
+      const up = status === 'connected';
+      const c = s.cur;
       const details: WifiConnectionDetails = {
-        ssid: s.cur ? s.cur.ssid : String(d.ssid || ''),
-        security: s.cur ? s.cur.security : securityOf(d.authMode),
-        state: status === 'connected' ? 'ASSOCIATED' : /^(ASSOC_LEAVE|Unknown)/.test(status) ? 'DISCONNECTED' : 'FAILED',
+        ssid: c ? c.ssid : String(d.ssid || ''),
+        security: c ? c.security : securityOf(d.authMode),
+        state: up ? 'ASSOCIATED' : /^(ASSOC_LEAVE|Unknown)/.test(status) ? 'DISCONNECTED' : 'FAILED',
       };
-      if (ipInfo && ipInfo.ip) details.ip = String(ipInfo.ip);
+      const i = up && W.getIP();
+      if (i && i.ip) details.ip = String(i.ip);
       later(() => opts.onDone(null, details));
     },
     disconnect(opts: { onDone: OnDone<null> }): void {
