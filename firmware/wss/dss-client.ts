@@ -80,14 +80,14 @@ export function createDssClient(hal: Hal): DssClient {
       if (delay < 0) {
         warn(hal, operation + ' failed: ' + message);
         onDone(message, '');
-        return;
+      } else {
+        retries++;
+        info(hal, 'retry ' + retries + ' of ' + operation + ' in ' + delay + ' ms (' + message + ')');
+        timer = hal.clock.setTimeout(() => {
+          timer = -1;
+          send();
+        }, delay);
       }
-      retries++;
-      info(hal, 'retry ' + retries + ' of ' + operation + ' in ' + delay + ' ms (' + message + ')');
-      timer = hal.clock.setTimeout(() => {
-        timer = -1;
-        send();
-      }, delay);
     }
 
     function onResponse(err: { code: string; message: string } | null, res: HttpResponse | null): void {
@@ -103,27 +103,21 @@ export function createDssClient(hal: Hal): DssClient {
       if (cls === Outcome.redirect) {
         const loc = headerValues(res, 'location');
         const newHost = loc.length === 1 ? hostOfLocation(loc[0]) : '';
-        if (!newHost || ++redirects > MAX_REDIRECTS) {
-          fail(Outcome.client, 'bad redirect');
-          return;
+        if (!newHost || ++redirects > MAX_REDIRECTS) fail(Outcome.client, 'bad redirect');
+        else {
+          callHost = newHost;
+          movedFor = status === 308;
+          info(hal, 'DSS ' + status + ' to ' + newHost);
+          send();
         }
-        callHost = newHost;
-        movedFor = status === 308;
-        info(hal, 'DSS ' + status + ' to ' + newHost);
-        send();
-        return;
       }
       // 4xx (and anything unexpected) is never resent: the same input would fail again
-      if (cls !== Outcome.ok) {
-        fail(cls, 'HTTP ' + status + ' from ' + operation);
-        return;
+      else if (cls !== Outcome.ok) fail(cls, 'HTTP ' + status + ' from ' + operation);
+      else {
+        const sig = extractSignature(res);
+        if (typeof sig === 'string') fail(Outcome.integrity, sig);
+        else verify(res.body, sig);
       }
-      const sig = extractSignature(res);
-      if (typeof sig === 'string') {
-        fail(Outcome.integrity, sig);
-        return;
-      }
-      verify(res.body, sig);
     }
 
     /** The body goes on only once its signature verified. A function of its own, so that while the
