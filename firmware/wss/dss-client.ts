@@ -65,7 +65,7 @@ export function createDssClient(hal: Hal): DssClient {
 
   const currentPort = (): number => (viaProvisioner ? setupPort : normalPort);
 
-  function call(operation: string, build: () => string, onDone: (err: string, body: string) => void): void {
+  const call = (operation: string, build: () => string, onDone: (err: string, body: string) => void): void => {
     counter++;
     let retries = 0;
     let redirects = 0;
@@ -75,7 +75,7 @@ export function createDssClient(hal: Hal): DssClient {
     let movedFor = false;
 
     /** A failed send: resent after the retry policy's delay, or the end of the call. */
-    function fail(kind: Outcome, message: string): void {
+    const fail = (kind: Outcome, message: string): void => {
       const delay = retryDelayMs(kind, retries, hal.crypto.randomBytes(1)[0] / 256);
       if (delay < 0) {
         warn(hal, operation + ' failed: ' + message);
@@ -88,9 +88,9 @@ export function createDssClient(hal: Hal): DssClient {
           send();
         }, delay);
       }
-    }
+    };
 
-    function onResponse(err: { code: string; message: string } | null, res: HttpResponse | null): void {
+    const onResponse = (err: { code: string; message: string } | null, res: HttpResponse | null): void => {
       if (cancelled) return;
       if (!res) {
         // an oversized or non-HTTP answer would come back the same: not resent
@@ -118,12 +118,12 @@ export function createDssClient(hal: Hal): DssClient {
         if (typeof sig === 'string') fail(Outcome.integrity, sig);
         else verify(res.body, sig);
       }
-    }
+    };
 
     /** The body goes on only once its signature verified. A function of its own, so that while the
      *  (long, sliced) verification runs its callback holds the body alone, not the response and its
      *  headers (Espruino keeps a closure's whole scope). */
-    function verify(body: string, sig: Uint8Array): void {
+    const verify = (body: string, sig: Uint8Array): void => {
       hal.crypto.verifyCloudSignature({
         payload: binaryStringToBytes(body),
         derSignature: sig,
@@ -138,9 +138,9 @@ export function createDssClient(hal: Hal): DssClient {
           } else fail(Outcome.integrity, 'signature does not verify');
         },
       });
-    }
+    };
 
-    function send(): void {
+    const send = (): void => {
       if (cancelled) return;
       hal.http.execute({
         request: {
@@ -156,10 +156,10 @@ export function createDssClient(hal: Hal): DssClient {
         maxBodyBytes: MAX_RESPONSE_BYTES,
         onDone: onResponse,
       });
-    }
+    };
 
     send();
-  }
+  };
 
   return {
     setViaProvisioner(on: boolean): void {

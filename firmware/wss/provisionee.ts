@@ -133,9 +133,9 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
   function report(success: boolean): void {
     noteFailures();
     const list = attempts.map(attemptJson);
-    attempts = [];
     const seq = dss.beginReport();
     const reported = state;
+    attempts = [];
     info(hal, 'report ' + seq + (success ? ' ok' : ' failed'));
     dssCall(
       'report',
@@ -157,7 +157,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
    */
   function pages(op: string, spec: FieldSpec, more: () => Members, onPage: (v: any) => boolean): void {
     let seq = 1;
-    function ask(): void {
+    const ask = (): void => {
       dssCall(
         op,
         () => (['sequenceNumber', seq] as Members).concat(more()),
@@ -169,7 +169,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
         () => report(seq > 1),
         seq,
       );
-    }
+    };
     ask();
   }
 

@@ -64,8 +64,8 @@ export function deriveEncodedSetupNetwork(
         }
         // the 44-character passphrase: base64 of the 32-byte HMAC of the nonce
         const mac = crypto.hmacSha256(key, nonce);
-        wipe(key);
         const passphrase = base64Encode(mac);
+        wipe(key);
         wipe(mac);
         onDone(null, { ssid: ssid, passphrase: passphrase, encoded: true });
       },

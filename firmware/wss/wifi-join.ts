@@ -21,7 +21,7 @@ export function joinNetwork(hal: Hal, c: WifiConfiguration, tries: number, gapMs
   // the recorded attempt: ASSOCIATED without error details, else FAILED with them
   // (errorDetails undefined when it went through: every reader tests it)
   const result = (details?: ErrorDetails): WifiConnectionAttempt => ({ ssid: c.ssid, security: c.security, state: details ? 'FAILED' : 'ASSOCIATED', errorDetails: details });
-  function once(): void {
+  const once = (): void => {
     if (isStopped()) return;
     tries--;
     hal.wifi.connect({
@@ -35,7 +35,7 @@ export function joinNetwork(hal: Hal, c: WifiConfiguration, tries: number, gapMs
         }
       },
     });
-  }
+  };
   const addErr = hal.wifi.addConfiguration(c);
   if (addErr) {
     // (hal.log itself here: the home network's join runs at rest, wss/log.ts is setup's)
