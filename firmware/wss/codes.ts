@@ -12,7 +12,7 @@ import type { ErrorDetails } from '../../hal/types';
 /** Which error: the HAL's Wi-Fi error code without `WIFI_` (see hal/types.ts), or CAPTIVE / LIMITED ... */
 const TABLE =
   'NOT_CONFIGURED 3:1:0:1 No configured networks|WRONG_PASSWORD 3:2:0:1 Authentication failed|CAPTIVE 3:4:0:1 Captive portal|' +
-  'LIMITED 3:5:0:1 Limited connectivity|NO_AP_FOUND 3:16:0:1 AP not found|BAD_CONFIG 99:1:0:99 Generic client error|';
+  'LIMITED 3:5:0:1 Limited connectivity|NO_AP_FOUND 3:16:0:1 AP not found|BAD_CONFIG 99:1:0:99 Generic client error';
 
 /** The error details for `key` (see TABLE; anything else is 3:6:0:3 Unknown error). */
 export function errorDetails(key: string): ErrorDetails {

@@ -65,7 +65,7 @@ export function createDssClient(hal: Hal): DssClient {
 
   const currentPort = (): number => (viaProvisioner ? setupPort : normalPort);
 
-  function call(operation: string, build: () => string, onDone: (err: string, body: string) => void): void {
+  const call = (operation: string, build: () => string, onDone: (err: string, body: string) => void): void => {
     counter++;
     let retries = 0;
     let redirects = 0;
@@ -75,22 +75,22 @@ export function createDssClient(hal: Hal): DssClient {
     let movedFor = false;
 
     /** A failed send: resent after the retry policy's delay, or the end of the call. */
-    function fail(kind: Outcome, message: string): void {
+    const fail = (kind: Outcome, message: string): void => {
       const delay = retryDelayMs(kind, retries, hal.crypto.randomBytes(1)[0] / 256);
       if (delay < 0) {
         warn(hal, operation + ' failed: ' + message);
         onDone(message, '');
-        return;
+      } else {
+        retries++;
+        info(hal, 'retry ' + retries + ' of ' + operation + ' in ' + delay + ' ms (' + message + ')');
+        timer = hal.clock.setTimeout(() => {
+          timer = -1;
+          send();
+        }, delay);
       }
-      retries++;
-      info(hal, 'retry ' + retries + ' of ' + operation + ' in ' + delay + ' ms (' + message + ')');
-      timer = hal.clock.setTimeout(() => {
-        timer = -1;
-        send();
-      }, delay);
-    }
+    };
 
-    function onResponse(err: { code: string; message: string } | null, res: HttpResponse | null): void {
+    const onResponse = (err: { code: string; message: string } | null, res: HttpResponse | null): void => {
       if (cancelled) return;
       if (!res) {
         // an oversized or non-HTTP answer would come back the same: not resent
@@ -103,33 +103,27 @@ export function createDssClient(hal: Hal): DssClient {
       if (cls === Outcome.redirect) {
         const loc = headerValues(res, 'location');
         const newHost = loc.length === 1 ? hostOfLocation(loc[0]) : '';
-        if (!newHost || ++redirects > MAX_REDIRECTS) {
-          fail(Outcome.client, 'bad redirect');
-          return;
+        if (!newHost || ++redirects > MAX_REDIRECTS) fail(Outcome.client, 'bad redirect');
+        else {
+          callHost = newHost;
+          movedFor = status === 308;
+          info(hal, 'DSS ' + status + ' to ' + newHost);
+          send();
         }
-        callHost = newHost;
-        movedFor = status === 308;
-        info(hal, 'DSS ' + status + ' to ' + newHost);
-        send();
-        return;
       }
       // 4xx (and anything unexpected) is never resent: the same input would fail again
-      if (cls !== Outcome.ok) {
-        fail(cls, 'HTTP ' + status + ' from ' + operation);
-        return;
+      else if (cls !== Outcome.ok) fail(cls, 'HTTP ' + status + ' from ' + operation);
+      else {
+        const sig = extractSignature(res);
+        if (typeof sig === 'string') fail(Outcome.integrity, sig);
+        else verify(res.body, sig);
       }
-      const sig = extractSignature(res);
-      if (typeof sig === 'string') {
-        fail(Outcome.integrity, sig);
-        return;
-      }
-      verify(res.body, sig);
-    }
+    };
 
     /** The body goes on only once its signature verified. A function of its own, so that while the
      *  (long, sliced) verification runs its callback holds the body alone, not the response and its
      *  headers (Espruino keeps a closure's whole scope). */
-    function verify(body: string, sig: Uint8Array): void {
+    const verify = (body: string, sig: Uint8Array): void => {
       hal.crypto.verifyCloudSignature({
         payload: binaryStringToBytes(body),
         derSignature: sig,
@@ -144,9 +138,9 @@ export function createDssClient(hal: Hal): DssClient {
           } else fail(Outcome.integrity, 'signature does not verify');
         },
       });
-    }
+    };
 
-    function send(): void {
+    const send = (): void => {
       if (cancelled) return;
       hal.http.execute({
         request: {
@@ -162,10 +156,10 @@ export function createDssClient(hal: Hal): DssClient {
         maxBodyBytes: MAX_RESPONSE_BYTES,
         onDone: onResponse,
       });
-    }
+    };
 
     send();
-  }
+  };
 
   return {
     setViaProvisioner(on: boolean): void {

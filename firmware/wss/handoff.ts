@@ -15,23 +15,20 @@ export function prepareHandoff(hal: Hal, onDone: () => void): void {
   if (typeof token !== 'string' || !token) {
     warn(hal, 'no session token');
     hal.clock.defer(onDone);
-    return;
-  }
-  hal.crypto.signWithDeviceKey({
-    data: asciiToBytes(token),
-    onDone: (err, sig) => {
-      if (err || !sig) {
-        warn(hal, 'token not signed: ' + (err ? err.message : '?'));
+  } else
+    hal.crypto.signWithDeviceKey({
+      data: asciiToBytes(token),
+      onDone: (err, sig) => {
+        if (err || !sig) warn(hal, 'token not signed: ' + (err ? err.message : '?'));
+        else {
+          const werr = hal.storage.write(
+            FILES.handoff,
+            obj(['device', obj(['sessionToken', jsonString(token), 'signature', jsonString(base64Encode(sig)), 'id', jsonString(configString(hal, 'DeviceInformation.SerialNumber'))])]),
+          );
+          if (werr) warn(hal, 'hand-off: ' + werr.message);
+          else info(hal, 'hand-off stored');
+        }
         onDone();
-        return;
-      }
-      const werr = hal.storage.write(
-        FILES.handoff,
-        obj(['device', obj(['sessionToken', jsonString(token), 'signature', jsonString(base64Encode(sig)), 'id', jsonString(configString(hal, 'DeviceInformation.SerialNumber'))])]),
-      );
-      if (werr) warn(hal, 'hand-off: ' + werr.message);
-      else info(hal, 'hand-off stored');
-      onDone();
-    },
-  });
+      },
+    });
 }

@@ -154,20 +154,20 @@ function softAp(w: Wss): void {
           hal.wifi.removeConfiguration({ ssid: ssid, onDone: () => undefined });
           // (the guide's details: every entry of codes.ts has its cause)
           done(false, a.errorDetails.cause as string);
-          return;
+        } else {
+          done(true, '');
+          w.r.network = { ssid: ssid, security: c.security, key: passphrase };
+          w.r.runs = 0;
+          save(w);
+          tell(w, { wifi: 'joined', ssid: ssid });
+          info(hal, 'soft AP: joined ' + JSON.stringify(ssid));
+          // let the page show the result, then close the access point
+          hal.clock.setTimeout(() => {
+            if (my !== w.ep) return;
+            stopAp(w);
+            onHome(w);
+          }, 2000);
         }
-        done(true, '');
-        w.r.network = { ssid: ssid, security: c.security, key: passphrase };
-        w.r.runs = 0;
-        save(w);
-        tell(w, { wifi: 'joined', ssid: ssid });
-        info(hal, 'soft AP: joined ' + JSON.stringify(ssid));
-        // let the page show the result, then close the access point
-        hal.clock.setTimeout(() => {
-          if (my !== w.ep) return;
-          stopAp(w);
-          onHome(w);
-        }, 2000);
       });
     },
   });

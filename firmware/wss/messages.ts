@@ -136,12 +136,12 @@ export function parseCredential(e: any, order: number): WifiConfiguration | null
   if (badFields(e, 'Sssid SsecurityProtocol nkeyIndex npriority nfrequency')) return null;
   const ssid = unquote(e.ssid);
   const security = e.securityProtocol as WifiSecurity;
-  if (ssid.length < 1 || ssid.length > 32 || !['OPEN', 'WPA_PSK', 'WEP', 'OTHER'].includes(security)) return null;
+  if (!ssid || ssid.length > 32 || !['OPEN', 'WPA_PSK', 'WEP', 'OTHER'].includes(security)) return null;
   let key = typeof e.key === 'string' && security !== 'OPEN' ? e.key : '';
   if (security === 'WPA_PSK' || security === 'WEP') {
     // (a missing key is '' here: refused)
     key = unquote(key);
-    if (key.length < 1 || key.length > 64) return null;
+    if (!key || key.length > 64) return null;
     if (security === 'WEP' && (key.length === 10 || key.length === 26) && /^[0-9a-fA-F]*$/.test(key)) {
       key = key.replace(/../g, (h: string) => String.fromCharCode(parseInt(h, 16)));
     }

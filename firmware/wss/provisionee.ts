@@ -133,9 +133,9 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
   function report(success: boolean): void {
     noteFailures();
     const list = attempts.map(attemptJson);
-    attempts = [];
     const seq = dss.beginReport();
     const reported = state;
+    attempts = [];
     info(hal, 'report ' + seq + (success ? ' ok' : ' failed'));
     dssCall(
       'report',
@@ -157,7 +157,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
    */
   function pages(op: string, spec: FieldSpec, more: () => Members, onPage: (v: any) => boolean): void {
     let seq = 1;
-    function ask(): void {
+    const ask = (): void => {
       dssCall(
         op,
         () => (['sequenceNumber', seq] as Members).concat(more()),
@@ -169,7 +169,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
         () => report(seq > 1),
         seq,
       );
-    }
+    };
     ask();
   }
 
@@ -187,31 +187,28 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
 
   function connectSetup(list: SetupNetwork[]): void {
     const cand = list.shift();
-    if (!cand) {
-      end(false, 'no setup network');
-      return;
-    }
-    joinSetup(cand, (ok) => {
-      if (!ok) {
-        hal.wifi.removeConfiguration({ ssid: cand.ssid, onDone: () => connectSetup(list) });
-        return;
-      }
-      setup = cand;
-      info(hal, 'on ' + JSON.stringify(cand.ssid) + ', DSS port ' + dss.port());
-      // START_PROVISIONING
-      setState('START_PROVISIONING');
-      dssCall(
-        'startProvisioningSession',
-        () => [],
-        START_SESSION_FIELDS,
-        (v) => {
-          sessionId = v.sessionId;
-          salt = v.salt || '';
-          report(true);
-        },
-        (why) => end(false, 'startProvisioningSession: ' + why),
-      );
-    });
+    if (!cand) end(false, 'no setup network');
+    else
+      joinSetup(cand, (ok) => {
+        if (!ok) hal.wifi.removeConfiguration({ ssid: cand.ssid, onDone: () => connectSetup(list) });
+        else {
+          setup = cand;
+          info(hal, 'on ' + JSON.stringify(cand.ssid) + ', DSS port ' + dss.port());
+          // START_PROVISIONING
+          setState('START_PROVISIONING');
+          dssCall(
+            'startProvisioningSession',
+            () => [],
+            START_SESSION_FIELDS,
+            (v) => {
+              sessionId = v.sessionId;
+              salt = v.salt || '';
+              report(true);
+            },
+            (why) => end(false, 'startProvisioningSession: ' + why),
+          );
+        }
+      });
   }
 
   function start(): void {
@@ -225,16 +222,14 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
     if (typeof pub !== 'object' || !pub) {
       warn(hal, 'no device key');
       connectSetup([fallback]);
-      return;
-    }
-    const pid = configString(hal, 'DeviceInformation.ProductIndex');
-    deriveEncodedSetupNetwork(hal.crypto, pub, pid, hal.crypto.randomBytes(SETUP_NONCE_BYTES), hal.clock.defer, (err, net) => {
-      if (stopped) return;
-      if (net) info(hal, 'encoded setup network ' + net.ssid);
-      else warn(hal, 'no encoded network: ' + (err ? err.message : '?'));
-      // a maker name equal to the encoded one is tried once, as the encoded network
-      connectSetup(net && net.ssid !== fallback.ssid ? [net, fallback] : [net || fallback]);
-    });
+    } else
+      deriveEncodedSetupNetwork(hal.crypto, pub, configString(hal, 'DeviceInformation.ProductIndex'), hal.crypto.randomBytes(SETUP_NONCE_BYTES), hal.clock.defer, (err, net) => {
+        if (stopped) return;
+        if (net) info(hal, 'encoded setup network ' + net.ssid);
+        else warn(hal, 'no encoded network: ' + (err ? err.message : '?'));
+        // a maker name equal to the encoded one is tried once, as the encoded network
+        connectSetup(net && net.ssid !== fallback.ssid ? [net, fallback] : [net || fallback]);
+      });
   }
 
   // ---- START_PIN_BASED_SETUP --------------------------------------------------------------------
@@ -244,9 +239,7 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
     if (!pin) {
       warn(hal, 'no PIN');
       report(false);
-      return;
-    }
-    dssCall('startPinBasedSetup', () => ['hashedPin', '"' + hashedPin(hal.crypto.sha256, pin, salt) + '"'], PIN_FIELDS, () => report(true), () => report(false));
+    } else dssCall('startPinBasedSetup', () => ['hashedPin', '"' + hashedPin(hal.crypto.sha256, pin, salt) + '"'], PIN_FIELDS, () => report(true), () => report(false));
   }
 
   // ---- COMPUTE_CONFIGURATION --------------------------------------------------------------------
@@ -359,25 +352,22 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
       hal.wifi.removeConfiguration({ ssid: c.ssid, onDone: () => tryUser(i + 1) });
     };
     joinNetwork(hal, c, USER_TRIES, 1000, isStopped, (a) => {
-      if (a.errorDetails) {
-        next(a);
-        return;
-      }
-      const host = configString(hal, 'Connectivity.ProbeHost') || 'connectivitycheck.gstatic.com';
-      checkConnectivity(hal, host, configString(hal, 'Connectivity.ProbePath') || '/generate_204', (problem) => {
-        if (stopped) return;
-        if (problem) {
-          // the association's attempt, failed by the probe
-          a.state = 'FAILED';
-          a.errorDetails = problem;
-          next(a);
-          return;
-        }
-        attempts.push(a);
-        info(hal, 'joined user network ' + JSON.stringify(c.ssid));
-        opts.onUserNetwork(c);
-        report(true);
-      });
+      if (a.errorDetails) next(a);
+      else
+        checkConnectivity(hal, configString(hal, 'Connectivity.ProbeHost') || 'connectivitycheck.gstatic.com', configString(hal, 'Connectivity.ProbePath') || '/generate_204', (problem) => {
+          if (stopped) return;
+          if (problem) {
+            // the association's attempt, failed by the probe
+            a.state = 'FAILED';
+            a.errorDetails = problem;
+            next(a);
+          } else {
+            attempts.push(a);
+            info(hal, 'joined user network ' + JSON.stringify(c.ssid));
+            opts.onUserNetwork(c);
+            report(true);
+          }
+        });
     });
   }
 
@@ -395,17 +385,15 @@ export function startProvisionee(hal: Hal, opts: ProvisioneeOptions): Provisione
   // ---- dispatch -----------------------------------------------------------------------------------
 
   function go(next: string): void {
-    if (next === 'DONE') {
-      end(true, next);
-      return;
+    if (next === 'DONE') end(true, next);
+    else {
+      const handler = [pinSetup, computeConfiguration, postScanData, getCredentials, connectUser, () => report(true)][STATES.indexOf(next)];
+      if (!handler) end(false, 'unknown state ' + next.slice(0, 40));
+      else {
+        setState(next);
+        handler();
+      }
     }
-    const handler = [pinSetup, computeConfiguration, postScanData, getCredentials, connectUser, () => report(true)][STATES.indexOf(next)];
-    if (!handler) {
-      end(false, 'unknown state ' + next.slice(0, 40));
-      return;
-    }
-    setState(next);
-    handler();
   }
 
   hal.clock.defer(start);

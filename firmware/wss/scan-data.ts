@@ -12,8 +12,7 @@ export function usableScanResults(list: WifiScanResult[], allowed: string[], exc
         if (!r || typeof r.ssid !== 'string' || !r.ssid || r.ssid.length > 32 || r.hidden) return false;
         const id = r.ssid + '\n' + r.bssid;
         if (!allowed.includes(r.security) || exclude.includes(r.ssid) || seen.includes(id)) return false;
-        seen.push(id);
-        return true;
+        return seen.push(id); // (the new length: truthy)
       })
       // strongest first, so the networks most likely to work are posted in the first batch
       .sort((a, b) => (b.rssi || -127) - (a.rssi || -127))

@@ -54,22 +54,20 @@ export function deriveEncodedSetupNetwork(
   onDone: OnDone<SetupNetwork>,
 ): void {
   const ssid = encodedSetupSsid(authMaterialIndex(crypto.sha256, devicePublicKeyDer), productIndex, nonce);
-  if (!ssid) {
-    defer(() => onDone({ code: 'WSS_IDENTITY', message: 'wss: bad ami, product index or nonce' }, null));
-    return;
-  }
-  crypto.computeEcdhKey({
-    onDone: (err, key) => {
-      if (err || !key) {
-        onDone(err || { code: 'WSS_ECDH', message: 'ECDH failed' }, null);
-        return;
-      }
-      // the 44-character passphrase: base64 of the 32-byte HMAC of the nonce
-      const mac = crypto.hmacSha256(key, nonce);
-      wipe(key);
-      const passphrase = base64Encode(mac);
-      wipe(mac);
-      onDone(null, { ssid: ssid, passphrase: passphrase, encoded: true });
-    },
-  });
+  if (!ssid) defer(() => onDone({ code: 'WSS_IDENTITY', message: 'wss: bad ami, product index or nonce' }, null));
+  else
+    crypto.computeEcdhKey({
+      onDone: (err, key) => {
+        if (err || !key) {
+          onDone(err || { code: 'WSS_ECDH', message: 'ECDH failed' }, null);
+          return;
+        }
+        // the 44-character passphrase: base64 of the 32-byte HMAC of the nonce
+        const mac = crypto.hmacSha256(key, nonce);
+        const passphrase = base64Encode(mac);
+        wipe(key);
+        wipe(mac);
+        onDone(null, { ssid: ssid, passphrase: passphrase, encoded: true });
+      },
+    });
 }

@@ -48,61 +48,49 @@ export function startSoftAp(hal: Hal, opts: SoftApOptions): SoftAp {
     password: password,
     onDone: (err) => {
       if (stopped) return;
-      if (err) {
-        warn(hal, 'no soft AP: ' + err.message);
-        return;
+      if (err) warn(hal, 'no soft AP: ' + err.message);
+      else {
+        info(hal, 'soft AP ' + JSON.stringify(ssid) + ' up');
+        hal.net.serveHttp({
+          port: SOFTAP_HTTP_PORT,
+          onRequest: (req, respond) => {
+            // a request finished after stop() (the HAL ends held connections too) is dropped
+            if (stopped) return;
+            const route = req.method + ' ' + req.path;
+            // the page with `text` (&, <, > and " as numeric character references) above the form
+            const html = (code: number, text: string): void =>
+              respond(
+                code,
+                'text/html',
+                '<!DOCTYPE html><meta name=viewport content=width=device-width><title>Wi-Fi setup</title><h1>Wi-Fi setup</h1><p>' +
+                  text.replace(/[&<>"]/g, (c) => '&#' + c.charCodeAt(0) + ';') +
+                  '<form method=POST action=/connect><p>Network <input name=ssid maxlength=32><p>Password <input name=passphrase type=password maxlength=64><p><button>Join</button></form>',
+              );
+            if (route === 'GET /' || route === 'GET /index.html') html(200, status);
+            else if (route === 'GET /status') respond(200, 'application/json', '{"status":"' + escapeJson(status) + '","busy":' + busy + '}');
+            else if (route !== 'POST /connect') respond(404, 'text/plain', 'not found');
+            else {
+              const net = formValue(req.body, 'ssid');
+              const pass = formValue(req.body, 'passphrase');
+              if (!net || net.length > 32 || pass.length > 64 || (pass.length > 0 && pass.length < 8)) html(400, 'Check the name and password (8-64 characters).');
+              else if (busy || saved) html(409, status);
+              else {
+                busy = true;
+                status = 'Joining ' + net + '...';
+                html(202, status);
+                opts.onCredentials(net, pass, (ok, why) => {
+                  busy = false;
+                  saved = ok;
+                  status = ok ? 'Connected to ' + net + '.' : 'Could not join ' + net + ': ' + why;
+                });
+              }
+            }
+          },
+          onDone: (e2) => {
+            if (e2) warn(hal, 'no setup page: ' + e2.message);
+          },
+        });
       }
-      info(hal, 'soft AP ' + JSON.stringify(ssid) + ' up');
-      hal.net.serveHttp({
-        port: SOFTAP_HTTP_PORT,
-        onRequest: (req, respond) => {
-          // a request finished after stop() (the HAL ends held connections too) is dropped
-          if (stopped) return;
-          const route = req.method + ' ' + req.path;
-          // the page with `text` (&, <, > and " as numeric character references) above the form
-          const html = (code: number, text: string): void =>
-            respond(
-              code,
-              'text/html',
-              '<!DOCTYPE html><meta name=viewport content=width=device-width><title>Wi-Fi setup</title><h1>Wi-Fi setup</h1><p>' +
-                text.replace(/[&<>"]/g, (c) => '&#' + c.charCodeAt(0) + ';') +
-                '<form method=POST action=/connect><p>Network <input name=ssid maxlength=32><p>Password <input name=passphrase type=password maxlength=64><p><button>Join</button></form>',
-            );
-          if (route === 'GET /' || route === 'GET /index.html') {
-            html(200, status);
-            return;
-          }
-          if (route === 'GET /status') {
-            respond(200, 'application/json', '{"status":"' + escapeJson(status) + '","busy":' + busy + '}');
-            return;
-          }
-          if (route === 'POST /connect') {
-            const net = formValue(req.body, 'ssid');
-            const pass = formValue(req.body, 'passphrase');
-            if (!net || net.length > 32 || pass.length > 64 || (pass.length > 0 && pass.length < 8)) {
-              html(400, 'Check the name and password (8-64 characters).');
-              return;
-            }
-            if (busy || saved) {
-              html(409, status);
-              return;
-            }
-            busy = true;
-            status = 'Joining ' + net + '...';
-            html(202, status);
-            opts.onCredentials(net, pass, (ok, why) => {
-              busy = false;
-              saved = ok;
-              status = ok ? 'Connected to ' + net + '.' : 'Could not join ' + net + ': ' + why;
-            });
-            return;
-          }
-          respond(404, 'text/plain', 'not found');
-        },
-        onDone: (e2) => {
-          if (e2) warn(hal, 'no setup page: ' + e2.message);
-        },
-      });
     },
   });
   return {

@@ -21,14 +21,7 @@ export function joinNetwork(hal: Hal, c: WifiConfiguration, tries: number, gapMs
   // the recorded attempt: ASSOCIATED without error details, else FAILED with them
   // (errorDetails undefined when it went through: every reader tests it)
   const result = (details?: ErrorDetails): WifiConnectionAttempt => ({ ssid: c.ssid, security: c.security, state: details ? 'FAILED' : 'ASSOCIATED', errorDetails: details });
-  const addErr = hal.wifi.addConfiguration(c);
-  if (addErr) {
-    // (hal.log itself here: the home network's join runs at rest, wss/log.ts is setup's)
-    hal.log.log('info', 'wss', 'bad config ' + JSON.stringify(c.ssid) + ': ' + addErr.message);
-    hal.clock.defer(() => onDone(result(raw ? { code: addErr.code } : errorDetails('BAD_CONFIG'))));
-    return;
-  }
-  function once(): void {
+  const once = (): void => {
     if (isStopped()) return;
     tries--;
     hal.wifi.connect({
@@ -42,8 +35,13 @@ export function joinNetwork(hal: Hal, c: WifiConfiguration, tries: number, gapMs
         }
       },
     });
-  }
-  once();
+  };
+  const addErr = hal.wifi.addConfiguration(c);
+  if (addErr) {
+    // (hal.log itself here: the home network's join runs at rest, wss/log.ts is setup's)
+    hal.log.log('info', 'wss', 'bad config ' + JSON.stringify(c.ssid) + ': ' + addErr.message);
+    hal.clock.defer(() => onDone(result(raw ? { code: addErr.code } : errorDetails('BAD_CONFIG'))));
+  } else once();
 }
 
 /**
