@@ -57,8 +57,8 @@ export function parseIdentity(f: MeshIdentityFile | null | undefined, cfg: MeshC
   if (!oob) return L.e('ffs.mesh: staticOob must be a hex string of 1..' + max + ' bytes');
   // an integer 0..65535 is the one value the mask leaves as it is (strictly: not a string or boolean either)
   if ((info & 0xffff) !== info) return L.e('ffs.mesh: oobInfo must be an integer 0..65535');
-  const uri = cfg.uri === undefined ? null : hexBytes(cfg.uri, 1, 256);
-  if (uri === null && cfg.uri !== undefined) return L.e('ffs.cfg: mesh.uri must be a hex string of 1..256 bytes');
+  let uri: Uint8Array | null = null;
+  if (cfg.uri !== undefined && !(uri = hexBytes(cfg.uri, 1, 256))) return L.e('ffs.cfg: mesh.uri must be a hex string of 1..256 bytes');
   // Static OOB shorter than the AuthValue is zero-padded (at the end).
   const padded = new Uint8Array(32);
   padded.set(oob);
