@@ -47,7 +47,8 @@ export function createRecordStore<T>(opts: {
 
   // (the slot reader is made with each store: a store is opened when it is used, so a board at rest
   // keeps no record code but the two functions of this module)
-  function parseSlot(text: string | null, index: number): Slot | null {
+  function parseSlot(index: number): Slot | null {
+    const text = storage.readString(names[index]);
     // <check>: exactly 8 characters, then ':', and it must match everything after that ':' (slotText).
     if (!text || text[8] !== ':' || text.substring(0, 8) !== bytesToHex(sha256(utf8ToBytes(text.substring(9))).subarray(0, 4))) return null;
     const b = text.indexOf(':', 9);
@@ -60,13 +61,11 @@ export function createRecordStore<T>(opts: {
     if (storage.compact) storage.compact();
   };
 
+  /** The valid slot with the highest sequence (.a on a tie), or null. */
   function newest(): Slot | null {
-    let best: Slot | null = null;
-    for (let i = 0; i < 2; i++) {
-      const slot = parseSlot(storage.readString(names[i]), i);
-      if (slot && (!best || slot[1] > best[1])) best = slot;
-    }
-    return best;
+    const a = parseSlot(0);
+    const b = parseSlot(1);
+    return !a || (b && b[1] > a[1]) ? b : a;
   }
 
   return {

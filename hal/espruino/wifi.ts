@@ -132,19 +132,20 @@ export function createWifi(log: LogService, state?: WifiState): WifiService {
     scan(opts: { onDone: OnDone<WifiScanResult[]> }): void {
       const end = race<any>(SCAN_TIMEOUT_MS, 'timeout', (list: any) => {
         if (!Array.isArray(list)) return opts.onDone(halError('WIFI_SCAN', list), null);
-        const out: WifiScanResult[] = [];
-        for (let i = 0; i < list.length; i++) {
-          const r = list[i] || {};
-          out.push({
-            ssid: String(r.ssid || ''),
-            bssid: String(r.mac || '').toUpperCase(),
-            security: securityOf(r.authMode),
-            channel: parseInt(r.channel, 10) || 0,
-            rssi: +r.rssi || 0,
-            hidden: r.hidden === true || !r.ssid,
-          });
-        }
-        opts.onDone(null, out);
+        opts.onDone(
+          null,
+          list.map((r: any): WifiScanResult => {
+            r = r || {};
+            return {
+              ssid: String(r.ssid || ''),
+              bssid: String(r.mac || '').toUpperCase(),
+              security: securityOf(r.authMode),
+              channel: parseInt(r.channel, 10) || 0,
+              rssi: +r.rssi || 0,
+              hidden: r.hidden === true || !r.ssid,
+            };
+          }),
+        );
       });
       try {
         W.scan(end); // ESP32: one argument, the list (the flash tool takes ESP32 builds only)
