@@ -187,12 +187,11 @@ export function feReduce(r: Fe, a: Fe): void {
 }
 
 const Z = fe();
-/** a == 0 (mod p). */
+const ZERO = fe();
+/** a == 0 (mod p): its canonical form is not above zero. */
 export function feIsZero(a: Fe): boolean {
   feReduce(Z, a);
-  let d = 0;
-  for (let i = 0; i < 11; i++) d |= Z[i];
-  return d === 0;
+  return !feLess(ZERO, Z);
 }
 
 /** R^2 mod p (computed on the host: (2^264)^2 mod p), to enter the Montgomery domain. */

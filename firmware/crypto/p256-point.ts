@@ -21,7 +21,7 @@ import { Fe, fe, feMul, feLin, feLinN, feIsZero, feReduce, feFromBytes, feToByte
 
 /** A Jacobian point [X, Y, Z] (Montgomery-form coordinates). */
 export type Pt = Fe[];
-/** A term of a multi-scalar multiplication: [scalar (32 bytes big-endian), comb table or null, base point]. */
+/** A term of a multi-scalar multiplication: [scalar (32 bytes big-endian), comb table or null, affine base point [x, y]]. */
 export type Term = [Uint8Array, Uint8Array | null, Pt | null];
 
 /** The point at infinity (Z = 0) until set. */
@@ -163,7 +163,7 @@ function formulas(): [(x: Fe, y: Fe) => boolean, (terms: Term[], len: number) =>
     return function (): [Uint8Array | null] | undefined {
       let t, k, j, term;
       if (n >= 0) {
-        if (!isInf(R)) ptDbl(R, R); // (doubling infinity would only cost time)
+        ptDbl(R, R); // (infinity stays infinity: Z = 2 Y Z stays exactly zero)
         for (t = 0; t < terms.length; t++) {
           term = terms[t];
           k = term[0];

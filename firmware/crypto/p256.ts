@@ -12,9 +12,9 @@
 // interpreter offers no constant-time guarantee anyway (token counts, allocation, GC). What keeps
 // this acceptable here: each private key serves few operations (mesh keys are ephemeral, the device
 // key signs once per setup), and nonces are a keyed PRF of key, hash and fresh randomness.
-import { Fe, fe, P, feFromBytes, feToBytes, feToMont, feLess, feLin, feIsZero, feReduce, ONE } from './p256-field.ts';
+import { Fe, fe, P, feFromBytes, feToBytes, feToMont, feLess, feLin, feIsZero, feReduce } from './p256-field.ts';
 import { snInRange, snFrom, snToBytes, snInvJob, snMul, R2N } from './p256-scalar.ts';
-import { Pt, Term, Job, pt, onCurve, mulJob } from './p256-point.ts';
+import { Pt, Term, Job, onCurve, mulJob } from './p256-point.ts';
 
 /** Plug in the interpreter's native E.convolve (the HAL does it on the board; see p256-field.ts). */
 export { setConvolve } from './p256-field.ts';
@@ -97,16 +97,15 @@ function map<A, B>(job: Job<A>, f: (a: A) => B): Job<B> {
   };
 }
 
-/** Public key bytes to a validated point (SEC 1 3.2.2.1: coordinates < p, on the curve), or null. */
+/** Public key bytes to a validated affine point [x, y] (SEC 1 3.2.2.1: coordinates < p, on the curve), or null. */
 function toPoint(pub: Uint8Array): Pt | null {
   if (!pub || pub.length !== 64) return null;
-  const p = pt();
+  const p = [fe(), fe()];
   for (let i = 0; i < 2; i++) {
     feFromBytes(p[i], pub, 32 * i);
     if (!feLess(p[i], P)) return null;
     feToMont(p[i], p[i]);
   }
-  p[2].set(ONE);
   // (0, 0) is not on the curve (b != 0): the all-zero key and "infinity" encodings fail here
   return onCurve(p[0], p[1]) ? p : null;
 }
