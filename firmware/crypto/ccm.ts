@@ -33,8 +33,7 @@ function ccm(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array | undefined, m:
   if (L < 2 || L > 8 || m < 4 || m > 16 || m % 2 || a >= 0xff00 || (L < 4 && n >= 1 << (8 * L))) {
     throw new Error('ccm: bad lengths');
   }
-  const k = aes128Encryptor(key);
-  const e = k.encrypt;
+  const e = aes128Encryptor(key);
   const ctr = new Uint8Array(16);
   const s = new Uint8Array(16);
   const x = new Uint8Array(16);
@@ -73,7 +72,7 @@ function ccm(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array | undefined, m:
   block(ctr, L - 1, 0);
   e(ctr, s);
   for (let j = 0; j < m; j++) out[n + j] = x[j] ^ s[j];
-  k.done();
+  e();
   s.fill(0);
   x.fill(0);
   return out;

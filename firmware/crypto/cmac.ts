@@ -20,16 +20,16 @@ export function aesCmac(key: Uint8Array, message: Uint8Array): Uint8Array {
   if (!complete) m[n] = 0x80;
   const x = new Uint8Array(16);
   const sub = new Uint8Array(16);
-  k.encrypt(x, sub); // L = AES(K, 0^128)
+  k(x, sub); // L = AES(K, 0^128)
   dbl(sub); // K1
   if (!complete) dbl(sub); // K2
   const last = m.length - 16;
   for (let i = 0; i < 16; i++) m[last + i] ^= sub[i];
   for (let p = 0; p < m.length; p += 16) {
     for (let i = 0; i < 16; i++) x[i] ^= m[p + i];
-    k.encrypt(x, x);
+    k(x, x);
   }
-  k.done();
+  k();
   sub.fill(0);
   m.fill(0);
   return x;
