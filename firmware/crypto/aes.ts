@@ -105,9 +105,8 @@ export function setNativeAes128(fn: ((key: Uint8Array, block: Uint8Array) => Uin
 
 /**
  * A block encryptor for one key (native when available): e(input, output) encrypts a block (output may
- * be input); e() with
- * no block afterwards wipes the key schedule. CMAC and CCM use this so the key is expanded once per
- * message.
+ * be input); e() with no block afterwards wipes the key schedule. CMAC and CCM use this so the key is
+ * expanded once per message.
  */
 export type Encryptor = (input?: Uint8Array, output?: Uint8Array) => void;
 
