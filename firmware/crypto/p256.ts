@@ -139,14 +139,10 @@ function scalar(priv: Uint8Array): Fe {
   return snFrom(priv);
 }
 
-function publicKeyJob(priv: Uint8Array): Job<Uint8Array> {
-  scalar(priv);
-  return mulJob([term(priv, 'G')], 64) as Job<Uint8Array>;
-}
-
 /** The public key X||Y of a private key (throws on a key outside [1, n-1]). */
 export function getPublicKey(priv: Uint8Array): Uint8Array {
-  return run(publicKeyJob(priv));
+  scalar(priv);
+  return run(mulJob([term(priv, 'G')], 64)) as Uint8Array;
 }
 
 /** Public key validation (SEC 1 3.2.2.1; n is prime, so nQ = O holds for every point on the curve). */
@@ -181,7 +177,7 @@ function keyPairJob(o: KeyPairIn): Job<KeyPair> {
     const d = new Uint8Array(o.randomBytes(32));
     len(d, 32, RANDOM);
     if (snInRange(d)) {
-      return map(publicKeyJob(d), (q) => ({ privateKey: d, publicKey: q }));
+      return map(mulJob([term(d, 'G')], 64), (q) => ({ privateKey: d, publicKey: q as Uint8Array }));
     }
   }
   return check(false, 'bad ' + RANDOM) as never;
