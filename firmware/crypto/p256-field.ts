@@ -4,8 +4,8 @@
 //
 // Representation: 11 signed limbs of 24 bits in an Int32Array, value = sum a[i] * 2^(24 i), in the
 // Montgomery domain with R = 2^264 (a is stored as a*R mod p). "Normalised" (every feMul output):
-// limbs 0..9 in [-2^23, 2^23], limb 10 below 2^17 in magnitude, |value| < 2^256. feAdd/feSub/feLin
-// are lazy (no carry): an operand with limbs up to f * 2^23 has "factor" f.
+// limbs 0..9 in [-2^23, 2^23], limb 10 below 2^17 in magnitude, |value| < 2^256. An operand with limbs
+// up to f * 2^23 has "factor" f.
 //
 // feMul is Montgomery multiplication (HAC 14.36) with the product and the reduction in the same
 // E.convolve calls. A = [x | 10 zeros | m] and B = [zeros | y reversed | zeros | p' reversed | zeros],
@@ -135,12 +135,6 @@ PS[9] = -256;
 PS[10] = 65536;
 /** Montgomery multiplication r = x * y / R mod p (normalised; r may alias x or y). */
 export const feMul: Mul = montMul(PS, 1);
-
-/** r = x*a + y*b limb by limb (lazy; x, y small integers). */
-export function feLin(r: Fe, a: Fe, x: number, b: Fe, y: number): void {
-  let i = 11;
-  while (i--) r[i] = x * a[i] + y * b[i]; // (while(i--) parses faster than a for loop)
-}
 
 /** a < b for standard limbs (each in [0, 2^24)). */
 export function feLess(a: Fe, b: Fe): boolean {

@@ -12,7 +12,7 @@
 // interpreter offers no constant-time guarantee anyway (token counts, allocation, GC). What keeps
 // this acceptable here: each private key serves few operations (mesh keys are ephemeral, the device
 // key signs once per setup), and nonces are a keyed PRF of key, hash and fresh randomness.
-import { Fe, fe, P, feFromBytes, feToBytes, feToMont, feLess, feLin, feIsZero, feReduce } from './p256-field.ts';
+import { Fe, fe, P, feFromBytes, feToBytes, feToMont, feLess, feLinN, feIsZero, feReduce } from './p256-field.ts';
 import { snInRange, snFrom, snToBytes, snInvJob, snMul, R2N } from './p256-scalar.ts';
 import { Pt, Term, Job, onCurve, mulJob } from './p256-point.ts';
 
@@ -259,7 +259,7 @@ function signJob(o: SignIn): Job<Uint8Array> {
         const s = fe();
         snMul(s, r, R2N); // r R
         snMul(s, s, d); // r d
-        feLin(s, s, 1, e, 1); // r d + e < 2n, limbs below 2^25: snMul's columns stay below 2^53
+        feLinN(s, s, 1, e, 1); // r d + e < 2n, normalised limbs: snMul's columns stay below 2^53
         snMul(s, s, ki);
         k.fill(0); // wipe the nonce and its inverse
         ki.fill(0);
@@ -342,7 +342,7 @@ export function useTable(key: Uint8Array | 'G', table: Uint8Array | null): void 
   const x = fe();
   for (let k = 0; k < 2; k++) {
     feFromBytes(x, table, 32 * k);
-    feLin(x, x, 1, base[k], -1);
+    feLinN(x, x, 1, base[k], -1);
     check(feIsZero(x), 'table/key mismatch');
   }
   tables[keyName(key)] = table;
