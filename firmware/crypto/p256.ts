@@ -18,7 +18,7 @@ import { Pt, Term, Job, onCurve, mulJob } from './p256-point.ts';
 
 /** Plug in the interpreter's native E.convolve (the HAL does it on the board; see p256-field.ts). */
 export { setConvolve } from './p256-field.ts';
-import { derDecodeSignature, derEncodeSignature, spkiDecode, spkiEncode, privateKeyDecode } from './der.ts';
+import { derDecodeSignature, derEncodeSignature, spkiEncode, b64Of, SPKI_HEAD } from './der.ts';
 import { bytesToHex, equalBytes } from './bytes.ts';
 import { base64Decode } from './base64.ts';
 import { hmacSha256 } from './sha256.ts';
@@ -292,8 +292,8 @@ export function signSliced(o: SliceOptions<Uint8Array> & SignIn): void {
 
 /** X||Y from the 91-byte SubjectPublicKeyInfo, or null (wrong structure or not a valid point). */
 export function parseSpkiPublicKey(der: Uint8Array): Uint8Array | null {
-  const pub = der && spkiDecode(der);
-  return pub && isValidPublicKey(pub) ? pub : null;
+  let pub: Uint8Array;
+  return der && der.length === 91 && b64Of(der, 0, 27) === SPKI_HEAD && toPoint((pub = new Uint8Array(der.subarray(27)))) ? pub : null;
 }
 
 export function encodeSpkiPublicKey(pub: Uint8Array): Uint8Array {
@@ -303,8 +303,14 @@ export function encodeSpkiPublicKey(pub: Uint8Array): Uint8Array {
 
 /** The private key from P-256 PKCS#8 in the flash tool's 138-byte layout, or null (malformed, another layout or curve, or outside [1, n-1]). */
 export function parsePrivateKey(der: Uint8Array): Uint8Array | null {
-  const d = der && privateKeyDecode(der);
-  return d && snInRange(d) ? d : null;
+  let d: Uint8Array;
+  return der &&
+    der.length === 138 &&
+    b64Of(der, 0, 36) === 'MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg' &&
+    b64Of(der, 68, 74) === 'oUQDQgAE' &&
+    snInRange((d = new Uint8Array(der.subarray(36, 68))))
+    ? d
+    : null;
 }
 
 const TABLE_BYTES = 255 * 64;
