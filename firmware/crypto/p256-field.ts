@@ -28,8 +28,8 @@ export type Convolve = (a: ArrayLike<number>, b: ArrayLike<number>, off: number)
 
 /** The pure form of E.convolve (host tests); the HAL plugs in the native one with setConvolve. */
 export const pureConvolve: Convolve = function (a, b, off) {
-  let s = 0, i = 0, j = off % b.length;
-  for (; i < a.length; i++, j++) s += a[i] * b[j < b.length ? j : (j = 0)];
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[(i + off) % b.length];
   return s;
 };
 
