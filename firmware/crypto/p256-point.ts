@@ -22,7 +22,7 @@ import { Fe, fe, feMul, feLinN, feIsZero, feReduce, feFromBytes, feToBytes, powS
 /** A Jacobian point [X, Y, Z] (Montgomery-form coordinates). */
 export type Pt = Fe[];
 /** A term of a multi-scalar multiplication: [scalar (32 bytes big-endian), comb table or null, affine base point [x, y]]. */
-export type Term = [Uint8Array, Uint8Array | null, Pt | null];
+export type Term = [Uint8Array, Uint8Array | null | undefined, Pt | null];
 
 /** The point at infinity (Z = 0) until set. */
 export function pt(): Pt {

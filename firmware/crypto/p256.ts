@@ -128,10 +128,9 @@ function baseOf(key: Uint8Array | string): Pt {
   return p as Pt;
 }
 
-/** k * base as a term: the comb table when one is registered for the base, else windows. */
+/** k * base as a term: the comb table when one is registered for the base (undefined when none), and the base. */
 function term(k: Uint8Array, key: Uint8Array | string, p?: Pt): Term {
-  const t = tables[keyName(key)] || null;
-  return [k, t, t ? null : p || baseOf(key)];
+  return [k, tables[keyName(key)], p || baseOf(key)];
 }
 
 function scalar(priv: Uint8Array): Fe {
