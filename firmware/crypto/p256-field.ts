@@ -156,7 +156,7 @@ export function carry(r: Fe): void {
 /** r = r - m when r >= m (standard limbs). */
 export function subIfAtLeast(r: Fe, m: Fe): void {
   if (feLess(r, m)) return;
-  for (let i = 0; i < 11; i++) r[i] -= m[i];
+  feLinN(r, r, 1, m, -1);
   carry(r);
 }
 
