@@ -43,12 +43,12 @@ function ccm(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array | undefined, m:
     b.set(nonce, 1);
     for (let j = 15; j > 15 - L; j--) {
       b[j] = v; // typed-array stores keep the low 8 bits; v < 2^32 here
-      v = v >>> 8;
+      v >>>= 8;
     }
   };
   // CBC-MAC over B_0, then (with AAD) its 2-byte length and itself, zero-padded to whole blocks
   const head = new Uint8Array(a ? (a + 33) & ~15 : 16);
-  block(head, (a ? 64 : 0) | (((m - 2) / 2) << 3) | (L - 1), n);
+  block(head, (a && 64) | (((m - 2) / 2) << 3) | (L - 1), n);
   if (a) {
     head[16] = a >> 8;
     head[17] = a;
