@@ -227,5 +227,10 @@ PM2[0] -= 2;
 /** One left-to-right square-and-multiply step of acc = a^e (bit = 255..0); `mul` is the modular product. */
 export function powStep(acc: Fe, a: Fe, e: Fe, bit: number, mul: (r: Fe, x: Fe, y: Fe) => void): void {
   mul(acc, acc, acc);
-  if ((e[(bit / 24) | 0] >> bit % 24) & 1) mul(acc, acc, a);
+  if (bitOf(e, bit)) mul(acc, acc, a);
+}
+
+/** Bit i of standard limbs (scalars and exponents are kept as limbs; i below 264). */
+export function bitOf(k: Fe, i: number): number {
+  return (k[(i / 24) | 0] >> i % 24) & 1;
 }

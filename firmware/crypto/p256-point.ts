@@ -17,39 +17,28 @@
 //    T[i] = sum_t bit_t(i) * 2^(32t) * P: 31 doublings + <= 32 mixed additions. A table is bytes
 //    (Montgomery-form X||Y, 64 bytes per entry), so it can stay in Storage (memory-mapped flash);
 //  * several terms share the doublings (Shamir's trick): u1*G + u2*Q is one loop.
-import { Fe, fe, feMul, feLinN, feIsZero, feReduce, feFromBytes, feToBytes, powStep, ONE, B, PM2, PLAIN_ONE } from './p256-field.ts';
+import { Fe, fe, feMul, feLinN, feIsZero, feReduce, feFromBytes, feToBytes, powStep, bitOf, carry, ONE, B, PM2, PLAIN_ONE } from './p256-field.ts';
 
 /** A Jacobian point [X, Y, Z] (Montgomery-form coordinates). */
 export type Pt = Fe[];
-/** A term of a multi-scalar multiplication: [scalar (32 bytes big-endian), comb table or null, affine base point [x, y]]. */
-export type Term = [Uint8Array, Uint8Array | null | undefined, Pt | null];
+/** A term of a multi-scalar multiplication: [scalar (standard limbs), comb table or null, affine base point [x, y]]. */
+export type Term = [Fe, Uint8Array | null | undefined, Pt | null];
 
 /** The point at infinity (Z = 0) until set. */
 export function pt(): Pt {
   return [fe(), fe(), fe()];
 }
 
-/** Bit i (little-endian) of a big-endian byte string (i below 8 * its length). */
-export function bitOf(k: Uint8Array, i: number): number {
-  return (k[k.length - 1 - (i >> 3)] >> (i & 7)) & 1;
-}
-
 /**
- * The NAF of a 256-bit scalar k as [k, 3k] (34-byte big-endian strings): the non-adjacent form's
- * digit i is bit i + 1 of 3k minus bit i + 1 of k (in {-1, 0, 1}; i = 0..256), so it can be read from
- * the top without being stored (test/crypto/p256-field.test.ts checks the identity).
+ * 3k for a scalar k (standard limbs): the non-adjacent form's digit i is bit i + 1 of 3k minus bit i + 1
+ * of k (in {-1, 0, 1}; i = 0..256), so it can be read from the top without being stored
+ * (test/crypto/p256-field.test.ts checks the identity).
  */
-export function naf(k: Uint8Array): Uint8Array[] {
-  const x = new Uint8Array(34);
-  const h = new Uint8Array(34);
-  let i = 34, c = 0;
-  x.set(k, 2);
-  while (i--) {
-    c += 3 * x[i];
-    h[i] = c; // stores keep the low 8 bits
-    c >>= 8;
-  }
-  return [x, h];
+export function naf(k: Fe): Fe {
+  const h = fe();
+  feLinN(h, k, 3, k, 0);
+  carry(h);
+  return h;
 }
 
 /** A step machine: each call does one bounded step and returns undefined, until the one that returns [result]. */
@@ -147,7 +136,7 @@ function formulas(): [(x: Fe, y: Fe) => boolean, (terms: Term[], len: number) =>
    */
   function mulJob(terms: Term[], len: number): Job<Uint8Array | null> {
     const R = pt();
-    const nafs: Uint8Array[][] = [];
+    const nafs: Fe[] = [];
     const inv = fe();
     let bit = 255;
     inv.set(ONE);
@@ -178,8 +167,7 @@ function formulas(): [(x: Fe, y: Fe) => boolean, (terms: Term[], len: number) =>
               }
             }
           } else {
-            k = nafs[t];
-            j = bits(k[1], n + 1) - bits(k[0], n + 1);
+            j = bits(nafs[t], n + 1) - bits(k, n + 1);
             if (j) ptAdd(R, R, term[2] as Pt, j < 0);
           }
         }

@@ -129,7 +129,7 @@ function baseOf(key: Uint8Array | string): Pt {
 }
 
 /** k * base as a term: the comb table when one is registered for the base (undefined when none), and the base. */
-function term(k: Uint8Array, key: Uint8Array | string, p?: Pt): Term {
+function term(k: Fe, key: Uint8Array | string, p?: Pt): Term {
   return [k, tables[keyName(key)], p || baseOf(key)];
 }
 
@@ -140,8 +140,7 @@ function scalar(priv: Uint8Array): Fe {
 
 /** The public key X||Y of a private key (throws on a key outside [1, n-1]). */
 export function getPublicKey(priv: Uint8Array): Uint8Array {
-  scalar(priv);
-  return run(mulJob([term(priv, 'G')], 64)) as Uint8Array;
+  return run(mulJob([term(scalar(priv), 'G')], 64)) as Uint8Array;
 }
 
 /** Public key validation (SEC 1 3.2.2.1; n is prime, so nQ = O holds for every point on the curve). */
@@ -154,9 +153,9 @@ type EcdhIn = { privateKey: Uint8Array; publicKey: Uint8Array };
 function ecdhJob(o: EcdhIn): Job<Uint8Array | null> {
   const priv = o.privateKey;
   const pub = o.publicKey;
-  scalar(priv);
+  const d = scalar(priv);
   const p = toPoint(pub);
-  return p ? mulJob([term(priv, pub, p)], 32) : done(null);
+  return p ? mulJob([term(d, pub, p)], 32) : done(null);
 }
 
 /** ECDH (SEC 1 3.3.1): X of d*Q, 32 bytes big-endian; null for an invalid peer key. */
@@ -176,7 +175,7 @@ function keyPairJob(o: KeyPairIn): Job<KeyPair> {
     const d = new Uint8Array(o.randomBytes(32));
     len(d, 32, RANDOM);
     if (snInRange(d)) {
-      return map(mulJob([term(d, 'G')], 64), (q) => ({ privateKey: d, publicKey: q as Uint8Array }));
+      return map(mulJob([term(snFrom(d), 'G')], 64), (q) => ({ privateKey: d, publicKey: q as Uint8Array }));
     }
   }
   return check(false, 'bad ' + RANDOM) as never;
@@ -209,7 +208,7 @@ function verifyJob(o: VerifyIn): Job<boolean> {
     snMul(u1, snFrom(hash, true), w); // e / s, with e = H mod n (the hash is exactly 256 bits)
     snMul(u2, r, w); // r / s
     // accept when R is not infinity and x(R) mod n == r
-    return map(mulJob([term(snToBytes(u1), 'G'), term(snToBytes(u2), pub, q)], 32), (x) => !!x && equalBytes(snToBytes(snFrom(x, true)), rs[0]));
+    return map(mulJob([term(u1, 'G'), term(u2, pub, q)], 32), (x) => !!x && equalBytes(snToBytes(snFrom(x, true)), rs[0]));
   });
 }
 
@@ -251,8 +250,10 @@ function signJob(o: SignIn): Job<Uint8Array> {
       m[64]++;
       k = hmacSha256(priv, m);
     } while (!snInRange(k));
-    return seq(mulJob([term(k, 'G')], 32), (x) =>
-      map(snInvJob(snFrom(k)), (ki) => {
+    const kl = snFrom(k);
+    k.fill(0);
+    return seq(mulJob([term(kl, 'G')], 32), (x) =>
+      map(snInvJob(kl), (ki) => {
         // r = x(kG) mod n; s = k^-1 (e + r d) mod n
         const r = snFrom(x as Uint8Array, true);
         const s = fe();
@@ -260,7 +261,7 @@ function signJob(o: SignIn): Job<Uint8Array> {
         snMul(s, s, d); // r d
         feLinN(s, s, 1, e, 1); // r d + e < 2n, normalised limbs: snMul's columns stay below 2^53
         snMul(s, s, ki);
-        k.fill(0); // wipe the nonce and its inverse
+        kl.fill(0); // wipe the nonce and its inverse
         ki.fill(0);
         return feIsZero(r) || feIsZero(s) ? null : derEncodeSignature(snToBytes(r), snToBytes(s));
       }),
@@ -324,7 +325,7 @@ export function buildTable(key: Uint8Array | 'G'): Uint8Array {
   for (let i = 1; i < 256; i++) {
     const k = new Uint8Array(32);
     for (let t = 0; t < 8; t++) k[31 - 4 * t] = (i >> t) & 1;
-    const xy = run(mulJob([[k, null, baseOf(key)]], 64)) as Uint8Array;
+    const xy = run(mulJob([[snFrom(k), null, baseOf(key)]], 64)) as Uint8Array;
     for (let t = 0; t < 64; t += 32) {
       feFromBytes(c, xy, t);
       feToMont(c, c);
