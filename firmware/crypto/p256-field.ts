@@ -127,12 +127,9 @@ export const feLinN: Lin = ENGINE[1];
 /** Use the interpreter's native E.convolve (same results: exact double sums, see the header). */
 export const setConvolve: (fn: Convolve) => void = ENGINE[2];
 
-/** p in signed limbs: -1 + W^4 + W^8 - 256 W^9 + 65536 W^10. */
+/** p in signed limbs: -1 + W^4 + W^8 - 256 W^9 + 65536 W^10 (feLinN's balanced form of P). */
 const PS = fe();
-PS[0] = -1;
-PS[4] = PS[8] = 1;
-PS[9] = -256;
-PS[10] = 65536;
+feLinN(PS, P, 1, P, 0);
 /** Montgomery multiplication r = x * y / R mod p (normalised; r may alias x or y). */
 export const feMul: Mul = montMul(PS, 1);
 
