@@ -268,8 +268,8 @@ export function runSelftest(io: SelftestIo): void {
   setNativeAes128((key, block) => {
     const out = new Uint8Array(16);
     const e = aes128PureEncryptor(key);
-    e.encrypt(block, out);
-    e.done();
+    e(block, out);
+    e();
     return out;
   });
   symmetric('pure');

@@ -12,8 +12,6 @@ import { NO_NATIVE } from './sha256';
 /** Set by esbuild's define (esbuild.config.mjs `--js-crypto`); undefined on the host: portable on. */
 declare const __JS_CRYPTO__: boolean | undefined;
 
-/** A block cipher bound to one key: encrypts 16 bytes from `input` into `output` (may be the same). */
-export type BlockEncrypt = (input: Uint8Array, output: Uint8Array) => void;
 
 let SBOX: Uint8Array | null = null;
 // T[0..255] = column (2s, s, s, 3s) as a big-endian word; T[256*r + x] the same rotated right by 8r.
@@ -106,24 +104,24 @@ export function setNativeAes128(fn: ((key: Uint8Array, block: Uint8Array) => Uin
 }
 
 /**
- * A block encryptor for one key (native when available). Call `done()` afterwards to wipe the
- * key schedule. CMAC and CCM use this so the key is expanded once per message.
+ * A block encryptor for one key (native when available): e(input, output) encrypts a block (output may
+ * be input); e() with no block afterwards wipes the key schedule. CMAC and CCM use this so the key is
+ * expanded once per message.
  */
-export function aes128Encryptor(key: Uint8Array): { encrypt: BlockEncrypt; done: () => void } {
+export type Encryptor = (input?: Uint8Array, output?: Uint8Array) => void;
+
+export function aes128Encryptor(key: Uint8Array): Encryptor {
   if (key.length !== 16) throw new Error('aes: length');
   const native = nativeAes128;
-  if (native) return { encrypt: (input, output) => output.set(native(key, input)), done: () => undefined };
+  if (native) return (input, output) => input && (output as Uint8Array).set(native(key, input));
   if (typeof __JS_CRYPTO__ === 'undefined' || __JS_CRYPTO__) return aes128PureEncryptor(key);
   throw new Error(NO_NATIVE);
 }
 
 /** The portable block encryptor (the self-test's oracle of the native one). */
-export function aes128PureEncryptor(key: Uint8Array): { encrypt: BlockEncrypt; done: () => void } {
+export function aes128PureEncryptor(key: Uint8Array): Encryptor {
   const rk = aes128ExpandKey(key);
-  return {
-    encrypt: (input, output) => aes128EncryptWithSchedule(rk, input, output),
-    done: () => rk.fill(0),
-  };
+  return (input, output) => (input ? aes128EncryptWithSchedule(rk, input, output as Uint8Array) : rk.fill(0));
 }
 
 /** AES-128 encryption of one 16-byte block. */
@@ -131,7 +129,7 @@ export function aes128Encrypt(key: Uint8Array, block: Uint8Array): Uint8Array {
   if (block.length !== 16) throw new Error('aes: length');
   const e = aes128Encryptor(key);
   const out = new Uint8Array(16);
-  e.encrypt(block, out);
-  e.done();
+  e(block, out);
+  e();
   return out;
 }

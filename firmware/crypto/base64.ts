@@ -7,8 +7,9 @@ export function base64Encode(bytes: Uint8Array): string {
   let s = '';
   const n = bytes.length;
   for (let i = 0; i < n; i += 3) {
-    // 24 bits of the group (missing bytes count as zero), then 4 characters, `=` for missing bytes
-    const w = (bytes[i] << 16) | ((i + 1 < n ? bytes[i + 1] : 0) << 8) | (i + 2 < n ? bytes[i + 2] : 0);
+    // 24 bits of the group (a read past the end is undefined, which a bitwise operator takes as 0), then
+    // 4 characters, `=` for missing bytes
+    const w = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
     for (let j = 0; j < 4; j++) s += i + j <= n ? B64.charAt((w >> (18 - 6 * j)) & 63) : '=';
   }
   return s;

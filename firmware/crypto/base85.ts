@@ -5,7 +5,7 @@
 const B85 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~';
 
 export function base85Encode(bytes: Uint8Array): string {
-  if (bytes.length % 4) throw new Error('base85: length not a multiple of 4');
+  if (bytes.length % 4) throw new Error('base85: bad length');
   let s = '';
   for (let i = 0; i < bytes.length; i += 4) {
     let v = bytes[i] * 16777216 + bytes[i + 1] * 65536 + bytes[i + 2] * 256 + bytes[i + 3];

@@ -54,7 +54,7 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   let d = 0;
   for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
-  return d === 0;
+  return !d;
 }
 
 /** Overwrite a secret with zeros (keys, seeds, intermediate MAC state). */
@@ -70,7 +70,7 @@ export function copyBytes(b: Uint8Array): Uint8Array {
 /** Characters 0..255 of a binary string to bytes (higher code units keep their low 8 bits). */
 export function binaryStringToBytes(s: string): Uint8Array {
   const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 255;
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i); // stores keep the low 8 bits
   return out;
 }
 

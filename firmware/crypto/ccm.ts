@@ -33,8 +33,7 @@ function ccm(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array | undefined, m:
   if (L < 2 || L > 8 || m < 4 || m > 16 || m % 2 || a >= 0xff00 || (L < 4 && n >= 1 << (8 * L))) {
     throw new Error('ccm: bad lengths');
   }
-  const k = aes128Encryptor(key);
-  const e = k.encrypt;
+  const e = aes128Encryptor(key);
   const ctr = new Uint8Array(16);
   const s = new Uint8Array(16);
   const x = new Uint8Array(16);
@@ -44,12 +43,12 @@ function ccm(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array | undefined, m:
     b.set(nonce, 1);
     for (let j = 15; j > 15 - L; j--) {
       b[j] = v; // typed-array stores keep the low 8 bits; v < 2^32 here
-      v = v >>> 8;
+      v >>>= 8;
     }
   };
   // CBC-MAC over B_0, then (with AAD) its 2-byte length and itself, zero-padded to whole blocks
   const head = new Uint8Array(a ? (a + 33) & ~15 : 16);
-  block(head, (a ? 64 : 0) | (((m - 2) / 2) << 3) | (L - 1), n);
+  block(head, (a && 64) | (((m - 2) / 2) << 3) | (L - 1), n);
   if (a) {
     head[16] = a >> 8;
     head[17] = a;
@@ -73,7 +72,7 @@ function ccm(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array | undefined, m:
   block(ctr, L - 1, 0);
   e(ctr, s);
   for (let j = 0; j < m; j++) out[n + j] = x[j] ^ s[j];
-  k.done();
+  e();
   s.fill(0);
   x.fill(0);
   return out;

@@ -12,10 +12,10 @@ import { base64Decode, base64Encode } from './base64';
  * (1.2.840.10045.3.1.7) }, BIT STRING { 00 04 ... } }. Headers are given and compared as base64 (shorter
  * literals than hex; each is a multiple of 3 bytes, so equal text is equal bytes).
  */
-const SPKI_HEAD = 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE';
+export const SPKI_HEAD = 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE';
 
 /** Base64 of b[s..e). */
-function b64Of(b: Uint8Array, s: number, e: number): string {
+export function b64Of(b: Uint8Array, s: number, e: number): string {
   return base64Encode(b.subarray(s, e));
 }
 
@@ -66,19 +66,8 @@ export function spkiEncode(pub64: Uint8Array): Uint8Array {
   return out;
 }
 
-/** X||Y from a 91-byte P-256 SubjectPublicKeyInfo (header compared byte for byte), or null. */
-export function spkiDecode(der: Uint8Array): Uint8Array | null {
-  return der.length === 91 && b64Of(der, 0, 27) === SPKI_HEAD ? new Uint8Array(der.subarray(27)) : null;
-}
-
-/**
- * The 32-byte private scalar of a P-256 PKCS#8 key in the flash tool's layout, or null. The caller
- * range-checks it. Bytes 0..35: SEQUENCE(135) { INTEGER 0, AlgorithmIdentifier (as in SPKI_HEAD),
- * OCTET STRING(109) { ECPrivateKey SEQUENCE(107) { INTEGER 1, OCTET STRING(32) } } }; 36..67 the
- * scalar (never turned into text); 68..73 [1] { BIT STRING { 00 04 }, then X Y to the end.
- */
-export function privateKeyDecode(der: Uint8Array): Uint8Array | null {
-  return der.length === 138 && b64Of(der, 0, 36) === 'MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg' && b64Of(der, 68, 74) === 'oUQDQgAE'
-    ? new Uint8Array(der.subarray(36, 68))
-    : null;
-}
+// The decoders of SPKI (91 bytes, header compared byte for byte, then X||Y) and of the flash tool's
+// PKCS#8 layout (138 bytes: bytes 0..35 SEQUENCE(135) { INTEGER 0, AlgorithmIdentifier (as in
+// SPKI_HEAD), OCTET STRING(109) { ECPrivateKey SEQUENCE(107) { INTEGER 1, OCTET STRING(32) } } };
+// 36..67 the scalar (never turned into text); 68..73 [1] { BIT STRING { 00 04 }, then X Y to the
+// end) are in p256.ts, next to the key checks they end with.

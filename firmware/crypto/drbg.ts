@@ -37,7 +37,7 @@ export function createHmacDrbg(entropy: Uint8Array, nonce: Uint8Array, personali
   /** HMAC_DRBG_Update (§10.1.2.2). */
   function update(provided: Uint8Array): void {
     for (let round = 0; round < 2; round++) {
-      if (round === 1 && provided.length === 0) return;
+      if (round && !provided.length) return;
       const m = concatBytes([v, [round], provided]);
       const n = hmacSha256(k, m);
       wipe(m);

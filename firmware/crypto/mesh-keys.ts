@@ -4,6 +4,11 @@
 import { aesCmac } from './cmac';
 import { asciiToBytes, concatBytes, wipe } from './bytes';
 
+/** Throws "mesh-keys: bad length" unless ok. */
+function lengths(ok: boolean): void {
+  if (!ok) throw new Error('mesh-keys: bad length');
+}
+
 /** s1(M) = AES-CMAC_ZERO(M) (§3.8.2.4); the zero key made per call (a module-level one is held for good). */
 export function s1(m: Uint8Array): Uint8Array {
   return aesCmac(new Uint8Array(16), m);
@@ -51,7 +56,7 @@ export function k4(n: Uint8Array): number {
 
 /** ConfirmationSalt = s1(ConfirmationInputs), the 145 bytes Invite‖Capabilities‖Start‖PubKeyProv‖PubKeyDev (params only). */
 export function confirmationSalt(inputs145: Uint8Array): Uint8Array {
-  if (inputs145.length !== 145) throw new Error('mesh-keys: bad length');
+  lengths(inputs145.length === 145);
   return s1(inputs145);
 }
 
@@ -62,7 +67,7 @@ export function confirmationKey(ecdhSecret: Uint8Array, salt: Uint8Array): Uint8
 
 /** Confirmation = AES-CMAC_ConfirmationKey(Random ‖ AuthValue), 16-byte random and AuthValue. */
 export function confirmationValue(key: Uint8Array, random16: Uint8Array, authValue16: Uint8Array): Uint8Array {
-  if (random16.length !== 16 || authValue16.length !== 16) throw new Error('mesh-keys: bad length');
+  lengths(random16.length === 16 && authValue16.length === 16);
   const m = concatBytes([random16, authValue16]);
   const out = aesCmac(key, m);
   wipe(m);

@@ -4,8 +4,8 @@
 //
 // Representation: 11 signed limbs of 24 bits in an Int32Array, value = sum a[i] * 2^(24 i), in the
 // Montgomery domain with R = 2^264 (a is stored as a*R mod p). "Normalised" (every feMul output):
-// limbs 0..9 in [-2^23, 2^23], limb 10 below 2^17 in magnitude, |value| < 2^256. feAdd/feSub/feLin
-// are lazy (no carry): an operand with limbs up to f * 2^23 has "factor" f.
+// limbs 0..9 in [-2^23, 2^23], limb 10 below 2^17 in magnitude, |value| < 2^256. An operand with limbs
+// up to f * 2^23 has "factor" f.
 //
 // feMul is Montgomery multiplication (HAC 14.36) with the product and the reduction in the same
 // E.convolve calls. A = [x | 10 zeros | m] and B = [zeros | y reversed | zeros | p' reversed | zeros],
@@ -28,8 +28,8 @@ export type Convolve = (a: ArrayLike<number>, b: ArrayLike<number>, off: number)
 
 /** The pure form of E.convolve (host tests); the HAL plugs in the native one with setConvolve. */
 export const pureConvolve: Convolve = function (a, b, off) {
-  let s = 0, i = 0, j = off % b.length;
-  for (; i < a.length; i++, j++) s += a[i] * b[j < b.length ? j : (j = 0)];
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[(i + off) % b.length];
   return s;
 };
 
@@ -127,20 +127,11 @@ export const feLinN: Lin = ENGINE[1];
 /** Use the interpreter's native E.convolve (same results: exact double sums, see the header). */
 export const setConvolve: (fn: Convolve) => void = ENGINE[2];
 
-/** p in signed limbs: -1 + W^4 + W^8 - 256 W^9 + 65536 W^10. */
+/** p in signed limbs: -1 + W^4 + W^8 - 256 W^9 + 65536 W^10 (feLinN's balanced form of P). */
 const PS = fe();
-PS[0] = -1;
-PS[4] = PS[8] = 1;
-PS[9] = -256;
-PS[10] = 65536;
+feLinN(PS, P, 1, P, 0);
 /** Montgomery multiplication r = x * y / R mod p (normalised; r may alias x or y). */
 export const feMul: Mul = montMul(PS, 1);
-
-/** r = x*a + y*b limb by limb (lazy; x, y small integers). */
-export function feLin(r: Fe, a: Fe, x: number, b: Fe, y: number): void {
-  let i = 11;
-  while (i--) r[i] = x * a[i] + y * b[i]; // (while(i--) parses faster than a for loop)
-}
 
 /** a < b for standard limbs (each in [0, 2^24)). */
 export function feLess(a: Fe, b: Fe): boolean {
@@ -162,7 +153,7 @@ export function carry(r: Fe): void {
 /** r = r - m when r >= m (standard limbs). */
 export function subIfAtLeast(r: Fe, m: Fe): void {
   if (feLess(r, m)) return;
-  for (let i = 0; i < 11; i++) r[i] -= m[i];
+  feLinN(r, r, 1, m, -1);
   carry(r);
 }
 
@@ -187,12 +178,11 @@ export function feReduce(r: Fe, a: Fe): void {
 }
 
 const Z = fe();
-/** a == 0 (mod p). */
+const ZERO = fe();
+/** a == 0 (mod p): its canonical form is not above zero. */
 export function feIsZero(a: Fe): boolean {
   feReduce(Z, a);
-  let d = 0;
-  for (let i = 0; i < 11; i++) d |= Z[i];
-  return d === 0;
+  return !feLess(ZERO, Z);
 }
 
 /** R^2 mod p (computed on the host: (2^264)^2 mod p), to enter the Montgomery domain. */
@@ -234,5 +224,10 @@ PM2[0] -= 2;
 /** One left-to-right square-and-multiply step of acc = a^e (bit = 255..0); `mul` is the modular product. */
 export function powStep(acc: Fe, a: Fe, e: Fe, bit: number, mul: (r: Fe, x: Fe, y: Fe) => void): void {
   mul(acc, acc, acc);
-  if ((e[(bit / 24) | 0] >> bit % 24) & 1) mul(acc, acc, a);
+  if (bitOf(e, bit)) mul(acc, acc, a);
+}
+
+/** Bit i of standard limbs (scalars and exponents are kept as limbs; i below 264). */
+export function bitOf(k: Fe, i: number): number {
+  return (k[(i / 24) | 0] >> i % 24) & 1;
 }

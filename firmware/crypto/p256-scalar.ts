@@ -7,7 +7,7 @@
 // plus 11 m_j n_i < 2^47 (balanced digits) plus a carry: below 2^51.5 + 2^50.5 + 2^29 < 2^53. One
 // input may be the sum of two canonical values (limbs < 2^25; the signature's r d + e): 2^52.5 + 2^50.5.
 // The output (x*y + m*n) / R lies in (-n/2, n) (|m| < R/2): snCanon makes it canonical.
-import { Fe, fe, feB64, feLess, feFromBytes, feToBytes, feIsZero, carry, subIfAtLeast, montMul, powStep } from './p256-field.ts';
+import { Fe, fe, feB64, feLess, feLinN, feFromBytes, feToBytes, feIsZero, carry, subIfAtLeast, montMul, powStep } from './p256-field.ts';
 
 /** n in 24-bit limbs. */
 // n = ffffffff 00000000 ffffffff ffffffff bce6faad a7179e84 f3b9cac2 fc632551
@@ -25,7 +25,7 @@ export function snInRange(b: Uint8Array): boolean {
 function snCanon(r: Fe): void {
   carry(r);
   if (r[10] < 0) {
-    for (let i = 0; i < 11; i++) r[i] += N[i];
+    feLinN(r, r, 1, N, 1);
     carry(r);
   }
   subIfAtLeast(r, N);

@@ -12,13 +12,13 @@
 // interpreter offers no constant-time guarantee anyway (token counts, allocation, GC). What keeps
 // this acceptable here: each private key serves few operations (mesh keys are ephemeral, the device
 // key signs once per setup), and nonces are a keyed PRF of key, hash and fresh randomness.
-import { Fe, fe, P, feFromBytes, feToBytes, feToMont, feLess, feLin, feIsZero, feReduce, ONE } from './p256-field.ts';
+import { Fe, fe, P, feFromBytes, feToBytes, feToMont, feLess, feLinN, feIsZero, feReduce } from './p256-field.ts';
 import { snInRange, snFrom, snToBytes, snInvJob, snMul, R2N } from './p256-scalar.ts';
-import { Pt, Term, Job, pt, onCurve, mulJob } from './p256-point.ts';
+import { Pt, Term, Job, onCurve, mulJob } from './p256-point.ts';
 
 /** Plug in the interpreter's native E.convolve (the HAL does it on the board; see p256-field.ts). */
 export { setConvolve } from './p256-field.ts';
-import { derDecodeSignature, derEncodeSignature, spkiDecode, spkiEncode, privateKeyDecode } from './der.ts';
+import { derDecodeSignature, derEncodeSignature, spkiEncode, b64Of, SPKI_HEAD } from './der.ts';
 import { bytesToHex, equalBytes } from './bytes.ts';
 import { base64Decode } from './base64.ts';
 import { hmacSha256 } from './sha256.ts';
@@ -97,16 +97,15 @@ function map<A, B>(job: Job<A>, f: (a: A) => B): Job<B> {
   };
 }
 
-/** Public key bytes to a validated point (SEC 1 3.2.2.1: coordinates < p, on the curve), or null. */
+/** Public key bytes to a validated affine point [x, y] (SEC 1 3.2.2.1: coordinates < p, on the curve), or null. */
 function toPoint(pub: Uint8Array): Pt | null {
   if (!pub || pub.length !== 64) return null;
-  const p = pt();
+  const p = [fe(), fe()];
   for (let i = 0; i < 2; i++) {
     feFromBytes(p[i], pub, 32 * i);
     if (!feLess(p[i], P)) return null;
     feToMont(p[i], p[i]);
   }
-  p[2].set(ONE);
   // (0, 0) is not on the curve (b != 0): the all-zero key and "infinity" encodings fail here
   return onCurve(p[0], p[1]) ? p : null;
 }
@@ -129,10 +128,9 @@ function baseOf(key: Uint8Array | string): Pt {
   return p as Pt;
 }
 
-/** k * base as a term: the comb table when one is registered for the base, else windows. */
-function term(k: Uint8Array, key: Uint8Array | string, p?: Pt): Term {
-  const t = tables[keyName(key)] || null;
-  return [k, t, t ? null : p || baseOf(key)];
+/** k * base as a term: the comb table when one is registered for the base (undefined when none), and the base. */
+function term(k: Fe, key: Uint8Array | string, p?: Pt): Term {
+  return [k, tables[keyName(key)], p || baseOf(key)];
 }
 
 function scalar(priv: Uint8Array): Fe {
@@ -140,14 +138,9 @@ function scalar(priv: Uint8Array): Fe {
   return snFrom(priv);
 }
 
-function publicKeyJob(priv: Uint8Array): Job<Uint8Array> {
-  scalar(priv);
-  return mulJob([term(priv, 'G')], 64) as Job<Uint8Array>;
-}
-
 /** The public key X||Y of a private key (throws on a key outside [1, n-1]). */
 export function getPublicKey(priv: Uint8Array): Uint8Array {
-  return run(publicKeyJob(priv));
+  return run(mulJob([term(scalar(priv), 'G')], 64)) as Uint8Array;
 }
 
 /** Public key validation (SEC 1 3.2.2.1; n is prime, so nQ = O holds for every point on the curve). */
@@ -160,9 +153,9 @@ type EcdhIn = { privateKey: Uint8Array; publicKey: Uint8Array };
 function ecdhJob(o: EcdhIn): Job<Uint8Array | null> {
   const priv = o.privateKey;
   const pub = o.publicKey;
-  scalar(priv);
+  const d = scalar(priv);
   const p = toPoint(pub);
-  return p ? mulJob([term(priv, pub, p)], 32) : done(null);
+  return p ? mulJob([term(d, pub, p)], 32) : done(null);
 }
 
 /** ECDH (SEC 1 3.3.1): X of d*Q, 32 bytes big-endian; null for an invalid peer key. */
@@ -182,7 +175,7 @@ function keyPairJob(o: KeyPairIn): Job<KeyPair> {
     const d = new Uint8Array(o.randomBytes(32));
     len(d, 32, RANDOM);
     if (snInRange(d)) {
-      return map(publicKeyJob(d), (q) => ({ privateKey: d, publicKey: q }));
+      return map(mulJob([term(snFrom(d), 'G')], 64), (q) => ({ privateKey: d, publicKey: q as Uint8Array }));
     }
   }
   return check(false, 'bad ' + RANDOM) as never;
@@ -215,7 +208,7 @@ function verifyJob(o: VerifyIn): Job<boolean> {
     snMul(u1, snFrom(hash, true), w); // e / s, with e = H mod n (the hash is exactly 256 bits)
     snMul(u2, r, w); // r / s
     // accept when R is not infinity and x(R) mod n == r
-    return map(mulJob([term(snToBytes(u1), 'G'), term(snToBytes(u2), pub, q)], 32), (x) => !!x && equalBytes(snToBytes(snFrom(x, true)), rs[0]));
+    return map(mulJob([term(u1, 'G'), term(u2, pub, q)], 32), (x) => !!x && equalBytes(snToBytes(snFrom(x, true)), rs[0]));
   });
 }
 
@@ -257,16 +250,18 @@ function signJob(o: SignIn): Job<Uint8Array> {
       m[64]++;
       k = hmacSha256(priv, m);
     } while (!snInRange(k));
-    return seq(mulJob([term(k, 'G')], 32), (x) =>
-      map(snInvJob(snFrom(k)), (ki) => {
+    const kl = snFrom(k);
+    k.fill(0);
+    return seq(mulJob([term(kl, 'G')], 32), (x) =>
+      map(snInvJob(kl), (ki) => {
         // r = x(kG) mod n; s = k^-1 (e + r d) mod n
         const r = snFrom(x as Uint8Array, true);
         const s = fe();
         snMul(s, r, R2N); // r R
         snMul(s, s, d); // r d
-        feLin(s, s, 1, e, 1); // r d + e < 2n, limbs below 2^25: snMul's columns stay below 2^53
+        feLinN(s, s, 1, e, 1); // r d + e < 2n, normalised limbs: snMul's columns stay below 2^53
         snMul(s, s, ki);
-        k.fill(0); // wipe the nonce and its inverse
+        kl.fill(0); // wipe the nonce and its inverse
         ki.fill(0);
         return feIsZero(r) || feIsZero(s) ? null : derEncodeSignature(snToBytes(r), snToBytes(s));
       }),
@@ -297,8 +292,8 @@ export function signSliced(o: SliceOptions<Uint8Array> & SignIn): void {
 
 /** X||Y from the 91-byte SubjectPublicKeyInfo, or null (wrong structure or not a valid point). */
 export function parseSpkiPublicKey(der: Uint8Array): Uint8Array | null {
-  const pub = der && spkiDecode(der);
-  return pub && isValidPublicKey(pub) ? pub : null;
+  let pub: Uint8Array;
+  return der && der.length === 91 && b64Of(der, 0, 27) === SPKI_HEAD && toPoint((pub = new Uint8Array(der.subarray(27)))) ? pub : null;
 }
 
 export function encodeSpkiPublicKey(pub: Uint8Array): Uint8Array {
@@ -308,8 +303,14 @@ export function encodeSpkiPublicKey(pub: Uint8Array): Uint8Array {
 
 /** The private key from P-256 PKCS#8 in the flash tool's 138-byte layout, or null (malformed, another layout or curve, or outside [1, n-1]). */
 export function parsePrivateKey(der: Uint8Array): Uint8Array | null {
-  const d = der && privateKeyDecode(der);
-  return d && snInRange(d) ? d : null;
+  let d: Uint8Array;
+  return der &&
+    der.length === 138 &&
+    b64Of(der, 0, 36) === 'MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg' &&
+    b64Of(der, 68, 74) === 'oUQDQgAE' &&
+    snInRange((d = new Uint8Array(der.subarray(36, 68))))
+    ? d
+    : null;
 }
 
 const TABLE_BYTES = 255 * 64;
@@ -324,7 +325,7 @@ export function buildTable(key: Uint8Array | 'G'): Uint8Array {
   for (let i = 1; i < 256; i++) {
     const k = new Uint8Array(32);
     for (let t = 0; t < 8; t++) k[31 - 4 * t] = (i >> t) & 1;
-    const xy = run(mulJob([[k, null, baseOf(key)]], 64)) as Uint8Array;
+    const xy = run(mulJob([[snFrom(k), null, baseOf(key)]], 64)) as Uint8Array;
     for (let t = 0; t < 64; t += 32) {
       feFromBytes(c, xy, t);
       feToMont(c, c);
@@ -347,7 +348,7 @@ export function useTable(key: Uint8Array | 'G', table: Uint8Array | null): void 
   const x = fe();
   for (let k = 0; k < 2; k++) {
     feFromBytes(x, table, 32 * k);
-    feLin(x, x, 1, base[k], -1);
+    feLinN(x, x, 1, base[k], -1);
     check(feIsZero(x), 'table/key mismatch');
   }
   tables[keyName(key)] = table;

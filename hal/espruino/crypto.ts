@@ -157,7 +157,7 @@ export function createCrypto(deps: { storage: StorageService; clock: ClockServic
   // P-256's products on the interpreter's native E.convolve (21 calls a multiply: ~0.17 ms against
   // ~3.8 ms for the pure-JS one, measured on 2v29), and the G table for every key pair (the mesh's
   // too), signature check and signature.
-  if (typeof E.convolve === 'function') setConvolve(E.convolve);
+  if (E.convolve) setConvolve(E.convolve);
   loadTable('G', FILES.generatorTable);
 
   /**
