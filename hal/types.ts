@@ -77,8 +77,8 @@ export interface StorageService {
   erase(name: string): void;
   /** File names starting with `prefix` ('' for all). */
   list(prefix: string): string[];
-  /** Free bytes. Optional: no firmware code uses it (the Espruino HAL leaves it out). */
-  free?(): number;
+  /** Free bytes. */
+  free(): number;
   /** Rewrite Storage without its trash, so erased secrets do not linger in flash (optional). */
   compact?(): void;
 }
@@ -145,9 +145,8 @@ export interface ConfigService {
   getConfigurationValue(key: string): ConfigValue | undefined;
   /** `ffsSetRegistrationToken` (token and expiry in ms since the epoch). */
   setRegistrationToken(token: string, expiresAtMs: number): HalError | null;
-  /** `ffsGetRegistrationToken`; null when none. Optional: no firmware code reads the token back (the
-   *  Espruino HAL leaves it out; the token is in FILES.runtimeConfig). */
-  getRegistrationToken?(): string | null;
+  /** `ffsGetRegistrationToken`; null when none. */
+  getRegistrationToken(): string | null;
   /** `ffsGetRegistrationDetails`. */
   getRegistrationDetails(): RegistrationDetails;
   /** Factory reset: forget every value set at run time (the flashed identity stays). No ffs* twin. */
@@ -256,8 +255,7 @@ export interface WifiService {
   /**
    * `ffsConnectToWifi`: join the configured network named `ssid` (without `ssid`: the one with the
    * lowest priority; for a hidden network this sends the directed probe requests), handing the
-   * attempt to `onAttempt` (none when nothing is configured under that name; optional: the Espruino
-   * HAL does not call it, firmware/wss records its attempts itself).
+   * attempt to `onAttempt` (none when nothing is configured under that name).
    * Done with the details once ASSOCIATED (the station has an IP). A failure is a HalError whose code
    * says why: `WIFI_WRONG_PASSWORD`, `WIFI_NO_AP_FOUND`, `WIFI_CONNECT_FAIL`, `WIFI_TIMEOUT`,
    * `WIFI_BAD_CONFIG` (the radio refused the configuration), `WIFI_NOT_CONFIGURED` (nothing to try).

@@ -89,6 +89,10 @@ export function createConfig(storage: StorageService): ConfigService {
       runtime[EXPIRES_KEY] = expiresAtMs;
       return persist();
     },
+    getRegistrationToken(): string | null {
+      const t = runtime['#registrationToken'];
+      return typeof t === 'string' ? t : null;
+    },
     getRegistrationDetails(): RegistrationDetails {
       // The Linux, Amazon-FreeRTOS and PIC32 reference ports all report COMPLETE (wss-protocol.md 3.6).
       return { state: 'COMPLETE' };

@@ -4,10 +4,7 @@ import { halError, later } from './unavailable';
 // Espruino's E (declared here too so host-side tests that import this file type-check).
 declare const E: { toUint8Array(s: string): Uint8Array; toString(d: Uint8Array): string | undefined };
 
-/**
- * Key-value storage over Espruino's `Storage` module (flash; reads are memory-mapped strings). Without
- * the optional free(): no firmware code uses it.
- */
+/** Key-value storage over Espruino's `Storage` module (flash; reads are memory-mapped strings). */
 export function createStorage(log: (msg: string) => void): StorageService {
   const S = require('Storage');
   /** The file as a (memory-mapped) string, or null when it does not exist. */
@@ -51,6 +48,9 @@ export function createStorage(log: (msg: string) => void): StorageService {
     },
     list(prefix: string): string[] {
       return S.list().filter((n: string) => n.indexOf(prefix) === 0);
+    },
+    free(): number {
+      return S.getFree();
     },
     compact(): void {
       // after the current turn, so the caller's other erases (a cleared setup's files) go too

@@ -6,14 +6,15 @@
 //  - getDetails() returns {status:"connected", ssid, authMode} or {status:<last disconnect reason>}.
 //  - disconnect(cb) may call back twice; getIP() returns {ip, netmask, gw, mac} (getIPInfo in
 //    jswrap_esp32_network.c: a callback, when given, is only queued besides).
-// The configured networks are kept here (ffsAddWifiConfiguration). Scan results are delivered through
-// scan's onDone, not queued for ffsGetWifiScanResult; attempts are neither queued for
-// ffsGetWifiConnectionAttempt nor handed to connect's onAttempt: firmware/wss records its attempts itself.
+// The configured networks are kept here (ffsAddWifiConfiguration). Scan results and attempts are
+// delivered through callbacks (scan's onDone, connect's onAttempt), not queued for ffsGetWifiScanResult /
+// ffsGetWifiConnectionAttempt: firmware/wss takes the list and records its attempts itself.
 import type {
   HalError,
   LogService,
   OnDone,
   WifiConfiguration,
+  WifiConnectionAttempt,
   WifiConnectionDetails,
   WifiScanResult,
   WifiSecurity,
@@ -166,8 +167,7 @@ export function createWifi(log: LogService, state?: WifiState): WifiService {
       if (s.cur && s.cur.ssid === opts.ssid) leave(done);
       else later(done);
     },
-    // (no onAttempt: firmware/wss records its attempts itself)
-    connect(opts: { ssid?: string; onDone: OnDone<WifiConnectionDetails> }): void {
+    connect(opts: { ssid?: string; onAttempt?: (a: WifiConnectionAttempt) => void; onDone: OnDone<WifiConnectionDetails> }): void {
       // the configured network named `ssid`, else the one with the lowest priority
       const c = s.list.filter((x) => opts.ssid === undefined || x.ssid === opts.ssid).sort((a, b) => a.priority - b.priority)[0];
       let problem = c ? configProblem(c) : 'not configured';
@@ -175,6 +175,7 @@ export function createWifi(log: LogService, state?: WifiState): WifiService {
       const timedOut: HalError = { code: 'WIFI_TIMEOUT', message: 'timeout' };
       const end = race<HalError | null>(CONNECT_TIMEOUT_MS, timedOut, (e) => {
         if (s.onJoin === end) s.onJoin = null;
+        if (c && opts.onAttempt) opts.onAttempt({ ssid: c.ssid, security: c.security, state: e ? 'FAILED' : 'ASSOCIATED' });
         if (e) {
           if (e === timedOut) {
             try {
