@@ -208,7 +208,7 @@ export function arrowify(code, map) {
           arrowTail(code, fn, edits);
           arrows++;
         }
-      } else if (fn.type === 'FunctionDeclaration' && fn.id && !fn.id.name.startsWith('$') &&
+      } else if (fn.type === 'FunctionDeclaration' && fn.id && !/^\$([0-9]*|[A-Z])$/.test(fn.id.name) &&
           parent && (parent.type === 'Program' || (parent.type === 'BlockStatement' && isFunction(a.parents.get(parent) || {}))) &&
           plainlyCalled(a, fn, built)) {
         edits.push({ start: fn.start, end: fn.id.end, text: 'var ' + fn.id.name + '=' });

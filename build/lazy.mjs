@@ -67,7 +67,7 @@ export const LAZY_DECLARATIONS = [
   // the DSS messages: only discovery's deviceDetails (and json-out's jsonString/obj) run at rest
   [/firmware\/wss\/messages\.ts$/, ['requestBody', 'reportPairs', 'scanEntryJson', 'attemptJson', 'typeLetter', 'badFields', 'parseResponse', 'unquote', 'parseCredential']],
   [/firmware\/wss\/json-out\.ts$/, ['quotedSsid', 'normalizeBssid']],
-  [/firmware\/wss\/wifi-join\.ts$/, ['checkConnectivity', 'wifiConfig', 'attempt']],
+  [/firmware\/wss\/wifi-join\.ts$/, ['checkConnectivity', 'wifiConfig']],
   // the WSS log helpers: setup's (the home path and discovery log with hal.log)
   [/firmware\/wss\/log\.ts$/, ['info', 'warn']],
   [/firmware\/wss\/config\.ts$/, ['configString', 'configPort', 'configFlag']],
@@ -76,7 +76,7 @@ export const LAZY_DECLARATIONS = [
   [/hal\/espruino\/index\.ts$/, ['keep']],
   [/hal\/espruino\/wifi\.ts$/, ['securityOf']],
   // the guide's error codes: setup's reports (the home network's rejoin logs the HAL's code)
-  [/firmware\/wss\/codes\.ts$/, ['TABLE', 'errorDetails', 'detailsForWifiError']],
+  [/firmware\/wss\/codes\.ts$/, ['TABLE', 'errorDetails']],
   // HMAC: the DRBG, the setup network's key and mesh; the records need SHA-256 alone
   [/firmware\/crypto\/sha256\.ts$/, ['keyBlock', 'hmacSha256']],
   // byte helpers of the setup protocols (the records use bytesToHex/utf8ToBytes, the seed check nothing)
@@ -92,7 +92,7 @@ export const LAZY_DECLARATIONS = [
   [/hal\/espruino\/net\.ts$/, ['drop']],
   [/firmware\/store\/record\.ts$/, ['slotText']],
   // WSS's setup path (a set-up board runs the home path only; the button's clear/reset evaluates it)
-  [/firmware\/wss\/index\.ts$/, ['tell', 'later', 'save', 'stopFlow', 'stopAp', 'stopAll', 'softAp', 'ffsOff', 'runFfs', 'forget', 'setupBoot', 'clearSetup', 'factoryReset']],
+  [/firmware\/wss\/index\.ts$/, ['tell', 'save', 'stopFlow', 'stopAp', 'stopAll', 'softAp', 'ffsOff', 'runFfs', 'forget', 'setupBoot', 'clearSetup', 'factoryReset']],
   // the unprovisioned node's machinery and the mesh factory reset (bootMesh stays: it decides at boot)
   [/firmware\/mesh\/index\.ts$/, ['beaconUntilProvisioned', 'meshFactoryReset', 'meshConfig', 'stopNothing']],
   // the button's clear setup and factory reset (and the maker's ffs.clearSetup/factoryReset)

@@ -32,7 +32,7 @@ function walk(dir: string, out: string[]): string[] {
   return out;
 }
 
-const files = walk(here, []).filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
+const files = walk(here, []).filter((f) => filters.length === 0 || filters.some((s) => path.relative(here, f).includes(s)));
 if (files.length === 0) {
   console.error('no test files matched ' + JSON.stringify(filters));
   process.exit(1);
