@@ -168,7 +168,7 @@ export function feReduce(r: Fe, a: Fe): void {
   do {
     carry(r);
     c = r[10] >> 16;
-    r[10] -= c * 65536;
+    r[10] &= 65535; // less c * 2^16
     r[0] += c;
     r[4] -= c;
     r[8] -= c;

@@ -50,7 +50,7 @@ export type Job<T> = () => [T] | undefined;
  */
 function formulas(): [(x: Fe, y: Fe) => boolean, (terms: Term[], len: number) => Job<Uint8Array | null>] {
   const t1 = fe(), t2 = fe(), t3 = fe(), t4 = fe(), t5 = fe(), t6 = fe();
-  const mul = feMul, lin = feLinN, linN = lin, isZero = feIsZero;
+  const mul = feMul, lin = feLinN, isZero = feIsZero;
 
   /** r = 2p (r may be p). dbl-2001-b: 8 products. Infinity stays infinity (Z3 = 2YZ = 0). */
   function ptDbl(r: Pt, p: Pt): void {
@@ -64,11 +64,11 @@ function formulas(): [(x: Fe, y: Fe) => boolean, (terms: Term[], len: number) =>
     mul(t5, Y, Z);
     lin(r[2], t5, 2, t5, 0); // Z3 = 2YZ
     mul(t5, t4, t4);
-    linN(r[0], t5, 9, t3, -8); // X3 = alpha^2 - 8 beta
+    lin(r[0], t5, 9, t3, -8); // X3 = alpha^2 - 8 beta
     lin(t5, t3, 4, r[0], -1);
     mul(t5, t4, t5);
     mul(t2, t2, t2);
-    linN(r[1], t5, 3, t2, -8); // Y3 = alpha (4 beta - X3) - 8 gamma^2
+    lin(r[1], t5, 3, t2, -8); // Y3 = alpha (4 beta - X3) - 8 gamma^2
   }
 
   /**
@@ -112,11 +112,11 @@ function formulas(): [(x: Fe, y: Fe) => boolean, (terms: Term[], len: number) =>
     mul(t3, t3, t5); // HHH
     mul(t5, t4, t4);
     lin(t5, t5, 1, t3, -1);
-    linN(r[0], t5, 1, t6, -2); // X3 = R^2 - HHH - 2V
+    lin(r[0], t5, 1, t6, -2); // X3 = R^2 - HHH - 2V
     lin(t6, t6, 1, r[0], -1);
     mul(t6, t4, t6);
     mul(t2, p[1], t3);
-    linN(r[1], t6, 1, t2, -1); // Y3 = R(V - X3) - Y1 HHH
+    lin(r[1], t6, 1, t2, -1); // Y3 = R(V - X3) - Y1 HHH
   }
 
   /** Is affine (x, y) (Montgomery form) on y^2 = x^3 - 3x + b ? */
