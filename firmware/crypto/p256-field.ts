@@ -135,7 +135,7 @@ export const feMul: Mul = montMul(PS, 1);
 
 /** a < b for standard limbs (each in [0, 2^24)). */
 export function feLess(a: Fe, b: Fe): boolean {
-  for (let i = 10; i >= 0; i--) if (a[i] !== b[i]) return a[i] < b[i];
+  for (let i = 11; i--; ) if (a[i] !== b[i]) return a[i] < b[i];
   return false;
 }
 

@@ -83,11 +83,10 @@ function formulas(): [(x: Fe, y: Fe) => boolean, (terms: Term[], len: number) =>
   }
 
   /**
-   * r = p + q, or p - q when `neg`, for an affine q (x, y; its Z is not read): the mixed addition, 11
+   * r = p + sg q (sg = 1 or -1), for an affine q (x, y; its Z is not read): the mixed addition, 11
    * products. Every q here is affine: a table entry, or a base point from bytes. r may be p.
    */
-  function ptAdd(r: Pt, p: Pt, q: Pt, neg?: boolean): void {
-    const sg = neg ? -1 : 1;
+  function ptAdd(r: Pt, p: Pt, q: Pt, sg: number): void {
     const z = p[2];
     if (isInf(p)) {
       r[0].set(q[0]);
@@ -159,16 +158,16 @@ function formulas(): [(x: Fe, y: Fe) => boolean, (terms: Term[], len: number) =>
           if (term[1]) {
             if (n < 32) {
               j = 0;
-              for (let b = 7; b >= 0; b--) j = j * 2 + bits(k, n + 32 * b);
+              for (let b = 8; b--; ) j = j * 2 + bits(k, n + 32 * b);
               if (j) {
                 fromBytes(d2[0], term[1], j * 64 - 64);
                 fromBytes(d2[1], term[1], j * 64 - 32);
-                ptAdd(R, R, d2);
+                ptAdd(R, R, d2, 1);
               }
             }
           } else {
             j = bits(nafs[t], n + 1) - bits(k, n + 1);
-            if (j) ptAdd(R, R, term[2] as Pt, j < 0);
+            if (j) ptAdd(R, R, term[2] as Pt, j); // j = +-1
           }
         }
         n--;
