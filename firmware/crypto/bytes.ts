@@ -104,7 +104,7 @@ export function utf8ToBytes(s: string): Uint8Array {
     }
     // n continuation octets of 6 bits each; the lead octet is 0xc0, 0xe0 or 0xf0 with the top bits
     let n = c < 0x80 ? 0 : c < 0x800 ? 1 : c < 0x10000 ? 2 : 3;
-    out.push(n ? ((0xff00 >> (n + 1)) & 0xff) | (c >> (6 * n)) : c);
+    out.push(n ? ((0xff80 >> n) & 0xff) | (c >> (6 * n)) : c);
     while (n--) out.push(0x80 | ((c >> (6 * n)) & 63));
   }
   return new Uint8Array(out);

@@ -44,7 +44,7 @@ export function fe(): Fe {
 
 /** 32 big-endian bytes at b[off..] to limbs (plain integer in [0, 2^256), standard limbs). */
 export function feFromBytes(r: Fe, b: Uint8Array, off: number): void {
-  for (let i = 0; i < 11; i++) {
+  for (let i = 11; i--; ) {
     const k = off + 31 - 3 * i;
     r[i] = b[k] + b[k - 1] * 256 + (i < 10 ? b[k - 2] * 65536 : 0); // limb 10 has 16 bits
   }
@@ -207,7 +207,7 @@ feToMont(ONE, PLAIN_ONE);
 
 /** Canonical limbs (value < 2^256) to 32 big-endian bytes at out[off..]. */
 export function feToBytes(out: Uint8Array, off: number, a: Fe): void {
-  for (let i = 0; i < 11; i++) {
+  for (let i = 11; i--; ) {
     const k = off + 31 - 3 * i;
     const v = a[i];
     out[k] = v; // stores keep the low 8 bits

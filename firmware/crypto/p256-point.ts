@@ -175,7 +175,7 @@ function formulas(): [(x: Fe, y: Fe) => boolean, (terms: Term[], len: number) =>
       }
       if (isInf(R)) return [null];
       if (bit >= 0) {
-        for (j = 0; j < 16; j++) powStep(inv, R[2], PM2, bit--, mul); // Z^(p-2) = 1/Z (Fermat)
+        for (j = 16; j--; ) powStep(inv, R[2], PM2, bit--, mul); // Z^(p-2) = 1/Z (Fermat)
         return;
       }
       // x = X / Z^2, y = Y / Z^3, out of the Montgomery domain, canonical

@@ -102,7 +102,7 @@ function map<A, B>(job: Job<A>, f: (a: A) => B): Job<B> {
 function toPoint(pub: Uint8Array): Pt | null {
   if (!pub || pub.length !== 64) return null;
   const p = [fe(), fe()];
-  for (let i = 0; i < 2; i++) {
+  for (let i = 2; i--; ) {
     feFromBytes(p[i], pub, 32 * i);
     if (!feLess(p[i], P)) return null;
     feToMont(p[i], p[i]);
@@ -347,7 +347,7 @@ export function useTable(key: Uint8Array | 'G', table: Uint8Array | null): void 
   if (!table) return;
   len(table, TABLE_BYTES, 'table');
   const x = fe();
-  for (let k = 0; k < 2; k++) {
+  for (let k = 2; k--; ) {
     feFromBytes(x, table, 32 * k);
     feLinN(x, x, 1, base[k], -1);
     check(feIsZero(x), 'table for this key');
