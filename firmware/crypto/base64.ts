@@ -22,7 +22,8 @@ export function base64Encode(bytes: Uint8Array): string {
 export function base64Decode(str: string): Uint8Array | null {
   const n = str.length;
   if (n % 4) return null;
-  const pad = str.charAt(n - 1) !== '=' ? 0 : str.charAt(n - 2) === '=' ? 2 : 1;
+  // (an '=' second to last before another character is then inside the loop, and refused there)
+  const pad = +(str.charAt(n - 1) === '=') + +(str.charAt(n - 2) === '=');
   const out = new Uint8Array((n / 4) * 3 - pad);
   // 6 bits in per character, a byte out whenever 8 are there (at most 12 are ever held)
   let w = 0;

@@ -10,7 +10,7 @@ export function base85Encode(bytes: Uint8Array): string {
   for (let i = 0; i < bytes.length; i += 4) {
     let v = bytes[i] * 16777216 + bytes[i + 1] * 65536 + bytes[i + 2] * 256 + bytes[i + 3];
     let group = '';
-    for (let j = 0; j < 5; j++) {
+    for (let j = 5; j--; ) {
       const d = v % 85;
       group = B85.charAt(d) + group;
       v = (v - d) / 85;

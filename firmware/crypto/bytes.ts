@@ -8,7 +8,7 @@ export const HEX_DIGITS = /^[0-9a-fA-F]*$/;
 export function hexToBytes(hex: string): Uint8Array {
   if (hex.length % 2 || !HEX_DIGITS.test(hex)) throw new Error('bytes: bad hex');
   const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(2 * i, 2), 16);
+  for (let i = out.length; i--; ) out[i] = parseInt(hex.substr(2 * i, 2), 16);
   return out;
 }
 
@@ -20,7 +20,7 @@ export function wordBE(b: Uint8Array, i: number): number {
 /** A non-negative integer below 2^53 as 8 big-endian bytes (arithmetic: exact beyond 2^32). */
 export function u64BE(n: number): Uint8Array {
   const b = new Uint8Array(8);
-  for (let i = 7; i >= 0; i--) {
+  for (let i = 8; i--; ) {
     b[i] = n % 256;
     n = Math.floor(n / 256);
   }
@@ -37,12 +37,9 @@ export function bytesToHex(b: Uint8Array): string {
 /** Concatenate a list of byte strings or plain byte arrays (an array, not rest parameters) into a new Uint8Array. */
 export function concatBytes(list: ArrayLike<number>[]): Uint8Array {
   let n = 0, i;
-  for (i = 0; i < list.length; i++) n += list[i].length;
+  for (i = list.length; i--; ) n += list[i].length;
   const out = new Uint8Array(n);
-  for (n = i = 0; i < list.length; i++) {
-    out.set(list[i], n);
-    n += list[i].length;
-  }
+  for (i = list.length; i--; ) out.set(list[i], (n -= list[i].length)); // from the end
   return out;
 }
 
@@ -53,7 +50,7 @@ export function concatBytes(list: ArrayLike<number>[]): Uint8Array {
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
+  for (let i = a.length; i--; ) d |= a[i] ^ b[i];
   return !d;
 }
 
@@ -70,7 +67,7 @@ export function copyBytes(b: Uint8Array): Uint8Array {
 /** Characters 0..255 of a binary string to bytes (higher code units keep their low 8 bits). */
 export function binaryStringToBytes(s: string): Uint8Array {
   const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i); // stores keep the low 8 bits
+  for (let i = s.length; i--; ) out[i] = s.charCodeAt(i); // stores keep the low 8 bits
   return out;
 }
 
@@ -104,7 +101,7 @@ export function utf8ToBytes(s: string): Uint8Array {
     }
     // n continuation octets of 6 bits each; the lead octet is 0xc0, 0xe0 or 0xf0 with the top bits
     let n = c < 0x80 ? 0 : c < 0x800 ? 1 : c < 0x10000 ? 2 : 3;
-    out.push(n ? ((0xff00 >> (n + 1)) & 0xff) | (c >> (6 * n)) : c);
+    out.push(n ? ((0xff80 >> n) & 0xff) | (c >> (6 * n)) : c);
     while (n--) out.push(0x80 | ((c >> (6 * n)) & 63));
   }
   return new Uint8Array(out);

@@ -55,7 +55,7 @@ function ccm(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array | undefined, m:
     head.set(aad as Uint8Array, 18);
   }
   for (let p = 0; p < head.length; p += 16) {
-    for (let j = 0; j < 16; j++) x[j] ^= head[p + j];
+    for (let j = 16; j--; ) x[j] ^= head[p + j];
     e(x, x);
   }
   // The payload, block by block: CTR from counter 1, and the CBC-MAC over the plaintext (its zero
@@ -71,7 +71,7 @@ function ccm(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array | undefined, m:
   }
   block(ctr, L - 1, 0);
   e(ctr, s);
-  for (let j = 0; j < m; j++) out[n + j] = x[j] ^ s[j];
+  for (let j = m; j--; ) out[n + j] = x[j] ^ s[j];
   e();
   s.fill(0);
   x.fill(0);

@@ -24,9 +24,9 @@ export function aesCmac(key: Uint8Array, message: Uint8Array): Uint8Array {
   dbl(sub); // K1
   if (!complete) dbl(sub); // K2
   const last = m.length - 16;
-  for (let i = 0; i < 16; i++) m[last + i] ^= sub[i];
+  for (let i = 16; i--; ) m[last + i] ^= sub[i];
   for (let p = 0; p < m.length; p += 16) {
-    for (let i = 0; i < 16; i++) x[i] ^= m[p + i];
+    for (let i = 16; i--; ) x[i] ^= m[p + i];
     k(x, x);
   }
   k();

@@ -44,7 +44,7 @@ export function fe(): Fe {
 
 /** 32 big-endian bytes at b[off..] to limbs (plain integer in [0, 2^256), standard limbs). */
 export function feFromBytes(r: Fe, b: Uint8Array, off: number): void {
-  for (let i = 0; i < 11; i++) {
+  for (let i = 11; i--; ) {
     const k = off + 31 - 3 * i;
     r[i] = b[k] + b[k - 1] * 256 + (i < 10 ? b[k - 2] * 65536 : 0); // limb 10 has 16 bits
   }
@@ -135,7 +135,7 @@ export const feMul: Mul = montMul(PS, 1);
 
 /** a < b for standard limbs (each in [0, 2^24)). */
 export function feLess(a: Fe, b: Fe): boolean {
-  for (let i = 10; i >= 0; i--) if (a[i] !== b[i]) return a[i] < b[i];
+  for (let i = 11; i--; ) if (a[i] !== b[i]) return a[i] < b[i];
   return false;
 }
 
@@ -168,7 +168,7 @@ export function feReduce(r: Fe, a: Fe): void {
   do {
     carry(r);
     c = r[10] >> 16;
-    r[10] -= c * 65536;
+    r[10] &= 65535; // less c * 2^16
     r[0] += c;
     r[4] -= c;
     r[8] -= c;
@@ -207,7 +207,7 @@ feToMont(ONE, PLAIN_ONE);
 
 /** Canonical limbs (value < 2^256) to 32 big-endian bytes at out[off..]. */
 export function feToBytes(out: Uint8Array, off: number, a: Fe): void {
-  for (let i = 0; i < 11; i++) {
+  for (let i = 11; i--; ) {
     const k = off + 31 - 3 * i;
     const v = a[i];
     out[k] = v; // stores keep the low 8 bits

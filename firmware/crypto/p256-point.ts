@@ -50,7 +50,7 @@ export type Job<T> = () => [T] | undefined;
  */
 function formulas(): [(x: Fe, y: Fe) => boolean, (terms: Term[], len: number) => Job<Uint8Array | null>] {
   const t1 = fe(), t2 = fe(), t3 = fe(), t4 = fe(), t5 = fe(), t6 = fe();
-  const mul = feMul, lin = feLinN, linN = lin, isZero = feIsZero;
+  const mul = feMul, lin = feLinN, isZero = feIsZero;
 
   /** r = 2p (r may be p). dbl-2001-b: 8 products. Infinity stays infinity (Z3 = 2YZ = 0). */
   function ptDbl(r: Pt, p: Pt): void {
@@ -64,11 +64,11 @@ function formulas(): [(x: Fe, y: Fe) => boolean, (terms: Term[], len: number) =>
     mul(t5, Y, Z);
     lin(r[2], t5, 2, t5, 0); // Z3 = 2YZ
     mul(t5, t4, t4);
-    linN(r[0], t5, 9, t3, -8); // X3 = alpha^2 - 8 beta
+    lin(r[0], t5, 9, t3, -8); // X3 = alpha^2 - 8 beta
     lin(t5, t3, 4, r[0], -1);
     mul(t5, t4, t5);
     mul(t2, t2, t2);
-    linN(r[1], t5, 3, t2, -8); // Y3 = alpha (4 beta - X3) - 8 gamma^2
+    lin(r[1], t5, 3, t2, -8); // Y3 = alpha (4 beta - X3) - 8 gamma^2
   }
 
   /**
@@ -83,11 +83,10 @@ function formulas(): [(x: Fe, y: Fe) => boolean, (terms: Term[], len: number) =>
   }
 
   /**
-   * r = p + q, or p - q when `neg`, for an affine q (x, y; its Z is not read): the mixed addition, 11
+   * r = p + sg q (sg = 1 or -1), for an affine q (x, y; its Z is not read): the mixed addition, 11
    * products. Every q here is affine: a table entry, or a base point from bytes. r may be p.
    */
-  function ptAdd(r: Pt, p: Pt, q: Pt, neg?: boolean): void {
-    const sg = neg ? -1 : 1;
+  function ptAdd(r: Pt, p: Pt, q: Pt, sg: number): void {
     const z = p[2];
     if (isInf(p)) {
       r[0].set(q[0]);
@@ -112,11 +111,11 @@ function formulas(): [(x: Fe, y: Fe) => boolean, (terms: Term[], len: number) =>
     mul(t3, t3, t5); // HHH
     mul(t5, t4, t4);
     lin(t5, t5, 1, t3, -1);
-    linN(r[0], t5, 1, t6, -2); // X3 = R^2 - HHH - 2V
+    lin(r[0], t5, 1, t6, -2); // X3 = R^2 - HHH - 2V
     lin(t6, t6, 1, r[0], -1);
     mul(t6, t4, t6);
     mul(t2, p[1], t3);
-    linN(r[1], t6, 1, t2, -1); // Y3 = R(V - X3) - Y1 HHH
+    lin(r[1], t6, 1, t2, -1); // Y3 = R(V - X3) - Y1 HHH
   }
 
   /** Is affine (x, y) (Montgomery form) on y^2 = x^3 - 3x + b ? */
@@ -159,16 +158,16 @@ function formulas(): [(x: Fe, y: Fe) => boolean, (terms: Term[], len: number) =>
           if (term[1]) {
             if (n < 32) {
               j = 0;
-              for (let b = 7; b >= 0; b--) j = j * 2 + bits(k, n + 32 * b);
+              for (let b = 8; b--; ) j = j * 2 + bits(k, n + 32 * b);
               if (j) {
                 fromBytes(d2[0], term[1], j * 64 - 64);
                 fromBytes(d2[1], term[1], j * 64 - 32);
-                ptAdd(R, R, d2);
+                ptAdd(R, R, d2, 1);
               }
             }
           } else {
             j = bits(nafs[t], n + 1) - bits(k, n + 1);
-            if (j) ptAdd(R, R, term[2] as Pt, j < 0);
+            if (j) ptAdd(R, R, term[2] as Pt, j); // j = +-1
           }
         }
         n--;
@@ -176,7 +175,7 @@ function formulas(): [(x: Fe, y: Fe) => boolean, (terms: Term[], len: number) =>
       }
       if (isInf(R)) return [null];
       if (bit >= 0) {
-        for (j = 0; j < 16; j++) powStep(inv, R[2], PM2, bit--, mul); // Z^(p-2) = 1/Z (Fermat)
+        for (j = 16; j--; ) powStep(inv, R[2], PM2, bit--, mul); // Z^(p-2) = 1/Z (Fermat)
         return;
       }
       // x = X / Z^2, y = Y / Z^3, out of the Montgomery domain, canonical

@@ -69,7 +69,7 @@ export function snInvJob(a: Fe): () => [Fe] | undefined {
   nMul(am, a, R2N);
   r.set(am); // the exponent's top bit is 1
   return () => {
-    for (let j = 0; j < 16 && i >= 0; j++) powStep(r, am, NM2, i--, nMul);
+    for (let j = 16; j-- && i >= 0; ) powStep(r, am, NM2, i--, nMul);
     if (i < 0) {
       snCanon(r);
       return [r];

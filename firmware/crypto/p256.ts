@@ -36,15 +36,16 @@ export interface SliceOptions<T> {
   stepsPerSlice?: number;
 }
 
+/** Throws "p256: bad <what>" unless ok. */
 function check(ok: boolean, what: string): void {
-  if (!ok) throw new Error('p256: ' + what);
+  if (!ok) throw new Error('p256: bad ' + what);
 }
 
 const RANDOM = 'random bytes';
 
 /** b is n bytes long, else throws "p256: bad <what>". */
 function len(b: Uint8Array, n: number, what: string): void {
-  check(!!b && b.length === n, 'bad ' + what);
+  check(!!b && b.length === n, what);
 }
 
 function run<T>(job: Job<T>): T {
@@ -101,7 +102,7 @@ function map<A, B>(job: Job<A>, f: (a: A) => B): Job<B> {
 function toPoint(pub: Uint8Array): Pt | null {
   if (!pub || pub.length !== 64) return null;
   const p = [fe(), fe()];
-  for (let i = 0; i < 2; i++) {
+  for (let i = 2; i--; ) {
     feFromBytes(p[i], pub, 32 * i);
     if (!feLess(p[i], P)) return null;
     feToMont(p[i], p[i]);
@@ -124,7 +125,7 @@ function baseOf(key: Uint8Array | string): Pt {
   // literal inside the function stays in flash (a module-level string of it held 10 JsVars)
   if (!G) G = toPoint(base64Decode('axfR8uEsQkf4vOblY6RA8ncDfYEt6zOg9KE5RdiYwpZP40Li/hp/m47n60p8D54WK84zV2sxXs7LtkBoN79R9Q==') as Uint8Array);
   const p = key === 'G' ? G : toPoint(key as Uint8Array);
-  check(!!p, 'bad public key');
+  check(!!p, 'public key');
   return p as Pt;
 }
 
@@ -134,7 +135,7 @@ function term(k: Fe, key: Uint8Array | string, p?: Pt): Term {
 }
 
 function scalar(priv: Uint8Array): Fe {
-  check(!!priv && priv.length === 32 && snInRange(priv), 'bad private key'); // 32 bytes in [1, n-1]
+  check(!!priv && priv.length === 32 && snInRange(priv), 'private key'); // 32 bytes in [1, n-1]
   return snFrom(priv);
 }
 
@@ -178,7 +179,7 @@ function keyPairJob(o: KeyPairIn): Job<KeyPair> {
       return map(mulJob([term(snFrom(d), 'G')], 64), (q) => ({ privateKey: d, publicKey: q as Uint8Array }));
     }
   }
-  return check(false, 'bad ' + RANDOM) as never;
+  return check(false, RANDOM) as never;
 }
 
 export function generateKeyPair(randomBytes: RandomBytes): KeyPair {
@@ -346,10 +347,10 @@ export function useTable(key: Uint8Array | 'G', table: Uint8Array | null): void 
   if (!table) return;
   len(table, TABLE_BYTES, 'table');
   const x = fe();
-  for (let k = 0; k < 2; k++) {
+  for (let k = 2; k--; ) {
     feFromBytes(x, table, 32 * k);
     feLinN(x, x, 1, base[k], -1);
-    check(feIsZero(x), 'table/key mismatch');
+    check(feIsZero(x), 'table for this key');
   }
   tables[keyName(key)] = table;
 }

@@ -115,7 +115,7 @@ export const NO_NATIVE = 'no native crypto: build with --js-crypto';
 /** `pad` xor the key zero-padded to 64 bytes (a read past its end is undefined, and undefined ^ pad is pad), then `data`. */
 function keyBlock(k: Uint8Array, pad: number, data: Uint8Array): Uint8Array {
   const m = new Uint8Array(64 + data.length);
-  for (let i = 0; i < 64; i++) m[i] = k[i] ^ pad;
+  for (let i = 64; i--; ) m[i] = k[i] ^ pad;
   m.set(data, 64);
   return m;
 }

@@ -39,7 +39,7 @@ export function detectNativeCrypto(): { sha256: boolean; aes: boolean } {
       // FIPS 197 Appendix C.1: key 000102..0f, plaintext 001122..ff, ciphertext 69c4e0d8...70b4c55a
       const key = new Uint8Array(16);
       const block = new Uint8Array(16);
-      for (let i = 0; i < 16; i++) block[i] = 17 * (key[i] = i);
+      for (let i = 16; i--; ) block[i] = 17 * (key[i] = i);
       if (base64Encode(aes(key, block)) === 'acTg2Gp7BDDYzbeAcLTFWg==') nativeAes = aes;
     } catch (e) {
       // the same for nativeAes
