@@ -12,6 +12,7 @@ import { flashBoard, uploadScript, type FlashSummary } from './flasher';
 import { BOOT_LINE } from '../firmware/app';
 import { TARGET_ESPRUINO } from '../firmware/version';
 import { runMkdevice } from './mkdevice';
+import { pretokenise } from './pretokenise';
 import { LogDecoder, dictionaryForBundle, loadDictionary } from '../build/logcodes.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -25,6 +26,8 @@ const FLASH_HELP = `usage: npm run flash -- --port <serial-port | tcp://host:por
   --allow-missing M,.. accept these missing built-in modules (testing)
   --any-version        accept any Espruino version
   --no-tables          do not write precomputed P-256 tables
+  --pretokenise        store the app pretokenised (EspruinoTools' pretokeniser: about 10% smaller in
+                       Storage; the log dictionary stays dist/firmware.logs.json)
   --dry-run --out DIR  write exactly what would be sent into DIR; no board needed
   --verbose            show EspruinoTools' log (file contents redacted)`;
 
@@ -79,6 +82,7 @@ async function flashCommand(argv: string[]): Promise<void> {
         'allow-missing': { type: 'string' },
         'any-version': { type: 'boolean' },
         'no-tables': { type: 'boolean' },
+        pretokenise: { type: 'boolean' },
         'dry-run': { type: 'boolean' },
         out: { type: 'string' },
         verbose: { type: 'boolean' },
@@ -109,6 +113,8 @@ async function flashCommand(argv: string[]): Promise<void> {
   const bundle = new Uint8Array(readFileSync(bundlePath));
   if (bundle.length === 0) throw new FlashError('bundle', `the bundle ${bundlePath} is empty`);
   const metafile = bundlePath.replace(/\.js$/, '.meta.json');
+  // what the board stores: the bundle, or its pretokenised form (flash/pretokenise.ts)
+  const app = a.pretokenise ? await pretokenise(bundle) : bundle;
   // the log dictionary beside the bundle (build/logcodes.mjs): the boot line and output in words
   const logs = dictionaryForBundle(bundlePath);
   if (logs.note) process.stderr.write(`warning: ${logs.note}\n`);
@@ -124,7 +130,7 @@ async function flashCommand(argv: string[]): Promise<void> {
 
   if (a['dry-run']) {
     const out = path.resolve(a.out!);
-    const files = buildStorageImage({ bundle, identity, config, tables });
+    const files = buildStorageImage({ bundle: app, identity, config, tables });
     mkdirSync(path.join(out, 'storage'), { recursive: true });
     const manifest = files.map((f, i) => {
       const file = path.join(out, 'storage', f.name);
@@ -150,7 +156,7 @@ async function flashCommand(argv: string[]): Promise<void> {
     port: a.port!,
     baud,
     identity,
-    bundle,
+    bundle: app,
     config,
     tables,
     bootLine: BOOT_LINE,

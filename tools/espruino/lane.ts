@@ -40,7 +40,8 @@ const HELP = `usage: npm run test:espruino -- [options]      (the interpreter: E
   --no-record        do not write the measurements file
   --samples FILE     write every memory sample (ms after the boot line, usage, live) and the flows' stages as JSON
   --keep             keep the working directory (Storage file, logs)
-  --verbose          print every console line of the interpreter and every world event`;
+  --verbose          print every console line of the interpreter and every world event
+  --pretokenise      flash the app pretokenised (npm run flash -- --pretokenise)`;
 
 /** The home network the simulated DSS hands over. */
 const HOME = { ssid: 'lane-home', passphrase: 'correct horse 42' };
@@ -179,7 +180,7 @@ interface FlowsResult {
   air?: Record<string, number>;
 }
 
-async function flows(info: InterpreterInfo, work: string, bundle: string, which: Set<string>, timeoutS: number, verbose: boolean, log: (s: string) => void): Promise<FlowsResult> {
+async function flows(info: InterpreterInfo, work: string, bundle: string, which: Set<string>, timeoutS: number, verbose: boolean, log: (s: string) => void, pretokenised = false): Promise<FlowsResult> {
   const dir = path.join(work, 'board');
   mkdirSync(dir, { recursive: true });
   // 1. a device identity, made by the project's own tool
@@ -264,6 +265,7 @@ async function flows(info: InterpreterInfo, work: string, bundle: string, which:
       const code = await runNode([
         'flash/cli.ts', 'flash', '--port', `tcp://127.0.0.1:${TELNET_PORT}`, '--device', identityPath,
         '--allow-board', info.board, '--allow-missing', 'Wifi', '--config', cfgFile, '--boot-timeout', '120', '--bundle', bundle,
+        ...(pretokenised ? ['--pretokenise'] : []),
       ], {
         cwd: root,
         onLine: (l) => {
@@ -364,6 +366,7 @@ async function main(): Promise<number> {
         samples: { type: 'string' },
         keep: { type: 'boolean' },
         verbose: { type: 'boolean' },
+        pretokenise: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -408,7 +411,7 @@ async function main(): Promise<number> {
       ok &&= r.ok;
     }
     if (only.has('flows')) {
-      const r = await flows(info, work, bundle, which, timeoutS, !!a.verbose, log);
+      const r = await flows(info, work, bundle, which, timeoutS, !!a.verbose, log, !!a.pretokenise);
       result.flowsRun = [...which];
       result.flows = { ...r, samples: undefined, bootAt: undefined, sampleCount: r.samples.length };
       if (a.samples) {
