@@ -26,7 +26,7 @@ const FLASH_HELP = `usage: npm run flash -- --port <serial-port | tcp://host:por
   --allow-missing M,.. accept these missing built-in modules (testing)
   --any-version        accept any Espruino version
   --no-tables          do not write precomputed P-256 tables
-  --pretokenise        store the app pretokenised (EspruinoTools' pretokeniser: about 10% smaller in
+  --pretokenise        write the app pretokenised (EspruinoTools' pretokeniser: about 10% smaller in
                        Storage; the log dictionary stays dist/firmware.logs.json)
   --dry-run --out DIR  write exactly what would be sent into DIR; no board needed
   --verbose            show EspruinoTools' log (file contents redacted)`;

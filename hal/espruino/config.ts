@@ -13,7 +13,7 @@ import { halError } from './unavailable';
 
 const EXPIRES_KEY = '#registrationExpiresAt';
 
-/** The DER prefix of a P-256 SubjectPublicKeyInfo as a binary string (firmware/crypto/der.ts SPKI_HEAD). */
+/** The DER prefix of a P-256 SubjectPublicKeyInfo (26 bytes, then 04) as a binary string (firmware/crypto/der.ts SPKI_HEAD holds the same 27 bytes as base64). */
 const SPKI_PREFIX = atob('MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgA=');
 
 /** The first P-256 SubjectPublicKeyInfo (91 bytes) inside a DER blob as a binary string (the leaf certificate comes first). */
