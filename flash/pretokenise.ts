@@ -27,10 +27,23 @@ export async function pretokenise(bundle: Uint8Array): Promise<Uint8Array> {
   }
   if (typeof out !== 'string' || !out.length || out.length >= source.length) throw new FlashError('bundle', 'cannot pretokenise the bundle (EspruinoTools returned nothing shorter)');
   // the same tokens as the bundle, checked with acorn (the token words from EspruinoTools' untokenise)
-  const back = detokenise(out, (ch: string) => String(E.Plugins.Pretokenise.untokenise(ch)).trim());
+  const words: string[] = [];
+  for (let b = 0x8a; b < 0xd1; b++) words[b] = String(E.Plugins.Pretokenise.untokenise(String.fromCharCode(b))).trim();
+  const back = detokenise(out, words);
   const differ = firstDifference(source, back);
   if (differ) throw new FlashError('bundle', 'cannot pretokenise: the tokens differ from the bundle\'s at ' + differ);
   return new Uint8Array(Buffer.from(out, 'latin1'));
+}
+
+/**
+ * Bytes of the raw item (string 0xD1/0xD2, integer 0xD3-0xD5) that starts at `i` of a pretokenised text,
+ * or 0 when none starts there (src/jslex.c reads them this way).
+ */
+function rawLength(t: string, i: number): number {
+  const c = t.charCodeAt(i);
+  if (c === 0xd1) return 2 + t.charCodeAt(i + 1);
+  if (c === 0xd2) return 3 + (t.charCodeAt(i + 1) | (t.charCodeAt(i + 2) << 8));
+  return c === 0xd3 ? 1 : c === 0xd4 ? 2 : c === 0xd5 ? 3 : 0;
 }
 
 /**
@@ -42,19 +55,13 @@ export async function pretokenise(bundle: Uint8Array): Promise<Uint8Array> {
 function separateSigns(t: string): string {
   let out = '';
   for (let i = 0; i < t.length; i++) {
+    const n = rawLength(t, i);
+    if (n) {
+      out += t.substring(i, i + n);
+      i += n - 1;
+      continue;
+    }
     const c = t.charCodeAt(i);
-    if (c === 0xd1 || c === 0xd2) {
-      const n = c === 0xd1 ? 2 + t.charCodeAt(i + 1) : 3 + (t.charCodeAt(i + 1) | (t.charCodeAt(i + 2) << 8));
-      out += t.substring(i, i + n);
-      i += n - 1;
-      continue;
-    }
-    if (c === 0xd4 || c === 0xd5) {
-      const n = c === 0xd4 ? 2 : 3;
-      out += t.substring(i, i + n);
-      i += n - 1;
-      continue;
-    }
     out += t[i];
     if ((c === 0x2b || c === 0x2d) && t.charCodeAt(i + 1) === c) out += ' ';
   }
@@ -63,26 +70,21 @@ function separateSigns(t: string): string {
 
 /**
  * The pretokenised text as JavaScript again, as the board's lexer reads it (src/jslex.c): raw strings,
- * raw integers signed (EspruinoTools' untokenise reads them unsigned), token bytes as their words.
+ * raw integers signed (EspruinoTools' untokenise reads them unsigned), token bytes as their words
+ * (`words[byte]`).
  */
-function detokenise(t: string, word: (ch: string) => string): string {
+function detokenise(t: string, words: string[]): string {
   let out = '';
   for (let i = 0; i < t.length; i++) {
     const c = t.charCodeAt(i);
-    if (c === 0xd1 || c === 0xd2) {
-      const head = c === 0xd1 ? 2 : 3;
-      const n = c === 0xd1 ? t.charCodeAt(i + 1) : t.charCodeAt(i + 1) | (t.charCodeAt(i + 2) << 8);
-      out += JSON.stringify(t.substring(i + head, i + head + n));
-      i += head + n - 1;
-    } else if (c === 0xd3) out += ' 0 ';
-    else if (c === 0xd4) {
-      out += ' ' + ((t.charCodeAt(i + 1) << 24) >> 24) + ' ';
-      i += 1;
-    } else if (c === 0xd5) {
-      out += ' ' + (((t.charCodeAt(i + 1) | (t.charCodeAt(i + 2) << 8)) << 16) >> 16) + ' ';
-      i += 2;
-    } else if (c >= 0x8a) out += ' ' + word(t[i]) + ' ';
+    const n = rawLength(t, i);
+    if (c === 0xd1 || c === 0xd2) out += JSON.stringify(t.substring(i + (c === 0xd1 ? 2 : 3), i + n));
+    else if (n) {
+      const v = n === 1 ? 0 : n === 2 ? (t.charCodeAt(i + 1) << 24) >> 24 : ((t.charCodeAt(i + 1) | (t.charCodeAt(i + 2) << 8)) << 16) >> 16;
+      out += ' ' + v + ' ';
+    } else if (c >= 0x8a) out += ' ' + words[c] + ' ';
     else out += t[i];
+    if (n) i += n - 1;
   }
   return out;
 }
@@ -99,10 +101,8 @@ function firstDifference(a: string, b: string): string {
 
 function tokens(code: string): string[] {
   const list: string[] = [];
-  // (after `0;` the bundle's "use strict" is no directive: untokenise writes NUL as \0, an octal escape to strict mode)
-  const text = '0;' + code;
-  for (const t of acorn.tokenizer(text, { ecmaVersion: 2020 })) {
-    const v = t.type.label === 'num' ? String(t.value) : t.type.label === 'string' ? JSON.stringify(t.value) : t.type.label === 'regexp' ? String(t.value.value) : text.slice(t.start, t.end);
+  for (const t of acorn.tokenizer(code, { ecmaVersion: 2020 }) as Iterable<acorn.Token & { value: any }>) {
+    const v = t.type.label === 'num' ? String(t.value) : t.type.label === 'string' ? JSON.stringify(t.value) : t.type.label === 'regexp' ? String(t.value.value) : code.slice(t.start, t.end);
     list.push(t.type.label + ':' + v);
   }
   // the tokeniser stores atob("...") as the decoded raw string (the same value on the board)
