@@ -38,7 +38,7 @@ export const TERSER_OPTIONS = Object.freeze({
   format: { ecma: 5, comments: false },
 });
 
-/** Run terser over `code` (with its source map `map`, string or object); returns { code, map, saved }. */
+/** Run terser over `code` (with its source map `map`, string or object); returns { code, map }. */
 export async function terse(code, map) {
   const input = typeof map === 'string' ? JSON.parse(map) : map;
   const out = await minify(code, {
@@ -49,5 +49,5 @@ export async function terse(code, map) {
     sourceMap: input ? { content: input, asObject: true, includeSources: true } : false,
   });
   if (typeof out.code !== 'string') throw new Error('terser: no output');
-  return { code: out.code, map: input ? out.map : null, saved: code.length - out.code.length };
+  return { code: out.code, map: input ? out.map : null };
 }
