@@ -12,7 +12,7 @@ import { unprovisionedBeacon, pbGattAdvertisement, uriHash } from './ad';
 import { createPbAdv, type PbAdv } from './pb-adv';
 import { createPbGatt, type PbGatt } from './pb-gatt';
 import { createSession, type Session } from './prov';
-import { capabilitiesParams, ALG_BIT_CMAC } from './pdu';
+import { capabilitiesParams, ALG_BIT_CMAC, ALG_BIT_HMAC } from './pdu';
 import { createKeyHolder } from './keys';
 import { firmwareEcc, type MeshEcc } from './ecc';
 import { parseIdentity, type MeshConfig, type MeshIdentity } from './identity';
@@ -117,7 +117,7 @@ function beaconUntilProvisioned(hal: Hal, opts: MeshOptions, state: MeshState, c
   const bits = want === 'both' ? 3 : want === 'pb-adv' ? 1 : want === 'pb-gatt' ? 2 : 0;
   const useAdv = __FEATURE_PB_ADV__ && bits & 1 && ble.supports.pbAdv;
   let useGatt = __FEATURE_PB_GATT__ && bits & 2 && ble.supports.pbGatt;
-  const capabilities = capabilitiesParams(elements, cfg.hmacSha256 ? 3 /* ALG_BIT_CMAC | ALG_BIT_HMAC */ : ALG_BIT_CMAC);
+  const capabilities = capabilitiesParams(elements, cfg.hmacSha256 ? ALG_BIT_CMAC | ALG_BIT_HMAC : ALG_BIT_CMAC);
   const ecc = opts.ecc || firmwareEcc(hal.clock, hal.crypto.randomBytes);
   const keys = createKeyHolder(ecc, log, hal.clock.defer);
   const advertiser = createAdvertiser(hal);
